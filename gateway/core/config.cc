@@ -1,0 +1,14 @@
+#include "gateway/core/config.h"
+
+namespace brygga::core {
+
+const char* toString(ClientRole role) {
+  switch (role) {
+    case ClientRole::kMunicipal: return "municipal";
+    case ClientRole::kRegional: return "regional";
+    case ClientRole::kIntegration: return "integration";
+  }
+  return "municipal";
+}
+
+}  // namespace brygga::core

@@ -1,0 +1,128 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace brygga::core {
+
+// The error categories Brygga distinguishes. Each maps to exactly one HTTP status so that any
+// Status can become an OperationOutcome answer at the edge without a second table.
+enum class StatusCode {
+  kOk,
+  kInvalidArgument,       // 400: unparseable or malformed input
+  kUnauthenticated,       // 401
+  kPermissionDenied,      // 403
+  kNotFound,              // 404
+  kMethodNotAllowed,      // 405
+  kConflict,              // 409
+  kGone,                  // 410: deleted resource
+  kPreconditionFailed,    // 412: stale If-Match, ambiguous conditional
+  kPayloadTooLarge,       // 413
+  kUnsupportedMediaType,  // 415
+  kUnprocessable,         // 422: parses, but is not valid FHIR / business rules
+  kUnavailable,           // 503: back-pressure, peer down, disk full
+  kInternal,              // 500: a bug or an environment failure
+};
+
+int httpStatusOf(StatusCode code);
+const char* toString(StatusCode code);
+
+// One finding about a piece of input, shaped like an OperationOutcome.issue so that data
+// problems travel as data. `expression` is a FHIRPath-style location (`Patient.identifier[0]`).
+struct Issue {
+  enum class Severity { kFatal, kError, kWarning, kInformation };
+  Severity severity = Severity::kError;
+  std::string code = "invalid";  // FHIR issue-type code: invalid, structure, required, value...
+  std::string diagnostics;
+  std::string expression;
+
+  static Issue error(std::string code, std::string diagnostics, std::string expression = {});
+  static Issue warning(std::string code, std::string diagnostics, std::string expression = {});
+};
+
+const char* toString(Issue::Severity severity);
+
+// Status: an error code, a human message, and optionally the detailed issues behind it.
+class Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message, std::vector<Issue> issues = {})
+      : code_(code), message_(std::move(message)), issues_(std::move(issues)) {}
+
+  static Status ok() { return {}; }
+
+  bool isOk() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+  const std::vector<Issue>& issues() const { return issues_; }
+  int httpStatus() const { return httpStatusOf(code_); }
+  std::string toString() const;
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+  std::vector<Issue> issues_;
+};
+
+inline Status invalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status notFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
+inline Status conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
+inline Status preconditionFailed(std::string m) {
+  return {StatusCode::kPreconditionFailed, std::move(m)};
+}
+inline Status unprocessable(std::string m, std::vector<Issue> issues = {}) {
+  return {StatusCode::kUnprocessable, std::move(m), std::move(issues)};
+}
+inline Status internalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status permissionDenied(std::string m) {
+  return {StatusCode::kPermissionDenied, std::move(m)};
+}
+inline Status unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+
+// StatusOr<T>: a value or the Status explaining why there is none. Never holds an OK status
+// without a value.
+template <typename T>
+class StatusOr {
+ public:
+  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
+    if (status_.isOk()) status_ = internalError("StatusOr constructed from an OK status");
+  }
+
+  bool isOk() const { return value_.has_value(); }
+  const Status& status() const { return status_; }
+  T& value() & { return *value_; }
+  const T& value() const& { return *value_; }
+  T&& value() && { return std::move(*value_); }
+  T* operator->() { return &*value_; }
+  const T* operator->() const { return &*value_; }
+  T& operator*() & { return *value_; }
+  const T& operator*() const& { return *value_; }
+
+ private:
+  Status status_;
+  std::optional<T> value_;
+};
+
+}  // namespace brygga::core
+
+// Propagates a non-OK Status to the caller.
+#define BRYGGA_RETURN_IF_ERROR(expr)                      \
+  do {                                                    \
+    ::brygga::core::Status brygga_status_ = (expr);       \
+    if (!brygga_status_.isOk()) return brygga_status_;    \
+  } while (0)
+
+#define BRYGGA_CONCAT_INNER(a, b) a##b
+#define BRYGGA_CONCAT(a, b) BRYGGA_CONCAT_INNER(a, b)
+// Assigns the value of a StatusOr expression to `lhs`, or returns its Status.
+#define BRYGGA_ASSIGN_OR_RETURN(lhs, expr) \
+  BRYGGA_ASSIGN_OR_RETURN_IMPL(BRYGGA_CONCAT(brygga_statusor_, __LINE__), lhs, expr)
+#define BRYGGA_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
+  auto tmp = (expr);                                 \
+  if (!tmp.isOk()) return tmp.status();              \
+  lhs = std::move(tmp).value()

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace brygga::fhir {
+
+inline constexpr std::string_view kPersonnummerSystem =
+    "http://electronichealth.se/identifier/personnummer";
+inline constexpr std::string_view kSamordningsnummerSystem =
+    "http://electronichealth.se/identifier/samordningsnummer";
+inline constexpr std::string_view kHsaOrganizationSystem = "urn:oid:1.2.752.29.4.19";
+inline constexpr std::string_view kHsaPractitionerSystem = "urn:oid:1.2.752.29.6.2.1";
+// OID forms accepted on input, always emitted as the URIs above.
+inline constexpr std::string_view kPersonnummerOid = "urn:oid:1.2.752.129.2.1.3.1";
+inline constexpr std::string_view kSamordningsnummerOid = "urn:oid:1.2.752.129.2.1.3.3";
+inline constexpr std::string_view kHsaOid = "urn:oid:1.2.752.129.2.1.4.1";
+
+// The canonical system for an accepted alias (OID forms), or the input unchanged.
+std::string canonicalIdentifierSystem(std::string_view system);
+
+// Personnummer: 12 digits YYYYMMDDNNNC (a hyphen or plus allowed before the last four), a real
+// calendar date, Luhn check digit over the 10 digits from YYMMDD. Returns the normalised 12-digit
+// form, or nullopt with `why` filled.
+std::optional<std::string> normalizePersonnummer(std::string_view text, std::string* why = nullptr);
+// Samordningsnummer: as personnummer with day + 60.
+std::optional<std::string> normalizeSamordningsnummer(std::string_view text,
+                                                      std::string* why = nullptr);
+// HSA-id: country code SE, 10-digit organisation number, optional '-' and 1..21 alphanumerics
+// (e.g. SE2321000131-E000000000001).
+bool isValidHsaId(std::string_view text);
+
+}  // namespace brygga::fhir

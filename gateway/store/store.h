@@ -1,0 +1,187 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/core/status.h"
+
+// The storage boundary. Everything Brygga keeps (resources and their versions, the exchange log,
+// the outbox, the audit chain) goes through these interfaces; SqliteStore is the default
+// implementation, and a PostgreSQL one shared by several gateway instances can follow without
+// changing callers: all writes go through Store::write(), a unit of work that is atomic, isolated
+// (serializable against other write units touching the same rows) and durable when it returns OK.
+namespace brygga::store {
+
+using core::Status;
+using core::StatusOr;
+
+// One search-index value of a resource version, extracted by gateway/fhir (pure) and stored by
+// the store. param: "identifier" (system + value), "patient"/"subject" (value "Patient/123"),
+// "status" (value the code), or any other token/reference parameter.
+struct IndexEntry {
+  std::string param;
+  std::string system;
+  std::string value;
+  bool operator==(const IndexEntry&) const = default;
+};
+
+struct ResourceRecord {
+  std::string type;
+  std::string id;
+  int64_t version = 0;        // 1, 2, 3 ...
+  int64_t lastUpdatedMs = 0;  // epoch ms, UTC
+  bool deleted = false;
+  std::string tenant;  // owning tenant (the municipality of the patient); empty: shared
+  std::string json;    // the resource as stored, meta.versionId/lastUpdated already set
+};
+
+// A new version of a resource. `version` must be exactly current+1 (1 for a new resource),
+// otherwise putResource fails with kConflict: this is the optimistic check that keeps two
+// writers from both succeeding.
+struct ResourceWrite {
+  ResourceRecord record;
+  std::vector<IndexEntry> index;
+};
+
+struct SearchCriterion {
+  std::string param;
+  std::optional<std::string> system;  // for tokens: match system too when present
+  std::vector<std::string> values;    // OR-ed
+};
+
+struct SearchQuery {
+  std::string type;
+  std::vector<SearchCriterion> criteria;  // AND-ed
+  std::optional<int64_t> lastUpdatedGeMs;
+  std::optional<int64_t> lastUpdatedLeMs;
+  std::optional<std::string> tenant;  // restrict to this tenant (municipal callers)
+  int count = 50;
+  int offset = 0;
+};
+
+struct SearchPage {
+  std::vector<ResourceRecord> records;  // current versions, not deleted, ordered by lastUpdated, id
+  int64_t total = 0;
+};
+
+// One line of the exchange log: an inbound request or an outbound delivery attempt.
+struct ExchangeRecord {
+  std::string id;         // uuid
+  std::string requestId;  // X-Request-Id of the inbound request it belongs to
+  std::string clientId;
+  std::string tenant;
+  std::string direction;    // "inbound" | "outbound"
+  std::string interaction;  // create, read, transaction, deliver...
+  std::string resourceTypes;  // comma-separated
+  std::string destination;    // outbound only
+  int httpStatus = 0;         // 0: no answer (connection failed)
+  int64_t startedMs = 0;
+  int64_t finishedMs = 0;
+  std::string payloadSha256;  // hex, of the request (inbound) or sent (outbound) body
+  std::string detail;         // short, PHI-free
+};
+
+struct ExchangeQuery {
+  std::optional<std::string> tenant;
+  std::optional<std::string> requestId;
+  std::optional<std::string> direction;
+  int limit = 100;
+};
+
+enum class OutboxState { kPending, kDelivered, kDead };
+const char* toString(OutboxState state);
+
+struct OutboxEntry {
+  int64_t id = 0;            // assigned on enqueue; increases in acceptance order
+  std::string destination;   // config key, e.g. "regional"
+  std::string orderingKey;   // per-patient key: entries with one key are delivered in id order
+  std::string requestId;     // the inbound request that caused it
+  std::string tenant;
+  std::string payload;       // the Bundle to send, JSON
+  OutboxState state = OutboxState::kPending;
+  int attempts = 0;
+  int64_t createdMs = 0;
+  int64_t nextAttemptMs = 0;
+  std::string lastError;
+};
+
+struct AuditRecord {
+  int64_t seq = 0;  // 1, 2, 3 ... without gaps
+  int64_t recordedMs = 0;
+  std::string json;      // the AuditEvent, canonical JSON
+  std::string prevHash;  // hex; 64 zeros for seq 1
+  std::string hash;      // hex SHA-256 chained over prevHash and json (see gateway/audit)
+  std::string patient;   // "Patient/123" when the event concerns one patient, for extracts
+};
+
+// The operations available inside one write unit. Not thread-safe; valid only during the
+// callback passed to Store::write().
+class StoreTransaction {
+ public:
+  virtual ~StoreTransaction() = default;
+
+  virtual StatusOr<std::optional<ResourceRecord>> readCurrent(const std::string& type,
+                                                              const std::string& id) = 0;
+  // Ids of current, non-deleted resources of `type` with identifier system|value.
+  virtual StatusOr<std::vector<std::string>> findByIdentifier(const std::string& type,
+                                                              const std::string& system,
+                                                              const std::string& value) = 0;
+  virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
+  virtual Status putResource(const ResourceWrite& write) = 0;
+  // Returns the assigned outbox id.
+  virtual StatusOr<int64_t> enqueue(const OutboxEntry& entry) = 0;
+  // Records the outcome of a delivery attempt on an outbox entry.
+  virtual Status updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
+                              const std::string& lastError) = 0;
+  virtual Status recordExchange(const ExchangeRecord& record) = 0;
+  // The last audit record (seq 0 and empty hashes when the log is empty).
+  virtual StatusOr<AuditRecord> lastAudit() = 0;
+  // Appends; `record.seq` must be lastAudit().seq + 1.
+  virtual Status appendAudit(const AuditRecord& record) = 0;
+};
+
+// Thread-safe. All reads see committed data only.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in one atomic unit. If `work` returns non-OK (or throws) nothing it did is kept
+  // and its Status is returned. OK means everything is durably on disk (fsync'ed).
+  // Write units are serialized against each other.
+  virtual Status write(const std::function<Status(StoreTransaction&)>& work) = 0;
+
+  // version: a specific version (vread) or the current one. A deleted current version is returned
+  // with deleted=true. Not found: nullopt.
+  virtual StatusOr<std::optional<ResourceRecord>> read(const std::string& type,
+                                                       const std::string& id,
+                                                       std::optional<int64_t> version = {}) = 0;
+  // All versions, newest first.
+  virtual StatusOr<std::vector<ResourceRecord>> history(const std::string& type,
+                                                        const std::string& id) = 0;
+  virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
+
+  virtual StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) = 0;
+
+  // Outbox. Due entries of one destination: pending, nextAttemptMs <= nowMs, and the oldest
+  // pending entry of their ordering key (so a failing entry holds back only its own key).
+  virtual StatusOr<std::vector<OutboxEntry>> dueOutbox(const std::string& destination,
+                                                       int64_t nowMs, int limit) = 0;
+  virtual StatusOr<std::optional<OutboxEntry>> outboxEntry(int64_t id) = 0;
+  virtual StatusOr<std::vector<OutboxEntry>> outbox(const std::string& destination,
+                                                    std::optional<OutboxState> state,
+                                                    int limit) = 0;
+
+  // Audit records with seq >= fromSeq, in order.
+  virtual StatusOr<std::vector<AuditRecord>> auditRecords(int64_t fromSeq, int limit) = 0;
+  virtual StatusOr<std::vector<AuditRecord>> auditRecordsForPatient(const std::string& patient,
+                                                                    int limit) = 0;
+
+  // True when a trivial write succeeds (readiness).
+  virtual Status checkWritable() = 0;
+};
+
+}  // namespace brygga::store
