@@ -1,1 +1,1052 @@
-// placeholder: being written
+#include "gateway/api/fhir_api.h"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "gateway/api/capability.h"
+#include "gateway/api/query.h"
+#include "gateway/audit/audit_trail.h"
+#include "gateway/core/digest.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/operation_outcome.h"
+#include "gateway/fhir/resource_index.h"
+#include "gateway/fhir/resource_types.h"
+#include "mappings/enrollment_forward.h"
+
+namespace brygga::api {
+
+namespace {
+
+using core::Status;
+using core::StatusCode;
+using core::StatusOr;
+using rapidjson::Value;
+
+#define BRYGGA_RETURN_RESPONSE_IF_ERROR(expr)               \
+  do {                                                      \
+    ::brygga::core::Status brygga_s_ = (expr);              \
+    if (!brygga_s_.isOk()) return errorResponse(brygga_s_); \
+  } while (0)
+
+constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+constexpr const char* kRegionalDestination = "regional";
+
+// What one request did, for its exchange-log line and AuditEvent.
+struct Trace {
+  std::string interaction = "unknown";  // BALP subtype (restful-interaction code)
+  char action = 'E';
+  std::optional<std::string> patient;
+  std::vector<std::string> entities;
+  std::set<std::string> types;
+  std::string query;
+  bool audited = true;  // metadata is not audited (unauthenticated, no data)
+};
+
+std::string httpDate(int64_t epochMs) {
+  std::time_t t = static_cast<std::time_t>(epochMs / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+std::string etag(int64_t version) {
+  return "W/\"" + std::to_string(version) + "\"";
+}
+
+// If-Match: W/"3" or "3" -> 3.
+std::optional<int64_t> parseEtag(const std::string& text) {
+  std::string s = text;
+  if (s.rfind("W/", 0) == 0) s = s.substr(2);
+  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+  if (s.empty() || s.size() > 18) return std::nullopt;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  return std::stoll(s);
+}
+
+ApiResponse errorResponse(const Status& status) {
+  ApiResponse r;
+  r.status = status.httpStatus();
+  r.body = fhir::operationOutcomeJson(status);
+  r.headers.emplace_back("Content-Type", kFhirJson);
+  if (status.code() == StatusCode::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+  }
+  return r;
+}
+
+ApiResponse jsonResponse(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", kFhirJson);
+  return r;
+}
+
+std::string header(const ApiRequest& request, const std::string& name) {
+  auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+bool isJsonMediaType(const std::string& value) {
+  std::string v = lower(value.substr(0, value.find(';')));
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  return v == "application/fhir+json" || v == "application/json" || v == "json";
+}
+
+// Accept and _format may ask only for something we do not produce (XML, Turtle).
+Status checkResponseFormat(const ApiRequest& request, const QueryParams& params) {
+  for (const auto& [name, value] : params) {
+    if (name == "_format" && !isJsonMediaType(value)) {
+      return {StatusCode::kUnsupportedMediaType,
+              "_format " + value + " is not supported: Brygga speaks application/fhir+json only"};
+    }
+  }
+  std::string accept = lower(header(request, "accept"));
+  if (accept.empty() || accept.find("json") != std::string::npos ||
+      accept.find("*/*") != std::string::npos ||
+      accept.find("application/*") != std::string::npos) {
+    return Status::ok();
+  }
+  return {StatusCode::kUnsupportedMediaType,
+          "Accept " + accept + " is not supported: Brygga speaks application/fhir+json only"};
+}
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::string joinTypes(const std::set<std::string>& types) {
+  std::string out;
+  for (const auto& t : types) {
+    if (!out.empty()) out += ',';
+    out += t;
+  }
+  return out;
+}
+
+// One create or update inside a write unit (a single interaction, or one entry of a transaction).
+struct WriteOp {
+  size_t entryIndex = 0;
+  std::string method;  // POST | PUT
+  std::string type;
+  std::string id;         // PUT Type/id
+  std::string condition;  // If-None-Exist (POST) or the query of a conditional PUT
+  std::optional<int64_t> ifMatch;
+  std::string fullUrl;
+  Value* resource = nullptr;                                // points into the request document
+  rapidjson::Document::AllocatorType* allocator = nullptr;  // that document's allocator
+  // Outcome
+  bool matchedExisting = false;  // conditional create found one: nothing written
+  bool created = false;
+  store::ResourceRecord record;
+};
+
+// Resources that belong to no patient and are shared by every tenant (directory data).
+bool isSharedType(const std::string& type) {
+  return type == "Organization" || type == "Practitioner" || type == "PractitionerRole" ||
+         type == "Location" || type == "HealthcareService";
+}
+
+std::string locationOf(const std::string& base, const store::ResourceRecord& r) {
+  return base + "/" + r.type + "/" + r.id + "/_history/" + std::to_string(r.version);
+}
+
+}  // namespace
+
+class FhirApi::Impl {
+ public:
+  explicit Impl(ApiDependencies deps)
+      : deps_(std::move(deps)), capability_(buildCapabilityStatement(deps_.server)) {}
+
+  const std::string& capability() const { return capability_; }
+
+  ApiResponse handle(const ApiRequest& request) {
+    const int64_t started = deps_.clock.nowMs();
+    Trace trace;
+    std::vector<store::OutboxEntry> outbox;
+    ApiResponse response;
+    // Writes commit their exchange line and AuditEvent inside their own unit (`committed`);
+    // everything else (reads, refusals, failed writes) records them in a unit of their own.
+    bool committed = false;
+    try {
+      response = dispatch(request, trace, started, committed);
+    } catch (const std::exception& e) {
+      deps_.logger.error("request.exception",
+                         {{"requestId", request.requestId}, {"what", e.what()}});
+      response = errorResponse(core::internalError("internal error; see the gateway log"));
+      committed = false;
+    }
+    if (!committed && trace.audited) {
+      Status s = deps_.store.write([&](store::StoreTransaction& txn) {
+        return recordExchange(txn, request, response.status, trace, started, detailOf(response));
+      });
+      if (!s.isOk()) {
+        // The exchange cannot be recorded: the sender must not believe it was handled.
+        deps_.logger.error("audit.write_failed", {{"requestId", request.requestId},
+                                                  {"status", core::toString(s.code())}});
+        if (response.status < 400) response = errorResponse(s);
+      }
+    }
+    deps_.logger.info("request", {{"requestId", request.requestId},
+                                  {"client", request.caller.clientId},
+                                  {"tenant", request.caller.tenant},
+                                  {"method", request.method},
+                                  {"route", routeOf(request.path)},
+                                  {"status", std::to_string(response.status)},
+                                  {"ms", std::to_string(deps_.clock.nowMs() - started)}});
+    return response;
+  }
+
+ private:
+  // Route shape without ids, safe to log.
+  static std::string routeOf(const std::string& path) {
+    auto parts = splitPath(path);
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) {
+      out += '/';
+      out += (i == 1 || i == 3) ? std::string(i == 1 ? "{id}" : "{vid}") : parts[i];
+    }
+    return out.empty() ? "/" : out;
+  }
+
+  static std::string detailOf(const ApiResponse& response) {
+    if (response.status < 400) return "ok";
+    // Only the issue code and expression: diagnostics may quote patient data.
+    auto doc = fhir::parseJson(response.body);
+    if (!doc.isOk()) return "error";
+    const Value* issues = fhir::member(*doc, "issue");
+    if (issues == nullptr || !issues->IsArray() || issues->Empty()) return "error";
+    const Value& first = (*issues)[0];
+    std::string detail(fhir::stringMember(first, "code"));
+    const Value* expr = fhir::member(first, "expression");
+    if (expr != nullptr && expr->IsArray() && !expr->Empty() && (*expr)[0].IsString()) {
+      detail += std::string(" at ") + (*expr)[0].GetString();
+    }
+    if (issues->Size() > 1) detail += " (+" + std::to_string(issues->Size() - 1) + " more)";
+    return detail;
+  }
+
+  Status recordExchange(store::StoreTransaction& txn, const ApiRequest& request, int status,
+                        const Trace& trace, int64_t started, const std::string& detail) {
+    const int64_t now = deps_.clock.nowMs();
+    store::ExchangeRecord ex;
+    ex.id = core::newUuid();
+    ex.requestId = request.requestId;
+    ex.clientId = request.caller.clientId;
+    ex.tenant = request.caller.tenant;
+    ex.direction = "inbound";
+    ex.interaction = trace.interaction;
+    ex.resourceTypes = joinTypes(trace.types);
+    ex.httpStatus = status;
+    ex.startedMs = started;
+    ex.finishedMs = now;
+    ex.payloadSha256 = request.body.empty() ? std::string() : core::sha256Hex(request.body);
+    ex.detail = detail;
+    BRYGGA_RETURN_IF_ERROR(txn.recordExchange(ex));
+
+    audit::AuditContext ctx;
+    ctx.recordedMs = now;
+    ctx.subtype = trace.interaction;
+    ctx.action = trace.action;
+    ctx.httpStatus = status;
+    ctx.outcomeText = detail;
+    ctx.clientId = request.caller.authenticated ? request.caller.clientId : "anonymous";
+    ctx.clientTenant = request.caller.tenant;
+    ctx.clientRole = request.caller.authenticated ? core::toString(request.caller.role) : "";
+    ctx.clientAddress = request.caller.address;
+    ctx.userHsaId = request.caller.userHsaId;
+    ctx.serverAddress = request.serverAddress;
+    ctx.requestId = request.requestId;
+    ctx.patient = trace.patient;
+    ctx.entities = trace.entities;
+    ctx.query = trace.query;
+    auto seq = audit::AuditTrail::append(txn, ctx);
+    return seq.isOk() ? Status::ok() : seq.status();
+  }
+
+  ApiResponse dispatch(const ApiRequest& request, Trace& trace, int64_t started, bool& committed) {
+    auto parts = splitPath(request.path);
+    auto params = parseQuery(request.query);
+    if (!params.isOk()) return errorResponse(params.status());
+    trace.query = request.query;
+
+    if (parts.size() == 1 && parts[0] == "metadata") {
+      trace.audited = false;
+      if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
+      BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+      return jsonResponse(200, capability_);
+    }
+    if (!request.caller.authenticated) {
+      trace.interaction = "login";
+      return errorResponse(core::unauthenticated(
+          "authentication required: a client certificate (HTTPS) or a bearer token"));
+    }
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+
+    if (parts.empty()) {
+      if (request.method != "POST") {
+        return errorResponse({StatusCode::kMethodNotAllowed,
+                              "the FHIR base accepts POST of a transaction or batch Bundle"});
+      }
+      return bundle(request, trace, started, committed);
+    }
+    const std::string& type = parts[0];
+    if (!fhir::isSupportedResourceType(type)) {
+      return errorResponse(core::notFound("resource type '" + type + "' is not supported"));
+    }
+    trace.types.insert(type);
+    if (parts.size() == 1) {
+      if (request.method == "GET") return search(request, type, *params, trace);
+      if (request.method == "POST") return create(request, type, trace, started, committed);
+      if (request.method == "PUT" && !request.query.empty()) {
+        return update(request, type, "", trace, started, committed);
+      }
+    } else if (parts.size() == 2) {
+      if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
+      if (request.method == "PUT")
+        return update(request, type, parts[1], trace, started, committed);
+    } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
+      return history(request, type, parts[1], trace);
+    } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
+      auto version = parseEtag(parts[3]);
+      if (!version) return errorResponse(core::notFound("no version '" + parts[3] + "'"));
+      return read(request, type, parts[1], *version, trace);
+    }
+    return errorResponse(
+        {StatusCode::kMethodNotAllowed, request.method + " " + request.path + " is not supported"});
+  }
+
+  // --- Authorization -----------------------------------------------------------------------
+
+  static Status authorizeRead(const Caller& caller, const store::ResourceRecord& record) {
+    if (caller.role != core::ClientRole::kMunicipal) return Status::ok();
+    if (record.tenant.empty() || record.tenant == caller.tenant) return Status::ok();
+    return core::permissionDenied("this resource belongs to another municipality's patient");
+  }
+
+  static Status authorizeWrite(const Caller& caller, const std::string& type) {
+    if (fhir::isReadOnlyResourceType(type)) {
+      return {StatusCode::kMethodNotAllowed, type + " is written by Brygga itself; read only"};
+    }
+    if (caller.role == core::ClientRole::kIntegration) {
+      return core::permissionDenied("the integration role reads and operates; it does not write");
+    }
+    return Status::ok();
+  }
+
+  // --- Reads ---------------------------------------------------------------------------------
+
+  ApiResponse read(const ApiRequest& request, const std::string& type, const std::string& id,
+                   std::optional<int64_t> version, Trace& trace) {
+    trace.interaction = version ? "vread" : "read";
+    trace.action = 'R';
+    trace.entities.push_back(type + "/" + id);
+    if (type == "AuditEvent") return readAudit(request, id, trace);
+    if (!fhir::isValidId(id)) return errorResponse(core::notFound("no " + type + "/" + id));
+    auto found = deps_.store.read(type, id, version);
+    if (!found.isOk()) return errorResponse(found.status());
+    if (!found->has_value()) {
+      return errorResponse(core::notFound(type + "/" + id +
+                                          (version ? " has no version " + std::to_string(*version)
+                                                   : std::string(" does not exist"))));
+    }
+    const store::ResourceRecord& record = **found;
+    // Known before the access check, so a refused attempt shows in the patient's access log too.
+    trace.patient = patientOf(record);
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeRead(request.caller, record));
+    if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
+    ApiResponse r = jsonResponse(200, record.json);
+    r.headers.emplace_back("ETag", etag(record.version));
+    r.headers.emplace_back("Last-Modified", httpDate(record.lastUpdatedMs));
+    return r;
+  }
+
+  static std::optional<std::string> patientOf(const store::ResourceRecord& record) {
+    if (record.type == "Patient") return "Patient/" + record.id;
+    auto doc = fhir::parseJson(record.json);
+    if (!doc.isOk()) return std::nullopt;
+    return fhir::patientReferenceOf(*doc);
+  }
+
+  ApiResponse readAudit(const ApiRequest& request, const std::string& id, Trace& trace) {
+    if (request.caller.role != core::ClientRole::kIntegration) {
+      return errorResponse(core::permissionDenied("AuditEvents are for the integration team"));
+    }
+    if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) {
+      return errorResponse(core::notFound("no AuditEvent/" + id));
+    }
+    auto records = deps_.store.auditRecords(std::stoll(id), 1);
+    if (!records.isOk()) return errorResponse(records.status());
+    if (records->empty() || records->front().seq != std::stoll(id)) {
+      return errorResponse(core::notFound("no AuditEvent/" + id));
+    }
+    if (!records->front().patient.empty()) trace.patient = records->front().patient;
+    return jsonResponse(200, records->front().json);
+  }
+
+  std::string searchsetBundle(const std::string& selfUrl, const std::string& nextUrl, int64_t total,
+                              const std::vector<std::string>& fullUrls,
+                              const std::vector<const std::string*>& resources) {
+    std::string out = R"({"resourceType":"Bundle","type":"searchset","total":)";
+    out += std::to_string(total);
+    out += R"(,"link":[{"relation":"self","url":")";
+    core::appendJsonEscaped(out, selfUrl);
+    out += "\"}";
+    if (!nextUrl.empty()) {
+      out += R"(,{"relation":"next","url":")";
+      core::appendJsonEscaped(out, nextUrl);
+      out += "\"}";
+    }
+    out += R"(],"entry":[)";
+    for (size_t i = 0; i < resources.size(); ++i) {
+      if (i > 0) out += ',';
+      out += R"({"fullUrl":")";
+      core::appendJsonEscaped(out, fullUrls[i]);
+      out += R"(","resource":)";
+      out += *resources[i];
+      out += R"(,"search":{"mode":"match"}})";
+    }
+    out += "]}";
+    return out;
+  }
+
+  ApiResponse search(const ApiRequest& request, const std::string& type, const QueryParams& params,
+                     Trace& trace) {
+    trace.interaction = "search-type";
+    trace.action = 'E';
+    auto query =
+        buildSearchQuery(type, params, deps_.server.defaultPageSize, deps_.server.maxPageSize);
+    if (!query.isOk()) return errorResponse(query.status());
+    for (const auto& c : query->criteria) {
+      if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
+    }
+    if (type == "AuditEvent") return searchAudit(request, *query, trace);
+    if (request.caller.role == core::ClientRole::kMunicipal && !isSharedType(type)) {
+      query->tenant = request.caller.tenant;
+    }
+    auto page = deps_.store.search(*query);
+    if (!page.isOk()) return errorResponse(page.status());
+
+    // Links repeat the caller's parameters with our paging.
+    std::string common;
+    for (const auto& [name, value] : params) {
+      if (name == "_offset" || name == "_count") continue;
+      common += percentEncode(name) + "=" + percentEncode(value) + "&";
+    }
+    std::string base =
+        request.baseUrl + "/" + type + "?" + common + "_count=" + std::to_string(query->count);
+    std::string self = base + "&_offset=" + std::to_string(query->offset);
+    std::string next;
+    if (query->offset + static_cast<int64_t>(page->records.size()) < page->total &&
+        query->count > 0) {
+      next = base + "&_offset=" + std::to_string(query->offset + query->count);
+    }
+    std::vector<std::string> fullUrls;
+    std::vector<const std::string*> bodies;
+    for (const auto& r : page->records) {
+      fullUrls.push_back(request.baseUrl + "/" + r.type + "/" + r.id);
+      bodies.push_back(&r.json);
+      trace.entities.push_back(r.type + "/" + r.id);
+    }
+    return jsonResponse(200, searchsetBundle(self, next, page->total, fullUrls, bodies));
+  }
+
+  ApiResponse searchAudit(const ApiRequest& request, const store::SearchQuery& query,
+                          Trace& trace) {
+    if (request.caller.role != core::ClientRole::kIntegration) {
+      return errorResponse(core::permissionDenied("AuditEvents are for the integration team"));
+    }
+    StatusOr<std::vector<store::AuditRecord>> records = std::vector<store::AuditRecord>{};
+    if (trace.patient) {
+      records = deps_.store.auditRecordsForPatient(*trace.patient, query.count);
+    } else {
+      records = deps_.store.auditRecords(query.offset + 1, query.count);
+    }
+    if (!records.isOk()) return errorResponse(records.status());
+    std::vector<std::string> fullUrls;
+    std::vector<const std::string*> bodies;
+    for (const auto& r : *records) {
+      fullUrls.push_back(request.baseUrl + "/AuditEvent/" + std::to_string(r.seq));
+      bodies.push_back(&r.json);
+    }
+    std::string self = request.baseUrl + "/AuditEvent" +
+                       (request.query.empty() ? std::string() : "?" + request.query);
+    return jsonResponse(
+        200, searchsetBundle(self, "", static_cast<int64_t>(records->size()), fullUrls, bodies));
+  }
+
+  ApiResponse history(const ApiRequest& request, const std::string& type, const std::string& id,
+                      Trace& trace) {
+    trace.interaction = "history-instance";
+    trace.action = 'R';
+    trace.entities.push_back(type + "/" + id);
+    if (type == "AuditEvent" || !fhir::isValidId(id)) {
+      return errorResponse(core::notFound("no history for " + type + "/" + id));
+    }
+    auto versions = deps_.store.history(type, id);
+    if (!versions.isOk()) return errorResponse(versions.status());
+    if (versions->empty())
+      return errorResponse(core::notFound(type + "/" + id + " does not exist"));
+    trace.patient = patientOf(versions->front());
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeRead(request.caller, versions->front()));
+    std::string out = R"({"resourceType":"Bundle","type":"history","total":)" +
+                      std::to_string(versions->size()) + R"(,"entry":[)";
+    bool first = true;
+    for (const auto& v : *versions) {
+      if (!first) out += ',';
+      first = false;
+      out += R"({"fullUrl":")";
+      core::appendJsonEscaped(out, request.baseUrl + "/" + type + "/" + id);
+      out += "\"";
+      if (!v.deleted) out += R"(,"resource":)" + v.json;
+      out += R"(,"request":{"method":")";
+      out += v.deleted ? "DELETE" : (v.version == 1 ? "POST" : "PUT");
+      out += R"(","url":")" + type + (v.version == 1 ? std::string() : "/" + id) + "\"}";
+      out += R"(,"response":{"status":")" + std::string(v.version == 1 ? "201" : "200") +
+             R"(","etag":")" + std::string("W/\\\"") + std::to_string(v.version) + "\\\"" +
+             R"(","lastModified":")" + core::formatInstant(v.lastUpdatedMs) + "\"}}";
+    }
+    out += "]}";
+    return jsonResponse(200, out);
+  }
+
+  // --- Writes --------------------------------------------------------------------------------
+
+  StatusOr<rapidjson::Document> parseBody(const ApiRequest& request) {
+    std::string contentType = header(request, "content-type");
+    if (!isJsonMediaType(contentType)) {
+      return Status(
+          StatusCode::kUnsupportedMediaType,
+          "Content-Type '" + contentType + "' is not supported: send application/fhir+json");
+    }
+    fhir::JsonLimits limits;
+    limits.maxBytes = static_cast<size_t>(deps_.server.maxBodyBytes);
+    limits.maxDepth = deps_.server.maxJsonDepth;
+    return fhir::parseJson(request.body, limits);
+  }
+
+  Status validateResource(const Value& resource) {
+    auto issues = deps_.validator.validate(resource);
+    if (fhir::hasErrors(issues)) {
+      return core::unprocessable("the resource is not valid", std::move(issues));
+    }
+    return Status::ok();
+  }
+
+  ApiResponse create(const ApiRequest& request, const std::string& type, Trace& trace,
+                     int64_t started, bool& committed) {
+    trace.interaction = "create";
+    trace.action = 'C';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeWrite(request.caller, type));
+    auto doc = parseBody(request);
+    if (!doc.isOk()) return errorResponse(doc.status());
+    if (fhir::stringMember(*doc, "resourceType") != type) {
+      return errorResponse(core::invalidArgument("the body is not a " + type));
+    }
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
+    WriteOp op;
+    op.method = "POST";
+    op.type = type;
+    op.condition = header(request, "if-none-exist");
+    op.resource = &doc.value();
+    op.allocator = &doc->GetAllocator();
+    std::vector<WriteOp> ops;
+    ops.push_back(std::move(op));
+    Status s = commitOps(request, ops, trace, started, /*transaction=*/false, committed);
+    if (!s.isOk()) return errorResponse(s);
+    return writeResponse(request, ops.front());
+  }
+
+  ApiResponse update(const ApiRequest& request, const std::string& type, const std::string& id,
+                     Trace& trace, int64_t started, bool& committed) {
+    trace.interaction = "update";
+    trace.action = 'U';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeWrite(request.caller, type));
+    auto doc = parseBody(request);
+    if (!doc.isOk()) return errorResponse(doc.status());
+    if (fhir::stringMember(*doc, "resourceType") != type) {
+      return errorResponse(core::invalidArgument("the body is not a " + type));
+    }
+    if (!id.empty()) {
+      if (!fhir::isValidId(id)) return errorResponse(core::invalidArgument("bad id '" + id + "'"));
+      std::string_view bodyId = fhir::stringMember(*doc, "id");
+      if (bodyId != id) {
+        return errorResponse(core::invalidArgument(
+            "the resource id in the body must equal the id in the URL (" + id + ")"));
+      }
+    }
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
+    WriteOp op;
+    op.method = "PUT";
+    op.type = type;
+    op.id = id;
+    op.condition = id.empty() ? request.query : std::string();
+    std::string ifMatch = header(request, "if-match");
+    if (!ifMatch.empty()) {
+      op.ifMatch = parseEtag(ifMatch);
+      if (!op.ifMatch)
+        return errorResponse(core::invalidArgument("If-Match must be an ETag W/\"n\""));
+    }
+    op.resource = &doc.value();
+    op.allocator = &doc->GetAllocator();
+    std::vector<WriteOp> ops;
+    ops.push_back(std::move(op));
+    Status s = commitOps(request, ops, trace, started, false, committed);
+    if (!s.isOk()) return errorResponse(s);
+    return writeResponse(request, ops.front());
+  }
+
+  ApiResponse writeResponse(const ApiRequest& request, const WriteOp& op) {
+    ApiResponse r;
+    r.status = op.created ? 201 : 200;
+    std::string prefer = lower(header(request, "prefer"));
+    if (prefer.find("return=minimal") == std::string::npos) {
+      r.body = op.record.json;
+      r.headers.emplace_back("Content-Type", kFhirJson);
+    }
+    r.headers.emplace_back("Location", locationOf(request.baseUrl, op.record));
+    r.headers.emplace_back("ETag", etag(op.record.version));
+    r.headers.emplace_back("Last-Modified", httpDate(op.record.lastUpdatedMs));
+    return r;
+  }
+
+  // Resolves a conditional (If-None-Exist or conditional update) to the ids that match.
+  StatusOr<std::vector<std::string>> matches(store::StoreTransaction& txn, const std::string& type,
+                                             const std::string& condition) {
+    BRYGGA_ASSIGN_OR_RETURN(QueryParams params, parseQuery(condition));
+    if (params.empty()) return core::invalidArgument("empty condition");
+    BRYGGA_ASSIGN_OR_RETURN(store::SearchQuery query, buildSearchQuery(type, params, 2, 2));
+    query.count = 2;
+    query.offset = 0;
+    BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.search(query));
+    std::vector<std::string> ids;
+    for (const auto& r : page.records) ids.push_back(r.id);
+    return ids;
+  }
+
+  // Tenant of a resource about to be written: a Patient keeps the tenant it has (or takes the
+  // writing municipality's); anything else belongs to its patient's tenant.
+  StatusOr<std::string> tenantFor(store::StoreTransaction& txn, const Caller& caller,
+                                  const WriteOp& op,
+                                  const std::optional<store::ResourceRecord>& current,
+                                  const std::map<std::string, std::string>& pendingTenants) {
+    std::string tenant;
+    if (current && !current->tenant.empty()) {
+      tenant = current->tenant;
+    } else if (op.type == "Patient") {
+      tenant = caller.role == core::ClientRole::kMunicipal ? caller.tenant : std::string();
+    } else if (auto patient = fhir::patientReferenceOf(*op.resource)) {
+      auto pending = pendingTenants.find(*patient);
+      if (pending != pendingTenants.end()) {
+        tenant = pending->second;
+      } else {
+        auto pos = patient->find('/');
+        BRYGGA_ASSIGN_OR_RETURN(auto record, txn.readCurrent("Patient", patient->substr(pos + 1)));
+        if (record) {
+          tenant = record->tenant;
+        } else if (caller.role == core::ClientRole::kMunicipal) {
+          tenant = caller.tenant;
+        }
+      }
+    } else if (caller.role == core::ClientRole::kMunicipal && !isSharedType(op.type)) {
+      tenant = caller.tenant;
+    }
+    if (caller.role == core::ClientRole::kMunicipal && !tenant.empty() && tenant != caller.tenant) {
+      return core::permissionDenied("the patient belongs to another municipality");
+    }
+    return tenant;
+  }
+
+  // Runs `ops` in one write unit together with their outbox entries, exchange line and
+  // AuditEvent. For a transaction the ops are the Bundle's entries.
+  Status commitOps(const ApiRequest& request, std::vector<WriteOp>& ops, Trace& trace,
+                   int64_t started, bool transaction, bool& committed) {
+    std::vector<std::string> enqueuedTo;
+    int status = 0;
+    Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
+      enqueuedTo.clear();
+      BRYGGA_RETURN_IF_ERROR(applyOps(txn, request.caller, ops));
+      BRYGGA_RETURN_IF_ERROR(route(txn, request, ops, enqueuedTo));
+      for (const auto& op : ops) {
+        trace.types.insert(op.type);
+        trace.entities.push_back(op.record.type + "/" + op.record.id);
+        if (!trace.patient) trace.patient = patientOf(op.record);
+      }
+      status = transaction ? 200 : (ops.front().created ? 201 : 200);
+      return recordExchange(txn, request, status, trace, started, "ok");
+    });
+    if (!s.isOk()) {
+      trace.entities.clear();
+      return s;
+    }
+    committed = true;
+    for (const auto& destination : enqueuedTo) {
+      if (deps_.onEnqueued) deps_.onEnqueued(destination);
+    }
+    return Status::ok();
+  }
+
+  Status applyOps(store::StoreTransaction& txn, const Caller& caller, std::vector<WriteOp>& ops) {
+    const int64_t now = deps_.clock.nowMs();
+    // 1. Resolve conditionals and assign ids.
+    std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
+    for (auto& op : ops) {
+      op.matchedExisting = false;
+      op.created = false;
+      std::string where = transactionEntryPrefix(op);
+      if (op.method == "POST") {
+        op.id.clear();
+        if (!op.condition.empty()) {
+          auto found = matches(txn, op.type, op.condition);
+          if (!found.isOk()) return withPrefix(found.status(), where + "If-None-Exist: ");
+          if (found->size() > 1) {
+            return core::preconditionFailed(where + "If-None-Exist matches more than one " +
+                                            op.type);
+          }
+          if (found->size() == 1) {
+            op.id = found->front();
+            op.matchedExisting = true;
+          }
+        }
+        if (op.id.empty()) op.id = core::newUuid();
+      } else if (op.id.empty()) {
+        auto found = matches(txn, op.type, op.condition);
+        if (!found.isOk()) return withPrefix(found.status(), where + "conditional update: ");
+        if (found->size() > 1) {
+          return core::preconditionFailed(where + "the conditional update matches more than one " +
+                                          op.type);
+        }
+        if (found->size() == 1) {
+          op.id = found->front();
+        } else {
+          std::string_view bodyId = fhir::stringMember(*op.resource, "id");
+          op.id =
+              !bodyId.empty() && fhir::isValidId(bodyId) ? std::string(bodyId) : core::newUuid();
+        }
+      }
+      if (!op.fullUrl.empty()) resolved[op.fullUrl] = op.type + "/" + op.id;
+    }
+    // 2. Point references at the ids just assigned.
+    for (auto& op : ops) {
+      if (resolved.empty()) break;
+      fhir::rewriteReferences(*op.resource, *op.allocator,
+                              [&](const std::string& ref) -> std::optional<std::string> {
+                                auto it = resolved.find(ref);
+                                if (it == resolved.end()) return std::nullopt;
+                                return it->second;
+                              });
+    }
+    // 3. Write.
+    std::map<std::string, std::string> pendingTenants;  // "Patient/id" -> tenant
+    for (auto& op : ops) {
+      std::string where = transactionEntryPrefix(op);
+      BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
+                              txn.readCurrent(op.type, op.id));
+      if (op.matchedExisting) {
+        op.record = *current;
+        BRYGGA_RETURN_IF_ERROR(authorizeRead(caller, op.record));
+        if (op.type == "Patient") pendingTenants["Patient/" + op.id] = op.record.tenant;
+        continue;
+      }
+      if (op.ifMatch && (!current || current->version != *op.ifMatch)) {
+        return core::preconditionFailed(
+            where + "If-Match " + etag(*op.ifMatch) + " is stale: the current version is " +
+            (current ? std::to_string(current->version) : std::string("none")));
+      }
+      if (current && !current->deleted && caller.role == core::ClientRole::kMunicipal &&
+          !current->tenant.empty() && current->tenant != caller.tenant) {
+        return core::permissionDenied(where + "this resource belongs to another municipality");
+      }
+      BRYGGA_ASSIGN_OR_RETURN(std::string tenant,
+                              tenantFor(txn, caller, op, current, pendingTenants));
+      if (op.type == "Patient") pendingTenants["Patient/" + op.id] = tenant;
+
+      const int64_t version = current ? current->version + 1 : 1;
+      fhir::stampMeta(*op.resource, *op.allocator, op.id, version, now);
+      store::ResourceWrite write;
+      write.record.type = op.type;
+      write.record.id = op.id;
+      write.record.version = version;
+      write.record.lastUpdatedMs = now;
+      write.record.tenant = tenant;
+      write.record.json = fhir::toJson(*op.resource);
+      write.index = indexOf(*op.resource);
+      BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+      op.created = !current;
+      op.record = std::move(write.record);
+    }
+    return Status::ok();
+  }
+
+  static std::vector<store::IndexEntry> indexOf(const Value& resource) {
+    std::vector<store::IndexEntry> index;
+    for (auto& v : fhir::extractIndex(resource)) {
+      if (v.param == "patient" || v.param == "subject") continue;  // one "patient" entry below
+      index.push_back({std::move(v.param), std::move(v.system), std::move(v.value)});
+    }
+    if (auto patient = fhir::patientReferenceOf(resource)) {
+      index.push_back({"patient", "", *patient});
+    }
+    return index;
+  }
+
+  static std::string transactionEntryPrefix(const WriteOp& op) {
+    return op.fullUrl.empty() && op.entryIndex == 0
+               ? std::string()
+               : "Bundle.entry[" + std::to_string(op.entryIndex) + "]: ";
+  }
+
+  static Status withPrefix(const Status& s, const std::string& prefix) {
+    return {s.code(), prefix + s.message(), s.issues()};
+  }
+
+  // Decides what leaves Brygga because of these writes. An enrollment written by a municipality
+  // (an EpisodeOfCare, with its Patient) goes to the regional EHR.
+  Status route(store::StoreTransaction& txn, const ApiRequest& request,
+               const std::vector<WriteOp>& ops, std::vector<std::string>& enqueuedTo) {
+    if (request.caller.role != core::ClientRole::kMunicipal) return Status::ok();
+    if (std::find(deps_.destinations.begin(), deps_.destinations.end(), kRegionalDestination) ==
+        deps_.destinations.end()) {
+      return Status::ok();
+    }
+    std::vector<std::string> types;
+    for (const auto& op : ops) types.push_back(op.type);
+    if (!mappings::isEnrollment(types)) return Status::ok();
+
+    std::vector<mappings::StoredResource> resources;
+    std::set<std::string> included;
+    std::optional<std::string> patient;
+    for (const auto& op : ops) {
+      if (op.type != "Patient" && op.type != "EpisodeOfCare" && op.type != "Condition" &&
+          op.type != "CarePlan") {
+        continue;
+      }
+      resources.push_back({op.record.type, op.record.id, op.record.json});
+      included.insert(op.record.type + "/" + op.record.id);
+      if (op.type == "EpisodeOfCare" && !patient) patient = patientOf(op.record);
+    }
+    // An update of the EpisodeOfCare alone still carries its Patient, so the region can match it.
+    if (patient && !included.count(*patient)) {
+      BRYGGA_ASSIGN_OR_RETURN(auto record, txn.readCurrent("Patient", patient->substr(8)));
+      if (!record) {
+        return core::unprocessable("the enrollment's patient " + *patient + " does not exist");
+      }
+      resources.push_back({record->type, record->id, record->json});
+    }
+    BRYGGA_ASSIGN_OR_RETURN(std::string payload, mappings::buildEnrollmentForward(resources));
+    store::OutboxEntry entry;
+    entry.destination = kRegionalDestination;
+    entry.orderingKey = patient.value_or("");
+    entry.requestId = request.requestId;
+    entry.tenant = request.caller.tenant;
+    entry.payload = std::move(payload);
+    entry.createdMs = deps_.clock.nowMs();
+    entry.nextAttemptMs = entry.createdMs;
+    BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(entry));
+    (void)id;
+    enqueuedTo.push_back(kRegionalDestination);
+    return Status::ok();
+  }
+
+  ApiResponse bundle(const ApiRequest& request, Trace& trace, int64_t started, bool& committed) {
+    auto doc = parseBody(request);
+    if (!doc.isOk()) return errorResponse(doc.status());
+    trace.types.insert("Bundle");
+    if (fhir::stringMember(*doc, "resourceType") != "Bundle") {
+      return errorResponse(core::invalidArgument("POST to the base needs a Bundle"));
+    }
+    std::string_view type = fhir::stringMember(*doc, "type");
+    if (type != "transaction" && type != "batch") {
+      return errorResponse(core::invalidArgument("the Bundle type must be transaction or batch"));
+    }
+    trace.interaction = std::string(type);
+    trace.action = 'E';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
+    return type == "transaction" ? transaction(request, *doc, trace, started, committed)
+                                 : batch(request, *doc, trace, started, committed);
+  }
+
+  // Reads a Bundle entry's request into a WriteOp; entries must be POST or PUT of a supported,
+  // writable type.
+  StatusOr<WriteOp> entryOp(const Caller& caller, Value& entry, size_t index,
+                            rapidjson::Document::AllocatorType& alloc) {
+    const std::string where = "Bundle.entry[" + std::to_string(index) + "]";
+    const Value* req = fhir::member(entry, "request");
+    std::string method(req ? fhir::stringMember(*req, "method") : "");
+    std::string url(req ? fhir::stringMember(*req, "url") : "");
+    WriteOp op;
+    op.entryIndex = index;
+    op.method = method;
+    op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
+    auto resIt = entry.FindMember("resource");
+    if (method != "POST" && method != "PUT") {
+      return Status(StatusCode::kMethodNotAllowed,
+                    where + ": request.method " + method + " is not supported (POST and PUT are)");
+    }
+    if (resIt == entry.MemberEnd() || !resIt->value.IsObject()) {
+      return core::invalidArgument(where + ": a " + method + " entry needs a resource");
+    }
+    op.resource = &resIt->value;
+    op.allocator = &alloc;
+    op.type = std::string(fhir::stringMember(resIt->value, "resourceType"));
+    std::string urlType = url.substr(0, url.find_first_of("/?"));
+    if (urlType != op.type) {
+      return core::invalidArgument(where + ": request.url " + url + " does not match the resource");
+    }
+    if (!fhir::isSupportedResourceType(op.type)) {
+      return core::invalidArgument(where + ": resource type " + op.type + " is not supported");
+    }
+    BRYGGA_RETURN_IF_ERROR(withPrefix(authorizeWrite(caller, op.type), where + ": "));
+    if (method == "POST") {
+      if (url != op.type) return core::invalidArgument(where + ": POST url must be " + op.type);
+      op.condition = std::string(fhir::stringMember(*req, "ifNoneExist"));
+    } else if (size_t q = url.find('?'); q != std::string::npos) {
+      op.condition = url.substr(q + 1);
+      if (op.condition.empty()) return core::invalidArgument(where + ": empty conditional url");
+    } else {
+      op.id = url.size() > op.type.size() + 1 ? url.substr(op.type.size() + 1) : std::string();
+      if (!fhir::isValidId(op.id) || fhir::stringMember(resIt->value, "id") != op.id) {
+        return core::invalidArgument(where + ": PUT " + url +
+                                     " needs the same valid id in the url and the resource");
+      }
+    }
+    std::string ifMatch(fhir::stringMember(*req, "ifMatch"));
+    if (!ifMatch.empty()) {
+      op.ifMatch = parseEtag(ifMatch);
+      if (!op.ifMatch) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
+    }
+    return op;
+  }
+
+  static std::string entryResponseJson(const std::string& base, const WriteOp& op) {
+    std::string out = R"({"fullUrl":")";
+    core::appendJsonEscaped(out, base + "/" + op.record.type + "/" + op.record.id);
+    out += R"(","resource":)" + op.record.json + R"(,"response":{"status":")";
+    out += op.created ? "201 Created" : "200 OK";
+    out += R"(","location":")";
+    core::appendJsonEscaped(out, op.record.type + "/" + op.record.id + "/_history/" +
+                                     std::to_string(op.record.version));
+    out += R"(","etag":"W/\")" + std::to_string(op.record.version) + R"(\"","lastModified":")" +
+           core::formatInstant(op.record.lastUpdatedMs) + "\"}}";
+    return out;
+  }
+
+  ApiResponse transaction(const ApiRequest& request, rapidjson::Document& doc, Trace& trace,
+                          int64_t started, bool& committed) {
+    std::vector<WriteOp> ops;
+    Value* entries = doc.HasMember("entry") ? &doc["entry"] : nullptr;
+    if (entries != nullptr && entries->IsArray()) {
+      size_t index = 0;
+      for (auto& entry : entries->GetArray()) {
+        auto op = entryOp(request.caller, entry, index++, doc.GetAllocator());
+        if (!op.isOk()) return errorResponse(op.status());
+        ops.push_back(std::move(op).value());
+      }
+    }
+    // FHIR processing order: creates before updates; the response keeps the Bundle's order.
+    std::vector<WriteOp> ordered;
+    for (auto& op : ops) {
+      if (op.method == "POST") ordered.push_back(op);
+    }
+    for (auto& op : ops) {
+      if (op.method == "PUT") ordered.push_back(op);
+    }
+    Status s = commitOps(request, ordered, trace, started, true, committed);
+    if (!s.isOk()) return errorResponse(s);
+    std::sort(ordered.begin(), ordered.end(),
+              [](const WriteOp& a, const WriteOp& b) { return a.entryIndex < b.entryIndex; });
+    std::string out = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
+    for (size_t i = 0; i < ordered.size(); ++i) {
+      if (i > 0) out += ',';
+      out += entryResponseJson(request.baseUrl, ordered[i]);
+    }
+    out += "]}";
+    return jsonResponse(200, out);
+  }
+
+  // A batch: every entry on its own, each in its own write unit with its own exchange line and
+  // AuditEvent; the response says per entry what happened.
+  ApiResponse batch(const ApiRequest& request, rapidjson::Document& doc, Trace& trace,
+                    int64_t started, bool& committed) {
+    std::string out = R"({"resourceType":"Bundle","type":"batch-response","entry":[)";
+    Value* entries = doc.HasMember("entry") ? &doc["entry"] : nullptr;
+    size_t count = entries != nullptr && entries->IsArray() ? entries->Size() : 0;
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0) out += ',';
+      Trace entryTrace;
+      entryTrace.interaction = "batch";
+      entryTrace.action = 'E';
+      entryTrace.query = trace.query;
+      bool entryCommitted = false;
+      Status s;
+      std::vector<WriteOp> ops;
+      auto op = entryOp(request.caller, (*entries)[static_cast<rapidjson::SizeType>(i)], i,
+                        doc.GetAllocator());
+      if (op.isOk()) {
+        ops.push_back(std::move(op).value());
+        entryTrace.types.insert(ops.front().type);
+        s = commitOps(request, ops, entryTrace, started, false, entryCommitted);
+      } else {
+        s = op.status();
+      }
+      if (s.isOk()) {
+        out += entryResponseJson(request.baseUrl, ops.front());
+      } else {
+        // Failed entries are recorded like any refused request.
+        Status r = deps_.store.write([&](store::StoreTransaction& txn) {
+          return recordExchange(txn, request, s.httpStatus(), entryTrace, started,
+                                std::string(core::toString(s.code())));
+        });
+        if (!r.isOk()) return errorResponse(r);
+        out += R"({"response":{"status":")" + std::to_string(s.httpStatus()) + R"(","outcome":)" +
+               fhir::operationOutcomeJson(s) + "}}";
+      }
+    }
+    out += "]}";
+    // Each entry was recorded on its own.
+    committed = true;
+    trace.audited = false;
+    return jsonResponse(200, out);
+  }
+
+  ApiDependencies deps_;
+  const std::string capability_;
+};
+
+#undef BRYGGA_RETURN_RESPONSE_IF_ERROR
+
+FhirApi::FhirApi(ApiDependencies deps) : impl_(std::make_unique<Impl>(std::move(deps))) {}
+FhirApi::~FhirApi() = default;
+
+ApiResponse FhirApi::handle(const ApiRequest& request) {
+  return impl_->handle(request);
+}
+
+const std::string& FhirApi::capabilityStatement() const {
+  return impl_->capability();
+}
+
+}  // namespace brygga::api

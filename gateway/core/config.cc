@@ -4,9 +4,12 @@ namespace brygga::core {
 
 const char* toString(ClientRole role) {
   switch (role) {
-    case ClientRole::kMunicipal: return "municipal";
-    case ClientRole::kRegional: return "regional";
-    case ClientRole::kIntegration: return "integration";
+    case ClientRole::kMunicipal:
+      return "municipal";
+    case ClientRole::kRegional:
+      return "regional";
+    case ClientRole::kIntegration:
+      return "integration";
   }
   return "municipal";
 }

@@ -22,8 +22,8 @@ struct ClientConfig {
 
 struct ServerConfig {
   std::string bindAddress = "127.0.0.1";
-  int httpPort = 8080;    // 0 picks a free port; -1 disables the plain HTTP listener
-  int httpsPort = 8443;   // 0 picks a free port; -1 disables the HTTPS listener
+  int httpPort = 8080;   // 0 picks a free port; -1 disables the plain HTTP listener
+  int httpsPort = 8443;  // 0 picks a free port; -1 disables the HTTPS listener
   int threads = 16;
   int64_t maxBodyBytes = 8 * 1024 * 1024;
   int maxJsonDepth = 64;

@@ -28,7 +28,9 @@ std::string toHex(std::string_view bytes) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) { return toHex(sha256(data)); }
+std::string sha256Hex(std::string_view data) {
+  return toHex(sha256(data));
+}
 
 std::string newUuid() {
   unsigned char b[16];

@@ -67,28 +67,40 @@ class Status {
   std::vector<Issue> issues_;
 };
 
-inline Status invalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
-inline Status notFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
-inline Status conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
+inline Status invalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
+inline Status notFound(std::string m) {
+  return {StatusCode::kNotFound, std::move(m)};
+}
+inline Status conflict(std::string m) {
+  return {StatusCode::kConflict, std::move(m)};
+}
 inline Status preconditionFailed(std::string m) {
   return {StatusCode::kPreconditionFailed, std::move(m)};
 }
 inline Status unprocessable(std::string m, std::vector<Issue> issues = {}) {
   return {StatusCode::kUnprocessable, std::move(m), std::move(issues)};
 }
-inline Status internalError(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
-inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status internalError(std::string m) {
+  return {StatusCode::kInternal, std::move(m)};
+}
+inline Status unavailable(std::string m) {
+  return {StatusCode::kUnavailable, std::move(m)};
+}
 inline Status permissionDenied(std::string m) {
   return {StatusCode::kPermissionDenied, std::move(m)};
 }
-inline Status unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 
 // StatusOr<T>: a value or the Status explaining why there is none. Never holds an OK status
 // without a value.
 template <typename T>
 class StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     if (status_.isOk()) status_ = internalError("StatusOr constructed from an OK status");
   }
@@ -110,18 +122,21 @@ class StatusOr {
 
 }  // namespace brygga::core
 
-// Propagates a non-OK Status to the caller.
-#define BRYGGA_RETURN_IF_ERROR(expr)                      \
-  do {                                                    \
-    ::brygga::core::Status brygga_status_ = (expr);       \
-    if (!brygga_status_.isOk()) return brygga_status_;    \
-  } while (0)
-
 #define BRYGGA_CONCAT_INNER(a, b) a##b
 #define BRYGGA_CONCAT(a, b) BRYGGA_CONCAT_INNER(a, b)
+
+// Propagates a non-OK Status to the caller.
+#define BRYGGA_RETURN_IF_ERROR(expr) \
+  BRYGGA_RETURN_IF_ERROR_IMPL(BRYGGA_CONCAT(brygga_status_, __COUNTER__), expr)
+#define BRYGGA_RETURN_IF_ERROR_IMPL(tmp, expr) \
+  do {                                         \
+    ::brygga::core::Status tmp = (expr);       \
+    if (!tmp.isOk()) return tmp;               \
+  } while (0)
+
 // Assigns the value of a StatusOr expression to `lhs`, or returns its Status.
 #define BRYGGA_ASSIGN_OR_RETURN(lhs, expr) \
-  BRYGGA_ASSIGN_OR_RETURN_IMPL(BRYGGA_CONCAT(brygga_statusor_, __LINE__), lhs, expr)
+  BRYGGA_ASSIGN_OR_RETURN_IMPL(BRYGGA_CONCAT(brygga_statusor_, __COUNTER__), lhs, expr)
 #define BRYGGA_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.isOk()) return tmp.status();              \

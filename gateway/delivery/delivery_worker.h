@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "adapters/http_client.h"
@@ -28,17 +29,24 @@ class DeliveryWorker {
                  const core::Clock& clock, core::Logger& logger);
   ~DeliveryWorker();
 
+  // Starts the delivery thread (no-op when running).
   void start();
+  // Stops and joins the thread. An HTTP attempt in flight finishes first (bounded by the
+  // destination's timeoutMs). Idempotent; the destructor calls it.
   void stop();
   // Wakes the worker (new entries were enqueued).
   void notify();
   // One pass over due entries; returns how many were attempted. For tests and for the thread.
+  // Passes are serialized, so calling it while the thread runs never sends an entry twice.
   int runOnce();
 
  private:
+  int runPass(int& delivered);
+  // Sends one entry and records the outcome; true when it was delivered and recorded.
+  bool attempt(const store::OutboxEntry& entry);
   void loop();
-  void attempt(const store::OutboxEntry& entry);
-  int64_t backoffMs(int attempts) const;
+  // Delay before attempt number `attempts` + 1, after `attempts` failed ones.
+  int64_t backoffMs(int attempts);
 
   const core::DestinationConfig destination_;
   const core::DeliveryConfig settings_;
@@ -47,10 +55,14 @@ class DeliveryWorker {
   const core::Clock& clock_;
   core::Logger& logger_;
 
-  std::mutex mutex_;
+  std::mutex passMutex_;  // one pass at a time; also guards rng_
+  std::mt19937_64 rng_;
+  std::mutex mutex_;  // guards notified_ and stopRequested_ for the condition variable
   std::condition_variable wake_;
   bool notified_ = false;
+  bool stopRequested_ = false;
   std::atomic<bool> running_{false};
+  std::mutex lifecycleMutex_;  // start()/stop() against each other
   std::thread thread_;
 };
 

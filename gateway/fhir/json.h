@@ -30,4 +30,8 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
 // String member or empty view.
 std::string_view stringMember(const rapidjson::Value& object, std::string_view key);
 
+// Outside text quoted for a diagnostic message: at most 64 bytes shown, anything but printable
+// ASCII replaced by '?', so a message never echoes control bytes or long payloads.
+std::string quoteForDiagnostics(std::string_view text);
+
 }  // namespace brygga::fhir

@@ -1,1 +1,198 @@
-// placeholder: being written
+#include "gateway/fhir/resource_index.h"
+
+#include <string_view>
+#include <utility>
+
+#include "gateway/core/clock.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/swedish_identifiers.h"
+
+namespace brygga::fhir {
+
+namespace {
+
+using rapidjson::SizeType;
+using rapidjson::Value;
+
+// "Type/id" from a relative or absolute literal reference, dropping any base URL and
+// "/_history/n"; nullopt for local, urn: and malformed references, which name nothing in the
+// store.
+std::optional<std::string> relativeReference(std::string_view ref) {
+  if (ref.empty() || ref[0] == '#' || ref.substr(0, 4) == "urn:") return std::nullopt;
+  if (ref.find('?') != std::string_view::npos) return std::nullopt;
+  const size_t history = ref.find("/_history/");
+  if (history != std::string_view::npos) ref = ref.substr(0, history);
+  const size_t idSlash = ref.rfind('/');
+  if (idSlash == std::string_view::npos) return std::nullopt;
+  const std::string_view id = ref.substr(idSlash + 1);
+  const size_t typeSlash = ref.rfind('/', idSlash == 0 ? 0 : idSlash - 1);
+  const size_t typeStart =
+      typeSlash == std::string_view::npos || typeSlash >= idSlash ? 0 : typeSlash + 1;
+  const std::string_view type = ref.substr(typeStart, idSlash - typeStart);
+  if (typeStart > 0) {
+    // An absolute reference: only http(s) URLs are resolved by stripping the base.
+    const std::string_view scheme = ref.substr(0, 8);
+    if (scheme.substr(0, 7) != "http://" && scheme != "https://") return std::nullopt;
+  }
+  if (!isKnownR4ResourceType(type) || !isValidId(id)) return std::nullopt;
+  std::string out(type);
+  out += '/';
+  out += id;
+  return out;
+}
+
+std::optional<std::string> referenceIn(const Value& resource, std::string_view element) {
+  const Value* ref = member(resource, element);
+  if (ref == nullptr) return std::nullopt;
+  const std::string_view text = stringMember(*ref, "reference");
+  if (text.empty()) return std::nullopt;
+  return relativeReference(text);
+}
+
+// Non-const member access by index: comparing rapidjson 1.1's mutable member iterators is
+// ambiguous under C++20 rewritten operators (clang rejects it).
+Value* mutableMember(Value& object, std::string_view key) {
+  if (!object.IsObject()) return nullptr;
+  for (SizeType i = 0; i < object.MemberCount(); ++i) {
+    auto& m = *(object.MemberBegin() + i);
+    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) return &m.value;
+  }
+  return nullptr;
+}
+
+bool isPatientReference(const std::string& ref) {
+  return ref.compare(0, 8, "Patient/") == 0;
+}
+
+void addIdentifier(std::vector<IndexValue>& out, const Value& identifier) {
+  const std::string_view value = stringMember(identifier, "value");
+  if (value.empty()) return;
+  std::string system = canonicalIdentifierSystem(stringMember(identifier, "system"));
+  std::optional<std::string> normalized;
+  if (system == kPersonnummerSystem) normalized = normalizePersonnummer(value);
+  if (system == kSamordningsnummerSystem) normalized = normalizeSamordningsnummer(value);
+  out.push_back(IndexValue{"identifier", std::move(system),
+                           normalized ? std::move(*normalized) : std::string(value)});
+}
+
+}  // namespace
+
+std::vector<IndexValue> extractIndex(const Value& resource) {
+  std::vector<IndexValue> out;
+  if (!resource.IsObject()) return out;
+  const std::string_view type = stringMember(resource, "resourceType");
+
+  if (const Value* identifiers = member(resource, "identifier"); identifiers != nullptr) {
+    if (identifiers->IsArray()) {
+      for (const Value& identifier : identifiers->GetArray()) addIdentifier(out, identifier);
+    } else if (identifiers->IsObject()) {
+      addIdentifier(out, *identifiers);
+    }
+  }
+
+  if (type != "Patient") {
+    // R4 search parameters: "patient" is the patient element, or the subject (Task: for) when it
+    // is a Patient.
+    if (auto patient = referenceIn(resource, "patient")) {
+      out.push_back(IndexValue{"patient", {}, std::move(*patient)});
+    }
+    if (auto subject = referenceIn(resource, "subject")) {
+      if (isPatientReference(*subject)) out.push_back(IndexValue{"patient", {}, *subject});
+      out.push_back(IndexValue{"subject", {}, std::move(*subject)});
+    }
+    if (auto forRef = referenceIn(resource, "for"); forRef && isPatientReference(*forRef)) {
+      out.push_back(IndexValue{"patient", {}, std::move(*forRef)});
+    }
+  }
+
+  const std::string_view status = stringMember(resource, "status");
+  if (!status.empty()) out.push_back(IndexValue{"status", {}, std::string(status)});
+  return out;
+}
+
+std::optional<std::string> patientReferenceOf(const Value& resource) {
+  if (!resource.IsObject()) return std::nullopt;
+  if (stringMember(resource, "resourceType") == "Patient") {
+    const std::string_view id = stringMember(resource, "id");
+    if (!isValidId(id)) return std::nullopt;
+    return "Patient/" + std::string(id);
+  }
+  for (std::string_view element : {"patient", "subject", "for"}) {
+    if (auto ref = referenceIn(resource, element); ref && isPatientReference(*ref)) return ref;
+  }
+  return std::nullopt;
+}
+
+void rewriteReferences(Value& root, rapidjson::Document::AllocatorType& alloc,
+                       const std::function<std::optional<std::string>(const std::string&)>& fn) {
+  std::vector<Value*> pending{&root};
+  while (!pending.empty()) {
+    Value* v = pending.back();
+    pending.pop_back();
+    if (v->IsObject()) {
+      for (SizeType i = 0; i < v->MemberCount(); ++i) {
+        auto& m = *(v->MemberBegin() + i);
+        if (m.value.IsString() &&
+            std::string_view(m.name.GetString(), m.name.GetStringLength()) == "reference") {
+          const std::string current(m.value.GetString(), m.value.GetStringLength());
+          if (auto replacement = fn(current)) {
+            m.value.SetString(replacement->data(), static_cast<SizeType>(replacement->size()),
+                              alloc);
+          }
+        } else if (m.value.IsObject() || m.value.IsArray()) {
+          pending.push_back(&m.value);
+        }
+      }
+    } else if (v->IsArray()) {
+      for (auto& element : v->GetArray()) {
+        if (element.IsObject() || element.IsArray()) pending.push_back(&element);
+      }
+    }
+  }
+}
+
+void stampMeta(Value& resource, rapidjson::Document::AllocatorType& alloc, const std::string& id,
+               int64_t version, int64_t lastUpdatedMs) {
+  if (!resource.IsObject()) return;
+  Value meta(rapidjson::kObjectType);
+  if (Value* existing = mutableMember(resource, "meta");
+      existing != nullptr && existing->IsObject()) {
+    meta = std::move(*existing);
+  }
+  const std::string versionId = std::to_string(version);
+  const std::string lastUpdated = core::formatInstant(lastUpdatedMs);
+  // versionId and lastUpdated lead meta, as in the specification's examples; the rest (profile,
+  // security, tag) is kept in its order.
+  Value stampedMeta(rapidjson::kObjectType);
+  stampedMeta.AddMember("versionId", Value(versionId.c_str(), alloc), alloc);
+  stampedMeta.AddMember("lastUpdated", Value(lastUpdated.c_str(), alloc), alloc);
+  for (SizeType i = 0; i < meta.MemberCount(); ++i) {
+    auto& m = *(meta.MemberBegin() + i);
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name == "versionId" || name == "lastUpdated") continue;
+    stampedMeta.AddMember(m.name, m.value, alloc);
+  }
+
+  // Rebuild the resource so that resourceType, id and meta come first; moving members is cheap.
+  Value stamped(rapidjson::kObjectType);
+  for (SizeType i = 0; i < resource.MemberCount(); ++i) {
+    auto& m = *(resource.MemberBegin() + i);
+    if (m.name == "resourceType") {
+      stamped.AddMember(m.name, m.value, alloc);
+      break;
+    }
+  }
+  stamped.AddMember("id", Value(id.c_str(), static_cast<SizeType>(id.size()), alloc), alloc);
+  stamped.AddMember("meta", stampedMeta, alloc);
+  for (SizeType i = 0; i < resource.MemberCount(); ++i) {
+    auto& m = *(resource.MemberBegin() + i);
+    if (!m.name.IsString()) continue;  // already moved (resourceType)
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    if (name == "resourceType" || name == "id" || name == "meta") continue;
+    stamped.AddMember(m.name, m.value, alloc);
+  }
+  resource = std::move(stamped);
+}
+
+}  // namespace brygga::fhir

@@ -1,1 +1,121 @@
-// placeholder: being written
+#include "gateway/fhir/swedish_identifiers.h"
+
+namespace brygga::fhir {
+
+namespace {
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool isAlnum(char c) {
+  return isDigit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+int number(std::string_view digits) {
+  int n = 0;
+  for (const char c : digits) n = n * 10 + (c - '0');
+  return n;
+}
+
+bool isLeapYear(int year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+bool isCalendarDate(int year, int month, int day) {
+  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1) return false;
+  const int days = month == 2 && isLeapYear(year) ? 29 : kDaysInMonth[month - 1];
+  return day <= days;
+}
+
+// Luhn over the ten digits YYMMDDNNNC: weights 2,1,2,1,... from the left, digit sums of the
+// products; the total including the check digit is a multiple of ten.
+bool luhnOk(std::string_view tenDigits) {
+  int sum = 0;
+  for (size_t i = 0; i < tenDigits.size(); ++i) {
+    int d = tenDigits[i] - '0';
+    if (i % 2 == 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 == 0;
+}
+
+constexpr const char* kFormatProblem =
+    "format: expected 12 digits YYYYMMDDNNNC, optionally with '-' or '+' before the last four";
+
+void setWhy(std::string* why, const char* text) {
+  if (why != nullptr) *why = text;
+}
+
+// Shared by personnummer and samordningsnummer, which differ only in the day offset.
+std::optional<std::string> normalizeNationalNumber(std::string_view text, int dayOffset,
+                                                   std::string* why) {
+  std::string digits;
+  if (text.size() == 12) {
+    digits.assign(text);
+  } else if (text.size() == 13 && (text[8] == '-' || text[8] == '+')) {
+    digits.assign(text.substr(0, 8));
+    digits.append(text.substr(9));
+  } else {
+    setWhy(why, kFormatProblem);
+    return std::nullopt;
+  }
+  for (const char c : digits) {
+    if (!isDigit(c)) {
+      setWhy(why, kFormatProblem);
+      return std::nullopt;
+    }
+  }
+  const int year = number(std::string_view(digits).substr(0, 4));
+  const int month = number(std::string_view(digits).substr(4, 2));
+  const int day = number(std::string_view(digits).substr(6, 2)) - dayOffset;
+  if (!isCalendarDate(year, month, day)) {
+    setWhy(why, dayOffset == 0 ? "date: the date part is not a real calendar date"
+                               : "date: the date part (day minus 60) is not a real calendar date");
+    return std::nullopt;
+  }
+  if (!luhnOk(std::string_view(digits).substr(2))) {
+    setWhy(why, "check digit: the Luhn check digit does not match");
+    return std::nullopt;
+  }
+  return digits;
+}
+
+}  // namespace
+
+std::string canonicalIdentifierSystem(std::string_view system) {
+  // The HSA OID (1.2.752.129.2.1.4.1) names HSA-ids of both organisations and people, so it has no
+  // single canonical URI; it stays as sent.
+  if (system == kPersonnummerOid) return std::string(kPersonnummerSystem);
+  if (system == kSamordningsnummerOid) return std::string(kSamordningsnummerSystem);
+  return std::string(system);
+}
+
+std::optional<std::string> normalizePersonnummer(std::string_view text, std::string* why) {
+  return normalizeNationalNumber(text, 0, why);
+}
+
+std::optional<std::string> normalizeSamordningsnummer(std::string_view text, std::string* why) {
+  return normalizeNationalNumber(text, 60, why);
+}
+
+bool isValidHsaId(std::string_view text) {
+  constexpr size_t kOrgDigits = 10;
+  constexpr size_t kMaxSuffix = 21;
+  if (text.size() < 2 + kOrgDigits + 1 || text[0] != 'S' || text[1] != 'E') return false;
+  for (size_t i = 2; i < 2 + kOrgDigits; ++i) {
+    if (!isDigit(text[i])) return false;
+  }
+  std::string_view suffix = text.substr(2 + kOrgDigits);
+  if (suffix.front() == '-') suffix.remove_prefix(1);
+  if (suffix.empty() || suffix.size() > kMaxSuffix) return false;
+  for (const char c : suffix) {
+    if (!isAlnum(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace brygga::fhir

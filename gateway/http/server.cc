@@ -1,1 +1,324 @@
-// placeholder: being written
+#include "gateway/http/server.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/SecureStreamSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/X509Certificate.h>
+#include <Poco/ThreadPool.h>
+#include <openssl/bio.h>
+#include <openssl/x509.h>
+
+#include <filesystem>
+#include <istream>
+
+#include "gateway/core/digest.h"
+#include "gateway/fhir/operation_outcome.h"
+
+namespace brygga::http {
+
+namespace {
+
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// How much of an oversized body is read away before answering 413 (then the connection closes).
+constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// RFC 4514 (RFC 2253 order) text of a certificate's subject: CN=kungsbacka,O=Brygga Dev,C=SE.
+std::string subjectOf(const Poco::Net::X509Certificate& cert) {
+  const X509* x509 = cert.certificate();
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return {};
+  X509_NAME_print_ex(bio, X509_get_subject_name(x509), 0, XN_FLAG_RFC2253);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(len));
+  BIO_free(bio);
+  return out;
+}
+
+bool isSaneRequestId(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void send(HTTPServerResponse& resp, int status, const std::string& body,
+          const std::vector<std::pair<std::string, std::string>>& headers) {
+  resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+  for (const auto& [k, v] : headers) {
+    if (k == "Content-Type") {
+      resp.setContentType(v);
+    } else {
+      resp.set(k, v);
+    }
+  }
+  resp.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostream& out = resp.send();
+  out.write(body.data(), static_cast<std::streamsize>(body.size()));
+}
+
+void sendStatus(HTTPServerResponse& resp, const core::Status& status,
+                const std::string& requestId) {
+  send(resp, status.httpStatus(), fhir::operationOutcomeJson(status),
+       {{"Content-Type", "application/fhir+json; charset=utf-8"}, {"X-Request-Id", requestId}});
+}
+
+}  // namespace
+
+class GatewayServer::Impl {
+ public:
+  Impl(const core::GatewayConfig& config, ServerDependencies deps)
+      : config_(config), deps_(std::move(deps)), auth_(config.clients) {}
+
+  class Handler : public Poco::Net::HTTPRequestHandler {
+   public:
+    Handler(Impl& impl, bool secure) : impl_(impl), secure_(secure) {}
+    void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+      impl_.handle(req, resp, secure_);
+    }
+
+   private:
+    Impl& impl_;
+    bool secure_;
+  };
+
+  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+   public:
+    Factory(Impl& impl, bool secure) : impl_(impl), secure_(secure) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
+      return new Handler(impl_, secure_);
+    }
+
+   private:
+    Impl& impl_;
+    bool secure_;
+  };
+
+  core::Status start() {
+    try {
+      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, config_.server.threads * 2));
+      if (config_.server.httpPort >= 0) {
+        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(
+            config_.server.bindAddress, static_cast<Poco::UInt16>(config_.server.httpPort)));
+        httpPort_ = socket.address().port();
+        http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, false), *pool_, socket,
+                                                        params());
+      }
+      if (config_.server.httpsPort >= 0) {
+        for (const auto* file :
+             {&config_.tls.certificateFile, &config_.tls.privateKeyFile, &config_.tls.caFile}) {
+          if (!std::filesystem::exists(*file)) {
+            return core::invalidArgument("TLS file " + *file +
+                                         " does not exist: run certs/make-dev-certs.sh or set "
+                                         "the tls keys in the config");
+          }
+        }
+        Poco::Net::initializeSSL();
+        Poco::Net::Context::Params p;
+        p.privateKeyFile = config_.tls.privateKeyFile;
+        p.certificateFile = config_.tls.certificateFile;
+        p.caLocation = config_.tls.caFile;
+        // Relaxed: a client certificate is asked for and, when presented, must chain to our CA
+        // (otherwise the handshake fails); clients without one may still use a bearer token.
+        p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+        p.loadDefaultCAs = false;
+        p.cipherList = "HIGH:!aNULL:!MD5:!RC4";
+        context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
+        context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+        context_->enableSessionCache(true, "brygga");
+        Poco::Net::SecureServerSocket socket(
+            Poco::Net::SocketAddress(config_.server.bindAddress,
+                                     static_cast<Poco::UInt16>(config_.server.httpsPort)),
+            64, context_);
+        httpsPort_ = socket.address().port();
+        https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, true), *pool_, socket,
+                                                         params());
+      }
+    } catch (const Poco::Exception& e) {
+      return core::unavailable("cannot start listeners: " + e.displayText());
+    } catch (const std::exception& e) {
+      return core::unavailable(std::string("cannot start listeners: ") + e.what());
+    }
+    if (http_) http_->start();
+    if (https_) https_->start();
+    return core::Status::ok();
+  }
+
+  void stop() {
+    if (http_) http_->stopAll(true);
+    if (https_) https_->stopAll(true);
+    if (pool_) pool_->joinAll();
+    http_.reset();
+    https_.reset();
+  }
+
+  int httpPort() const { return http_ ? httpPort_ : -1; }
+  int httpsPort() const { return https_ ? httpsPort_ : -1; }
+
+ private:
+  Poco::Net::HTTPServerParams* params() const {
+    auto* p = new Poco::Net::HTTPServerParams;
+    p->setMaxThreads(config_.server.threads);
+    p->setMaxQueued(256);
+    p->setKeepAlive(true);
+    p->setMaxKeepAliveRequests(1000);
+    p->setKeepAliveTimeout(Poco::Timespan(15, 0));
+    p->setTimeout(Poco::Timespan(30, 0));
+    return p;
+  }
+
+  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure) {
+    std::string requestId = req.get("X-Request-Id", "");
+    if (!isSaneRequestId(requestId)) requestId = core::newUuid();
+    try {
+      handleChecked(req, resp, secure, requestId);
+    } catch (const std::exception& e) {
+      deps_.logger.error("http.exception", {{"requestId", requestId}, {"what", e.what()}});
+      if (!resp.sent()) sendStatus(resp, core::internalError("internal error"), requestId);
+    }
+  }
+
+  void handleChecked(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure,
+                     const std::string& requestId) {
+    const std::string uri = req.getURI();
+    const size_t q = uri.find('?');
+    const std::string path = uri.substr(0, q);
+    const std::string query = q == std::string::npos ? std::string() : uri.substr(q + 1);
+
+    if (path == "/healthz") {
+      send(resp, 200, R"({"status":"ok"})", {{"Content-Type", "application/json"}});
+      return;
+    }
+    if (path == "/readyz") {
+      core::Status s = deps_.readiness ? deps_.readiness() : core::Status::ok();
+      if (s.isOk()) {
+        send(resp, 200, R"({"status":"ready"})", {{"Content-Type", "application/json"}});
+      } else {
+        sendStatus(resp, core::unavailable("not ready: " + s.message()), requestId);
+      }
+      return;
+    }
+    if (path != "/fhir" && path.rfind("/fhir/", 0) != 0) {
+      sendStatus(resp, core::notFound("no such endpoint: the FHIR API is at /fhir"), requestId);
+      return;
+    }
+
+    api::ApiRequest request;
+    request.method = req.getMethod();
+    request.path = path.substr(5);
+    request.query = query;
+    request.requestId = requestId;
+    for (const auto& [k, v] : req) request.headers[lower(k)] = v;
+
+    // Body, bounded before it is read.
+    const int64_t limit = config_.server.maxBodyBytes;
+    std::istream& in = req.stream();
+    char buf[16384];
+    const core::Status tooLarge(
+        core::StatusCode::kPayloadTooLarge,
+        "the body is larger than the limit of " + std::to_string(limit) + " bytes");
+    if (req.hasContentLength() && req.getContentLength64() > limit) {
+      // Not kept; read away (up to a bound) so that the client, still sending, sees the 413
+      // instead of a reset connection.
+      int64_t drained = 0;
+      while (drained < kMaxDrainBytes && (in.read(buf, sizeof buf) || in.gcount() > 0)) {
+        drained += in.gcount();
+      }
+      resp.setKeepAlive(false);
+      sendStatus(resp, tooLarge, requestId);
+      return;
+    }
+    std::string body;
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+      body.append(buf, static_cast<size_t>(in.gcount()));
+      if (static_cast<int64_t>(body.size()) > limit) {
+        resp.setKeepAlive(false);
+        sendStatus(resp, tooLarge, requestId);
+        return;
+      }
+    }
+    request.body = std::move(body);
+
+    auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
+    request.caller = identify(impl, req, secure);
+    request.caller.address = req.clientAddress().toString();
+    request.serverAddress = req.serverAddress().toString();
+    std::string host = req.getHost();
+    if (host.empty()) host = req.serverAddress().toString();
+    request.baseUrl = std::string(secure ? "https://" : "http://") + host + "/fhir";
+
+    api::ApiResponse answer = deps_.api.handle(request);
+    answer.headers.emplace_back("X-Request-Id", requestId);
+    send(resp, answer.status, answer.body, answer.headers);
+  }
+
+  api::Caller identify(Poco::Net::HTTPServerRequestImpl& impl, HTTPServerRequest& req,
+                       bool secure) {
+    if (secure) {
+      Poco::Net::SecureStreamSocket socket(impl.socket());
+      if (socket.havePeerCertificate()) {
+        // The handshake already verified the chain to our CA; the subject names the client.
+        std::string subject = subjectOf(socket.peerCertificate());
+        if (auto caller = auth_.byCertificateSubject(subject)) return *caller;
+        deps_.logger.warn("auth.unknown_certificate", {{"subject", subject}});
+        return {};
+      }
+    }
+    std::string authorization = req.get("Authorization", "");
+    if (lower(authorization.substr(0, 7)) == "bearer ") {
+      if (auto caller = auth_.byToken(authorization.substr(7))) return *caller;
+    }
+    return {};
+  }
+
+  const core::GatewayConfig config_;
+  ServerDependencies deps_;
+  Authenticator auth_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  Poco::Net::Context::Ptr context_;
+  std::unique_ptr<Poco::Net::HTTPServer> http_;
+  std::unique_ptr<Poco::Net::HTTPServer> https_;
+  int httpPort_ = -1;
+  int httpsPort_ = -1;
+};
+
+GatewayServer::GatewayServer(const core::GatewayConfig& config, ServerDependencies deps)
+    : impl_(std::make_unique<Impl>(config, std::move(deps))) {}
+
+GatewayServer::~GatewayServer() {
+  impl_->stop();
+}
+
+core::Status GatewayServer::start() {
+  return impl_->start();
+}
+void GatewayServer::stop() {
+  impl_->stop();
+}
+int GatewayServer::httpPort() const {
+  return impl_->httpPort();
+}
+int GatewayServer::httpsPort() const {
+  return impl_->httpsPort();
+}
+
+}  // namespace brygga::http

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/core/status.h"
@@ -50,7 +51,7 @@ struct ResourceWrite {
 struct SearchCriterion {
   std::string param;
   std::optional<std::string> system;  // for tokens: match system too when present
-  std::vector<std::string> values;    // OR-ed
+  std::vector<std::string> values;    // OR-ed; no values matches nothing
 };
 
 struct SearchQuery {
@@ -58,8 +59,8 @@ struct SearchQuery {
   std::vector<SearchCriterion> criteria;  // AND-ed
   std::optional<int64_t> lastUpdatedGeMs;
   std::optional<int64_t> lastUpdatedLeMs;
-  std::optional<std::string> tenant;  // restrict to this tenant (municipal callers)
-  int count = 50;
+  std::optional<std::string> tenant;  // exactly this tenant (municipal callers); shared excluded
+  int count = 50;                     // 0: only the total
   int offset = 0;
 };
 
@@ -74,8 +75,8 @@ struct ExchangeRecord {
   std::string requestId;  // X-Request-Id of the inbound request it belongs to
   std::string clientId;
   std::string tenant;
-  std::string direction;    // "inbound" | "outbound"
-  std::string interaction;  // create, read, transaction, deliver...
+  std::string direction;      // "inbound" | "outbound"
+  std::string interaction;    // create, read, transaction, deliver...
   std::string resourceTypes;  // comma-separated
   std::string destination;    // outbound only
   int httpStatus = 0;         // 0: no answer (connection failed)
@@ -93,15 +94,18 @@ struct ExchangeQuery {
 };
 
 enum class OutboxState { kPending, kDelivered, kDead };
+// "pending", "delivered", "dead" (also the stored form).
 const char* toString(OutboxState state);
+// The inverse of toString; nullopt for anything else.
+std::optional<OutboxState> parseOutboxState(std::string_view text);
 
 struct OutboxEntry {
-  int64_t id = 0;            // assigned on enqueue; increases in acceptance order
-  std::string destination;   // config key, e.g. "regional"
-  std::string orderingKey;   // per-patient key: entries with one key are delivered in id order
-  std::string requestId;     // the inbound request that caused it
+  int64_t id = 0;           // assigned on enqueue; increases in acceptance order
+  std::string destination;  // config key, e.g. "regional"
+  std::string orderingKey;  // per-patient key: entries with one key are delivered in id order
+  std::string requestId;    // the inbound request that caused it
   std::string tenant;
-  std::string payload;       // the Bundle to send, JSON
+  std::string payload;  // the Bundle to send, JSON
   OutboxState state = OutboxState::kPending;
   int attempts = 0;
   int64_t createdMs = 0;
@@ -134,13 +138,15 @@ class StoreTransaction {
   virtual Status putResource(const ResourceWrite& write) = 0;
   // Returns the assigned outbox id.
   virtual StatusOr<int64_t> enqueue(const OutboxEntry& entry) = 0;
-  // Records the outcome of a delivery attempt on an outbox entry.
+  // Records the outcome of a delivery attempt on an outbox entry (kNotFound: no such entry).
   virtual Status updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
                               const std::string& lastError) = 0;
   virtual Status recordExchange(const ExchangeRecord& record) = 0;
   // The last audit record (seq 0 and empty hashes when the log is empty).
   virtual StatusOr<AuditRecord> lastAudit() = 0;
-  // Appends; `record.seq` must be lastAudit().seq + 1.
+  // Appends; `record.seq` must be lastAudit().seq + 1 and, after the first record,
+  // `record.prevHash` must be the last record's hash (kConflict otherwise). There is no way to
+  // change or remove an audit record.
   virtual Status appendAudit(const AuditRecord& record) = 0;
 };
 
@@ -164,19 +170,23 @@ class Store {
                                                         const std::string& id) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
 
+  // Matching exchange records in the order they were recorded, at most query.limit.
   virtual StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) = 0;
 
   // Outbox. Due entries of one destination: pending, nextAttemptMs <= nowMs, and the oldest
-  // pending entry of their ordering key (so a failing entry holds back only its own key).
+  // pending entry of their ordering key (so a failing entry holds back only its own key; an empty
+  // key orders nothing), by id, at most `limit`.
   virtual StatusOr<std::vector<OutboxEntry>> dueOutbox(const std::string& destination,
                                                        int64_t nowMs, int limit) = 0;
   virtual StatusOr<std::optional<OutboxEntry>> outboxEntry(int64_t id) = 0;
+  // Entries of a destination (optionally only those in `state`) by id, at most `limit`.
   virtual StatusOr<std::vector<OutboxEntry>> outbox(const std::string& destination,
                                                     std::optional<OutboxState> state,
                                                     int limit) = 0;
 
   // Audit records with seq >= fromSeq, in order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecords(int64_t fromSeq, int limit) = 0;
+  // The patient's audit records ("Patient/123"), in seq order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecordsForPatient(const std::string& patient,
                                                                     int limit) = 0;
 

@@ -100,9 +100,13 @@ FakePeer::FakePeer() {
   server_->start();
 }
 
-FakePeer::~FakePeer() { server_->stopAll(true); }
+FakePeer::~FakePeer() {
+  server_->stopAll(true);
+}
 
-std::string FakePeer::baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fhir"; }
+std::string FakePeer::baseUrl() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/fhir";
+}
 
 void FakePeer::setHandler(Handler handler) {
   std::lock_guard lock(mutex_);

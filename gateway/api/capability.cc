@@ -1,0 +1,112 @@
+#include "gateway/api/capability.h"
+
+#include <rapidjson/document.h>
+
+#include "gateway/api/query.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/resource_types.h"
+
+#ifndef BRYGGA_VERSION
+#define BRYGGA_VERSION "0.0.0"
+#endif
+
+namespace brygga::api {
+
+namespace {
+
+using rapidjson::Value;
+
+const char* searchTypeOf(const std::string& param) {
+  if (param == "_lastUpdated") return "date";
+  if (param == "patient" || param == "subject") return "reference";
+  return "token";
+}
+
+}  // namespace
+
+std::string buildCapabilityStatement(const core::ServerConfig& server) {
+  rapidjson::Document doc(rapidjson::kObjectType);
+  auto& a = doc.GetAllocator();
+  doc.AddMember("resourceType", "CapabilityStatement", a);
+  doc.AddMember("status", "active", a);
+  doc.AddMember("date", "2026-11-23", a);
+  doc.AddMember("publisher", "Brygga", a);
+  doc.AddMember("kind", "instance", a);
+  Value software(rapidjson::kObjectType);
+  software.AddMember("name", "Brygga", a);
+  software.AddMember("version", BRYGGA_VERSION, a);
+  doc.AddMember("software", software, a);
+  Value implementation(rapidjson::kObjectType);
+  implementation.AddMember(
+      "description",
+      "Brygga FHIR gateway for physician participation in municipal home health care", a);
+  doc.AddMember("implementation", implementation, a);
+  doc.AddMember("fhirVersion", "4.0.1", a);
+  Value formats(rapidjson::kArrayType);
+  formats.PushBack("application/fhir+json", a);
+  formats.PushBack("json", a);
+  doc.AddMember("format", formats, a);
+
+  Value rest(rapidjson::kObjectType);
+  rest.AddMember("mode", "server", a);
+  Value security(rapidjson::kObjectType);
+  security.AddMember("cors", false, a);
+  std::string securityText =
+      "Clients authenticate with a client certificate (mutual TLS) or a bearer token issued to "
+      "a configured client. Municipal clients see their own tenant's patients only. Request "
+      "bodies are limited to " +
+      std::to_string(server.maxBodyBytes) + " bytes.";
+  security.AddMember("description", Value(securityText.c_str(), a), a);
+  rest.AddMember("security", security, a);
+
+  Value resources(rapidjson::kArrayType);
+  for (std::string_view typeView : fhir::supportedResourceTypes()) {
+    std::string type(typeView);
+    bool readOnly = fhir::isReadOnlyResourceType(type);
+    Value res(rapidjson::kObjectType);
+    res.AddMember("type", Value(type.c_str(), a), a);
+    Value interactions(rapidjson::kArrayType);
+    std::vector<const char*> codes = {"read", "search-type"};
+    if (!readOnly) {
+      codes = {"read", "vread", "update", "history-instance", "create", "search-type"};
+    }
+    for (const char* code : codes) {
+      Value i(rapidjson::kObjectType);
+      i.AddMember("code", Value(code, a), a);
+      interactions.PushBack(i, a);
+    }
+    res.AddMember("interaction", interactions, a);
+    if (!readOnly) {
+      res.AddMember("versioning", "versioned-update", a);
+      res.AddMember("readHistory", true, a);
+      res.AddMember("updateCreate", true, a);
+      res.AddMember("conditionalCreate", true, a);
+      res.AddMember("conditionalUpdate", true, a);
+      res.AddMember("conditionalRead", "not-supported", a);
+      res.AddMember("conditionalDelete", "not-supported", a);
+    }
+    Value params(rapidjson::kArrayType);
+    for (const auto& name : searchParamsFor(type)) {
+      Value p(rapidjson::kObjectType);
+      p.AddMember("name", Value(name.c_str(), a), a);
+      p.AddMember("type", Value(searchTypeOf(name), a), a);
+      params.PushBack(p, a);
+    }
+    res.AddMember("searchParam", params, a);
+    resources.PushBack(res, a);
+  }
+  rest.AddMember("resource", resources, a);
+  Value system(rapidjson::kArrayType);
+  for (const char* code : {"transaction", "batch"}) {
+    Value i(rapidjson::kObjectType);
+    i.AddMember("code", Value(code, a), a);
+    system.PushBack(i, a);
+  }
+  rest.AddMember("interaction", system, a);
+  Value restArray(rapidjson::kArrayType);
+  restArray.PushBack(rest, a);
+  doc.AddMember("rest", restArray, a);
+  return fhir::toJson(doc);
+}
+
+}  // namespace brygga::api

@@ -1,0 +1,268 @@
+#include "gateway/api/query.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+
+#include "gateway/core/clock.h"
+#include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/swedish_identifiers.h"
+
+namespace brygga::api {
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+core::StatusOr<std::string> decode(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      int hi = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
+      int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0)
+        return core::invalidArgument("malformed percent escape in the query string");
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> splitComma(const std::string& text) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = text.find(',', start);
+    parts.push_back(text.substr(start, comma - start));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return parts;
+}
+
+// The last millisecond of the period a FHIR date/dateTime names (2026-01-01 -> 23:59:59.999).
+core::StatusOr<int64_t> periodEnd(const std::string& text, int64_t start) {
+  int64_t next = 0;
+  std::string probe;
+  if (text.size() == 4) {
+    probe = std::to_string(std::stoi(text) + 1);
+  } else if (text.size() == 7) {
+    int y = std::stoi(text.substr(0, 4)), m = std::stoi(text.substr(5, 2));
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%04d-%02d", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+    probe = buf;
+  } else if (text.size() == 10) {
+    return start + 86400000 - 1;
+  } else {
+    return start;  // a full dateTime is a point in time
+  }
+  if (!core::parseFhirDateTime(probe, next)) return core::invalidArgument("bad date " + text);
+  return next - 1;
+}
+
+bool isDigits(const std::string& s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+core::StatusOr<QueryParams> parseQuery(const std::string& query) {
+  QueryParams params;
+  size_t start = 0;
+  while (start <= query.size() && !query.empty()) {
+    size_t amp = query.find('&', start);
+    std::string part =
+        query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      BRYGGA_ASSIGN_OR_RETURN(std::string name, decode(part.substr(0, eq)));
+      std::string value;
+      if (eq != std::string::npos) {
+        BRYGGA_ASSIGN_OR_RETURN(value, decode(part.substr(eq + 1)));
+      }
+      params.emplace_back(std::move(name), std::move(value));
+    }
+    if (amp == std::string::npos) break;
+    start = amp + 1;
+  }
+  return params;
+}
+
+std::string percentEncode(const std::string& text) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+const std::vector<std::string>& searchParamsFor(const std::string& type) {
+  static const std::vector<std::string> kNone = {"_lastUpdated"};
+  static const std::map<std::string, std::vector<std::string>> kParams = {
+      {"Patient", {"identifier", "_lastUpdated"}},
+      {"EpisodeOfCare", {"identifier", "patient", "status", "_lastUpdated"}},
+      {"Encounter", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"CarePlan", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Task", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"ServiceRequest", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"DocumentReference", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Composition", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Condition", {"identifier", "patient", "subject", "_lastUpdated"}},
+      {"Organization", {"identifier", "_lastUpdated"}},
+      {"Practitioner", {"identifier", "_lastUpdated"}},
+      {"PractitionerRole", {"identifier", "_lastUpdated"}},
+      {"HealthcareService", {"identifier", "_lastUpdated"}},
+      {"Location", {"identifier", "status", "_lastUpdated"}},
+      {"Provenance", {"patient", "_lastUpdated"}},
+      {"AuditEvent", {"patient"}},
+  };
+  auto it = kParams.find(type);
+  return it == kParams.end() ? kNone : it->second;
+}
+
+std::optional<std::string> normalisePatientReference(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  if (fhir::isValidId(text)) return "Patient/" + text;
+  size_t pos = text.rfind("Patient/");
+  if (pos == std::string::npos) return std::nullopt;
+  if (pos != 0 && text[pos - 1] != '/') return std::nullopt;
+  std::string id = text.substr(pos + 8);
+  size_t hist = id.find("/_history");
+  if (hist != std::string::npos) id = id.substr(0, hist);
+  if (!fhir::isValidId(id)) return std::nullopt;
+  return "Patient/" + id;
+}
+
+core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
+                                                    const QueryParams& params, int defaultCount,
+                                                    int maxCount) {
+  store::SearchQuery query;
+  query.type = type;
+  query.count = defaultCount;
+  const auto& allowed = searchParamsFor(type);
+  for (const auto& [rawName, value] : params) {
+    std::string name = rawName;
+    std::string modifier;
+    if (size_t colon = name.find(':'); colon != std::string::npos) {
+      modifier = name.substr(colon + 1);
+      name = name.substr(0, colon);
+    }
+    if (name == "_format" || name == "_pretty") continue;
+    if (!modifier.empty()) {
+      return core::invalidArgument("search modifier :" + modifier + " on " + name +
+                                   " is not supported");
+    }
+    if (name == "_count") {
+      if (!isDigits(value) || value.size() > 6)
+        return core::invalidArgument("_count must be a number");
+      query.count = std::min(std::stoi(value), maxCount);
+      continue;
+    }
+    if (name == "_offset") {
+      if (!isDigits(value) || value.size() > 9)
+        return core::invalidArgument("_offset must be a number");
+      query.offset = std::stoi(value);
+      continue;
+    }
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      return core::invalidArgument("search parameter '" + name + "' is not supported for " + type);
+    }
+    if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
+    if (name == "_lastUpdated") {
+      std::string prefix = value.size() > 2 && std::isalpha(static_cast<unsigned char>(value[0]))
+                               ? value.substr(0, 2)
+                               : "eq";
+      std::string date = prefix == "eq" && !std::isalpha(static_cast<unsigned char>(value[0]))
+                             ? value
+                             : value.substr(2);
+      int64_t start = 0;
+      if (!core::parseFhirDateTime(date, start)) {
+        return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
+      }
+      BRYGGA_ASSIGN_OR_RETURN(int64_t end, periodEnd(date, start));
+      auto tighten = [](std::optional<int64_t>& bound, int64_t v, bool lower) {
+        if (!bound || (lower ? v > *bound : v < *bound)) bound = v;
+      };
+      if (prefix == "ge") {
+        tighten(query.lastUpdatedGeMs, start, true);
+      } else if (prefix == "gt") {
+        tighten(query.lastUpdatedGeMs, end + 1, true);
+      } else if (prefix == "le") {
+        tighten(query.lastUpdatedLeMs, end, false);
+      } else if (prefix == "lt") {
+        tighten(query.lastUpdatedLeMs, start - 1, false);
+      } else if (prefix == "eq") {
+        tighten(query.lastUpdatedGeMs, start, true);
+        tighten(query.lastUpdatedLeMs, end, false);
+      } else {
+        return core::invalidArgument("_lastUpdated prefix '" + prefix + "' is not supported");
+      }
+      continue;
+    }
+    store::SearchCriterion criterion;
+    if (name == "identifier") {
+      criterion.param = "identifier";
+      for (const auto& part : splitComma(value)) {
+        size_t bar = part.find('|');
+        std::string system = bar == std::string::npos ? std::string() : part.substr(0, bar);
+        std::string code = bar == std::string::npos ? part : part.substr(bar + 1);
+        if (code.empty()) return core::invalidArgument("identifier search needs a value");
+        if (!system.empty()) {
+          system = fhir::canonicalIdentifierSystem(system);
+          if (criterion.system && *criterion.system != system) {
+            return core::invalidArgument(
+                "identifier values with different systems in one "
+                "parameter are not supported");
+          }
+          criterion.system = system;
+          if (system == fhir::kPersonnummerSystem) {
+            if (auto pnr = fhir::normalizePersonnummer(code)) code = *pnr;
+          } else if (system == fhir::kSamordningsnummerSystem) {
+            if (auto snr = fhir::normalizeSamordningsnummer(code)) code = *snr;
+          }
+        }
+        criterion.values.push_back(code);
+      }
+    } else if (name == "patient" || name == "subject") {
+      criterion.param = "patient";
+      for (const auto& part : splitComma(value)) {
+        auto ref = normalisePatientReference(part);
+        if (!ref)
+          return core::invalidArgument(name + ": '" + part + "' is not a Patient reference");
+        criterion.values.push_back(*ref);
+      }
+    } else {
+      criterion.param = name;
+      criterion.values = splitComma(value);
+    }
+    query.criteria.push_back(std::move(criterion));
+  }
+  if (query.count < 0) query.count = defaultCount;
+  return query;
+}
+
+}  // namespace brygga::api

@@ -1,0 +1,244 @@
+#include "gateway/app/config_loader.h"
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <rapidjson/document.h>
+
+#include "gateway/core/digest.h"
+#include "gateway/fhir/json.h"
+
+namespace brygga::app {
+
+namespace {
+
+using core::Status;
+using rapidjson::Value;
+
+Status bad(const std::string& key, const std::string& what) {
+  return core::invalidArgument("config: " + key + " " + what);
+}
+
+// Walks one JSON object, dispatching each member to its reader; unknown members are errors.
+Status readObject(
+    const Value& object, const std::string& path,
+    const std::map<std::string, std::function<Status(const Value&, const std::string&)>>& readers) {
+  if (!object.IsObject()) return bad(path.empty() ? "(root)" : path, "must be an object");
+  for (const auto& m : object.GetObject()) {
+    std::string name(m.name.GetString(), m.name.GetStringLength());
+    std::string key = path.empty() ? name : path + "." + name;
+    auto it = readers.find(name);
+    if (it == readers.end()) return bad(key, "is not a known key");
+    BRYGGA_RETURN_IF_ERROR(it->second(m.value, key));
+  }
+  return Status::ok();
+}
+
+auto stringInto(std::string& out, bool allowEmpty = true) {
+  return [&out, allowEmpty](const Value& v, const std::string& key) -> Status {
+    if (!v.IsString()) return bad(key, "must be a string");
+    if (!allowEmpty && v.GetStringLength() == 0) return bad(key, "must not be empty");
+    out.assign(v.GetString(), v.GetStringLength());
+    return Status::ok();
+  };
+}
+
+template <typename T>
+auto intInto(T& out, int64_t min, int64_t max) {
+  return [&out, min, max](const Value& v, const std::string& key) -> Status {
+    if (!v.IsInt64() || v.GetInt64() < min || v.GetInt64() > max) {
+      return bad(key,
+                 "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = static_cast<T>(v.GetInt64());
+    return Status::ok();
+  };
+}
+
+bool isHex64(const std::string& s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+Status readClient(const Value& v, const std::string& key, core::ClientConfig& client) {
+  std::string role;
+  BRYGGA_RETURN_IF_ERROR(
+      readObject(v, key,
+                 {{"id", stringInto(client.id, false)},
+                  {"tenant", stringInto(client.tenant, false)},
+                  {"role", stringInto(role, false)},
+                  {"tokenSha256", stringInto(client.tokenSha256)},
+                  {"certificateSubject", stringInto(client.certificateSubject)}}));
+  if (client.id.empty()) return bad(key + ".id", "is required");
+  if (client.tenant.empty()) return bad(key + ".tenant", "is required");
+  if (role == "municipal") {
+    client.role = core::ClientRole::kMunicipal;
+  } else if (role == "regional") {
+    client.role = core::ClientRole::kRegional;
+  } else if (role == "integration") {
+    client.role = core::ClientRole::kIntegration;
+  } else {
+    return bad(key + ".role", "must be \"municipal\", \"regional\" or \"integration\"");
+  }
+  if (!client.tokenSha256.empty() && !isHex64(client.tokenSha256)) {
+    return bad(key + ".tokenSha256", "must be 64 hex digits (the SHA-256 of the token)");
+  }
+  if (client.tokenSha256.empty() && client.certificateSubject.empty()) {
+    return bad(key, "needs tokenSha256 or certificateSubject (or both)");
+  }
+  return Status::ok();
+}
+
+Status readDestination(const Value& v, const std::string& key, core::DestinationConfig& d) {
+  return readObject(v, key,
+                    {{"baseUrl", stringInto(d.baseUrl, false)},
+                     {"connectTimeoutMs", intInto(d.connectTimeoutMs, 1, 600000)},
+                     {"timeoutMs", intInto(d.timeoutMs, 1, 3600000)},
+                     {"maxAttempts", intInto(d.maxAttempts, 1, 1000000)},
+                     {"retryBaseMs", intInto(d.retryBaseMs, 1, 86400000)},
+                     {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
+                     {"clientCertificateFile", stringInto(d.clientCertificateFile)},
+                     {"clientKeyFile", stringInto(d.clientKeyFile)},
+                     {"caFile", stringInto(d.caFile)}});
+}
+
+}  // namespace
+
+core::GatewayConfig defaultConfig() {
+  core::GatewayConfig config;
+  const std::pair<const char*, core::ClientRole> kClients[] = {
+      {"kungsbacka", core::ClientRole::kMunicipal},
+      {"varberg", core::ClientRole::kMunicipal},
+      {"falkenberg", core::ClientRole::kMunicipal},
+      {"halmstad", core::ClientRole::kMunicipal},
+      {"laholm", core::ClientRole::kMunicipal},
+      {"hylte", core::ClientRole::kMunicipal},
+      {"region", core::ClientRole::kRegional},
+      {"integration", core::ClientRole::kIntegration}};
+  for (const auto& [id, role] : kClients) {
+    core::ClientConfig c;
+    c.id = id;
+    c.tenant = id;
+    c.role = role;
+    c.tokenSha256 = core::sha256Hex(std::string("dev-token-") + id);
+    c.certificateSubject = std::string("CN=") + id + ",O=Brygga Dev,C=SE";
+    config.clients.push_back(c);
+  }
+  core::DestinationConfig regional;
+  regional.name = "regional";
+  regional.baseUrl = "http://127.0.0.1:9090/fhir";
+  config.destinations["regional"] = regional;
+  return config;
+}
+
+core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
+  auto doc = fhir::parseJson(jsonText, fhir::JsonLimits{1 << 20, 32});
+  if (!doc.isOk())
+    return core::invalidArgument("config: not valid JSON: " + doc.status().message());
+  core::GatewayConfig config = defaultConfig();
+  bool clientsGiven = false;
+  std::vector<core::ClientConfig> clients;
+  std::map<std::string, core::DestinationConfig> destinations = config.destinations;
+  BRYGGA_RETURN_IF_ERROR(readObject(
+      *doc, "",
+      {{"server",
+        [&](const Value& v, const std::string& key) {
+          auto& s = config.server;
+          return readObject(v, key,
+                            {{"bindAddress", stringInto(s.bindAddress, false)},
+                             {"httpPort", intInto(s.httpPort, -1, 65535)},
+                             {"httpsPort", intInto(s.httpsPort, -1, 65535)},
+                             {"threads", intInto(s.threads, 1, 1024)},
+                             {"maxBodyBytes", intInto(s.maxBodyBytes, 1024, 1LL << 30)},
+                             {"maxJsonDepth", intInto(s.maxJsonDepth, 8, 1000)},
+                             {"defaultPageSize", intInto(s.defaultPageSize, 1, 10000)},
+                             {"maxPageSize", intInto(s.maxPageSize, 1, 10000)}});
+        }},
+       {"tls",
+        [&](const Value& v, const std::string& key) {
+          auto& t = config.tls;
+          return readObject(v, key,
+                            {{"certificateFile", stringInto(t.certificateFile, false)},
+                             {"privateKeyFile", stringInto(t.privateKeyFile, false)},
+                             {"caFile", stringInto(t.caFile, false)}});
+        }},
+       {"dataDir", stringInto(config.dataDir, false)},
+       {"clients",
+        [&](const Value& v, const std::string& key) -> Status {
+          if (!v.IsArray()) return bad(key, "must be an array");
+          clientsGiven = true;
+          for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+            core::ClientConfig client;
+            BRYGGA_RETURN_IF_ERROR(readClient(v[i], key + "[" + std::to_string(i) + "]", client));
+            clients.push_back(client);
+          }
+          return Status::ok();
+        }},
+       {"destinations",
+        [&](const Value& v, const std::string& key) -> Status {
+          if (!v.IsObject()) return bad(key, "must be an object");
+          destinations.clear();
+          for (const auto& m : v.GetObject()) {
+            std::string name(m.name.GetString(), m.name.GetStringLength());
+            core::DestinationConfig d;
+            d.name = name;
+            BRYGGA_RETURN_IF_ERROR(readDestination(m.value, key + "." + name, d));
+            if (d.baseUrl.empty()) return bad(key + "." + name + ".baseUrl", "is required");
+            destinations[name] = d;
+          }
+          return Status::ok();
+        }},
+       {"delivery", [&](const Value& v, const std::string& key) {
+          auto& d = config.delivery;
+          return readObject(v, key,
+                            {{"pollIntervalMs", intInto(d.pollIntervalMs, 1, 60000)},
+                             {"batchSize", intInto(d.batchSize, 1, 10000)}});
+        }}}));
+  if (clientsGiven) config.clients = clients;
+  config.destinations = destinations;
+  return config;
+}
+
+core::StatusOr<core::GatewayConfig> loadConfigFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return core::invalidArgument("config: cannot read " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  auto config = parseConfig(ss.str());
+  if (!config.isOk()) {
+    return core::invalidArgument(path + ": " + config.status().message());
+  }
+  return config;
+}
+
+core::Status checkConfig(const core::GatewayConfig& config) {
+  if (config.server.httpPort < 0 && config.server.httpsPort < 0) {
+    return bad("server", "disables both listeners (httpPort and httpsPort are -1)");
+  }
+  if (config.server.defaultPageSize > config.server.maxPageSize) {
+    return bad("server.defaultPageSize", "must not exceed server.maxPageSize");
+  }
+  std::set<std::string> ids;
+  for (size_t i = 0; i < config.clients.size(); ++i) {
+    if (!ids.insert(config.clients[i].id).second) {
+      return bad("clients[" + std::to_string(i) + "].id", "repeats the id " + config.clients[i].id);
+    }
+  }
+  for (const auto& [name, d] : config.destinations) {
+    if (d.baseUrl.rfind("http://", 0) != 0 && d.baseUrl.rfind("https://", 0) != 0) {
+      return bad("destinations." + name + ".baseUrl", "must be an http:// or https:// URL");
+    }
+    if (d.retryBaseMs > d.retryMaxMs) {
+      return bad("destinations." + name + ".retryBaseMs", "must not exceed retryMaxMs");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace brygga::app

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <string>
+
+#include "gateway/core/config.h"
+#include "gateway/core/status.h"
+
+namespace brygga::app {
+
+// The embedded defaults: data under ./var, HTTP on 127.0.0.1:8080, HTTPS on 8443 with the dev
+// certificates from certs/out, the six Halland municipalities, the region and the integration
+// team as clients (dev certificates CN=<id>,O=Brygga Dev,C=SE and dev tokens "dev-token-<id>"),
+// and the regional EHR expected at http://127.0.0.1:9090/fhir.
+core::GatewayConfig defaultConfig();
+
+// Reads a JSON config over the defaults. Every key is checked: an unknown key, a wrong type or a
+// bad value is kInvalidArgument with a message naming the key ("config: server.httpPort must be
+// an integer from -1 to 65535").
+core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText);
+core::StatusOr<core::GatewayConfig> loadConfigFile(const std::string& path);
+
+// Checks cross-key rules (after flags were applied): at least one listener, unique client ids,
+// destination URLs.
+core::Status checkConfig(const core::GatewayConfig& config);
+
+}  // namespace brygga::app

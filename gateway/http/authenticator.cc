@@ -1,0 +1,72 @@
+#include "gateway/http/authenticator.h"
+
+#include "gateway/core/digest.h"
+
+namespace brygga::http {
+
+namespace {
+
+bool constantTimeEquals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// Subjects compare without regard to spaces after commas and to case of attribute names.
+std::string normaliseSubject(const std::string& subject) {
+  std::string out;
+  bool afterComma = false;
+  for (char c : subject) {
+    if (afterComma && c == ' ') continue;
+    afterComma = c == ',';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Authenticator::Authenticator(std::vector<core::ClientConfig> clients)
+    : clients_(std::move(clients)) {
+  for (auto& c : clients_) {
+    for (auto& ch : c.tokenSha256)
+      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c.certificateSubject = normaliseSubject(c.certificateSubject);
+  }
+}
+
+api::Caller Authenticator::callerOf(const core::ClientConfig& client, const char* credential) {
+  api::Caller caller;
+  caller.authenticated = true;
+  caller.clientId = client.id;
+  caller.tenant = client.tenant;
+  caller.role = client.role;
+  caller.credential = credential;
+  return caller;
+}
+
+std::optional<api::Caller> Authenticator::byToken(const std::string& token) const {
+  if (token.empty()) return std::nullopt;
+  const std::string hash = core::sha256Hex(token);
+  std::optional<api::Caller> found;
+  for (const auto& c : clients_) {
+    // No early exit: the time taken does not tell which client's token was close.
+    if (!c.tokenSha256.empty() && constantTimeEquals(c.tokenSha256, hash) && !found) {
+      found = callerOf(c, "token");
+    }
+  }
+  return found;
+}
+
+std::optional<api::Caller> Authenticator::byCertificateSubject(const std::string& subject) const {
+  const std::string wanted = normaliseSubject(subject);
+  for (const auto& c : clients_) {
+    if (!c.certificateSubject.empty() && c.certificateSubject == wanted) {
+      return callerOf(c, "certificate");
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace brygga::http

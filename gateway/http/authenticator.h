@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/api/fhir_api.h"
+#include "gateway/core/config.h"
+
+namespace brygga::http {
+
+// Maps the credentials a connection presents to a configured client. Immutable; thread-safe.
+class Authenticator {
+ public:
+  explicit Authenticator(std::vector<core::ClientConfig> clients);
+
+  // A bearer token: compared by its SHA-256 with the configured tokenSha256 (constant time).
+  std::optional<api::Caller> byToken(const std::string& token) const;
+  // A verified client certificate's subject in RFC 4514 form (CN=x,O=y,C=SE).
+  std::optional<api::Caller> byCertificateSubject(const std::string& subject) const;
+
+ private:
+  static api::Caller callerOf(const core::ClientConfig& client, const char* credential);
+  std::vector<core::ClientConfig> clients_;
+};
+
+}  // namespace brygga::http

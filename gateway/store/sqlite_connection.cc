@@ -1,0 +1,622 @@
+#include "gateway/store/sqlite_connection.h"
+
+#include <algorithm>
+#include <utility>
+#include <variant>
+
+#include <Poco/Data/Binding.h>
+#include <Poco/Data/Extraction.h>
+#include <Poco/Exception.h>
+
+namespace brygga::store::sqlite {
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Statement;
+
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int64_t kWalSizeLimitBytes = 64 << 20;
+// POCO keeps retrying a failed open until this many seconds have passed (60 by default); a file
+// that cannot be opened will not become openable while a start-up waits.
+constexpr std::size_t kOpenTimeoutSeconds = 5;
+
+// Column lists in the order the *Columns::bindTo functions extract them.
+constexpr const char* kRecordColumns =
+    "v.type, v.id, v.version, v.last_updated_ms, v.deleted, v.tenant, v.json";
+constexpr const char* kOutboxColumns =
+    "id, destination, ordering_key, request_id, tenant, payload, state, attempts, created_ms,"
+    " next_attempt_ms, last_error";
+constexpr const char* kAuditColumns = "seq, recorded_ms, json, prev_hash, hash, patient";
+
+constexpr const char* kCurrentJoin =
+    " FROM resource_current c JOIN resource_version v"
+    " ON v.type = c.type AND v.id = c.id AND v.version = c.version";
+
+// SQL built at run time (search, exchange listing) with its positional parameters.
+struct DynamicSql {
+  std::string text;
+  std::vector<std::variant<std::string, Poco::Int64>> params;
+
+  void add(const std::string& clause, std::string value) {
+    text += clause;
+    params.emplace_back(std::move(value));
+  }
+  void add(const std::string& clause, Poco::Int64 value) {
+    text += clause;
+    params.emplace_back(value);
+  }
+  void append(const DynamicSql& other) {
+    text += other.text;
+    params.insert(params.end(), other.params.begin(), other.params.end());
+  }
+  // `(?, ?, ...)` for the values.
+  void addList(const std::vector<std::string>& values) {
+    text += "(";
+    for (size_t i = 0; i < values.size(); ++i) {
+      text += i == 0 ? "?" : ", ?";
+      params.emplace_back(values[i]);
+    }
+    text += ")";
+  }
+  // A statement with copies of the parameters bound, ready for into() and execute().
+  void bindTo(Statement& statement) const {
+    statement << text;
+    for (const auto& param : params) {
+      std::visit([&](const auto& value) { statement.addBind(bind(value)); }, param);
+    }
+  }
+};
+
+template <typename T>
+std::optional<T> firstOf(std::vector<T> rows) {
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+int nonNegative(int n) {
+  return std::max(n, 0);
+}
+
+}  // namespace
+
+void RecordColumns::bindTo(Statement& statement) {
+  statement, into(type), into(id), into(version), into(lastUpdatedMs), into(deleted), into(tenant),
+      into(json);
+}
+
+void RecordColumns::clear() {
+  for (auto* v : {&type, &id, &tenant, &json}) v->clear();
+  for (auto* v : {&version, &lastUpdatedMs, &deleted}) v->clear();
+}
+
+std::vector<ResourceRecord> RecordColumns::take() {
+  std::vector<ResourceRecord> out(type.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    ResourceRecord& r = out[i];
+    r.type = std::move(type[i]);
+    r.id = std::move(id[i]);
+    r.version = version[i];
+    r.lastUpdatedMs = lastUpdatedMs[i];
+    r.deleted = deleted[i] != 0;
+    r.tenant = std::move(tenant[i]);
+    r.json = std::move(json[i]);
+  }
+  clear();
+  return out;
+}
+
+void OutboxColumns::bindTo(Statement& statement) {
+  statement, into(id), into(destination), into(orderingKey), into(requestId), into(tenant),
+      into(payload), into(state), into(attempts), into(createdMs), into(nextAttemptMs),
+      into(lastError);
+}
+
+void OutboxColumns::clear() {
+  for (auto* v : {&id, &createdMs, &nextAttemptMs}) v->clear();
+  for (auto* v : {&destination, &orderingKey, &requestId, &tenant, &payload, &state, &lastError}) {
+    v->clear();
+  }
+  attempts.clear();
+}
+
+std::vector<OutboxEntry> OutboxColumns::take() {
+  std::vector<OutboxEntry> out(id.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    OutboxEntry& e = out[i];
+    e.id = id[i];
+    e.destination = std::move(destination[i]);
+    e.orderingKey = std::move(orderingKey[i]);
+    e.requestId = std::move(requestId[i]);
+    e.tenant = std::move(tenant[i]);
+    e.payload = std::move(payload[i]);
+    // The CHECK constraint admits only the three stored forms.
+    e.state = parseOutboxState(state[i]).value_or(OutboxState::kDead);
+    e.attempts = attempts[i];
+    e.createdMs = createdMs[i];
+    e.nextAttemptMs = nextAttemptMs[i];
+    e.lastError = std::move(lastError[i]);
+  }
+  clear();
+  return out;
+}
+
+void AuditColumns::bindTo(Statement& statement) {
+  statement, into(seq), into(recordedMs), into(json), into(prevHash), into(hash), into(patient);
+}
+
+void AuditColumns::clear() {
+  seq.clear();
+  recordedMs.clear();
+  for (auto* v : {&json, &prevHash, &hash, &patient}) v->clear();
+}
+
+std::vector<AuditRecord> AuditColumns::take() {
+  std::vector<AuditRecord> out(seq.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    AuditRecord& r = out[i];
+    r.seq = seq[i];
+    r.recordedMs = recordedMs[i];
+    r.json = std::move(json[i]);
+    r.prevHash = std::move(prevHash[i]);
+    r.hash = std::move(hash[i]);
+    r.patient = std::move(patient[i]);
+  }
+  clear();
+  return out;
+}
+
+Connection::Connection(const std::string& path, Role role)
+    : session_("SQLite", path, kOpenTimeoutSeconds) {
+  // First, so that the PRAGMAs below wait for a writer in another process instead of failing.
+  session_ << "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs), now;
+  std::string journalMode;
+  session_ << "PRAGMA main.journal_mode = WAL", into(journalMode), now;
+  if (journalMode != "wal") {
+    // Without WAL readers would block the writer and vice versa; refuse rather than run slowly.
+    throw Poco::Data::DataException("the database cannot use WAL journaling (journal_mode is " +
+                                    journalMode + ")");
+  }
+  // FULL: the WAL is fsync'ed at every commit, so an OK from write() survives power loss. This
+  // is what a 2xx to a sender rests on.
+  session_ << "PRAGMA synchronous = FULL", now;
+  session_ << "PRAGMA foreign_keys = ON", now;
+  if (role == Role::kWriter) {
+    // The WAL file is truncated back to this after a checkpoint instead of keeping its peak size.
+    session_ << "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes), now;
+  } else {
+    session_ << "PRAGMA query_only = ON", now;
+  }
+}
+
+Connection::~Connection() = default;
+
+Statement& Connection::prepared(Slot& slot, const std::function<void(Statement&)>& setup) {
+  if (!slot) {
+    auto statement = std::make_unique<Statement>(session_);
+    setup(*statement);
+    slot = std::move(statement);
+  }
+  return *slot;
+}
+
+std::size_t Connection::run(Slot& slot) {
+  try {
+    return slot->execute();
+  } catch (...) {
+    slot.reset();
+    throw;
+  }
+}
+
+void Connection::begin(bool immediate) {
+  if (immediate) {
+    prepared(beginImmediate_, [](Statement& s) { s << "BEGIN IMMEDIATE"; });
+    run(beginImmediate_);
+  } else {
+    prepared(begin_, [](Statement& s) { s << "BEGIN"; });
+    run(begin_);
+  }
+}
+
+void Connection::commit() {
+  prepared(commit_, [](Statement& s) { s << "COMMIT"; });
+  run(commit_);
+}
+
+void Connection::rollback() noexcept {
+  try {
+    prepared(rollback_, [](Statement& s) { s << "ROLLBACK"; });
+    run(rollback_);
+  } catch (...) {
+    // "no transaction is active": SQLite rolled back by itself (SQLITE_FULL, I/O error).
+  }
+}
+
+void Connection::limitSize(int64_t maxBytes) {
+  Poco::Int64 pageSize = 0;
+  session_ << "PRAGMA page_size", into(pageSize), now;
+  const int64_t pages = std::max<int64_t>(1, maxBytes / std::max<int64_t>(pageSize, 1));
+  session_ << "PRAGMA max_page_count = " + std::to_string(pages), now;
+}
+
+std::optional<ResourceRecord> Connection::readCurrent(const std::string& type,
+                                                      const std::string& id) {
+  prepared(selectCurrent_, [this](Statement& s) {
+    s << "SELECT " << kRecordColumns << kCurrentJoin << " WHERE c.type = ? AND c.id = ?",
+        use(type_), use(id_);
+    records_.bindTo(s);
+  });
+  type_ = type;
+  id_ = id;
+  records_.clear();
+  run(selectCurrent_);
+  return firstOf(records_.take());
+}
+
+std::optional<ResourceRecord> Connection::readVersion(const std::string& type,
+                                                      const std::string& id, int64_t version) {
+  prepared(selectVersion_, [this](Statement& s) {
+    s << "SELECT " << kRecordColumns
+      << " FROM resource_version v WHERE v.type = ? AND v.id = ? AND v.version = ?",
+        use(type_), use(id_), use(version_);
+    records_.bindTo(s);
+  });
+  type_ = type;
+  id_ = id;
+  version_ = version;
+  records_.clear();
+  run(selectVersion_);
+  return firstOf(records_.take());
+}
+
+std::vector<ResourceRecord> Connection::history(const std::string& type, const std::string& id) {
+  prepared(selectHistory_, [this](Statement& s) {
+    s << "SELECT " << kRecordColumns
+      << " FROM resource_version v WHERE v.type = ? AND v.id = ? ORDER BY v.version DESC",
+        use(type_), use(id_);
+    records_.bindTo(s);
+  });
+  type_ = type;
+  id_ = id;
+  records_.clear();
+  run(selectHistory_);
+  return records_.take();
+}
+
+int64_t Connection::currentVersion(const std::string& type, const std::string& id) {
+  prepared(selectCurrentVersion_, [this](Statement& s) {
+    s << "SELECT version FROM resource_current WHERE type = ? AND id = ?", use(type_), use(id_),
+        into(numbers_);
+  });
+  type_ = type;
+  id_ = id;
+  numbers_.clear();
+  run(selectCurrentVersion_);
+  return numbers_.empty() ? 0 : numbers_.front();
+}
+
+std::vector<std::string> Connection::findByIdentifier(const std::string& type,
+                                                      const std::string& system,
+                                                      const std::string& value) {
+  prepared(findByIdentifier_, [this](Statement& s) {
+    // CROSS JOIN: from the search_index key to the few matching heads, never the other way
+    // round (see search()). s.id is already in key order.
+    s << "SELECT c.id FROM search_index s CROSS JOIN resource_current c"
+         " ON c.type = s.type AND c.id = s.id"
+         " WHERE s.type = ? AND s.param = 'identifier' AND s.value = ? AND s.system = ?"
+         " AND c.deleted = 0 ORDER BY s.id",
+        use(type_), use(value_), use(system_), into(ids_);
+  });
+  type_ = type;
+  system_ = system;
+  value_ = value;
+  ids_.clear();
+  run(findByIdentifier_);
+  return std::exchange(ids_, {});
+}
+
+SearchPage Connection::search(const SearchQuery& query) {
+  SearchPage page;
+  DynamicSql where;
+  where.add(" WHERE c.type = ?", query.type);
+  where.text += " AND c.deleted = 0";
+  if (query.lastUpdatedGeMs) where.add(" AND c.last_updated_ms >= ?", *query.lastUpdatedGeMs);
+  if (query.lastUpdatedLeMs) where.add(" AND c.last_updated_ms <= ?", *query.lastUpdatedLeMs);
+  if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
+  for (const SearchCriterion& criterion : query.criteria) {
+    if (criterion.values.empty()) return page;  // an OR over no values matches nothing
+    // An uncorrelated IN: SQLite reads the matching ids once from the search_index key (and
+    // drops duplicates), then looks each up by the resource_current key.
+    where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
+    where.add(" AND s.param = ?", criterion.param);
+    if (criterion.system) where.add(" AND s.system = ?", *criterion.system);
+    where.text += " AND s.value IN ";
+    where.addList(criterion.values);
+    where.text += ")";
+  }
+
+  {
+    DynamicSql count;
+    count.text = "SELECT COUNT(*) FROM resource_current c";
+    count.append(where);
+    Statement statement(session_);
+    count.bindTo(statement);
+    statement, into(page.total);
+    statement.execute();
+  }
+  const int offset = nonNegative(query.offset);
+  const int limit = nonNegative(query.count);
+  if (limit == 0 || offset >= page.total) return page;
+
+  DynamicSql select;
+  select.text = std::string("SELECT ") + kRecordColumns + kCurrentJoin;
+  select.append(where);
+  // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
+  // has no statistics) from walking every resource of the type in resource_current_by_updated
+  // order just to skip that sort. Without criteria that walk is the right plan.
+  select.text += query.criteria.empty() ? " ORDER BY c.last_updated_ms, c.id"
+                                        : " ORDER BY +c.last_updated_ms, c.id";
+  select.add(" LIMIT ?", Poco::Int64{limit});
+  select.add(" OFFSET ?", Poco::Int64{offset});
+  RecordColumns rows;
+  Statement statement(session_);
+  select.bindTo(statement);
+  rows.bindTo(statement);
+  statement.execute();
+  page.records = rows.take();
+  return page;
+}
+
+void Connection::insertResource(const ResourceWrite& write) {
+  prepared(insertVersion_, [this](Statement& s) {
+    s << "INSERT INTO resource_version"
+         " (type, id, version, last_updated_ms, deleted, tenant, json)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        use(recordIn_.type), use(recordIn_.id), use(recordIn_.version),
+        use(recordIn_.lastUpdatedMs), use(deletedIn_), use(recordIn_.tenant), use(recordIn_.json);
+  });
+  prepared(upsertCurrent_, [this](Statement& s) {
+    s << "INSERT INTO resource_current (type, id, version, last_updated_ms, deleted, tenant)"
+         " VALUES (?, ?, ?, ?, ?, ?)"
+         " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
+         " last_updated_ms = excluded.last_updated_ms, deleted = excluded.deleted,"
+         " tenant = excluded.tenant",
+        use(recordIn_.type), use(recordIn_.id), use(recordIn_.version),
+        use(recordIn_.lastUpdatedMs), use(deletedIn_), use(recordIn_.tenant);
+  });
+  prepared(deleteIndex_, [this](Statement& s) {
+    s << "DELETE FROM search_index WHERE type = ? AND id = ?", use(recordIn_.type),
+        use(recordIn_.id);
+  });
+  prepared(insertIndex_, [this](Statement& s) {
+    // A value extracted twice (two identical identifiers) is one row.
+    s << "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
+         " ON CONFLICT DO NOTHING",
+        use(recordIn_.type), use(recordIn_.id), use(indexIn_.param), use(indexIn_.system),
+        use(indexIn_.value);
+  });
+
+  recordIn_ = write.record;
+  deletedIn_ = write.record.deleted ? 1 : 0;
+  run(insertVersion_);
+  run(upsertCurrent_);
+  // The first version has no index rows to remove.
+  if (write.record.version > 1) run(deleteIndex_);
+  for (const IndexEntry& entry : write.index) {
+    indexIn_ = entry;
+    run(insertIndex_);
+  }
+  recordIn_.json.clear();  // do not keep a copy of the resource around
+}
+
+int64_t Connection::insertOutbox(const OutboxEntry& entry) {
+  prepared(insertOutbox_, [this](Statement& s) {
+    s << "INSERT INTO outbox (destination, ordering_key, request_id, tenant, payload, state,"
+         " attempts, created_ms, next_attempt_ms, last_error)"
+         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        use(outboxIn_.destination), use(outboxIn_.orderingKey), use(outboxIn_.requestId),
+        use(outboxIn_.tenant), use(outboxIn_.payload), use(outboxStateIn_), use(outboxIn_.attempts),
+        use(outboxIn_.createdMs), use(outboxIn_.nextAttemptMs), use(outboxIn_.lastError),
+        into(numbers_);
+  });
+  outboxIn_ = entry;
+  outboxStateIn_ = toString(entry.state);
+  numbers_.clear();
+  run(insertOutbox_);
+  outboxIn_.payload.clear();
+  if (numbers_.size() != 1) throw Poco::Data::DataException("outbox insert returned no id");
+  return numbers_.front();
+}
+
+bool Connection::updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
+                              const std::string& lastError) {
+  prepared(updateOutbox_, [this](Statement& s) {
+    s << "UPDATE outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?"
+         " WHERE id = ?",
+        use(outboxStateIn_), use(outboxIn_.attempts), use(outboxIn_.nextAttemptMs),
+        use(outboxIn_.lastError), use(outboxIn_.id);
+  });
+  outboxStateIn_ = toString(state);
+  outboxIn_.attempts = attempts;
+  outboxIn_.nextAttemptMs = nextAttemptMs;
+  outboxIn_.lastError = lastError;
+  outboxIn_.id = id;
+  return run(updateOutbox_) > 0;
+}
+
+std::vector<OutboxEntry> Connection::dueOutbox(const std::string& destination, int64_t nowMs,
+                                               int limit) {
+  prepared(dueOutbox_, [this](Statement& s) {
+    // Walks the destination's pending entries in id order; an entry is due when its time has
+    // come and no older entry of its key is still pending (the per-patient order). An empty key
+    // orders nothing. The lookups are outbox_by_state and outbox_by_key.
+    s << "SELECT " << kOutboxColumns
+      << " FROM outbox o"
+         " WHERE o.destination = ? AND o.state = 'pending' AND o.next_attempt_ms <= ?"
+         " AND (o.ordering_key = '' OR o.id = (SELECT MIN(p.id) FROM outbox p"
+         "   WHERE p.destination = o.destination AND p.ordering_key = o.ordering_key"
+         "   AND p.state = 'pending'))"
+         " ORDER BY o.id LIMIT ?",
+        use(text_), use(number_), use(limit_);
+    outboxRows_.bindTo(s);
+  });
+  text_ = destination;
+  number_ = nowMs;
+  limit_ = nonNegative(limit);
+  outboxRows_.clear();
+  run(dueOutbox_);
+  return outboxRows_.take();
+}
+
+std::optional<OutboxEntry> Connection::outboxEntry(int64_t id) {
+  prepared(outboxEntry_, [this](Statement& s) {
+    s << "SELECT " << kOutboxColumns << " FROM outbox WHERE id = ?", use(number_);
+    outboxRows_.bindTo(s);
+  });
+  number_ = id;
+  outboxRows_.clear();
+  run(outboxEntry_);
+  return firstOf(outboxRows_.take());
+}
+
+std::vector<OutboxEntry> Connection::outbox(const std::string& destination,
+                                            std::optional<OutboxState> state, int limit) {
+  text_ = destination;
+  limit_ = nonNegative(limit);
+  outboxRows_.clear();
+  if (state) {
+    prepared(outboxInState_, [this](Statement& s) {
+      s << "SELECT " << kOutboxColumns
+        << " FROM outbox WHERE destination = ? AND state = ? ORDER BY id LIMIT ?",
+          use(text_), use(outboxStateIn_), use(limit_);
+      outboxRows_.bindTo(s);
+    });
+    outboxStateIn_ = toString(*state);
+    run(outboxInState_);
+  } else {
+    prepared(outboxAll_, [this](Statement& s) {
+      s << "SELECT " << kOutboxColumns << " FROM outbox WHERE destination = ? ORDER BY id LIMIT ?",
+          use(text_), use(limit_);
+      outboxRows_.bindTo(s);
+    });
+    run(outboxAll_);
+  }
+  return outboxRows_.take();
+}
+
+void Connection::insertExchange(const ExchangeRecord& record) {
+  prepared(insertExchange_, [this](Statement& s) {
+    s << "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
+         " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
+         " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        use(exchangeIn_.id), use(exchangeIn_.requestId), use(exchangeIn_.clientId),
+        use(exchangeIn_.tenant), use(exchangeIn_.direction), use(exchangeIn_.interaction),
+        use(exchangeIn_.resourceTypes), use(exchangeIn_.destination), use(exchangeIn_.httpStatus),
+        use(exchangeIn_.startedMs), use(exchangeIn_.finishedMs), use(exchangeIn_.payloadSha256),
+        use(exchangeIn_.detail);
+  });
+  exchangeIn_ = record;
+  run(insertExchange_);
+}
+
+std::vector<ExchangeRecord> Connection::exchanges(const ExchangeQuery& query) {
+  DynamicSql sql;
+  sql.text =
+      "SELECT id, request_id, client_id, tenant, direction, interaction, resource_types,"
+      " destination, http_status, started_ms, finished_ms, payload_sha256, detail"
+      " FROM exchange WHERE 1 = 1";
+  if (query.tenant) sql.add(" AND tenant = ?", *query.tenant);
+  if (query.requestId) sql.add(" AND request_id = ?", *query.requestId);
+  if (query.direction) sql.add(" AND direction = ?", *query.direction);
+  sql.add(" ORDER BY seq LIMIT ?", Poco::Int64{nonNegative(query.limit)});
+
+  std::vector<std::string> id, requestId, clientId, tenant, direction, interaction, resourceTypes,
+      destination, payloadSha256, detail;
+  std::vector<int> httpStatus;
+  std::vector<Poco::Int64> startedMs, finishedMs;
+  Statement statement(session_);
+  sql.bindTo(statement);
+  statement, into(id), into(requestId), into(clientId), into(tenant), into(direction),
+      into(interaction), into(resourceTypes), into(destination), into(httpStatus), into(startedMs),
+      into(finishedMs), into(payloadSha256), into(detail);
+  statement.execute();
+
+  std::vector<ExchangeRecord> out(id.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    ExchangeRecord& r = out[i];
+    r.id = std::move(id[i]);
+    r.requestId = std::move(requestId[i]);
+    r.clientId = std::move(clientId[i]);
+    r.tenant = std::move(tenant[i]);
+    r.direction = std::move(direction[i]);
+    r.interaction = std::move(interaction[i]);
+    r.resourceTypes = std::move(resourceTypes[i]);
+    r.destination = std::move(destination[i]);
+    r.httpStatus = httpStatus[i];
+    r.startedMs = startedMs[i];
+    r.finishedMs = finishedMs[i];
+    r.payloadSha256 = std::move(payloadSha256[i]);
+    r.detail = std::move(detail[i]);
+  }
+  return out;
+}
+
+AuditRecord Connection::lastAudit() {
+  prepared(lastAudit_, [this](Statement& s) {
+    s << "SELECT " << kAuditColumns << " FROM audit ORDER BY seq DESC LIMIT 1";
+    auditRows_.bindTo(s);
+  });
+  auditRows_.clear();
+  run(lastAudit_);
+  return firstOf(auditRows_.take()).value_or(AuditRecord{});
+}
+
+void Connection::insertAudit(const AuditRecord& record) {
+  prepared(insertAudit_, [this](Statement& s) {
+    s << "INSERT INTO audit (" << kAuditColumns << ") VALUES (?, ?, ?, ?, ?, ?)", use(auditIn_.seq),
+        use(auditIn_.recordedMs), use(auditIn_.json), use(auditIn_.prevHash), use(auditIn_.hash),
+        use(auditIn_.patient);
+  });
+  auditIn_ = record;
+  run(insertAudit_);
+  auditIn_.json.clear();
+}
+
+std::vector<AuditRecord> Connection::auditFrom(int64_t fromSeq, int limit) {
+  prepared(auditFrom_, [this](Statement& s) {
+    s << "SELECT " << kAuditColumns << " FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+        use(number_), use(limit_);
+    auditRows_.bindTo(s);
+  });
+  number_ = fromSeq;
+  limit_ = nonNegative(limit);
+  auditRows_.clear();
+  run(auditFrom_);
+  return auditRows_.take();
+}
+
+std::vector<AuditRecord> Connection::auditForPatient(const std::string& patient, int limit) {
+  prepared(auditForPatient_, [this](Statement& s) {
+    // `patient <> ''` lets SQLite use the partial index audit_by_patient.
+    s << "SELECT " << kAuditColumns
+      << " FROM audit WHERE patient = ? AND patient <> '' ORDER BY seq LIMIT ?",
+        use(text_), use(limit_);
+    auditRows_.bindTo(s);
+  });
+  text_ = patient;
+  limit_ = nonNegative(limit);
+  auditRows_.clear();
+  run(auditForPatient_);
+  return auditRows_.take();
+}
+
+void Connection::heartbeat() {
+  prepared(heartbeat_, [](Statement& s) {
+    s << "INSERT INTO heartbeat (id, beats) VALUES (1, 1)"
+         " ON CONFLICT (id) DO UPDATE SET beats = beats + 1";
+  });
+  run(heartbeat_);
+}
+
+}  // namespace brygga::store::sqlite

@@ -1,0 +1,134 @@
+#include "gateway/store/sqlite_schema.h"
+
+#include <string>
+#include <vector>
+
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+
+namespace brygga::store::sqlite {
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+struct Migration {
+  int version;
+  std::vector<const char*> statements;
+};
+
+// Append-only: a released step is never edited, a change is a new step. The DDL keeps to what
+// PostgreSQL also accepts (apart from WITHOUT ROWID and AUTOINCREMENT) so a second implementation
+// can mirror it.
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1,
+       {
+           // Every version ever written; `json` is the resource as served (meta already set).
+           "CREATE TABLE resource_version ("
+           " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+           " last_updated_ms INTEGER NOT NULL, deleted INTEGER NOT NULL, tenant TEXT NOT NULL,"
+           " json TEXT NOT NULL,"
+           " PRIMARY KEY (type, id, version))",
+           // The head of each resource: what reads, searches and the version check look at.
+           "CREATE TABLE resource_current ("
+           " type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,"
+           " last_updated_ms INTEGER NOT NULL, deleted INTEGER NOT NULL, tenant TEXT NOT NULL,"
+           " PRIMARY KEY (type, id),"
+           " FOREIGN KEY (type, id, version) REFERENCES resource_version (type, id, version)"
+           ") WITHOUT ROWID",
+           // Searches without criteria walk these in result order.
+           "CREATE INDEX resource_current_by_updated"
+           " ON resource_current (type, last_updated_ms, id)",
+           "CREATE INDEX resource_current_by_tenant"
+           " ON resource_current (type, tenant, last_updated_ms, id)",
+           // Search values of the current version only; replaced on every put. The key leads with
+           // what a criterion binds (type, param, value[, system]) and ends with the id it yields.
+           "CREATE TABLE search_index ("
+           " type TEXT NOT NULL, id TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL,"
+           " value TEXT NOT NULL,"
+           " PRIMARY KEY (type, param, value, system, id)"
+           ") WITHOUT ROWID",
+           "CREATE INDEX search_index_by_resource ON search_index (type, id)",
+           "CREATE TABLE exchange ("
+           " seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, request_id TEXT NOT NULL,"
+           " client_id TEXT NOT NULL, tenant TEXT NOT NULL, direction TEXT NOT NULL,"
+           " interaction TEXT NOT NULL, resource_types TEXT NOT NULL,"
+           " destination TEXT NOT NULL, http_status INTEGER NOT NULL,"
+           " started_ms INTEGER NOT NULL, finished_ms INTEGER NOT NULL,"
+           " payload_sha256 TEXT NOT NULL, detail TEXT NOT NULL)",
+           "CREATE INDEX exchange_by_request ON exchange (request_id, seq)",
+           "CREATE INDEX exchange_by_tenant ON exchange (tenant, seq)",
+           // AUTOINCREMENT: ids are never reused, even after the newest entries are purged, so
+           // id order stays acceptance order for the life of the database.
+           "CREATE TABLE outbox ("
+           " id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+           " ordering_key TEXT NOT NULL, request_id TEXT NOT NULL, tenant TEXT NOT NULL,"
+           " payload TEXT NOT NULL,"
+           " state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),"
+           " attempts INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+           " next_attempt_ms INTEGER NOT NULL, last_error TEXT NOT NULL)",
+           // dueOutbox walks a destination's pending entries by id (by_state) and asks, per
+           // entry, for the oldest pending id of its key (by_key: all four columns are bound, so
+           // that is the first index entry, whatever history the key has).
+           "CREATE INDEX outbox_by_state ON outbox (destination, state, id)",
+           "CREATE INDEX outbox_by_key ON outbox (destination, ordering_key, state, id)",
+           "CREATE TABLE audit ("
+           " seq INTEGER PRIMARY KEY, recorded_ms INTEGER NOT NULL, json TEXT NOT NULL,"
+           " prev_hash TEXT NOT NULL, hash TEXT NOT NULL, patient TEXT NOT NULL)",
+           "CREATE INDEX audit_by_patient ON audit (patient, seq) WHERE patient <> ''",
+           // The API has no way to change the audit log; these keep a stray statement (or a
+           // hand-run UPDATE) from doing it either. Tampering with the file itself is what the
+           // hash chain is for.
+           "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+           "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+           // checkWritable() bumps this single row.
+           "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), beats INTEGER NOT NULL)",
+       }},
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+core::Status migrate(Poco::Data::Session& session) {
+  try {
+    // IMMEDIATE: two processes opening a fresh file at once must not both create the schema.
+    session << "BEGIN IMMEDIATE", now;
+    try {
+      session << "CREATE TABLE IF NOT EXISTS schema_version ("
+                 " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)",
+          now;
+      int current = 0;
+      session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
+      if (current > kSchemaVersion) {
+        session << "ROLLBACK", now;
+        return core::internalError("the database has schema version " + std::to_string(current) +
+                                   "; this build knows up to " + std::to_string(kSchemaVersion));
+      }
+      for (const Migration& migration : migrations()) {
+        if (migration.version <= current) continue;
+        for (const char* statement : migration.statements) session << statement, now;
+        int version = migration.version;
+        session << "INSERT INTO schema_version (version, applied_at)"
+                   " VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+            use(version), now;
+      }
+      session << "COMMIT", now;
+    } catch (...) {
+      try {
+        session << "ROLLBACK", now;
+      } catch (const Poco::Exception&) {
+        // SQLite may already have rolled back; the original error is the one to report.
+      }
+      throw;
+    }
+  } catch (const Poco::Exception& e) {
+    return core::internalError("cannot create or migrate the database schema: " + e.displayText());
+  }
+  return core::Status::ok();
+}
+
+}  // namespace brygga::store::sqlite

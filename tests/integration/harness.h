@@ -1,0 +1,48 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "gateway/app/config_loader.h"
+#include "gateway/app/gateway.h"
+#include "tests/support/test_support.h"
+
+namespace brygga::testing {
+
+// A running gateway on ports 0 with its data in a temp dir, forwarding to a FakePeer.
+class GatewayHarness {
+ public:
+  explicit GatewayHarness(FakePeer* peer, std::string dataDir = {});
+  ~GatewayHarness();
+
+  void start();
+  void stop();
+  app::Gateway& gateway() { return *gateway_; }
+  core::GatewayConfig& config() { return config_; }
+
+  std::string base() const;  // http://127.0.0.1:PORT/fhir
+  std::string httpsBase() const;
+  // A call with the dev token of `client` ("" for none).
+  HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
+                  const std::string& body = {}, std::map<std::string, std::string> headers = {});
+
+ private:
+  std::unique_ptr<TempDir> temp_;
+  core::GatewayConfig config_;
+  std::ostringstream log_;
+  std::unique_ptr<app::Gateway> gateway_;
+};
+
+rapidjson::Document parse(const std::string& json);
+std::string certsDir();
+
+// The dev token of a default client.
+inline std::string tokenOf(const std::string& client) {
+  return "dev-token-" + client;
+}
+
+}  // namespace brygga::testing

@@ -1,0 +1,304 @@
+#include "tests/support/fake_store.h"
+
+#include <algorithm>
+#include <exception>
+#include <set>
+#include <tuple>
+
+namespace brygga::testing {
+
+namespace {
+
+using core::Status;
+using core::StatusOr;
+using store::AuditRecord;
+using store::OutboxEntry;
+using store::OutboxState;
+using store::ResourceRecord;
+using State = FakeStore::State;
+
+const FakeStore::Version* currentVersion(const State& state, const std::string& type,
+                                         const std::string& id) {
+  auto it = state.resources.find({type, id});
+  if (it == state.resources.end() || it->second.empty()) return nullptr;
+  return &it->second.back();
+}
+
+bool matches(const FakeStore::Version& v, const store::SearchCriterion& criterion) {
+  for (const store::IndexEntry& entry : v.index) {
+    if (entry.param != criterion.param) continue;
+    if (criterion.system && entry.system != *criterion.system) continue;
+    if (std::find(criterion.values.begin(), criterion.values.end(), entry.value) !=
+        criterion.values.end()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+store::SearchPage searchState(const State& state, const store::SearchQuery& query) {
+  std::vector<ResourceRecord> hits;
+  for (const auto& [key, versions] : state.resources) {
+    if (key.first != query.type || versions.empty()) continue;
+    const FakeStore::Version& v = versions.back();
+    if (v.record.deleted) continue;
+    if (query.tenant && v.record.tenant != *query.tenant) continue;
+    if (query.lastUpdatedGeMs && v.record.lastUpdatedMs < *query.lastUpdatedGeMs) continue;
+    if (query.lastUpdatedLeMs && v.record.lastUpdatedMs > *query.lastUpdatedLeMs) continue;
+    bool all = true;
+    for (const store::SearchCriterion& c : query.criteria) {
+      if (!matches(v, c)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) hits.push_back(v.record);
+  }
+  std::sort(hits.begin(), hits.end(), [](const ResourceRecord& a, const ResourceRecord& b) {
+    return std::tie(a.lastUpdatedMs, a.id) < std::tie(b.lastUpdatedMs, b.id);
+  });
+  store::SearchPage page;
+  page.total = static_cast<int64_t>(hits.size());
+  const size_t from = static_cast<size_t>(std::max(query.offset, 0));
+  for (size_t i = from; i < hits.size() && page.records.size() < static_cast<size_t>(query.count);
+       ++i) {
+    page.records.push_back(hits[i]);
+  }
+  return page;
+}
+
+AuditRecord lastAuditOf(const State& state) {
+  return state.audit.empty() ? AuditRecord{} : state.audit.back();
+}
+
+class FakeTransaction final : public store::StoreTransaction {
+ public:
+  explicit FakeTransaction(State& state) : state_(state) {}
+
+  StatusOr<std::optional<ResourceRecord>> readCurrent(const std::string& type,
+                                                      const std::string& id) override {
+    const FakeStore::Version* v = currentVersion(state_, type, id);
+    if (v == nullptr) return std::optional<ResourceRecord>();
+    return std::optional<ResourceRecord>(v->record);
+  }
+
+  StatusOr<std::vector<std::string>> findByIdentifier(const std::string& type,
+                                                      const std::string& system,
+                                                      const std::string& value) override {
+    store::SearchQuery query;
+    query.type = type;
+    query.criteria.push_back({"identifier", system, {value}});
+    query.count = 1 << 30;
+    std::vector<std::string> ids;
+    for (const ResourceRecord& r : searchState(state_, query).records) ids.push_back(r.id);
+    return ids;
+  }
+
+  StatusOr<store::SearchPage> search(const store::SearchQuery& query) override {
+    return searchState(state_, query);
+  }
+
+  Status putResource(const store::ResourceWrite& write) override {
+    auto& versions = state_.resources[{write.record.type, write.record.id}];
+    const int64_t current = versions.empty() ? 0 : versions.back().record.version;
+    if (write.record.version != current + 1) {
+      return core::conflict(write.record.type + "/" + write.record.id + " is at version " +
+                            std::to_string(current));
+    }
+    versions.push_back({write.record, write.index});
+    return Status::ok();
+  }
+
+  StatusOr<int64_t> enqueue(const OutboxEntry& entry) override {
+    OutboxEntry stored = entry;
+    stored.id = state_.nextOutboxId++;
+    state_.outbox[stored.id] = stored;
+    return stored.id;
+  }
+
+  Status updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
+                      const std::string& lastError) override {
+    auto it = state_.outbox.find(id);
+    if (it == state_.outbox.end()) return core::notFound("no outbox entry " + std::to_string(id));
+    it->second.state = state;
+    it->second.attempts = attempts;
+    it->second.nextAttemptMs = nextAttemptMs;
+    it->second.lastError = lastError;
+    return Status::ok();
+  }
+
+  Status recordExchange(const store::ExchangeRecord& record) override {
+    state_.exchanges.push_back(record);
+    return Status::ok();
+  }
+
+  StatusOr<AuditRecord> lastAudit() override { return lastAuditOf(state_); }
+
+  Status appendAudit(const AuditRecord& record) override {
+    const AuditRecord last = lastAuditOf(state_);
+    if (record.seq != last.seq + 1) {
+      return core::conflict("audit seq " + std::to_string(record.seq) + " after " +
+                            std::to_string(last.seq));
+    }
+    if (last.seq > 0 && record.prevHash != last.hash) {
+      return core::conflict("audit record " + std::to_string(record.seq) +
+                            " does not link to the last record's hash");
+    }
+    state_.audit.push_back(record);
+    return Status::ok();
+  }
+
+ private:
+  State& state_;
+};
+
+}  // namespace
+
+Status FakeStore::write(const std::function<Status(store::StoreTransaction&)>& work) {
+  std::lock_guard writeLock(writeMutex_);
+  State copy;
+  {
+    std::lock_guard lock(mutex_);
+    if (failCount_ > 0) {
+      --failCount_;
+      return *failWith_;
+    }
+    copy = state_;
+  }
+  FakeTransaction txn(copy);
+  Status status;
+  try {
+    status = work(txn);
+  } catch (const std::exception& e) {
+    status = core::internalError(std::string("write unit threw: ") + e.what());
+  } catch (...) {
+    status = core::internalError("write unit threw");
+  }
+  if (!status.isOk()) return status;
+  std::lock_guard lock(mutex_);
+  state_ = std::move(copy);
+  ++committed_;
+  return Status::ok();
+}
+
+StatusOr<std::optional<ResourceRecord>> FakeStore::read(const std::string& type,
+                                                        const std::string& id,
+                                                        std::optional<int64_t> version) {
+  std::lock_guard lock(mutex_);
+  auto it = state_.resources.find({type, id});
+  if (it == state_.resources.end() || it->second.empty()) {
+    return std::optional<ResourceRecord>();
+  }
+  if (!version) return std::optional<ResourceRecord>(it->second.back().record);
+  for (const Version& v : it->second) {
+    if (v.record.version == *version) return std::optional<ResourceRecord>(v.record);
+  }
+  return std::optional<ResourceRecord>();
+}
+
+StatusOr<std::vector<ResourceRecord>> FakeStore::history(const std::string& type,
+                                                         const std::string& id) {
+  std::lock_guard lock(mutex_);
+  std::vector<ResourceRecord> out;
+  auto it = state_.resources.find({type, id});
+  if (it == state_.resources.end()) return out;
+  for (auto v = it->second.rbegin(); v != it->second.rend(); ++v) out.push_back(v->record);
+  return out;
+}
+
+StatusOr<store::SearchPage> FakeStore::search(const store::SearchQuery& query) {
+  std::lock_guard lock(mutex_);
+  return searchState(state_, query);
+}
+
+StatusOr<std::vector<store::ExchangeRecord>> FakeStore::exchanges(
+    const store::ExchangeQuery& query) {
+  std::lock_guard lock(mutex_);
+  std::vector<store::ExchangeRecord> out;
+  for (const store::ExchangeRecord& r : state_.exchanges) {
+    if (static_cast<int>(out.size()) >= query.limit) break;
+    if (query.tenant && r.tenant != *query.tenant) continue;
+    if (query.requestId && r.requestId != *query.requestId) continue;
+    if (query.direction && r.direction != *query.direction) continue;
+    out.push_back(r);
+  }
+  return out;
+}
+
+StatusOr<std::vector<OutboxEntry>> FakeStore::dueOutbox(const std::string& destination,
+                                                        int64_t nowMs, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<OutboxEntry> out;
+  std::set<std::string> seenKeys;
+  for (const auto& [id, entry] : state_.outbox) {  // ascending id
+    if (entry.destination != destination || entry.state != OutboxState::kPending) continue;
+    if (!entry.orderingKey.empty() && !seenKeys.insert(entry.orderingKey).second) continue;
+    if (entry.nextAttemptMs > nowMs) continue;
+    out.push_back(entry);
+    if (static_cast<int>(out.size()) >= limit) break;
+  }
+  return out;
+}
+
+StatusOr<std::optional<OutboxEntry>> FakeStore::outboxEntry(int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto it = state_.outbox.find(id);
+  if (it == state_.outbox.end()) return std::optional<OutboxEntry>();
+  return std::optional<OutboxEntry>(it->second);
+}
+
+StatusOr<std::vector<OutboxEntry>> FakeStore::outbox(const std::string& destination,
+                                                     std::optional<OutboxState> state, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<OutboxEntry> out;
+  for (const auto& [id, entry] : state_.outbox) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (entry.destination != destination) continue;
+    if (state && entry.state != *state) continue;
+    out.push_back(entry);
+  }
+  return out;
+}
+
+StatusOr<std::vector<AuditRecord>> FakeStore::auditRecords(int64_t fromSeq, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<AuditRecord> out;
+  for (const AuditRecord& r : state_.audit) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (r.seq >= fromSeq) out.push_back(r);
+  }
+  return out;
+}
+
+StatusOr<std::vector<AuditRecord>> FakeStore::auditRecordsForPatient(const std::string& patient,
+                                                                     int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<AuditRecord> out;
+  for (const AuditRecord& r : state_.audit) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (r.patient == patient) out.push_back(r);
+  }
+  return out;
+}
+
+Status FakeStore::checkWritable() {
+  return Status::ok();
+}
+
+void FakeStore::failWrites(Status status, int count) {
+  std::lock_guard lock(mutex_);
+  failWith_ = std::move(status);
+  failCount_ = count;
+}
+
+void FakeStore::editAudit(const std::function<void(std::vector<AuditRecord>&)>& edit) {
+  std::lock_guard lock(mutex_);
+  edit(state_.audit);
+}
+
+int FakeStore::committedWrites() const {
+  std::lock_guard lock(mutex_);
+  return committed_;
+}
+
+}  // namespace brygga::testing

@@ -1,0 +1,117 @@
+#include "gateway/fhir/swedish_identifiers.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace brygga::fhir {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Optional;
+using ::testing::StartsWith;
+
+// Skatteverket's published test personnummer "Tolvan Tolvansson".
+constexpr const char* kTolvan = "191212121212";
+
+TEST(PersonnummerTest, AcceptsTwelveDigitsWithOrWithoutSeparator) {
+  EXPECT_THAT(normalizePersonnummer(kTolvan), Optional(std::string(kTolvan)));
+  EXPECT_THAT(normalizePersonnummer("19121212-1212"), Optional(std::string(kTolvan)));
+  EXPECT_THAT(normalizePersonnummer("19121212+1212"), Optional(std::string(kTolvan)));
+}
+
+TEST(PersonnummerTest, RejectsWrongFormatWithReason) {
+  std::string why;
+  for (const char* bad :
+       {"121212-1212", "1212121212", "1912121212", "19121212 1212", "1912121-21212", "19121212-121",
+        "1912121212120", "19121212_1212", "191212121a12", ""}) {
+    why.clear();
+    EXPECT_EQ(normalizePersonnummer(bad, &why), std::nullopt) << bad;
+    EXPECT_THAT(why, StartsWith("format:")) << bad;
+  }
+}
+
+TEST(PersonnummerTest, RejectsBadCheckDigit) {
+  std::string why;
+  EXPECT_EQ(normalizePersonnummer("191212121213", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("check digit:"));
+  EXPECT_EQ(normalizePersonnummer("19121212-1211"), std::nullopt);
+}
+
+TEST(PersonnummerTest, RejectsDatesThatDoNotExist) {
+  std::string why;
+  // 1912-02-30 does not exist, whatever the check digit.
+  for (const char* bad : {"191202301234", "191202300000", "191213121212", "191200121212",
+                          "191212001212", "191212321212", "190002291234"}) {
+    why.clear();
+    EXPECT_EQ(normalizePersonnummer(bad, &why), std::nullopt) << bad;
+    EXPECT_THAT(why, StartsWith("date:")) << bad;
+  }
+}
+
+TEST(PersonnummerTest, HandlesLeapYears) {
+  // Future birth dates, so that no real person can have these numbers; check digits by Luhn.
+  EXPECT_TRUE(normalizePersonnummer("209602292386").has_value());  // divisible by 4
+  EXPECT_TRUE(normalizePersonnummer("240002292381").has_value());  // divisible by 400
+  std::string why;
+  EXPECT_EQ(normalizePersonnummer("210002292381", &why), std::nullopt);  // by 100 but not 400
+  EXPECT_THAT(why, StartsWith("date:"));
+  EXPECT_EQ(normalizePersonnummer("209502292386", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("date:"));
+}
+
+TEST(PersonnummerTest, DiagnosticsNeverEchoTheNumber) {
+  std::string why;
+  normalizePersonnummer("191212121213", &why);
+  EXPECT_THAT(why, ::testing::Not(HasSubstr("1212")));
+  normalizePersonnummer("191202301234", &why);
+  EXPECT_THAT(why, ::testing::Not(HasSubstr("0230")));
+}
+
+TEST(SamordningsnummerTest, DayPlusSixty) {
+  // Day 72 = the 12th + 60; check digit 9 by Luhn over 1212721212 -> 121272121 + 9.
+  EXPECT_THAT(normalizeSamordningsnummer("19121272-1219"), Optional(std::string("191212721219")));
+  EXPECT_THAT(normalizeSamordningsnummer("191212721219"), Optional(std::string("191212721219")));
+  std::string why;
+  EXPECT_EQ(normalizeSamordningsnummer("191212721218", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("check digit:"));
+  // A personnummer is not a samordningsnummer, and the other way round.
+  EXPECT_EQ(normalizeSamordningsnummer(kTolvan, &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("date:"));
+  EXPECT_EQ(normalizePersonnummer("191212721219", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("date:"));
+  // Day 92 would be the 32nd.
+  EXPECT_EQ(normalizeSamordningsnummer("191212921215", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("date:"));
+}
+
+TEST(HsaIdTest, AcceptsTheDocumentedShapes) {
+  EXPECT_TRUE(isValidHsaId("SE2321000131-E000000000001"));
+  EXPECT_TRUE(isValidHsaId("SE2120001306-HSJV01"));
+  EXPECT_TRUE(isValidHsaId("SE162321000131"));  // no hyphen
+  EXPECT_TRUE(isValidHsaId("SE2321000131-" + std::string(21, 'A')));
+}
+
+TEST(HsaIdTest, RejectsMalformed) {
+  EXPECT_FALSE(isValidHsaId(""));
+  EXPECT_FALSE(isValidHsaId("SE2321000131"));     // nothing after the organisation number
+  EXPECT_FALSE(isValidHsaId("SE2321000131-"));    // hyphen without extension
+  EXPECT_FALSE(isValidHsaId("se2321000131-E1"));  // lowercase country code
+  EXPECT_FALSE(isValidHsaId("NO2321000131-E1"));
+  EXPECT_FALSE(isValidHsaId("SE232100013-E1"));  // nine digits, then '-' where a digit belongs
+  EXPECT_FALSE(isValidHsaId("SE2321000131-E 1"));
+  EXPECT_FALSE(isValidHsaId("SE2321000131--E1"));
+  EXPECT_FALSE(isValidHsaId("SE2321000131-" + std::string(22, 'A')));
+  EXPECT_FALSE(isValidHsaId("SE2321000131-\xC3\xA5"));
+}
+
+TEST(CanonicalSystemTest, MapsOidFormsToUris) {
+  EXPECT_EQ(canonicalIdentifierSystem(kPersonnummerOid), kPersonnummerSystem);
+  EXPECT_EQ(canonicalIdentifierSystem(kSamordningsnummerOid), kSamordningsnummerSystem);
+  EXPECT_EQ(canonicalIdentifierSystem(kPersonnummerSystem), kPersonnummerSystem);
+  EXPECT_EQ(canonicalIdentifierSystem(kHsaOrganizationSystem), kHsaOrganizationSystem);
+  EXPECT_EQ(canonicalIdentifierSystem("https://example.org/ids"), "https://example.org/ids");
+  EXPECT_EQ(canonicalIdentifierSystem(""), "");
+}
+
+}  // namespace
+}  // namespace brygga::fhir

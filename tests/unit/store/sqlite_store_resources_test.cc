@@ -1,0 +1,379 @@
+#include <stdexcept>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/unit/store/sqlite_store_fixture.h"
+
+namespace brygga::store {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::vector<std::string> idsOf(const SearchPage& page) {
+  std::vector<std::string> ids;
+  for (const ResourceRecord& r : page.records) ids.push_back(r.id);
+  return ids;
+}
+
+TEST_F(SqliteStoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
+  ResourceWrite v1 = resource("Patient", "p1", 1, 1000, {}, "kungsbacka");
+  ASSERT_TRUE(put(v1).isOk());
+  ResourceWrite v2 = resource("Patient", "p1", 2, 2000, {}, "kungsbacka");
+  ASSERT_TRUE(put(v2).isOk());
+
+  auto current = store_->read("Patient", "p1");
+  ASSERT_TRUE(current.isOk()) << current.status().toString();
+  ASSERT_TRUE(current->has_value());
+  EXPECT_EQ((*current)->version, 2);
+  EXPECT_EQ((*current)->lastUpdatedMs, 2000);
+  EXPECT_EQ((*current)->tenant, "kungsbacka");
+  EXPECT_EQ((*current)->json, v2.record.json);
+  EXPECT_FALSE((*current)->deleted);
+
+  auto first = store_->read("Patient", "p1", 1);
+  ASSERT_TRUE(first.isOk());
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->version, 1);
+  EXPECT_EQ((*first)->json, v1.record.json);
+
+  auto missingVersion = store_->read("Patient", "p1", 3);
+  ASSERT_TRUE(missingVersion.isOk());
+  EXPECT_FALSE(missingVersion->has_value());
+  auto missing = store_->read("Patient", "nope");
+  ASSERT_TRUE(missing.isOk());
+  EXPECT_FALSE(missing->has_value());
+  auto otherType = store_->read("Observation", "p1");
+  ASSERT_TRUE(otherType.isOk());
+  EXPECT_FALSE(otherType->has_value());
+
+  auto history = store_->history("Patient", "p1");
+  ASSERT_TRUE(history.isOk());
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].version, 2);
+  EXPECT_EQ((*history)[1].version, 1);
+  auto noHistory = store_->history("Patient", "nope");
+  ASSERT_TRUE(noHistory.isOk());
+  EXPECT_THAT(*noHistory, IsEmpty());
+}
+
+TEST_F(SqliteStoreTest, PutWithStaleOrSkippedVersionConflicts) {
+  ASSERT_TRUE(put(resource("Patient", "p1", 1, 1000)).isOk());
+  ASSERT_TRUE(put(resource("Patient", "p1", 2, 2000)).isOk());
+
+  core::Status stale = put(resource("Patient", "p1", 2, 3000));
+  EXPECT_EQ(stale.code(), core::StatusCode::kConflict);
+  EXPECT_THAT(stale.message(), HasSubstr("version 2"));
+  EXPECT_EQ(put(resource("Patient", "p1", 4, 3000)).code(), core::StatusCode::kConflict);
+  EXPECT_EQ(put(resource("Patient", "p2", 2, 3000)).code(), core::StatusCode::kConflict);
+  EXPECT_EQ(put(resource("Patient", "p2", 0, 3000)).code(), core::StatusCode::kConflict);
+
+  auto current = store_->read("Patient", "p1");
+  ASSERT_TRUE(current.isOk() && current->has_value());
+  EXPECT_EQ((*current)->version, 2);
+  EXPECT_EQ((*current)->lastUpdatedMs, 2000);
+  EXPECT_FALSE(store_->read("Patient", "p2")->has_value());
+}
+
+TEST_F(SqliteStoreTest, ResourceWithoutTypeOrIdIsRejected) {
+  EXPECT_EQ(put(resource("Patient", "", 1, 1000)).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(put(resource("", "p1", 1, 1000)).code(), core::StatusCode::kInvalidArgument);
+}
+
+// Everything a write unit can touch, so the rollback tests can check that none of it stayed.
+core::Status writeEverything(StoreTransaction& txn) {
+  ResourceWrite w;
+  w.record = {"Patient", "p1", 1, 1000, false, "kungsbacka", R"({"resourceType":"Patient"})"};
+  w.index = {{"identifier", kPersonnummerSystem, kTolvan}};
+  BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
+  OutboxEntry entry;
+  entry.destination = "regional";
+  entry.orderingKey = "Patient/p1";
+  auto outboxId = txn.enqueue(entry);
+  if (!outboxId.isOk()) return outboxId.status();
+  ExchangeRecord exchange;
+  exchange.id = "ex-1";
+  exchange.direction = "inbound";
+  BRYGGA_RETURN_IF_ERROR(txn.recordExchange(exchange));
+  AuditRecord audit;
+  audit.seq = 1;
+  audit.prevHash = std::string(64, '0');
+  audit.hash = std::string(64, 'a');
+  BRYGGA_RETURN_IF_ERROR(txn.appendAudit(audit));
+  return core::Status::ok();
+}
+
+class RollbackTest : public SqliteStoreTest {
+ protected:
+  void expectNothingStored() {
+    EXPECT_FALSE(store_->read("Patient", "p1")->has_value());
+    EXPECT_THAT(*store_->history("Patient", "p1"), IsEmpty());
+    SearchQuery q;
+    q.type = "Patient";
+    q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
+    EXPECT_EQ(store_->search(q)->total, 0);
+    EXPECT_THAT(*store_->outbox("regional", std::nullopt, 10), IsEmpty());
+    EXPECT_THAT(*store_->exchanges({}), IsEmpty());
+    EXPECT_THAT(*store_->auditRecords(1, 10), IsEmpty());
+    // The store is still usable, and the audit log still starts at 1.
+    EXPECT_TRUE(store_->write(writeEverything).isOk());
+    EXPECT_EQ(store_->auditRecords(1, 10)->size(), 1u);
+  }
+};
+
+TEST_F(RollbackTest, NonOkStatusFromWorkKeepsNothing) {
+  core::Status s = store_->write([](StoreTransaction& txn) {
+    BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
+    return core::unprocessable("the mapping failed");
+  });
+  EXPECT_EQ(s.code(), core::StatusCode::kUnprocessable);
+  EXPECT_EQ(s.message(), "the mapping failed");
+  expectNothingStored();
+}
+
+TEST_F(RollbackTest, ExceptionFromWorkKeepsNothingAndBecomesInternal) {
+  core::Status s = store_->write([](StoreTransaction& txn) -> core::Status {
+    BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
+    throw std::runtime_error("boom");
+  });
+  EXPECT_EQ(s.code(), core::StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("boom"));
+  expectNothingStored();
+}
+
+TEST_F(RollbackTest, ConflictLaterInTheUnitUndoesEarlierWrites) {
+  core::Status s = store_->write([](StoreTransaction& txn) {
+    BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
+    ResourceWrite skipped;
+    skipped.record = {"Patient", "p2", 5, 1000, false, "", "{}"};
+    return txn.putResource(skipped);
+  });
+  EXPECT_EQ(s.code(), core::StatusCode::kConflict);
+  expectNothingStored();
+}
+
+TEST_F(RollbackTest, DatabaseErrorDoomsTheUnitEvenWhenTheWorkIgnoresIt) {
+  core::Status s = store_->write([](StoreTransaction& txn) {
+    BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
+    ExchangeRecord duplicate;
+    duplicate.id = "ex-1";  // unique: the insert fails inside SQLite
+    core::Status ignored = txn.recordExchange(duplicate);
+    EXPECT_FALSE(ignored.isOk());
+    // Later calls report the same failure instead of writing outside the transaction.
+    EXPECT_FALSE(txn.readCurrent("Patient", "p1").isOk());
+    return core::Status::ok();
+  });
+  EXPECT_EQ(s.code(), core::StatusCode::kInternal);
+  EXPECT_THAT(s.message(), HasSubstr("recordExchange"));
+  expectNothingStored();
+}
+
+TEST_F(SqliteStoreTest, TransactionSeesItsOwnUncommittedWrites) {
+  core::Status s = store_->write([](StoreTransaction& txn) {
+    ResourceWrite w;
+    w.record = {"Patient", "p1", 1, 1000, false, "", "{}"};
+    w.index = {{"identifier", kPersonnummerSystem, kTolvan}};
+    BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
+    auto current = txn.readCurrent("Patient", "p1");
+    EXPECT_TRUE(current.isOk() && current->has_value());
+    auto ids = txn.findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
+    EXPECT_TRUE(ids.isOk());
+    if (ids.isOk()) {
+      EXPECT_THAT(*ids, ElementsAre("p1"));
+    }
+    SearchQuery q;
+    q.type = "Patient";
+    q.criteria = {{"identifier", std::nullopt, {kTolvan}}};
+    auto page = txn.search(q);
+    EXPECT_TRUE(page.isOk());
+    if (page.isOk()) {
+      EXPECT_EQ(page->total, 1);
+    }
+    return core::Status::ok();
+  });
+  EXPECT_TRUE(s.isOk()) << s.toString();
+}
+
+TEST_F(SqliteStoreTest, WriteInsideAWriteUnitFailsInsteadOfDeadlocking) {
+  core::Status nested = store_->write([&](StoreTransaction&) {
+    return store_->write([](StoreTransaction&) { return core::Status::ok(); });
+  });
+  EXPECT_EQ(nested.code(), core::StatusCode::kInternal);
+  EXPECT_TRUE(put(resource("Patient", "p1", 1, 1000)).isOk());
+}
+
+class SearchTest : public SqliteStoreTest {
+ protected:
+  void SetUp() override {
+    SqliteStoreTest::SetUp();
+    // p1..p4 in Kungsbacka/Varberg with identifiers; observations about them.
+    ASSERT_TRUE(put(resource("Patient", "p1", 1, 1000,
+                             {{"identifier", kPersonnummerSystem, kTolvan},
+                              {"identifier", "urn:local", "A-1"}},
+                             "kungsbacka"))
+                    .isOk());
+    ASSERT_TRUE(
+        put(resource("Patient", "p2", 1, 2000, {{"identifier", "urn:local", "A-2"}}, "varberg"))
+            .isOk());
+    ASSERT_TRUE(
+        put(resource("Patient", "p3", 1, 2000, {{"identifier", "urn:other", "A-1"}}, "kungsbacka"))
+            .isOk());
+    ASSERT_TRUE(put(resource("Patient", "p4", 1, 3000, {}, "kungsbacka")).isOk());
+    for (int i = 0; i < 5; ++i) {
+      std::string status = i % 2 == 0 ? "final" : "preliminary";
+      ASSERT_TRUE(put(resource("Observation", "o" + std::to_string(i), 1, 10000 + i,
+                               {{"patient", "", i < 3 ? "Patient/p1" : "Patient/p2"},
+                                {"status", "", status}},
+                               i < 3 ? "kungsbacka" : "varberg"))
+                      .isOk());
+    }
+  }
+
+  SearchPage search(SearchQuery q) {
+    auto page = store_->search(q);
+    EXPECT_TRUE(page.isOk()) << page.status().toString();
+    return page.isOk() ? *page : SearchPage{};
+  }
+};
+
+TEST_F(SearchTest, ByIdentifierWithAndWithoutSystem) {
+  SearchQuery q;
+  q.type = "Patient";
+  q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1"));
+
+  q.criteria = {{"identifier", std::nullopt, {"A-1"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1", "p3"));
+  q.criteria = {{"identifier", std::string("urn:other"), {"A-1"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p3"));
+  q.criteria = {{"identifier", std::string("urn:local"), {"A-1", "A-2"}}};  // OR of values
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1", "p2"));
+  q.criteria = {{"identifier", std::string(""), {"A-1"}}};  // "|A-1": no system
+  EXPECT_THAT(idsOf(search(q)), IsEmpty());
+  q.criteria = {{"identifier", std::nullopt, {}}};
+  EXPECT_THAT(idsOf(search(q)), IsEmpty());
+
+  auto ids = store_->write([](StoreTransaction& txn) {
+    auto found = txn.findByIdentifier("Patient", "urn:local", "A-1");
+    EXPECT_TRUE(found.isOk());
+    if (found.isOk()) {
+      EXPECT_THAT(*found, ElementsAre("p1"));
+    }
+    auto none = txn.findByIdentifier("Observation", "urn:local", "A-1");
+    EXPECT_TRUE(none.isOk() && none->empty());
+    return core::Status::ok();
+  });
+  EXPECT_TRUE(ids.isOk());
+}
+
+TEST_F(SearchTest, ByPatientAndStatusCombineWithAnd) {
+  SearchQuery q;
+  q.type = "Observation";
+  q.criteria = {{"patient", std::nullopt, {"Patient/p1"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("o0", "o1", "o2"));
+  q.criteria.push_back({"status", std::nullopt, {"final"}});
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("o0", "o2"));
+  q.criteria = {{"status", std::nullopt, {"final", "preliminary"}}};
+  EXPECT_EQ(search(q).total, 5);
+  q.criteria = {{"status", std::nullopt, {"amended"}}};
+  EXPECT_EQ(search(q).total, 0);
+}
+
+TEST_F(SearchTest, LastUpdatedRangesAreInclusive) {
+  SearchQuery q;
+  q.type = "Patient";
+  q.lastUpdatedGeMs = 2000;
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p2", "p3", "p4"));
+  q.lastUpdatedLeMs = 2000;
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p2", "p3"));
+  q.lastUpdatedGeMs.reset();
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1", "p2", "p3"));
+  q.lastUpdatedLeMs = 999;
+  EXPECT_THAT(idsOf(search(q)), IsEmpty());
+}
+
+TEST_F(SearchTest, TenantRestrictsToThatTenantOnly) {
+  SearchQuery q;
+  q.type = "Patient";
+  q.tenant = "kungsbacka";
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1", "p3", "p4"));
+  q.tenant = "varberg";
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p2"));
+  q.tenant = "falkenberg";
+  EXPECT_EQ(search(q).total, 0);
+}
+
+TEST_F(SearchTest, PagingKeepsTheTotalAndTheOrder) {
+  SearchQuery q;
+  q.type = "Patient";
+  q.count = 2;
+  SearchPage first = search(q);
+  EXPECT_EQ(first.total, 4);
+  EXPECT_THAT(idsOf(first), ElementsAre("p1", "p2"));  // lastUpdated, then id
+  q.offset = 2;
+  SearchPage second = search(q);
+  EXPECT_EQ(second.total, 4);
+  EXPECT_THAT(idsOf(second), ElementsAre("p3", "p4"));
+  q.offset = 4;
+  SearchPage beyond = search(q);
+  EXPECT_EQ(beyond.total, 4);
+  EXPECT_THAT(idsOf(beyond), IsEmpty());
+  q.offset = 0;
+  q.count = 0;
+  SearchPage countOnly = search(q);
+  EXPECT_EQ(countOnly.total, 4);
+  EXPECT_THAT(idsOf(countOnly), IsEmpty());
+}
+
+TEST_F(SearchTest, IndexIsReplacedWhenTheResourceChanges) {
+  ASSERT_TRUE(put(resource("Observation", "o0", 2, 20000,
+                           {{"patient", "", "Patient/p2"}, {"status", "", "amended"}}))
+                  .isOk());
+  SearchQuery q;
+  q.type = "Observation";
+  q.criteria = {{"status", std::nullopt, {"final"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("o2", "o4"));
+  q.criteria = {{"status", std::nullopt, {"amended"}}};
+  SearchPage amended = search(q);
+  ASSERT_THAT(idsOf(amended), ElementsAre("o0"));
+  EXPECT_EQ(amended.records[0].version, 2);
+  q.criteria = {{"patient", std::nullopt, {"Patient/p1"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("o1", "o2"));
+}
+
+TEST_F(SearchTest, DeletedResourcesAreExcludedButReadable) {
+  ResourceWrite tombstone = resource("Patient", "p1", 2, 5000);
+  tombstone.record.deleted = true;
+  ASSERT_TRUE(put(tombstone).isOk());
+
+  SearchQuery q;
+  q.type = "Patient";
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p2", "p3", "p4"));
+  q.criteria = {{"identifier", std::nullopt, {"A-1"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p3"));
+  ASSERT_TRUE(store_
+                  ->write([](StoreTransaction& txn) {
+                    auto found = txn.findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
+                    EXPECT_TRUE(found.isOk() && found->empty());
+                    return core::Status::ok();
+                  })
+                  .isOk());
+
+  auto current = store_->read("Patient", "p1");
+  ASSERT_TRUE(current.isOk() && current->has_value());
+  EXPECT_TRUE((*current)->deleted);
+  EXPECT_EQ((*current)->version, 2);
+  EXPECT_EQ(store_->history("Patient", "p1")->size(), 2u);
+
+  // Re-created after the delete: found again, at version 3.
+  ASSERT_TRUE(
+      put(resource("Patient", "p1", 3, 6000, {{"identifier", kPersonnummerSystem, kTolvan}}))
+          .isOk());
+  q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p1"));
+}
+
+}  // namespace
+}  // namespace brygga::store
