@@ -10,8 +10,8 @@
 #include <rapidjson/writer.h>
 
 #include "gateway/api/capability.h"
+#include "gateway/api/exchange_recorder.h"
 #include "gateway/api/query.h"
-#include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -36,17 +36,6 @@ using rapidjson::Value;
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr const char* kRegionalDestination = "regional";
-
-// What one request did, for its exchange-log line and AuditEvent.
-struct Trace {
-  std::string interaction = "unknown";  // BALP subtype (restful-interaction code)
-  char action = 'E';
-  std::optional<std::string> patient;
-  std::vector<std::string> entities;
-  std::set<std::string> types;
-  std::string query;
-  bool audited = true;  // metadata is not audited (unauthenticated, no data)
-};
 
 std::string httpDate(int64_t epochMs) {
   std::time_t t = static_cast<std::time_t>(epochMs / 1000);
@@ -138,15 +127,6 @@ std::vector<std::string> splitPath(const std::string& path) {
   return parts;
 }
 
-std::string joinTypes(const std::set<std::string>& types) {
-  std::string out;
-  for (const auto& t : types) {
-    if (!out.empty()) out += ',';
-    out += t;
-  }
-  return out;
-}
-
 // One create or update inside a write unit (a single interaction, or one entry of a transaction).
 struct WriteOp {
   size_t entryIndex = 0;
@@ -179,7 +159,9 @@ std::string locationOf(const std::string& base, const store::ResourceRecord& r) 
 class FhirApi::Impl {
  public:
   explicit Impl(ApiDependencies deps)
-      : deps_(std::move(deps)), capability_(buildCapabilityStatement(deps_.server)) {}
+      : deps_(std::move(deps)),
+        recorder_(deps_.clock),
+        capability_(buildCapabilityStatement(deps_.server)) {}
 
   const std::string& capability() const { return capability_; }
 
@@ -200,9 +182,8 @@ class FhirApi::Impl {
       committed = false;
     }
     if (!committed && trace.audited) {
-      Status s = deps_.store.write([&](store::StoreTransaction& txn) {
-        return recordExchange(txn, request, response.status, trace, started, detailOf(response));
-      });
+      Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
+                                       ExchangeRecorder::detailOf(response.status, response.body));
       if (!s.isOk()) {
         // The exchange cannot be recorded: the sender must not believe it was handled.
         deps_.logger.error("audit.write_failed", {{"requestId", request.requestId},
@@ -232,59 +213,9 @@ class FhirApi::Impl {
     return out.empty() ? "/" : out;
   }
 
-  static std::string detailOf(const ApiResponse& response) {
-    if (response.status < 400) return "ok";
-    // Only the issue code and expression: diagnostics may quote patient data.
-    auto doc = fhir::parseJson(response.body);
-    if (!doc.isOk()) return "error";
-    const Value* issues = fhir::member(*doc, "issue");
-    if (issues == nullptr || !issues->IsArray() || issues->Empty()) return "error";
-    const Value& first = (*issues)[0];
-    std::string detail(fhir::stringMember(first, "code"));
-    const Value* expr = fhir::member(first, "expression");
-    if (expr != nullptr && expr->IsArray() && !expr->Empty() && (*expr)[0].IsString()) {
-      detail += std::string(" at ") + (*expr)[0].GetString();
-    }
-    if (issues->Size() > 1) detail += " (+" + std::to_string(issues->Size() - 1) + " more)";
-    return detail;
-  }
-
   Status recordExchange(store::StoreTransaction& txn, const ApiRequest& request, int status,
                         const Trace& trace, int64_t started, const std::string& detail) {
-    const int64_t now = deps_.clock.nowMs();
-    store::ExchangeRecord ex;
-    ex.id = core::newUuid();
-    ex.requestId = request.requestId;
-    ex.clientId = request.caller.clientId;
-    ex.tenant = request.caller.tenant;
-    ex.direction = "inbound";
-    ex.interaction = trace.interaction;
-    ex.resourceTypes = joinTypes(trace.types);
-    ex.httpStatus = status;
-    ex.startedMs = started;
-    ex.finishedMs = now;
-    ex.payloadSha256 = request.body.empty() ? std::string() : core::sha256Hex(request.body);
-    ex.detail = detail;
-    BRYGGA_RETURN_IF_ERROR(txn.recordExchange(ex));
-
-    audit::AuditContext ctx;
-    ctx.recordedMs = now;
-    ctx.subtype = trace.interaction;
-    ctx.action = trace.action;
-    ctx.httpStatus = status;
-    ctx.outcomeText = detail;
-    ctx.clientId = request.caller.authenticated ? request.caller.clientId : "anonymous";
-    ctx.clientTenant = request.caller.tenant;
-    ctx.clientRole = request.caller.authenticated ? core::toString(request.caller.role) : "";
-    ctx.clientAddress = request.caller.address;
-    ctx.userHsaId = request.caller.userHsaId;
-    ctx.serverAddress = request.serverAddress;
-    ctx.requestId = request.requestId;
-    ctx.patient = trace.patient;
-    ctx.entities = trace.entities;
-    ctx.query = trace.query;
-    auto seq = audit::AuditTrail::append(txn, ctx);
-    return seq.isOk() ? Status::ok() : seq.status();
+    return recorder_.record(txn, request, status, trace, started, detail);
   }
 
   ApiResponse dispatch(const ApiRequest& request, Trace& trace, int64_t started, bool& committed) {
@@ -1033,6 +964,7 @@ class FhirApi::Impl {
   }
 
   ApiDependencies deps_;
+  const ExchangeRecorder recorder_;
   const std::string capability_;
 };
 

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/api/endpoint.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
@@ -18,35 +19,6 @@
 // an ApiRequest and writes the ApiResponse back. Everything a request does (resources, outbox
 // entries, its exchange-log line and its AuditEvent) is committed in one store write unit.
 namespace brygga::api {
-
-// Who is calling, as established by gateway/http (mutual TLS or bearer token).
-struct Caller {
-  bool authenticated = false;
-  std::string clientId;
-  std::string tenant;
-  core::ClientRole role = core::ClientRole::kMunicipal;
-  std::string address;     // peer network address
-  std::string userHsaId;   // the person behind the request, when the client says so
-  std::string credential;  // "certificate" | "token" (for the audit record)
-};
-
-struct ApiRequest {
-  std::string method;  // GET, POST, PUT, DELETE, ...
-  std::string path;    // below the FHIR base, starting with '/': "/Patient/123"
-  std::string query;   // raw query string without '?'
-  std::map<std::string, std::string> headers;  // lower-cased names
-  std::string body;
-  Caller caller;
-  std::string baseUrl;    // the FHIR base as the client reached it, for links
-  std::string requestId;  // X-Request-Id (given or generated)
-  std::string serverAddress;
-};
-
-struct ApiResponse {
-  int status = 200;
-  std::string body;  // FHIR JSON (a resource, Bundle or OperationOutcome), or empty
-  std::vector<std::pair<std::string, std::string>> headers;
-};
 
 struct ApiDependencies {
   store::Store& store;
@@ -59,7 +31,7 @@ struct ApiDependencies {
   std::function<void(const std::string& destination)> onEnqueued;
 };
 
-class FhirApi {
+class FhirApi final : public Endpoint {
  public:
   explicit FhirApi(ApiDependencies deps);
   ~FhirApi();
@@ -67,7 +39,7 @@ class FhirApi {
   FhirApi& operator=(const FhirApi&) = delete;
 
   // Thread-safe: called concurrently by the server's worker threads.
-  ApiResponse handle(const ApiRequest& request);
+  ApiResponse handle(const ApiRequest& request) override;
 
   // The CapabilityStatement this API serves at /metadata.
   const std::string& capabilityStatement() const;

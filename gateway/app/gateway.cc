@@ -42,8 +42,9 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                              if (auto* worker = self->deliveryWorker(destination)) worker->notify();
                            }});
   g->server_ = std::make_unique<http::GatewayServer>(
-      config, http::ServerDependencies{*g->api_, *g->logger_,
-                                       [self]() { return self->store_->checkWritable(); }});
+      config, http::ServerDependencies{{{"/fhir", g->api_.get()}}, *g->logger_, [self]() {
+                                         return self->store_->checkWritable();
+                                       }});
   return g;
 }
 

@@ -217,14 +217,23 @@ class GatewayServer::Impl {
       }
       return;
     }
-    if (path != "/fhir" && path.rfind("/fhir/", 0) != 0) {
+    api::Endpoint* endpoint = nullptr;
+    std::string prefix;
+    for (const auto& [p, e] : deps_.endpoints) {
+      if (path == p || path.rfind(p + "/", 0) == 0) {
+        endpoint = e;
+        prefix = p;
+        break;
+      }
+    }
+    if (endpoint == nullptr) {
       sendStatus(resp, core::notFound("no such endpoint: the FHIR API is at /fhir"), requestId);
       return;
     }
 
     api::ApiRequest request;
     request.method = req.getMethod();
-    request.path = path.substr(5);
+    request.path = path.substr(prefix.size());
     request.query = query;
     request.requestId = requestId;
     for (const auto& [k, v] : req) request.headers[lower(k)] = v;
@@ -264,9 +273,9 @@ class GatewayServer::Impl {
     request.serverAddress = req.serverAddress().toString();
     std::string host = req.getHost();
     if (host.empty()) host = req.serverAddress().toString();
-    request.baseUrl = std::string(secure ? "https://" : "http://") + host + "/fhir";
+    request.baseUrl = std::string(secure ? "https://" : "http://") + host + prefix;
 
-    api::ApiResponse answer = deps_.api.handle(request);
+    api::ApiResponse answer = endpoint->handle(request);
     answer.headers.emplace_back("X-Request-Id", requestId);
     send(resp, answer.status, answer.body, answer.headers);
   }

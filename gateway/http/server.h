@@ -3,8 +3,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
-#include "gateway/api/fhir_api.h"
+#include "gateway/api/endpoint.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
@@ -13,16 +15,18 @@
 namespace brygga::http {
 
 struct ServerDependencies {
-  api::FhirApi& api;
+  // Path prefix ("/fhir") -> the endpoint answering below it. Not owned.
+  std::vector<std::pair<std::string, api::Endpoint*>> endpoints;
   core::Logger& logger;
   // /readyz: OK when the gateway can take traffic (database writable, ...).
   std::function<core::Status()> readiness;
 };
 
-// The HTTP and HTTPS listeners (POCO). Routes /fhir/* to the FhirApi, /healthz and /readyz to
-// health checks. Authenticates each request: the verified client certificate on HTTPS (mutual
-// TLS; a certificate the CA did not sign fails the handshake), or a bearer token. Bodies over
-// server.maxBodyBytes are refused with 413 before they are read.
+// The HTTP and HTTPS listeners (POCO). Routes each request to the endpoint whose prefix matches
+// (/fhir to the FhirApi, ...), /healthz and /readyz to health checks. Authenticates each request:
+// the verified client certificate on HTTPS (mutual TLS; a certificate the CA did not sign fails the
+// handshake), or a bearer token. Bodies over server.maxBodyBytes are refused with 413 before they
+// are read.
 class GatewayServer {
  public:
   GatewayServer(const core::GatewayConfig& config, ServerDependencies deps);

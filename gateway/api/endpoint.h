@@ -1,0 +1,52 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/core/config.h"
+
+// The seam between the transport (gateway/http) and what answers requests. The server routes by
+// path prefix (/fhir, /admin, /audit ...) to an Endpoint; each endpoint records its own exchange
+// lines and AuditEvents (see exchange_recorder.h).
+namespace brygga::api {
+
+// Who is calling, as established by gateway/http (mutual TLS or bearer token).
+struct Caller {
+  bool authenticated = false;
+  std::string clientId;
+  std::string tenant;
+  core::ClientRole role = core::ClientRole::kMunicipal;
+  std::string address;     // peer network address
+  std::string userHsaId;   // the person behind the request, when the client says so
+  std::string credential;  // "certificate" | "token" (for the audit record)
+};
+
+struct ApiRequest {
+  std::string method;  // GET, POST, PUT, DELETE, ...
+  std::string path;    // below the endpoint prefix, starting with '/': "/Patient/123"
+  std::string query;   // raw query string without '?'
+  std::map<std::string, std::string> headers;  // lower-cased names
+  std::string body;
+  Caller caller;
+  std::string baseUrl;    // scheme://host/prefix as the client reached it, for links
+  std::string requestId;  // X-Request-Id (given or generated)
+  std::string serverAddress;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string body;  // FHIR JSON (a resource, Bundle or OperationOutcome), or empty
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Answers requests below one path prefix. Implementations are thread-safe: the server calls
+// handle() from many worker threads at once.
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual ApiResponse handle(const ApiRequest& request) = 0;
+};
+
+}  // namespace brygga::api

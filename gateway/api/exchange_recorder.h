@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gateway/api/endpoint.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/status.h"
+#include "gateway/store/store.h"
+
+namespace brygga::api {
+
+// What one inbound request did, for its exchange-log line and its AuditEvent.
+struct Trace {
+  std::string interaction = "unknown";  // BALP subtype (a restful-interaction code or an operation)
+  char action = 'E';                    // C R U D E
+  std::optional<std::string> patient;   // "Patient/123"
+  std::vector<std::string> entities;    // "Type/id"
+  std::set<std::string> types;
+  std::string query;
+  bool audited = true;  // false only for unauthenticated, data-free answers (metadata)
+};
+
+// Writes the exchange-log line and the AuditEvent of an inbound request into a write unit, so
+// that they commit with (or without) what the request changed. Stateless apart from the clock.
+class ExchangeRecorder {
+ public:
+  explicit ExchangeRecorder(const core::Clock& clock) : clock_(clock) {}
+
+  // `detail` is short and PHI-free: an issue code and expression, never diagnostics.
+  core::Status record(store::StoreTransaction& txn, const ApiRequest& request, int status,
+                      const Trace& trace, int64_t startedMs, const std::string& detail) const;
+
+  // Records in a write unit of its own (reads, refusals, failed writes).
+  core::Status recordAlone(store::Store& store, const ApiRequest& request, int status,
+                           const Trace& trace, int64_t startedMs, const std::string& detail) const;
+
+  // The PHI-free detail of an answer: "ok", or the first issue's code and expression of its
+  // OperationOutcome.
+  static std::string detailOf(int status, const std::string& body);
+
+ private:
+  const core::Clock& clock_;
+};
+
+}  // namespace brygga::api
