@@ -87,6 +87,10 @@ const std::vector<Migration>& migrations() {
            // checkWritable() bumps this single row.
            "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), beats INTEGER NOT NULL)",
        }},
+      // 2: the delivery engine (dead letters, paused destinations, retention).
+      {2, {}},
+      // 3: the audit transparency log (Merkle checkpoints).
+      {3, {}},
   };
   return kMigrations;
 }

@@ -12,6 +12,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "gateway/store/sqlite_schema.h"
 #include "tests/unit/store/sqlite_store_fixture.h"
 
 namespace brygga::store {
@@ -33,7 +34,7 @@ TEST_F(SqliteStoreTest, DatabaseIsInWalModeWithAVersionedSchema) {
   EXPECT_EQ(mode, "wal");
   int version = 0;
   session << "SELECT MAX(version) FROM schema_version", into(version), now;
-  EXPECT_EQ(version, 1);
+  EXPECT_EQ(version, sqlite::kSchemaVersion);
 }
 
 TEST_F(SqliteStoreTest, AuditTableRefusesUpdateAndDeleteEvenOutsideTheApi) {
