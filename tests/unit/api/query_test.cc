@@ -1,0 +1,75 @@
+#include <gtest/gtest.h>
+
+#include "gateway/api/query.h"
+#include "gateway/core/clock.h"
+
+namespace brygga::api {
+namespace {
+
+TEST(Query, DecodesPercentEscapesAndPlus) {
+  auto q = parseQuery("identifier=http%3A%2F%2Fx%7C1&name=a+b&flag");
+  ASSERT_TRUE(q.isOk());
+  ASSERT_EQ(q->size(), 3u);
+  EXPECT_EQ((*q)[0].second, "http://x|1");
+  EXPECT_EQ((*q)[1].second, "a b");
+  EXPECT_EQ((*q)[2].first, "flag");
+  EXPECT_FALSE(parseQuery("a=%zz").isOk());
+  EXPECT_FALSE(parseQuery("a=%4").isOk());
+}
+
+TEST(Query, IdentifierSearchNormalisesSwedishIdentifiers) {
+  auto params = parseQuery("identifier=urn:oid:1.2.752.129.2.1.3.1%7C19121212-1212");
+  ASSERT_TRUE(params.isOk());
+  auto query = buildSearchQuery("Patient", *params, 50, 500);
+  ASSERT_TRUE(query.isOk()) << query.status().toString();
+  ASSERT_EQ(query->criteria.size(), 1u);
+  EXPECT_EQ(query->criteria[0].system.value_or(""),
+            "http://electronichealth.se/identifier/personnummer");
+  EXPECT_EQ(query->criteria[0].values, std::vector<std::string>{"191212121212"});
+}
+
+TEST(Query, PatientAndSubjectNameTheSamePatient) {
+  for (const char* text :
+       {"patient=Patient/abc", "subject=abc", "patient=https://brygga.example/fhir/Patient/abc"}) {
+    auto query = buildSearchQuery("Encounter", *parseQuery(text), 50, 500);
+    ASSERT_TRUE(query.isOk()) << text;
+    EXPECT_EQ(query->criteria[0].param, "patient");
+    EXPECT_EQ(query->criteria[0].values[0], "Patient/abc") << text;
+  }
+  EXPECT_FALSE(
+      buildSearchQuery("Encounter", *parseQuery("patient=Organization/1"), 50, 500).isOk());
+}
+
+TEST(Query, LastUpdatedPrefixesBoundThePeriod) {
+  auto query = buildSearchQuery(
+      "Patient", *parseQuery("_lastUpdated=ge2026-01-01&_lastUpdated=le2026-01-31"), 50, 500);
+  ASSERT_TRUE(query.isOk());
+  int64_t start = 0, end = 0;
+  ASSERT_TRUE(core::parseFhirDateTime("2026-01-01T00:00:00Z", start));
+  ASSERT_TRUE(core::parseFhirDateTime("2026-02-01T00:00:00Z", end));
+  EXPECT_EQ(*query->lastUpdatedGeMs, start);
+  EXPECT_EQ(*query->lastUpdatedLeMs, end - 1);
+  auto month = buildSearchQuery("Patient", *parseQuery("_lastUpdated=2026-01"), 50, 500);
+  ASSERT_TRUE(month.isOk());
+  EXPECT_EQ(*month->lastUpdatedGeMs, start);
+  EXPECT_EQ(*month->lastUpdatedLeMs, end - 1);
+  EXPECT_FALSE(
+      buildSearchQuery("Patient", *parseQuery("_lastUpdated=ge-yesterday"), 50, 500).isOk());
+  EXPECT_FALSE(
+      buildSearchQuery("Patient", *parseQuery("_lastUpdated=sa2026-01-01"), 50, 500).isOk());
+}
+
+TEST(Query, CountIsCappedAndUnknownParametersAreRefused) {
+  auto query = buildSearchQuery("Patient", *parseQuery("_count=100000&_offset=20"), 50, 500);
+  ASSERT_TRUE(query.isOk());
+  EXPECT_EQ(query->count, 500);
+  EXPECT_EQ(query->offset, 20);
+  auto unknown = buildSearchQuery("Patient", *parseQuery("name=Tolvan"), 50, 500);
+  ASSERT_FALSE(unknown.isOk());
+  EXPECT_NE(unknown.status().message().find("'name'"), std::string::npos);
+  EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("identifier:text=x"), 50, 500).isOk());
+  EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("_count=-1"), 50, 500).isOk());
+}
+
+}  // namespace
+}  // namespace brygga::api

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/digest.h"
+#include "gateway/core/status.h"
+
+namespace brygga::core {
+namespace {
+
+TEST(Status, EveryCodeMapsToItsHttpStatus) {
+  EXPECT_EQ(Status().httpStatus(), 200);
+  EXPECT_EQ(invalidArgument("x").httpStatus(), 400);
+  EXPECT_EQ(unauthenticated("x").httpStatus(), 401);
+  EXPECT_EQ(permissionDenied("x").httpStatus(), 403);
+  EXPECT_EQ(notFound("x").httpStatus(), 404);
+  EXPECT_EQ(conflict("x").httpStatus(), 409);
+  EXPECT_EQ(preconditionFailed("x").httpStatus(), 412);
+  EXPECT_EQ(Status(StatusCode::kPayloadTooLarge, "x").httpStatus(), 413);
+  EXPECT_EQ(Status(StatusCode::kUnsupportedMediaType, "x").httpStatus(), 415);
+  EXPECT_EQ(unprocessable("x").httpStatus(), 422);
+  EXPECT_EQ(unavailable("x").httpStatus(), 503);
+  EXPECT_EQ(internalError("x").httpStatus(), 500);
+}
+
+TEST(Status, ToStringListsTheIssues) {
+  Status s =
+      unprocessable("bad", {Issue::error("value", "wrong check digit", "Patient.identifier[0]")});
+  EXPECT_EQ(s.toString(),
+            "unprocessable: bad\n  error at Patient.identifier[0]: wrong check digit");
+}
+
+StatusOr<int> half(int x) {
+  if (x % 2 != 0) return invalidArgument("odd");
+  return x / 2;
+}
+
+Status quarter(int x, int& out) {
+  BRYGGA_ASSIGN_OR_RETURN(int h, half(x));
+  BRYGGA_ASSIGN_OR_RETURN(out, half(h));
+  return Status::ok();
+}
+
+TEST(StatusOr, PropagatesTheFirstError) {
+  int out = 0;
+  EXPECT_TRUE(quarter(8, out).isOk());
+  EXPECT_EQ(out, 2);
+  Status s = quarter(6, out);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "odd");
+  // An OK status cannot masquerade as a value.
+  StatusOr<int> bogus{Status::ok()};
+  EXPECT_FALSE(bogus.isOk());
+  EXPECT_EQ(bogus.status().code(), StatusCode::kInternal);
+}
+
+TEST(Clock, FormatsAndParsesFhirInstants) {
+  EXPECT_EQ(formatInstant(0), "1970-01-01T00:00:00.000Z");
+  int64_t ms = 0;
+  ASSERT_TRUE(parseFhirDateTime("2026-11-23T10:15:00.123Z", ms));
+  EXPECT_EQ(formatInstant(ms), "2026-11-23T10:15:00.123Z");
+  ASSERT_TRUE(parseFhirDateTime("2026-11-23T11:15:00.123+01:00", ms));
+  EXPECT_EQ(formatInstant(ms), "2026-11-23T10:15:00.123Z");
+  ASSERT_TRUE(parseFhirDateTime("2024-02-29", ms));
+  EXPECT_EQ(formatInstant(ms), "2024-02-29T00:00:00.000Z");
+  ASSERT_TRUE(parseFhirDateTime("2026", ms));
+  EXPECT_EQ(formatInstant(ms), "2026-01-01T00:00:00.000Z");
+}
+
+TEST(Clock, RejectsWhatIsNotADate) {
+  int64_t ms = 0;
+  for (const char* bad :
+       {"", "2026-13-01", "2023-02-29", "2026-11-23T10:15:00", "2026-11-23T25:00:00Z", "2026-1-1",
+        "yesterday", "2026-11-23T10:15:00.Z", "2026-11-23T10:15:00+1:00"}) {
+    EXPECT_FALSE(parseFhirDateTime(bad, ms)) << bad;
+  }
+}
+
+TEST(FakeClock, MovesOnlyWhenTold) {
+  FakeClock clock(1000);
+  EXPECT_EQ(clock.nowMs(), 1000);
+  clock.advanceMs(250);
+  EXPECT_EQ(clock.nowMs(), 1250);
+}
+
+TEST(Digest, Sha256MatchesTheKnownVector) {
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  std::string a = newUuid(), b = newUuid();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+}
+
+}  // namespace
+}  // namespace brygga::core
