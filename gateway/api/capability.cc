@@ -5,6 +5,7 @@
 #include "gateway/api/query.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/validator.h"
 
 #ifndef BRYGGA_VERSION
 #define BRYGGA_VERSION "0.0.0"
@@ -93,6 +94,12 @@ std::string buildCapabilityStatement(const core::ServerConfig& server) {
       params.PushBack(p, a);
     }
     res.AddMember("searchParam", params, a);
+    const std::vector<std::string> profiles = fhir::knownProfiles(type);
+    if (!profiles.empty()) {
+      Value supported(rapidjson::kArrayType);
+      for (const auto& url : profiles) supported.PushBack(Value(url.c_str(), a), a);
+      res.AddMember("supportedProfile", supported, a);
+    }
     resources.PushBack(res, a);
   }
   rest.AddMember("resource", resources, a);

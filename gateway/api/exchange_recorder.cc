@@ -3,6 +3,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
+#include "mappings/mapping_set.h"
 
 namespace brygga::api {
 
@@ -36,6 +37,9 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   ex.finishedMs = now;
   ex.payloadSha256 = request.body.empty() ? std::string() : core::sha256Hex(request.body);
   ex.detail = detail;
+  // Which mapping files were in force, so that a forwarded message can be traced to its rules.
+  if (!trace.flowNote.empty()) ex.detail += "; " + trace.flowNote;
+  if (trace.mappings) ex.detail += "; mappings=" + trace.mappings->version();
   BRYGGA_RETURN_IF_ERROR(txn.recordExchange(ex));
 
   audit::AuditContext ctx;

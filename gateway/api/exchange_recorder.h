@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,6 +11,10 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
+
+namespace brygga::mappings {
+class MappingSet;
+}
 
 namespace brygga::api {
 
@@ -22,6 +27,9 @@ struct Trace {
   std::set<std::string> types;
   std::string query;
   bool audited = true;  // false only for unauthenticated, data-free answers (metadata)
+  // The mapping files in force for the request; their version goes into the exchange line.
+  std::shared_ptr<const mappings::MappingSet> mappings;
+  std::string flowNote;  // what the flows decided, PHI-free ("task rejected: public-holiday")
 };
 
 // Writes the exchange-log line and the AuditEvent of an inbound request into a write unit, so

@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/api/back_pressure.h"
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/query.h"
@@ -17,7 +18,8 @@
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/resource_types.h"
-#include "mappings/enrollment_forward.h"
+#include "gateway/flows/flow_router.h"
+#include "gateway/flows/mapping_registry.h"
 
 namespace brygga::api {
 
@@ -35,7 +37,6 @@ using rapidjson::Value;
   } while (0)
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
-constexpr const char* kRegionalDestination = "regional";
 
 std::string httpDate(int64_t epochMs) {
   std::time_t t = static_cast<std::time_t>(epochMs / 1000);
@@ -69,6 +70,10 @@ ApiResponse errorResponse(const Status& status) {
   r.headers.emplace_back("Content-Type", kFhirJson);
   if (status.code() == StatusCode::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+  }
+  // A full queue or a full disk: nothing was stored, the sender should come back later.
+  if (status.code() == StatusCode::kUnavailable) {
+    r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
   }
   return r;
 }
@@ -142,6 +147,7 @@ struct WriteOp {
   bool matchedExisting = false;  // conditional create found one: nothing written
   bool created = false;
   store::ResourceRecord record;
+  std::string outcome;  // an OperationOutcome the flows answer with (a request out of hours)
 };
 
 // Resources that belong to no patient and are shared by every tenant (directory data).
@@ -161,13 +167,28 @@ class FhirApi::Impl {
   explicit Impl(ApiDependencies deps)
       : deps_(std::move(deps)),
         recorder_(deps_.clock),
-        capability_(buildCapabilityStatement(deps_.server)) {}
+        capability_(buildCapabilityStatement(deps_.server)) {
+    flows_ = deps_.flows;
+    if (flows_ == nullptr) {
+      // Callers that wire no flows (tools, tests of the API alone) still route by the repository's
+      // mapping files.
+      ownedRegistry_ = std::make_unique<flows::MappingRegistry>(
+          flows::defaultMappingsDirectory(), deps_.destinations, deps_.logger, deps_.clock);
+      if (ownedRegistry_->load().isOk()) {
+        ownedFlows_ = std::make_unique<flows::FlowRouter>(*ownedRegistry_, deps_.store, deps_.clock,
+                                                          deps_.destinations, deps_.logger);
+        flows_ = ownedFlows_.get();
+      }
+    }
+  }
 
   const std::string& capability() const { return capability_; }
 
   ApiResponse handle(const ApiRequest& request) {
     const int64_t started = deps_.clock.nowMs();
     Trace trace;
+    // The mappings in force when the request arrived serve it throughout, and are recorded.
+    if (flows_ != nullptr) trace.mappings = flows_->mappings();
     std::vector<store::OutboxEntry> outbox;
     ApiResponse response;
     // Writes commit their exchange line and AuditEvent inside their own unit (`committed`);
@@ -232,11 +253,20 @@ class FhirApi::Impl {
     }
     if (!request.caller.authenticated) {
       trace.interaction = "login";
+      // An attempt on a patient's record shows in that patient's log extract, even unidentified.
+      if (parts.size() >= 2 && parts[0] == "Patient" && fhir::isValidId(parts[1])) {
+        trace.patient = "Patient/" + parts[1];
+      }
       return errorResponse(core::unauthenticated(
           "authentication required: a client certificate (HTTPS) or a bearer token"));
     }
     BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
 
+    // The HTTP layer passes the path undecoded: "$" may arrive percent-encoded.
+    if (!parts.empty() && parts.size() <= 2 &&
+        (parts.back() == "$validate" || parts.back() == "%24validate")) {
+      return validateOperation(request, parts.size() == 2 ? parts[0] : std::string(), trace);
+    }
     if (parts.empty()) {
       if (request.method != "POST") {
         return errorResponse({StatusCode::kMethodNotAllowed,
@@ -487,6 +517,47 @@ class FhirApi::Impl {
     return Status::ok();
   }
 
+  // POST [base]/$validate and [base]/{type}/$validate: the body (a resource, or a Parameters with
+  // a `resource` parameter) is validated and never stored; the answer is 200 with an
+  // OperationOutcome of every issue, or a single "All OK" information.
+  ApiResponse validateOperation(const ApiRequest& request, const std::string& type, Trace& trace) {
+    trace.interaction = "operation";
+    trace.action = 'E';
+    if (request.method != "POST") {
+      return errorResponse({StatusCode::kMethodNotAllowed, "$validate takes POST"});
+    }
+    if (!type.empty()) {
+      if (!fhir::isKnownR4ResourceType(type)) {
+        return errorResponse(core::notFound("resource type '" + type + "' is not a FHIR R4 type"));
+      }
+      trace.types.insert(type);
+    }
+    auto doc = parseBody(request);
+    if (!doc.isOk()) return errorResponse(doc.status());
+    const Value* resource = &doc.value();
+    if (fhir::stringMember(*resource, "resourceType") == "Parameters" && type != "Parameters") {
+      resource = nullptr;
+      const Value* parameters = fhir::member(*doc, "parameter");
+      if (parameters != nullptr && parameters->IsArray()) {
+        for (const auto& p : parameters->GetArray()) {
+          const Value* r = fhir::member(p, "resource");
+          if (fhir::stringMember(p, "name") == "resource" && r != nullptr && r->IsObject()) {
+            resource = r;
+            break;
+          }
+        }
+      }
+      if (resource == nullptr) {
+        return errorResponse(
+            core::invalidArgument("a Parameters body needs a 'resource' parameter to validate"));
+      }
+    }
+    if (!type.empty() && fhir::stringMember(*resource, "resourceType") != type) {
+      return errorResponse(core::invalidArgument("the resource to validate is not a " + type));
+    }
+    return jsonResponse(200, fhir::operationOutcomeJson(deps_.validator.validate(*resource)));
+  }
+
   ApiResponse create(const ApiRequest& request, const std::string& type, Trace& trace,
                      int64_t started, bool& committed) {
     trace.interaction = "create";
@@ -554,7 +625,11 @@ class FhirApi::Impl {
     ApiResponse r;
     r.status = op.created ? 201 : 200;
     std::string prefer = lower(header(request, "prefer"));
-    if (prefer.find("return=minimal") == std::string::npos) {
+    if (!op.outcome.empty() && prefer.find("return=representation") == std::string::npos) {
+      // What the flows answered (a request rejected out of hours) is what the sender must read.
+      r.body = op.outcome;
+      r.headers.emplace_back("Content-Type", kFhirJson);
+    } else if (prefer.find("return=minimal") == std::string::npos) {
       r.body = op.record.json;
       r.headers.emplace_back("Content-Type", kFhirJson);
     }
@@ -619,8 +694,9 @@ class FhirApi::Impl {
     int status = 0;
     Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
       enqueuedTo.clear();
+      BRYGGA_RETURN_IF_ERROR(prepareFlows(txn, request, ops, trace));
       BRYGGA_RETURN_IF_ERROR(applyOps(txn, request.caller, ops));
-      BRYGGA_RETURN_IF_ERROR(route(txn, request, ops, enqueuedTo));
+      BRYGGA_RETURN_IF_ERROR(route(txn, request, ops, trace, enqueuedTo));
       for (const auto& op : ops) {
         trace.types.insert(op.type);
         trace.entities.push_back(op.record.type + "/" + op.record.id);
@@ -754,51 +830,63 @@ class FhirApi::Impl {
     return {s.code(), prefix + s.message(), s.issues()};
   }
 
-  // Decides what leaves Brygga because of these writes. An enrollment written by a municipality
-  // (an EpisodeOfCare, with its Patient) goes to the regional EHR.
-  Status route(store::StoreTransaction& txn, const ApiRequest& request,
-               const std::vector<WriteOp>& ops, std::vector<std::string>& enqueuedTo) {
-    if (request.caller.role != core::ClientRole::kMunicipal) return Status::ok();
-    if (std::find(deps_.destinations.begin(), deps_.destinations.end(), kRegionalDestination) ==
-        deps_.destinations.end()) {
-      return Status::ok();
+  // The write unit's resources as the flows (gateway/flows) see them; `written` once applyOps()
+  // has stored them.
+  static std::vector<flows::FlowWrite> flowWrites(std::vector<WriteOp>& ops, bool written) {
+    std::vector<flows::FlowWrite> writes;
+    for (auto& op : ops) {
+      flows::FlowWrite w;
+      w.method = op.method;
+      w.type = op.type;
+      w.id = written ? op.record.id : op.id;
+      w.condition = op.condition;
+      w.fullUrl = op.fullUrl;
+      w.resource = op.resource;
+      w.allocator = op.allocator;
+      if (written) w.record = &op.record;
+      w.outcome = op.outcome;
+      writes.push_back(std::move(w));
     }
-    std::vector<std::string> types;
-    for (const auto& op : ops) types.push_back(op.type);
-    if (!mappings::isEnrollment(types)) return Status::ok();
+    return writes;
+  }
 
-    std::vector<mappings::StoredResource> resources;
-    std::set<std::string> included;
-    std::optional<std::string> patient;
-    for (const auto& op : ops) {
-      if (op.type != "Patient" && op.type != "EpisodeOfCare" && op.type != "Condition" &&
-          op.type != "CarePlan") {
-        continue;
-      }
-      resources.push_back({op.record.type, op.record.id, op.record.json});
-      included.insert(op.record.type + "/" + op.record.id);
-      if (op.type == "EpisodeOfCare" && !patient) patient = patientOf(op.record);
+  static flows::FlowCaller flowCaller(const ApiRequest& request) {
+    return {request.caller.role, request.caller.tenant, request.caller.clientId, request.requestId};
+  }
+
+  // Before the writes: the flows check what they will forward (422 unknown facility, patient not
+  // enrolled, code with no mapping; 409 care-plan conflict) and complete the resources (the
+  // responsible service point, a request out of hours rejected).
+  Status prepareFlows(store::StoreTransaction& txn, const ApiRequest& request,
+                      std::vector<WriteOp>& ops, Trace& trace) {
+    if (flows_ == nullptr || !trace.mappings) return Status::ok();
+    std::vector<flows::FlowWrite> writes = flowWrites(ops, false);
+    BRYGGA_RETURN_IF_ERROR(flows_->prepare(txn, flowCaller(request), writes, *trace.mappings));
+    // A retried unit sees its resources already completed: keep the first answer.
+    for (size_t i = 0; i < ops.size(); ++i) {
+      if (!writes[i].outcome.empty()) ops[i].outcome = writes[i].outcome;
     }
-    // An update of the EpisodeOfCare alone still carries its Patient, so the region can match it.
-    if (patient && !included.count(*patient)) {
-      BRYGGA_ASSIGN_OR_RETURN(auto record, txn.readCurrent("Patient", patient->substr(8)));
-      if (!record) {
-        return core::unprocessable("the enrollment's patient " + *patient + " does not exist");
-      }
-      resources.push_back({record->type, record->id, record->json});
+    if (std::string note = flows::FlowRouter::noteOf(writes); !note.empty()) {
+      trace.flowNote = note;
     }
-    BRYGGA_ASSIGN_OR_RETURN(std::string payload, mappings::buildEnrollmentForward(resources));
-    store::OutboxEntry entry;
-    entry.destination = kRegionalDestination;
-    entry.orderingKey = patient.value_or("");
-    entry.requestId = request.requestId;
-    entry.tenant = request.caller.tenant;
-    entry.payload = std::move(payload);
-    entry.createdMs = deps_.clock.nowMs();
-    entry.nextAttemptMs = entry.createdMs;
-    BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(entry));
-    (void)id;
-    enqueuedTo.push_back(kRegionalDestination);
+    return Status::ok();
+  }
+
+  // Decides what leaves Brygga because of these writes (gateway/flows): enrollments, requests,
+  // visits and care plans from a municipality to its responsible service point's destination,
+  // the region's encounters and plan changes to the patient's municipality.
+  Status route(store::StoreTransaction& txn, const ApiRequest& request, std::vector<WriteOp>& ops,
+               const Trace& trace, std::vector<std::string>& enqueuedTo) {
+    if (flows_ == nullptr || !trace.mappings) return Status::ok();
+    BRYGGA_ASSIGN_OR_RETURN(
+        std::vector<store::OutboxEntry> entries,
+        flows_->route(txn, flowCaller(request), flowWrites(ops, true), *trace.mappings));
+    for (const auto& entry : entries) {
+      BRYGGA_RETURN_IF_ERROR(checkQueueRoom(txn, entry.destination, deps_.maxQueueDepth));
+      BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(entry));
+      (void)id;
+      enqueuedTo.push_back(entry.destination);
+    }
     return Status::ok();
   }
 
@@ -881,7 +969,9 @@ class FhirApi::Impl {
     core::appendJsonEscaped(out, op.record.type + "/" + op.record.id + "/_history/" +
                                      std::to_string(op.record.version));
     out += R"(","etag":"W/\")" + std::to_string(op.record.version) + R"(\"","lastModified":")" +
-           core::formatInstant(op.record.lastUpdatedMs) + "\"}}";
+           core::formatInstant(op.record.lastUpdatedMs) + "\"";
+    if (!op.outcome.empty()) out += R"(,"outcome":)" + op.outcome;
+    out += "}}";
     return out;
   }
 
@@ -964,6 +1054,10 @@ class FhirApi::Impl {
   }
 
   ApiDependencies deps_;
+  // The flows: the wired router, or one of our own over the repository's mapping files.
+  flows::FlowRouter* flows_ = nullptr;
+  std::unique_ptr<flows::MappingRegistry> ownedRegistry_;
+  std::unique_ptr<flows::FlowRouter> ownedFlows_;
   const ExchangeRecorder recorder_;
   const std::string capability_;
 };

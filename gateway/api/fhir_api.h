@@ -15,6 +15,10 @@
 #include "gateway/fhir/validator.h"
 #include "gateway/store/store.h"
 
+namespace brygga::flows {
+class FlowRouter;
+}
+
 // FHIR REST semantics, independent of the HTTP transport: gateway/http turns a POCO request into
 // an ApiRequest and writes the ApiResponse back. Everything a request does (resources, outbox
 // entries, its exchange-log line and its AuditEvent) is committed in one store write unit.
@@ -29,6 +33,12 @@ struct ApiDependencies {
   std::vector<std::string> destinations;  // configured destination names
   // Called after a write unit that enqueued outbox entries has committed.
   std::function<void(const std::string& destination)> onEnqueued;
+  // Back-pressure: a write that would enqueue to a destination whose pending queue has reached
+  // its limit here is refused with 503 (see back_pressure.h).
+  std::map<std::string, int64_t> maxQueueDepth;
+  // The home-care flows (gateway/flows): what each write checks, completes and forwards. Null:
+  // the API loads the repository's mapping files itself (for tools and tests of the API alone).
+  flows::FlowRouter* flows = nullptr;
 };
 
 class FhirApi final : public Endpoint {

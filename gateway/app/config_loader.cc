@@ -8,6 +8,7 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/audit/signed_note.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 
@@ -105,7 +106,9 @@ Status readDestination(const Value& v, const std::string& key, core::Destination
                      {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
                      {"clientCertificateFile", stringInto(d.clientCertificateFile)},
                      {"clientKeyFile", stringInto(d.clientKeyFile)},
-                     {"caFile", stringInto(d.caFile)}});
+                     {"caFile", stringInto(d.caFile)},
+                     {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
+                     {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)}});
 }
 
 }  // namespace
@@ -194,11 +197,42 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
           }
           return Status::ok();
         }},
-       {"delivery", [&](const Value& v, const std::string& key) {
+       {"delivery",
+        [&](const Value& v, const std::string& key) {
           auto& d = config.delivery;
           return readObject(v, key,
                             {{"pollIntervalMs", intInto(d.pollIntervalMs, 1, 60000)},
-                             {"batchSize", intInto(d.batchSize, 1, 10000)}});
+                             {"batchSize", intInto(d.batchSize, 1, 10000)},
+                             {"retentionMs", intInto(d.retentionMs, 1, 3650 * 86400000LL)},
+                             {"retentionIntervalMs", intInto(d.retentionIntervalMs, 1, 86400000)}});
+        }},
+       {"storage",
+        [&](const Value& v, const std::string& key) {
+          auto& st = config.storage;
+          return readObject(v, key,
+                            {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)}});
+        }},
+       {"mappings",
+        [&](const Value& v, const std::string& key) {
+          return readObject(v, key, {{"directory", stringInto(config.mappings.directory, false)}});
+        }},
+       {"audit", [&](const Value& v, const std::string& key) -> Status {
+          auto& a = config.audit;
+          BRYGGA_RETURN_IF_ERROR(readObject(
+              v, key,
+              {{"signingKeyFile", stringInto(a.signingKeyFile, false)},
+               {"origin", stringInto(a.origin, false)},
+               {"checkpointIntervalMs", intInto(a.checkpointIntervalMs, 1, 86400000)},
+               {"checkpointEveryRecords", intInto(a.checkpointEveryRecords, 1, 100000000)},
+               {"signProvenance", [&a](const Value& b, const std::string& k) -> Status {
+                  if (!b.IsBool()) return bad(k, "must be true or false");
+                  a.signProvenance = b.GetBool();
+                  return Status::ok();
+                }}}));
+          if (!a.origin.empty() && !audit::isValidKeyName(a.origin)) {
+            return bad(key + ".origin", "must be non-empty text without spaces or '+'");
+          }
+          return Status::ok();
         }}}));
   if (clientsGiven) config.clients = clients;
   config.destinations = destinations;

@@ -6,16 +6,30 @@
 #include <string>
 #include <vector>
 
+#include "gateway/api/admin_api.h"
+#include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
+#include "gateway/api/mappings_api.h"
+#include "gateway/audit/audit_log.h"
+#include "gateway/audit/checkpointer.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/delivery/delivery_worker.h"
+#include "gateway/delivery/retention.h"
 #include "gateway/fhir/validator.h"
+#include "gateway/flows/flow_router.h"
+#include "gateway/flows/mapping_registry.h"
+#include "gateway/flows/service_directory.h"
 #include "gateway/http/server.h"
 #include "gateway/store/store.h"
 
 namespace brygga::app {
+
+// The audit log's checkpoint origin (audit.origin, else brygga.<host name>/audit) and signing key
+// file (audit.signingKeyFile, else <dataDir>/audit-signing.key).
+std::string auditOrigin(const core::GatewayConfig& config);
+std::string auditSigningKeyFile(const core::GatewayConfig& config);
 
 // The one place that wires Brygga together: store, validator, FHIR API, delivery workers and
 // listeners, from a checked GatewayConfig. Tests build it directly (ports 0, a fake clock).
@@ -38,6 +52,11 @@ class Gateway {
   int httpsPort() const { return server_->httpsPort(); }
   store::Store& store() { return *store_; }
   delivery::DeliveryWorker* deliveryWorker(const std::string& destination);
+  // The mapping files in force (reload on SIGHUP and POST /admin/mappings/reload).
+  flows::MappingRegistry& mappings() { return *mappings_; }
+  delivery::Retention& retention() { return *retention_; }
+  audit::AuditLog& auditLog() { return *auditLog_; }
+  audit::Checkpointer& checkpointer() { return *checkpointer_; }
 
  private:
   Gateway() = default;
@@ -50,6 +69,16 @@ class Gateway {
   std::unique_ptr<fhir::Validator> validator_;
   std::map<std::string, std::unique_ptr<delivery::DeliveryWorker>> workers_;
   std::unique_ptr<api::FhirApi> api_;
+  std::unique_ptr<audit::AuditLog> auditLog_;
+  std::unique_ptr<audit::Checkpointer> checkpointer_;
+  std::unique_ptr<api::AuditApi> auditApi_;
+  std::unique_ptr<api::AdminApi> adminApi_;
+  std::unique_ptr<delivery::Retention> retention_;
+  // The home-care flows: the mapping files in force, the router, the published service points.
+  std::unique_ptr<flows::MappingRegistry> mappings_;
+  std::unique_ptr<flows::FlowRouter> flows_;
+  std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
+  std::unique_ptr<api::MappingsApi> mappingsApi_;
   std::unique_ptr<http::GatewayServer> server_;
   bool startDelivery_ = true;
 };

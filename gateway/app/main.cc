@@ -1,4 +1,4 @@
-// brygga: the gateway binary. Subcommands: serve, validate, audit verify, version.
+// brygga: the gateway binary. Subcommands: serve, validate, audit verify, audit extract, version.
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -8,13 +8,15 @@
 #include <iostream>
 #include <sstream>
 
+#include "gateway/app/audit_commands.h"
 #include "gateway/app/config_loader.h"
+#include "gateway/app/delivery_commands.h"
 #include "gateway/app/gateway.h"
-#include "gateway/audit/audit_trail.h"
+#include "gateway/app/hours_command.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/validator.h"
-#include "gateway/store/sqlite_store.h"
+#include "gateway/flows/reload_signal.h"
 
 #ifndef BRYGGA_VERSION
 #define BRYGGA_VERSION "0.0.0"
@@ -30,7 +32,22 @@ constexpr const char* kUsage =
     "        [--regional-url URL]     run the gateway\n"
     "  validate FILE...               print an OperationOutcome per file; exit 1 if any is "
     "invalid\n"
-    "  audit verify [--data-dir DIR]  recompute the audit chain; exit 1 on the first bad record\n"
+    "  audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]\n"
+    "                                 recompute the audit log (hash chain and Merkle tree)\n"
+    "                                 against its signed checkpoints; exit 65 at the first bad\n"
+    "                                 record\n"
+    "  audit extract --patient Patient/ID [--format text|json] [--data-dir DIR]\n"
+    "                                 the patient's PDL log extract (itself audited)\n"
+    "  verify-provenance FILE... [--ca FILE]\n"
+    "                                 check the signed Provenance of forwarded Bundles; exit 65\n"
+    "                                 if any does not verify\n"
+    "  dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
+    "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
+    "  destination list | pause NAME | resume NAME\n"
+    "                                 queue figures; pause or resume a destination's delivery\n"
+    "  hours --at TIME [--service-point NAME] [--config FILE]\n"
+    "                                 open or closed at TIME by the service-hours calendar, and "
+    "why\n"
     "  version                        print the version\n";
 
 }  // namespace
@@ -51,6 +68,16 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("https-port", "N", "HTTPS port (0: any free port, -1: off)");
     add("data-dir", "DIR", "data directory");
     add("regional-url", "URL", "base URL of the regional EHR");
+    add("key", "FILE", "audit verify: the log's public key (PEM or signed-note vkey)");
+    add("checkpoint", "FILE", "audit verify: a signed checkpoint saved earlier");
+    add("patient", "REF", "audit extract: the patient, Patient/ID");
+    add("format", "FORMAT", "audit extract: text or json");
+    add("ca", "FILE", "verify-provenance: CA certificate(s) the signer must chain to");
+    add("destination", "NAME", "dead-letters list: only this destination");
+    add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
+    add("at", "TIME", "hours: the time to ask about (2026-06-19T10:00, Stockholm time)");
+    add("service-point", "NAME",
+        "hours: a service point (Kungsbacka, Varberg, Halmstad, Hylte VC)");
     add("help", nullptr, "show usage");
   }
 
@@ -69,6 +96,12 @@ class BryggaApp : public Poco::Util::ServerApplication {
     if (command == "validate") return validate({args.begin() + 1, args.end()});
     if (command == "serve") return serve();
     if (command == "audit" && args.size() == 2 && args[1] == "verify") return auditVerify();
+    if (command == "audit" && args.size() == 2 && args[1] == "extract") return auditExtract();
+    if (command == "verify-provenance") {
+      return verifyProvenanceCommand({args.begin() + 1, args.end()}, flags_, std::cout, std::cerr);
+    }
+    if (command == "hours") return hours();
+    if (command == "dead-letters" || command == "destination") return delivery(args);
     std::cerr << "brygga: unknown command '" << command << "'\n" << kUsage;
     return EXIT_USAGE;
   }
@@ -104,6 +137,8 @@ class BryggaApp : public Poco::Util::ServerApplication {
   }
 
   int serve() {
+    // Before any thread starts, so that only the reload thread below receives SIGHUP.
+    flows::blockReloadSignal();
     auto config = configuration();
     if (!config.isOk()) {
       std::cerr << "brygga: " << config.status().message() << "\n";
@@ -130,6 +165,8 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
+    Gateway* running = gateway->get();
+    flows::ReloadSignalThread reloader([running] { (void)running->mappings().reload(); });
     waitForTerminationRequest();
     (*gateway)->stop();
     return EXIT_OK;
@@ -140,7 +177,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
       std::cerr << "brygga validate: name at least one file\n";
       return EXIT_USAGE;
     }
-    auto validator = fhir::makeStructuralValidator();
+    auto validator = fhir::makeValidator();
     bool allValid = true;
     for (const auto& file : files) {
       std::ifstream in(file, std::ios::binary);
@@ -172,25 +209,34 @@ class BryggaApp : public Poco::Util::ServerApplication {
       std::cerr << "brygga: " << config.status().message() << "\n";
       return EXIT_CONFIG;
     }
-    store::SqliteOptions options;
-    options.path = config->dataDir + "/brygga.db";
-    auto store = store::openSqliteStore(options);
-    if (!store.isOk()) {
-      std::cerr << "brygga: " << store.status().message() << "\n";
-      return EXIT_IOERR;
+    return auditVerifyCommand(*config, flags_, std::cout, std::cerr);
+  }
+
+  int delivery(const std::vector<std::string>& args) {
+    auto config = configuration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
     }
-    auto result = audit::AuditTrail::verify(**store);
-    if (!result.isOk()) {
-      std::cerr << "brygga: " << result.status().message() << "\n";
-      return EXIT_IOERR;
+    return deliveryCommand(*config, args, flags_, std::cout, std::cerr);
+  }
+
+  int hours() {
+    auto config = configuration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
     }
-    if (result->firstBadSeq != 0) {
-      std::cout << "audit chain BROKEN at record " << result->firstBadSeq << ": " << result->problem
-                << "\n";
-      return EXIT_DATAERR;
+    return hoursCommand(*config, flags_, std::cout, std::cerr);
+  }
+
+  int auditExtract() {
+    auto config = configuration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
     }
-    std::cout << "audit chain intact: " << result->recordsChecked << " records\n";
-    return EXIT_OK;
+    return auditExtractCommand(*config, flags_, std::cout, std::cerr);
   }
 
   std::map<std::string, std::string> flags_;

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/audit/merkle.h"
 #include "gateway/core/digest.h"
 
 namespace brygga::audit {
@@ -63,6 +64,10 @@ core::StatusOr<int64_t> AuditTrail::append(store::StoreTransaction& txn,
   record.hash = chainHash(record.prevHash, record.json);
   record.patient = context.patient.value_or("");
   BRYGGA_RETURN_IF_ERROR(txn.appendAudit(record));
+  // The Merkle leaf (RFC 9162) of the same bytes, so the transparency log (audit_log.h) can
+  // rebuild its tree without reading every event again.
+  BRYGGA_RETURN_IF_ERROR(
+      txn.putAuditLeaf(record.seq, merkle::toHex(merkle::leafHash(record.json))));
   return record.seq;
 }
 

@@ -48,11 +48,41 @@ struct DestinationConfig {
   std::string clientCertificateFile;  // PEM, for mutual TLS towards the peer (optional)
   std::string clientKeyFile;
   std::string caFile;  // CA bundle to verify the peer; empty: the system store
+  // An entry still undelivered this long after acceptance is dead; 0: no age limit.
+  int64_t maxAgeMs = 0;
+  // Back-pressure: writes that would enqueue to a destination with this many pending entries
+  // are refused with 503.
+  int64_t maxQueueDepth = 100000;
 };
 
 struct DeliveryConfig {
   int64_t pollIntervalMs = 200;
   int batchSize = 32;
+  int64_t retentionMs = 7LL * 24 * 60 * 60 * 1000;  // delivered payloads are deleted after this
+  int64_t retentionIntervalMs = 10 * 60 * 1000;     // how often retention runs
+};
+
+struct StorageConfig {
+  // Upper bound on the database file; 0: none but the disk. Past it writes fail with 503 as on a
+  // full disk (see store::SqliteOptions::maxDatabaseBytes).
+  int64_t maxDatabaseBytes = 0;
+};
+
+// The audit transparency log: its signing key and when it makes signed checkpoints.
+struct AuditConfig {
+  std::string signingKeyFile;  // Ed25519 PEM private key; empty: <dataDir>/audit-signing.key
+  std::string origin;          // checkpoint origin and key name; empty: brygga.<host name>/audit
+  int64_t checkpointIntervalMs = 60000;   // at most this long between a record and a checkpoint
+  int64_t checkpointEveryRecords = 1000;  // or sooner, once this many records are unsigned
+  // Forwarded Bundles carry a Provenance signed with the TLS certificate and key (when those
+  // can be read).
+  bool signProvenance = true;
+};
+
+// The home-care flows' mapping files (ConceptMaps, routing tables, service hours).
+struct MappingsConfig {
+  // Empty: mappings/data under the working directory, else the source tree's (compiled in).
+  std::string directory;
 };
 
 struct GatewayConfig {
@@ -62,6 +92,9 @@ struct GatewayConfig {
   std::vector<ClientConfig> clients;
   std::map<std::string, DestinationConfig> destinations;  // by name; "regional" is the EHR
   DeliveryConfig delivery;
+  StorageConfig storage;
+  AuditConfig audit;
+  MappingsConfig mappings;
 };
 
 }  // namespace brygga::core

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
@@ -100,6 +101,11 @@ void DeliveryWorker::notify() {
   wake_.notify_all();
 }
 
+void DeliveryWorker::setPaused(bool paused) {
+  paused_ = paused;
+  if (!paused) notify();
+}
+
 void DeliveryWorker::loop() {
   for (;;) {
     int delivered = 0;
@@ -125,30 +131,42 @@ int DeliveryWorker::runOnce() {
 int DeliveryWorker::runPass(int& delivered) {
   std::lock_guard pass(passMutex_);
   delivered = 0;
+  // A pause by another process (the CLI on the same database) shows up here.
+  auto paused = store_.destinationPaused(destination_.name);
+  if (paused.isOk()) {
+    paused_ = *paused;
+  } else {
+    logger_.error("delivery.pause_check_failed",
+                  {{"destination", destination_.name}, {"error", paused.status().toString()}});
+  }
+  if (paused_) return 0;
   auto due = store_.dueOutbox(destination_.name, clock_.nowMs(), settings_.batchSize);
   if (!due.isOk()) {
     logger_.error("delivery.due_failed",
                   {{"destination", destination_.name}, {"error", due.status().toString()}});
     return 0;
   }
-  int attempted = 0;
-  std::set<std::string> failedKeys;
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(due->size());
+  std::set<std::string> keys;
   for (const store::OutboxEntry& entry : *due) {
     {
       std::lock_guard lock(mutex_);
       if (stopRequested_ && running_) break;
     }
+    if (paused_) break;
     // dueOutbox already returns one entry per key; this keeps the per-patient order even if a
-    // store returns more.
-    if (!entry.orderingKey.empty() && failedKeys.count(entry.orderingKey) > 0) continue;
-    ++attempted;
-    if (attempt(entry)) {
-      ++delivered;
-    } else if (!entry.orderingKey.empty()) {
-      failedKeys.insert(entry.orderingKey);
+    // store returns more: the second would otherwise go out before the first is recorded.
+    if (!entry.orderingKey.empty() && !keys.insert(entry.orderingKey).second) continue;
+    outcomes.push_back(attempt(entry));
+  }
+  if (outcomes.empty()) return 0;
+  if (record(outcomes)) {
+    for (const Outcome& o : outcomes) {
+      if (o.state == store::OutboxState::kDelivered) ++delivered;
     }
   }
-  return attempted;
+  return static_cast<int>(outcomes.size());
 }
 
 int64_t DeliveryWorker::backoffMs(int attempts) {
@@ -160,7 +178,7 @@ int64_t DeliveryWorker::backoffMs(int attempts) {
   return jitter(rng_);
 }
 
-bool DeliveryWorker::attempt(const store::OutboxEntry& entry) {
+DeliveryWorker::Outcome DeliveryWorker::attempt(const store::OutboxEntry& entry) {
   adapters::HttpRequestSpec request;
   request.method = "POST";
   request.url = destination_.baseUrl;  // a transaction Bundle goes to the FHIR base itself
@@ -172,107 +190,122 @@ bool DeliveryWorker::attempt(const store::OutboxEntry& entry) {
   };
   request.body = entry.payload;
 
-  const int64_t startedMs = clock_.nowMs();
+  Outcome o;
+  o.entry = &entry;
+  o.startedMs = clock_.nowMs();
   const adapters::HttpResult result = client_->send(request);
-  const int64_t finishedMs = clock_.nowMs();
-
-  const int attempts = entry.attempts + 1;
-  store::OutboxState state = store::OutboxState::kPending;
-  int64_t nextAttemptMs = entry.nextAttemptMs;
-  std::string lastError;
-  std::string detail;
-  const char* outcome = "delivered";
+  o.finishedMs = clock_.nowMs();
+  o.httpStatus = result.status;
+  o.attempts = entry.attempts + 1;
+  o.payloadSha256 = core::sha256Hex(entry.payload);
+  // For a delivered or dead entry the field records when that happened (retention uses it).
+  o.nextAttemptMs = o.finishedMs;
 
   if (result.status >= 200 && result.status < 300) {
-    state = store::OutboxState::kDelivered;
-    detail = "delivered";
+    o.state = store::OutboxState::kDelivered;
+    o.detail = "delivered";
   } else if (isRetryable(result.status)) {
     const std::string why = result.status == 0 ? "no answer: " + result.error : statusText(result);
-    if (attempts >= destination_.maxAttempts) {
-      state = store::OutboxState::kDead;
-      outcome = "dead";
-      lastError = "gave up after " + std::to_string(attempts) + " attempts: " + why;
-      detail =
-          "dead: gave up after " + std::to_string(attempts) + " attempts: " + statusText(result);
+    int64_t delayMs = backoffMs(o.attempts);
+    if (auto asked = retryAfterMs(result); asked && *asked > delayMs) delayMs = *asked;
+    const bool tooOld = destination_.maxAgeMs > 0 &&
+                        o.finishedMs + delayMs - entry.createdMs > destination_.maxAgeMs;
+    if (o.attempts >= destination_.maxAttempts || tooOld) {
+      const std::string reason =
+          tooOld ? "gave up after " + std::to_string(destination_.maxAgeMs) + " ms undelivered (" +
+                       std::to_string(o.attempts) + " attempts)"
+                 : "gave up after " + std::to_string(o.attempts) + " attempts";
+      o.state = store::OutboxState::kDead;
+      o.outcome = "dead";
+      o.lastError = reason + ": " + why;
+      o.detail = "dead: " + reason + ": " + statusText(result);
     } else {
-      int64_t delayMs = backoffMs(attempts);
-      if (auto asked = retryAfterMs(result); asked && *asked > delayMs) delayMs = *asked;
-      nextAttemptMs = finishedMs + delayMs;
-      outcome = "retry";
-      lastError = why;
-      detail = "retry in " + std::to_string(delayMs) + " ms: " + statusText(result);
+      o.state = store::OutboxState::kPending;
+      o.nextAttemptMs = o.finishedMs + delayMs;
+      o.outcome = "retry";
+      o.lastError = why;
+      o.detail = "retry in " + std::to_string(delayMs) + " ms: " + statusText(result);
     }
   } else {
     // The peer refused the content: sending it again cannot help.
-    state = store::OutboxState::kDead;
-    outcome = "dead";
-    lastError = statusText(result) + (result.body.empty() ? "" : ": " + truncated(result.body));
-    detail = "dead: " + statusText(result);
+    o.state = store::OutboxState::kDead;
+    o.outcome = "dead";
+    o.lastError = statusText(result) + (result.body.empty() ? "" : ": " + truncated(result.body));
+    o.detail = "dead: " + statusText(result);
   }
+  return o;
+}
 
-  store::ExchangeRecord exchange;
-  exchange.id = core::newUuid();
-  exchange.requestId = entry.requestId;
-  exchange.clientId = kClientId;
-  exchange.tenant = entry.tenant;
-  exchange.direction = "outbound";
-  exchange.interaction = "deliver";
-  exchange.resourceTypes = "Bundle";
-  exchange.destination = destination_.name;
-  exchange.httpStatus = result.status;
-  exchange.startedMs = startedMs;
-  exchange.finishedMs = finishedMs;
-  exchange.payloadSha256 = core::sha256Hex(entry.payload);
-  exchange.detail = detail;
-
-  audit::AuditContext context;
-  context.recordedMs = finishedMs;
-  context.subtype = "transaction";
-  context.action = 'E';
-  context.httpStatus = result.status;
-  context.outcomeText = detail;
-  context.clientId = kClientId;
-  context.clientTenant = entry.tenant;
-  context.clientAddress = destination_.baseUrl;  // the peer, for an outbound event
-  context.outbound = true;
-  context.destination = destination_.name;
-  context.requestId = entry.requestId;
-  if (entry.orderingKey.rfind("Patient/", 0) == 0) context.patient = entry.orderingKey;
-
+bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
   const core::Status written = store_.write([&](store::StoreTransaction& txn) -> core::Status {
-    BRYGGA_RETURN_IF_ERROR(txn.updateOutbox(entry.id, state, attempts, nextAttemptMs, lastError));
-    BRYGGA_RETURN_IF_ERROR(txn.recordExchange(exchange));
-    auto seq = audit::AuditTrail::append(txn, context);
-    return seq.isOk() ? core::Status::ok() : seq.status();
+    for (const Outcome& o : outcomes) {
+      const store::OutboxEntry& entry = *o.entry;
+      BRYGGA_RETURN_IF_ERROR(
+          txn.updateOutbox(entry.id, o.state, o.attempts, o.nextAttemptMs, o.lastError));
+
+      store::ExchangeRecord exchange;
+      exchange.id = core::newUuid();
+      exchange.requestId = entry.requestId;
+      exchange.clientId = kClientId;
+      exchange.tenant = entry.tenant;
+      exchange.direction = "outbound";
+      exchange.interaction = "deliver";
+      exchange.resourceTypes = "Bundle";
+      exchange.destination = destination_.name;
+      exchange.httpStatus = o.httpStatus;
+      exchange.startedMs = o.startedMs;
+      exchange.finishedMs = o.finishedMs;
+      exchange.payloadSha256 = o.payloadSha256;
+      exchange.detail = o.detail;
+      BRYGGA_RETURN_IF_ERROR(txn.recordExchange(exchange));
+
+      audit::AuditContext context;
+      context.recordedMs = o.finishedMs;
+      context.subtype = "transaction";
+      context.action = 'E';
+      context.httpStatus = o.httpStatus;
+      context.outcomeText = o.detail;
+      context.clientId = kClientId;
+      context.clientTenant = entry.tenant;
+      context.clientAddress = destination_.baseUrl;  // the peer, for an outbound event
+      context.outbound = true;
+      context.destination = destination_.name;
+      context.requestId = entry.requestId;
+      if (entry.orderingKey.rfind("Patient/", 0) == 0) context.patient = entry.orderingKey;
+      auto seq = audit::AuditTrail::append(txn, context);
+      if (!seq.isOk()) return seq.status();
+    }
+    return core::Status::ok();
   });
 
-  const std::initializer_list<core::Logger::Field> fields = {
-      {"outboxId", std::to_string(entry.id)},
-      {"destination", destination_.name},
-      {"requestId", entry.requestId},
-      {"status", std::to_string(result.status)},
-      {"attempts", std::to_string(attempts)},
-      {"outcome", outcome},
-      {"durationMs", std::to_string(finishedMs - startedMs)},
-      {"nextAttemptMs", std::to_string(nextAttemptMs)},
-  };
-  if (!written.isOk()) {
-    // The entry stays as it was in the store and is attempted again on a later pass; the peer
-    // sees the same Idempotency-Key and can drop the duplicate.
-    logger_.error("delivery.record_failed", {{"outboxId", std::to_string(entry.id)},
-                                             {"destination", destination_.name},
-                                             {"status", std::to_string(result.status)},
-                                             {"error", written.toString()}});
-    return false;
+  for (const Outcome& o : outcomes) {
+    const store::OutboxEntry& entry = *o.entry;
+    if (!written.isOk()) {
+      // The entry stays as it was in the store and is attempted again on a later pass; the peer
+      // sees the same Idempotency-Key and the same conditional Bundle.
+      logger_.error("delivery.record_failed", {{"outboxId", std::to_string(entry.id)},
+                                               {"destination", destination_.name},
+                                               {"status", std::to_string(o.httpStatus)},
+                                               {"error", written.toString()}});
+      continue;
+    }
+    const std::initializer_list<core::Logger::Field> fields = {
+        {"outboxId", std::to_string(entry.id)},
+        {"destination", destination_.name},
+        {"requestId", entry.requestId},
+        {"status", std::to_string(o.httpStatus)},
+        {"attempts", std::to_string(o.attempts)},
+        {"outcome", o.outcome},
+        {"durationMs", std::to_string(o.finishedMs - o.startedMs)},
+        {"nextAttemptMs", std::to_string(o.nextAttemptMs)},
+    };
+    const core::Logger::Level level =
+        o.state == store::OutboxState::kDelivered ? core::Logger::Level::kInfo
+        : o.state == store::OutboxState::kPending ? core::Logger::Level::kWarn
+                                                  : core::Logger::Level::kError;
+    logger_.log(level, "delivery.attempt", fields);
   }
-  if (state == store::OutboxState::kDelivered) {
-    logger_.log(core::Logger::Level::kInfo, "delivery.attempt", fields);
-  } else if (state == store::OutboxState::kPending) {
-    logger_.log(core::Logger::Level::kWarn, "delivery.attempt", fields);
-  } else {
-    logger_.log(core::Logger::Level::kError, "delivery.attempt", fields);
-  }
-  return state == store::OutboxState::kDelivered;
+  return written.isOk();
 }
 
 }  // namespace brygga::delivery

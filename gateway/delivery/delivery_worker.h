@@ -6,7 +6,9 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "adapters/http_client.h"
 #include "gateway/core/clock.h"
@@ -18,10 +20,17 @@ namespace brygga::delivery {
 
 // Delivers one destination's outbox entries: oldest first per ordering key (patient), POSTs the
 // payload (a transaction Bundle) to the destination's base URL with an Idempotency-Key header
-// (the outbox id) and X-Request-Id, records every attempt in the exchange log and the audit
-// chain in one write unit, and retries with exponential backoff and jitter. 4xx other than
-// 408/409/429 and exhausted attempts make the entry dead. Because state lives in the store, a
-// restarted gateway carries on where it stopped.
+// (destination and outbox id) and X-Request-Id, records every attempt in the exchange log and the
+// audit chain, and retries with exponential backoff and jitter. 4xx other than 408/409/429,
+// exhausted attempts and (with maxAgeMs) age make the entry dead. Because state lives in the
+// store, a restarted gateway carries on where it stopped.
+//
+// A pass takes up to batchSize due entries (at most one per patient), sends them one after the
+// other over the client's kept-alive connection, and records all their outcomes in one write
+// unit: one commit per pass instead of one per message. A crash (or a failed write) between
+// sending and recording makes the next pass send the same entries again, with the same
+// Idempotency-Key and the same conditional Bundle, so the peer's state does not change twice.
+// A paused destination (persisted in the store; see Store::destinationPaused) sends nothing.
 class DeliveryWorker {
  public:
   DeliveryWorker(core::DestinationConfig destination, core::DeliveryConfig settings,
@@ -34,16 +43,38 @@ class DeliveryWorker {
   // Stops and joins the thread. An HTTP attempt in flight finishes first (bounded by the
   // destination's timeoutMs). Idempotent; the destructor calls it.
   void stop();
-  // Wakes the worker (new entries were enqueued).
+  // Wakes the worker (new entries were enqueued, or it was resumed).
   void notify();
+  // What the admin API just committed, so the worker stops before its next send instead of at
+  // its next pass (a pause by another process, e.g. the CLI, is read at the start of each pass).
+  void setPaused(bool paused);
+  bool paused() const { return paused_.load(); }
   // One pass over due entries; returns how many were attempted. For tests and for the thread.
   // Passes are serialized, so calling it while the thread runs never sends an entry twice.
   int runOnce();
 
  private:
+  // One attempt's result, ready to be recorded.
+  struct Outcome {
+    const store::OutboxEntry* entry = nullptr;
+    store::OutboxState state = store::OutboxState::kPending;
+    int attempts = 0;
+    int64_t nextAttemptMs = 0;
+    std::string lastError;
+    std::string detail;  // PHI-free, for the exchange log and the AuditEvent
+    const char* outcome = "delivered";
+    int httpStatus = 0;
+    int64_t startedMs = 0;
+    int64_t finishedMs = 0;
+    std::string payloadSha256;  // computed before the write unit, which others wait for
+  };
+
   int runPass(int& delivered);
-  // Sends one entry and records the outcome; true when it was delivered and recorded.
-  bool attempt(const store::OutboxEntry& entry);
+  // Sends one entry and decides what becomes of it.
+  Outcome attempt(const store::OutboxEntry& entry);
+  // Records the outcomes in one write unit (state, exchange line and AuditEvent of each) and
+  // logs them; false when the unit failed (nothing recorded: the entries go out again).
+  bool record(const std::vector<Outcome>& outcomes);
   void loop();
   // Delay before attempt number `attempts` + 1, after `attempts` failed ones.
   int64_t backoffMs(int attempts);
@@ -62,6 +93,7 @@ class DeliveryWorker {
   bool notified_ = false;
   bool stopRequested_ = false;
   std::atomic<bool> running_{false};
+  std::atomic<bool> paused_{false};
   std::mutex lifecycleMutex_;  // start()/stop() against each other
   std::thread thread_;
 };

@@ -1,15 +1,16 @@
 #include "gateway/fhir/validator.h"
 
 #include <algorithm>
-#include <array>
+#include <charconv>
 #include <deque>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 
-#include "gateway/core/clock.h"
+#include "gateway/fhir/definitions.h"
+#include "gateway/fhir/invariants.h"
 #include "gateway/fhir/json.h"
+#include "gateway/fhir/primitives.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -18,8 +19,24 @@ namespace brygga::fhir {
 namespace {
 
 using core::Issue;
+using r4::Definitions;
+using r4::ElementDef;
+using r4::Invariant;
+using r4::Node;
+using r4::Primitive;
+using r4::TypeDef;
+using r4::TypeRef;
+using r4::ValueSetDef;
 using rapidjson::SizeType;
 using rapidjson::Value;
+
+constexpr std::string_view kCoreProfilePrefix = "http://hl7.org/fhir/StructureDefinition/";
+// Nesting of JSON objects the walk descends into; far beyond any real resource, well within
+// the stack. Parsed input is bounded earlier by the reader's depth limit.
+constexpr int kMaxDepth = 200;
+// A document can be made to fail on every element; past this many issues the rest is summed up
+// in one, so an answer stays bounded.
+constexpr size_t kMaxIssues = 2000;
 
 std::string_view view(const Value& v) {
   return {v.GetString(), v.GetStringLength()};
@@ -27,66 +44,6 @@ std::string_view view(const Value& v) {
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
-}
-
-template <size_t N>
-bool oneOf(std::string_view value, const std::array<std::string_view, N>& codes) {
-  return std::find(codes.begin(), codes.end(), value) != codes.end();
-}
-
-constexpr std::array<std::string_view, 4> kGenders = {"male", "female", "other", "unknown"};
-constexpr std::array<std::string_view, 7> kEpisodeStatuses = {
-    "planned", "waitlist", "active", "onhold", "finished", "cancelled", "entered-in-error"};
-constexpr std::array<std::string_view, 9> kEncounterStatuses = {
-    "planned",  "arrived",   "triaged",          "in-progress", "onleave",
-    "finished", "cancelled", "entered-in-error", "unknown"};
-constexpr std::array<std::string_view, 9> kBundleTypes = {
-    "document", "message",   "transaction", "transaction-response", "batch", "batch-response",
-    "history",  "searchset", "collection"};
-constexpr std::array<std::string_view, 6> kRequestMethods = {"GET", "HEAD",   "POST",
-                                                             "PUT", "DELETE", "PATCH"};
-// Types whose status is 1..1 in R4 among those Brygga serves.
-constexpr std::array<std::string_view, 7> kStatusRequired = {
-    "CarePlan",       "Composition", "DocumentReference", "Encounter", "EpisodeOfCare",
-    "ServiceRequest", "Task"};
-
-bool isHex(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// Lowercase canonical UUID text, as the FHIR uuid type requires.
-bool isUuid(std::string_view text) {
-  if (text.size() != 36) return false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
-    if (hyphen ? text[i] != '-' : !isHex(text[i])) return false;
-  }
-  return true;
-}
-
-// [0-2](\.(0|[1-9][0-9]*))+
-bool isOid(std::string_view text) {
-  if (text.size() < 3 || text[0] < '0' || text[0] > '2') return false;
-  size_t pos = 1;
-  int arcs = 0;
-  while (pos < text.size()) {
-    if (text[pos] != '.' || pos + 1 >= text.size() || !isDigit(text[pos + 1])) return false;
-    const size_t start = ++pos;
-    while (pos < text.size() && isDigit(text[pos])) ++pos;
-    if (text[start] == '0' && pos - start > 1) return false;
-    ++arcs;
-  }
-  return arcs > 0;
-}
-
-bool isAbsoluteHttpUrl(std::string_view text) {
-  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
-    if (startsWith(text, scheme)) return text.size() > scheme.size();
-  }
-  return false;
 }
 
 bool hasSpaceOrControl(std::string_view text) {
@@ -97,9 +54,15 @@ bool hasSpaceOrControl(std::string_view text) {
   return false;
 }
 
+bool isAbsoluteHttpUrl(std::string_view text) {
+  for (std::string_view scheme : {std::string_view("http://"), std::string_view("https://")}) {
+    if (startsWith(text, scheme)) return text.size() > scheme.size();
+  }
+  return false;
+}
+
 // nullptr when `ref` is a well-formed Reference.reference, else what is wrong with it.
 const char* referenceProblem(std::string_view ref, bool allowConditional) {
-  if (ref.empty()) return "a reference must not be empty";
   if (hasSpaceOrControl(ref)) return "a reference must not contain spaces or control characters";
   if (ref[0] == '#') {
     return ref.size() == 1 || isValidId(ref.substr(1))
@@ -107,10 +70,10 @@ const char* referenceProblem(std::string_view ref, bool allowConditional) {
                : "a local reference must be '#' followed by the id of a contained resource";
   }
   if (startsWith(ref, "urn:uuid:")) {
-    return isUuid(ref.substr(9)) ? nullptr : "urn:uuid: must be followed by a lowercase UUID";
+    return r4::isUuidUri(ref) ? nullptr : "urn:uuid: must be followed by a lowercase UUID";
   }
   if (startsWith(ref, "urn:oid:")) {
-    return isOid(ref.substr(8)) ? nullptr : "urn:oid: must be followed by a valid OID";
+    return r4::isOidUri(ref) ? nullptr : "urn:oid: must be followed by a valid OID";
   }
   if (startsWith(ref, "http://") || startsWith(ref, "https://")) {
     return isAbsoluteHttpUrl(ref) ? nullptr : "an absolute reference needs a host";
@@ -140,529 +103,823 @@ const char* referenceProblem(std::string_view ref, bool allowConditional) {
   return nullptr;
 }
 
-enum class DateKind { kDate, kDateTime, kInstant };
-
-const char* dateKindName(DateKind kind) {
-  switch (kind) {
-    case DateKind::kDate:
-      return "date (YYYY, YYYY-MM or YYYY-MM-DD)";
-    case DateKind::kDateTime:
-      return "dateTime";
-    case DateKind::kInstant:
-      return "instant (YYYY-MM-DDThh:mm:ss with a time zone)";
+// The resource type a reference names by its form: "Patient/1", "http://x/fhir/Patient/1",
+// "Patient/1/_history/2", "Patient?identifier=..."; empty when the form does not say.
+std::string_view typeNamedBy(std::string_view ref) {
+  const size_t question = ref.find('?');
+  if (question != std::string_view::npos) {
+    const size_t slash = ref.find('/');
+    if (slash == std::string_view::npos || slash > question) return ref.substr(0, question);
+    ref = ref.substr(0, question);
   }
-  return "date";
+  const size_t history = ref.find("/_history/");
+  if (history != std::string_view::npos) ref = ref.substr(0, history);
+  const size_t last = ref.rfind('/');
+  if (last == std::string_view::npos || last == 0) return {};
+  const size_t before = ref.rfind('/', last - 1);
+  const size_t start = before == std::string_view::npos ? 0 : before + 1;
+  const std::string_view type = ref.substr(start, last - start);
+  return isKnownR4ResourceType(type) ? type : std::string_view();
 }
 
-bool parseDate(std::string_view text, DateKind kind, int64_t& epochMs) {
-  const bool hasTime = text.size() > 10;
-  if (kind == DateKind::kDate && hasTime) return false;
-  if (kind == DateKind::kInstant && !hasTime) return false;
-  return core::parseFhirDateTime(std::string(text), epochMs);
+// A URI with a scheme ("http:", "urn:"): what code and identifier systems must be.
+bool isAbsoluteUri(std::string_view uri) {
+  const size_t colon = uri.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  const auto letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  if (!letter(uri[0])) return false;
+  return std::all_of(uri.begin(), uri.begin() + static_cast<std::ptrdiff_t>(colon), [&](char c) {
+    return letter(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+  });
 }
 
-// The first millisecond after the period a partial date names ("2024" -> 2025-01-01), so that
-// period.start <= period.end compares at the precision given.
-int64_t endOfPrecision(std::string_view text, int64_t startMs) {
-  constexpr int64_t kDayMs = 86400000;
-  if (text.size() == 10) return startMs + kDayMs;
-  int64_t ms = startMs;
-  if (text.size() == 4) {
-    const int year =
-        (text[0] - '0') * 1000 + (text[1] - '0') * 100 + (text[2] - '0') * 10 + (text[3] - '0');
-    if (core::parseFhirDateTime(std::to_string(year + 1), ms)) return ms;
-    return startMs + 366 * kDayMs;
-  }
-  if (text.size() == 7) {
-    // Step past the longest month, then back to its first day.
-    int64_t probe = startMs + 31 * kDayMs;
-    const std::string nextMonth = core::formatInstant(probe).substr(0, 7);
-    if (core::parseFhirDateTime(nextMonth, ms) && ms > startMs) return ms;
-    return probe;
-  }
-  return startMs + 1;
+const Value* member(const Value& object, std::string_view key) {
+  return fhir::member(object, key);
 }
 
-// A position inside the resource being walked: the container and the index of the child being
-// looked at (next - 1). The path to the current element is rebuilt from the stack only when an
-// issue needs it.
-struct Cursor {
-  const Value* container;
-  SizeType next;
+// Deep "pattern" match: every member the pattern names is there with a matching value; every
+// item of a pattern array matches some item of the value's array.
+bool matchesPattern(const Value& value, const Value& pattern) {
+  if (pattern.IsObject()) {
+    if (!value.IsObject()) return false;
+    for (auto m = pattern.MemberBegin(); m != pattern.MemberEnd(); ++m) {
+      auto it = value.FindMember(m->name);
+      if (it == value.MemberEnd() || !matchesPattern(it->value, m->value)) return false;
+    }
+    return true;
+  }
+  if (pattern.IsArray()) {
+    if (!value.IsArray()) return false;
+    for (const auto& p : pattern.GetArray()) {
+      bool found = false;
+      for (const auto& v : value.GetArray()) found = found || matchesPattern(v, p);
+      if (!found) return false;
+    }
+    return true;
+  }
+  return value == pattern;
+}
+
+struct RootScope {
+  const Value* resource = nullptr;
+  std::vector<std::string_view> localReferences;  // ids referred to as "#id"
+  std::vector<bool> containedRefersToContainer;
 };
 
-struct Job {
+struct ResourceFrame {
   const Value* resource;
-  std::string base;  // expression of the resource; empty for the root (its type is used)
-  bool inTransaction;
+  size_t scope;
+  int containedIndex;  // -1 unless a contained resource
 };
 
-class Checker {
+struct BundleScope {
+  std::string_view type;
+  std::vector<std::pair<std::string_view, const Value*>> entries;  // fullUrl -> resource
+};
+
+struct Types {
+  const TypeDef* reference;
+  const TypeDef* identifier;
+  const TypeDef* coding;
+  const TypeDef* codeableConcept;
+  const TypeDef* resource;
+  const TypeDef* element;
+};
+
+class Walker final : public r4::InvariantContext {
  public:
-  explicit Checker(std::vector<Issue>& issues) : issues_(issues) {}
+  Walker(const Definitions& defs, const Types& types, std::vector<Issue>& issues)
+      : defs_(defs), types_(types), issues_(&issues) {}
 
   void run(const Value& root) {
-    jobs_.push_back(Job{&root, std::string(), false});
-    while (!jobs_.empty()) {
-      Job job = std::move(jobs_.front());
-      jobs_.pop_front();
-      checkResource(job);
+    path_.clear();
+    validateResource(root, -1);
+    if (issues_->size() >= kMaxIssues) {
+      issues_->push_back(Issue::error(
+          "too-costly", "validation stopped after " + std::to_string(kMaxIssues) + " issues", ""));
     }
+  }
+
+  // --- InvariantContext ----------------------------------------------------------------------
+
+  void fail(std::string_view subPath, std::string_view detail) override {
+    std::string diagnostics = invariant_->key + ": " + invariant_->human;
+    diagnostics += detail;
+    std::string expression = path_;
+    expression += subPath;
+    add(invariant_->severity, "invariant", std::move(diagnostics), std::move(expression));
+  }
+
+  const Value& resource() const override { return *frames_.back().resource; }
+
+  const Value& rootResource() const override { return *scopes_[frames_.back().scope].resource; }
+
+  const Value* resolve(std::string_view reference) const override {
+    if (reference.empty()) return nullptr;
+    if (reference[0] == '#') {
+      const Value* contained = member(rootResource(), "contained");
+      if (contained == nullptr || !contained->IsArray()) return nullptr;
+      for (const auto& r : contained->GetArray()) {
+        if (stringMember(r, "id") == reference.substr(1)) return &r;
+      }
+      return nullptr;
+    }
+    if (bundles_.empty()) return nullptr;
+    const BundleScope& bundle = bundles_.back();
+    for (const auto& [fullUrl, resource] : bundle.entries) {
+      if (fullUrl == reference) return resource;
+    }
+    // A relative "Type/id" matches an entry's fullUrl ending in it, or the entry's own type/id.
+    const std::string_view type = typeNamedBy(reference);
+    if (type.empty() || startsWith(reference, "http")) return nullptr;
+    const std::string_view id = reference.substr(type.size() + 1);
+    for (const auto& [fullUrl, resource] : bundle.entries) {
+      if (resource == nullptr) continue;
+      if (fullUrl.size() > reference.size() &&
+          fullUrl.substr(fullUrl.size() - reference.size()) == reference &&
+          fullUrl[fullUrl.size() - reference.size() - 1] == '/') {
+        return resource;
+      }
+      if (stringMember(*resource, "resourceType") == type && stringMember(*resource, "id") == id) {
+        return resource;
+      }
+    }
+    return nullptr;
+  }
+
+  bool referencesLocally(std::string_view id) const override {
+    const auto& refs = scopes_[frames_.back().scope].localReferences;
+    return std::find(refs.begin(), refs.end(), id) != refs.end();
+  }
+
+  bool containedRefersToContainer(size_t index) const override {
+    const auto& flags = scopes_[frames_.back().scope].containedRefersToContainer;
+    return index < flags.size() && flags[index];
   }
 
  private:
-  void add(const char* code, std::string diagnostics, std::string expression) {
-    issues_.push_back(Issue::error(code, std::move(diagnostics), std::move(expression)));
+  // --- Issues and paths ----------------------------------------------------------------------
+
+  void add(Issue::Severity severity, const char* code, std::string diagnostics,
+           std::string expression) {
+    if (issues_->size() >= kMaxIssues) return;
+    Issue issue;
+    issue.severity = severity;
+    issue.code = code;
+    issue.diagnostics = std::move(diagnostics);
+    issue.expression = std::move(expression);
+    issues_->push_back(std::move(issue));
   }
 
-  static std::string join(const std::string& base, std::string_view name) {
-    if (base.empty()) return std::string(name);
-    std::string out = base;
-    out += '.';
-    out += name;
-    return out;
+  void error(const char* code, std::string diagnostics, std::string_view subPath = {}) {
+    std::string expression = path_;
+    expression += subPath;
+    add(Issue::Severity::kError, code, std::move(diagnostics), std::move(expression));
   }
 
-  static std::string indexed(std::string path, size_t i) {
-    path += '[';
-    path += std::to_string(i);
-    path += ']';
-    return path;
+  void pushName(std::string_view name) {
+    if (!path_.empty()) path_ += '.';
+    path_ += name;
   }
 
-  std::string walkPath(std::string_view suffix = {}) const {
-    std::string out = base_;
-    for (const Cursor& c : cursors_) {
-      const SizeType i = c.next - 1;
-      if (c.container->IsObject()) {
-        out += '.';
-        out += view((c.container->MemberBegin() + i)->name);
-      } else {
-        out = indexed(std::move(out), i);
-      }
-    }
-    out += suffix;
-    return out;
+  void pushIndex(SizeType i) {
+    char buffer[16];
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, i);
+    (void)ec;
+    path_ += '[';
+    path_.append(buffer, end);
+    path_ += ']';
   }
 
-  void checkResource(const Job& job) {
-    const Value& r = *job.resource;
-    if (!r.IsObject()) {
-      add("structure", "a resource must be a JSON object", job.base);
+  // --- Resources -----------------------------------------------------------------------------
+
+  void validateResource(const Value& v, int containedIndex) {
+    if (!v.IsObject()) {
+      error("structure", "a resource must be a JSON object");
       return;
     }
-    const Value* resourceType = member(r, "resourceType");
+    const Value* resourceType = member(v, "resourceType");
+    const size_t mark = path_.size();
     if (resourceType == nullptr) {
-      add("required", "resourceType is missing", join(job.base, "resourceType"));
+      pushName("resourceType");
+      error("required", "resourceType is missing");
+      path_.resize(mark);
       return;
     }
     if (!resourceType->IsString()) {
-      add("structure", "resourceType must be a string", join(job.base, "resourceType"));
+      pushName("resourceType");
+      error("structure", "resourceType must be a string");
+      path_.resize(mark);
       return;
     }
-    const std::string_view type = view(*resourceType);
-    if (!isKnownR4ResourceType(type)) {
-      add("invalid", "unknown resource type " + quoteForDiagnostics(type),
-          join(job.base, "resourceType"));
+    const std::string_view typeName = view(*resourceType);
+    const TypeDef* type = defs_.type(typeName);
+    if (type == nullptr || type->kind != TypeDef::Kind::kResource || type->abstract) {
+      pushName("resourceType");
+      error("invalid",
+            (type != nullptr && type->abstract ? "abstract type " : "unknown resource type ") +
+                quoteForDiagnostics(typeName) + " cannot be instantiated");
+      path_.resize(mark);
       return;
     }
-    base_ = job.base.empty() ? std::string(type) : job.base;
-    inTransaction_ = job.inTransaction;
-    childrenInTransaction_ = job.inTransaction;
+    if (path_.empty()) path_ = typeName;
 
-    checkId(r);
-    checkMeta(r);
-    checkContained(r);
-    checkTopLevelElements(r, type);
-    if (type == "Patient") checkPatient(r);
-    if (type == "EpisodeOfCare") checkEpisodeOfCare(r);
-    if (type == "Encounter") checkEncounter(r);
-    if (type == "Bundle") checkBundle(r);
-    walk(r);
-  }
+    std::vector<const r4::Profile*> profiles;
+    selectProfiles(v, *type, profiles);
 
-  void checkId(const Value& r) {
-    const Value* id = member(r, "id");
-    if (id == nullptr) return;
-    if (!id->IsString()) {
-      add("structure", "id must be a string", join(base_, "id"));
-    } else if (!isValidId(view(*id))) {
-      add("value", "id must be 1 to 64 characters from A-Z, a-z, 0-9, '-' and '.'",
-          join(base_, "id"));
+    if (containedIndex < 0) {
+      RootScope& scope = scopes_.emplace_back();
+      scope.resource = &v;
+      frames_.push_back(ResourceFrame{&v, scopes_.size() - 1, -1});
+    } else {
+      frames_.push_back(ResourceFrame{&v, frames_.back().scope, containedIndex});
     }
-  }
+    const bool isBundle = typeName == "Bundle";
+    if (isBundle) enterBundle(v);
 
-  void checkMeta(const Value& r) {
-    const Value* meta = member(r, "meta");
-    if (meta == nullptr) return;
-    const std::string path = join(base_, "meta");
-    if (!meta->IsObject()) {
-      add("structure", "meta must be an object", path);
-      return;
-    }
-    if (const Value* versionId = member(*meta, "versionId"); versionId != nullptr) {
-      if (!versionId->IsString()) {
-        add("structure", "meta.versionId must be a string", path + ".versionId");
-      } else if (!isValidId(view(*versionId))) {
-        add("value", "meta.versionId must be a valid id", path + ".versionId");
-      }
-    }
-    if (const Value* lastUpdated = member(*meta, "lastUpdated"); lastUpdated != nullptr) {
-      checkDate(*lastUpdated, DateKind::kInstant, path + ".lastUpdated");
-    }
-    if (const Value* profile = member(*meta, "profile"); profile != nullptr) {
-      if (!profile->IsArray()) {
-        add("structure", "meta.profile must be an array of canonical URLs", path + ".profile");
-      } else {
-        for (SizeType i = 0; i < profile->Size(); ++i) {
-          const Value& p = (*profile)[i];
-          if (!p.IsString() || p.GetStringLength() == 0 || hasSpaceOrControl(view(p))) {
-            add("structure", "meta.profile entries must be canonical URL strings",
-                indexed(path + ".profile", i));
-          }
+    if (profiles.empty()) {
+      validateObject(*type->root, v, true);
+    } else {
+      validateObject(*profiles[0]->root, v, true);
+      for (size_t i = 1; i < profiles.size(); ++i) {
+        // Further profiles: their findings, without repeating what the first one reported.
+        std::vector<Issue> more;
+        std::vector<Issue>* saved = issues_;
+        issues_ = &more;
+        validateObject(*profiles[i]->root, v, true);
+        issues_ = saved;
+        for (auto& issue : more) {
+          const bool known = std::any_of(issues_->begin(), issues_->end(), [&](const Issue& seen) {
+            return seen.expression == issue.expression && seen.diagnostics == issue.diagnostics;
+          });
+          if (!known && issues_->size() < kMaxIssues) issues_->push_back(std::move(issue));
         }
       }
     }
+    if (isBundle) {
+      checkBundleEntries(v);
+      bundles_.pop_back();
+    }
+    frames_.pop_back();
   }
 
-  void checkContained(const Value& r) {
-    const Value* contained = member(r, "contained");
-    if (contained == nullptr) return;
-    const std::string path = join(base_, "contained");
-    if (!contained->IsArray()) {
-      add("structure", "contained must be an array of resources", path);
+  void selectProfiles(const Value& v, const TypeDef& type,
+                      std::vector<const r4::Profile*>& profiles) {
+    const Value* meta = member(v, "meta");
+    const Value* list = meta != nullptr ? member(*meta, "profile") : nullptr;
+    if (list == nullptr || !list->IsArray()) return;  // the walk reports a bad shape
+    for (SizeType i = 0; i < list->Size(); ++i) {
+      const Value& p = (*list)[i];
+      if (!p.IsString()) continue;
+      std::string_view url = view(p);
+      const size_t bar = url.find('|');
+      if (bar != std::string_view::npos) url = url.substr(0, bar);
+      const size_t mark = path_.size();
+      pushName("meta.profile");
+      pushIndex(i);
+      if (startsWith(url, kCoreProfilePrefix) &&
+          url.substr(kCoreProfilePrefix.size()) == type.name) {
+        // The base definition itself.
+      } else if (const r4::Profile* profile = defs_.profile(url)) {
+        if (profile->type != &type) {
+          error("invalid", "profile " + quoteForDiagnostics(url) + " constrains " +
+                               profile->type->name + ", not " + type.name);
+        } else if (std::find(profiles.begin(), profiles.end(), profile) == profiles.end()) {
+          profiles.push_back(profile);
+        }
+      } else {
+        add(Issue::Severity::kWarning, "not-supported",
+            "profile " + quoteForDiagnostics(url) +
+                " is not known to Brygga; validated against the base definition only",
+            path_);
+      }
+      path_.resize(mark);
+    }
+  }
+
+  void enterBundle(const Value& bundle) {
+    BundleScope& scope = bundles_.emplace_back();
+    scope.type = stringMember(bundle, "type");
+    const Value* entries = member(bundle, "entry");
+    if (entries == nullptr || !entries->IsArray()) return;
+    for (const auto& e : entries->GetArray()) {
+      const Value* resource = member(e, "resource");
+      scope.entries.emplace_back(stringMember(e, "fullUrl"),
+                                 resource != nullptr && resource->IsObject() ? resource : nullptr);
+    }
+  }
+
+  bool inTransaction() const {
+    return !bundles_.empty() &&
+           (bundles_.back().type == "transaction" || bundles_.back().type == "batch");
+  }
+
+  // Brygga's Bundle rules beyond the spec's invariants: fullUrl is absolute (http(s), urn:uuid,
+  // urn:oid), and a transaction or batch POST/PUT entry carries the resource it writes.
+  void checkBundleEntries(const Value& bundle) {
+    const Value* entries = member(bundle, "entry");
+    if (entries == nullptr || !entries->IsArray()) return;
+    const bool transactionLike = inTransaction();
+    const size_t mark = path_.size();
+    for (SizeType i = 0; i < entries->Size(); ++i) {
+      const Value& e = (*entries)[i];
+      if (!e.IsObject()) continue;
+      pushName("entry");
+      pushIndex(i);
+      const Value* fullUrl = member(e, "fullUrl");
+      if (fullUrl != nullptr && fullUrl->IsString() && fullUrl->GetStringLength() > 0) {
+        const std::string_view url = view(*fullUrl);
+        const bool ok = !hasSpaceOrControl(url) &&
+                        (isAbsoluteHttpUrl(url) || r4::isUuidUri(url) || r4::isOidUri(url));
+        if (!ok) {
+          error("value",
+                "fullUrl must be an absolute http(s) URL, urn:uuid:<uuid> or urn:oid:<oid>",
+                ".fullUrl");
+        }
+      }
+      const Value* request = member(e, "request");
+      if (transactionLike && request != nullptr && request->IsObject()) {
+        const std::string_view method = stringMember(*request, "method");
+        const Value* resource = member(e, "resource");
+        if ((method == "POST" || method == "PUT") && resource == nullptr) {
+          error("required", std::string(method) + " entries must carry a resource", ".resource");
+        }
+      }
+      path_.resize(mark);
+    }
+  }
+
+  // --- Objects -------------------------------------------------------------------------------
+
+  void validateObject(const Node& node, const Value& object, bool resourceRoot) {
+    if (depth_ >= kMaxDepth) {
+      error("structure", "nested too deeply");
       return;
     }
-    for (SizeType i = 0; i < contained->Size(); ++i) {
-      const Value& c = (*contained)[i];
-      if (!c.IsObject()) {
-        add("structure", "a contained resource must be an object", indexed(path, i));
-      } else if (member(c, "resourceType") == nullptr) {
-        add("required", "resourceType is missing", indexed(path, i) + ".resourceType");
+    ++depth_;
+    if (counts_.size() < static_cast<size_t>(depth_)) counts_.emplace_back();
+    std::vector<uint32_t>* counts = &counts_[static_cast<size_t>(depth_ - 1)];
+    counts->assign(node.children.size(), 0);
+
+    if (object.MemberCount() == 0) {
+      error("invariant", "ele-1: All FHIR elements must have a @value or children");
+    }
+    bool underscores = false;
+    for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
+      if (m->name.GetStringLength() > 0 && m->name.GetString()[0] == '_') underscores = true;
+    }
+    const size_t mark = path_.size();
+    for (auto m = object.MemberBegin(); m != object.MemberEnd(); ++m) {
+      const std::string_view name = view(m->name);
+      if (resourceRoot && name == "resourceType") continue;
+      if (!name.empty() && name[0] == '_') {
+        validatePrimitiveExtension(node, object, name, m->value, *counts);
+        continue;
+      }
+      const Node::Key* key = node.find(name);
+      if (key == nullptr) {
+        pushName(name);
+        error("structure", name == "resourceType"
+                               ? "resourceType is only allowed on a resource"
+                               : "unknown element " + quoteForDiagnostics(name) + " in " +
+                                     (node.path.empty() ? std::string("this element") : node.path));
+        path_.resize(mark);
+        continue;
+      }
+      const ElementDef& element = *node.children[key->child];
+      const TypeRef* type = element.types.empty() ? nullptr : &element.types[key->type];
+      uint32_t& count = (*counts)[key->child];
+      pushName(element.name);
+      if (element.choice) {
+        path_ += ".ofType(";
+        path_ += type->ofType;
+        path_ += ')';
+        if (count > 0) {
+          error("structure", "only one of the " + element.name + "[x] types may be present");
+        }
+      }
+      count += m->value.IsArray() ? m->value.Size() : 1;
+      const Value* extension = nullptr;
+      if (underscores && type != nullptr && type->type->kind == TypeDef::Kind::kPrimitive) {
+        std::string underscored = "_";
+        underscored += name;
+        extension = member(object, underscored);
+      }
+      validateMember(element, type, m->value, extension);
+      path_.resize(mark);
+    }
+    for (const uint16_t index : node.required) {
+      if ((*counts)[index] > 0) continue;
+      const ElementDef& element = *node.children[index];
+      pushName(element.name);
+      error("required", element.path + " is required (minimum cardinality " +
+                            std::to_string(element.min) + ")");
+      path_.resize(mark);
+    }
+    for (const Invariant* inv : node.invariants) runInvariant(*inv, object);
+    --depth_;
+  }
+
+  // `_name`: the id and extensions of primitive `name`, an object or an array aligned with the
+  // primitive's array.
+  void validatePrimitiveExtension(const Node& node, const Value& object, std::string_view name,
+                                  const Value& value, std::vector<uint32_t>& counts) {
+    const size_t mark = path_.size();
+    const std::string_view base = name.substr(1);
+    const Node::Key* key = node.find(base);
+    const ElementDef* element = key != nullptr ? node.children[key->child] : nullptr;
+    const TypeRef* type =
+        element != nullptr && !element->types.empty() ? &element->types[key->type] : nullptr;
+    if (type == nullptr || type->type->kind != TypeDef::Kind::kPrimitive) {
+      pushName(name);
+      error("structure", "unknown element " + quoteForDiagnostics(name) +
+                             " (only primitive elements have a '_' extension part)");
+      path_.resize(mark);
+      return;
+    }
+    const Value* primitive = member(object, base);
+    if (primitive == nullptr) counts[key->child] += value.IsArray() ? value.Size() : 1;
+    pushName(element->name);
+    if (element->choice) {
+      path_ += ".ofType(";
+      path_ += type->ofType;
+      path_ += ')';
+    }
+    const Node& elementNode = *types_.element->root;
+    if (value.IsArray()) {
+      if (element->max <= 1) {
+        error("structure", "must be a single object, not an array");
+      } else if (primitive != nullptr &&
+                 (!primitive->IsArray() || primitive->Size() != value.Size())) {
+        error("structure", "_" + element->name + " must have as many items as " + element->name);
+      } else {
+        for (SizeType i = 0; i < value.Size(); ++i) {
+          const Value& item = value[i];
+          if (item.IsNull()) continue;
+          const size_t itemMark = path_.size();
+          pushIndex(i);
+          if (!item.IsObject()) {
+            error("structure", "primitive extensions must be objects");
+          } else {
+            validateObject(elementNode, item, false);
+          }
+          path_.resize(itemMark);
+        }
+      }
+    } else if (!value.IsObject()) {
+      error("structure", "primitive extensions must be objects");
+    } else {
+      validateObject(elementNode, value, false);
+    }
+    path_.resize(mark);
+  }
+
+  void validateMember(const ElementDef& element, const TypeRef* type, const Value& value,
+                      const Value* extension) {
+    if (element.max == 0) {
+      error("structure", element.path + " is not allowed here (maximum cardinality 0)");
+      return;
+    }
+    const bool many = element.max > 1;
+    if (value.IsArray()) {
+      if (!many) {
+        error("structure", element.path + " takes a single value, not an array");
+        return;
+      }
+      if (value.Empty()) {
+        error("structure", "an array must not be empty (leave the element out instead)");
+        return;
+      }
+      if (value.Size() > element.max) {
+        error("structure",
+              element.path + " allows at most " + std::to_string(element.max) + " values");
+      }
+      const size_t mark = path_.size();
+      for (SizeType i = 0; i < value.Size(); ++i) {
+        pushIndex(i);
+        const Value& item = value[i];
+        if (item.IsNull()) {
+          const bool extended = extension != nullptr && extension->IsArray() &&
+                                i < extension->Size() && !(*extension)[i].IsNull();
+          if (!extended)
+            error("structure", "null is only allowed where _" + element.name +
+                                   " has extensions at the same index");
+        } else {
+          validateValue(element, type, item, static_cast<int>(i));
+        }
+        path_.resize(mark);
+      }
+      return;
+    }
+    if (many) {
+      error("structure", element.path + " must be an array");
+      return;
+    }
+    if (value.IsNull()) {
+      error("structure", "null is not a value; leave the element out");
+      return;
+    }
+    validateValue(element, type, value, -1);
+  }
+
+  void validateValue(const ElementDef& element, const TypeRef* type, const Value& value,
+                     int index) {
+    const TypeDef* t = type != nullptr ? type->type : nullptr;
+    if (element.node != nullptr && (t == nullptr || t->kind != TypeDef::Kind::kPrimitive)) {
+      if (!value.IsObject()) {
+        error("structure", element.path + " must be a JSON object");
+        return;
+      }
+      validateObject(*element.node, value, false);
+      if (t != nullptr) afterComplex(element, *type, value);
+    } else if (t == nullptr) {
+      return;  // cannot happen with the generated definitions: every leaf has a type
+    } else if (t->kind == TypeDef::Kind::kPrimitive) {
+      validatePrimitive(element, t->primitive, value);
+    } else if (t == types_.resource) {
+      const bool contained = element.name == "contained";
+      if (contained && value.IsObject()) {
+        auto& flags = scopes_[frames_.back().scope].containedRefersToContainer;
+        if (flags.size() <= static_cast<size_t>(index))
+          flags.resize(static_cast<size_t>(index) + 1);
+      }
+      validateResource(value, contained ? std::max(index, 0) : -1);
+    } else {
+      if (!value.IsObject()) {
+        error("structure", element.path + " must be a JSON object (" + t->name + ")");
+        return;
+      }
+      validateObject(*t->root, value, false);
+      afterComplex(element, *type, value);
+    }
+    if (element.fixed != nullptr && !(value == *element.fixed)) {
+      error("value", element.path + " must have the fixed value " + toJson(*element.fixed));
+    }
+    if (element.pattern != nullptr && !matchesPattern(value, *element.pattern)) {
+      error("value", element.path + " must match the pattern " + toJson(*element.pattern));
+    }
+    for (const Invariant* inv : element.invariants) runInvariant(*inv, value);
+  }
+
+  void validatePrimitive(const ElementDef& element, Primitive primitive, const Value& value) {
+    if (const char* problem = r4::primitiveProblem(primitive, value)) {
+      const bool jsonTypeWrong =
+          value.IsObject() || value.IsArray() ||
+          (value.IsString() !=
+           (primitive != Primitive::kBoolean && primitive != Primitive::kInteger &&
+            primitive != Primitive::kPositiveInt && primitive != Primitive::kUnsignedInt &&
+            primitive != Primitive::kDecimal));
+      error(jsonTypeWrong ? "structure" : "value",
+            std::string(r4::primitiveName(primitive)) + " " + problem);
+      return;
+    }
+    if (!value.IsString()) return;
+    const std::string_view text = view(value);
+    if (!text.empty() && text[0] == '#' &&
+        (primitive == Primitive::kUri || primitive == Primitive::kCanonical)) {
+      noteLocalReference(text);
+    }
+    if (element.binding != nullptr) checkCode(*element.binding, text);
+  }
+
+  // --- Type-specific rules -------------------------------------------------------------------
+
+  void afterComplex(const ElementDef& element, const TypeRef& type, const Value& value) {
+    const TypeDef* t = type.type;
+    if (t == types_.reference) {
+      checkReference(type, value);
+    } else if (t == types_.identifier) {
+      checkIdentifier(value);
+    } else if (t == types_.coding) {
+      checkCodeSystem(value);
+    }
+    if (element.binding != nullptr) {
+      if (t == types_.coding) {
+        checkCoding(*element.binding, value);
+      } else if (t == types_.codeableConcept) {
+        checkConcept(*element.binding, value);
       }
     }
   }
 
-  void checkTopLevelElements(const Value& r, std::string_view type) {
-    const Value* status = member(r, "status");
-    if (status != nullptr && !status->IsString()) {
-      add("structure", "status must be a string", join(base_, "status"));
-    } else if (status == nullptr && oneOf(type, kStatusRequired)) {
-      add("required", std::string(type) + ".status is required", join(base_, "status"));
+  void noteLocalReference(std::string_view ref) {
+    RootScope& scope = scopes_[frames_.back().scope];
+    if (ref.size() == 1) {
+      const int index = frames_.back().containedIndex;
+      if (index >= 0) {
+        auto& flags = scope.containedRefersToContainer;
+        if (flags.size() <= static_cast<size_t>(index))
+          flags.resize(static_cast<size_t>(index) + 1);
+        flags[static_cast<size_t>(index)] = true;
+      }
+      return;
     }
-    static constexpr std::pair<std::string_view, DateKind> kDates[] = {
-        {"authoredOn", DateKind::kDateTime},
-        {"recorded", DateKind::kInstant},
-        {"date", DateKind::kDateTime},
-        {"issued", DateKind::kInstant},
-    };
-    for (const auto& [name, kind] : kDates) {
-      if (const Value* v = member(r, name); v != nullptr) checkDate(*v, kind, join(base_, name));
+    scope.localReferences.push_back(ref.substr(1));
+  }
+
+  void checkReference(const TypeRef& type, const Value& value) {
+    const Value* reference = member(value, "reference");
+    if (reference == nullptr || !reference->IsString() || reference->GetStringLength() == 0) {
+      return;  // shape and emptiness are reported by the walk
+    }
+    const std::string_view ref = view(*reference);
+    if (const char* problem = referenceProblem(ref, inTransaction())) {
+      error("value", std::string("invalid reference: ") + problem, ".reference");
+      return;
+    }
+    if (ref[0] == '#') noteLocalReference(ref);
+    std::string_view target;
+    if (ref[0] == '#' || startsWith(ref, "urn:")) {
+      if (const Value* resolved = resolve(ref)) {
+        target = stringMember(*resolved, "resourceType");
+      } else if (startsWith(ref, "urn:uuid:") && !bundles_.empty() &&
+                 bundles_.back().type == "transaction") {
+        error("not-found", "the reference is not to an entry of this transaction", ".reference");
+        return;
+      }
+    } else {
+      target = typeNamedBy(ref);
+    }
+    if (target.empty() || type.targets.empty()) return;
+    if (std::find(type.targets.begin(), type.targets.end(), target) != type.targets.end()) return;
+    std::string allowed;
+    for (const auto& t : type.targets) allowed += (allowed.empty() ? "" : ", ") + t;
+    error(
+        "structure",
+        "a reference to " + std::string(target) + " is not allowed here (expected " + allowed + ")",
+        ".reference");
+  }
+
+  // Swedish identifiers (HL7 Sweden base profiles): personnummer and samordningsnummer by
+  // format, real date and Luhn check digit; HSA-ids by format. Messages never echo the number.
+  void checkIdentifier(const Value& identifier) {
+    const std::string_view system = stringMember(identifier, "system");
+    if (!system.empty() && !isAbsoluteUri(system)) {
+      error("value", "Identifier.system must be an absolute URI, not a local name", ".system");
+      return;
+    }
+    const Value* valueMember = member(identifier, "value");
+    if (system.empty() || valueMember == nullptr || !valueMember->IsString()) return;
+    const std::string_view value = view(*valueMember);
+    std::string why;
+    if (system == kPersonnummerSystem || system == kPersonnummerOid) {
+      if (!normalizePersonnummer(value, &why)) {
+        error("value", "not a valid personnummer: " + why, ".value");
+      }
+    } else if (system == kSamordningsnummerSystem || system == kSamordningsnummerOid) {
+      if (!normalizeSamordningsnummer(value, &why)) {
+        error("value", "not a valid samordningsnummer: " + why, ".value");
+      }
+    } else if (r4::isHsaSystem(system)) {
+      if (!isValidHsaId(value)) {
+        error("value",
+              "not a valid HSA-id: expected SE, a 10-digit organisation number, an optional '-' "
+              "and 1 to 21 letters or digits",
+              ".value");
+      }
     }
   }
 
-  // Returns the value in epochMs when it is a valid date of `kind`.
-  bool checkDate(const Value& v, DateKind kind, const std::string& path,
-                 int64_t* epochMs = nullptr) {
-    if (!v.IsString()) {
-      add("structure", std::string("must be a ") + dateKindName(kind) + " string", path);
-      return false;
+  static std::string describe(const ValueSetDef& vs) {
+    std::string out = "the required ValueSet " + vs.url;
+    size_t total = 0;
+    for (const auto& s : vs.systems) total += s.second.size();
+    if (total > 0 && total <= 12) {
+      out += " (";
+      bool first = true;
+      for (const auto& s : vs.systems) {
+        for (const auto& c : s.second) {
+          out += (first ? "" : " | ") + c;
+          first = false;
+        }
+      }
+      out += ")";
     }
-    int64_t ms = 0;
-    if (!parseDate(view(v), kind, ms)) {
-      add("value", std::string("not a valid FHIR ") + dateKindName(kind), path);
-      return false;
+    return out;
+  }
+
+  // Codes from systems the definitions cannot enumerate are checked by form.
+  static bool externalCodeOk(const ValueSetDef& vs, std::string_view system,
+                             std::string_view code) {
+    if (!system.empty() && !vs.hasExternal(system)) return false;
+    if (system.empty() && vs.external.empty()) return false;
+    if (vs.hasExternal("urn:ietf:bcp:13") && (system.empty() || system == "urn:ietf:bcp:13")) {
+      // CapabilityStatement.format documents xml, json and ttl beside mime types.
+      if (code == "xml" || code == "json" || code == "ttl") return true;
+      const size_t slash = code.find('/');
+      return slash != std::string_view::npos && slash > 0 && slash + 1 < code.size();
     }
-    if (epochMs != nullptr) *epochMs = ms;
+    if (vs.hasExternal("urn:iso:std:iso:4217") &&
+        (system.empty() || system == "urn:iso:std:iso:4217")) {
+      return code.size() == 3 &&
+             std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    }
     return true;
   }
 
-  void checkCode(const Value& r, std::string_view name, bool required,
-                 const std::string_view* first, const std::string_view* last) {
-    const Value* v = member(r, name);
-    const std::string path = join(base_, name);
-    if (v == nullptr) {
-      if (required) add("required", path + " is required", path);
+  // A Coding of a code system the definitions know completely must use one of its codes,
+  // whatever the binding.
+  void checkCodeSystem(const Value& coding) {
+    const std::string_view system = stringMember(coding, "system");
+    const std::string_view code = stringMember(coding, "code");
+    if (!system.empty() && !isAbsoluteUri(system)) {
+      error("value", "Coding.system must be an absolute URI, not a local name", ".system");
       return;
     }
-    if (!v->IsString()) return;  // reported as structure where the element is checked
-    if (std::find(first, last, view(*v)) == last) {
-      std::string allowed;
-      for (const auto* c = first; c != last; ++c) {
-        if (!allowed.empty()) allowed += " | ";
-        allowed += *c;
-      }
-      add("code-invalid", "unknown code " + quoteForDiagnostics(view(*v)) + "; expected " + allowed,
-          path);
-    }
+    if (system.empty() || code.empty()) return;
+    const r4::CodeSystemDef* cs = defs_.codeSystem(system);
+    if (cs == nullptr || cs->contains(code)) return;
+    error("code-invalid",
+          "unknown code " + quoteForDiagnostics(code) + " in the code system " + cs->url, ".code");
   }
 
-  void checkPatient(const Value& r) {
-    if (const Value* gender = member(r, "gender"); gender != nullptr && !gender->IsString()) {
-      add("structure", "gender must be a string", join(base_, "gender"));
+  void checkCode(const ValueSetDef& vs, std::string_view code) {
+    if (vs.containsCode(code) || externalCodeOk(vs, {}, code)) return;
+    error("code-invalid", "the code " + quoteForDiagnostics(code) + " is not in " + describe(vs));
+  }
+
+  bool codingInValueSet(const ValueSetDef& vs, const Value& coding) {
+    const std::string_view system = stringMember(coding, "system");
+    const std::string_view code = stringMember(coding, "code");
+    if (code.empty()) return false;
+    return vs.contains(system, code) || externalCodeOk(vs, system, code);
+  }
+
+  void checkCoding(const ValueSetDef& vs, const Value& coding) {
+    const std::string_view code = stringMember(coding, "code");
+    if (code.empty() && stringMember(coding, "system").empty()) {
+      error("code-invalid", "a code from " + describe(vs) + " is required");
       return;
     }
-    checkCode(r, "gender", false, kGenders.begin(), kGenders.end());
+    if (codingInValueSet(vs, coding)) return;
+    error("code-invalid", "the code " + quoteForDiagnostics(code) + " (system " +
+                              quoteForDiagnostics(stringMember(coding, "system")) + ") is not in " +
+                              describe(vs));
   }
 
-  void checkEpisodeOfCare(const Value& r) {
-    checkCode(r, "status", false, kEpisodeStatuses.begin(), kEpisodeStatuses.end());
-    const Value* patient = member(r, "patient");
-    if (patient == nullptr) {
-      add("required", "EpisodeOfCare.patient is required", join(base_, "patient"));
-    } else if (!patient->IsObject()) {
-      add("structure", "patient must be a Reference object", join(base_, "patient"));
+  void checkConcept(const ValueSetDef& vs, const Value& codeableConcept) {
+    const Value* codings = member(codeableConcept, "coding");
+    if (codings != nullptr && codings->IsArray()) {
+      for (const auto& c : codings->GetArray()) {
+        if (codingInValueSet(vs, c)) return;
+      }
     }
+    error("code-invalid", "no coding is from " + describe(vs));
   }
 
-  void checkEncounter(const Value& r) {
-    checkCode(r, "status", false, kEncounterStatuses.begin(), kEncounterStatuses.end());
-    const Value* encounterClass = member(r, "class");
-    if (encounterClass == nullptr) {
-      add("required", "Encounter.class is required", join(base_, "class"));
-    } else if (!encounterClass->IsObject()) {
-      add("structure", "class must be a Coding object", join(base_, "class"));
-    }
+  void runInvariant(const Invariant& inv, const Value& focus) {
+    const Invariant* saved = invariant_;
+    invariant_ = &inv;
+    inv.check(*this, focus);
+    invariant_ = saved;
   }
 
-  void checkBundle(const Value& r) {
-    const Value* typeValue = member(r, "type");
-    std::string_view bundleType;
-    if (typeValue == nullptr) {
-      add("required", "Bundle.type is required", join(base_, "type"));
-    } else if (!typeValue->IsString()) {
-      add("structure", "type must be a string", join(base_, "type"));
-    } else {
-      bundleType = view(*typeValue);
-      checkCode(r, "type", true, kBundleTypes.begin(), kBundleTypes.end());
-    }
-    const bool transactionLike = bundleType == "transaction" || bundleType == "batch";
-    if (transactionLike) childrenInTransaction_ = true;
-
-    const Value* entries = member(r, "entry");
-    if (entries == nullptr) return;
-    const std::string entryPath = join(base_, "entry");
-    if (!entries->IsArray()) {
-      add("structure", "entry must be an array", entryPath);
-      return;
-    }
-    std::set<std::pair<std::string_view, std::string_view>> fullUrls;
-    for (SizeType i = 0; i < entries->Size(); ++i) {
-      const Value& entry = (*entries)[i];
-      const std::string path = indexed(entryPath, i);
-      if (!entry.IsObject()) {
-        add("structure", "a Bundle entry must be an object", path);
-        continue;
-      }
-      const Value* resource = member(entry, "resource");
-      if (resource != nullptr) {
-        if (!resource->IsObject()) {
-          add("structure", "entry.resource must be a resource object", path + ".resource");
-          resource = nullptr;
-        } else if (member(*resource, "resourceType") == nullptr) {
-          add("required", "resourceType is missing", path + ".resource.resourceType");
-        }
-      }
-      if (const Value* fullUrl = member(entry, "fullUrl"); fullUrl != nullptr) {
-        checkFullUrl(*fullUrl, resource, path + ".fullUrl", fullUrls);
-      }
-      if (transactionLike) checkRequest(entry, resource != nullptr, path);
-    }
-  }
-
-  void checkFullUrl(const Value& fullUrl, const Value* resource, const std::string& path,
-                    std::set<std::pair<std::string_view, std::string_view>>& seen) {
-    if (!fullUrl.IsString()) {
-      add("structure", "fullUrl must be a string", path);
-      return;
-    }
-    const std::string_view url = view(fullUrl);
-    const bool ok =
-        !hasSpaceOrControl(url) &&
-        (isAbsoluteHttpUrl(url) || (startsWith(url, "urn:uuid:") && isUuid(url.substr(9))) ||
-         (startsWith(url, "urn:oid:") && isOid(url.substr(8))));
-    if (!ok) {
-      add("value", "fullUrl must be an absolute http(s) URL, urn:uuid:<uuid> or urn:oid:<oid>",
-          path);
-      return;
-    }
-    std::string_view versionId;
-    if (resource != nullptr) {
-      if (const Value* meta = member(*resource, "meta"); meta != nullptr) {
-        versionId = stringMember(*meta, "versionId");
-      }
-    }
-    if (!seen.emplace(url, versionId).second) {
-      add("invariant", "bdl-7: fullUrl must be unique in a bundle unless the versionIds differ",
-          path);
-    }
-  }
-
-  void checkRequest(const Value& entry, bool hasResource, const std::string& path) {
-    const Value* request = member(entry, "request");
-    const std::string requestPath = path + ".request";
-    if (request == nullptr) {
-      add("required", "transaction and batch entries need a request", requestPath);
-      return;
-    }
-    if (!request->IsObject()) {
-      add("structure", "request must be an object", requestPath);
-      return;
-    }
-    const Value* method = member(*request, "method");
-    if (method == nullptr) {
-      add("required", "request.method is required", requestPath + ".method");
-    } else if (!method->IsString()) {
-      add("structure", "request.method must be a string", requestPath + ".method");
-    } else if (!oneOf(view(*method), kRequestMethods)) {
-      add("code-invalid",
-          "unknown method " + quoteForDiagnostics(view(*method)) +
-              "; expected GET | HEAD | POST | PUT | DELETE | PATCH",
-          requestPath + ".method");
-    } else if ((view(*method) == "POST" || view(*method) == "PUT") && !hasResource) {
-      add("required", std::string(view(*method)) + " entries must carry a resource",
-          path + ".resource");
-    }
-    const Value* url = member(*request, "url");
-    if (url == nullptr) {
-      add("required", "request.url is required", requestPath + ".url");
-    } else if (!url->IsString() || url->GetStringLength() == 0) {
-      add("structure", "request.url must be a non-empty string", requestPath + ".url");
-    }
-  }
-
-  void checkIdentifier(const Value& identifier, const std::string& path) {
-    if (!identifier.IsObject()) {
-      add("structure", "an Identifier must be an object", path);
-      return;
-    }
-    const Value* system = member(identifier, "system");
-    const Value* value = member(identifier, "value");
-    if (system != nullptr && !system->IsString()) {
-      add("structure", "identifier.system must be a string", path + ".system");
-      system = nullptr;
-    }
-    if (value != nullptr && !value->IsString()) {
-      add("structure", "identifier.value must be a string", path + ".value");
-      value = nullptr;
-    }
-    if (system == nullptr || value == nullptr) return;
-    const std::string_view s = view(*system);
-    const std::string_view v = view(*value);
-    std::string why;
-    if (s == kPersonnummerSystem || s == kPersonnummerOid) {
-      if (!normalizePersonnummer(v, &why)) {
-        add("value", "not a valid personnummer: " + why, path + ".value");
-      }
-    } else if (s == kSamordningsnummerSystem || s == kSamordningsnummerOid) {
-      if (!normalizeSamordningsnummer(v, &why)) {
-        add("value", "not a valid samordningsnummer: " + why, path + ".value");
-      }
-    } else if (s == kHsaOrganizationSystem || s == kHsaPractitionerSystem || s == kHsaOid) {
-      if (!isValidHsaId(v)) {
-        add("value",
-            "not a valid HSA-id: expected SE, a 10-digit organisation number, an optional '-' "
-            "and 1 to 21 letters or digits",
-            path + ".value");
-      }
-    }
-  }
-
-  void checkPeriod(const Value& period) {
-    int64_t startMs = 0, endMs = 0;
-    bool haveStart = false, haveEnd = false;
-    const Value* start = member(period, "start");
-    const Value* end = member(period, "end");
-    if (start != nullptr)
-      haveStart = checkDate(*start, DateKind::kDateTime, walkPath(".start"), &startMs);
-    if (end != nullptr) haveEnd = checkDate(*end, DateKind::kDateTime, walkPath(".end"), &endMs);
-    if (haveStart && haveEnd && startMs >= endOfPrecision(view(*end), endMs)) {
-      add("invariant", "per-1: period.start must not be after period.end", walkPath());
-    }
-  }
-
-  // The member `name` with value `v` has just been reached; checks what its name implies.
-  void checkMember(std::string_view name, const Value& v) {
-    if (name == "reference") {
-      if (v.IsString()) {
-        if (const char* problem = referenceProblem(view(v), inTransaction_)) {
-          add("value", std::string("invalid reference: ") + problem, walkPath());
-        }
-      } else if (!v.IsObject()) {
-        add("structure", "reference must be a string", walkPath());
-      }
-    } else if (name == "identifier") {
-      if (v.IsArray()) {
-        const std::string path = walkPath();
-        for (SizeType i = 0; i < v.Size(); ++i) checkIdentifier(v[i], indexed(path, i));
-      } else if (v.IsObject()) {
-        checkIdentifier(v, walkPath());
-      } else {
-        add("structure", "identifier must be an Identifier object or an array of them", walkPath());
-      }
-    } else if (name == "period") {
-      // Timing.repeat.period is a number; only Period objects are checked.
-      if (v.IsObject()) checkPeriod(v);
-    } else if (name == "birthDate") {
-      checkDate(v, DateKind::kDate, walkPath());
-    }
-  }
-
-  // Iterative depth-first walk over the resource: element checks that apply anywhere, and inline
-  // resources (contained, Bundle entries, outcomes) queued as jobs of their own.
-  void walk(const Value& r) {
-    cursors_.clear();
-    cursors_.push_back(Cursor{&r, 0});
-    while (!cursors_.empty()) {
-      Cursor& top = cursors_.back();
-      const Value& container = *top.container;
-      const Value* child = nullptr;
-      if (container.IsObject()) {
-        if (top.next >= container.MemberCount()) {
-          cursors_.pop_back();
-          continue;
-        }
-        const auto& m = *(container.MemberBegin() + top.next);
-        ++top.next;
-        child = &m.value;
-        checkMember(view(m.name), *child);
-      } else {
-        if (top.next >= container.Size()) {
-          cursors_.pop_back();
-          continue;
-        }
-        child = &container[top.next];
-        ++top.next;
-      }
-      if (child->IsObject() && child->HasMember("resourceType")) {
-        jobs_.push_back(Job{child, walkPath(), childrenInTransaction_});
-      } else if (child->IsObject() || child->IsArray()) {
-        cursors_.push_back(Cursor{child, 0});
-      }
-    }
-  }
-
-  std::vector<Issue>& issues_;
-  std::deque<Job> jobs_;
-  std::vector<Cursor> cursors_;
-  std::string base_;
-  bool inTransaction_ = false;
-  bool childrenInTransaction_ = false;
+  const Definitions& defs_;
+  const Types& types_;
+  std::vector<Issue>* issues_;
+  std::string path_;
+  std::deque<RootScope> scopes_;
+  std::vector<ResourceFrame> frames_;
+  std::vector<BundleScope> bundles_;
+  std::deque<std::vector<uint32_t>> counts_;  // per depth; a deque keeps references stable
+  const Invariant* invariant_ = nullptr;
+  int depth_ = 0;
 };
 
-class StructuralValidator final : public Validator {
+class DefinitionValidator final : public Validator {
  public:
+  explicit DefinitionValidator(const Definitions& defs)
+      : defs_(defs), types_{defs.type("Reference"), defs.type("Identifier"),
+                            defs.type("Coding"),    defs.type("CodeableConcept"),
+                            defs.type("Resource"),  defs.type("Element")} {}
+
   std::vector<Issue> validate(const Value& resource) const override {
     std::vector<Issue> issues;
-    Checker(issues).run(resource);
+    Walker(defs_, types_, issues).run(resource);
     return issues;
   }
+
+ private:
+  const Definitions& defs_;
+  const Types types_;
 };
 
 }  // namespace
 
+std::unique_ptr<Validator> makeValidator() {
+  return std::make_unique<DefinitionValidator>(r4::builtinDefinitions());
+}
+
 std::unique_ptr<Validator> makeStructuralValidator() {
-  return std::make_unique<StructuralValidator>();
+  return makeValidator();
+}
+
+std::vector<std::string> knownProfiles(std::string_view resourceType) {
+  std::vector<std::string> urls;
+  for (const r4::Profile* p : r4::builtinDefinitions().profiles()) {
+    if (resourceType.empty() || p->type->name == resourceType) urls.push_back(p->url);
+  }
+  return urls;
 }
 
 }  // namespace brygga::fhir

@@ -6,6 +6,7 @@
 
 #include <Poco/Data/Binding.h>
 #include <Poco/Data/Extraction.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
 
 namespace brygga::store::sqlite {
@@ -59,6 +60,11 @@ struct DynamicSql {
     }
     text += ")";
   }
+  void bindTo(Query& query) const {
+    for (const auto& param : params) {
+      std::visit([&](const auto& value) { query.bind(value); }, param);
+    }
+  }
   // A statement with copies of the parameters bound, ready for into() and execute().
   void bindTo(Statement& statement) const {
     statement << text;
@@ -78,7 +84,42 @@ int nonNegative(int n) {
   return std::max(n, 0);
 }
 
+// A row of kRecordColumns.
+ResourceRecord recordOf(const Query& q) {
+  ResourceRecord r;
+  r.type = q.text(0);
+  r.id = q.text(1);
+  r.version = q.integer(2);
+  r.lastUpdatedMs = q.integer(3);
+  r.deleted = q.integer(4) != 0;
+  r.tenant = q.text(5);
+  r.json = q.text(6);
+  return r;
+}
+
 }  // namespace
+
+const char* outboxColumns() {
+  return kOutboxColumns;
+}
+
+// A row of kOutboxColumns.
+OutboxEntry outboxOf(const Query& q) {
+  OutboxEntry e;
+  e.id = q.integer(0);
+  e.destination = q.text(1);
+  e.orderingKey = q.text(2);
+  e.requestId = q.text(3);
+  e.tenant = q.text(4);
+  e.payload = q.text(5);
+  // The CHECK constraint admits only the three stored forms.
+  e.state = parseOutboxState(q.text(6)).value_or(OutboxState::kDead);
+  e.attempts = static_cast<int>(q.integer(7));
+  e.createdMs = q.integer(8);
+  e.nextAttemptMs = q.integer(9);
+  e.lastError = q.text(10);
+  return e;
+}
 
 void RecordColumns::bindTo(Statement& statement) {
   statement, into(type), into(id), into(version), into(lastUpdatedMs), into(deleted), into(tenant),
@@ -167,9 +208,16 @@ std::vector<AuditRecord> AuditColumns::take() {
 }
 
 Connection::Connection(const std::string& path, Role role)
-    : session_("SQLite", path, kOpenTimeoutSeconds) {
+    : session_("SQLite", path, kOpenTimeoutSeconds),
+      statements_(Poco::Data::SQLite::Utility::dbHandle(session_)) {
   // First, so that the PRAGMAs below wait for a writer in another process instead of failing.
   session_ << "PRAGMA busy_timeout = " + std::to_string(kBusyTimeoutMs), now;
+  if (role == Role::kWriter) {
+    // Freed pages can then be given back to the file system (Store::reclaimSpace). It takes
+    // effect only on a new, empty file, and only before the switch to WAL below; older files are
+    // converted once when the store opens (convertToIncrementalVacuum).
+    session_ << "PRAGMA auto_vacuum = INCREMENTAL", now;
+  }
   std::string journalMode;
   session_ << "PRAGMA main.journal_mode = WAL", into(journalMode), now;
   if (journalMode != "wal") {
@@ -210,26 +258,37 @@ std::size_t Connection::run(Slot& slot) {
 }
 
 void Connection::begin(bool immediate) {
-  if (immediate) {
-    prepared(beginImmediate_, [](Statement& s) { s << "BEGIN IMMEDIATE"; });
-    run(beginImmediate_);
-  } else {
-    prepared(begin_, [](Statement& s) { s << "BEGIN"; });
-    run(begin_);
-  }
+  Query(statements_.get(immediate ? "BEGIN IMMEDIATE" : "BEGIN")).run();
 }
 
 void Connection::commit() {
-  prepared(commit_, [](Statement& s) { s << "COMMIT"; });
-  run(commit_);
+  Query(statements_.get("COMMIT")).run();
 }
 
 void Connection::rollback() noexcept {
   try {
-    prepared(rollback_, [](Statement& s) { s << "ROLLBACK"; });
-    run(rollback_);
+    Query(statements_.get("ROLLBACK")).run();
   } catch (...) {
     // "no transaction is active": SQLite rolled back by itself (SQLITE_FULL, I/O error).
+  }
+}
+
+void Connection::savepoint() {
+  Query(statements_.get("SAVEPOINT unit")).run();
+}
+
+void Connection::releaseSavepoint() {
+  Query(statements_.get("RELEASE unit")).run();
+}
+
+bool Connection::rollbackToSavepoint() noexcept {
+  try {
+    Query(statements_.get("ROLLBACK TO unit")).run();
+    releaseSavepoint();
+    return true;
+  } catch (...) {
+    // "no such savepoint": the transaction itself is gone.
+    return false;
   }
 }
 
@@ -242,32 +301,23 @@ void Connection::limitSize(int64_t maxBytes) {
 
 std::optional<ResourceRecord> Connection::readCurrent(const std::string& type,
                                                       const std::string& id) {
-  prepared(selectCurrent_, [this](Statement& s) {
-    s << "SELECT " << kRecordColumns << kCurrentJoin << " WHERE c.type = ? AND c.id = ?",
-        use(type_), use(id_);
-    records_.bindTo(s);
-  });
-  type_ = type;
-  id_ = id;
-  records_.clear();
-  run(selectCurrent_);
-  return firstOf(records_.take());
+  static const std::string kSql =
+      std::string("SELECT ") + kRecordColumns + kCurrentJoin + " WHERE c.type = ? AND c.id = ?";
+  Query q(statements_.get(kSql));
+  q.bind(type).bind(id);
+  if (!q.next()) return std::nullopt;
+  return recordOf(q);
 }
 
 std::optional<ResourceRecord> Connection::readVersion(const std::string& type,
                                                       const std::string& id, int64_t version) {
-  prepared(selectVersion_, [this](Statement& s) {
-    s << "SELECT " << kRecordColumns
-      << " FROM resource_version v WHERE v.type = ? AND v.id = ? AND v.version = ?",
-        use(type_), use(id_), use(version_);
-    records_.bindTo(s);
-  });
-  type_ = type;
-  id_ = id;
-  version_ = version;
-  records_.clear();
-  run(selectVersion_);
-  return firstOf(records_.take());
+  static const std::string kSql =
+      std::string("SELECT ") + kRecordColumns +
+      " FROM resource_version v WHERE v.type = ? AND v.id = ? AND v.version = ?";
+  Query q(statements_.get(kSql));
+  q.bind(type).bind(id).bind(version);
+  if (!q.next()) return std::nullopt;
+  return recordOf(q);
 }
 
 std::vector<ResourceRecord> Connection::history(const std::string& type, const std::string& id) {
@@ -285,35 +335,25 @@ std::vector<ResourceRecord> Connection::history(const std::string& type, const s
 }
 
 int64_t Connection::currentVersion(const std::string& type, const std::string& id) {
-  prepared(selectCurrentVersion_, [this](Statement& s) {
-    s << "SELECT version FROM resource_current WHERE type = ? AND id = ?", use(type_), use(id_),
-        into(numbers_);
-  });
-  type_ = type;
-  id_ = id;
-  numbers_.clear();
-  run(selectCurrentVersion_);
-  return numbers_.empty() ? 0 : numbers_.front();
+  Query q(statements_.get("SELECT version FROM resource_current WHERE type = ? AND id = ?"));
+  q.bind(type).bind(id);
+  return q.next() ? q.integer(0) : 0;
 }
 
 std::vector<std::string> Connection::findByIdentifier(const std::string& type,
                                                       const std::string& system,
                                                       const std::string& value) {
-  prepared(findByIdentifier_, [this](Statement& s) {
-    // CROSS JOIN: from the search_index key to the few matching heads, never the other way
-    // round (see search()). s.id is already in key order.
-    s << "SELECT c.id FROM search_index s CROSS JOIN resource_current c"
-         " ON c.type = s.type AND c.id = s.id"
-         " WHERE s.type = ? AND s.param = 'identifier' AND s.value = ? AND s.system = ?"
-         " AND c.deleted = 0 ORDER BY s.id",
-        use(type_), use(value_), use(system_), into(ids_);
-  });
-  type_ = type;
-  system_ = system;
-  value_ = value;
-  ids_.clear();
-  run(findByIdentifier_);
-  return std::exchange(ids_, {});
+  // CROSS JOIN: from the search_index key to the few matching heads, never the other way
+  // round (see search()). s.id is already in key order.
+  Query q(statements_.get(
+      "SELECT c.id FROM search_index s CROSS JOIN resource_current c"
+      " ON c.type = s.type AND c.id = s.id"
+      " WHERE s.type = ? AND s.param = 'identifier' AND s.value = ? AND s.system = ?"
+      " AND c.deleted = 0 ORDER BY s.id"));
+  q.bind(type).bind(value).bind(system);
+  std::vector<std::string> ids;
+  while (q.next()) ids.push_back(q.text(0));
+  return ids;
 }
 
 SearchPage Connection::search(const SearchQuery& query) {
@@ -336,148 +376,146 @@ SearchPage Connection::search(const SearchQuery& query) {
     where.text += ")";
   }
 
-  {
-    DynamicSql count;
-    count.text = "SELECT COUNT(*) FROM resource_current c";
-    count.append(where);
-    Statement statement(session_);
-    count.bindTo(statement);
-    statement, into(page.total);
-    statement.execute();
-  }
   const int offset = nonNegative(query.offset);
   const int limit = nonNegative(query.count);
-  if (limit == 0 || offset >= page.total) return page;
-
-  DynamicSql select;
-  select.text = std::string("SELECT ") + kRecordColumns + kCurrentJoin;
-  select.append(where);
-  // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
-  // has no statistics) from walking every resource of the type in resource_current_by_updated
-  // order just to skip that sort. Without criteria that walk is the right plan.
-  select.text += query.criteria.empty() ? " ORDER BY c.last_updated_ms, c.id"
-                                        : " ORDER BY +c.last_updated_ms, c.id";
-  select.add(" LIMIT ?", Poco::Int64{limit});
-  select.add(" OFFSET ?", Poco::Int64{offset});
-  RecordColumns rows;
-  Statement statement(session_);
-  select.bindTo(statement);
-  rows.bindTo(statement);
-  statement.execute();
-  page.records = rows.take();
+  if (limit > 0) {
+    DynamicSql select;
+    select.text = std::string("SELECT ") + kRecordColumns + kCurrentJoin;
+    select.append(where);
+    // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
+    // has no statistics) from walking every resource of the type in resource_current_by_updated
+    // order just to skip that sort. Without criteria that walk is the right plan.
+    select.text += query.criteria.empty() ? " ORDER BY c.last_updated_ms, c.id"
+                                          : " ORDER BY +c.last_updated_ms, c.id";
+    select.add(" LIMIT ?", Poco::Int64{limit});
+    select.add(" OFFSET ?", Poco::Int64{offset});
+    Query q(statements_.get(select.text));
+    select.bindTo(q);
+    while (q.next()) page.records.push_back(recordOf(q));
+    // A first page that is not full holds every match: no need to count them (the conditional
+    // create and update of every write unit ask exactly this).
+    if (offset == 0 && static_cast<int>(page.records.size()) < limit) {
+      page.total = static_cast<int64_t>(page.records.size());
+      return page;
+    }
+  }
+  DynamicSql count;
+  count.text = "SELECT COUNT(*) FROM resource_current c";
+  count.append(where);
+  Query q(statements_.get(count.text));
+  count.bindTo(q);
+  page.total = q.next() ? q.integer(0) : 0;
   return page;
 }
 
 void Connection::insertResource(const ResourceWrite& write) {
-  prepared(insertVersion_, [this](Statement& s) {
-    s << "INSERT INTO resource_version"
-         " (type, id, version, last_updated_ms, deleted, tenant, json)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        use(recordIn_.type), use(recordIn_.id), use(recordIn_.version),
-        use(recordIn_.lastUpdatedMs), use(deletedIn_), use(recordIn_.tenant), use(recordIn_.json);
-  });
-  prepared(upsertCurrent_, [this](Statement& s) {
-    s << "INSERT INTO resource_current (type, id, version, last_updated_ms, deleted, tenant)"
-         " VALUES (?, ?, ?, ?, ?, ?)"
-         " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
-         " last_updated_ms = excluded.last_updated_ms, deleted = excluded.deleted,"
-         " tenant = excluded.tenant",
-        use(recordIn_.type), use(recordIn_.id), use(recordIn_.version),
-        use(recordIn_.lastUpdatedMs), use(deletedIn_), use(recordIn_.tenant);
-  });
-  prepared(deleteIndex_, [this](Statement& s) {
-    s << "DELETE FROM search_index WHERE type = ? AND id = ?", use(recordIn_.type),
-        use(recordIn_.id);
-  });
-  prepared(insertIndex_, [this](Statement& s) {
-    // A value extracted twice (two identical identifiers) is one row.
-    s << "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
-         " ON CONFLICT DO NOTHING",
-        use(recordIn_.type), use(recordIn_.id), use(indexIn_.param), use(indexIn_.system),
-        use(indexIn_.value);
-  });
-
-  recordIn_ = write.record;
-  deletedIn_ = write.record.deleted ? 1 : 0;
-  run(insertVersion_);
-  run(upsertCurrent_);
+  const ResourceRecord& r = write.record;
+  const int64_t deleted = r.deleted ? 1 : 0;
+  Query(statements_.get("INSERT INTO resource_version"
+                        " (type, id, version, last_updated_ms, deleted, tenant, json)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)"))
+      .bind(r.type)
+      .bind(r.id)
+      .bind(r.version)
+      .bind(r.lastUpdatedMs)
+      .bind(deleted)
+      .bind(r.tenant)
+      .bind(r.json)
+      .run();
+  Query(statements_.get(
+            "INSERT INTO resource_current (type, id, version, last_updated_ms, deleted, tenant)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
+            " last_updated_ms = excluded.last_updated_ms, deleted = excluded.deleted,"
+            " tenant = excluded.tenant"))
+      .bind(r.type)
+      .bind(r.id)
+      .bind(r.version)
+      .bind(r.lastUpdatedMs)
+      .bind(deleted)
+      .bind(r.tenant)
+      .run();
   // The first version has no index rows to remove.
-  if (write.record.version > 1) run(deleteIndex_);
-  for (const IndexEntry& entry : write.index) {
-    indexIn_ = entry;
-    run(insertIndex_);
+  if (r.version > 1) {
+    Query(statements_.get("DELETE FROM search_index WHERE type = ? AND id = ?"))
+        .bind(r.type)
+        .bind(r.id)
+        .run();
   }
-  recordIn_.json.clear();  // do not keep a copy of the resource around
+  for (const IndexEntry& entry : write.index) {
+    // A value extracted twice (two identical identifiers) is one row.
+    Query(statements_.get(
+              "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
+              " ON CONFLICT DO NOTHING"))
+        .bind(r.type)
+        .bind(r.id)
+        .bind(entry.param)
+        .bind(entry.system)
+        .bind(entry.value)
+        .run();
+  }
 }
 
 int64_t Connection::insertOutbox(const OutboxEntry& entry) {
-  prepared(insertOutbox_, [this](Statement& s) {
-    s << "INSERT INTO outbox (destination, ordering_key, request_id, tenant, payload, state,"
-         " attempts, created_ms, next_attempt_ms, last_error)"
-         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        use(outboxIn_.destination), use(outboxIn_.orderingKey), use(outboxIn_.requestId),
-        use(outboxIn_.tenant), use(outboxIn_.payload), use(outboxStateIn_), use(outboxIn_.attempts),
-        use(outboxIn_.createdMs), use(outboxIn_.nextAttemptMs), use(outboxIn_.lastError),
-        into(numbers_);
-  });
-  outboxIn_ = entry;
-  outboxStateIn_ = toString(entry.state);
-  numbers_.clear();
-  run(insertOutbox_);
-  outboxIn_.payload.clear();
-  if (numbers_.size() != 1) throw Poco::Data::DataException("outbox insert returned no id");
-  return numbers_.front();
+  Query q(statements_.get(
+      "INSERT INTO outbox (destination, ordering_key, request_id, tenant, payload, state,"
+      " attempts, created_ms, next_attempt_ms, last_error)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+  q.bind(entry.destination)
+      .bind(entry.orderingKey)
+      .bind(entry.requestId)
+      .bind(entry.tenant)
+      .bind(entry.payload)
+      .bind(toString(entry.state))
+      .bind(entry.attempts)
+      .bind(entry.createdMs)
+      .bind(entry.nextAttemptMs)
+      .bind(entry.lastError);
+  if (!q.next()) throw Poco::Data::DataException("outbox insert returned no id");
+  const int64_t id = q.integer(0);
+  q.run();
+  return id;
 }
 
 bool Connection::updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
                               const std::string& lastError) {
-  prepared(updateOutbox_, [this](Statement& s) {
-    s << "UPDATE outbox SET state = ?, attempts = ?, next_attempt_ms = ?, last_error = ?"
-         " WHERE id = ?",
-        use(outboxStateIn_), use(outboxIn_.attempts), use(outboxIn_.nextAttemptMs),
-        use(outboxIn_.lastError), use(outboxIn_.id);
-  });
-  outboxStateIn_ = toString(state);
-  outboxIn_.attempts = attempts;
-  outboxIn_.nextAttemptMs = nextAttemptMs;
-  outboxIn_.lastError = lastError;
-  outboxIn_.id = id;
-  return run(updateOutbox_) > 0;
+  return Query(statements_.get("UPDATE outbox SET state = ?, attempts = ?, next_attempt_ms = ?,"
+                               " last_error = ? WHERE id = ?"))
+             .bind(toString(state))
+             .bind(attempts)
+             .bind(nextAttemptMs)
+             .bind(lastError)
+             .bind(id)
+             .run() > 0;
 }
 
 std::vector<OutboxEntry> Connection::dueOutbox(const std::string& destination, int64_t nowMs,
                                                int limit) {
-  prepared(dueOutbox_, [this](Statement& s) {
-    // Walks the destination's pending entries in id order; an entry is due when its time has
-    // come and no older entry of its key is still pending (the per-patient order). An empty key
-    // orders nothing. The lookups are outbox_by_state and outbox_by_key.
-    s << "SELECT " << kOutboxColumns
-      << " FROM outbox o"
-         " WHERE o.destination = ? AND o.state = 'pending' AND o.next_attempt_ms <= ?"
-         " AND (o.ordering_key = '' OR o.id = (SELECT MIN(p.id) FROM outbox p"
-         "   WHERE p.destination = o.destination AND p.ordering_key = o.ordering_key"
-         "   AND p.state = 'pending'))"
-         " ORDER BY o.id LIMIT ?",
-        use(text_), use(number_), use(limit_);
-    outboxRows_.bindTo(s);
-  });
-  text_ = destination;
-  number_ = nowMs;
-  limit_ = nonNegative(limit);
-  outboxRows_.clear();
-  run(dueOutbox_);
-  return outboxRows_.take();
+  // Walks the destination's pending entries in id order; an entry is due when its time has
+  // come and no older entry of its key is still pending (the per-patient order). An empty key
+  // orders nothing. The lookups are outbox_by_state and outbox_by_key.
+  static const std::string kSql =
+      std::string("SELECT ") + kOutboxColumns +
+      " FROM outbox o"
+      " WHERE o.destination = ? AND o.state = 'pending' AND o.next_attempt_ms <= ?"
+      " AND (o.ordering_key = '' OR o.id = (SELECT MIN(p.id) FROM outbox p"
+      "   WHERE p.destination = o.destination AND p.ordering_key = o.ordering_key"
+      "   AND p.state = 'pending'))"
+      " ORDER BY o.id LIMIT ?";
+  Query q(statements_.get(kSql));
+  q.bind(destination).bind(nowMs).bind(nonNegative(limit));
+  std::vector<OutboxEntry> entries;
+  while (q.next()) entries.push_back(outboxOf(q));
+  return entries;
 }
 
 std::optional<OutboxEntry> Connection::outboxEntry(int64_t id) {
-  prepared(outboxEntry_, [this](Statement& s) {
-    s << "SELECT " << kOutboxColumns << " FROM outbox WHERE id = ?", use(number_);
-    outboxRows_.bindTo(s);
-  });
-  number_ = id;
-  outboxRows_.clear();
-  run(outboxEntry_);
-  return firstOf(outboxRows_.take());
+  static const std::string kSql =
+      std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE id = ?";
+  Query q(statements_.get(kSql));
+  q.bind(id);
+  if (!q.next()) return std::nullopt;
+  return outboxOf(q);
 }
 
 std::vector<OutboxEntry> Connection::outbox(const std::string& destination,
@@ -506,18 +544,24 @@ std::vector<OutboxEntry> Connection::outbox(const std::string& destination,
 }
 
 void Connection::insertExchange(const ExchangeRecord& record) {
-  prepared(insertExchange_, [this](Statement& s) {
-    s << "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
-         " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
-         " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        use(exchangeIn_.id), use(exchangeIn_.requestId), use(exchangeIn_.clientId),
-        use(exchangeIn_.tenant), use(exchangeIn_.direction), use(exchangeIn_.interaction),
-        use(exchangeIn_.resourceTypes), use(exchangeIn_.destination), use(exchangeIn_.httpStatus),
-        use(exchangeIn_.startedMs), use(exchangeIn_.finishedMs), use(exchangeIn_.payloadSha256),
-        use(exchangeIn_.detail);
-  });
-  exchangeIn_ = record;
-  run(insertExchange_);
+  Query(statements_.get(
+            "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
+            " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
+            " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+      .bind(record.id)
+      .bind(record.requestId)
+      .bind(record.clientId)
+      .bind(record.tenant)
+      .bind(record.direction)
+      .bind(record.interaction)
+      .bind(record.resourceTypes)
+      .bind(record.destination)
+      .bind(record.httpStatus)
+      .bind(record.startedMs)
+      .bind(record.finishedMs)
+      .bind(record.payloadSha256)
+      .bind(record.detail)
+      .run();
 }
 
 std::vector<ExchangeRecord> Connection::exchanges(const ExchangeQuery& query) {
@@ -563,24 +607,31 @@ std::vector<ExchangeRecord> Connection::exchanges(const ExchangeQuery& query) {
 }
 
 AuditRecord Connection::lastAudit() {
-  prepared(lastAudit_, [this](Statement& s) {
-    s << "SELECT " << kAuditColumns << " FROM audit ORDER BY seq DESC LIMIT 1";
-    auditRows_.bindTo(s);
-  });
-  auditRows_.clear();
-  run(lastAudit_);
-  return firstOf(auditRows_.take()).value_or(AuditRecord{});
+  static const std::string kSql =
+      std::string("SELECT ") + kAuditColumns + " FROM audit ORDER BY seq DESC LIMIT 1";
+  Query q(statements_.get(kSql));
+  if (!q.next()) return AuditRecord{};
+  AuditRecord r;
+  r.seq = q.integer(0);
+  r.recordedMs = q.integer(1);
+  r.json = q.text(2);
+  r.prevHash = q.text(3);
+  r.hash = q.text(4);
+  r.patient = q.text(5);
+  return r;
 }
 
 void Connection::insertAudit(const AuditRecord& record) {
-  prepared(insertAudit_, [this](Statement& s) {
-    s << "INSERT INTO audit (" << kAuditColumns << ") VALUES (?, ?, ?, ?, ?, ?)", use(auditIn_.seq),
-        use(auditIn_.recordedMs), use(auditIn_.json), use(auditIn_.prevHash), use(auditIn_.hash),
-        use(auditIn_.patient);
-  });
-  auditIn_ = record;
-  run(insertAudit_);
-  auditIn_.json.clear();
+  static const std::string kSql =
+      std::string("INSERT INTO audit (") + kAuditColumns + ") VALUES (?, ?, ?, ?, ?, ?)";
+  Query(statements_.get(kSql))
+      .bind(record.seq)
+      .bind(record.recordedMs)
+      .bind(record.json)
+      .bind(record.prevHash)
+      .bind(record.hash)
+      .bind(record.patient)
+      .run();
 }
 
 std::vector<AuditRecord> Connection::auditFrom(int64_t fromSeq, int limit) {
@@ -612,11 +663,9 @@ std::vector<AuditRecord> Connection::auditForPatient(const std::string& patient,
 }
 
 void Connection::heartbeat() {
-  prepared(heartbeat_, [](Statement& s) {
-    s << "INSERT INTO heartbeat (id, beats) VALUES (1, 1)"
-         " ON CONFLICT (id) DO UPDATE SET beats = beats + 1";
-  });
-  run(heartbeat_);
+  Query(statements_.get("INSERT INTO heartbeat (id, beats) VALUES (1, 1)"
+                        " ON CONFLICT (id) DO UPDATE SET beats = beats + 1"))
+      .run();
 }
 
 }  // namespace brygga::store::sqlite

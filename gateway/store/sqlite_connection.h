@@ -10,6 +10,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 
+#include "gateway/store/sqlite_statement.h"
 #include "gateway/store/store.h"
 
 // Internal to gateway/store: one SQLite connection and the SQL Brygga runs on it.
@@ -41,10 +42,15 @@ struct AuditColumns {
   std::vector<AuditRecord> take();
 };
 
+// The outbox columns, and one row of them read from a Query over them (in that order).
+const char* outboxColumns();
+OutboxEntry outboxOf(const Query& q);
+
 // A POCO Data session on the database file with the PRAGMAs every Brygga connection needs (WAL,
-// synchronous=FULL, foreign keys, busy timeout). The fixed statements are compiled on first use
-// and kept for the connection's life, their parameters and result columns bound to buffers of
-// this object, so running one again only rebinds and steps.
+// synchronous=FULL, foreign keys, busy timeout). The statements of the write path and of point
+// reads are compiled once and kept for the connection's life (statements_, see
+// sqlite_statement.h), so running one again only rebinds and steps; a few listings still go
+// through POCO statements, which POCO compiles again on every execute.
 //
 // Not thread-safe: SqliteStore lends a connection to one thread at a time. Database errors are
 // thrown as Poco::Exception; SqliteStore turns them into Status at its edge. The caller decides
@@ -59,6 +65,8 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Poco::Data::Session& session() { return session_; }
+  // The SQLite handle under the session, for what POCO does not offer (the WAL hook).
+  sqlite3* nativeHandle() const { return statements_.db(); }
 
   // BEGIN IMMEDIATE (writer: takes the write lock now, so the unit cannot fail later on a lock
   // upgrade) or BEGIN (reader: one snapshot for several statements).
@@ -66,6 +74,12 @@ class Connection {
   void commit();
   // Never throws: SQLite may already have rolled back after an error such as SQLITE_FULL.
   void rollback() noexcept;
+  // One write unit inside a group commit: SAVEPOINT unit ... RELEASE unit, or ROLLBACK TO unit
+  // (and RELEASE) to undo just that unit. rollbackToSavepoint() never throws; false means the
+  // savepoint is gone because SQLite rolled back the whole transaction (SQLITE_FULL, I/O error).
+  void savepoint();
+  void releaseSavepoint();
+  bool rollbackToSavepoint() noexcept;
   // PRAGMA max_page_count for a size bound in bytes.
   void limitSize(int64_t maxBytes);
 
@@ -99,7 +113,31 @@ class Connection {
   std::vector<AuditRecord> auditFrom(int64_t fromSeq, int limit);
   std::vector<AuditRecord> auditForPatient(const std::string& patient, int limit);
 
+  // The audit transparency log (sqlite_audit_log.cc).
+  void insertAuditLeaf(int64_t seq, const std::string& leafHash);
+  std::vector<AuditLeaf> auditLeaves(int64_t fromSeq, int limit);
+  void insertCheckpoint(const AuditCheckpoint& checkpoint);
+  std::vector<AuditCheckpoint> checkpoints(int64_t fromTreeSize, int limit);
+  std::optional<AuditCheckpoint> lastCheckpoint();
+
   void heartbeat();
+
+  // Operating the delivery engine (sqlite_delivery.cc).
+  int64_t pendingCount(const std::string& destination);
+  bool deliveredAfter(const std::string& destination, const std::string& orderingKey, int64_t id);
+  void setPaused(const std::string& destination, bool paused, int64_t atMs, const std::string& by);
+  std::vector<DestinationState> destinationStates();
+  bool paused(const std::string& destination);
+  std::vector<OutboxEntry> deadLetters(const std::optional<std::string>& destination,
+                                       int64_t afterId, int limit);
+  // Deletes up to `limit` entries delivered before `beforeMs`; returns how many.
+  int64_t purgeDelivered(int64_t beforeMs, int limit);
+  // Outside any transaction: incremental_vacuum, then a TRUNCATE checkpoint so the freed pages
+  // leave the database file and the WAL.
+  void reclaimSpace();
+  // A file made before auto_vacuum=INCREMENTAL was set is rebuilt once (VACUUM); outside any
+  // transaction.
+  void convertToIncrementalVacuum();
 
  private:
   using Slot = std::unique_ptr<Poco::Data::Statement>;
@@ -111,32 +149,26 @@ class Connection {
   std::size_t run(Slot& slot);
 
   Poco::Data::Session session_;
+  // The hot statements, compiled once (see sqlite_statement.h). Declared after session_ so that
+  // they are finalized before it closes the database.
+  StatementCache statements_;
 
-  // Parameter buffers the kept statements are bound to.
-  std::string type_, id_, system_, value_, text_;
-  Poco::Int64 version_ = 0, number_ = 0, deletedIn_ = 0;
+  // Parameter buffers the kept POCO statements are bound to.
+  std::string type_, id_, text_;
+  Poco::Int64 number_ = 0;
   int limit_ = 0;
-  ResourceRecord recordIn_;
-  IndexEntry indexIn_;
-  OutboxEntry outboxIn_;
   std::string outboxStateIn_;
-  ExchangeRecord exchangeIn_;
-  AuditRecord auditIn_;
 
   // Result buffers.
   RecordColumns records_;
   OutboxColumns outboxRows_;
   AuditColumns auditRows_;
-  std::vector<std::string> ids_;
-  std::vector<Poco::Int64> numbers_;
 
-  Slot begin_, beginImmediate_, commit_, rollback_;
-  Slot selectCurrent_, selectVersion_, selectHistory_, selectCurrentVersion_, findByIdentifier_;
-  Slot insertVersion_, upsertCurrent_, deleteIndex_, insertIndex_;
-  Slot insertOutbox_, updateOutbox_, dueOutbox_, outboxEntry_, outboxAll_, outboxInState_;
-  Slot insertExchange_;
-  Slot lastAudit_, insertAudit_, auditFrom_, auditForPatient_;
-  Slot heartbeat_;
+  // The statements still run through POCO (listings; the hot ones are in statements_).
+  Slot selectHistory_;
+  Slot outboxAll_, outboxInState_;
+  Slot auditFrom_, auditForPatient_;
+  Slot insertAuditLeaf_;
 };
 
 }  // namespace brygga::store::sqlite

@@ -88,9 +88,59 @@ const std::vector<Migration>& migrations() {
            "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), beats INTEGER NOT NULL)",
        }},
       // 2: the delivery engine (dead letters, paused destinations, retention).
-      {2, {}},
+      {2,
+       {
+           // One row per destination that has a queue or was ever paused. `pending` is kept by
+           // the triggers below, so back-pressure can check a queue's depth inside every write
+           // unit in constant time instead of counting it.
+           "CREATE TABLE destination_state ("
+           " destination TEXT PRIMARY KEY, paused INTEGER NOT NULL DEFAULT 0,"
+           " changed_ms INTEGER NOT NULL DEFAULT 0, changed_by TEXT NOT NULL DEFAULT '',"
+           " pending INTEGER NOT NULL DEFAULT 0"
+           ") WITHOUT ROWID",
+           "INSERT INTO destination_state (destination, pending)"
+           " SELECT destination, SUM(state = 'pending') FROM outbox GROUP BY destination",
+           "CREATE TRIGGER outbox_pending_insert AFTER INSERT ON outbox"
+           " WHEN NEW.state = 'pending' BEGIN"
+           " INSERT INTO destination_state (destination, pending) VALUES (NEW.destination, 1)"
+           " ON CONFLICT (destination) DO UPDATE SET pending = pending + 1; END",
+           "CREATE TRIGGER outbox_pending_update AFTER UPDATE OF state ON outbox"
+           " WHEN (OLD.state = 'pending') <> (NEW.state = 'pending') BEGIN"
+           " INSERT INTO destination_state (destination, pending)"
+           " VALUES (NEW.destination, CASE WHEN NEW.state = 'pending' THEN 1 ELSE 0 END)"
+           " ON CONFLICT (destination) DO UPDATE SET pending = pending +"
+           " CASE WHEN NEW.state = 'pending' THEN 1 ELSE -1 END; END",
+           "CREATE TRIGGER outbox_pending_delete AFTER DELETE ON outbox"
+           " WHEN OLD.state = 'pending' BEGIN"
+           " UPDATE destination_state SET pending = pending - 1"
+           " WHERE destination = OLD.destination; END",
+           // Retention finds delivered entries by when they were delivered (next_attempt_ms is
+           // that time once an entry is delivered); partial, so pending traffic does not pay.
+           "CREATE INDEX outbox_delivered ON outbox (next_attempt_ms, id)"
+           " WHERE state = 'delivered'",
+       }},
       // 3: the audit transparency log (Merkle checkpoints).
-      {3, {}},
+      {3,
+       {
+           // The RFC 9162 leaf hash of each audit record, written with it, so the Merkle tree
+           // can be rebuilt at start-up from 32 bytes per record instead of every event. Records
+           // from before this step get theirs when the gateway starts (gateway/audit).
+           "CREATE TABLE audit_leaf ("
+           " seq INTEGER PRIMARY KEY REFERENCES audit (seq), leaf_hash TEXT NOT NULL)",
+           // Signed checkpoints (C2SP tlog-checkpoint notes) of the tree, by size.
+           "CREATE TABLE audit_checkpoint ("
+           " tree_size INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL,"
+           " root_hash TEXT NOT NULL, note TEXT NOT NULL)",
+           // Append-only like the audit table; the signatures are what detects file tampering.
+           "CREATE TRIGGER audit_leaf_no_update BEFORE UPDATE ON audit_leaf"
+           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+           "CREATE TRIGGER audit_leaf_no_delete BEFORE DELETE ON audit_leaf"
+           " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+           "CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint"
+           " BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END",
+           "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint"
+           " BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END",
+       }},
   };
   return kMigrations;
 }

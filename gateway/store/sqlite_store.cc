@@ -1,11 +1,11 @@
 #include "gateway/store/sqlite_store.h"
 
-#include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <filesystem>
 #include <mutex>
-#include <thread>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -13,6 +13,7 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Exception.h>
 
+#include "gateway/store/sqlite_checkpointer.h"
 #include "gateway/store/sqlite_connection.h"
 #include "gateway/store/sqlite_schema.h"
 
@@ -145,6 +146,58 @@ class SqliteTransaction final : public StoreTransaction {
     });
   }
 
+  Status putAuditLeaf(int64_t seq, const std::string& leafHash) override {
+    return run("putAuditLeaf", [&]() -> Status {
+      connection_.insertAuditLeaf(seq, leafHash);
+      return Status::ok();
+    });
+  }
+
+  Status appendAuditCheckpoint(const AuditCheckpoint& checkpoint) override {
+    return run("appendAuditCheckpoint", [&]() -> Status {
+      const std::optional<AuditCheckpoint> last = connection_.lastCheckpoint();
+      if (last && checkpoint.treeSize <= last->treeSize) {
+        return core::conflict("audit checkpoint of size " + std::to_string(checkpoint.treeSize) +
+                              " does not follow the last one, of size " +
+                              std::to_string(last->treeSize));
+      }
+      connection_.insertCheckpoint(checkpoint);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id) override {
+    return run("readOutbox", [&]() -> StatusOr<std::optional<OutboxEntry>> {
+      return connection_.outboxEntry(id);
+    });
+  }
+
+  StatusOr<int64_t> pendingCount(const std::string& destination) override {
+    return run("pendingCount",
+               [&]() -> StatusOr<int64_t> { return connection_.pendingCount(destination); });
+  }
+
+  StatusOr<bool> deliveredAfter(const std::string& destination, const std::string& orderingKey,
+                                int64_t id) override {
+    return run("deliveredAfter", [&]() -> StatusOr<bool> {
+      return connection_.deliveredAfter(destination, orderingKey, id);
+    });
+  }
+
+  Status setDestinationPaused(const std::string& destination, bool paused, int64_t atMs,
+                              const std::string& by) override {
+    if (destination.empty()) return core::invalidArgument("no destination named");
+    return run("setDestinationPaused", [&]() -> Status {
+      connection_.setPaused(destination, paused, atMs, by);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<int64_t> purgeDelivered(int64_t beforeMs, int limit) {
+    return run("purgeDelivered",
+               [&]() -> StatusOr<int64_t> { return connection_.purgeDelivered(beforeMs, limit); });
+  }
+
   Status heartbeat() {
     return run("heartbeat", [&]() -> Status {
       connection_.heartbeat();
@@ -214,8 +267,12 @@ class ReaderPool {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+              std::unique_ptr<Connection> checkpointConnection, int maxUnitsPerCommit)
+      : maxUnitsPerCommit_(static_cast<size_t>(maxUnitsPerCommit)),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)),
+        checkpointer_(*writer_, std::move(checkpointConnection)) {}
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
@@ -290,6 +347,60 @@ class SqliteStore final : public Store {
                     });
   }
 
+  StatusOr<std::vector<AuditLeaf>> auditLeaves(int64_t fromSeq, int limit) override {
+    return onReader("auditLeaves", [&](Connection& c) -> StatusOr<std::vector<AuditLeaf>> {
+      return c.auditLeaves(fromSeq, limit);
+    });
+  }
+
+  StatusOr<std::vector<AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize,
+                                                          int limit) override {
+    return onReader("auditCheckpoints",
+                    [&](Connection& c) -> StatusOr<std::vector<AuditCheckpoint>> {
+                      return c.checkpoints(fromTreeSize, limit);
+                    });
+  }
+
+  StatusOr<std::optional<AuditCheckpoint>> latestAuditCheckpoint() override {
+    return onReader("latestAuditCheckpoint",
+                    [&](Connection& c) -> StatusOr<std::optional<AuditCheckpoint>> {
+                      return c.lastCheckpoint();
+                    });
+  }
+
+  StatusOr<std::vector<DestinationState>> destinationStates() override {
+    return onReader("destinationStates",
+                    [&](Connection& c) -> StatusOr<std::vector<DestinationState>> {
+                      return c.destinationStates();
+                    });
+  }
+
+  StatusOr<bool> destinationPaused(const std::string& destination) override {
+    return onReader("destinationPaused",
+                    [&](Connection& c) -> StatusOr<bool> { return c.paused(destination); });
+  }
+
+  StatusOr<std::vector<OutboxEntry>> deadLetters(const std::optional<std::string>& destination,
+                                                 int64_t afterId, int limit) override {
+    return onReader("deadLetters", [&](Connection& c) -> StatusOr<std::vector<OutboxEntry>> {
+      return c.deadLetters(destination, afterId, limit);
+    });
+  }
+
+  StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit) override {
+    int64_t purged = 0;
+    Status s = unit([&](SqliteTransaction& txn) -> Status {
+      BRYGGA_ASSIGN_OR_RETURN(purged, txn.purgeDelivered(deliveredBeforeMs, limit));
+      return Status::ok();
+    });
+    if (!s.isOk()) return s;
+    return purged;
+  }
+
+  Status reclaimSpace() override {
+    return exclusive("reclaimSpace", [](Connection& writer) { writer.reclaimSpace(); });
+  }
+
   Status checkWritable() override {
     return unit([](SqliteTransaction& txn) { return txn.heartbeat(); });
   }
@@ -301,57 +412,154 @@ class SqliteStore final : public Store {
     return guarded(operation, [&] { return f(*lease); });
   }
 
-  // One write unit: BEGIN IMMEDIATE, the work, COMMIT (durable: synchronous=FULL), or ROLLBACK
-  // when the work fails, throws or met a database error.
-  Status unit(const std::function<Status(SqliteTransaction&)>& work) {
-    // Write units are serialized by writeMutex_; a unit started from inside another on the same
-    // thread would wait for itself forever.
-    if (writerThread_.load() == std::this_thread::get_id()) {
-      return core::internalError("Store::write called inside a write unit");
-    }
-    std::lock_guard lock(writeMutex_);
-    writerThread_.store(std::this_thread::get_id());
-    struct ClearWriter {
-      std::atomic<std::thread::id>& thread;
-      ~ClearWriter() { thread.store(std::thread::id()); }
-    } clearWriter{writerThread_};
+  // A write unit waiting for, or taking part in, a group commit.
+  struct QueuedUnit {
+    const std::function<Status(SqliteTransaction&)>* work;
+    Status result;
+    bool done = false;  // guarded by queueMutex_
+  };
 
-    Status begun = guarded("BEGIN IMMEDIATE", [&]() -> Status {
-      writer_->begin(true);
+  // Group commit. Each caller queues its unit; whoever finds no commit in progress becomes the
+  // leader, takes every queued unit (up to maxUnitsPerCommit_) and runs them on the writer
+  // connection in one BEGIN IMMEDIATE ... COMMIT, each inside a savepoint of its own. While the
+  // leader waits for the fsync of COMMIT, new units queue up and form the next group, so under
+  // load many units share one fsync while a lone unit commits at once. A caller returns only after
+  // the COMMIT that holds its unit returned: OK still means "on disk".
+  Status unit(const std::function<Status(SqliteTransaction&)>& work) {
+    // The leader runs other callers' work too; a unit started from inside one would wait for its
+    // own thread forever.
+    if (tInsideWriteUnit) return core::internalError("Store::write called inside a write unit");
+    QueuedUnit me{&work, Status::ok()};
+    std::unique_lock lock(queueMutex_);
+    queue_.push_back(&me);
+    for (;;) {
+      if (me.done) return me.result;
+      if (!committing_) {
+        committing_ = true;
+        std::vector<QueuedUnit*> group;
+        while (!queue_.empty() && group.size() < maxUnitsPerCommit_) {
+          group.push_back(queue_.front());
+          queue_.pop_front();
+        }
+        lock.unlock();
+        runGroup(group);
+        lock.lock();
+        committing_ = false;
+        for (QueuedUnit* unit : group) unit->done = true;
+        groupDone_.notify_all();
+        continue;
+      }
+      groupDone_.wait(lock);
+    }
+  }
+
+  // Runs `f` on the writer connection outside any transaction (VACUUM and checkpoints cannot
+  // run inside one), as if it were a group: write units queue meanwhile.
+  Status exclusive(const char* operation, const std::function<void(Connection&)>& f) {
+    std::unique_lock lock(queueMutex_);
+    groupDone_.wait(lock, [this] { return !committing_; });
+    committing_ = true;
+    lock.unlock();
+    Status result = guarded(operation, [&]() -> Status {
+      f(*writer_);
       return Status::ok();
     });
-    if (!begun.isOk()) {
-      writer_->rollback();  // in case a transaction was somehow left open
-      return begun;
-    }
+    lock.lock();
+    committing_ = false;
+    groupDone_.notify_all();
+    return result;
+  }
 
-    SqliteTransaction txn(*writer_);
+  // Runs `work` and turns what it throws or the database error it met into its Status.
+  static Status runWork(const QueuedUnit& unit, SqliteTransaction& txn) {
     Status result;
     try {
-      result = work(txn);
+      result = (*unit.work)(txn);
     } catch (const std::exception& e) {
       result = core::internalError(std::string("write unit threw: ") + e.what());
     } catch (...) {
       result = core::internalError("write unit threw");
     }
     if (result.isOk() && txn.failure()) result = *txn.failure();
-    if (!result.isOk()) {
-      writer_->rollback();
-      return result;
-    }
-    Status committed = guarded("COMMIT", [&]() -> Status {
-      writer_->commit();
-      return Status::ok();
-    });
-    if (!committed.isOk()) writer_->rollback();
-    return committed;
+    return result;
   }
 
-  std::mutex writeMutex_;
-  std::atomic<std::thread::id> writerThread_{};
+  // Sets each unit's result. A unit that fails is rolled back to its savepoint and leaves the
+  // others alone. If SQLite rolled back the whole transaction (SQLITE_FULL and I/O errors may),
+  // the units that had run in it are lost with it and fail with that error; the rest of the group
+  // continues in a new transaction.
+  void runGroup(const std::vector<QueuedUnit*>& group) {
+    tInsideWriteUnit = true;
+    struct ClearFlag {
+      ~ClearFlag() { tInsideWriteUnit = false; }
+    } clearFlag;
+
+    size_t next = 0;
+    while (next < group.size()) {
+      Status begun = guarded("BEGIN IMMEDIATE", [&]() -> Status {
+        writer_->begin(true);
+        return Status::ok();
+      });
+      if (!begun.isOk()) {
+        writer_->rollback();  // in case a transaction was somehow left open
+        for (; next < group.size(); ++next) group[next]->result = begun;
+        return;
+      }
+      std::vector<QueuedUnit*> kept;  // ran OK inside this transaction
+      std::optional<Status> lost;     // why the transaction is gone
+      for (; next < group.size() && !lost; ++next) {
+        QueuedUnit& unit = *group[next];
+        Status result = guarded("SAVEPOINT", [&]() -> Status {
+          writer_->savepoint();
+          return Status::ok();
+        });
+        if (result.isOk()) {
+          SqliteTransaction txn(*writer_);
+          result = runWork(unit, txn);
+          if (result.isOk()) {
+            result = guarded("RELEASE", [&]() -> Status {
+              writer_->releaseSavepoint();
+              return Status::ok();
+            });
+          }
+          if (result.isOk()) {
+            kept.push_back(&unit);
+            continue;
+          }
+          unit.result = result;
+          if (!writer_->rollbackToSavepoint()) lost = result;
+        } else {
+          unit.result = result;
+          lost = result;
+        }
+      }
+      if (lost) {
+        writer_->rollback();
+        for (QueuedUnit* unit : kept) unit->result = *lost;
+        continue;
+      }
+      Status committed = guarded("COMMIT", [&]() -> Status {
+        writer_->commit();
+        return Status::ok();
+      });
+      if (!committed.isOk()) writer_->rollback();
+      for (QueuedUnit* unit : kept) unit->result = committed;
+    }
+  }
+
+  static thread_local bool tInsideWriteUnit;
+
+  const size_t maxUnitsPerCommit_;
+  std::mutex queueMutex_;
+  std::condition_variable groupDone_;
+  std::deque<QueuedUnit*> queue_;
+  bool committing_ = false;
   std::unique_ptr<Connection> writer_;
   ReaderPool readers_;
+  sqlite::WalCheckpointer checkpointer_;  // after writer_: stopped before the writer closes
 };
+
+thread_local bool SqliteStore::tInsideWriteUnit = false;
 
 }  // namespace
 
@@ -359,6 +567,9 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
   if (options.path.empty()) return core::invalidArgument("store: the database path is empty");
   if (options.readConnections < 1) {
     return core::invalidArgument("store: readConnections must be at least 1");
+  }
+  if (options.maxUnitsPerCommit < 1) {
+    return core::invalidArgument("store: maxUnitsPerCommit must be at least 1");
   }
   if (options.maxDatabaseBytes < 0) {
     return core::invalidArgument("store: maxDatabaseBytes must not be negative");
@@ -378,12 +589,17 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
     // The writer first: it switches the file to WAL and creates the schema the readers expect.
     auto writer = std::make_unique<Connection>(options.path, Connection::Role::kWriter);
     BRYGGA_RETURN_IF_ERROR(sqlite::migrate(writer->session()));
+    writer->convertToIncrementalVacuum();
     if (options.maxDatabaseBytes > 0) writer->limitSize(options.maxDatabaseBytes);
     std::vector<std::unique_ptr<Connection>> readers;
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(options.path, Connection::Role::kReader));
     }
-    return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers)));
+    auto checkpointConnection =
+        std::make_unique<Connection>(options.path, Connection::Role::kReader);
+    return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers),
+                                                  std::move(checkpointConnection),
+                                                  options.maxUnitsPerCommit));
   } catch (const Poco::Exception& e) {
     return core::internalError("cannot open the database " + options.path + ": " + e.displayText());
   } catch (const std::exception& e) {

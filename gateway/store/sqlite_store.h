@@ -15,10 +15,18 @@ struct SqliteOptions {
   // database past it fails with kUnavailable like one that meets a full disk, so operators can
   // keep room on a volume shared with logs.
   int64_t maxDatabaseBytes = 0;
+  // Group commit: at most this many concurrent write units share one COMMIT (and its fsync).
+  // 1 commits every unit on its own.
+  int maxUnitsPerCommit = 64;
 };
 
 // SQLite implementation of Store: WAL journal, synchronous=FULL (a committed write unit is on
 // disk), one serialized writer connection (BEGIN IMMEDIATE) and a pool of reader connections.
+// Concurrent write units are group-committed: they run one after the other, each in a savepoint
+// of its own, inside one transaction whose COMMIT (one fsync) they share; each caller gets its own
+// result only after that COMMIT returned. A failing unit is rolled back alone. When SQLite itself
+// drops the transaction (disk full, I/O error), every unit of that group that had already run
+// fails too (nothing of it was stored), so write()'s contract holds unit by unit.
 // Opening creates or migrates the schema (schema_version table). Errors opening are returned, not
 // thrown. A database error inside a write unit (disk full: kUnavailable; busy beyond 5 s:
 // kUnavailable; anything else: kInternal) rolls the whole unit back and is returned by write(),

@@ -21,4 +21,78 @@ std::optional<OutboxState> parseOutboxState(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+Status noAuditLog() {
+  return core::internalError("this store does not keep the audit transparency log");
+}
+
+}  // namespace
+
+Status StoreTransaction::putAuditLeaf(int64_t, const std::string&) {
+  return noAuditLog();
+}
+
+Status StoreTransaction::appendAuditCheckpoint(const AuditCheckpoint&) {
+  return noAuditLog();
+}
+
+StatusOr<std::vector<AuditLeaf>> Store::auditLeaves(int64_t, int) {
+  return noAuditLog();
+}
+
+StatusOr<std::vector<AuditCheckpoint>> Store::auditCheckpoints(int64_t, int) {
+  return noAuditLog();
+}
+
+StatusOr<std::optional<AuditCheckpoint>> Store::latestAuditCheckpoint() {
+  return noAuditLog();
+}
+
+namespace {
+
+Status noDeliveryOperations() {
+  return core::internalError("this store does not support operating the delivery engine");
+}
+
+}  // namespace
+
+StatusOr<std::optional<OutboxEntry>> StoreTransaction::readOutbox(int64_t) {
+  return noDeliveryOperations();
+}
+
+StatusOr<int64_t> StoreTransaction::pendingCount(const std::string&) {
+  return noDeliveryOperations();
+}
+
+StatusOr<bool> StoreTransaction::deliveredAfter(const std::string&, const std::string&, int64_t) {
+  return noDeliveryOperations();
+}
+
+Status StoreTransaction::setDestinationPaused(const std::string&, bool, int64_t,
+                                              const std::string&) {
+  return noDeliveryOperations();
+}
+
+StatusOr<std::vector<DestinationState>> Store::destinationStates() {
+  return noDeliveryOperations();
+}
+
+StatusOr<bool> Store::destinationPaused(const std::string&) {
+  return noDeliveryOperations();
+}
+
+StatusOr<std::vector<OutboxEntry>> Store::deadLetters(const std::optional<std::string>&, int64_t,
+                                                      int) {
+  return noDeliveryOperations();
+}
+
+StatusOr<int64_t> Store::purgeDelivered(int64_t, int) {
+  return noDeliveryOperations();
+}
+
+Status Store::reclaimSpace() {
+  return noDeliveryOperations();
+}
+
 }  // namespace brygga::store

@@ -109,8 +109,19 @@ struct OutboxEntry {
   OutboxState state = OutboxState::kPending;
   int attempts = 0;
   int64_t createdMs = 0;
-  int64_t nextAttemptMs = 0;
+  int64_t nextAttemptMs = 0;  // pending: when due; delivered or dead: when that happened
   std::string lastError;
+};
+
+// What the integration team sees of one destination's queue (GET /admin/destinations).
+struct DestinationState {
+  std::string destination;
+  bool paused = false;    // a paused destination's worker sends nothing
+  int64_t changedMs = 0;  // when it was last paused or resumed; 0: never
+  std::string changedBy;  // who did that (client id or "cli")
+  int64_t pending = 0;    // entries waiting for delivery (including ones waiting to retry)
+  int64_t dead = 0;       // dead letters
+  int64_t oldestPendingCreatedMs = 0;  // acceptance time of the oldest pending entry; 0: none
 };
 
 struct AuditRecord {
@@ -120,6 +131,21 @@ struct AuditRecord {
   std::string prevHash;  // hex; 64 zeros for seq 1
   std::string hash;      // hex SHA-256 chained over prevHash and json (see gateway/audit)
   std::string patient;   // "Patient/123" when the event concerns one patient, for extracts
+};
+
+// The Merkle leaf hash (RFC 9162) of an audit record, kept beside it so that the audit log's tree
+// can be rebuilt without reading every event (see gateway/audit/audit_log.h).
+struct AuditLeaf {
+  int64_t seq = 0;
+  std::string leafHash;  // hex
+};
+
+// A signed checkpoint of the audit log's Merkle tree: the first treeSize records have rootHash.
+struct AuditCheckpoint {
+  int64_t treeSize = 0;
+  int64_t createdMs = 0;
+  std::string rootHash;  // hex
+  std::string note;      // the signed note (C2SP tlog-checkpoint) exactly as it was signed
 };
 
 // The operations available inside one write unit. Not thread-safe; valid only during the
@@ -148,6 +174,29 @@ class StoreTransaction {
   // `record.prevHash` must be the last record's hash (kConflict otherwise). There is no way to
   // change or remove an audit record.
   virtual Status appendAudit(const AuditRecord& record) = 0;
+
+  // The audit transparency log (schema 3). The defaults fail with kInternal, for stores that do
+  // not keep it.
+  // Stores the leaf hash of audit record `seq`, which must exist and have none yet.
+  virtual Status putAuditLeaf(int64_t seq, const std::string& leafHash);
+  // Appends a checkpoint; its treeSize must exceed the last one's (kConflict otherwise). Like the
+  // audit records, checkpoints are never changed or removed.
+  virtual Status appendAuditCheckpoint(const AuditCheckpoint& checkpoint);
+
+  // Operating the delivery engine (schema 2). The defaults fail with kInternal, for stores that
+  // do not support it.
+  // One outbox entry as this unit sees it.
+  virtual StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id);
+  // Pending entries of a destination, exact within the unit (back-pressure checks it before an
+  // enqueue). Constant time: the store keeps the count as entries change state.
+  virtual StatusOr<int64_t> pendingCount(const std::string& destination);
+  // True when an entry with the same destination and ordering key and a higher id was delivered:
+  // replaying `id` would then reach the peer after newer data of the same patient.
+  virtual StatusOr<bool> deliveredAfter(const std::string& destination,
+                                        const std::string& orderingKey, int64_t id);
+  // Pauses or resumes a destination (persisted; also known to other processes on the file).
+  virtual Status setDestinationPaused(const std::string& destination, bool paused, int64_t atMs,
+                                      const std::string& by);
 };
 
 // Thread-safe. All reads see committed data only.
@@ -184,11 +233,32 @@ class Store {
                                                     std::optional<OutboxState> state,
                                                     int limit) = 0;
 
+  // Operating the delivery engine (schema 2); the defaults fail with kInternal.
+  // Every destination that has a queue or a pause/resume on record, by name.
+  virtual StatusOr<std::vector<DestinationState>> destinationStates();
+  virtual StatusOr<bool> destinationPaused(const std::string& destination);
+  // Dead entries (of one destination, or all) with id > afterId, by id, at most `limit`.
+  virtual StatusOr<std::vector<OutboxEntry>> deadLetters(
+      const std::optional<std::string>& destination, int64_t afterId, int limit);
+  // Retention: deletes up to `limit` delivered entries delivered before `deliveredBeforeMs` (their
+  // payload goes with them; exchange lines and audit records stay). Returns how many it deleted.
+  virtual StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit);
+  // Gives the space freed by deletions back to the file system (the database file shrinks).
+  virtual Status reclaimSpace();
+
   // Audit records with seq >= fromSeq, in order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecords(int64_t fromSeq, int limit) = 0;
   // The patient's audit records ("Patient/123"), in seq order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecordsForPatient(const std::string& patient,
                                                                     int limit) = 0;
+  // Stored leaf hashes with seq >= fromSeq, in order. Records without one (written before schema
+  // 3, until the gateway adds theirs) are absent. Reads only the leaves, never the events, so the
+  // tree of a million records loads from a few tens of MB. The defaults of these three fail with
+  // kInternal.
+  virtual StatusOr<std::vector<AuditLeaf>> auditLeaves(int64_t fromSeq, int limit);
+  // Checkpoints with treeSize >= fromTreeSize, by size.
+  virtual StatusOr<std::vector<AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize, int limit);
+  virtual StatusOr<std::optional<AuditCheckpoint>> latestAuditCheckpoint();
 
   // True when a trivial write succeeds (readiness).
   virtual Status checkWritable() = 0;

@@ -22,7 +22,7 @@ void require(bool condition) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace brygga;
-  static const auto validator = fhir::makeStructuralValidator();
+  static const auto validator = fhir::makeValidator();
 
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   fhir::JsonLimits limits;

@@ -48,7 +48,9 @@ TEST(EnrollmentFlow, IsForwardedToTheRegionAsConditionalTransactionOnce) {
   EXPECT_FALSE(sent.headers["idempotency-key"].empty());
   auto bundle = parse(sent.body);
   EXPECT_STREQ(bundle["type"].GetString(), "transaction");
-  ASSERT_EQ(bundle["entry"].Size(), 2u);
+  // Patient, EpisodeOfCare and the signed Provenance over both (issue 6; provenance_test.cc).
+  ASSERT_EQ(bundle["entry"].Size(), 3u);
+  EXPECT_STREQ(bundle["entry"][2]["resource"]["resourceType"].GetString(), "Provenance");
   const auto& patientEntry = bundle["entry"][0];
   EXPECT_STREQ(patientEntry["request"]["method"].GetString(), "POST");
   EXPECT_STREQ(patientEntry["request"]["ifNoneExist"].GetString(),

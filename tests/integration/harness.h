@@ -23,6 +23,8 @@ class GatewayHarness {
   void stop();
   app::Gateway& gateway() { return *gateway_; }
   core::GatewayConfig& config() { return config_; }
+  // A clock for the gateway (e.g. a FakeClock set to a Saturday); set before start(). Not owned.
+  void setClock(const core::Clock* clock) { clock_ = clock; }
 
   std::string base() const;  // http://127.0.0.1:PORT/fhir
   std::string httpsBase() const;
@@ -35,6 +37,7 @@ class GatewayHarness {
   core::GatewayConfig config_;
   std::ostringstream log_;
   std::unique_ptr<app::Gateway> gateway_;
+  const core::Clock* clock_ = nullptr;
 };
 
 rapidjson::Document parse(const std::string& json);

@@ -148,6 +148,62 @@ class FakeTransaction final : public store::StoreTransaction {
     return Status::ok();
   }
 
+  Status putAuditLeaf(int64_t seq, const std::string& leafHash) override {
+    if (seq < 1 || seq > static_cast<int64_t>(state_.audit.size())) {
+      return core::internalError("no audit record " + std::to_string(seq) + " for a leaf");
+    }
+    if (!state_.auditLeaves.emplace(seq, leafHash).second) {
+      return core::internalError("audit record " + std::to_string(seq) + " has a leaf already");
+    }
+    return Status::ok();
+  }
+
+  Status appendAuditCheckpoint(const store::AuditCheckpoint& checkpoint) override {
+    if (!state_.checkpoints.empty() && checkpoint.treeSize <= state_.checkpoints.back().treeSize) {
+      return core::conflict("checkpoint size " + std::to_string(checkpoint.treeSize) +
+                            " does not follow " +
+                            std::to_string(state_.checkpoints.back().treeSize));
+    }
+    state_.checkpoints.push_back(checkpoint);
+    return Status::ok();
+  }
+
+  StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id) override {
+    auto it = state_.outbox.find(id);
+    if (it == state_.outbox.end()) return std::optional<OutboxEntry>();
+    return std::optional<OutboxEntry>(it->second);
+  }
+
+  StatusOr<int64_t> pendingCount(const std::string& destination) override {
+    int64_t n = 0;
+    for (const auto& [id, e] : state_.outbox) {
+      if (e.destination == destination && e.state == OutboxState::kPending) ++n;
+    }
+    return n;
+  }
+
+  StatusOr<bool> deliveredAfter(const std::string& destination, const std::string& orderingKey,
+                                int64_t id) override {
+    for (auto it = state_.outbox.upper_bound(id); it != state_.outbox.end(); ++it) {
+      const OutboxEntry& e = it->second;
+      if (e.destination == destination && e.orderingKey == orderingKey &&
+          e.state == OutboxState::kDelivered) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  Status setDestinationPaused(const std::string& destination, bool paused, int64_t atMs,
+                              const std::string& by) override {
+    store::DestinationState& d = state_.destinations[destination];
+    d.destination = destination;
+    d.paused = paused;
+    d.changedMs = atMs;
+    d.changedBy = by;
+    return Status::ok();
+  }
+
  private:
   State& state_;
 };
@@ -279,6 +335,89 @@ StatusOr<std::vector<AuditRecord>> FakeStore::auditRecordsForPatient(const std::
     if (r.patient == patient) out.push_back(r);
   }
   return out;
+}
+
+StatusOr<std::vector<store::AuditLeaf>> FakeStore::auditLeaves(int64_t fromSeq, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<store::AuditLeaf> out;
+  for (auto it = state_.auditLeaves.lower_bound(fromSeq);
+       it != state_.auditLeaves.end() && static_cast<int>(out.size()) < limit; ++it) {
+    out.push_back({it->first, it->second});
+  }
+  return out;
+}
+
+StatusOr<std::vector<store::AuditCheckpoint>> FakeStore::auditCheckpoints(int64_t fromTreeSize,
+                                                                          int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<store::AuditCheckpoint> out;
+  for (const store::AuditCheckpoint& c : state_.checkpoints) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    if (c.treeSize >= fromTreeSize) out.push_back(c);
+  }
+  return out;
+}
+
+StatusOr<std::optional<store::AuditCheckpoint>> FakeStore::latestAuditCheckpoint() {
+  std::lock_guard lock(mutex_);
+  if (state_.checkpoints.empty()) return std::optional<store::AuditCheckpoint>();
+  return std::optional<store::AuditCheckpoint>(state_.checkpoints.back());
+}
+
+StatusOr<std::vector<store::DestinationState>> FakeStore::destinationStates() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, store::DestinationState> states = state_.destinations;
+  for (const auto& [id, e] : state_.outbox) {
+    store::DestinationState& d = states[e.destination];
+    d.destination = e.destination;
+    if (e.state == OutboxState::kPending) {
+      if (d.pending++ == 0) d.oldestPendingCreatedMs = e.createdMs;
+    } else if (e.state == OutboxState::kDead) {
+      ++d.dead;
+    }
+  }
+  std::vector<store::DestinationState> out;
+  for (auto& [name, d] : states) out.push_back(d);
+  return out;
+}
+
+StatusOr<bool> FakeStore::destinationPaused(const std::string& destination) {
+  std::lock_guard lock(mutex_);
+  auto it = state_.destinations.find(destination);
+  return it != state_.destinations.end() && it->second.paused;
+}
+
+StatusOr<std::vector<OutboxEntry>> FakeStore::deadLetters(
+    const std::optional<std::string>& destination, int64_t afterId, int limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<OutboxEntry> out;
+  for (auto it = state_.outbox.upper_bound(afterId);
+       it != state_.outbox.end() && static_cast<int>(out.size()) < limit; ++it) {
+    if (it->second.state != OutboxState::kDead) continue;
+    if (destination && it->second.destination != *destination) continue;
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+StatusOr<int64_t> FakeStore::purgeDelivered(int64_t deliveredBeforeMs, int limit) {
+  std::lock_guard writeLock(writeMutex_);
+  std::lock_guard lock(mutex_);
+  int64_t purged = 0;
+  for (auto it = state_.outbox.begin(); it != state_.outbox.end() && purged < limit;) {
+    if (it->second.state == OutboxState::kDelivered &&
+        it->second.nextAttemptMs < deliveredBeforeMs) {
+      it = state_.outbox.erase(it);
+      ++purged;
+    } else {
+      ++it;
+    }
+  }
+  return purged;
+}
+
+Status FakeStore::reclaimSpace() {
+  return Status::ok();
 }
 
 Status FakeStore::checkWritable() {

@@ -40,6 +40,16 @@ class FakeStore final : public store::Store {
   core::StatusOr<std::vector<store::AuditRecord>> auditRecords(int64_t fromSeq, int limit) override;
   core::StatusOr<std::vector<store::AuditRecord>> auditRecordsForPatient(const std::string& patient,
                                                                          int limit) override;
+  core::StatusOr<std::vector<store::AuditLeaf>> auditLeaves(int64_t fromSeq, int limit) override;
+  core::StatusOr<std::vector<store::AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize,
+                                                                       int limit) override;
+  core::StatusOr<std::optional<store::AuditCheckpoint>> latestAuditCheckpoint() override;
+  core::StatusOr<std::vector<store::DestinationState>> destinationStates() override;
+  core::StatusOr<bool> destinationPaused(const std::string& destination) override;
+  core::StatusOr<std::vector<store::OutboxEntry>> deadLetters(
+      const std::optional<std::string>& destination, int64_t afterId, int limit) override;
+  core::StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit) override;
+  core::Status reclaimSpace() override;
   core::Status checkWritable() override;
 
   // Test hooks.
@@ -61,6 +71,9 @@ class FakeStore final : public store::Store {
     std::map<int64_t, store::OutboxEntry> outbox;
     int64_t nextOutboxId = 1;
     std::vector<store::AuditRecord> audit;
+    std::map<int64_t, std::string> auditLeaves;  // seq -> leaf hash
+    std::vector<store::AuditCheckpoint> checkpoints;
+    std::map<std::string, store::DestinationState> destinations;  // pause state by name
   };
 
  private:

@@ -1,0 +1,220 @@
+// brygga-traffic: synthetic home-care traffic for a running gateway (issue 4).
+//   brygga-traffic send [--url URL] [--count N] [--rate PER_SECOND] [--seed S]
+//                       [--mappings DIR]
+//       sends a realistic mix from the six municipalities (each with its dev token) and prints
+//       one line per message (kind, municipality, status; never patient data) and a summary
+//   brygga-traffic sink [--port 9090]
+//       a stand-in for the regional EHR (and the municipal systems): answers every transaction
+//       with 200 and prints the resource types it received, so that a demo shows messages
+//       arriving
+//   brygga-traffic print [--count N] [--seed S]
+//       the messages as JSON lines, without sending them
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <rapidjson/document.h>
+
+#include "adapters/http_client.h"
+#include "bench/traffic.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/log.h"
+#include "gateway/flows/mapping_registry.h"
+
+namespace {
+
+using brygga::traffic::Generator;
+using brygga::traffic::Message;
+
+std::map<std::string, std::string> options(int argc, char** argv, int from) {
+  std::map<std::string, std::string> out;
+  for (int i = from; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) == 0 && i + 1 < argc) out[a.substr(2)] = argv[++i];
+  }
+  return out;
+}
+
+std::string option(const std::map<std::string, std::string>& o, const char* name,
+                   const char* fallback) {
+  auto it = o.find(name);
+  return it == o.end() ? fallback : it->second;
+}
+
+std::shared_ptr<const brygga::mappings::MappingSet> loadMappings(const std::string& directory) {
+  auto files = brygga::flows::readMappingFiles(directory);
+  if (!files.isOk()) {
+    std::cerr << "brygga-traffic: " << files.status().message() << "\n";
+    return nullptr;
+  }
+  auto set = brygga::mappings::MappingSet::parse(std::move(files).value());
+  if (!set.isOk()) {
+    std::cerr << "brygga-traffic: " << set.status().message() << "\n";
+    return nullptr;
+  }
+  return *set;
+}
+
+int send(const std::map<std::string, std::string>& o) {
+  auto mappings =
+      loadMappings(option(o, "mappings", brygga::flows::defaultMappingsDirectory().c_str()));
+  if (!mappings) return 78;
+  const std::string url = option(o, "url", "http://127.0.0.1:8080/fhir");
+  const int count = std::stoi(option(o, "count", "100"));
+  const double rate = std::stod(option(o, "rate", "10"));
+  const uint64_t seed = std::stoull(option(o, "seed", "1"));
+  Generator generator(mappings, seed, static_cast<int64_t>(seed * 997 % 400000));
+  brygga::core::DestinationConfig destination;
+  destination.baseUrl = url;
+  destination.timeoutMs = 30000;
+  auto client = brygga::adapters::makeCurlHttpClient(destination);
+  brygga::core::SystemClock clock;
+  std::map<std::string, std::map<int, int>> summary;
+  int rejected = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < count; ++i) {
+    if (rate > 0) {
+      std::this_thread::sleep_until(
+          start + std::chrono::microseconds(static_cast<int64_t>(i * 1e6 / rate)));
+    }
+    Message m = generator.next(clock.nowMs());
+    brygga::adapters::HttpRequestSpec request;
+    request.method = m.method;
+    request.url = url + m.path;
+    if (m.path == "/") request.url = url;
+    request.headers = {{"Content-Type", "application/fhir+json"},
+                       {"Authorization", "Bearer dev-token-" + m.client}};
+    request.body = m.body;
+    auto result = client->send(request);
+    const bool outOfHours = result.body.find("task-rejection") != std::string::npos;
+    rejected += outOfHours ? 1 : 0;
+    summary[m.kind][result.status]++;
+    std::cout << "#" << (i + 1) << " " << m.kind << " from " << m.client << " -> "
+              << (result.status == 0 ? "no answer: " + result.error : std::to_string(result.status))
+              << (outOfHours ? " (out of hours: rejected, the answer names the on-call service)"
+                             : "")
+              << std::endl;
+  }
+  std::cout << "\nsent " << count << " messages:\n";
+  for (const auto& [kind, statuses] : summary) {
+    std::cout << "  " << kind << ":";
+    for (const auto& [status, n] : statuses) std::cout << " " << n << "x" << status;
+    std::cout << "\n";
+  }
+  std::cout << "  requests answered out of hours: " << rejected << "\n";
+  return 0;
+}
+
+class SinkHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) override {
+    std::string body;
+    Poco::StreamCopier::copyToString(req.stream(), body);
+    rapidjson::Document doc;
+    doc.Parse(body.c_str(), body.size());
+    std::string types;
+    std::string answer = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
+    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("entry") &&
+        doc["entry"].IsArray()) {
+      bool first = true;
+      for (const auto& e : doc["entry"].GetArray()) {
+        if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() &&
+            e["resource"].HasMember("resourceType") && e["resource"]["resourceType"].IsString()) {
+          types +=
+              (types.empty() ? "" : ", ") + std::string(e["resource"]["resourceType"].GetString());
+        }
+        answer += first ? "" : ",";
+        answer += R"({"response":{"status":"201 Created"}})";
+        first = false;
+      }
+    }
+    answer += "]}";
+    {
+      static std::mutex mutex;
+      std::lock_guard<std::mutex> lock(mutex);
+      std::cout << "received " << req.getMethod() << " " << req.getURI() << ": "
+                << (types.empty() ? std::string("(no entries)") : types) << std::endl;
+    }
+    resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+    resp.setContentType("application/fhir+json");
+    resp.setContentLength(static_cast<std::streamsize>(answer.size()));
+    resp.send() << answer;
+  }
+};
+
+class SinkFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new SinkHandler;
+  }
+};
+
+int sink(const std::map<std::string, std::string>& o) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  const int port = std::stoi(option(o, "port", "9090"));
+  Poco::Net::ServerSocket socket(
+      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  Poco::Net::HTTPServer server(new SinkFactory, socket, new Poco::Net::HTTPServerParams);
+  server.start();
+  std::cout << "brygga-traffic sink: a stand-in FHIR peer on http://127.0.0.1:" << port
+            << "/fhir (Ctrl-C stops it)" << std::endl;
+  int signal = 0;
+  sigwait(&set, &signal);
+  server.stop();
+  return 0;
+}
+
+int print(const std::map<std::string, std::string>& o) {
+  auto mappings =
+      loadMappings(option(o, "mappings", brygga::flows::defaultMappingsDirectory().c_str()));
+  if (!mappings) return 78;
+  const uint64_t seed = std::stoull(option(o, "seed", "1"));
+  Generator generator(mappings, seed, static_cast<int64_t>(seed * 997 % 400000));
+  brygga::core::SystemClock clock;
+  const int count = std::stoi(option(o, "count", "10"));
+  for (int i = 0; i < count; ++i) {
+    Message m = generator.next(clock.nowMs());
+    std::string line = R"({"kind":")" + m.kind + R"(","client":")" + m.client + R"(","method":")" +
+                       m.method + R"(","path":")";
+    brygga::core::appendJsonEscaped(line, m.path);
+    std::cout << line << R"(","body":)" << m.body << "}\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "";
+  try {
+    if (command == "send") return send(options(argc, argv, 2));
+    if (command == "sink") return sink(options(argc, argv, 2));
+    if (command == "print") return print(options(argc, argv, 2));
+  } catch (const std::exception& e) {
+    std::cerr << "brygga-traffic: " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: brygga-traffic send [--url URL] [--count N] [--rate PER_SECOND] [--seed S]\n"
+               "       brygga-traffic sink [--port 9090]\n"
+               "       brygga-traffic print [--count N] [--seed S]\n";
+  return 64;
+}

@@ -1,0 +1,387 @@
+#include "gateway/api/admin_api.h"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "gateway/api/query.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/operation_outcome.h"
+
+namespace brygga::api {
+
+namespace {
+
+using core::Status;
+using core::StatusCode;
+
+constexpr const char* kJson = "application/json";
+constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+constexpr int kDefaultPage = 100;
+constexpr int kMaxPage = 1000;
+// The list shows the start of the peer's answer; the whole of it is in GET dead-letters/{id}.
+constexpr size_t kReasonPreviewBytes = 300;
+
+ApiResponse respond(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", kJson);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ApiResponse errorResponse(const Status& status) {
+  ApiResponse r;
+  r.status = status.httpStatus();
+  r.body = fhir::operationOutcomeJson(status);
+  r.headers.emplace_back("Content-Type", kFhirJson);
+  if (status.code() == StatusCode::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+  }
+  return r;
+}
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// The route without names or ids, safe to log.
+std::string routeOf(const std::string& path) {
+  const std::vector<std::string> parts = splitPath(path);
+  std::string out = "/admin";
+  for (size_t i = 0; i < parts.size() && i < 3; ++i) {
+    out += '/';
+    out += i == 1 ? std::string(parts[0] == "destinations" ? "{name}" : "{id}") : parts[i];
+  }
+  return out;
+}
+
+void appendString(std::string& out, std::string_view text) {
+  out += '"';
+  core::appendJsonEscaped(out, text);
+  out += '"';
+}
+
+void appendInstantOrNull(std::string& out, int64_t ms) {
+  if (ms <= 0) {
+    out += "null";
+  } else {
+    appendString(out, core::formatInstant(ms));
+  }
+}
+
+// Cuts at a UTF-8 boundary.
+std::string preview(const std::string& text, size_t max) {
+  if (text.size() <= max) return text;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
+std::optional<int64_t> parseId(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string entryJson(const store::OutboxEntry& e, bool full) {
+  std::string out = "{\"id\":" + std::to_string(e.id) + ",\"destination\":";
+  appendString(out, e.destination);
+  out += ",\"state\":";
+  appendString(out, store::toString(e.state));
+  out += ",\"patient\":";
+  appendString(out, e.orderingKey);
+  out += ",\"requestId\":";
+  appendString(out, e.requestId);
+  out += ",\"tenant\":";
+  appendString(out, e.tenant);
+  out += ",\"attempts\":" + std::to_string(e.attempts) + ",\"created\":";
+  appendInstantOrNull(out, e.createdMs);
+  // Pending: when it is due; delivered or dead: when that happened.
+  out += e.state == store::OutboxState::kPending ? ",\"nextAttempt\":" : ",\"finished\":";
+  appendInstantOrNull(out, e.nextAttemptMs);
+  if (!full) {
+    out += ",\"reason\":";
+    appendString(out, preview(e.lastError, kReasonPreviewBytes));
+    return out + "}";
+  }
+  // The whole of what the peer answered (or why Brygga gave up), and what was sent.
+  out += ",\"lastError\":";
+  appendString(out, e.lastError);
+  out += ",\"payload\":";
+  // Brygga built the payload itself, so it is JSON; should it not parse, it is shown as text.
+  if (fhir::parseJson(e.payload).isOk()) {
+    out += e.payload;
+  } else {
+    appendString(out, e.payload);
+  }
+  return out + "}";
+}
+
+}  // namespace
+
+AdminApi::AdminApi(AdminDependencies deps) : deps_(std::move(deps)), recorder_(deps_.clock) {}
+
+ApiResponse AdminApi::handle(const ApiRequest& request) {
+  const int64_t started = deps_.clock.nowMs();
+  Trace trace;
+  trace.query = request.query;
+  ApiResponse response;
+  bool recorded = false;  // a change records itself in its own write unit
+  try {
+    response = dispatch(request, trace, started, recorded);
+  } catch (const std::exception& e) {
+    deps_.logger.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
+    response = errorResponse(core::internalError("internal error; see the gateway log"));
+    recorded = false;
+  }
+  if (!recorded) {
+    Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
+                                     ExchangeRecorder::detailOf(response.status, response.body));
+    if (!s.isOk()) {
+      // An access that cannot be recorded is not served.
+      deps_.logger.error("audit.write_failed",
+                         {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
+      if (response.status < 400) response = errorResponse(s);
+    }
+  }
+  deps_.logger.info("request", {{"requestId", request.requestId},
+                                {"client", request.caller.clientId},
+                                {"method", request.method},
+                                {"route", routeOf(request.path)},
+                                {"status", std::to_string(response.status)},
+                                {"ms", std::to_string(deps_.clock.nowMs() - started)}});
+  return response;
+}
+
+ApiResponse AdminApi::dispatch(const ApiRequest& request, Trace& trace, int64_t started,
+                               bool& recorded) {
+  const std::vector<std::string> parts = splitPath(request.path);
+  trace.interaction = request.method == "GET" ? "read" : "operation";
+  trace.action = request.method == "GET" ? 'R' : 'U';
+  if (!request.caller.authenticated) {
+    trace.interaction = "login";
+    return errorResponse(core::unauthenticated(
+        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  }
+  if (request.caller.role != core::ClientRole::kIntegration) {
+    return errorResponse(core::permissionDenied("the admin API is for the integration team"));
+  }
+  const auto method = [&](const char* expected) -> std::optional<ApiResponse> {
+    if (request.method == expected) return std::nullopt;
+    return errorResponse(
+        {StatusCode::kMethodNotAllowed, std::string("use ") + expected + " for " + request.path});
+  };
+  if (!parts.empty() && parts[0] == "destinations") {
+    if (parts.size() == 1) {
+      if (auto wrong = method("GET")) return *wrong;
+      trace.interaction = "search-type";
+      return destinations();
+    }
+    if (parts.size() == 3 && (parts[2] == "pause" || parts[2] == "resume")) {
+      if (auto wrong = method("POST")) return *wrong;
+      return setPaused(request, parts[1], parts[2] == "pause", trace, started, recorded);
+    }
+  }
+  if (!parts.empty() && parts[0] == "dead-letters") {
+    trace.types.insert("Bundle");
+    if (parts.size() == 1) {
+      if (auto wrong = method("GET")) return *wrong;
+      trace.interaction = "search-type";
+      return deadLetters(request);
+    }
+    if (parts.size() == 2) {
+      if (auto wrong = method("GET")) return *wrong;
+      return deadLetter(parts[1], trace);
+    }
+    if (parts.size() == 3 && parts[2] == "replay") {
+      if (auto wrong = method("POST")) return *wrong;
+      return replay(request, parts[1], trace, started, recorded);
+    }
+  }
+  return errorResponse(core::notFound(
+      "no such admin resource: /admin/destinations, /admin/destinations/{name}/pause|resume, "
+      "/admin/dead-letters, /admin/dead-letters/{id} and /admin/dead-letters/{id}/replay exist"));
+}
+
+bool AdminApi::isKnownDestination(const std::string& name) {
+  if (deps_.maxQueueDepth.count(name) > 0) return true;
+  auto states = deps_.store.destinationStates();
+  return states.isOk() &&
+         std::any_of(states->begin(), states->end(),
+                     [&](const store::DestinationState& s) { return s.destination == name; });
+}
+
+ApiResponse AdminApi::destinations() {
+  auto states = deps_.store.destinationStates();
+  if (!states.isOk()) return errorResponse(states.status());
+  std::map<std::string, store::DestinationState> byName;
+  for (const auto& [name, limit] : deps_.maxQueueDepth) byName[name].destination = name;
+  for (const auto& s : *states) byName[s.destination] = s;
+  const int64_t now = deps_.clock.nowMs();
+  std::string out = "{\"destinations\":[";
+  bool first = true;
+  for (const auto& [name, s] : byName) {
+    if (!first) out += ',';
+    first = false;
+    const auto limit = deps_.maxQueueDepth.find(name);
+    out += "{\"name\":";
+    appendString(out, name);
+    out += std::string(",\"configured\":") +
+           (limit != deps_.maxQueueDepth.end() ? "true" : "false") +
+           ",\"paused\":" + (s.paused ? "true" : "false") + ",\"pausedChanged\":";
+    appendInstantOrNull(out, s.changedMs);
+    out += ",\"pausedChangedBy\":";
+    appendString(out, s.changedBy);
+    out += ",\"pending\":" + std::to_string(s.pending) + ",\"maxQueueDepth\":" +
+           (limit != deps_.maxQueueDepth.end() ? std::to_string(limit->second) : "null") +
+           ",\"dead\":" + std::to_string(s.dead) + ",\"oldestPending\":";
+    appendInstantOrNull(out, s.oldestPendingCreatedMs);
+    out += ",\"oldestPendingAgeMs\":" +
+           (s.oldestPendingCreatedMs > 0
+                ? std::to_string(std::max<int64_t>(0, now - s.oldestPendingCreatedMs))
+                : std::string("null")) +
+           "}";
+  }
+  return respond(200, out + "]}");
+}
+
+ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& name, bool paused,
+                                Trace& trace, int64_t started, bool& recorded) {
+  if (!isKnownDestination(name)) {
+    return errorResponse(core::notFound("no destination '" + name + "'"));
+  }
+  const char* detail = paused ? "paused" : "resumed";
+  Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
+    BRYGGA_RETURN_IF_ERROR(
+        txn.setDestinationPaused(name, paused, deps_.clock.nowMs(), request.caller.clientId));
+    return recorder_.record(txn, request, 200, trace, started, detail);
+  });
+  if (!s.isOk()) return errorResponse(s);
+  recorded = true;
+  if (deps_.onPauseChanged) deps_.onPauseChanged(name, paused);
+  deps_.logger.info(paused ? "delivery.paused" : "delivery.resumed",
+                    {{"destination", name}, {"by", request.caller.clientId}});
+  std::string out = "{\"name\":";
+  appendString(out, name);
+  out += std::string(",\"paused\":") + (paused ? "true" : "false") + "}";
+  return respond(200, out);
+}
+
+ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
+  auto params = parseQuery(request.query);
+  if (!params.isOk()) return errorResponse(params.status());
+  std::optional<std::string> destination;
+  int64_t after = 0;
+  int limit = kDefaultPage;
+  for (const auto& [name, value] : *params) {
+    if (name == "destination") {
+      if (!value.empty()) destination = value;
+    } else if (name == "after") {
+      auto n = parseId(value);
+      if (!n) return errorResponse(core::invalidArgument("after must be an outbox id"));
+      after = *n;
+    } else if (name == "limit") {
+      auto n = parseId(value);
+      if (!n || *n < 1 || *n > kMaxPage) {
+        return errorResponse(
+            core::invalidArgument("limit must be from 1 to " + std::to_string(kMaxPage)));
+      }
+      limit = static_cast<int>(*n);
+    } else {
+      return errorResponse(core::invalidArgument("unknown parameter '" + name + "'"));
+    }
+  }
+  auto entries = deps_.store.deadLetters(destination, after, limit);
+  if (!entries.isOk()) return errorResponse(entries.status());
+  std::string out = "{\"deadLetters\":[";
+  for (size_t i = 0; i < entries->size(); ++i) {
+    if (i > 0) out += ',';
+    out += entryJson((*entries)[i], false);
+  }
+  out += "],\"next\":";
+  // A full page may have more behind it: `after` for the next one.
+  out += static_cast<int>(entries->size()) == limit ? std::to_string(entries->back().id) : "null";
+  return respond(200, out + "}");
+}
+
+ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
+  const auto id = parseId(idText);
+  if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
+  auto entry = deps_.store.outboxEntry(*id);
+  if (!entry.isOk()) return errorResponse(entry.status());
+  if (!entry->has_value()) {
+    return errorResponse(core::notFound(
+        "no outbox entry " + idText + " (delivered entries are deleted after the retention time)"));
+  }
+  if ((*entry)->orderingKey.rfind("Patient/", 0) == 0) trace.patient = (*entry)->orderingKey;
+  return respond(200, entryJson(**entry, true));
+}
+
+ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idText, Trace& trace,
+                             int64_t started, bool& recorded) {
+  const auto id = parseId(idText);
+  if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
+  auto params = parseQuery(request.query);
+  if (!params.isOk()) return errorResponse(params.status());
+  bool force = false;
+  for (const auto& [name, value] : *params) {
+    if (name != "force" || (value != "true" && value != "false")) {
+      return errorResponse(core::invalidArgument("the only parameter is force=true|false"));
+    }
+    force = value == "true";
+  }
+  store::OutboxEntry replayed;
+  Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
+    BRYGGA_ASSIGN_OR_RETURN(std::optional<store::OutboxEntry> entry, txn.readOutbox(*id));
+    if (!entry) return core::notFound("no outbox entry " + idText);
+    if (entry->orderingKey.rfind("Patient/", 0) == 0) trace.patient = entry->orderingKey;
+    if (entry->state != store::OutboxState::kDead) {
+      return core::conflict("outbox entry " + idText + " is " + store::toString(entry->state) +
+                            "; only dead letters can be replayed");
+    }
+    if (!force && !entry->orderingKey.empty()) {
+      BRYGGA_ASSIGN_OR_RETURN(bool newer,
+                              txn.deliveredAfter(entry->destination, entry->orderingKey, *id));
+      if (newer) {
+        return core::conflict(
+            "a newer message for the same patient was delivered after outbox "
+            "entry " +
+            idText +
+            "; replaying it would overwrite newer data at the peer (replay "
+            "with force=true to send it anyway)");
+      }
+    }
+    const int64_t now = deps_.clock.nowMs();
+    BRYGGA_RETURN_IF_ERROR(txn.updateOutbox(*id, store::OutboxState::kPending, 0, now, ""));
+    replayed = *entry;
+    replayed.state = store::OutboxState::kPending;
+    replayed.attempts = 0;
+    replayed.nextAttemptMs = now;
+    replayed.lastError.clear();
+    return recorder_.record(txn, request, 200, trace, started, "replayed");
+  });
+  if (!s.isOk()) return errorResponse(s);
+  recorded = true;
+  if (deps_.onReplayed) deps_.onReplayed(replayed.destination);
+  deps_.logger.info("delivery.replayed", {{"outboxId", idText},
+                                          {"destination", replayed.destination},
+                                          {"by", request.caller.clientId}});
+  return respond(200, entryJson(replayed, false));
+}
+
+}  // namespace brygga::api

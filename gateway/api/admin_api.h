@@ -1,0 +1,71 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gateway/api/endpoint.h"
+#include "gateway/api/exchange_recorder.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/log.h"
+#include "gateway/store/store.h"
+
+namespace brygga::api {
+
+struct AdminDependencies {
+  store::Store& store;
+  const core::Clock& clock;
+  core::Logger& logger;
+  // Configured destinations and their queue limits (shown beside the depth).
+  std::map<std::string, int64_t> maxQueueDepth;
+  // After a pause or resume committed (the running worker stops or starts at once).
+  std::function<void(const std::string& destination, bool paused)> onPauseChanged;
+  // After a replay committed (the worker is woken).
+  std::function<void(const std::string& destination)> onReplayed;
+};
+
+// Operating the delivery engine over HTTP, below /admin, for the integration role only (401
+// without credentials, 403 for other roles). Answers are JSON (application/json); errors are
+// OperationOutcomes.
+//   GET  /admin/destinations                         every destination: paused, queue depth
+//                                                    (pending), its limit, dead letters, age of
+//                                                    the oldest pending message
+//   POST /admin/destinations/{name}/pause            the worker sends nothing until resumed
+//   POST /admin/destinations/{name}/resume
+//   GET  /admin/dead-letters[?destination=&after=ID&limit=N]
+//                                                    dead letters by id (paged by `after`)
+//   GET  /admin/dead-letters/{id}                    one outbox entry with its payload and the
+//                                                    peer's answer (lastError)
+//   POST /admin/dead-letters/{id}/replay[?force=true]
+//                                                    back to pending with attempts reset. 409
+//                                                    when it is not dead, or when a newer entry
+//                                                    of the same patient was delivered since
+//                                                    (the old Bundle would overwrite newer data
+//                                                    at the peer) unless force=true.
+// Every call is recorded through the ExchangeRecorder (exchange line + AuditEvent); a pause,
+// resume or replay in the same write unit as the change. The `brygga dead-letters` and `brygga
+// destination` commands use this class too, as client "cli", so both paths behave and are
+// audited alike. Thread-safe.
+class AdminApi final : public Endpoint {
+ public:
+  explicit AdminApi(AdminDependencies deps);
+
+  ApiResponse handle(const ApiRequest& request) override;
+
+ private:
+  ApiResponse dispatch(const ApiRequest& request, Trace& trace, int64_t started, bool& recorded);
+  ApiResponse destinations();
+  ApiResponse setPaused(const ApiRequest& request, const std::string& name, bool paused,
+                        Trace& trace, int64_t started, bool& recorded);
+  ApiResponse deadLetters(const ApiRequest& request);
+  ApiResponse deadLetter(const std::string& idText, Trace& trace);
+  ApiResponse replay(const ApiRequest& request, const std::string& idText, Trace& trace,
+                     int64_t started, bool& recorded);
+  bool isKnownDestination(const std::string& name);
+
+  AdminDependencies deps_;
+  ExchangeRecorder recorder_;
+};
+
+}  // namespace brygga::api

@@ -1,0 +1,279 @@
+#include "gateway/api/audit_api.h"
+
+#include <exception>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "gateway/api/query.h"
+#include "gateway/fhir/operation_outcome.h"
+
+namespace brygga::api {
+
+namespace {
+
+using core::Status;
+using core::StatusCode;
+
+constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+constexpr const char* kJson = "application/json";
+constexpr const char* kText = "text/plain; charset=utf-8";
+
+ApiResponse respond(int status, std::string body, const char* contentType) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", contentType);
+  // Proofs and checkpoints change as the log grows; a cache must not serve an old one as new.
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ApiResponse errorResponse(const Status& status) {
+  ApiResponse r = respond(status.httpStatus(), fhir::operationOutcomeJson(status), kFhirJson);
+  if (status.code() == StatusCode::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+  }
+  return r;
+}
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  while (start < path.size()) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > start) parts.push_back(path.substr(start, slash - start));
+    start = slash + 1;
+  }
+  return parts;
+}
+
+// The route without anything the caller chose, safe to log.
+std::string routeOf(const std::string& path) {
+  const std::vector<std::string> parts = splitPath(path);
+  if (parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key")) {
+    return "/audit/" + parts[0];
+  }
+  if (parts.size() == 2 && parts[0] == "proof" &&
+      (parts[1] == "inclusion" || parts[1] == "consistency")) {
+    return "/audit/proof/" + parts[1];
+  }
+  if (parts.size() == 2 && parts[0] == "records") return "/audit/records/{seq}";
+  return "/audit/(unknown)";
+}
+
+// A record number or tree size: 1 to 18 decimal digits without a leading zero.
+std::optional<uint64_t> parseCount(const std::string& text) {
+  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
+  uint64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return n;
+}
+
+void appendString(std::string& out, const std::string& text) {
+  out += '"';
+  core::appendJsonEscaped(out, text);
+  out += '"';
+}
+
+std::string hashArray(const std::vector<audit::merkle::Hash>& hashes) {
+  std::string out = "[";
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i > 0) out += ',';
+    appendString(out, audit::merkle::toBase64(hashes[i]));
+  }
+  return out + "]";
+}
+
+// The named parameters of the query; anything else is a 400 naming it.
+core::StatusOr<std::map<std::string, std::string>> params(
+    const ApiRequest& request, std::initializer_list<const char*> known) {
+  BRYGGA_ASSIGN_OR_RETURN(QueryParams parsed, parseQuery(request.query));
+  std::map<std::string, std::string> out;
+  for (const auto& [name, value] : parsed) {
+    bool ok = false;
+    for (const char* k : known) ok = ok || name == k;
+    if (!ok) return core::invalidArgument("unknown parameter '" + name + "'");
+    if (!out.emplace(name, value).second) {
+      return core::invalidArgument("parameter '" + name + "' is repeated");
+    }
+  }
+  return out;
+}
+
+core::StatusOr<uint64_t> countParam(const std::map<std::string, std::string>& p,
+                                    const std::string& name) {
+  auto it = p.find(name);
+  if (it == p.end()) return core::invalidArgument("parameter '" + name + "' is required");
+  auto n = parseCount(it->second);
+  if (!n) return core::invalidArgument("parameter '" + name + "' must be a positive integer");
+  return *n;
+}
+
+}  // namespace
+
+AuditApi::AuditApi(audit::AuditLog& log, store::Store& store, const core::Clock& clock,
+                   core::Logger& logger)
+    : log_(log), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
+
+ApiResponse AuditApi::handle(const ApiRequest& request) {
+  const int64_t started = clock_.nowMs();
+  Trace trace;
+  trace.types.insert("AuditEvent");
+  trace.query = request.query;
+  ApiResponse response;
+  try {
+    response = dispatch(request, trace);
+  } catch (const std::exception& e) {
+    logger_.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
+    response = errorResponse(core::internalError("internal error; see the gateway log"));
+  }
+  Status recorded =
+      recorder_.recordAlone(store_, request, response.status, trace, started,
+                            ExchangeRecorder::detailOf(response.status, response.body));
+  if (!recorded.isOk()) {
+    // An access that cannot be recorded is not served.
+    logger_.error("audit.write_failed",
+                  {{"requestId", request.requestId}, {"status", core::toString(recorded.code())}});
+    if (response.status < 400) response = errorResponse(recorded);
+  }
+  logger_.info("request", {{"requestId", request.requestId},
+                           {"client", request.caller.clientId},
+                           {"method", request.method},
+                           {"route", routeOf(request.path)},
+                           {"status", std::to_string(response.status)},
+                           {"ms", std::to_string(clock_.nowMs() - started)}});
+  return response;
+}
+
+ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
+  const std::vector<std::string> parts = splitPath(request.path);
+  const bool isPublic = parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key");
+  const bool isProof = parts.size() == 2 && parts[0] == "proof" &&
+                       (parts[1] == "inclusion" || parts[1] == "consistency");
+  const bool isRecord = parts.size() == 2 && parts[0] == "records";
+  if (isProof) {
+    trace.interaction = "operation";
+    trace.action = 'E';
+  } else {
+    trace.interaction = "read";
+    trace.action = 'R';
+  }
+  if (!isPublic && !isProof && !isRecord) {
+    return errorResponse(core::notFound(
+        "no such audit resource: /audit/checkpoint, /audit/key, /audit/proof/inclusion, "
+        "/audit/proof/consistency and /audit/records/{seq} exist"));
+  }
+  if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
+  if (isPublic) return parts[0] == "checkpoint" ? checkpoint() : key();
+
+  if (!request.caller.authenticated) {
+    return errorResponse(core::unauthenticated(
+        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  }
+  if (request.caller.role != core::ClientRole::kIntegration) {
+    return errorResponse(
+        core::permissionDenied("audit proofs and records are for the "
+                               "integration team"));
+  }
+  if (isRecord) return record(parts[1], trace);
+  return parts[1] == "inclusion" ? inclusion(request, trace) : consistency(request, trace);
+}
+
+ApiResponse AuditApi::checkpoint() {
+  auto latest = store_.latestAuditCheckpoint();
+  if (!latest.isOk()) return errorResponse(latest.status());
+  if (!latest->has_value()) {
+    return errorResponse(core::notFound("no checkpoint has been signed yet"));
+  }
+  return respond(200, (*latest)->note, kText);
+}
+
+ApiResponse AuditApi::key() {
+  const audit::NoteVerifier& v = log_.verifier();
+  std::string body = "{\"origin\":";
+  appendString(body, log_.origin());
+  body += ",\"keyName\":";
+  appendString(body, v.name());
+  body += ",\"algorithm\":\"Ed25519\",\"vkey\":";
+  appendString(body, v.vkey());
+  body += ",\"publicKeyPem\":";
+  appendString(body, v.publicKeyPem());
+  body += "}";
+  return respond(200, std::move(body), kJson);
+}
+
+ApiResponse AuditApi::inclusion(const ApiRequest& request, Trace& trace) {
+  auto p = params(request, {"seq", "size"});
+  if (!p.isOk()) return errorResponse(p.status());
+  auto seq = countParam(*p, "seq");
+  if (!seq.isOk()) return errorResponse(seq.status());
+  trace.entities.push_back("AuditEvent/" + std::to_string(*seq));
+  uint64_t size = 0;
+  if (p->count("size")) {
+    auto given = countParam(*p, "size");
+    if (!given.isOk()) return errorResponse(given.status());
+    size = *given;
+  } else {
+    auto latest = store_.latestAuditCheckpoint();
+    if (!latest.isOk()) return errorResponse(latest.status());
+    if (!latest->has_value()) {
+      return errorResponse(core::notFound("no checkpoint has been signed yet; give size"));
+    }
+    size = static_cast<uint64_t>((*latest)->treeSize);
+  }
+  auto proof = log_.inclusionProof(*seq, size);
+  if (!proof.isOk()) return errorResponse(proof.status());
+  std::string body = "{\"seq\":" + std::to_string(*seq) +
+                     ",\"leafIndex\":" + std::to_string(proof->leafIndex) +
+                     ",\"treeSize\":" + std::to_string(proof->treeSize) + ",\"leafHash\":";
+  appendString(body, audit::merkle::toBase64(proof->leafHash));
+  body += ",\"hashes\":" + hashArray(proof->hashes) + "}";
+  return respond(200, std::move(body), kJson);
+}
+
+ApiResponse AuditApi::consistency(const ApiRequest& request, Trace&) {
+  auto p = params(request, {"from", "to"});
+  if (!p.isOk()) return errorResponse(p.status());
+  auto from = countParam(*p, "from");
+  if (!from.isOk()) return errorResponse(from.status());
+  uint64_t to = 0;
+  if (p->count("to")) {
+    auto given = countParam(*p, "to");
+    if (!given.isOk()) return errorResponse(given.status());
+    to = *given;
+  } else {
+    auto latest = store_.latestAuditCheckpoint();
+    if (!latest.isOk()) return errorResponse(latest.status());
+    if (!latest->has_value()) {
+      return errorResponse(core::notFound("no checkpoint has been signed yet; give to"));
+    }
+    to = static_cast<uint64_t>((*latest)->treeSize);
+  }
+  auto proof = log_.consistencyProof(*from, to);
+  if (!proof.isOk()) return errorResponse(proof.status());
+  std::string body = "{\"fromSize\":" + std::to_string(*from) +
+                     ",\"toSize\":" + std::to_string(to) + ",\"hashes\":" + hashArray(*proof) + "}";
+  return respond(200, std::move(body), kJson);
+}
+
+ApiResponse AuditApi::record(const std::string& seqText, Trace& trace) {
+  auto seq = parseCount(seqText);
+  if (!seq) return errorResponse(core::notFound("no audit record " + seqText));
+  trace.entities.push_back("AuditEvent/" + std::to_string(*seq));
+  auto records = store_.auditRecords(static_cast<int64_t>(*seq), 1);
+  if (!records.isOk()) return errorResponse(records.status());
+  if (records->empty() || records->front().seq != static_cast<int64_t>(*seq)) {
+    return errorResponse(core::notFound("no audit record " + seqText));
+  }
+  // The access shows in the patient's own log extract.
+  if (!records->front().patient.empty()) trace.patient = records->front().patient;
+  return respond(200, records->front().json, kFhirJson);
+}
+
+}  // namespace brygga::api

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "gateway/api/endpoint.h"
+#include "gateway/api/exchange_recorder.h"
+#include "gateway/audit/audit_log.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/log.h"
+#include "gateway/store/store.h"
+
+namespace brygga::api {
+
+// The audit transparency log over HTTP, below /audit. Public (no credentials), because they are
+// what outsiders compare and hold the gateway to:
+//   GET /audit/checkpoint   the latest signed checkpoint (C2SP tlog-checkpoint note, text/plain)
+//   GET /audit/key          the verifier key: signed-note vkey and PEM public key (JSON)
+// For the integration role only (401 without credentials, 403 for other roles):
+//   GET /audit/proof/inclusion?seq=N[&size=M]      RFC 9162 inclusion proof of record N
+//   GET /audit/proof/consistency?from=A[&to=B]     RFC 9162 consistency proof
+//   GET /audit/records/{seq}                        the record's AuditEvent JSON exactly as
+//                                                   stored (its leaf is SHA-256(0x00 || body))
+// M and B default to the latest checkpoint's size. Proofs are JSON with base64 hashes. Every call
+// (the public ones included) is recorded through the ExchangeRecorder: an exchange line and an
+// AuditEvent (subtype read, or operation for proofs). Errors are OperationOutcomes.
+class AuditApi final : public Endpoint {
+ public:
+  AuditApi(audit::AuditLog& log, store::Store& store, const core::Clock& clock,
+           core::Logger& logger);
+
+  // Thread-safe.
+  ApiResponse handle(const ApiRequest& request) override;
+
+ private:
+  ApiResponse dispatch(const ApiRequest& request, Trace& trace);
+  ApiResponse checkpoint();
+  ApiResponse key();
+  ApiResponse inclusion(const ApiRequest& request, Trace& trace);
+  ApiResponse consistency(const ApiRequest& request, Trace& trace);
+  ApiResponse record(const std::string& seq, Trace& trace);
+
+  audit::AuditLog& log_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  core::Logger& logger_;
+  ExchangeRecorder recorder_;
+};
+
+}  // namespace brygga::api

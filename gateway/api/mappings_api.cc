@@ -1,0 +1,137 @@
+#include "gateway/api/mappings_api.h"
+
+#include <exception>
+
+#include "gateway/core/clock.h"
+#include "gateway/fhir/operation_outcome.h"
+#include "mappings/mapping_set.h"
+
+namespace brygga::api {
+
+namespace {
+
+using core::Status;
+using core::StatusCode;
+
+ApiResponse json(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ApiResponse errorResponse(const Status& status) {
+  ApiResponse r;
+  r.status = status.httpStatus();
+  r.body = fhir::operationOutcomeJson(status);
+  r.headers.emplace_back("Content-Type", "application/fhir+json; charset=utf-8");
+  if (status.code() == StatusCode::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+  }
+  return r;
+}
+
+void field(std::string& out, const char* name, const std::string& value) {
+  if (out.size() > 1) out += ',';
+  out += '"';
+  out += name;
+  out += "\":\"";
+  core::appendJsonEscaped(out, value);
+  out += '"';
+}
+
+}  // namespace
+
+MappingsApi::MappingsApi(flows::MappingRegistry& registry, store::Store& store,
+                         const core::Clock& clock, core::Logger& logger)
+    : registry_(registry), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
+
+ApiResponse MappingsApi::handle(const ApiRequest& request) {
+  const int64_t started = clock_.nowMs();
+  Trace trace;
+  trace.mappings = registry_.current();
+  ApiResponse response;
+  try {
+    response = dispatch(request, trace);
+  } catch (const std::exception& e) {
+    logger_.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
+    response = errorResponse(core::internalError("internal error; see the gateway log"));
+  }
+  // After a reload the exchange line names the version now in force.
+  if (request.method == "POST") trace.mappings = registry_.current();
+  Status s = recorder_.recordAlone(store_, request, response.status, trace, started,
+                                   ExchangeRecorder::detailOf(response.status, response.body));
+  if (!s.isOk()) {
+    logger_.error("audit.write_failed",
+                  {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
+    if (response.status < 400) response = errorResponse(s);
+  }
+  logger_.info("request", {{"requestId", request.requestId},
+                           {"client", request.caller.clientId},
+                           {"method", request.method},
+                           {"route", "/admin/mappings" + request.path},
+                           {"status", std::to_string(response.status)}});
+  return response;
+}
+
+ApiResponse MappingsApi::dispatch(const ApiRequest& request, Trace& trace) {
+  trace.interaction = request.method == "GET" ? "read" : "operation";
+  trace.action = request.method == "GET" ? 'R' : 'E';
+  if (!request.caller.authenticated) {
+    trace.interaction = "login";
+    return errorResponse(core::unauthenticated(
+        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  }
+  if (request.caller.role != core::ClientRole::kIntegration) {
+    return errorResponse(
+        core::permissionDenied("the mappings are operated by the integration team"));
+  }
+  const std::string path = request.path == "/" ? std::string() : request.path;
+  if (path.empty()) {
+    if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
+    return json(200, describe({}));
+  }
+  if (path == "/reload") {
+    if (request.method != "POST") {
+      return errorResponse({StatusCode::kMethodNotAllowed, "use POST to reload"});
+    }
+    auto before = registry_.current();
+    const std::string previous = before ? before->version() : std::string();
+    auto reloaded = registry_.reload();
+    if (!reloaded.isOk()) {
+      const std::string text = reloaded.status().message() +
+                               " (the mappings in force stay: version " +
+                               (previous.empty() ? std::string("none") : previous) + ")";
+      return errorResponse(
+          core::unprocessable(text, {core::Issue::error("invalid", text, "mappings")}));
+    }
+    return json(200, describe(previous));
+  }
+  return errorResponse(core::notFound("no such mappings operation: " + path));
+}
+
+std::string MappingsApi::describe(const std::string& previous) const {
+  auto set = registry_.current();
+  std::string out = "{";
+  field(out, "version", set ? set->version() : std::string());
+  if (!previous.empty()) field(out, "previousVersion", previous);
+  field(out, "directory", registry_.directory());
+  field(out, "loadedAt", core::formatInstant(registry_.loadedAtMs()));
+  const std::string error = registry_.lastError();
+  if (!error.empty()) field(out, "lastReloadError", error);
+  out += ",\"files\":[";
+  if (set) {
+    for (size_t i = 0; i < set->fileNames().size(); ++i) {
+      if (i > 0) out += ',';
+      out += '"';
+      core::appendJsonEscaped(out, set->fileNames()[i]);
+      out += '"';
+    }
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace brygga::api

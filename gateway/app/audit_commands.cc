@@ -1,0 +1,246 @@
+#include "gateway/app/audit_commands.h"
+
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "gateway/app/gateway.h"
+#include "gateway/audit/audit_trail.h"
+#include "gateway/audit/audit_verifier.h"
+#include "gateway/audit/log_extract.h"
+#include "gateway/audit/provenance.h"
+#include "gateway/audit/signed_note.h"
+#include "gateway/core/clock.h"
+#include "gateway/store/sqlite_store.h"
+
+namespace brygga::app {
+
+namespace {
+
+// The audit records a patient may have; an extract lists them all.
+constexpr int kMaxExtractRecords = 10000000;
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t start = 0;
+  while (start < s.size() && s[start] == ' ') ++start;
+  return s.substr(start);
+}
+
+std::string flag(const std::map<std::string, std::string>& flags, const std::string& name) {
+  auto it = flags.find(name);
+  return it == flags.end() ? std::string() : it->second;
+}
+
+// The existing database of the data dir (never a new, empty one).
+core::StatusOr<std::unique_ptr<store::Store>> openExisting(const core::GatewayConfig& config,
+                                                           int& exitCode) {
+  const std::string path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    exitCode = EX_NOINPUT;
+    return core::notFound("no database at " + path + " (give the data dir serve uses: --data-dir)");
+  }
+  store::SqliteOptions options;
+  options.path = path;
+  options.readConnections = 2;
+  auto store = store::openSqliteStore(options);
+  if (!store.isOk()) exitCode = EX_IOERR;
+  return store;
+}
+
+}  // namespace
+
+int auditVerifyCommand(const core::GatewayConfig& config,
+                       const std::map<std::string, std::string>& flags, std::ostream& out,
+                       std::ostream& err) {
+  audit::AuditVerifyOptions options;
+  options.origin = auditOrigin(config);
+  if (const std::string keyFile = flag(flags, "key"); !keyFile.empty()) {
+    auto text = readFile(keyFile);
+    if (!text) {
+      err << "brygga: cannot read the key file " << keyFile << "\n";
+      return EX_NOINPUT;
+    }
+    auto key = text->find("-----BEGIN") != std::string::npos
+                   ? audit::NoteVerifier::fromPublicKeyPem(options.origin, *text)
+                   : audit::NoteVerifier::fromVkey(trim(*text));
+    if (!key.isOk()) {
+      err << "brygga: " << keyFile << ": " << key.status().message() << "\n";
+      return EX_CONFIG;
+    }
+    options.key = *key;
+    // A vkey names its log (the key name is the origin): on another machine the host-name
+    // default would not.
+    if (config.audit.origin.empty()) options.origin = key->name();
+  } else {
+    // The gateway's own key, when this runs where the gateway does.
+    const std::string signingKey = auditSigningKeyFile(config);
+    if (auto pem = readFile(signingKey)) {
+      auto signer = audit::NoteSigner::fromPrivateKeyPem(options.origin, *pem);
+      if (!signer.isOk()) {
+        err << "brygga: " << signingKey << ": " << signer.status().message() << "\n";
+        return EX_CONFIG;
+      }
+      options.key = signer->verifier();
+    }
+  }
+  if (const std::string file = flag(flags, "checkpoint"); !file.empty()) {
+    auto note = readFile(file);
+    if (!note) {
+      err << "brygga: cannot read the checkpoint file " << file << "\n";
+      return EX_NOINPUT;
+    }
+    options.checkpoints.push_back(*note);
+  }
+
+  int exitCode = EX_OK;
+  auto store = openExisting(config, exitCode);
+  if (!store.isOk()) {
+    err << "brygga: " << store.status().message() << "\n";
+    return exitCode;
+  }
+  auto result = audit::verifyAuditLog(**store, options);
+  if (!result.isOk()) {
+    err << "brygga: " << result.status().message() << "\n";
+    return result.status().code() == core::StatusCode::kInvalidArgument ? EX_NOINPUT : EX_IOERR;
+  }
+  if (!result->intact()) {
+    out << "audit log BROKEN";
+    if (result->firstBadSeq > 0) out << " at record " << result->firstBadSeq;
+    out << ": " << result->problem << "\n";
+    return EX_DATAERR;
+  }
+  out << "audit log intact: " << result->recordsChecked
+      << " records, hash chain and Merkle tree recomputed; " << result->checkpointsChecked
+      << " signed checkpoints verified";
+  if (result->checkpointsChecked > 0) {
+    out << " (the latest covers " << result->latestCheckpointSize << " records";
+    const int64_t unsigned_ = result->recordsChecked - result->latestCheckpointSize;
+    if (unsigned_ > 0) out << "; " << unsigned_ << " newer ones are not yet signed";
+    out << ")";
+  }
+  if (result->recordsWithoutLeaf > 0) {
+    out << "; " << result->recordsWithoutLeaf
+        << " old records get their Merkle leaf when the gateway next starts";
+  }
+  out << "\n";
+  return EX_OK;
+}
+
+int auditExtractCommand(const core::GatewayConfig& config,
+                        const std::map<std::string, std::string>& flags, std::ostream& out,
+                        std::ostream& err) {
+  const std::string patient = flag(flags, "patient");
+  const std::string format = flags.count("format") ? flag(flags, "format") : "text";
+  const std::string id = patient.rfind("Patient/", 0) == 0 ? patient.substr(8) : std::string();
+  bool validId = !id.empty() && id.size() <= 64;
+  for (char c : id) {
+    validId = validId && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+  }
+  if (!validId) {
+    err << "brygga audit extract: --patient must name a patient as Patient/ID\n";
+    return EX_USAGE;
+  }
+  if (format != "text" && format != "json") {
+    err << "brygga audit extract: --format must be text or json\n";
+    return EX_USAGE;
+  }
+  int exitCode = EX_OK;
+  auto store = openExisting(config, exitCode);
+  if (!store.isOk()) {
+    err << "brygga: " << store.status().message() << "\n";
+    return exitCode;
+  }
+  core::SystemClock clock;
+  // The extract is an access to the patient's log like GET AuditEvent?patient=: recorded first,
+  // so that it cannot be made without leaving its own trace.
+  const char* user = std::getenv("USER");
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  audit::AuditContext context;
+  context.recordedMs = clock.nowMs();
+  context.subtype = "search-type";
+  context.action = 'E';
+  context.httpStatus = 200;
+  context.outcomeText = "log extract (" + format + ")";
+  context.clientId = std::string("cli:") + (user != nullptr && *user != '\0' ? user : "unknown");
+  context.clientRole = "operator";
+  context.clientAddress = host;
+  context.patient = patient;
+  context.query = "patient=" + patient;
+  core::Status recorded = (*store)->write([&](store::StoreTransaction& txn) {
+    return audit::AuditTrail::append(txn, context).status();
+  });
+  if (!recorded.isOk()) {
+    err << "brygga: the extract could not be recorded in the audit log, so it is not made: "
+        << recorded.message() << "\n";
+    return EX_IOERR;
+  }
+  auto records = (*store)->auditRecordsForPatient(patient, kMaxExtractRecords);
+  if (!records.isOk()) {
+    err << "brygga: " << records.status().message() << "\n";
+    return EX_IOERR;
+  }
+  if (format == "json") {
+    out << audit::extractBundle(*records, clock.nowMs()) << "\n";
+  } else {
+    out << audit::extractTable(*records, patient, clock.nowMs());
+  }
+  return EX_OK;
+}
+
+int verifyProvenanceCommand(const std::vector<std::string>& files,
+                            const std::map<std::string, std::string>& flags, std::ostream& out,
+                            std::ostream& err) {
+  if (files.empty()) {
+    err << "brygga verify-provenance: name at least one Bundle file\n";
+    return EX_USAGE;
+  }
+  std::string ca;
+  if (const std::string caFile = flag(flags, "ca"); !caFile.empty()) {
+    auto text = readFile(caFile);
+    if (!text) {
+      err << "brygga: cannot read the CA file " << caFile << "\n";
+      return EX_NOINPUT;
+    }
+    ca = *text;
+  }
+  bool allValid = true;
+  for (const std::string& file : files) {
+    auto bundle = readFile(file);
+    if (!bundle) {
+      out << file << ": INVALID: cannot read it\n";
+      allValid = false;
+      continue;
+    }
+    auto checked = audit::verifyBundleProvenance(*bundle, ca);
+    if (!checked.isOk()) {
+      out << file << ": INVALID: " << checked.status().message() << "\n";
+      allValid = false;
+      continue;
+    }
+    out << file << ": valid: " << checked->signatures << " signature"
+        << (checked->signatures == 1 ? "" : "s") << " over " << checked->targets
+        << " resources, signed by";
+    for (const std::string& signer : checked->signers) out << " " << signer;
+    out << (ca.empty() ? " (certificate not checked against a CA: give --ca)" : "") << "\n";
+  }
+  return allValid ? EX_OK : EX_DATAERR;
+}
+
+}  // namespace brygga::app

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gateway/core/config.h"
+
+// `brygga audit verify` and `brygga audit extract` (on the data dir `serve` uses) and
+// `brygga verify-provenance`. They return a
+// sysexits code: 0 OK, 64 usage, 65 the log is broken, 66 no database or key file, 74 database
+// errors, 78 configuration (a key that does not parse).
+namespace brygga::app {
+
+// Flags: key (a PEM public key or a signed-note vkey; default: derived from the signing key file),
+// checkpoint (a signed checkpoint note saved earlier, checked too).
+int auditVerifyCommand(const core::GatewayConfig& config,
+                       const std::map<std::string, std::string>& flags, std::ostream& out,
+                       std::ostream& err);
+
+// Flags: patient ("Patient/ID", required), format (text or json; default text). The extract is
+// itself recorded in the audit log (and so appears in its own listing) before it is printed.
+int auditExtractCommand(const core::GatewayConfig& config,
+                        const std::map<std::string, std::string>& flags, std::ostream& out,
+                        std::ostream& err);
+
+// `brygga verify-provenance FILE... [--ca FILE]`: checks the signed Provenance of each Bundle
+// file (gateway/audit/provenance.h) and prints one line per file; 65 when any fails.
+int verifyProvenanceCommand(const std::vector<std::string>& files,
+                            const std::map<std::string, std::string>& flags, std::ostream& out,
+                            std::ostream& err);
+
+}  // namespace brygga::app

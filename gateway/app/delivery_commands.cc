@@ -1,0 +1,162 @@
+#include "gateway/app/delivery_commands.h"
+
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include <rapidjson/document.h>
+
+#include "gateway/api/admin_api.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/digest.h"
+#include "gateway/fhir/json.h"
+#include "gateway/store/sqlite_store.h"
+
+namespace brygga::app {
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: brygga dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
+    "       brygga destination list | pause NAME | resume NAME\n"
+    "       (with --config FILE or --data-dir DIR as for serve)\n";
+
+int exitCodeOf(int httpStatus) {
+  if (httpStatus < 300) return EX_OK;
+  if (httpStatus == 404) return EX_NOINPUT;
+  if (httpStatus == 409) return EX_DATAERR;
+  if (httpStatus == 400) return EX_USAGE;
+  if (httpStatus == 503) return EX_TEMPFAIL;
+  return EX_IOERR;
+}
+
+std::string text(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value* v = fhir::member(object, name);
+  if (v == nullptr) return "-";
+  if (v->IsString()) return v->GetString();
+  if (v->IsInt64()) return std::to_string(v->GetInt64());
+  if (v->IsBool()) return v->GetBool() ? "yes" : "no";
+  return "-";
+}
+
+// The admin API's JSON, as lines for a terminal.
+void printList(const std::string& body, const char* arrayName, std::ostream& out) {
+  auto doc = fhir::parseJson(body);
+  if (!doc.isOk()) {
+    out << body << "\n";
+    return;
+  }
+  const rapidjson::Value* items = fhir::member(*doc, arrayName);
+  if (items == nullptr || !items->IsArray()) return;
+  if (std::string(arrayName) == "deadLetters") {
+    out << "ID\tDESTINATION\tPATIENT\tATTEMPTS\tFINISHED\tREASON\n";
+    for (const auto& item : items->GetArray()) {
+      out << text(item, "id") << "\t" << text(item, "destination") << "\t" << text(item, "patient")
+          << "\t" << text(item, "attempts") << "\t" << text(item, "finished") << "\t"
+          << text(item, "reason") << "\n";
+    }
+    if (text(*doc, "next") != "-") out << "(more: the list shows the first page)\n";
+  } else {
+    out << "DESTINATION\tPAUSED\tPENDING\tMAX\tDEAD\tOLDEST PENDING\n";
+    for (const auto& item : items->GetArray()) {
+      out << text(item, "name") << "\t" << text(item, "paused") << "\t" << text(item, "pending")
+          << "\t" << text(item, "maxQueueDepth") << "\t" << text(item, "dead") << "\t"
+          << text(item, "oldestPending") << "\n";
+    }
+  }
+}
+
+// The diagnostics of an OperationOutcome, or the body as it is.
+std::string problemOf(const std::string& body) {
+  auto doc = fhir::parseJson(body);
+  if (!doc.isOk()) return body;
+  const rapidjson::Value* issues = fhir::member(*doc, "issue");
+  if (issues == nullptr || !issues->IsArray() || issues->Empty()) return body;
+  return text((*issues)[0], "diagnostics");
+}
+
+}  // namespace
+
+int deliveryCommand(const core::GatewayConfig& config, const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& flags, std::ostream& out,
+                    std::ostream& err) {
+  // args[0] is "dead-letters" or "destination".
+  const std::string group = args.empty() ? std::string() : args[0];
+  const std::string verb = args.size() > 1 ? args[1] : std::string();
+  const std::string operand = args.size() > 2 ? args[2] : std::string();
+  api::ApiRequest request;
+  if (group == "dead-letters" && verb == "list" && args.size() == 2) {
+    request.method = "GET";
+    request.path = "/dead-letters";
+    if (auto it = flags.find("destination"); it != flags.end()) {
+      request.query = "destination=" + it->second;
+    }
+  } else if (group == "dead-letters" && verb == "show" && args.size() == 3) {
+    request.method = "GET";
+    request.path = "/dead-letters/" + operand;
+  } else if (group == "dead-letters" && verb == "replay" && args.size() == 3) {
+    request.method = "POST";
+    request.path = "/dead-letters/" + operand + "/replay";
+    if (flags.count("force") > 0) request.query = "force=true";
+  } else if (group == "destination" && verb == "list" && args.size() == 2) {
+    request.method = "GET";
+    request.path = "/destinations";
+  } else if (group == "destination" && (verb == "pause" || verb == "resume") && args.size() == 3) {
+    request.method = "POST";
+    request.path = "/destinations/" + operand + "/" + verb;
+  } else {
+    err << kUsage;
+    return EX_USAGE;
+  }
+
+  const std::string path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    err << "brygga: no database at " << path << " (give the data dir serve uses: --data-dir)\n";
+    return EX_NOINPUT;
+  }
+  store::SqliteOptions options;
+  options.path = path;
+  options.readConnections = 1;
+  auto store = store::openSqliteStore(options);
+  if (!store.isOk()) {
+    err << "brygga: " << store.status().message() << "\n";
+    return EX_IOERR;
+  }
+
+  core::SystemClock clock;
+  std::ostringstream log;  // the admin API's request log line is for servers, not terminals
+  core::Logger logger(log);
+  std::map<std::string, int64_t> limits;
+  for (const auto& [name, destination] : config.destinations) {
+    limits[name] = destination.maxQueueDepth;
+  }
+  api::AdminApi admin(api::AdminDependencies{**store, clock, logger, limits, nullptr, nullptr});
+
+  // The operator at the terminal, as the exchange log and the AuditEvent will show them.
+  request.caller.authenticated = true;
+  request.caller.clientId = "cli";
+  request.caller.role = core::ClientRole::kIntegration;
+  request.caller.credential = "local";
+  const char* user = getenv("USER");
+  request.caller.address = std::string("local:") + (user != nullptr ? user : "unknown");
+  request.requestId = core::newUuid();
+  request.baseUrl = "cli:";
+
+  const api::ApiResponse response = admin.handle(request);
+  if (response.status >= 300) {
+    err << "brygga: " << problemOf(response.body) << "\n";
+    return exitCodeOf(response.status);
+  }
+  if (verb == "list") {
+    printList(response.body, group == "dead-letters" ? "deadLetters" : "destinations", out);
+  } else {
+    out << response.body << "\n";
+  }
+  return EX_OK;
+}
+
+}  // namespace brygga::app

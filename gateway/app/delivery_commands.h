@@ -1,0 +1,28 @@
+#pragma once
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "gateway/core/config.h"
+
+// `brygga dead-letters ...` and `brygga destination ...`, on the database of the data dir `serve`
+// uses (it may be running: a replay is picked up on the worker's next pass, a pause or resume
+// before its next one). They go through the same api::AdminApi as /admin, as client "cli" with
+// the integration role, so every call is recorded in the exchange log and the audit trail.
+//   dead-letters list [--destination NAME]   one line per dead letter
+//   dead-letters show ID                      the entry as JSON: payload and the peer's answer
+//   dead-letters replay ID [--force]          back to pending with attempts reset
+//   destination pause NAME | resume NAME
+//   destination list                          queue depth, dead letters, oldest age, paused
+// Exit codes (sysexits): 0 done, 64 usage, 65 refused (e.g. not a dead letter, or a newer
+// message of the patient was delivered: --force), 66 no database or no such entry/destination,
+// 74 database errors, 75 the database is busy or full (try again).
+namespace brygga::app {
+
+int deliveryCommand(const core::GatewayConfig& config, const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& flags, std::ostream& out,
+                    std::ostream& err);
+
+}  // namespace brygga::app

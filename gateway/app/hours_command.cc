@@ -1,0 +1,68 @@
+#include "gateway/app/hours_command.h"
+
+#include "gateway/flows/mapping_registry.h"
+#include "mappings/mapping_set.h"
+#include "mappings/service_hours.h"
+
+namespace brygga::app {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kUsage = 64;
+constexpr int kConfig = 78;
+
+}  // namespace
+
+int hoursCommand(const core::GatewayConfig& config, const std::map<std::string, std::string>& flags,
+                 std::ostream& out, std::ostream& err) {
+  auto at = flags.find("at");
+  if (at == flags.end()) {
+    err << "brygga hours: give the time to ask about: --at 2026-06-19T10:00 (Stockholm time) or "
+           "--at 2026-06-19T10:00:00+02:00\n";
+    return kUsage;
+  }
+  auto when = mappings::parseTimeArgument(at->second);
+  if (!when.isOk()) {
+    err << "brygga hours: " << when.status().message() << "\n";
+    return kUsage;
+  }
+  const std::string directory = config.mappings.directory.empty()
+                                    ? flows::defaultMappingsDirectory()
+                                    : config.mappings.directory;
+  auto files = flows::readMappingFiles(directory);
+  if (!files.isOk()) {
+    err << "brygga hours: " << files.status().message() << "\n";
+    return kConfig;
+  }
+  auto set = mappings::MappingSet::parse(std::move(files).value());
+  if (!set.isOk()) {
+    err << "brygga hours: " << set.status().message() << "\n";
+    return kConfig;
+  }
+  std::string code;
+  std::string name;
+  if (auto sp = flags.find("service-point"); sp != flags.end()) {
+    const mappings::ServicePoint* point = (*set)->routing().servicePoint(sp->second);
+    if (point == nullptr) {
+      std::string known;
+      for (const auto& p : (*set)->routing().servicePoints()) {
+        known += (known.empty() ? "" : ", ") + p.name;
+      }
+      err << "brygga hours: unknown service point '" << sp->second << "' (known: " << known
+          << ")\n";
+      return kUsage;
+    }
+    code = point->code;
+    name = point->name;
+  }
+  const mappings::HoursVerdict verdict = (*set)->hours().at(*when, code);
+  out << verdict.text() << "\n";
+  out << "time: " << mappings::formatStockholm(*when) << " (Europe/Stockholm)\n";
+  out << "service point: " << (name.empty() ? std::string("all (common calendar)") : name) << ", "
+      << (*set)->hours().hoursText(code) << "\n";
+  out << "mappings: " << (*set)->version() << " (" << directory << ")\n";
+  return kOk;
+}
+
+}  // namespace brygga::app

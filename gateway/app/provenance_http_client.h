@@ -1,0 +1,32 @@
+#pragma once
+
+#include <memory>
+
+#include "adapters/http_client.h"
+#include "gateway/audit/provenance.h"
+#include "gateway/core/clock.h"
+
+namespace brygga::app {
+
+// Signs what the delivery workers forward: a POSTed transaction or batch Bundle gets its signed
+// Provenance entry (gateway/audit/provenance.h) just before it leaves, every attempt anew; other
+// bodies pass unchanged. A Bundle that cannot be signed is not sent (status 0, so the worker
+// retries it and in the end makes it dead) rather than sent unsigned. Decorates the destination's
+// client, so neither the delivery engine nor the mappings know about signatures. Like the client
+// it wraps, not thread-safe.
+class ProvenanceHttpClient final : public adapters::HttpClient {
+ public:
+  ProvenanceHttpClient(std::unique_ptr<adapters::HttpClient> inner,
+                       std::shared_ptr<const audit::ProvenanceSigner> signer,
+                       const core::Clock& clock)
+      : inner_(std::move(inner)), signer_(std::move(signer)), clock_(clock) {}
+
+  adapters::HttpResult send(const adapters::HttpRequestSpec& request) override;
+
+ private:
+  std::unique_ptr<adapters::HttpClient> inner_;
+  std::shared_ptr<const audit::ProvenanceSigner> signer_;
+  const core::Clock& clock_;
+};
+
+}  // namespace brygga::app

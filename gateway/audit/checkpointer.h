@@ -1,0 +1,54 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "gateway/audit/audit_log.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/config.h"
+#include "gateway/core/log.h"
+
+namespace brygga::audit {
+
+// The background thread that signs checkpoints of the audit log: as soon as
+// audit.checkpointEveryRecords records are not covered by a checkpoint, and otherwise once the
+// oldest uncovered record is audit.checkpointIntervalMs old (by the gateway's Clock). It looks at
+// the log every min(interval, 1 s). A refused checkpoint (see AuditLog::checkpoint) is logged as
+// an error and tried again at the next look; nothing is signed meanwhile.
+class Checkpointer {
+ public:
+  Checkpointer(AuditLog& log, core::AuditConfig config, const core::Clock& clock,
+               core::Logger& logger);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  void start();
+  // Stops the thread, then signs a last checkpoint so that a stopped gateway leaves no record
+  // uncovered. Idempotent.
+  void stop();
+  // One look: makes a checkpoint when one is due. For tests and for the thread.
+  void runOnce();
+
+ private:
+  void loop();
+
+  AuditLog& log_;
+  const core::AuditConfig config_;
+  const core::Clock& clock_;
+  core::Logger& logger_;
+
+  std::mutex passMutex_;        // one look at a time
+  uint64_t coveredSize_ = 0;    // size of the last checkpoint seen
+  uint64_t pendingSince_ = 0;   // the first uncovered size seen after it...
+  int64_t pendingSinceMs_ = 0;  // ...and when
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopRequested_ = false;
+  bool running_ = false;
+  std::thread thread_;
+};
+
+}  // namespace brygga::audit

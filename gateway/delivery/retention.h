@@ -1,0 +1,46 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+#include "gateway/core/clock.h"
+#include "gateway/core/config.h"
+#include "gateway/core/log.h"
+#include "gateway/store/store.h"
+
+namespace brygga::delivery {
+
+// Retention of delivered messages: every retentionIntervalMs it deletes the outbox entries
+// delivered more than retentionMs ago (the payloads, i.e. the patient data Brygga forwarded) and
+// gives the freed space back to the file system. Dead letters stay until they are replayed and
+// delivered; the exchange log and the audit records are never pruned.
+class Retention {
+ public:
+  Retention(core::DeliveryConfig settings, store::Store& store, const core::Clock& clock,
+            core::Logger& logger);
+  ~Retention();
+  Retention(const Retention&) = delete;
+  Retention& operator=(const Retention&) = delete;
+
+  void start();
+  // Stops and joins the thread (a sweep in progress ends after its current batch). Idempotent.
+  void stop();
+  // One sweep; returns how many entries it deleted. For tests and for the thread.
+  core::StatusOr<int64_t> runOnce();
+
+ private:
+  void loop();
+
+  const core::DeliveryConfig settings_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  core::Logger& logger_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopRequested_ = false;
+  std::thread thread_;
+};
+
+}  // namespace brygga::delivery

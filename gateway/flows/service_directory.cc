@@ -1,0 +1,107 @@
+#include "gateway/flows/service_directory.h"
+
+#include <chrono>
+
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/resource_index.h"
+#include "mappings/healthcare_service.h"
+
+namespace brygga::flows {
+
+namespace {
+
+// The stored JSON without the store's stamp, to compare with a freshly built resource.
+std::string withoutStamp(const std::string& json) {
+  auto doc = fhir::parseJson(json);
+  if (!doc.isOk() || !doc->IsObject()) return {};
+  if (doc->HasMember("meta") && (*doc)["meta"].IsObject()) {
+    (*doc)["meta"].RemoveMember("versionId");
+    (*doc)["meta"].RemoveMember("lastUpdated");
+  }
+  return fhir::toJson(*doc);
+}
+
+}  // namespace
+
+core::Status publishServicePoints(store::Store& store, const mappings::MappingSet& set,
+                                  int64_t nowMs, core::Logger& logger) {
+  int written = 0;
+  core::Status s = store.write([&](store::StoreTransaction& txn) -> core::Status {
+    written = 0;
+    for (const auto& service : mappings::buildHealthcareServices(set, nowMs)) {
+      BRYGGA_ASSIGN_OR_RETURN(auto current, txn.readCurrent(service.type, service.id));
+      if (current && !current->deleted && withoutStamp(current->json) == service.json) continue;
+      BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, fhir::parseJson(service.json));
+      const int64_t version = current ? current->version + 1 : 1;
+      fhir::stampMeta(doc, doc.GetAllocator(), service.id, version, nowMs);
+      store::ResourceWrite write;
+      write.record.type = service.type;
+      write.record.id = service.id;
+      write.record.version = version;
+      write.record.lastUpdatedMs = nowMs;
+      write.record.json = fhir::toJson(doc);
+      for (auto& v : fhir::extractIndex(doc)) {
+        write.index.push_back({std::move(v.param), std::move(v.system), std::move(v.value)});
+      }
+      BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+      ++written;
+    }
+    return core::Status::ok();
+  });
+  if (s.isOk() && written > 0) {
+    logger.info("flows.service_points_published",
+                {{"written", std::to_string(written)}, {"mappings", set.version()}});
+  }
+  return s;
+}
+
+ServiceDirectory::ServiceDirectory(MappingRegistry& registry, store::Store& store,
+                                   const core::Clock& clock, core::Logger& logger)
+    : registry_(registry), store_(store), clock_(clock), logger_(logger) {}
+
+ServiceDirectory::~ServiceDirectory() {
+  stop();
+}
+
+core::Status ServiceDirectory::publishNow() {
+  auto set = registry_.current();
+  if (!set) return core::unavailable("no mappings loaded");
+  const int64_t now = clock_.nowMs();
+  core::Status s = publishServicePoints(store_, *set, now, logger_);
+  if (s.isOk()) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    publishedFor_ = mappings::toStockholm(now).date.iso();
+  } else {
+    logger_.error("flows.publish_failed", {{"error", s.message()}});
+  }
+  return s;
+}
+
+void ServiceDirectory::start(int64_t checkMs) {
+  std::lock_guard<std::mutex> guard(mutex_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this, checkMs] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, std::chrono::milliseconds(checkMs));
+      if (stopping_) break;
+      const std::string today = mappings::toStockholm(clock_.nowMs()).date.iso();
+      if (today == publishedFor_) continue;
+      lock.unlock();
+      (void)publishNow();
+      lock.lock();
+    }
+  });
+}
+
+void ServiceDirectory::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace brygga::flows

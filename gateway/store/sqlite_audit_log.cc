@@ -1,0 +1,92 @@
+// The audit transparency log's tables (schema 3): leaf hashes and signed checkpoints.
+#include <utility>
+#include <vector>
+
+#include <Poco/Data/Binding.h>
+#include <Poco/Data/Extraction.h>
+
+#include "gateway/store/sqlite_connection.h"
+
+namespace brygga::store::sqlite {
+
+namespace {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Statement;
+
+std::vector<AuditCheckpoint> checkpointRows(Statement& statement) {
+  std::vector<Poco::Int64> treeSize, createdMs;
+  std::vector<std::string> rootHash, note;
+  statement, into(treeSize), into(createdMs), into(rootHash), into(note);
+  statement.execute();
+  std::vector<AuditCheckpoint> out(treeSize.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].treeSize = treeSize[i];
+    out[i].createdMs = createdMs[i];
+    out[i].rootHash = std::move(rootHash[i]);
+    out[i].note = std::move(note[i]);
+  }
+  return out;
+}
+
+constexpr const char* kCheckpointColumns = "tree_size, created_ms, root_hash, note";
+
+}  // namespace
+
+void Connection::insertAuditLeaf(int64_t seq, const std::string& leafHash) {
+  // Kept: it runs with every audit record.
+  prepared(insertAuditLeaf_, [this](Statement& s) {
+    s << "INSERT INTO audit_leaf (seq, leaf_hash) VALUES (?, ?)", use(number_), use(text_);
+  });
+  number_ = seq;
+  text_ = leafHash;
+  run(insertAuditLeaf_);
+}
+
+std::vector<AuditLeaf> Connection::auditLeaves(int64_t fromSeq, int limit) {
+  // Read in large pages (start-up, proofs), so compiling the statement each time costs nothing
+  // that matters.
+  Poco::Int64 from = fromSeq;
+  Poco::Int64 count = std::max(limit, 0);
+  std::vector<Poco::Int64> seq;
+  std::vector<std::string> hash;
+  Statement statement(session());
+  statement << "SELECT seq, leaf_hash FROM audit_leaf WHERE seq >= ? ORDER BY seq LIMIT ?",
+      use(from), use(count), into(seq), into(hash);
+  statement.execute();
+  std::vector<AuditLeaf> out(seq.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].seq = seq[i];
+    out[i].leafHash = std::move(hash[i]);
+  }
+  return out;
+}
+
+void Connection::insertCheckpoint(const AuditCheckpoint& checkpoint) {
+  AuditCheckpoint in = checkpoint;
+  Statement statement(session());
+  statement << "INSERT INTO audit_checkpoint (" << kCheckpointColumns << ") VALUES (?, ?, ?, ?)",
+      use(in.treeSize), use(in.createdMs), use(in.rootHash), use(in.note);
+  statement.execute();
+}
+
+std::vector<AuditCheckpoint> Connection::checkpoints(int64_t fromTreeSize, int limit) {
+  Poco::Int64 from = fromTreeSize;
+  Poco::Int64 count = std::max(limit, 0);
+  Statement statement(session());
+  statement << "SELECT " << kCheckpointColumns
+            << " FROM audit_checkpoint WHERE tree_size >= ? ORDER BY tree_size LIMIT ?",
+      use(from), use(count);
+  return checkpointRows(statement);
+}
+
+std::optional<AuditCheckpoint> Connection::lastCheckpoint() {
+  Statement statement(session());
+  statement << "SELECT " << kCheckpointColumns
+            << " FROM audit_checkpoint ORDER BY tree_size DESC LIMIT 1";
+  std::vector<AuditCheckpoint> rows = checkpointRows(statement);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
+}
+
+}  // namespace brygga::store::sqlite

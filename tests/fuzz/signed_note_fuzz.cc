@@ -1,0 +1,46 @@
+// libFuzzer target for the audit log's parsers of outside input: signed notes and checkpoints (an
+// auditor's saved checkpoint given to `audit verify --checkpoint`), verifier keys (`--key`) and
+// base64. None may crash, hang or assert; what parses must keep its invariants.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "gateway/audit/base64.h"
+#include "gateway/audit/merkle.h"
+#include "gateway/audit/signed_note.h"
+
+namespace {
+
+void require(bool condition) {
+  if (!condition) std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace brygga::audit;
+  static const auto verifier =
+      NoteVerifier::fromVkey("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+
+  auto note = parseSignedNote(text);
+  if (note.isOk()) {
+    require(!note->signatures.empty());
+    require(!note->text.empty() && note->text.back() == '\n');
+    (void)verifier->verify(*note);
+    auto checkpoint = parseCheckpoint(note->text);
+    if (checkpoint.isOk()) require(formatCheckpoint(*checkpoint) == note->text);
+  }
+  (void)openCheckpoint(text, *verifier, "PeterNeumann");
+  auto checkpoint = parseCheckpoint(text);
+  if (checkpoint.isOk()) require(formatCheckpoint(*checkpoint) == text);
+  auto key = NoteVerifier::fromVkey(text);
+  if (key.isOk()) require(key->vkey() == text);
+  auto decoded = base64Decode(text);
+  if (decoded) require(base64Encode(*decoded) == text);  // one spelling per value
+  (void)merkle::fromBase64(text);
+  (void)merkle::fromHex(text);
+  return 0;
+}

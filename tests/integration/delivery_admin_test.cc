@@ -1,0 +1,356 @@
+// Operating delivery (issue 5) as the integration team does: the /admin API and the `brygga`
+// commands for destinations and dead letters, back-pressure, retention.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "gateway/app/config_loader.h"
+#include "gateway/audit/audit_trail.h"
+#include "tests/integration/delivery_peer.h"
+#include "tests/integration/harness.h"
+
+namespace brygga::testing {
+namespace {
+
+HttpAnswer admin(GatewayHarness& h, const std::string& client, const std::string& method,
+                 const std::string& path) {
+  std::map<std::string, std::string> headers;
+  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
+  return httpCall(method,
+                  "http://127.0.0.1:" + std::to_string(h.gateway().httpPort()) + "/admin" + path,
+                  "", headers);
+}
+
+const rapidjson::Value* destination(const rapidjson::Document& doc, const std::string& name) {
+  if (!doc.HasMember("destinations") || !doc["destinations"].IsArray()) return nullptr;
+  for (const auto& d : doc["destinations"].GetArray()) {
+    if (d["name"].GetString() == name) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<store::ExchangeRecord> exchangesOf(GatewayHarness& h, const std::string& requestId) {
+  store::ExchangeQuery q;
+  q.requestId = requestId;
+  auto r = h.gateway().store().exchanges(q);
+  return r.isOk() ? *r : std::vector<store::ExchangeRecord>{};
+}
+
+struct Run {
+  int exitCode = -1;
+  std::string output;
+};
+
+Run brygga(const std::string& args) {
+  Run r;
+  FILE* pipe = popen((std::string(BRYGGA_BIN) + " " + args + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return r;
+  std::array<char, 4096> buf{};
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = pclose(pipe);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
+  DeliveryPeer peer;
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  EXPECT_EQ(admin(h, "", "GET", "/destinations").status, 401);
+  EXPECT_EQ(admin(h, "kungsbacka", "GET", "/destinations").status, 403);
+  EXPECT_EQ(admin(h, "region", "POST", "/destinations/regional/pause").status, 403);
+  EXPECT_EQ(admin(h, "integration", "GET", "/nothing").status, 404);
+  EXPECT_EQ(admin(h, "integration", "DELETE", "/destinations").status, 405);
+  auto ok = admin(h, "integration", "GET", "/destinations");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.headers["content-type"], "application/json");
+  // Each call left an exchange line and an AuditEvent, the refused ones too.
+  const auto lines = exchangesOf(h, ok.headers["x-request-id"]);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].clientId, "integration");
+  EXPECT_EQ(lines[0].httpStatus, 200);
+  store::ExchangeQuery all;
+  all.direction = "inbound";
+  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 6u);
+  auto verified = audit::AuditTrail::verify(h.gateway().store());
+  ASSERT_TRUE(verified.isOk());
+  EXPECT_EQ(verified->firstBadSeq, 0);
+  EXPECT_GE(verified->recordsChecked, 6);
+}
+
+TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrder) {
+  DeliveryPeer peer;
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  auto paused = admin(h, "integration", "POST", "/destinations/regional/pause");
+  ASSERT_EQ(paused.status, 200) << paused.body;
+  for (int n = 0; n < 3; ++n) {
+    ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(1, n)).status, 200);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // 20 poll intervals
+  EXPECT_TRUE(peer.received().empty());
+
+  auto states = parse(admin(h, "integration", "GET", "/destinations").body);
+  const rapidjson::Value* regional = destination(states, "regional");
+  ASSERT_NE(regional, nullptr);
+  EXPECT_TRUE((*regional)["paused"].GetBool());
+  EXPECT_STREQ((*regional)["pausedChangedBy"].GetString(), "integration");
+  EXPECT_EQ((*regional)["pending"].GetInt(), 3);
+  EXPECT_EQ((*regional)["maxQueueDepth"].GetInt(), 100000);
+  EXPECT_GE((*regional)["oldestPendingAgeMs"].GetInt64(), 300);
+  EXPECT_TRUE((*regional)["oldestPending"].IsString());
+
+  ASSERT_EQ(admin(h, "integration", "POST", "/destinations/regional/resume").status, 200);
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(1, 0), episodeOf(1, 1), episodeOf(1, 2)}, 10000));
+  const auto got = peer.received();
+  ASSERT_EQ(got.size(), 3u);
+  for (int n = 0; n < 3; ++n) EXPECT_EQ(got[static_cast<size_t>(n)].n, n);
+  states = parse(admin(h, "integration", "GET", "/destinations").body);
+  EXPECT_FALSE((*destination(states, "regional"))["paused"].GetBool());
+  EXPECT_EQ((*destination(states, "regional"))["pending"].GetInt(), 0);
+  EXPECT_TRUE((*destination(states, "regional"))["oldestPending"].IsNull());
+  EXPECT_EQ(admin(h, "integration", "POST", "/destinations/nowhere/pause").status, 404);
+}
+
+TEST(DeliveryAdmin, ADeadLetterCanBeListedInspectedAndReplayed) {
+  DeliveryPeer peer;
+  peer.refusePatient(3);
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(3, 0)).status, 200);
+  std::string list;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        list = admin(h, "integration", "GET", "/dead-letters?destination=regional").body;
+        return list.find("\"id\"") != std::string::npos;
+      },
+      10000));
+  auto doc = parse(list);
+  ASSERT_EQ(doc["deadLetters"].Size(), 1u);
+  const auto& dead = doc["deadLetters"][0];
+  const int64_t id = dead["id"].GetInt64();
+  EXPECT_STREQ(dead["state"].GetString(), "dead");
+  EXPECT_EQ(dead["attempts"].GetInt(), 1);
+  EXPECT_NE(std::string(dead["reason"].GetString()).find("HTTP 400"), std::string::npos);
+  EXPECT_FALSE(dead.HasMember("payload"));  // the list carries no patient data
+
+  auto shown = admin(h, "integration", "GET", "/dead-letters/" + std::to_string(id));
+  ASSERT_EQ(shown.status, 200);
+  auto entry = parse(shown.body);
+  // The peer's answer and exactly what was sent.
+  EXPECT_NE(std::string(entry["lastError"].GetString()).find("unknown care unit"),
+            std::string::npos);
+  EXPECT_STREQ(entry["payload"]["resourceType"].GetString(), "Bundle");
+  EXPECT_NE(shown.body.find(episodeOf(3, 0)), std::string::npos);
+  EXPECT_STREQ(entry["patient"].GetString(), dead["patient"].GetString());
+
+  // The peer is fixed; the replay goes out with the same Idempotency-Key.
+  peer.refusePatient(-1);
+  auto replayed =
+      admin(h, "integration", "POST", "/dead-letters/" + std::to_string(id) + "/replay");
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_STREQ(parse(replayed.body)["state"].GetString(), "pending");
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(3, 0)}, 10000));
+  const auto got = peer.received();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].key, got[1].key);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        auto e = h.gateway().store().outboxEntry(id);
+        return e.isOk() && e->has_value() && (*e)->state == store::OutboxState::kDelivered;
+      },
+      5000));
+  EXPECT_EQ((*h.gateway().store().outboxEntry(id))->attempts, 1);  // counted afresh
+
+  // The replay was recorded in the same unit: exchange line "replayed" and an AuditEvent about
+  // the patient.
+  const auto lines = exchangesOf(h, replayed.headers["x-request-id"]);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].detail, "replayed");
+  auto patientLog = h.gateway().store().auditRecordsForPatient(entry["patient"].GetString(), 100);
+  ASSERT_TRUE(patientLog.isOk());
+  EXPECT_TRUE(std::any_of(patientLog->begin(), patientLog->end(), [](const auto& r) {
+    return r.json.find("replayed") != std::string::npos;
+  }));
+  // Only dead letters can be replayed; unknown ids are 404.
+  EXPECT_EQ(
+      admin(h, "integration", "POST", "/dead-letters/" + std::to_string(id) + "/replay").status,
+      409);
+  EXPECT_EQ(admin(h, "integration", "POST", "/dead-letters/999999/replay").status, 404);
+  EXPECT_EQ(admin(h, "integration", "GET", "/dead-letters?after=x").status, 400);
+}
+
+TEST(DeliveryAdmin, ReplayingAMessageOlderThanOneDeliveredIsRefusedUnlessForced) {
+  DeliveryPeer peer;
+  peer.refusePatient(4);
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(4, 0)).status, 200);
+  ASSERT_TRUE(waitUntil([&] { return peer.received().size() == 1; }, 10000));
+  peer.refusePatient(-1);
+  ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(4, 1)).status, 200);
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(4, 1)}, 10000));
+  auto list = parse(admin(h, "integration", "GET", "/dead-letters").body);
+  ASSERT_EQ(list["deadLetters"].Size(), 1u);
+  const std::string id = std::to_string(list["deadLetters"][0]["id"].GetInt64());
+  auto refused = admin(h, "integration", "POST", "/dead-letters/" + id + "/replay");
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_NE(refused.body.find("newer"), std::string::npos) << refused.body;
+  EXPECT_EQ(admin(h, "integration", "POST", "/dead-letters/" + id + "/replay?force=true").status,
+            200);
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(4, 0)}, 10000));
+}
+
+TEST(DeliveryAdmin, AFullQueueRefusesNewEnrollmentsWith503AndStoresNothing) {
+  DeliveryPeer peer;
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].maxQueueDepth = 3;
+  h.start();
+  ASSERT_EQ(admin(h, "integration", "POST", "/destinations/regional/pause").status, 200);
+  for (int p = 0; p < 3; ++p) {
+    ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(10 + p, 0)).status, 200);
+  }
+  auto refused = h.call("kungsbacka", "POST", "/", enrollmentOf(13, 0));
+  ASSERT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.headers["retry-after"], "30");
+  auto outcome = parse(refused.body);
+  EXPECT_STREQ(outcome["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "throttled");
+  // Nothing of the refused enrollment was kept: not its patient, not an outbox entry.
+  auto patients = h.call("kungsbacka", "GET",
+                         "/Patient?" + personnummerQuery(testPersonnummer(1013).erase(8, 1)));
+  EXPECT_EQ(parse(patients.body)["total"].GetInt(), 0);
+  EXPECT_EQ(h.gateway().store().outbox("regional", std::nullopt, 100)->size(), 3u);
+  // Writes that enqueue nothing are not held back.
+  EXPECT_EQ(h.call("kungsbacka", "POST", "/Patient", patientJson(testPersonnummer(1014))).status,
+            201);
+
+  // Once the queue drains, enrollments are taken again.
+  ASSERT_EQ(admin(h, "integration", "POST", "/destinations/regional/resume").status, 200);
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(10, 0), episodeOf(11, 0), episodeOf(12, 0)}, 10000));
+  ASSERT_TRUE(waitUntil(
+      [&] { return h.call("kungsbacka", "POST", "/", enrollmentOf(13, 0)).status == 200; }, 5000));
+}
+
+TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAuditTrail) {
+  DeliveryPeer peer;
+  peer.refusePatient(21);
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().delivery.retentionMs = 1;
+  h.config().delivery.retentionIntervalMs = 3600000;  // the test runs it
+  h.start();
+  for (int p = 20; p < 23; ++p) {
+    ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(p, 0)).status, 200);
+  }
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(20, 0), episodeOf(22, 0)}, 10000));
+  store::Store& store = h.gateway().store();
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return store.outbox("regional", store::OutboxState::kDelivered, 10)->size() == 2 &&
+               store.outbox("regional", store::OutboxState::kDead, 10)->size() == 1;
+      },
+      5000));
+  const int64_t auditBefore = audit::AuditTrail::verify(store)->recordsChecked;
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  auto purged = h.gateway().retention().runOnce();
+  ASSERT_TRUE(purged.isOk()) << purged.status().toString();
+  EXPECT_EQ(*purged, 2);
+  EXPECT_TRUE(store.outbox("regional", store::OutboxState::kDelivered, 10)->empty());
+  EXPECT_EQ(store.outbox("regional", store::OutboxState::kDead, 10)->size(), 1u);
+  auto verified = audit::AuditTrail::verify(store);
+  EXPECT_EQ(verified->firstBadSeq, 0);
+  EXPECT_EQ(verified->recordsChecked, auditBefore);
+}
+
+TEST(DeliveryAdmin, TheNewConfigKeysAreReadAndChecked) {
+  auto config = app::parseConfig(
+      R"({"destinations":{"regional":{"baseUrl":"http://127.0.0.1:9/fhir","maxQueueDepth":500,)"
+      R"("maxAgeMs":86400000}},"delivery":{"retentionMs":3600000,"retentionIntervalMs":60000},)"
+      R"("storage":{"maxDatabaseBytes":1073741824}})");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->destinations["regional"].maxQueueDepth, 500);
+  EXPECT_EQ(config->destinations["regional"].maxAgeMs, 86400000);
+  EXPECT_EQ(config->delivery.retentionMs, 3600000);
+  EXPECT_EQ(config->storage.maxDatabaseBytes, 1073741824);
+  auto bad = app::parseConfig(R"({"storage":{"maxDatabaseBytes":-1}})");
+  ASSERT_FALSE(bad.isOk());
+  EXPECT_NE(bad.status().message().find("storage.maxDatabaseBytes"), std::string::npos);
+  auto zero = app::parseConfig(R"({"destinations":{"regional":{"baseUrl":"http://x/",)"
+                               R"("maxQueueDepth":0}}})");
+  EXPECT_FALSE(zero.isOk());
+}
+
+TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
+  DeliveryPeer peer;
+  peer.refusePatient(30);
+  peer.start();
+  TempDir data;
+  GatewayHarness h(nullptr, data.path());
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(30, 0)).status, 200);
+  ASSERT_TRUE(
+      waitUntil([&] { return !h.gateway().store().deadLetters({}, 0, 10)->empty(); }, 10000));
+  const std::string dir = " --data-dir " + data.path();
+
+  auto list = brygga("dead-letters list" + dir);
+  ASSERT_EQ(list.exitCode, 0) << list.output;
+  const int64_t id = h.gateway().store().deadLetters({}, 0, 10)->front().id;
+  EXPECT_NE(list.output.find(std::to_string(id) + "\tregional"), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("HTTP 400"), std::string::npos);
+
+  auto show = brygga("dead-letters show " + std::to_string(id) + dir);
+  ASSERT_EQ(show.exitCode, 0) << show.output;
+  EXPECT_NE(show.output.find("unknown care unit"), std::string::npos);
+  EXPECT_NE(show.output.find(episodeOf(30, 0)), std::string::npos);
+  EXPECT_EQ(brygga("dead-letters show 999999" + dir).exitCode, 66);
+  EXPECT_EQ(brygga("dead-letters frobnicate" + dir).exitCode, 64);
+
+  // Paused from the command line: the running gateway stops sending on its next pass.
+  auto pause = brygga("destination pause regional" + dir);
+  ASSERT_EQ(pause.exitCode, 0) << pause.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  peer.refusePatient(-1);
+  auto replay = brygga("dead-letters replay " + std::to_string(id) + dir);
+  ASSERT_EQ(replay.exitCode, 0) << replay.output;
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(peer.received().size(), 1u);  // still only the refused attempt
+  auto destinations = brygga("destination list" + dir);
+  EXPECT_NE(destinations.output.find("regional\tyes\t1"), std::string::npos) << destinations.output;
+
+  ASSERT_EQ(brygga("destination resume regional" + dir).exitCode, 0);
+  ASSERT_TRUE(peer.waitForAccepted({episodeOf(30, 0)}, 10000));
+  EXPECT_EQ(brygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);
+
+  // The commands were recorded as client "cli".
+  store::ExchangeQuery q;
+  q.direction = "inbound";
+  q.limit = 1000;
+  auto lines = h.gateway().store().exchanges(q);
+  ASSERT_TRUE(lines.isOk());
+  int byCli = 0;
+  for (const auto& l : *lines) byCli += l.clientId == "cli" ? 1 : 0;
+  EXPECT_GE(byCli, 7);
+  EXPECT_EQ(audit::AuditTrail::verify(h.gateway().store())->firstBadSeq, 0);
+}
+
+}  // namespace
+}  // namespace brygga::testing
