@@ -65,8 +65,6 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Poco::Data::Session& session() { return session_; }
-  // The SQLite handle under the session, for what POCO does not offer (the WAL hook).
-  sqlite3* nativeHandle() const { return statements_.db(); }
 
   // BEGIN IMMEDIATE (writer: takes the write lock now, so the unit cannot fail later on a lock
   // upgrade) or BEGIN (reader: one snapshot for several statements).

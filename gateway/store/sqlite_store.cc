@@ -13,7 +13,6 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Exception.h>
 
-#include "gateway/store/sqlite_checkpointer.h"
 #include "gateway/store/sqlite_connection.h"
 #include "gateway/store/sqlite_schema.h"
 
@@ -268,11 +267,10 @@ class ReaderPool {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
-              std::unique_ptr<Connection> checkpointConnection, int maxUnitsPerCommit)
+              int maxUnitsPerCommit)
       : maxUnitsPerCommit_(static_cast<size_t>(maxUnitsPerCommit)),
         writer_(std::move(writer)),
-        readers_(std::move(readers)),
-        checkpointer_(*writer_, std::move(checkpointConnection)) {}
+        readers_(std::move(readers)) {}
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
@@ -556,7 +554,6 @@ class SqliteStore final : public Store {
   bool committing_ = false;
   std::unique_ptr<Connection> writer_;
   ReaderPool readers_;
-  sqlite::WalCheckpointer checkpointer_;  // after writer_: stopped before the writer closes
 };
 
 thread_local bool SqliteStore::tInsideWriteUnit = false;
@@ -595,11 +592,8 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(options.path, Connection::Role::kReader));
     }
-    auto checkpointConnection =
-        std::make_unique<Connection>(options.path, Connection::Role::kReader);
-    return std::unique_ptr<Store>(new SqliteStore(std::move(writer), std::move(readers),
-                                                  std::move(checkpointConnection),
-                                                  options.maxUnitsPerCommit));
+    return std::unique_ptr<Store>(
+        new SqliteStore(std::move(writer), std::move(readers), options.maxUnitsPerCommit));
   } catch (const Poco::Exception& e) {
     return core::internalError("cannot open the database " + options.path + ": " + e.displayText());
   } catch (const std::exception& e) {
