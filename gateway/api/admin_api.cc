@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "gateway/api/query.h"
+#include "gateway/api/responses.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 
@@ -30,29 +31,6 @@ ApiResponse respond(int status, std::string body) {
   r.headers.emplace_back("Content-Type", kJson);
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
-}
-
-ApiResponse errorResponse(const Status& status) {
-  ApiResponse r;
-  r.status = status.httpStatus();
-  r.body = fhir::operationOutcomeJson(status);
-  r.headers.emplace_back("Content-Type", kFhirJson);
-  if (status.code() == StatusCode::kUnauthenticated) {
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
-  }
-  return r;
-}
-
-std::vector<std::string> splitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
 }
 
 // The route without names or ids, safe to log.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/api/query.h"
+#include "gateway/api/responses.h"
 #include "gateway/fhir/operation_outcome.h"
 
 namespace brygga::api {
@@ -28,26 +29,6 @@ ApiResponse respond(int status, std::string body, const char* contentType) {
   // Proofs and checkpoints change as the log grows; a cache must not serve an old one as new.
   r.headers.emplace_back("Cache-Control", "no-store");
   return r;
-}
-
-ApiResponse errorResponse(const Status& status) {
-  ApiResponse r = respond(status.httpStatus(), fhir::operationOutcomeJson(status), kFhirJson);
-  if (status.code() == StatusCode::kUnauthenticated) {
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
-  }
-  return r;
-}
-
-std::vector<std::string> splitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
 }
 
 // The route without anything the caller chose, safe to log.

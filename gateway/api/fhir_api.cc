@@ -13,6 +13,7 @@
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/query.h"
+#include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -63,21 +64,6 @@ std::optional<int64_t> parseEtag(const std::string& text) {
   return std::stoll(s);
 }
 
-ApiResponse errorResponse(const Status& status) {
-  ApiResponse r;
-  r.status = status.httpStatus();
-  r.body = fhir::operationOutcomeJson(status);
-  r.headers.emplace_back("Content-Type", kFhirJson);
-  if (status.code() == StatusCode::kUnauthenticated) {
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
-  }
-  // A full queue or a full disk: nothing was stored, the sender should come back later.
-  if (status.code() == StatusCode::kUnavailable) {
-    r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
-  }
-  return r;
-}
-
 ApiResponse jsonResponse(int status, std::string body) {
   ApiResponse r;
   r.status = status;
@@ -118,18 +104,6 @@ Status checkResponseFormat(const ApiRequest& request, const QueryParams& params)
   }
   return {StatusCode::kUnsupportedMediaType,
           "Accept " + accept + " is not supported: Brygga speaks application/fhir+json only"};
-}
-
-std::vector<std::string> splitPath(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  while (start < path.size()) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) slash = path.size();
-    if (slash > start) parts.push_back(path.substr(start, slash - start));
-    start = slash + 1;
-  }
-  return parts;
 }
 
 // One create or update inside a write unit (a single interaction, or one entry of a transaction).

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "gateway/api/responses.h"
 #include "gateway/core/clock.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "mappings/mapping_set.h"
@@ -19,17 +20,6 @@ ApiResponse json(int status, std::string body) {
   r.body = std::move(body);
   r.headers.emplace_back("Content-Type", "application/json");
   r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
-
-ApiResponse errorResponse(const Status& status) {
-  ApiResponse r;
-  r.status = status.httpStatus();
-  r.body = fhir::operationOutcomeJson(status);
-  r.headers.emplace_back("Content-Type", "application/fhir+json; charset=utf-8");
-  if (status.code() == StatusCode::kUnauthenticated) {
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
-  }
   return r;
 }
 
