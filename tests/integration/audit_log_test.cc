@@ -22,6 +22,7 @@
 #include "gateway/core/digest.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/process.h"
 
 namespace brygga::testing {
 namespace {
@@ -127,24 +128,6 @@ Body bodyOf(const std::string& note) {
 }
 
 // --- The gateway -----------------------------------------------------------------------------
-
-struct RunResult {
-  int exitCode = -1;
-  std::string output;
-};
-
-RunResult run(const std::string& args) {
-  std::string cmd = std::string(BRYGGA_BIN) + " " + args + " 2>&1";
-  RunResult r;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  int status = pclose(pipe);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 class AuditLogFlow : public ::testing::Test {
  protected:
@@ -289,7 +272,7 @@ TEST_F(AuditLogFlow, ThePatientsLogExtractListsRefusedAttemptsAndItsOwnRequests)
 
   // The same from the command line, on the data dir, as a table and as a Bundle.
   harness_->stop();
-  auto text = run("audit extract --patient " + patient + " --data-dir " + data_.path());
+  auto text = runBrygga("audit extract --patient " + patient + " --data-dir " + data_.path());
   ASSERT_EQ(text.exitCode, 0) << text.output;
   EXPECT_NE(text.output.find("PDL log extract for " + patient), std::string::npos);
   EXPECT_NE(text.output.find("varberg"), std::string::npos) << text.output;
@@ -297,12 +280,12 @@ TEST_F(AuditLogFlow, ThePatientsLogExtractListsRefusedAttemptsAndItsOwnRequests)
   EXPECT_NE(text.output.find("kungsbacka (municipal)"), std::string::npos) << text.output;
   EXPECT_EQ(text.output.find("19121212"), std::string::npos);  // no personnummer
   auto json =
-      run("audit extract --patient " + patient + " --format json --data-dir " + data_.path());
+      runBrygga("audit extract --patient " + patient + " --format json --data-dir " + data_.path());
   ASSERT_EQ(json.exitCode, 0) << json.output;
   auto bundle = parse(json.output);
   EXPECT_STREQ(bundle["resourceType"].GetString(), "Bundle");
   EXPECT_GE(bundle["entry"].Size(), 6u);  // create, 2 refusals, 2 extracts, the text extract...
-  EXPECT_EQ(run("audit extract --patient 12 --data-dir " + data_.path()).exitCode, 64);
+  EXPECT_EQ(runBrygga("audit extract --patient 12 --data-dir " + data_.path()).exitCode, 64);
 }
 
 TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {
@@ -310,7 +293,7 @@ TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {
   harness_->call("kungsbacka", "GET", "/Patient/" + id);
   harness_->stop();  // signs a last checkpoint
 
-  auto intact = run("audit verify --data-dir " + data_.path());
+  auto intact = runBrygga("audit verify --data-dir " + data_.path());
   EXPECT_EQ(intact.exitCode, 0) << intact.output;
   EXPECT_NE(intact.output.find("audit log intact"), std::string::npos) << intact.output;
   EXPECT_NE(intact.output.find("signed checkpoints verified"), std::string::npos);
@@ -321,7 +304,7 @@ TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {
   ASSERT_TRUE(signer.isOk());
   std::ofstream(data_.file("vkey.txt")) << signer->verifier().vkey() << "\n";
   auto withKey =
-      run("audit verify --data-dir " + data_.path() + " --key " + data_.file("vkey.txt"));
+      runBrygga("audit verify --data-dir " + data_.path() + " --key " + data_.file("vkey.txt"));
   EXPECT_EQ(withKey.exitCode, 0) << withKey.output;
 
   sqlite3* db = nullptr;
@@ -333,7 +316,7 @@ TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {
                          nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  auto broken = run("audit verify --data-dir " + data_.path());
+  auto broken = runBrygga("audit verify --data-dir " + data_.path());
   EXPECT_EQ(broken.exitCode, 65) << broken.output;
   EXPECT_NE(broken.output.find("BROKEN at record 2"), std::string::npos) << broken.output;
 }
@@ -359,14 +342,15 @@ TEST(ProvenanceFlow, AForwardedBundleCarriesAProvenanceThePeerCanVerify) {
 
   // ...and as a peer's operator would, with the command line.
   std::ofstream(data.file("sent.json")) << sent;
-  auto ok = run("verify-provenance " + data.file("sent.json") + " --ca " + certsDir() + "/ca.crt");
+  auto ok =
+      runBrygga("verify-provenance " + data.file("sent.json") + " --ca " + certsDir() + "/ca.crt");
   EXPECT_EQ(ok.exitCode, 0) << ok.output;
   EXPECT_NE(ok.output.find(": valid: 1 signature over 2 resources"), std::string::npos)
       << ok.output;
   std::string changed = sent;
   changed[changed.find("Tolvansson") + 3] = 'W';
   std::ofstream(data.file("changed.json")) << changed;
-  auto bad = run("verify-provenance " + data.file("changed.json"));
+  auto bad = runBrygga("verify-provenance " + data.file("changed.json"));
   EXPECT_EQ(bad.exitCode, 65) << bad.output;
   EXPECT_NE(bad.output.find("INVALID"), std::string::npos) << bad.output;
 }

@@ -13,6 +13,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/process.h"
 
 namespace brygga::testing {
 namespace {
@@ -39,23 +40,6 @@ std::vector<store::ExchangeRecord> exchangesOf(GatewayHarness& h, const std::str
   q.requestId = requestId;
   auto r = h.gateway().store().exchanges(q);
   return r.isOk() ? *r : std::vector<store::ExchangeRecord>{};
-}
-
-struct Run {
-  int exitCode = -1;
-  std::string output;
-};
-
-Run brygga(const std::string& args) {
-  Run r;
-  FILE* pipe = popen((std::string(BRYGGA_BIN) + " " + args + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
 }
 
 TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
@@ -311,34 +295,34 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
       waitUntil([&] { return !h.gateway().store().deadLetters({}, 0, 10)->empty(); }, 10000));
   const std::string dir = " --data-dir " + data.path();
 
-  auto list = brygga("dead-letters list" + dir);
+  auto list = runBrygga("dead-letters list" + dir);
   ASSERT_EQ(list.exitCode, 0) << list.output;
   const int64_t id = h.gateway().store().deadLetters({}, 0, 10)->front().id;
   EXPECT_NE(list.output.find(std::to_string(id) + "\tregional"), std::string::npos) << list.output;
   EXPECT_NE(list.output.find("HTTP 400"), std::string::npos);
 
-  auto show = brygga("dead-letters show " + std::to_string(id) + dir);
+  auto show = runBrygga("dead-letters show " + std::to_string(id) + dir);
   ASSERT_EQ(show.exitCode, 0) << show.output;
   EXPECT_NE(show.output.find("unknown care unit"), std::string::npos);
   EXPECT_NE(show.output.find(episodeOf(30, 0)), std::string::npos);
-  EXPECT_EQ(brygga("dead-letters show 999999" + dir).exitCode, 66);
-  EXPECT_EQ(brygga("dead-letters frobnicate" + dir).exitCode, 64);
+  EXPECT_EQ(runBrygga("dead-letters show 999999" + dir).exitCode, 66);
+  EXPECT_EQ(runBrygga("dead-letters frobnicate" + dir).exitCode, 64);
 
   // Paused from the command line: the running gateway stops sending on its next pass.
-  auto pause = brygga("destination pause regional" + dir);
+  auto pause = runBrygga("destination pause regional" + dir);
   ASSERT_EQ(pause.exitCode, 0) << pause.output;
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   peer.refusePatient(-1);
-  auto replay = brygga("dead-letters replay " + std::to_string(id) + dir);
+  auto replay = runBrygga("dead-letters replay " + std::to_string(id) + dir);
   ASSERT_EQ(replay.exitCode, 0) << replay.output;
   std::this_thread::sleep_for(std::chrono::milliseconds(400));
   EXPECT_EQ(peer.received().size(), 1u);  // still only the refused attempt
-  auto destinations = brygga("destination list" + dir);
+  auto destinations = runBrygga("destination list" + dir);
   EXPECT_NE(destinations.output.find("regional\tyes\t1"), std::string::npos) << destinations.output;
 
-  ASSERT_EQ(brygga("destination resume regional" + dir).exitCode, 0);
+  ASSERT_EQ(runBrygga("destination resume regional" + dir).exitCode, 0);
   ASSERT_TRUE(peer.waitForAccepted({episodeOf(30, 0)}, 10000));
-  EXPECT_EQ(brygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);
+  EXPECT_EQ(runBrygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);
 
   // The commands were recorded as client "cli".
   store::ExchangeQuery q;

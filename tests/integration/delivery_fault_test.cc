@@ -19,6 +19,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/process.h"
 
 namespace brygga::testing {
 namespace {
@@ -172,45 +173,6 @@ TEST(DeliveryFaults, APoisonMessageIsDeadLetteredWhileOtherPatientsFlow) {
 
 // --- The real binary, killed --------------------------------------------------------------------
 
-struct Process {
-  pid_t pid = -1;
-  int port = -1;
-};
-
-Process startServe(const std::string& config, const std::string& logFile) {
-  int out[2];
-  if (pipe(out) != 0) return {};
-  const pid_t pid = fork();
-  if (pid < 0) return {};
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    const int log = ::open(logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (log >= 0) dup2(log, STDERR_FILENO);
-    close(out[0]);
-    execl(BRYGGA_BIN, BRYGGA_BIN, "serve", "--config", config.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  Process p;
-  p.pid = pid;
-  FILE* f = fdopen(out[0], "r");
-  char line[512];
-  while (p.port < 0 && f != nullptr && fgets(line, sizeof line, f) != nullptr) {
-    const std::string s(line);
-    const auto at = s.find("http-port=");
-    if (at != std::string::npos) p.port = std::stoi(s.substr(at + 10));
-  }
-  // The rest of stdout is not needed; closing the pipe would kill the gateway with SIGPIPE on
-  // its next write, so a thread drains it.
-  std::thread([f] {
-    char buf[512];
-    while (f != nullptr && fgets(buf, sizeof buf, f) != nullptr) {
-    }
-    if (f != nullptr) fclose(f);
-  }).detach();
-  return p;
-}
-
 TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfterRestart) {
   DeliveryPeer peer;
   peer.start();
@@ -221,7 +183,7 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
                         << R"(","delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
                         << R"("baseUrl":")" << peer.baseUrl()
                         << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
-  Process first = startServe(config, dir.file("gateway.log"));
+  ServeProcess first = startServe(config, dir.file("gateway.log"));
   ASSERT_GT(first.port, 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(first.port) + "/fhir";
 
@@ -258,7 +220,7 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
   ASSERT_TRUE(WIFSIGNALED(status));
 
   // Restarted on the same data: every acknowledged message reaches the peer.
-  Process second = startServe(config, dir.file("gateway.log"));
+  ServeProcess second = startServe(config, dir.file("gateway.log"));
   ASSERT_GT(second.port, 0);
   const bool all = peer.waitForAccepted(acknowledged, kWaitMs);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
