@@ -15,6 +15,7 @@
 
 #include "gateway/audit/base64.h"
 #include "gateway/audit/canonical_json.h"
+#include "gateway/audit/openssl_ptr.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/log.h"
@@ -32,17 +33,8 @@ constexpr const char* kJose = "application/jose";
 constexpr const char* kFhirJson = "application/fhir+json";
 constexpr size_t kEs256Half = 32;
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
 };
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
@@ -56,10 +48,7 @@ struct StoreCtxFree {
 struct StackFree {
   void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
 };
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using X509Ptr = std::unique_ptr<X509, X509Free>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());

@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 
 #include "gateway/audit/base64.h"
+#include "gateway/audit/openssl_ptr.h"
 #include "gateway/core/digest.h"
 
 namespace brygga::audit {
@@ -25,19 +26,6 @@ constexpr std::string_view kSignaturePrefix = "\xE2\x80\x94 ";  // U+2014 EM DAS
 constexpr size_t kMaxSignatures = 100;
 constexpr size_t kEd25519KeyBytes = 32;
 constexpr size_t kEd25519SignatureBytes = 64;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 
 core::Status bad(const std::string& what) {
   return core::invalidArgument(what);
