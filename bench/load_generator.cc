@@ -7,7 +7,10 @@
 //      start of the load until the last acknowledged one arrived),
 //   3. latency percentiles at a fixed offered load (open loop: latency counts from the moment a
 //      request was due, so a stalled gateway cannot hide behind a waiting client),
-//   4. the gateway's peak resident memory (VmHWM).
+//   4. the gateway's peak resident memory (VmHWM), its CPU time and the bytes it wrote
+//      (/proc/<pid>/io wchar: WAL, checkpoints, temporary files) per enrollment, and the CPU
+//      this tool itself used (it shares the machine with the gateway).
+// --batch N sets the gateway's delivery.batchSize (otherwise its default).
 // Every enrollment carries a distinct test personnummer (birth dates 1900-1912, serial 900-999,
 // valid Luhn); none is ever printed.
 #include <fcntl.h>
@@ -27,6 +30,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -190,6 +194,16 @@ double cpuSeconds(pid_t pid) {
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+// The gateway's write() bytes so far (WAL, checkpoints, logs): /proc/<pid>/io wchar.
+int64_t writtenBytes(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("wchar:", 0) == 0) return std::atoll(line.c_str() + 6);
+  }
+  return -1;
+}
+
 // --- Clients -----------------------------------------------------------------------------------
 
 size_t discard(char*, size_t size, size_t count, void*) {
@@ -233,6 +247,105 @@ class Client {
   curl_slist* headers_ = nullptr;
 };
 
+// N keep-alive connections driven by one thread with curl's multi interface (epoll), so the
+// tool's own CPU use stays small beside the gateway's on the shared cores: no thread per
+// connection, no context switch per request. `nextBody(i)` gives the body for the i-th request
+// (nullopt: no more requests for now); `due(i)` when it should be sent (open loop) or nullopt
+// (closed loop: at once). `done(status, latencyMs)` is called for every answer.
+class Sender {
+ public:
+  Sender(const std::string& url, const std::string& token, int connections)
+      : multi_(curl_multi_init()) {
+    headers_ = curl_slist_append(headers_, "Content-Type: application/fhir+json");
+    headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + token).c_str());
+    headers_ = curl_slist_append(headers_, "Prefer: return=minimal");
+    headers_ = curl_slist_append(headers_, "Expect:");
+    for (int i = 0; i < connections; ++i) {
+      auto c = std::make_unique<Connection>();
+      c->handle = curl_easy_init();
+      curl_easy_setopt(c->handle, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(c->handle, CURLOPT_HTTPHEADER, headers_);
+      curl_easy_setopt(c->handle, CURLOPT_WRITEFUNCTION, discard);
+      curl_easy_setopt(c->handle, CURLOPT_NOSIGNAL, 1L);
+      curl_easy_setopt(c->handle, CURLOPT_TIMEOUT_MS, 30000L);
+      curl_easy_setopt(c->handle, CURLOPT_PRIVATE, c.get());
+      idle_.push_back(c.get());
+      connections_.push_back(std::move(c));
+    }
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(connections));
+  }
+  ~Sender() {
+    for (auto& c : connections_) {
+      curl_multi_remove_handle(multi_, c->handle);
+      curl_easy_cleanup(c->handle);
+    }
+    curl_multi_cleanup(multi_);
+    curl_slist_free_all(headers_);
+  }
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  // Sends until `more()` is false and every answer is in. `start` is the reference for `dueAt`.
+  template <typename More, typename Body, typename DueAt, typename Done>
+  void run(More more, Body body, DueAt dueAt, Done done) {
+    int running = 0;
+    for (;;) {
+      // Start what is due on the idle connections.
+      int waitMs = 100;
+      while (!idle_.empty() && more()) {
+        const Clock::time_point due = dueAt();
+        const auto now = Clock::now();
+        if (due > now) {
+          waitMs = std::max(
+              0, static_cast<int>(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(due - now).count()));
+          break;
+        }
+        Connection* c = idle_.back();
+        idle_.pop_back();
+        c->body = body();
+        c->due = due;
+        curl_easy_setopt(c->handle, CURLOPT_POSTFIELDS, c->body.data());
+        curl_easy_setopt(c->handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(c->body.size()));
+        curl_multi_add_handle(multi_, c->handle);
+        ++inFlight_;
+      }
+      if (inFlight_ == 0 && !more()) return;
+      curl_multi_perform(multi_, &running);
+      int queued = 0;
+      while (CURLMsg* m = curl_multi_info_read(multi_, &queued)) {
+        if (m->msg != CURLMSG_DONE) continue;
+        Connection* c = nullptr;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &c);
+        long status = 0;
+        if (m->data.result == CURLE_OK) {
+          curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &status);
+        }
+        curl_multi_remove_handle(multi_, m->easy_handle);
+        --inFlight_;
+        done(status, std::chrono::duration<double, std::milli>(Clock::now() - c->due).count());
+        idle_.push_back(c);
+      }
+      if (!idle_.empty() && more() && waitMs == 0) continue;
+      curl_multi_poll(multi_, nullptr, 0, idle_.empty() || !more() ? 100 : std::max(waitMs, 0),
+                      nullptr);
+    }
+  }
+
+ private:
+  struct Connection {
+    CURL* handle = nullptr;
+    std::string body;
+    Clock::time_point due;
+  };
+  CURLM* multi_;
+  curl_slist* headers_ = nullptr;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::vector<Connection*> idle_;
+  int inFlight_ = 0;
+};
+
 struct Options {
   std::string binary = BRYGGA_BIN;
   int threads = 16;
@@ -240,6 +353,7 @@ struct Options {
   double rate = 500;
   double rateSeconds = 10;
   int serverThreads = 16;
+  int batchSize = 0;
   std::string dataDir;
   bool keep = false;
 };
@@ -289,8 +403,8 @@ bool waitForDeliveries(const Peer& peer, size_t expected, double timeoutS) {
 
 int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
-               "                   [--rate-seconds S] [--server-threads N] [--data-dir DIR] "
-               "[--keep]\n";
+               "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
+               "                   [--data-dir DIR] [--keep]\n";
   return 64;
 }
 
@@ -313,6 +427,8 @@ int main(int argc, char** argv) {
       o.rateSeconds = std::atof(next().c_str());
     } else if (a == "--server-threads") {
       o.serverThreads = std::atoi(next().c_str());
+    } else if (a == "--batch") {
+      o.batchSize = std::atoi(next().c_str());
     } else if (a == "--data-dir") {
       o.dataDir = next();
     } else if (a == "--keep") {
@@ -342,8 +458,11 @@ int main(int argc, char** argv) {
   }
   const std::string configPath = o.dataDir + "/config.json";
   std::ofstream(configPath) << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)"
-                            << o.serverThreads << R"(},"dataDir":")" << o.dataDir
-                            << R"(/data","destinations":{"regional":{"baseUrl":"http://127.0.0.1:)"
+                            << o.serverThreads << R"(},"dataDir":")" << o.dataDir << R"(/data",)"
+                            << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" +
+                                                      std::to_string(o.batchSize) + "},"
+                                                : std::string())
+                            << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)"
                             << socket.address().port() << R"(/fhir"}}})";
   Gateway gateway = startGateway(o.binary, configPath);
   if (gateway.port <= 0) {
@@ -363,28 +482,23 @@ int main(int argc, char** argv) {
   // 1. Closed loop: acknowledged enrollments per second.
   Tally closed;
   const double cpuBefore = cpuSeconds(gateway.pid);
+  const double ownCpuBefore = cpuSeconds(getpid());
+  const int64_t writtenBefore = writtenBytes(gateway.pid);
   const size_t before = peer.distinct();
   const auto closedStart = Clock::now();
   {
-    std::vector<std::thread> threads;
-    for (int t = 0; t < o.threads; ++t) {
-      threads.emplace_back([&] {
-        Client c(url, "dev-token-kungsbacka");
-        while (secondsSince(closedStart) < o.maxSeconds) {
-          const std::string body = enrollment(serial++);
-          const auto sent = Clock::now();
-          const long status = c.post(body);
-          closed.add(status, secondsSince(sent) * 1000);
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
+    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    sender.run([&] { return secondsSince(closedStart) < o.maxSeconds; },
+               [&] { return enrollment(serial++); }, [] { return Clock::now(); },
+               [&](long status, double ms) { closed.add(status, ms); });
   }
   const double closedSeconds = secondsSince(closedStart);
   const size_t deliveredDuringLoad = peer.distinct() - before;
   const bool drained = waitForDeliveries(peer, before + static_cast<size_t>(closed.ok.load()), 300);
   const double endToEndSeconds = std::chrono::duration<double>(peer.last() - closedStart).count();
   const double cpuUsed = cpuSeconds(gateway.pid) - cpuBefore;
+  const double ownCpuUsed = cpuSeconds(getpid()) - ownCpuBefore;
+  const int64_t written = writtenBytes(gateway.pid) - writtenBefore;
 
   std::cout << "closed loop: " << o.threads << " connections, " << closedSeconds << " s\n";
   std::cout << "  acknowledged enrollments/s: "
@@ -401,6 +515,13 @@ int main(int argc, char** argv) {
   std::cout << "  gateway CPU: " << cpuUsed << " s, "
             << cpuUsed * 1e6 / static_cast<double>(std::max<int64_t>(closed.ok.load(), 1))
             << " us per enrollment (accepting and delivering it)\n";
+  std::cout << "  load generator CPU (senders and fake peer): "
+            << ownCpuUsed * 1e6 / static_cast<double>(std::max<int64_t>(closed.ok.load(), 1))
+            << " us per enrollment\n";
+  std::cout << "  gateway bytes written: "
+            << static_cast<double>(written) /
+                   static_cast<double>(std::max<int64_t>(closed.ok.load(), 1)) / 1024
+            << " KiB per enrollment\n";
 
   // 2. Open loop at a fixed offered load: latency.
   Tally open;
@@ -409,24 +530,19 @@ int main(int argc, char** argv) {
   const size_t beforeOpen = peer.distinct();
   const auto openStart = Clock::now();
   {
-    std::vector<std::thread> threads;
-    for (int t = 0; t < o.threads; ++t) {
-      threads.emplace_back([&] {
-        Client c(url, "dev-token-kungsbacka");
-        for (;;) {
-          const int64_t i = nextIndex++;
-          if (i >= total) break;
-          const auto due =
-              openStart + std::chrono::duration_cast<Clock::duration>(
-                              std::chrono::duration<double>(static_cast<double>(i) / o.rate));
-          const std::string body = enrollment(serial++);
-          std::this_thread::sleep_until(due);
-          const long status = c.post(body);
-          open.add(status, std::chrono::duration<double, std::milli>(Clock::now() - due).count());
-        }
-      });
-    }
-    for (auto& t : threads) t.join();
+    // Latency counts from the moment a request was due, not from when a connection was free.
+    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    sender.run([&] { return nextIndex < total; },
+               [&] {
+                 ++nextIndex;
+                 return enrollment(serial++);
+               },
+               [&] {
+                 return openStart +
+                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                            static_cast<double>(nextIndex.load()) / o.rate));
+               },
+               [&](long status, double ms) { open.add(status, ms); });
   }
   const double openSeconds = secondsSince(openStart);
   const bool openDrained =

@@ -47,7 +47,11 @@ core::StatusOr<std::string> buildEnrollmentForward(const std::vector<StoredResou
   }
   OutboundBundle bundle;
   for (const auto* r : ordered) {
-    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document parsed, fhir::parseJson(r->json));
+    rapidjson::Document own;
+    if (r->parsed == nullptr) {
+      BRYGGA_ASSIGN_OR_RETURN(own, fhir::parseJson(r->json));
+    }
+    const rapidjson::Value& parsed = r->parsed != nullptr ? *r->parsed : own;
     const std::string profile =
         context.mappings != nullptr ? context.mappings->profileFor(r->type, true) : std::string();
     BRYGGA_ASSIGN_OR_RETURN(

@@ -24,6 +24,9 @@ struct StoredResource {
   std::string type;
   std::string id;
   std::string json;
+  // `json` already parsed, when the caller has it (the flows do, inside the write unit); the
+  // transforms then use it instead of parsing `json` again. Must be the same content.
+  const rapidjson::Value* parsed = nullptr;
 };
 
 // The identifier a resource is keyed on at the peer.

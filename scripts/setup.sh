@@ -8,6 +8,7 @@ readonly kPackages=(
   libssl-dev libpoco-dev rapidjson-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 curl
   nodejs npm
+  chromium
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
@@ -24,6 +25,8 @@ for pkg in "${kPackages[@]}"; do
     # bundles npm and conflicts with Debian's) will do as long as the commands are there.
     if [[ "$pkg" == nodejs ]] && command -v node >/dev/null 2>&1; then continue; fi
     if [[ "$pkg" == npm ]] && command -v npm >/dev/null 2>&1; then continue; fi
+    # chromium for the console's browser test (tests/browser, driven by playwright-core).
+    if [[ "$pkg" == chromium ]] && [[ -x /usr/bin/chromium ]]; then continue; fi
     missing+=("$pkg")
   fi
 done

@@ -33,17 +33,6 @@ ApiResponse respond(int status, std::string body) {
   return r;
 }
 
-// The route without names or ids, safe to log.
-std::string routeOf(const std::string& path) {
-  const std::vector<std::string> parts = splitPath(path);
-  std::string out = "/admin";
-  for (size_t i = 0; i < parts.size() && i < 3; ++i) {
-    out += '/';
-    out += i == 1 ? std::string(parts[0] == "destinations" ? "{name}" : "{id}") : parts[i];
-  }
-  return out;
-}
-
 void appendString(std::string& out, std::string_view text) {
   out += '"';
   core::appendJsonEscaped(out, text);
@@ -137,12 +126,6 @@ ApiResponse AdminApi::handle(const ApiRequest& request) {
       if (response.status < 400) response = errorResponse(s);
     }
   }
-  deps_.logger.info("request", {{"requestId", request.requestId},
-                                {"client", request.caller.clientId},
-                                {"method", request.method},
-                                {"route", routeOf(request.path)},
-                                {"status", std::to_string(response.status)},
-                                {"ms", std::to_string(deps_.clock.nowMs() - started)}});
   return response;
 }
 

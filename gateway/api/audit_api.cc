@@ -31,20 +31,6 @@ ApiResponse respond(int status, std::string body, const char* contentType) {
   return r;
 }
 
-// The route without anything the caller chose, safe to log.
-std::string routeOf(const std::string& path) {
-  const std::vector<std::string> parts = splitPath(path);
-  if (parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key")) {
-    return "/audit/" + parts[0];
-  }
-  if (parts.size() == 2 && parts[0] == "proof" &&
-      (parts[1] == "inclusion" || parts[1] == "consistency")) {
-    return "/audit/proof/" + parts[1];
-  }
-  if (parts.size() == 2 && parts[0] == "records") return "/audit/records/{seq}";
-  return "/audit/(unknown)";
-}
-
 // A record number or tree size: 1 to 18 decimal digits without a leading zero.
 std::optional<uint64_t> parseCount(const std::string& text) {
   if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
@@ -123,21 +109,17 @@ ApiResponse AuditApi::handle(const ApiRequest& request) {
                   {{"requestId", request.requestId}, {"status", core::toString(recorded.code())}});
     if (response.status < 400) response = errorResponse(recorded);
   }
-  logger_.info("request", {{"requestId", request.requestId},
-                           {"client", request.caller.clientId},
-                           {"method", request.method},
-                           {"route", routeOf(request.path)},
-                           {"status", std::to_string(response.status)},
-                           {"ms", std::to_string(clock_.nowMs() - started)}});
   return response;
 }
 
 ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
   const std::vector<std::string> parts = splitPath(request.path);
-  const bool isPublic = parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key");
+  const bool isPublic =
+      parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key" || parts[0] == "witness");
   const bool isProof = parts.size() == 2 && parts[0] == "proof" &&
                        (parts[1] == "inclusion" || parts[1] == "consistency");
   const bool isRecord = parts.size() == 2 && parts[0] == "records";
+  const bool isForwarding = parts.size() == 1 && parts[0] == "forwarding";
   if (isProof) {
     trace.interaction = "operation";
     trace.action = 'E';
@@ -145,13 +127,17 @@ ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
     trace.interaction = "read";
     trace.action = 'R';
   }
-  if (!isPublic && !isProof && !isRecord) {
+  if (!isPublic && !isProof && !isRecord && !isForwarding) {
     return errorResponse(core::notFound(
         "no such audit resource: /audit/checkpoint, /audit/key, /audit/proof/inclusion, "
-        "/audit/proof/consistency and /audit/records/{seq} exist"));
+        "/audit/proof/consistency, /audit/records/{seq}, /audit/witness and /audit/forwarding "
+        "exist"));
   }
   if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
-  if (isPublic) return parts[0] == "checkpoint" ? checkpoint() : key();
+  if (isPublic) {
+    if (parts[0] == "witness") return witness();
+    return parts[0] == "checkpoint" ? checkpoint() : key();
+  }
 
   if (!request.caller.authenticated) {
     return errorResponse(core::unauthenticated(
@@ -163,6 +149,10 @@ ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
                                "integration team"));
   }
   if (isRecord) return record(parts[1], trace);
+  if (isForwarding) {
+    if (!forwardingState_) return respond(200, "{\"sinks\":[]}", kJson);
+    return respond(200, forwardingState_(), kJson);
+  }
   return parts[1] == "inclusion" ? inclusion(request, trace) : consistency(request, trace);
 }
 
@@ -185,8 +175,39 @@ ApiResponse AuditApi::key() {
   appendString(body, v.vkey());
   body += ",\"publicKeyPem\":";
   appendString(body, v.publicKeyPem());
-  body += "}";
+  // After a rotation: every key with the tree sizes it signs, and the note (signed by the old and
+  // the new key) that hands over from one to the next.
+  auto keys = store_.auditKeys();
+  body += ",\"keys\":[";
+  if (keys.isOk() && keys->empty()) {
+    // Never rotated: the current key signs every checkpoint.
+    body += "{\"vkey\":";
+    appendString(body, v.vkey());
+    body += ",\"validFromSize\":1}";
+  } else if (keys.isOk()) {
+    for (size_t i = 0; i < keys->size(); ++i) {
+      const store::AuditKeyRecord& k = (*keys)[i];
+      if (i > 0) body += ',';
+      body += "{\"vkey\":";
+      appendString(body, k.vkey);
+      body += ",\"validFromSize\":" + std::to_string(k.validFromSize);
+      if (i + 1 < keys->size()) {
+        body += ",\"validToSize\":" + std::to_string((*keys)[i + 1].validFromSize - 1);
+      }
+      if (!k.rotationNote.empty()) {
+        body += ",\"rotationNote\":";
+        appendString(body, k.rotationNote);
+      }
+      body += "}";
+    }
+  }
+  body += "]}";
   return respond(200, std::move(body), kJson);
+}
+
+ApiResponse AuditApi::witness() {
+  if (!witnessState_) return errorResponse(core::notFound("no witness is configured"));
+  return respond(200, witnessState_(), kJson);
 }
 
 ApiResponse AuditApi::inclusion(const ApiRequest& request, Trace& trace) {

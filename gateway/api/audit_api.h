@@ -1,5 +1,8 @@
 #pragma once
 
+#include <functional>
+#include <string>
+
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/audit/audit_log.h"
@@ -12,7 +15,11 @@ namespace brygga::api {
 // The audit transparency log over HTTP, below /audit. Public (no credentials), because they are
 // what outsiders compare and hold the gateway to:
 //   GET /audit/checkpoint   the latest signed checkpoint (C2SP tlog-checkpoint note, text/plain)
-//   GET /audit/key          the verifier key: signed-note vkey and PEM public key (JSON)
+//   GET /audit/key          the verifier key: signed-note vkey and PEM public key (JSON), and
+//                           every key the log was signed with (rotation notes included)
+//   GET /audit/witness      the witness push state (JSON; 404 when no witness is configured)
+// For the integration role:
+//   GET /audit/forwarding   each forwarding sink's cursor, lag and last error (JSON)
 // For the integration role only (401 without credentials, 403 for other roles):
 //   GET /audit/proof/inclusion?seq=N[&size=M]      RFC 9162 inclusion proof of record N
 //   GET /audit/proof/consistency?from=A[&to=B]     RFC 9162 consistency proof
@@ -28,11 +35,18 @@ class AuditApi final : public Endpoint {
 
   // Thread-safe.
   ApiResponse handle(const ApiRequest& request) override;
+  // The witness pusher's state as JSON (set before the server starts).
+  void setWitness(std::function<std::string()> stateJson) { witnessState_ = std::move(stateJson); }
+  // The forwarding sinks' state as JSON (set before the server starts).
+  void setForwarding(std::function<std::string()> stateJson) {
+    forwardingState_ = std::move(stateJson);
+  }
 
  private:
   ApiResponse dispatch(const ApiRequest& request, Trace& trace);
   ApiResponse checkpoint();
   ApiResponse key();
+  ApiResponse witness();
   ApiResponse inclusion(const ApiRequest& request, Trace& trace);
   ApiResponse consistency(const ApiRequest& request, Trace& trace);
   ApiResponse record(const std::string& seq, Trace& trace);
@@ -42,6 +56,8 @@ class AuditApi final : public Endpoint {
   const core::Clock& clock_;
   core::Logger& logger_;
   ExchangeRecorder recorder_;
+  std::function<std::string()> witnessState_;
+  std::function<std::string()> forwardingState_;
 };
 
 }  // namespace brygga::api

@@ -21,6 +21,11 @@ struct Caller {
   std::string address;     // peer network address
   std::string userHsaId;   // the person behind the request, when the client says so
   std::string credential;  // "certificate" | "token" (for the audit record)
+  // The client may name the person behind a request (clients[].mayAssertUser).
+  bool mayAssertUser = false;
+  // Unauthenticated only: what was presented and not accepted ("certificate subject CN=...",
+  // "bearer token sha256:<first 8 hex digits>"), for the audit record of the refused login.
+  std::string refusedCredential;
 };
 
 struct ApiRequest {

@@ -20,12 +20,17 @@ std::string joinTypes(const std::set<std::string>& types) {
 
 }  // namespace
 
+bool isMessageInteraction(const std::string& interaction) {
+  return interaction == "create" || interaction == "update" || interaction == "patch" ||
+         interaction == "delete" || interaction == "transaction" || interaction == "batch";
+}
+
 core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiRequest& request,
                                       int status, const Trace& trace, int64_t startedMs,
                                       const std::string& detail) const {
   const int64_t now = clock_.nowMs();
   store::ExchangeRecord ex;
-  ex.id = core::newUuid();
+  ex.id = core::newTimeOrderedUuid();
   ex.requestId = request.requestId;
   ex.clientId = request.caller.clientId;
   ex.tenant = request.caller.tenant;
@@ -37,6 +42,10 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   ex.finishedMs = now;
   ex.payloadSha256 = request.body.empty() ? std::string() : core::sha256Hex(request.body);
   ex.detail = detail;
+  // For the console's message search (schema 4): writes are messages; the patient is a reference,
+  // never an identifier.
+  ex.message = isMessageInteraction(trace.interaction);
+  ex.patient = trace.patient.value_or("");
   // Which mapping files were in force, so that a forwarded message can be traced to its rules.
   if (!trace.flowNote.empty()) ex.detail += "; " + trace.flowNote;
   if (trace.mappings) ex.detail += "; mappings=" + trace.mappings->version();
@@ -48,6 +57,9 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   ctx.action = trace.action;
   ctx.httpStatus = status;
   ctx.outcomeText = detail;
+  if (!request.caller.authenticated && !request.caller.refusedCredential.empty()) {
+    ctx.outcomeText += "; refused " + request.caller.refusedCredential;
+  }
   ctx.clientId = request.caller.authenticated ? request.caller.clientId : "anonymous";
   ctx.clientTenant = request.caller.tenant;
   ctx.clientRole = request.caller.authenticated ? core::toString(request.caller.role) : "";

@@ -32,6 +32,10 @@ struct Trace {
   std::string flowNote;  // what the flows decided, PHI-free ("task rejected: public-holiday")
 };
 
+// True for the interactions that make an inbound line a message in the console (writes:
+// create, update, patch, delete, transaction, batch).
+bool isMessageInteraction(const std::string& interaction);
+
 // Writes the exchange-log line and the AuditEvent of an inbound request into a write unit, so
 // that they commit with (or without) what the request changed. Stateless apart from the clock.
 class ExchangeRecorder {

@@ -186,28 +186,10 @@ class FhirApi::Impl {
         if (response.status < 400) response = errorResponse(s);
       }
     }
-    deps_.logger.info("request", {{"requestId", request.requestId},
-                                  {"client", request.caller.clientId},
-                                  {"tenant", request.caller.tenant},
-                                  {"method", request.method},
-                                  {"route", routeOf(request.path)},
-                                  {"status", std::to_string(response.status)},
-                                  {"ms", std::to_string(deps_.clock.nowMs() - started)}});
     return response;
   }
 
  private:
-  // Route shape without ids, safe to log.
-  static std::string routeOf(const std::string& path) {
-    auto parts = splitPath(path);
-    std::string out;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      out += '/';
-      out += (i == 1 || i == 3) ? std::string(i == 1 ? "{id}" : "{vid}") : parts[i];
-    }
-    return out.empty() ? "/" : out;
-  }
-
   Status recordExchange(store::StoreTransaction& txn, const ApiRequest& request, int status,
                         const Trace& trace, int64_t started, const std::string& detail) {
     return recorder_.record(txn, request, status, trace, started, detail);
@@ -486,6 +468,9 @@ class FhirApi::Impl {
   Status validateResource(const Value& resource) {
     auto issues = deps_.validator.validate(resource);
     if (fhir::hasErrors(issues)) {
+      if (deps_.validationObserver != nullptr) {
+        deps_.validationObserver->onValidationFailure(fhir::stringMember(resource, "resourceType"));
+      }
       return core::unprocessable("the resource is not valid", std::move(issues));
     }
     return Status::ok();
@@ -712,7 +697,7 @@ class FhirApi::Impl {
             op.matchedExisting = true;
           }
         }
-        if (op.id.empty()) op.id = core::newUuid();
+        if (op.id.empty()) op.id = core::newTimeOrderedUuid();
       } else if (op.id.empty()) {
         auto found = matches(txn, op.type, op.condition);
         if (!found.isOk()) return withPrefix(found.status(), where + "conditional update: ");
@@ -724,8 +709,8 @@ class FhirApi::Impl {
           op.id = found->front();
         } else {
           std::string_view bodyId = fhir::stringMember(*op.resource, "id");
-          op.id =
-              !bodyId.empty() && fhir::isValidId(bodyId) ? std::string(bodyId) : core::newUuid();
+          op.id = !bodyId.empty() && fhir::isValidId(bodyId) ? std::string(bodyId)
+                                                             : core::newTimeOrderedUuid();
         }
       }
       if (!op.fullUrl.empty()) resolved[op.fullUrl] = op.type + "/" + op.id;

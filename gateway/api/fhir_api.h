@@ -13,6 +13,7 @@
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/fhir/validator.h"
+#include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
 namespace brygga::flows {
@@ -39,6 +40,8 @@ struct ApiDependencies {
   // The home-care flows (gateway/flows): what each write checks, completes and forwards. Null:
   // the API loads the repository's mapping files itself (for tools and tests of the API alone).
   flows::FlowRouter* flows = nullptr;
+  // Told about each write refused because its body did not validate (metrics). May be null.
+  metrics::ValidationObserver* validationObserver = nullptr;
 };
 
 class FhirApi final : public Endpoint {

@@ -58,11 +58,6 @@ ApiResponse MappingsApi::handle(const ApiRequest& request) {
                   {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
     if (response.status < 400) response = errorResponse(s);
   }
-  logger_.info("request", {{"requestId", request.requestId},
-                           {"client", request.caller.clientId},
-                           {"method", request.method},
-                           {"route", "/admin/mappings" + request.path},
-                           {"status", std::to_string(response.status)}});
   return response;
 }
 

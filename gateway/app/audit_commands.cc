@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "gateway/app/gateway.h"
+#include "gateway/audit/audit_keys.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/audit_verifier.h"
 #include "gateway/audit/log_extract.h"
@@ -201,6 +202,33 @@ int auditExtractCommand(const core::GatewayConfig& config,
   } else {
     out << audit::extractTable(*records, patient, clock.nowMs());
   }
+  return EX_OK;
+}
+
+int auditRotateKeyCommand(const core::GatewayConfig& config,
+                          const std::map<std::string, std::string>&, std::ostream& out,
+                          std::ostream& err) {
+  int exitCode = EX_OK;
+  auto store = openExisting(config, exitCode);
+  if (!store.isOk()) {
+    err << "brygga: " << store.status().message() << "\n";
+    return exitCode;
+  }
+  core::SystemClock clock;
+  auto rotated =
+      audit::rotateSigningKey(**store, auditOrigin(config), auditSigningKeyFile(config), clock);
+  if (!rotated.isOk()) {
+    err << "brygga: the audit signing key was not rotated: " << rotated.status().message() << "\n";
+    if (rotated.status().code() == core::StatusCode::kConflict) return EX_TEMPFAIL;
+    if (rotated.status().code() == core::StatusCode::kInvalidArgument) return EX_CONFIG;
+    return EX_IOERR;
+  }
+  out << "audit signing key rotated\n"
+      << "old key: " << rotated->oldVkey << " (signed checkpoints up to size "
+      << rotated->lastOldCheckpointSize << ")\n"
+      << "new key: " << rotated->newVkey << " (signs from size " << rotated->validFromSize << ")\n"
+      << "a running gateway signs with the new key from its next checkpoint; publish the new "
+         "key to auditors (GET /audit/key lists both, with the rotation note)\n";
   return EX_OK;
 }
 

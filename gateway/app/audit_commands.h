@@ -25,6 +25,13 @@ int auditExtractCommand(const core::GatewayConfig& config,
                         const std::map<std::string, std::string>& flags, std::ostream& out,
                         std::ostream& err);
 
+// `brygga audit rotate-key`: a new Ed25519 signing key (gateway/audit/audit_keys.h). Prints the
+// old and the new vkey and the tree size the new key signs from. 74 on database or file errors,
+// 75 (EX_TEMPFAIL) when a running gateway kept signing checkpoints and the rotation gave up.
+int auditRotateKeyCommand(const core::GatewayConfig& config,
+                          const std::map<std::string, std::string>& flags, std::ostream& out,
+                          std::ostream& err);
+
 // `brygga verify-provenance FILE... [--ca FILE]`: checks the signed Provenance of each Bundle
 // file (gateway/audit/provenance.h) and prints one line per file; 65 when any fails.
 int verifyProvenanceCommand(const std::vector<std::string>& files,

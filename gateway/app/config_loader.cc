@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/audit/signed_note.h"
+#include "gateway/audit/witness.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 
@@ -59,6 +60,14 @@ auto intInto(T& out, int64_t min, int64_t max) {
   };
 }
 
+auto boolInto(bool& out) {
+  return [&out](const Value& v, const std::string& key) -> Status {
+    if (!v.IsBool()) return bad(key, "must be true or false");
+    out = v.GetBool();
+    return Status::ok();
+  };
+}
+
 bool isHex64(const std::string& s) {
   if (s.size() != 64) return false;
   for (char c : s) {
@@ -69,13 +78,13 @@ bool isHex64(const std::string& s) {
 
 Status readClient(const Value& v, const std::string& key, core::ClientConfig& client) {
   std::string role;
-  BRYGGA_RETURN_IF_ERROR(
-      readObject(v, key,
-                 {{"id", stringInto(client.id, false)},
-                  {"tenant", stringInto(client.tenant, false)},
-                  {"role", stringInto(role, false)},
-                  {"tokenSha256", stringInto(client.tokenSha256)},
-                  {"certificateSubject", stringInto(client.certificateSubject)}}));
+  BRYGGA_RETURN_IF_ERROR(readObject(v, key,
+                                    {{"id", stringInto(client.id, false)},
+                                     {"tenant", stringInto(client.tenant, false)},
+                                     {"role", stringInto(role, false)},
+                                     {"tokenSha256", stringInto(client.tokenSha256)},
+                                     {"certificateSubject", stringInto(client.certificateSubject)},
+                                     {"mayAssertUser", boolInto(client.mayAssertUser)}}));
   if (client.id.empty()) return bad(key + ".id", "is required");
   if (client.tenant.empty()) return bad(key + ".tenant", "is required");
   if (role == "municipal") {
@@ -109,6 +118,108 @@ Status readDestination(const Value& v, const std::string& key, core::Destination
                      {"caFile", stringInto(d.caFile)},
                      {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
                      {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)}});
+}
+
+Status readAlerts(const Value& v, const std::string& key, core::AlertsConfig& a) {
+  constexpr int64_t kWeekMs = 7 * 86400000LL;
+  BRYGGA_RETURN_IF_ERROR(
+      readObject(v, key,
+                 {{"webhookUrl", stringInto(a.webhookUrl)},
+                  {"webhookCaFile", stringInto(a.webhookCaFile)},
+                  {"webhookTimeoutMs", intInto(a.webhookTimeoutMs, 1, 600000)},
+                  {"evaluateIntervalMs", intInto(a.evaluateIntervalMs, 100, 3600000)},
+                  {"renotifyIntervalMs", intInto(a.renotifyIntervalMs, 0, kWeekMs)},
+                  {"sendResolved", boolInto(a.sendResolved)},
+                  {"queueAgeMs", intInto(a.queueAgeMs, 0, kWeekMs)},
+                  {"queueDepth", intInto(a.queueDepth, 0, 1000000000)},
+                  {"deadLetters", boolInto(a.deadLetters)},
+                  {"destinationFailingMs", intInto(a.destinationFailingMs, 0, kWeekMs)},
+                  {"checkpointOverdueMs", intInto(a.checkpointOverdueMs, 0, kWeekMs)},
+                  {"instance", stringInto(a.instance)}}));
+  if (!a.webhookUrl.empty() && a.webhookUrl.rfind("http://", 0) != 0 &&
+      a.webhookUrl.rfind("https://", 0) != 0) {
+    return bad(key + ".webhookUrl", "must be an http:// or https:// URL (or empty: no webhook)");
+  }
+  return Status::ok();
+}
+
+// audit.forward: the syslog and FHIR sinks and the forwarders' pace.
+Status readAuditForward(const Value& v, const std::string& key, core::AuditForwardConfig& f) {
+  core::DestinationConfig& fhir = f.fhir;
+  core::SyslogForwardConfig& sys = f.syslog;
+  BRYGGA_RETURN_IF_ERROR(readObject(
+      v, key,
+      {{"syslog",
+        [&](const Value& o, const std::string& k) -> Status {
+          BRYGGA_RETURN_IF_ERROR(
+              readObject(o, k,
+                         {{"host", stringInto(sys.host, false)},
+                          {"port", intInto(sys.port, 1, 65535)},
+                          {"serverName", stringInto(sys.serverName, false)},
+                          {"caFile", stringInto(sys.caFile, false)},
+                          {"clientCertificateFile", stringInto(sys.clientCertificateFile, false)},
+                          {"clientKeyFile", stringInto(sys.clientKeyFile, false)},
+                          {"hostname", stringInto(sys.hostname, false)},
+                          {"connectTimeoutMs", intInto(sys.connectTimeoutMs, 1, 600000)},
+                          {"timeoutMs", intInto(sys.timeoutMs, 1, 3600000)}}));
+          if (sys.host.empty()) return bad(k + ".host", "is required");
+          if (sys.caFile.empty()) {
+            return bad(k + ".caFile",
+                       "is required (the CA that signs the repository's certificate)");
+          }
+          if (sys.clientCertificateFile.empty() != sys.clientKeyFile.empty()) {
+            return bad(k, "needs both clientCertificateFile and clientKeyFile, or neither");
+          }
+          for (char c : sys.hostname) {
+            if (c <= 32 || c >= 127)
+              return bad(k + ".hostname", "must be printable ASCII without spaces");
+          }
+          return Status::ok();
+        }},
+       {"fhir",
+        [&](const Value& o, const std::string& k) -> Status {
+          fhir.name = "audit-fhir";
+          BRYGGA_RETURN_IF_ERROR(
+              readObject(o, k,
+                         {{"baseUrl", stringInto(fhir.baseUrl, false)},
+                          {"connectTimeoutMs", intInto(fhir.connectTimeoutMs, 1, 600000)},
+                          {"timeoutMs", intInto(fhir.timeoutMs, 1, 3600000)},
+                          {"clientCertificateFile", stringInto(fhir.clientCertificateFile)},
+                          {"clientKeyFile", stringInto(fhir.clientKeyFile)},
+                          {"caFile", stringInto(fhir.caFile)}}));
+          if (fhir.baseUrl.rfind("http://", 0) != 0 && fhir.baseUrl.rfind("https://", 0) != 0) {
+            return bad(k + ".baseUrl", "is required: an http:// or https:// URL");
+          }
+          return Status::ok();
+        }},
+       {"batchSize", intInto(f.batchSize, 1, 10000)},
+       {"pollIntervalMs", intInto(f.pollIntervalMs, 1, 3600000)},
+       {"retryBaseMs", intInto(f.retryBaseMs, 1, 3600000)},
+       {"retryMaxMs", intInto(f.retryMaxMs, 1, 86400000)}}));
+  if (f.retryBaseMs > f.retryMaxMs) return bad(key + ".retryBaseMs", "must not exceed retryMaxMs");
+  return Status::ok();
+}
+
+Status readWitness(const Value& v, const std::string& key, core::WitnessConfig& w) {
+  core::DestinationConfig& e = w.endpoint;
+  e.name = "audit-witness";
+  BRYGGA_RETURN_IF_ERROR(readObject(v, key,
+                                    {{"url", stringInto(e.baseUrl, false)},
+                                     {"connectTimeoutMs", intInto(e.connectTimeoutMs, 1, 600000)},
+                                     {"timeoutMs", intInto(e.timeoutMs, 1, 3600000)},
+                                     {"clientCertificateFile", stringInto(e.clientCertificateFile)},
+                                     {"clientKeyFile", stringInto(e.clientKeyFile)},
+                                     {"caFile", stringInto(e.caFile)},
+                                     {"retryIntervalMs", intInto(w.retryIntervalMs, 1, 86400000)},
+                                     {"vkey", stringInto(w.vkey, false)}}));
+  if (e.baseUrl.rfind("http://", 0) != 0 && e.baseUrl.rfind("https://", 0) != 0) {
+    return bad(key + ".url", "is required: an http:// or https:// URL");
+  }
+  if (!w.vkey.empty()) {
+    auto cosigner = audit::CosignatureVerifier::fromVkey(w.vkey);
+    if (!cosigner.isOk()) return bad(key + ".vkey", cosigner.status().message());
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -210,12 +321,15 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
         [&](const Value& v, const std::string& key) {
           auto& st = config.storage;
           return readObject(v, key,
-                            {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)}});
+                            {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
+                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)}});
         }},
        {"mappings",
         [&](const Value& v, const std::string& key) {
           return readObject(v, key, {{"directory", stringInto(config.mappings.directory, false)}});
         }},
+       {"alerts",
+        [&](const Value& v, const std::string& key) { return readAlerts(v, key, config.alerts); }},
        {"audit", [&](const Value& v, const std::string& key) -> Status {
           auto& a = config.audit;
           BRYGGA_RETURN_IF_ERROR(readObject(
@@ -224,10 +338,18 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
                {"origin", stringInto(a.origin, false)},
                {"checkpointIntervalMs", intInto(a.checkpointIntervalMs, 1, 86400000)},
                {"checkpointEveryRecords", intInto(a.checkpointEveryRecords, 1, 100000000)},
-               {"signProvenance", [&a](const Value& b, const std::string& k) -> Status {
+               {"signProvenance",
+                [&a](const Value& b, const std::string& k) -> Status {
                   if (!b.IsBool()) return bad(k, "must be true or false");
                   a.signProvenance = b.GetBool();
                   return Status::ok();
+                }},
+               {"forward",
+                [&a](const Value& b, const std::string& k) {
+                  return readAuditForward(b, k, a.forward);
+                }},
+               {"witness", [&a](const Value& b, const std::string& k) {
+                  return readWitness(b, k, a.witness);
                 }}}));
           if (!a.origin.empty() && !audit::isValidKeyName(a.origin)) {
             return bad(key + ".origin", "must be non-empty text without spaces or '+'");

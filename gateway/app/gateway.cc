@@ -4,8 +4,14 @@
 #include <iostream>
 
 #include "adapters/http_client.h"
+#include "gateway/api/console_api.h"
+#include "gateway/app/observability.h"
 #include "gateway/app/provenance_http_client.h"
+#include "gateway/audit/audit_keys.h"
+#include "gateway/audit/fhir_audit_sink.h"
 #include "gateway/audit/provenance.h"
+#include "gateway/audit/syslog_sink.h"
+#include "gateway/console/console_static.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -27,6 +33,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   g->clock_ = options.clock != nullptr ? options.clock : &g->systemClock_;
   g->logger_ = std::make_unique<core::Logger>(options.log != nullptr ? *options.log : std::clog);
   g->startDelivery_ = options.startDelivery;
+  g->metrics_ = std::make_unique<metrics::GatewayMetrics>();
 
   std::error_code ec;
   std::filesystem::create_directories(config.dataDir, ec);
@@ -61,15 +68,60 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
 
   // The audit transparency log: its key (made on first start), the tree loaded from the store.
   const std::string origin = auditOrigin(config);
-  auto signer = audit::NoteSigner::loadOrCreate(origin, auditSigningKeyFile(config));
+  // The key is the latest one recorded (brygga audit rotate-key); a rotation made while the
+  // gateway runs is picked up at the next checkpoint.
+  const std::string keyFile = auditSigningKeyFile(config);
+  auto signer = audit::loadCurrentSigner(*g->store_, origin, keyFile);
   if (!signer.isOk()) return signer.status();
   g->auditLog_ =
       std::make_unique<audit::AuditLog>(*g->store_, std::move(signer).value(), origin, *g->clock_);
+  store::Store* storePtr = g->store_.get();
+  g->auditLog_->setSignerReloader(
+      [storePtr, origin, keyFile] { return audit::loadCurrentSigner(*storePtr, origin, keyFile); });
   BRYGGA_RETURN_IF_ERROR(g->auditLog_->open());
   g->checkpointer_ =
       std::make_unique<audit::Checkpointer>(*g->auditLog_, config.audit, *g->clock_, *g->logger_);
   g->auditApi_ =
       std::make_unique<api::AuditApi>(*g->auditLog_, *g->store_, *g->clock_, *g->logger_);
+
+  // Audit forwarding to an Audit Record Repository: one thread per configured sink, each
+  // following the audit table from its durable cursor.
+  const core::AuditForwardConfig& forward = config.audit.forward;
+  if (!forward.syslog.host.empty()) {
+    BRYGGA_ASSIGN_OR_RETURN(std::unique_ptr<audit::SyslogTlsSink> sink,
+                            audit::SyslogTlsSink::create(forward.syslog));
+    g->auditForwarders_.push_back(std::make_unique<audit::AuditForwarder>(
+        *g->store_, std::move(sink), audit::forwarderOptions(forward), *g->clock_, *g->logger_));
+  }
+  if (!forward.fhir.baseUrl.empty()) {
+    g->auditForwarders_.push_back(std::make_unique<audit::AuditForwarder>(
+        *g->store_,
+        std::make_unique<audit::FhirAuditSink>(forward.fhir.baseUrl,
+                                               adapters::makeCurlHttpClient(forward.fhir)),
+        audit::forwarderOptions(forward), *g->clock_, *g->logger_));
+  }
+  g->auditApi_->setForwarding([self = g.get()] {
+    std::vector<audit::AuditForwarder::Stats> sinks;
+    for (const auto& forwarder : self->auditForwarders_) sinks.push_back(forwarder->stats());
+    int64_t latest = 0;  // the tree size is the last record's seq
+    if (auto tree = self->auditLog_->sync(); tree.isOk()) latest = static_cast<int64_t>(*tree);
+    return audit::forwardingStatusJson(sinks, latest);
+  });
+  // Checkpoints pushed to a witness, woken by each new checkpoint.
+  if (!config.audit.witness.endpoint.baseUrl.empty()) {
+    std::optional<audit::CosignatureVerifier> cosigner;
+    if (!config.audit.witness.vkey.empty()) {
+      BRYGGA_ASSIGN_OR_RETURN(cosigner,
+                              audit::CosignatureVerifier::fromVkey(config.audit.witness.vkey));
+    }
+    g->witness_ = std::make_unique<audit::WitnessPusher>(
+        *g->auditLog_, *g->store_, config.audit.witness.endpoint.baseUrl,
+        adapters::makeCurlHttpClient(config.audit.witness.endpoint),
+        config.audit.witness.retryIntervalMs, *g->clock_, *g->logger_, std::move(cosigner));
+    audit::WitnessPusher* witness = g->witness_.get();
+    g->checkpointer_->setListener([witness] { witness->notify(); });
+    g->auditApi_->setWitness([witness] { return witness->stateJson(); });
+  }
 
   // Forwarded Bundles are signed with the TLS certificate peers already trust (issue 6).
   std::shared_ptr<const audit::ProvenanceSigner> provenance;
@@ -89,6 +141,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     }
     g->workers_[name] = std::make_unique<delivery::DeliveryWorker>(
         destination, config.delivery, *g->store_, std::move(client), *g->clock_, *g->logger_);
+    g->workers_[name]->setObserver(g->metrics_.get());
   }
 
   std::vector<std::string> destinationNames;
@@ -111,6 +164,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                                 }};
   fhirDeps.maxQueueDepth = queueLimits;
   fhirDeps.flows = g->flows_.get();
+  fhirDeps.validationObserver = g->metrics_.get();
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
   g->adminApi_ = std::make_unique<api::AdminApi>(
@@ -123,15 +177,51 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                                if (auto* worker = self->deliveryWorker(destination))
                                  worker->notify();
                              }});
+  // The web console (/console); its replays and pauses go through the AdminApi above.
+  g->consoleApi_ = std::make_unique<api::ConsoleApi>(
+      api::ConsoleDependencies{*g->store_, *g->clock_, *g->logger_, *g->adminApi_});
+  g->consoleStatic_ = std::make_unique<console::ConsoleStatic>();
   g->retention_ =
       std::make_unique<delivery::Retention>(config.delivery, *g->store_, *g->clock_, *g->logger_);
+  // Metrics, readiness and alerts (app/observability.h): figures read when they are asked for.
+  auto inputs = [self, destinationNames]() {
+    return gatherInputs(*self->store_, *self->auditLog_, *self->metrics_, destinationNames);
+  };
+  g->alertMonitor_ = std::make_unique<alerts::AlertMonitor>(
+      config.alerts, inputs, alerts::makeWebhookClient(config.alerts), *g->clock_, *g->logger_);
+  addScrapeCollectors(g->metrics_->registry(), inputs, *g->clock_, config.dataDir,
+                      g->alertMonitor_.get());
+  g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
+  // What the HTTP layer refuses before an endpoint sees it is audited like any request.
+  auto refused = [self](const api::ApiRequest& request, const core::Status& status,
+                        const std::string& subtype) {
+    api::Trace trace;
+    trace.interaction = subtype;
+    const api::ExchangeRecorder recorder(*self->clock_);
+    core::Status recorded = recorder.recordAlone(*self->store_, request, status.httpStatus(), trace,
+                                                 self->clock_->nowMs(), status.message());
+    if (!recorded.isOk()) {
+      self->logger_->error("audit.write_failed",
+                           {{"requestId", request.requestId}, {"error", recorded.message()}});
+    }
+  };
   g->server_ = std::make_unique<http::GatewayServer>(
       config, http::ServerDependencies{{{"/fhir", g->api_.get()},
                                         {"/audit", g->auditApi_.get()},
                                         {"/admin/mappings", g->mappingsApi_.get()},
-                                        {"/admin", g->adminApi_.get()}},
+                                        {"/admin", g->adminApi_.get()},
+                                        {"/console/api", g->consoleApi_.get()},
+                                        {"/console", g->consoleStatic_.get()},
+                                        {"/metrics", g->metricsEndpoint_.get()}},
                                        *g->logger_,
-                                       [self]() { return self->store_->checkWritable(); }});
+                                       [self]() {
+                                         const core::GatewayConfig& c = self->config_;
+                                         return checkReadiness(*self->store_, *self->mappings_,
+                                                               c.dataDir,
+                                                               c.storage.minFreeDiskBytes);
+                                       },
+                                       g->metrics_.get(),
+                                       refused});
   return g;
 }
 
@@ -145,8 +235,11 @@ core::Status Gateway::start() {
     for (auto& [_, worker] : workers_) worker->start();
   }
   checkpointer_->start();
+  if (witness_) witness_->start();
+  for (auto& forwarder : auditForwarders_) forwarder->start();
   serviceDirectory_->start();
   retention_->start();
+  alertMonitor_->start();
   logger_->info("audit.key", {{"vkey", auditLog_->verifier().vkey()}});
   logger_->info("gateway.started", {{"httpPort", std::to_string(httpPort())},
                                     {"httpsPort", std::to_string(httpsPort())},
@@ -155,12 +248,17 @@ core::Status Gateway::start() {
 }
 
 void Gateway::stop() {
+  if (alertMonitor_) alertMonitor_->stop();
   if (server_) server_->stop();
   for (auto& [_, worker] : workers_) worker->stop();
   if (retention_) retention_->stop();
   if (serviceDirectory_) serviceDirectory_->stop();
   // Last, so that its final checkpoint covers every record written before the stop.
   if (checkpointer_) checkpointer_->stop();
+  // After the checkpointer: the witness gets the last checkpoint at the next start; the
+  // forwarders resume from their cursors.
+  if (witness_) witness_->stop();
+  for (auto& forwarder : auditForwarders_) forwarder->stop();
 }
 
 delivery::DeliveryWorker* Gateway::deliveryWorker(const std::string& destination) {

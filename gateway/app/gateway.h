@@ -6,12 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "gateway/alerts/alert_monitor.h"
 #include "gateway/api/admin_api.h"
 #include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
 #include "gateway/api/mappings_api.h"
+#include "gateway/audit/audit_forwarder.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/checkpointer.h"
+#include "gateway/audit/witness.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
@@ -22,6 +25,7 @@
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/flows/service_directory.h"
 #include "gateway/http/server.h"
+#include "gateway/metrics/gateway_metrics.h"
 #include "gateway/store/store.h"
 
 namespace brygga::app {
@@ -57,6 +61,15 @@ class Gateway {
   delivery::Retention& retention() { return *retention_; }
   audit::AuditLog& auditLog() { return *auditLog_; }
   audit::Checkpointer& checkpointer() { return *checkpointer_; }
+  // Audit forwarding (audit.forward), one per configured sink, and the witness pusher
+  // (audit.witness; nullptr when none is configured).
+  const std::vector<std::unique_ptr<audit::AuditForwarder>>& auditForwarders() {
+    return auditForwarders_;
+  }
+  audit::WitnessPusher* witnessPusher() { return witness_.get(); }
+  // Metrics (/metrics) and the alert rules' monitor (see app/observability.h).
+  metrics::GatewayMetrics& metrics() { return *metrics_; }
+  alerts::AlertMonitor& alertMonitor() { return *alertMonitor_; }
 
  private:
   Gateway() = default;
@@ -65,6 +78,7 @@ class Gateway {
   core::SystemClock systemClock_;
   const core::Clock* clock_ = nullptr;
   std::unique_ptr<core::Logger> logger_;
+  std::unique_ptr<metrics::GatewayMetrics> metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<fhir::Validator> validator_;
   std::map<std::string, std::unique_ptr<delivery::DeliveryWorker>> workers_;
@@ -72,14 +86,21 @@ class Gateway {
   std::unique_ptr<audit::AuditLog> auditLog_;
   std::unique_ptr<audit::Checkpointer> checkpointer_;
   std::unique_ptr<api::AuditApi> auditApi_;
+  std::vector<std::unique_ptr<audit::AuditForwarder>> auditForwarders_;
+  std::unique_ptr<audit::WitnessPusher> witness_;
   std::unique_ptr<api::AdminApi> adminApi_;
+  // The web console: its JSON API and its page (gateway/console).
+  std::unique_ptr<api::Endpoint> consoleApi_;
+  std::unique_ptr<api::Endpoint> consoleStatic_;
   std::unique_ptr<delivery::Retention> retention_;
   // The home-care flows: the mapping files in force, the router, the published service points.
   std::unique_ptr<flows::MappingRegistry> mappings_;
   std::unique_ptr<flows::FlowRouter> flows_;
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;
+  std::unique_ptr<api::Endpoint> metricsEndpoint_;
   std::unique_ptr<http::GatewayServer> server_;
+  std::unique_ptr<alerts::AlertMonitor> alertMonitor_;
   bool startDelivery_ = true;
 };
 

@@ -1,4 +1,5 @@
-// brygga: the gateway binary. Subcommands: serve, validate, audit verify, audit extract, version.
+// brygga: the gateway binary. Subcommands: serve, validate, audit verify, audit extract,
+// audit rotate-key, version.
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -38,6 +39,9 @@ constexpr const char* kUsage =
     "                                 record\n"
     "  audit extract --patient Patient/ID [--format text|json] [--data-dir DIR]\n"
     "                                 the patient's PDL log extract (itself audited)\n"
+    "  audit rotate-key [--data-dir DIR]\n"
+    "                                 a new audit signing key; the old one signs a last\n"
+    "                                 checkpoint and vouches for the new one\n"
     "  verify-provenance FILE... [--ca FILE]\n"
     "                                 check the signed Provenance of forwarded Bundles; exit 65\n"
     "                                 if any does not verify\n"
@@ -97,6 +101,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     if (command == "serve") return serve();
     if (command == "audit" && args.size() == 2 && args[1] == "verify") return auditVerify();
     if (command == "audit" && args.size() == 2 && args[1] == "extract") return auditExtract();
+    if (command == "audit" && args.size() == 2 && args[1] == "rotate-key") return auditRotateKey();
     if (command == "verify-provenance") {
       return verifyProvenanceCommand({args.begin() + 1, args.end()}, flags_, std::cout, std::cerr);
     }
@@ -237,6 +242,15 @@ class BryggaApp : public Poco::Util::ServerApplication {
       return EXIT_CONFIG;
     }
     return auditExtractCommand(*config, flags_, std::cout, std::cerr);
+  }
+
+  int auditRotateKey() {
+    auto config = configuration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
+    }
+    return auditRotateKeyCommand(*config, flags_, std::cout, std::cerr);
   }
 
   std::map<std::string, std::string> flags_;

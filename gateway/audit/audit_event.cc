@@ -266,12 +266,24 @@ std::string buildAuditEvent(const AuditContext& c, const std::string& id) {
     w.EndObject();
   }
   w.Key("type");
-  writeCoding(w, kAuditEventType, "rest", "Restful Operation");
-  if (!c.subtype.empty()) {
+  if (c.subtype == "login") {
+    // A refused (or accepted) login is a DICOM User Authentication event, not a REST interaction:
+    // "login" is no restful-interaction code.
+    writeCoding(w, kDicom, "110114", "User Authentication");
     w.Key("subtype");
     w.StartArray();
-    writeCoding(w, kRestfulInteraction, c.subtype, nullptr);
+    writeCoding(w, kDicom, "110122", "Login");
     w.EndArray();
+  } else {
+    writeCoding(w, kAuditEventType, "rest", "Restful Operation");
+    // "unknown": the interaction was never worked out (a request refused before routing), and an
+    // invented code would be invalid, so there is no subtype.
+    if (!c.subtype.empty() && c.subtype != "unknown") {
+      w.Key("subtype");
+      w.StartArray();
+      writeCoding(w, kRestfulInteraction, c.subtype, nullptr);
+      w.EndArray();
+    }
   }
   const char action[2] = {c.action, '\0'};
   writeMember(w, "action", action);

@@ -37,7 +37,9 @@ struct AuditContext {
 // interaction, the requesting agent (DICOM 110153 "Source Role ID") and the answering agent
 // (110152 "Destination Role ID") with their network addresses, a user agent by HSA-id when known
 // (then the requestor instead of the client system), source Brygga, and entities for the patient,
-// the touched resources, the query (base64) and the X-Request-Id. Successful create/read/update/
+// the touched resources, the query (base64) and the X-Request-Id. A "login" (a refused
+// identification) is typed as DICOM User Authentication (110114) / Login (110122) instead, and
+// subtype "unknown" writes no subtype. Successful create/read/update/
 // delete/search events also claim the matching BALP profile in meta.profile. Compact JSON in a
 // fixed member order: the same context and id always give the same bytes (the chain hashes them).
 std::string buildAuditEvent(const AuditContext& context, const std::string& id);

@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "gateway/audit/audit_keys.h"
 #include "gateway/audit/audit_trail.h"
 
 namespace brygga::audit {
@@ -38,7 +39,7 @@ std::string defaultOrigin() {
 AuditLog::AuditLog(store::Store& store, NoteSigner signer, std::string origin,
                    const core::Clock& clock)
     : store_(store),
-      signer_(std::move(signer)),
+      signer_(std::make_shared<const NoteSigner>(std::move(signer))),
       origin_(std::move(origin)),
       clock_(clock),
       tree_([this](uint64_t begin, uint64_t end) -> core::StatusOr<std::vector<merkle::Hash>> {
@@ -256,6 +257,16 @@ core::StatusOr<std::optional<store::AuditCheckpoint>> AuditLog::checkpoint() {
       return damaged("the checkpoint of size " + std::to_string(lastSize) +
                      " does not match its note");
     }
+    // Only build on a checkpoint this log signed: with the key of its size range, trusted from
+    // the current key along the rotation notes (audit_keys.h), so also across a rotation.
+    std::vector<store::AuditKeyRecord> keys;
+    if (auto stored = store_.auditKeys(); stored.isOk()) keys = std::move(stored).value();
+    BRYGGA_ASSIGN_OR_RETURN(AuditKeyring ring, buildKeyring(keys, verifier(), origin_));
+    const NoteVerifier* key = ring.keyFor(static_cast<int64_t>(lastSize));
+    if (key == nullptr || !key->verify(*note).isOk()) {
+      return damaged("the checkpoint of size " + std::to_string(lastSize) +
+                     " is not signed by this log's key");
+    }
     BRYGGA_ASSIGN_OR_RETURN(std::vector<merkle::Hash> proof,
                             tree_.consistencyProof(lastSize, size));
     if (!merkle::verifyConsistency(lastSize, size, previous->root, root, proof)) {
@@ -263,19 +274,69 @@ core::StatusOr<std::optional<store::AuditCheckpoint>> AuditLog::checkpoint() {
                      " records no longer match the checkpoint signed for them");
     }
   }
+  store::AuditCheckpoint stored;
+  core::Status signedIt = signAndStore(size, root, stored);
+  if (signedIt.code() == core::StatusCode::kPreconditionFailed) {
+    // The key was rotated (brygga audit rotate-key): sign with the new one.
+    std::function<core::StatusOr<NoteSigner>()> reload;
+    {
+      std::lock_guard signerLock(signerMutex_);
+      reload = reloadSigner_;
+    }
+    if (!reload) return signedIt;
+    auto reloaded = reload();
+    if (!reloaded.isOk()) {
+      return core::internalError(
+          "the audit signing key was rotated, but the new key cannot be "
+          "loaded: " +
+          reloaded.status().message());
+    }
+    {
+      std::lock_guard signerLock(signerMutex_);
+      signer_ = std::make_shared<const NoteSigner>(std::move(reloaded).value());
+    }
+    signedIt = signAndStore(size, root, stored);
+  }
+  BRYGGA_RETURN_IF_ERROR(signedIt);
+  return std::optional<store::AuditCheckpoint>(std::move(stored));
+}
+
+NoteVerifier AuditLog::verifier() const {
+  std::lock_guard lock(signerMutex_);
+  return signer_->verifier();
+}
+
+void AuditLog::setSignerReloader(std::function<core::StatusOr<NoteSigner>()> reload) {
+  std::lock_guard lock(signerMutex_);
+  reloadSigner_ = std::move(reload);
+}
+
+core::Status AuditLog::signAndStore(uint64_t size, const merkle::Hash& root,
+                                    store::AuditCheckpoint& stored) {
+  std::shared_ptr<const NoteSigner> signer;
+  {
+    std::lock_guard lock(signerMutex_);
+    signer = signer_;
+  }
   Checkpoint body;
   body.origin = origin_;
   body.size = size;
   body.root = root;
-  BRYGGA_ASSIGN_OR_RETURN(std::string note, signer_.sign(formatCheckpoint(body)));
-  store::AuditCheckpoint stored;
+  BRYGGA_ASSIGN_OR_RETURN(std::string note, signer->sign(formatCheckpoint(body)));
   stored.treeSize = static_cast<int64_t>(size);
   stored.createdMs = clock_.nowMs();
   stored.rootHash = merkle::toHex(root);
   stored.note = std::move(note);
-  BRYGGA_RETURN_IF_ERROR(store_.write(
-      [&](store::StoreTransaction& txn) { return txn.appendAuditCheckpoint(stored); }));
-  return std::optional<store::AuditCheckpoint>(std::move(stored));
+  const std::string vkey = signer->verifier().vkey();
+  return store_.write([&](store::StoreTransaction& txn) -> core::Status {
+    // Checked in the unit that appends, so a rotation committed just before cannot be missed.
+    auto keys = txn.auditKeysInUnit();
+    if (keys.isOk() && !keys->empty() && keys->back().vkey != vkey) {
+      return core::Status(core::StatusCode::kPreconditionFailed,
+                          "the audit signing key was rotated; this key no longer signs");
+    }
+    return txn.appendAuditCheckpoint(stored);
+  });
 }
 
 }  // namespace brygga::audit

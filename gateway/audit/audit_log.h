@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -59,7 +61,13 @@ class AuditLog {
   core::StatusOr<std::optional<store::AuditCheckpoint>> checkpoint();
 
   const std::string& origin() const { return origin_; }
-  const NoteVerifier& verifier() const { return signer_.verifier(); }
+  // The key that signs new checkpoints (it changes when the key is rotated).
+  NoteVerifier verifier() const;
+
+  // How to load the signing key again after `brygga audit rotate-key` recorded a new one: before
+  // signing, the write unit checks that the signer is the latest key in audit_key; when it is not,
+  // the log loads the key with this and signs with it (nothing is signed when it fails).
+  void setSignerReloader(std::function<core::StatusOr<NoteSigner>()> reload);
 
  private:
   core::StatusOr<uint64_t> syncLocked();
@@ -70,8 +78,15 @@ class AuditLog {
   // stored ones the tree is built from.
   core::Status checkRecords(uint64_t fromSeq, uint64_t toSeq);
 
+  // Signs and stores the checkpoint of the tree of `size` records; kPreconditionFailed when the
+  // signer is not the latest recorded key.
+  core::Status signAndStore(uint64_t size, const merkle::Hash& root,
+                            store::AuditCheckpoint& stored);
+
   store::Store& store_;
-  const NoteSigner signer_;
+  mutable std::mutex signerMutex_;
+  std::shared_ptr<const NoteSigner> signer_;
+  std::function<core::StatusOr<NoteSigner>()> reloadSigner_;
   const std::string origin_;
   const core::Clock& clock_;
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "gateway/audit/audit_keys.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/merkle.h"
 
@@ -19,9 +20,21 @@ struct Expected {
 };
 
 // The checkpoint a stored row carries, after its signature, origin and columns are checked.
+// The key that must have signed a checkpoint of `size`: the trusted key for its size range.
+core::StatusOr<const NoteVerifier*> keyFor(const AuditKeyring& ring, int64_t size) {
+  const NoteVerifier* key = ring.keyFor(size);
+  if (key == nullptr) {
+    return core::unauthenticated(
+        "no trusted signing key covers tree size " + std::to_string(size) +
+        (ring.problem.empty() ? std::string() : " (" + ring.problem + ")"));
+  }
+  return key;
+}
+
 core::StatusOr<Checkpoint> openStored(const store::AuditCheckpoint& row,
-                                      const AuditVerifyOptions& options) {
-  BRYGGA_ASSIGN_OR_RETURN(Checkpoint c, openCheckpoint(row.note, *options.key, options.origin));
+                                      const AuditVerifyOptions& options, const AuditKeyring& ring) {
+  BRYGGA_ASSIGN_OR_RETURN(const NoteVerifier* key, keyFor(ring, row.treeSize));
+  BRYGGA_ASSIGN_OR_RETURN(Checkpoint c, openCheckpoint(row.note, *key, options.origin));
   if (static_cast<int64_t>(c.size) != row.treeSize || merkle::toHex(c.root) != row.rootHash) {
     return core::invalidArgument("its note does not match its tree_size/root_hash columns");
   }
@@ -44,7 +57,15 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
     return result;
   };
 
-  // 1. Every checkpoint, stored and given, before any record (see the header).
+  // 1. Every checkpoint, stored and given, before any record (see the header), each checked
+  // with the key that was in force for its size (audit_keys.h: trust follows the rotation notes
+  // from the given key).
+  AuditKeyring ring;
+  if (options.key) {
+    std::vector<store::AuditKeyRecord> keys;
+    if (auto stored = store.auditKeys(); stored.isOk()) keys = std::move(stored).value();
+    BRYGGA_ASSIGN_OR_RETURN(ring, buildKeyring(keys, *options.key, options.origin));
+  }
   std::map<uint64_t, Expected> expected;
   int64_t from = 0;
   for (;;) {
@@ -55,7 +76,7 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
           "the log has signed checkpoints, but no public key to check them was given");
     }
     for (const store::AuditCheckpoint& row : page) {
-      auto opened = openStored(row, options);
+      auto opened = openStored(row, options, ring);
       if (!opened.isOk()) {
         return fail(0, "the stored checkpoint of size " + std::to_string(row.treeSize) +
                            " is not genuine: " + opened.status().message());
@@ -68,7 +89,15 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   }
   for (const std::string& note : options.checkpoints) {
     if (!options.key) return core::invalidArgument("a given checkpoint needs the log's public key");
-    auto opened = openCheckpoint(note, *options.key, options.origin);
+    auto size = parseSignedNote(note);
+    auto body =
+        size.isOk() ? parseCheckpoint(size->text) : core::StatusOr<Checkpoint>(size.status());
+    core::StatusOr<Checkpoint> opened = body.status();
+    if (body.isOk()) {
+      auto key = keyFor(ring, static_cast<int64_t>(body->size));
+      opened = key.isOk() ? openCheckpoint(note, **key, options.origin)
+                          : core::StatusOr<Checkpoint>(key.status());
+    }
     if (!opened.isOk()) {
       return fail(0, "the given checkpoint is not genuine: " + opened.status().message());
     }

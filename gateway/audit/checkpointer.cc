@@ -48,6 +48,7 @@ void Checkpointer::stop() {
     coveredSize_ = static_cast<uint64_t>((*made)->treeSize);
     logger_.info("audit.checkpoint",
                  {{"treeSize", std::to_string(coveredSize_)}, {"reason", "stop"}});
+    if (listener_) listener_();
   }
 }
 
@@ -91,6 +92,7 @@ void Checkpointer::runOnce() {
   if (coveredSize_ <= before) return;  // already covered by a checkpoint from before the start
   logger_.info("audit.checkpoint", {{"treeSize", std::to_string(coveredSize_)},
                                     {"reason", bySize ? "size" : "interval"}});
+  if (listener_) listener_();
 }
 
 }  // namespace brygga::audit

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -31,6 +32,9 @@ class Checkpointer {
   void stop();
   // One look: makes a checkpoint when one is due. For tests and for the thread.
   void runOnce();
+  // Called (on the checkpointer's thread) after each new checkpoint, e.g. to wake the witness
+  // pusher. Set before start(); it must not block.
+  void setListener(std::function<void()> listener) { listener_ = std::move(listener); }
 
  private:
   void loop();
@@ -49,6 +53,7 @@ class Checkpointer {
   bool stopRequested_ = false;
   bool running_ = false;
   std::thread thread_;
+  std::function<void()> listener_;
 };
 
 }  // namespace brygga::audit

@@ -94,6 +94,7 @@ ExtractEntry toExtractEntry(const store::AuditRecord& record) {
   if (const Value* subtypes = arrayMember(event, "subtype")) {
     if (!subtypes->Empty()) e.interaction = std::string(fhir::stringMember((*subtypes)[0], "code"));
   }
+  if (e.interaction == "110122") e.interaction = "login";  // DICOM Login (audit_event.cc)
   std::string destination;
   if (const Value* agents = arrayMember(event, "agent")) {
     for (const Value& agent : agents->GetArray()) readAgent(agent, e, destination);

@@ -18,6 +18,9 @@ struct ClientConfig {
   ClientRole role = ClientRole::kMunicipal;
   std::string tokenSha256;         // hex SHA-256 of the bearer token; empty: no token login
   std::string certificateSubject;  // RFC 4514 subject DN; empty: no certificate login
+  // May name the person behind a request (X-Brygga-User-HSA-Id), recorded as the AuditEvent's
+  // user agent; other clients' requests with that header are refused (400).
+  bool mayAssertUser = false;
 };
 
 struct ServerConfig {
@@ -57,7 +60,9 @@ struct DestinationConfig {
 
 struct DeliveryConfig {
   int64_t pollIntervalMs = 200;
-  int batchSize = 32;
+  // 128: a worker that sends 32 per pass fell behind 64 busy senders (its recording unit waits
+  // for a group commit each pass); see BENCHMARKS.md, Delivery.
+  int batchSize = 128;
   int64_t retentionMs = 7LL * 24 * 60 * 60 * 1000;  // delivered payloads are deleted after this
   int64_t retentionIntervalMs = 10 * 60 * 1000;     // how often retention runs
 };
@@ -66,6 +71,45 @@ struct StorageConfig {
   // Upper bound on the database file; 0: none but the disk. Past it writes fail with 503 as on a
   // full disk (see store::SqliteOptions::maxDatabaseBytes).
   int64_t maxDatabaseBytes = 0;
+  // /readyz answers 503 while the file system holding dataDir has less free space than this.
+  int64_t minFreeDiskBytes = 100LL * 1024 * 1024;
+};
+
+// Forwarding audit records to an Audit Record Repository as RFC 5424 syslog over TLS (RFC
+// 5425 framing). Off while host is empty.
+struct SyslogForwardConfig {
+  std::string host;
+  int port = 6514;
+  std::string serverName;  // name the ARR's certificate must carry; empty: host
+  std::string caFile;      // CA that signs the ARR's certificate (required when host is set)
+  std::string clientCertificateFile;  // optional client certificate (PEM) and key
+  std::string clientKeyFile;
+  std::string hostname;  // HOSTNAME of the messages; empty: this machine's host name
+  int64_t connectTimeoutMs = 5000;
+  int64_t timeoutMs = 10000;  // per write
+};
+
+// Audit forwarding (gateway/audit/audit_forwarder.h): the audit table is the queue, each sink
+// keeps a cursor; one thread per configured sink.
+struct AuditForwardConfig {
+  SyslogForwardConfig syslog;
+  // FHIR AuditEvent POSTs to <fhir.baseUrl>/AuditEvent; off while baseUrl is empty. maxAttempts,
+  // maxAgeMs and maxQueueDepth do not apply (records are never given up).
+  DestinationConfig fhir;
+  int batchSize = 100;           // records read and sent per pass
+  int64_t pollIntervalMs = 500;  // how often a sink looks for new records
+  int64_t retryBaseMs = 1000;    // first backoff after a failure; doubles...
+  int64_t retryMaxMs = 60000;    // ...up to this
+};
+
+// Pushing signed checkpoints to a C2SP tlog-witness (POST <url>/add-checkpoint); off while the
+// URL is empty.
+struct WitnessConfig {
+  DestinationConfig endpoint;  // baseUrl: the witness URL; TLS and timeouts as for destinations
+  int64_t retryIntervalMs = 30000;  // a failed push is tried again after this
+  // The witness's Ed25519 cosigner vkey (C2SP tlog-cosignature, type 0x04); when set, only an
+  // answer with a valid cosignature by it counts as witnessed.
+  std::string vkey;
 };
 
 // The audit transparency log: its signing key and when it makes signed checkpoints.
@@ -77,12 +121,32 @@ struct AuditConfig {
   // Forwarded Bundles carry a Provenance signed with the TLS certificate and key (when those
   // can be read).
   bool signProvenance = true;
+  AuditForwardConfig forward;
+  WitnessConfig witness;
 };
 
 // The home-care flows' mapping files (ConceptMaps, routing tables, service hours).
 struct MappingsConfig {
   // Empty: mappings/data under the working directory, else the source tree's (compiled in).
   std::string directory;
+};
+
+// Alert rules, evaluated by the AlertMonitor thread; firing and resolved alerts are POSTed as JSON
+// to webhookUrl. A threshold of 0 turns its rule off.
+struct AlertsConfig {
+  std::string webhookUrl;     // empty: alerts are evaluated and logged, not sent
+  std::string webhookCaFile;  // CA bundle to verify an https webhook; empty: the system store
+  int64_t webhookTimeoutMs = 5000;
+  int64_t evaluateIntervalMs = 15000;
+  // A firing alert is repeated at most this often; 0: never.
+  int64_t renotifyIntervalMs = 60LL * 60 * 1000;
+  bool sendResolved = true;
+  int64_t queueAgeMs = 15LL * 60 * 1000;            // oldest waiting message older than this
+  int64_t queueDepth = 1000;                        // this many messages waiting
+  bool deadLetters = true;                          // a destination has dead letters
+  int64_t destinationFailingMs = 10LL * 60 * 1000;  // every attempt failed for this long
+  int64_t checkpointOverdueMs = 10LL * 60 * 1000;   // records waiting for a checkpoint this long
+  std::string instance;  // names the gateway in alert texts; empty: the host name
 };
 
 struct GatewayConfig {
@@ -95,6 +159,7 @@ struct GatewayConfig {
   StorageConfig storage;
   AuditConfig audit;
   MappingsConfig mappings;
+  AlertsConfig alerts;
 };
 
 }  // namespace brygga::core

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
 
@@ -32,17 +34,42 @@ std::string sha256Hex(std::string_view data) {
   return toHex(sha256(data));
 }
 
-std::string newUuid() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
-  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+namespace {
+
+// The canonical text form of 16 bytes whose version and variant bits are set.
+std::string uuidText(const unsigned char* b) {
   char buf[37];
   std::snprintf(buf, sizeof buf,
                 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                 b[15]);
   return buf;
+}
+
+void randomBytes(unsigned char* b, int n) {
+  if (RAND_bytes(b, n) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+}
+
+}  // namespace
+
+std::string newUuid() {
+  unsigned char b[16];
+  randomBytes(b, sizeof b);
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return uuidText(b);
+}
+
+std::string newTimeOrderedUuid() {
+  unsigned char b[16];
+  randomBytes(b + 6, 10);
+  const auto ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::system_clock::now().time_since_epoch())
+                                            .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (40 - 8 * i));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x70);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  return uuidText(b);
 }
 
 }  // namespace brygga::core

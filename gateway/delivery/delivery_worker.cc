@@ -244,7 +244,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
           txn.updateOutbox(entry.id, o.state, o.attempts, o.nextAttemptMs, o.lastError));
 
       store::ExchangeRecord exchange;
-      exchange.id = core::newUuid();
+      exchange.id = core::newTimeOrderedUuid();
       exchange.requestId = entry.requestId;
       exchange.clientId = kClientId;
       exchange.tenant = entry.tenant;
@@ -280,6 +280,13 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
 
   for (const Outcome& o : outcomes) {
     const store::OutboxEntry& entry = *o.entry;
+    if (observer_ != nullptr) {
+      // The attempt happened whether or not its outcome could be recorded.
+      const bool noAnswer = o.httpStatus == 0 && o.state == store::OutboxState::kPending;
+      observer_->onDeliveryAttempt({destination_.name, noAnswer ? "no_answer" : o.outcome,
+                                    o.httpStatus, (o.finishedMs - o.startedMs) / 1000.0,
+                                    o.finishedMs});
+    }
     if (!written.isOk()) {
       // The entry stays as it was in the store and is attempted again on a later pass; the peer
       // sees the same Idempotency-Key and the same conditional Bundle.

@@ -14,6 +14,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
 namespace brygga::delivery {
@@ -49,6 +50,8 @@ class DeliveryWorker {
   // its next pass (a pause by another process, e.g. the CLI, is read at the start of each pass).
   void setPaused(bool paused);
   bool paused() const { return paused_.load(); }
+  // Told about every attempt (outcome, latency); set before start(). Not owned; may be null.
+  void setObserver(metrics::DeliveryObserver* observer) { observer_ = observer; }
   // One pass over due entries; returns how many were attempted. For tests and for the thread.
   // Passes are serialized, so calling it while the thread runs never sends an entry twice.
   int runOnce();
@@ -85,6 +88,7 @@ class DeliveryWorker {
   std::unique_ptr<adapters::HttpClient> client_;
   const core::Clock& clock_;
   core::Logger& logger_;
+  metrics::DeliveryObserver* observer_ = nullptr;
 
   std::mutex passMutex_;  // one pass at a time; also guards rng_
   std::mt19937_64 rng_;

@@ -128,7 +128,9 @@ core::StatusOr<std::map<std::string, mappings::StoredResource>> referencedResour
     return doc.isOk() ? m::literalReferences(*doc) : std::vector<std::string>{};
   };
   for (const auto& r : sending) {
-    for (auto& ref : referencesOf(r.json)) frontier.push_back(ref);
+    for (auto& ref : r.parsed != nullptr ? m::literalReferences(*r.parsed) : referencesOf(r.json)) {
+      frontier.push_back(ref);
+    }
   }
   for (int level = 0; level < 2 && !frontier.empty(); ++level) {
     std::vector<std::string> next;
@@ -213,6 +215,16 @@ class FlowRouter::Unit {
     if (!doc.isOk()) return nullptr;
     parsed_.push_back(std::move(doc).value());
     return &parsed_.back();
+  }
+
+  // A written record's JSON, parsed once per call however often the routing looks at it: this
+  // runs inside the write unit, on the group commit's critical section.
+  const Value* keep(const store::ResourceRecord& record) {
+    auto known = parsedRecords_.find(&record);
+    if (known != parsedRecords_.end()) return known->second;
+    const Value* parsed = keep(record.json);
+    parsedRecords_.emplace(&record, parsed);
+    return parsed;
   }
 
   // A written resource by the reference a sibling uses ("urn:uuid:..." or "Type/id").
@@ -551,7 +563,7 @@ class FlowRouter::Unit {
                           std::vector<store::OutboxEntry>& out) {
     for (const auto& episodeWrite : writes) {
       if (episodeWrite.type != "EpisodeOfCare" || episodeWrite.record == nullptr) continue;
-      const Value* episode = keep(episodeWrite.record->json);
+      const Value* episode = keep(*episodeWrite.record);
       if (episode == nullptr) continue;
       auto patient = patientOfRecord(*episodeWrite.record, *episode);
       if (!patient) {
@@ -565,11 +577,11 @@ class FlowRouter::Unit {
             w.type != "CarePlan") {
           continue;
         }
-        const Value* parsed = keep(w.record->json);
+        const Value* parsed = keep(*w.record);
         if (parsed == nullptr || patientOfRecord(*w.record, *parsed) != patient) continue;
         if (w.type == "EpisodeOfCare" && &w != &episodeWrite) continue;
         hasPatient = hasPatient || w.type == "Patient";
-        resources.push_back({w.record->type, w.record->id, w.record->json});
+        resources.push_back({w.record->type, w.record->id, w.record->json, parsed});
       }
       // An update of the EpisodeOfCare alone still carries its Patient, so the region can match
       // it.
@@ -732,6 +744,7 @@ class FlowRouter::Unit {
   const m::MappingSet& set_;
   std::vector<FlowWrite>* writes_ = nullptr;
   std::deque<rapidjson::Document> parsed_;  // stable addresses for what keep() parsed
+  std::map<const store::ResourceRecord*, const Value*> parsedRecords_;  // keep(record)
 };
 
 FlowRouter::FlowRouter(MappingRegistry& registry, store::Store& store, const core::Clock& clock,

@@ -43,6 +43,7 @@ api::Caller Authenticator::callerOf(const core::ClientConfig& client, const char
   caller.tenant = client.tenant;
   caller.role = client.role;
   caller.credential = credential;
+  caller.mayAssertUser = client.mayAssertUser;
   return caller;
 }
 

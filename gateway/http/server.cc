@@ -1,5 +1,6 @@
 #include "gateway/http/server.h"
 
+#include <Poco/Delegate.h>
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -12,16 +13,21 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/VerificationErrorArgs.h>
 #include <Poco/Net/X509Certificate.h>
 #include <Poco/ThreadPool.h>
 #include <openssl/bio.h>
 #include <openssl/x509.h>
 
+#include <chrono>
 #include <filesystem>
 #include <istream>
 
 #include "gateway/core/digest.h"
 #include "gateway/fhir/operation_outcome.h"
+#include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/swedish_identifiers.h"
+#include "gateway/metrics/route_template.h"
 
 namespace brygga::http {
 
@@ -29,6 +35,8 @@ namespace {
 
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
+
+constexpr const char* kUserHsaIdHeader = "X-Brygga-User-HSA-Id";
 
 // How much of an oversized body is read away before answering 413 (then the connection closes).
 constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
@@ -143,6 +151,9 @@ class GatewayServer::Impl {
         p.loadDefaultCAs = false;
         p.cipherList = "HIGH:!aNULL:!MD5:!RC4";
         context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
+        Poco::Net::SSLManager::instance().ServerVerificationError +=
+            Poco::delegate(this, &Impl::onCertificateRefused);
+        subscribed_ = true;
         context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
         context_->enableSessionCache(true, "brygga");
         Poco::Net::SecureServerSocket socket(
@@ -169,6 +180,11 @@ class GatewayServer::Impl {
     if (pool_) pool_->joinAll();
     http_.reset();
     https_.reset();
+    if (subscribed_) {
+      Poco::Net::SSLManager::instance().ServerVerificationError -=
+          Poco::delegate(this, &Impl::onCertificateRefused);
+      subscribed_ = false;
+    }
   }
 
   int httpPort() const { return http_ ? httpPort_ : -1; }
@@ -186,23 +202,58 @@ class GatewayServer::Impl {
     return p;
   }
 
+  // Who asked, for the request log (the caller is known only for endpoint requests).
+  struct RequestInfo {
+    std::string path;
+    std::string client;
+    std::string tenant;
+  };
+
   void handle(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure) {
+    const auto started = std::chrono::steady_clock::now();
     std::string requestId = req.get("X-Request-Id", "");
-    if (!isSaneRequestId(requestId)) requestId = core::newUuid();
+    if (!isSaneRequestId(requestId)) requestId = core::newTimeOrderedUuid();
+    RequestInfo info;
     try {
-      handleChecked(req, resp, secure, requestId);
+      handleChecked(req, resp, secure, requestId, info);
     } catch (const std::exception& e) {
       deps_.logger.error("http.exception", {{"requestId", requestId}, {"what", e.what()}});
       if (!resp.sent()) sendStatus(resp, core::internalError("internal error"), requestId);
     }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    logRequest(req.getMethod(), info, static_cast<int>(resp.getStatus()), seconds, requestId);
+  }
+
+  // One line per request and the request metrics. The route is a template (no ids, no query),
+  // so neither a personnummer in a search nor a resource id reaches the log or a label.
+  void logRequest(const std::string& method, const RequestInfo& info, int status, double seconds,
+                  const std::string& requestId) {
+    const std::string route = metrics::routeTemplate(
+        info.path, [](std::string_view type) { return fhir::isSupportedResourceType(type); });
+    if (deps_.requests != nullptr) deps_.requests->onRequest({method, route, status, seconds});
+    const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
+    const auto level =
+        probe && status == 200 ? core::Logger::Level::kDebug : core::Logger::Level::kInfo;
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.1f", seconds * 1000);
+    deps_.logger.log(level, "http.request",
+                     {{"requestId", requestId},
+                      {"client", info.client},
+                      {"tenant", info.tenant},
+                      {"method", method.size() <= 16 ? method : method.substr(0, 16)},
+                      {"route", route},
+                      {"status", std::to_string(status)},
+                      {"durationMs", ms}});
   }
 
   void handleChecked(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure,
-                     const std::string& requestId) {
+                     const std::string& requestId, RequestInfo& info) {
     const std::string uri = req.getURI();
     const size_t q = uri.find('?');
     const std::string path = uri.substr(0, q);
     const std::string query = q == std::string::npos ? std::string() : uri.substr(q + 1);
+    info.path = path;
 
     if (path == "/healthz") {
       send(resp, 200, R"({"status":"ok"})", {{"Content-Type", "application/json"}});
@@ -269,8 +320,15 @@ class GatewayServer::Impl {
 
     auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
     request.caller = identify(impl, req, secure);
+    info.client = request.caller.clientId;
+    info.tenant = request.caller.tenant;
     request.caller.address = req.clientAddress().toString();
     request.serverAddress = req.serverAddress().toString();
+    if (core::Status user = takeUserHsaId(req, request.caller); !user.isOk()) {
+      if (deps_.refused) deps_.refused(request, user, "unknown");
+      sendStatus(resp, user, requestId);
+      return;
+    }
     std::string host = req.getHost();
     if (host.empty()) host = req.serverAddress().toString();
     request.baseUrl = std::string(secure ? "https://" : "http://") + host + prefix;
@@ -289,14 +347,57 @@ class GatewayServer::Impl {
         std::string subject = subjectOf(socket.peerCertificate());
         if (auto caller = auth_.byCertificateSubject(subject)) return *caller;
         deps_.logger.warn("auth.unknown_certificate", {{"subject", subject}});
-        return {};
+        api::Caller refused;
+        refused.refusedCredential = "certificate subject " + subject.substr(0, 256);
+        return refused;
       }
     }
     std::string authorization = req.get("Authorization", "");
     if (lower(authorization.substr(0, 7)) == "bearer ") {
       if (auto caller = auth_.byToken(authorization.substr(7))) return *caller;
+      // Named by a hash prefix only: even a mistyped token may be close to a real one.
+      api::Caller refused;
+      refused.refusedCredential =
+          "bearer token sha256:" + core::sha256Hex(authorization.substr(7)).substr(0, 8);
+      return refused;
     }
     return {};
+  }
+
+  // X-Brygga-User-HSA-Id names the person behind the request (the AuditEvent's user agent). Only
+  // clients configured with mayAssertUser may send it, and it must be an HSA-id; anything else is
+  // refused (400), and the refusal audited, rather than recorded as a user nobody vouched for.
+  core::Status takeUserHsaId(HTTPServerRequest& req, api::Caller& caller) {
+    if (!req.has(kUserHsaIdHeader)) return core::Status::ok();
+    const std::string value = req.get(kUserHsaIdHeader);
+    if (!caller.authenticated || !caller.mayAssertUser) {
+      return core::invalidArgument(std::string(kUserHsaIdHeader) +
+                                   " is accepted only from clients configured to name their "
+                                   "users (mayAssertUser)");
+    }
+    if (!fhir::isValidHsaId(value)) {
+      return core::invalidArgument(std::string(kUserHsaIdHeader) + " is not a valid HSA-id");
+    }
+    caller.userHsaId = value;
+    return core::Status::ok();
+  }
+
+  // POCO reports a client certificate that fails verification (another CA, expired, ...) here,
+  // during the handshake, which then fails: the connection never becomes a request, so the
+  // refused login is audited from here.
+  void onCertificateRefused(const void*, Poco::Net::VerificationErrorArgs& args) {
+    const std::string subject = subjectOf(args.certificate());
+    deps_.logger.warn("auth.certificate_refused",
+                      {{"subject", subject}, {"error", args.errorMessage()}});
+    if (!deps_.refused) return;
+    api::ApiRequest request;
+    request.method = "TLS";
+    request.requestId = core::newTimeOrderedUuid();
+    request.serverAddress = config_.server.bindAddress + ":" + std::to_string(httpsPort_);
+    request.caller.refusedCredential =
+        "certificate subject " + subject.substr(0, 256) + " (" + args.errorMessage() + ")";
+    deps_.refused(request, core::unauthenticated("client certificate refused in the TLS handshake"),
+                  "login");
   }
 
   const core::GatewayConfig config_;
@@ -308,6 +409,7 @@ class GatewayServer::Impl {
   std::unique_ptr<Poco::Net::HTTPServer> https_;
   int httpPort_ = -1;
   int httpsPort_ = -1;
+  bool subscribed_ = false;  // to SSLManager::ServerVerificationError
 };
 
 GatewayServer::GatewayServer(const core::GatewayConfig& config, ServerDependencies deps)

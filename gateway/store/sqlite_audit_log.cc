@@ -89,4 +89,80 @@ std::optional<AuditCheckpoint> Connection::lastCheckpoint() {
   return std::move(rows.front());
 }
 
+int64_t Connection::forwardCursor(const std::string& sink) {
+  std::string name = sink;
+  std::vector<Poco::Int64> last;
+  Statement statement(session());
+  statement << "SELECT last_seq FROM audit_forward_cursor WHERE sink = ?", use(name), into(last);
+  statement.execute();
+  return last.empty() ? 0 : last.front();
+}
+
+void Connection::setForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs) {
+  std::string name = sink;
+  Poco::Int64 seq = lastSeq;
+  Poco::Int64 at = atMs;
+  Statement statement(session());
+  statement << "INSERT INTO audit_forward_cursor (sink, last_seq, updated_ms) VALUES (?, ?, ?)"
+               " ON CONFLICT (sink) DO UPDATE SET last_seq = excluded.last_seq,"
+               " updated_ms = excluded.updated_ms",
+      use(name), use(seq), use(at);
+  statement.execute();
+}
+
+void Connection::insertWitness(const AuditWitnessRecord& record) {
+  AuditWitnessRecord in = record;
+  Statement statement(session());
+  statement << "INSERT INTO audit_witness (witness, tree_size, witnessed_ms, cosignatures)"
+               " VALUES (?, ?, ?, ?)",
+      use(in.witness), use(in.treeSize), use(in.witnessedMs), use(in.cosignatures);
+  statement.execute();
+}
+
+std::optional<AuditWitnessRecord> Connection::latestWitness(const std::string& witness) {
+  std::string name = witness;
+  std::vector<Poco::Int64> treeSize, witnessedMs;
+  std::vector<std::string> cosignatures;
+  Statement statement(session());
+  statement << "SELECT tree_size, witnessed_ms, cosignatures FROM audit_witness"
+               " WHERE witness = ? ORDER BY tree_size DESC LIMIT 1",
+      use(name), into(treeSize), into(witnessedMs), into(cosignatures);
+  statement.execute();
+  if (treeSize.empty()) return std::nullopt;
+  AuditWitnessRecord out;
+  out.witness = witness;
+  out.treeSize = treeSize.front();
+  out.witnessedMs = witnessedMs.front();
+  out.cosignatures = std::move(cosignatures.front());
+  return out;
+}
+
+void Connection::insertAuditKey(const AuditKeyRecord& key) {
+  AuditKeyRecord in = key;
+  Statement statement(session());
+  statement << "INSERT INTO audit_key (seq, vkey, valid_from_size, created_ms, rotation_note)"
+               " VALUES (?, ?, ?, ?, ?)",
+      use(in.seq), use(in.vkey), use(in.validFromSize), use(in.createdMs), use(in.rotationNote);
+  statement.execute();
+}
+
+std::vector<AuditKeyRecord> Connection::auditKeys() {
+  std::vector<Poco::Int64> seq, validFrom, createdMs;
+  std::vector<std::string> vkey, note;
+  Statement statement(session());
+  statement << "SELECT seq, vkey, valid_from_size, created_ms, rotation_note FROM audit_key"
+               " ORDER BY seq",
+      into(seq), into(vkey), into(validFrom), into(createdMs), into(note);
+  statement.execute();
+  std::vector<AuditKeyRecord> out(seq.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].seq = seq[i];
+    out[i].vkey = std::move(vkey[i]);
+    out[i].validFromSize = validFrom[i];
+    out[i].createdMs = createdMs[i];
+    out[i].rotationNote = std::move(note[i]);
+  }
+  return out;
+}
+
 }  // namespace brygga::store::sqlite

@@ -232,6 +232,11 @@ Connection::Connection(const std::string& path, Role role)
   if (role == Role::kWriter) {
     // The WAL file is truncated back to this after a checkpoint instead of keeping its peak size.
     session_ << "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes), now;
+    // Each write unit of a group commit is a SAVEPOINT, so SQLite keeps the original of every
+    // page a unit changes in a sub-journal until COMMIT. In a temporary file (the default) past
+    // 64 KiB that was a write() per page, 70 % of all bytes the gateway wrote; in memory it costs
+    // at most the group's changed pages (a few MiB). The WAL and its fsync are unaffected.
+    session_ << "PRAGMA temp_store = MEMORY", now;
   } else {
     session_ << "PRAGMA query_only = ON", now;
   }
@@ -547,7 +552,12 @@ void Connection::insertExchange(const ExchangeRecord& record) {
   Query(statements_.get(
             "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
             " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
-            " detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+            " detail, message, patient, outbox_last, audit_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            // Schema 4's links for the console (see ExchangeRecord), only on the lines it shows
+            // steps of: two seeks to the last row of a table, no index entry.
+            " CASE WHEN ? <> 0 THEN (SELECT COALESCE(MAX(id), 0) FROM outbox) ELSE 0 END,"
+            " CASE WHEN ? <> 0 THEN (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit) ELSE 0 END)"))
       .bind(record.id)
       .bind(record.requestId)
       .bind(record.clientId)
@@ -561,6 +571,10 @@ void Connection::insertExchange(const ExchangeRecord& record) {
       .bind(record.finishedMs)
       .bind(record.payloadSha256)
       .bind(record.detail)
+      .bind(record.message ? 1 : 0)
+      .bind(record.patient)
+      .bind(record.message ? 1 : 0)
+      .bind(record.message || record.direction == "outbound" ? 1 : 0)
       .run();
 }
 

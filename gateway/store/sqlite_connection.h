@@ -117,6 +117,13 @@ class Connection {
   void insertCheckpoint(const AuditCheckpoint& checkpoint);
   std::vector<AuditCheckpoint> checkpoints(int64_t fromTreeSize, int limit);
   std::optional<AuditCheckpoint> lastCheckpoint();
+  // Schema 5: forwarding cursors, witness cosignatures, signing keys (sqlite_audit_log.cc).
+  int64_t forwardCursor(const std::string& sink);
+  void setForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs);
+  void insertWitness(const AuditWitnessRecord& record);
+  std::optional<AuditWitnessRecord> latestWitness(const std::string& witness);
+  void insertAuditKey(const AuditKeyRecord& key);
+  std::vector<AuditKeyRecord> auditKeys();
 
   void heartbeat();
 
@@ -136,6 +143,15 @@ class Connection {
   // A file made before auto_vacuum=INCREMENTAL was set is rebuilt once (VACUUM); outside any
   // transaction.
   void convertToIncrementalVacuum();
+
+  // The web console's message search (schema 4, sqlite_console.cc). Run inside a read
+  // transaction so that a page comes from one snapshot.
+  MessagePage messages(const MessageQuery& query);
+  std::optional<Message> message(int64_t seq, bool withPayload);
+  std::vector<ExchangeRecord> requestExchanges(const std::string& requestId, int limit);
+  std::vector<ExchangeRecord> exchangesAfter(int64_t afterSeq, int limit);
+  int64_t exchangeSeqAt(int64_t ms);
+  int64_t auditSize();
 
  private:
   using Slot = std::unique_ptr<Poco::Data::Statement>;
@@ -167,6 +183,10 @@ class Connection {
   Slot outboxAll_, outboxInState_;
   Slot auditFrom_, auditForPatient_;
   Slot insertAuditLeaf_;
+
+  // sqlite_console.cc
+  Message messageOf(ExchangeRecord line, bool withPayload);
+  std::optional<MessageStatus> outboxStatus(const std::vector<OutboxEntry>& entries);
 };
 
 }  // namespace brygga::store::sqlite

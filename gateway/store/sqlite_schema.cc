@@ -141,6 +141,42 @@ const std::vector<Migration>& migrations() {
            "CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint"
            " BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END",
        }},
+      // 4: the web console's message search (gateway/api/console_api.h). A message is an
+      // inbound write; its line says so, names the patient and links to its outbox entries and
+      // AuditEvent (see ExchangeRecord), so a search needs no table of its own. One index entry
+      // per accepted message (by patient); a refused one adds a second.
+      {4,
+       {
+           "ALTER TABLE exchange ADD COLUMN message INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE exchange ADD COLUMN patient TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE exchange ADD COLUMN outbox_last INTEGER NOT NULL DEFAULT 0",
+           "ALTER TABLE exchange ADD COLUMN audit_seq INTEGER NOT NULL DEFAULT 0",
+           "CREATE INDEX exchange_message_by_patient ON exchange (patient, seq)"
+           " WHERE message = 1 AND patient <> ''",
+           "CREATE INDEX exchange_message_rejected ON exchange (seq)"
+           " WHERE message = 1 AND http_status >= 400",
+       }},
+      // 5: audit forwarding, witness cosignatures, signing-key rotation (gateway/audit).
+      {5,
+       {
+           // The last audit seq each forwarding sink (syslog, fhir) has handed over; the audit
+           // table itself is the queue, so this is the only write forwarding makes.
+           "CREATE TABLE audit_forward_cursor ("
+           " sink TEXT PRIMARY KEY, last_seq INTEGER NOT NULL, updated_ms INTEGER NOT NULL)",
+           // Checkpoints a witness cosigned, with its cosignature lines.
+           "CREATE TABLE audit_witness ("
+           " witness TEXT NOT NULL, tree_size INTEGER NOT NULL, witnessed_ms INTEGER NOT NULL,"
+           " cosignatures TEXT NOT NULL, PRIMARY KEY (witness, tree_size))",
+           // Every key that signs or signed checkpoints, in rotation order (audit_keys.h).
+           "CREATE TABLE audit_key ("
+           " seq INTEGER PRIMARY KEY, vkey TEXT NOT NULL UNIQUE,"
+           " valid_from_size INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+           " rotation_note TEXT NOT NULL)",
+           "CREATE TRIGGER audit_key_no_update BEFORE UPDATE ON audit_key"
+           " BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END",
+           "CREATE TRIGGER audit_key_no_delete BEFORE DELETE ON audit_key"
+           " BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END",
+       }},
   };
   return kMigrations;
 }

@@ -10,7 +10,7 @@ class Session;
 namespace brygga::store::sqlite {
 
 // The schema version this build reads and writes.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 5;
 
 // Brings the database behind `session` (the writer) to kSchemaVersion in one BEGIN IMMEDIATE
 // transaction, recording each applied step in schema_version. A database written by a newer build

@@ -165,6 +165,55 @@ class SqliteTransaction final : public StoreTransaction {
     });
   }
 
+  Status setAuditForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs) override {
+    return run("setAuditForwardCursor", [&]() -> Status {
+      const int64_t current = connection_.forwardCursor(sink);
+      if (lastSeq < current) {
+        return core::conflict("the forwarding cursor of " + sink + " is at " +
+                              std::to_string(current) + ", not moving it back to " +
+                              std::to_string(lastSeq));
+      }
+      connection_.setForwardCursor(sink, lastSeq, atMs);
+      return Status::ok();
+    });
+  }
+
+  Status appendAuditWitness(const AuditWitnessRecord& record) override {
+    return run("appendAuditWitness", [&]() -> Status {
+      connection_.insertWitness(record);
+      return Status::ok();
+    });
+  }
+
+  Status appendAuditKey(const AuditKeyRecord& key) override {
+    return run("appendAuditKey", [&]() -> Status {
+      const std::vector<AuditKeyRecord> keys = connection_.auditKeys();
+      const int64_t lastSeq = keys.empty() ? 0 : keys.back().seq;
+      if (key.seq != lastSeq + 1) {
+        return core::conflict("audit key " + std::to_string(key.seq) +
+                              " does not follow the last one, " + std::to_string(lastSeq));
+      }
+      const std::optional<AuditCheckpoint> last = connection_.lastCheckpoint();
+      if (!keys.empty() && ((last && key.validFromSize <= last->treeSize) ||
+                            key.validFromSize < keys.back().validFromSize)) {
+        return core::conflict("a new audit key must take over after the last checkpoint");
+      }
+      connection_.insertAuditKey(key);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::vector<AuditKeyRecord>> auditKeysInUnit() override {
+    return run("auditKeysInUnit",
+               [&]() -> StatusOr<std::vector<AuditKeyRecord>> { return connection_.auditKeys(); });
+  }
+
+  StatusOr<std::optional<AuditCheckpoint>> lastAuditCheckpointInUnit() override {
+    return run("lastAuditCheckpointInUnit", [&]() -> StatusOr<std::optional<AuditCheckpoint>> {
+      return connection_.lastCheckpoint();
+    });
+  }
+
   StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id) override {
     return run("readOutbox", [&]() -> StatusOr<std::optional<OutboxEntry>> {
       return connection_.outboxEntry(id);
@@ -366,6 +415,25 @@ class SqliteStore final : public Store {
                     });
   }
 
+  StatusOr<int64_t> auditForwardCursor(const std::string& sink) override {
+    return onReader("auditForwardCursor",
+                    [&](Connection& c) -> StatusOr<int64_t> { return c.forwardCursor(sink); });
+  }
+
+  StatusOr<std::optional<AuditWitnessRecord>> latestAuditWitness(
+      const std::string& witness) override {
+    return onReader("latestAuditWitness",
+                    [&](Connection& c) -> StatusOr<std::optional<AuditWitnessRecord>> {
+                      return c.latestWitness(witness);
+                    });
+  }
+
+  StatusOr<std::vector<AuditKeyRecord>> auditKeys() override {
+    return onReader("auditKeys", [&](Connection& c) -> StatusOr<std::vector<AuditKeyRecord>> {
+      return c.auditKeys();
+    });
+  }
+
   StatusOr<std::vector<DestinationState>> destinationStates() override {
     return onReader("destinationStates",
                     [&](Connection& c) -> StatusOr<std::vector<DestinationState>> {
@@ -399,6 +467,50 @@ class SqliteStore final : public Store {
     return exclusive("reclaimSpace", [](Connection& writer) { writer.reclaimSpace(); });
   }
 
+  StatusOr<MessagePage> messages(const MessageQuery& query) override {
+    return onReader("messages", [&](Connection& c) -> StatusOr<MessagePage> {
+      c.begin(false);
+      try {
+        MessagePage page = c.messages(query);
+        c.rollback();
+        return page;
+      } catch (...) {
+        c.rollback();
+        throw;
+      }
+    });
+  }
+
+  StatusOr<std::optional<Message>> message(int64_t seq, bool withPayload) override {
+    return onReader("message", [&](Connection& c) -> StatusOr<std::optional<Message>> {
+      return c.message(seq, withPayload);
+    });
+  }
+
+  StatusOr<std::vector<ExchangeRecord>> requestExchanges(const std::string& requestId,
+                                                         int limit) override {
+    return onReader("requestExchanges",
+                    [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
+                      return c.requestExchanges(requestId, limit);
+                    });
+  }
+
+  StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit) override {
+    return onReader("exchangesAfter",
+                    [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
+                      return c.exchangesAfter(afterSeq, limit);
+                    });
+  }
+
+  StatusOr<int64_t> exchangeSeqAt(int64_t ms) override {
+    return onReader("exchangeSeqAt",
+                    [&](Connection& c) -> StatusOr<int64_t> { return c.exchangeSeqAt(ms); });
+  }
+
+  StatusOr<int64_t> auditSize() override {
+    return onReader("auditSize", [&](Connection& c) -> StatusOr<int64_t> { return c.auditSize(); });
+  }
+
   Status checkWritable() override {
     return unit([](SqliteTransaction& txn) { return txn.heartbeat(); });
   }
@@ -410,11 +522,13 @@ class SqliteStore final : public Store {
     return guarded(operation, [&] { return f(*lease); });
   }
 
-  // A write unit waiting for, or taking part in, a group commit.
+  // A write unit waiting for, or taking part in, a group commit. Lives on its caller's stack.
   struct QueuedUnit {
     const std::function<Status(SqliteTransaction&)>* work;
     Status result;
     bool done = false;  // guarded by queueMutex_
+    bool lead = false;  // guarded by queueMutex_: the previous leader handed the writer over
+    std::condition_variable wake;
   };
 
   // Group commit. Each caller queues its unit; whoever finds no commit in progress becomes the
@@ -423,6 +537,11 @@ class SqliteStore final : public Store {
   // leader waits for the fsync of COMMIT, new units queue up and form the next group, so under
   // load many units share one fsync while a lone unit commits at once. A caller returns only after
   // the COMMIT that holds its unit returned: OK still means "on disk".
+  //
+  // Every caller sleeps on its own condition variable and is woken exactly once: when its unit is
+  // done, or when the finished leader hands the writer to it as the oldest queued unit. (One
+  // shared condition variable woke every waiting request thread after every group, which cost
+  // more CPU in context switches than the work of a unit on this 2-core machine.)
   Status unit(const std::function<Status(SqliteTransaction&)>& work) {
     // The leader runs other callers' work too; a unit started from inside one would wait for its
     // own thread forever.
@@ -432,7 +551,8 @@ class SqliteStore final : public Store {
     queue_.push_back(&me);
     for (;;) {
       if (me.done) return me.result;
-      if (!committing_) {
+      if (me.lead || (!committing_ && exclusiveWaiting_ == 0)) {
+        me.lead = false;
         committing_ = true;
         std::vector<QueuedUnit*> group;
         while (!queue_.empty() && group.size() < maxUnitsPerCommit_) {
@@ -442,12 +562,29 @@ class SqliteStore final : public Store {
         lock.unlock();
         runGroup(group);
         lock.lock();
-        committing_ = false;
-        for (QueuedUnit* unit : group) unit->done = true;
-        groupDone_.notify_all();
+        for (QueuedUnit* unit : group) {
+          unit->done = true;
+          // Under the lock: the waiter cannot return (and destroy `wake`) before it is notified.
+          if (unit != &me) unit->wake.notify_one();
+        }
+        handOver();
         continue;
       }
-      groupDone_.wait(lock);
+      me.wake.wait(lock);
+    }
+  }
+
+  // With queueMutex_ held, when a group or an exclusive operation is finished: the writer goes
+  // to a waiting exclusive operation, else to the oldest queued unit, else it is free.
+  void handOver() {
+    if (exclusiveWaiting_ > 0) {
+      committing_ = false;
+      exclusiveDone_.notify_all();
+    } else if (!queue_.empty()) {
+      queue_.front()->lead = true;
+      queue_.front()->wake.notify_one();
+    } else {
+      committing_ = false;
     }
   }
 
@@ -455,7 +592,9 @@ class SqliteStore final : public Store {
   // run inside one), as if it were a group: write units queue meanwhile.
   Status exclusive(const char* operation, const std::function<void(Connection&)>& f) {
     std::unique_lock lock(queueMutex_);
-    groupDone_.wait(lock, [this] { return !committing_; });
+    ++exclusiveWaiting_;
+    exclusiveDone_.wait(lock, [this] { return !committing_; });
+    --exclusiveWaiting_;
     committing_ = true;
     lock.unlock();
     Status result = guarded(operation, [&]() -> Status {
@@ -463,8 +602,7 @@ class SqliteStore final : public Store {
       return Status::ok();
     });
     lock.lock();
-    committing_ = false;
-    groupDone_.notify_all();
+    handOver();
     return result;
   }
 
@@ -549,9 +687,10 @@ class SqliteStore final : public Store {
 
   const size_t maxUnitsPerCommit_;
   std::mutex queueMutex_;
-  std::condition_variable groupDone_;
+  std::condition_variable exclusiveDone_;  // exclusive() waits here for the writer
   std::deque<QueuedUnit*> queue_;
-  bool committing_ = false;
+  bool committing_ = false;   // a group or an exclusive operation has the writer
+  int exclusiveWaiting_ = 0;  // exclusive operations waiting for it; they go before new groups
   std::unique_ptr<Connection> writer_;
   ReaderPool readers_;
 };

@@ -49,6 +49,38 @@ StatusOr<std::optional<AuditCheckpoint>> Store::latestAuditCheckpoint() {
   return noAuditLog();
 }
 
+Status StoreTransaction::setAuditForwardCursor(const std::string&, int64_t, int64_t) {
+  return noAuditLog();
+}
+
+Status StoreTransaction::appendAuditWitness(const AuditWitnessRecord&) {
+  return noAuditLog();
+}
+
+Status StoreTransaction::appendAuditKey(const AuditKeyRecord&) {
+  return noAuditLog();
+}
+
+StatusOr<std::vector<AuditKeyRecord>> StoreTransaction::auditKeysInUnit() {
+  return noAuditLog();
+}
+
+StatusOr<std::optional<AuditCheckpoint>> StoreTransaction::lastAuditCheckpointInUnit() {
+  return noAuditLog();
+}
+
+StatusOr<int64_t> Store::auditForwardCursor(const std::string&) {
+  return noAuditLog();
+}
+
+StatusOr<std::optional<AuditWitnessRecord>> Store::latestAuditWitness(const std::string&) {
+  return noAuditLog();
+}
+
+StatusOr<std::vector<AuditKeyRecord>> Store::auditKeys() {
+  return noAuditLog();
+}
+
 namespace {
 
 Status noDeliveryOperations() {

@@ -84,6 +84,17 @@ struct ExchangeRecord {
   int64_t finishedMs = 0;
   std::string payloadSha256;  // hex, of the request (inbound) or sent (outbound) body
   std::string detail;         // short, PHI-free
+  // Schema 4 (the console's message search). `message`: an inbound write (create, update,
+  // delete, transaction, batch), listed by Store::messages; `patient`: "Patient/123" when the
+  // request concerned one patient (never an identifier such as a personnummer).
+  bool message = false;
+  std::string patient;
+  // Read back only, set by the store: the line's position in the log, the highest outbox id when
+  // it was written (a message's entries, enqueued in its unit, end there), and the seq the next
+  // audit record had then (the line's AuditEvent, written right after it in the same unit).
+  int64_t seq = 0;
+  int64_t outboxLast = 0;
+  int64_t auditSeq = 0;
 };
 
 struct ExchangeQuery {
@@ -148,6 +159,62 @@ struct AuditCheckpoint {
   std::string note;      // the signed note (C2SP tlog-checkpoint) exactly as it was signed
 };
 
+// A witness's cosignature of one checkpoint (schema 5): the signature lines it answered with.
+struct AuditWitnessRecord {
+  std::string witness;  // the witness URL
+  int64_t treeSize = 0;
+  int64_t witnessedMs = 0;
+  std::string cosignatures;  // note signature lines ("— name base64\n"...), possibly empty
+};
+
+// A key that signs (or signed) audit checkpoints (schema 5), in rotation order. Key n signs the
+// checkpoints of sizes validFromSize(n) .. validFromSize(n+1) - 1. From the second key on,
+// rotationNote is a signed note naming the old and the new key, signed by both (see
+// gateway/audit/audit_keys.h).
+struct AuditKeyRecord {
+  int64_t seq = 0;  // 1, 2, ... in rotation order
+  std::string vkey;
+  int64_t validFromSize = 1;
+  int64_t createdMs = 0;
+  std::string rotationNote;  // empty for the first key
+};
+
+// The web console's view of a message (schema 4): an inbound write and what Brygga forwarded of
+// it. The status is derived, never stored: rejected (the request was refused), accepted (stored,
+// nothing to forward), queued (waiting for its first delivery), retrying (an attempt failed and
+// it will be tried again), delivered, dead (dead letter: given up, may be replayed). With several
+// outbox entries the worst of them counts (dead, retrying, queued, delivered).
+enum class MessageStatus { kRejected, kAccepted, kQueued, kRetrying, kDelivered, kDead };
+const char* toString(MessageStatus status);
+std::optional<MessageStatus> parseMessageStatus(std::string_view text);
+
+struct Message {
+  ExchangeRecord line;  // the inbound line
+  MessageStatus status = MessageStatus::kAccepted;
+  std::vector<OutboxEntry> outbox;  // its entries still kept (delivered ones are purged later)
+};
+
+// Newest first. Filters are AND-ed. Paging is by keyset: `cursor` is MessagePage::next of the
+// previous page. A call examines at most `maxScan` candidate rows, so it stays fast whatever the
+// filters; the page may then hold fewer than `limit` messages while `next` is still set.
+struct MessageQuery {
+  std::optional<int64_t> fromMs;  // received at or after
+  std::optional<int64_t> toMs;    // received at or before
+  std::optional<std::string> tenant;
+  std::optional<std::string> patient;  // "Patient/123"
+  std::optional<std::string> resourceType;
+  std::optional<std::string> requestId;
+  std::optional<MessageStatus> status;
+  std::string cursor;
+  int limit = 50;
+  int maxScan = 20000;
+};
+
+struct MessagePage {
+  std::vector<Message> messages;
+  std::string next;  // empty: nothing more
+};
+
 // The operations available inside one write unit. Not thread-safe; valid only during the
 // callback passed to Store::write().
 class StoreTransaction {
@@ -182,6 +249,17 @@ class StoreTransaction {
   // Appends a checkpoint; its treeSize must exceed the last one's (kConflict otherwise). Like the
   // audit records, checkpoints are never changed or removed.
   virtual Status appendAuditCheckpoint(const AuditCheckpoint& checkpoint);
+
+  // Audit forwarding, witnesses and key rotation (schema 5); the defaults fail with kInternal.
+  // Sets the last audit seq a forwarding sink has delivered (it only grows; kConflict otherwise).
+  virtual Status setAuditForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs);
+  virtual Status appendAuditWitness(const AuditWitnessRecord& record);
+  // Appends a signing key; its seq must follow the last key's, and its validFromSize must exceed
+  // the last checkpoint's size and the last key's validFromSize (kConflict otherwise).
+  virtual Status appendAuditKey(const AuditKeyRecord& key);
+  // The keys and the last checkpoint as this unit sees them (checked before signing).
+  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeysInUnit();
+  virtual StatusOr<std::optional<AuditCheckpoint>> lastAuditCheckpointInUnit();
 
   // Operating the delivery engine (schema 2). The defaults fail with kInternal, for stores that
   // do not support it.
@@ -259,6 +337,29 @@ class Store {
   // Checkpoints with treeSize >= fromTreeSize, by size.
   virtual StatusOr<std::vector<AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize, int limit);
   virtual StatusOr<std::optional<AuditCheckpoint>> latestAuditCheckpoint();
+  // Schema 5 (defaults fail with kInternal): a sink's cursor (0 when it never forwarded), the
+  // latest cosignature from a witness, the signing keys in rotation order.
+  virtual StatusOr<int64_t> auditForwardCursor(const std::string& sink);
+  virtual StatusOr<std::optional<AuditWitnessRecord>> latestAuditWitness(
+      const std::string& witness);
+  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeys();
+
+  // The web console (schema 4; the defaults fail with kInternal). See MessageQuery.
+  virtual StatusOr<MessagePage> messages(const MessageQuery& query);
+  // One message by the seq of its inbound line, with its outbox entries (payloads included only
+  // with `withPayload`); nullopt when there is no such message.
+  virtual StatusOr<std::optional<Message>> message(int64_t seq, bool withPayload);
+  // Every exchange line of one request (inbound and outbound), by seq, read-back fields set.
+  virtual StatusOr<std::vector<ExchangeRecord>> requestExchanges(const std::string& requestId,
+                                                                 int limit);
+  // Exchange lines with seq > afterSeq, by seq (for counters that follow the log).
+  virtual StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit);
+  // The seq of the first inbound line recorded at or after `ms` (an estimate by binary search:
+  // inbound lines are recorded in their write unit, so their times grow with seq); the next seq
+  // to come when there is none.
+  virtual StatusOr<int64_t> exchangeSeqAt(int64_t ms);
+  // Audit records written so far (the last seq).
+  virtual StatusOr<int64_t> auditSize();
 
   // True when a trivial write succeeds (readiness).
   virtual Status checkWritable() = 0;

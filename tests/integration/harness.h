@@ -25,6 +25,8 @@ class GatewayHarness {
   core::GatewayConfig& config() { return config_; }
   // A clock for the gateway (e.g. a FakeClock set to a Saturday); set before start(). Not owned.
   void setClock(const core::Clock* clock) { clock_ = clock; }
+  // What the gateway logged so far (JSON lines). Read it after stop(): the gateway writes it.
+  std::string logText() const { return log_.str(); }
 
   std::string base() const;  // http://127.0.0.1:PORT/fhir
   std::string httpsBase() const;

@@ -242,5 +242,28 @@ TEST(AuditEvent, TextIsEscapedIntoValidJson) {
   EXPECT_EQ(at(*agentOfType(doc, "110153"), "/who/identifier/value"), "a\"b");
 }
 
+TEST(AuditEvent, ALoginIsADicomUserAuthenticationEvent) {
+  AuditContext c = readContext();
+  c.subtype = "login";
+  c.action = 'E';
+  c.httpStatus = 401;
+  c.clientId = "anonymous";
+  auto doc = parse(buildAuditEvent(c, "7"));
+  EXPECT_EQ(at(doc, "/type/system"), kDicom);
+  EXPECT_EQ(at(doc, "/type/code"), "110114");
+  EXPECT_EQ(at(doc, "/subtype/0/system"), kDicom);
+  EXPECT_EQ(at(doc, "/subtype/0/code"), "110122");
+  EXPECT_EQ(at(doc, "/outcome"), "4");
+}
+
+TEST(AuditEvent, AnInteractionNeverWorkedOutHasNoSubtype) {
+  AuditContext c = readContext();
+  c.subtype = "unknown";
+  c.httpStatus = 400;
+  auto doc = parse(buildAuditEvent(c, "8"));
+  EXPECT_EQ(at(doc, "/type/code"), "rest");
+  EXPECT_FALSE(doc.HasMember("subtype"));
+}
+
 }  // namespace
 }  // namespace brygga::audit

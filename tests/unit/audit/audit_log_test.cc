@@ -60,7 +60,8 @@ std::vector<merkle::Hash> leavesOf(store::Store& store) {
 struct AuditLogTest : ::testing::Test {
   testing::FakeStore store;
   core::FakeClock clock{1795428900000};
-  AuditLog log{store, signer(), kOrigin, clock};
+  NoteSigner key = signer();
+  AuditLog log{store, key, kOrigin, clock};
 };
 
 TEST_F(AuditLogTest, AppendStoresTheLeafHashOfTheRecordAsStored) {
@@ -164,12 +165,17 @@ TEST_F(AuditLogTest, RefusesToSignALogThatNoLongerMatchesTheLastCheckpoint) {
                     return txn.appendAuditCheckpoint(**signed10);
                   })
                   .isOk());
-  AuditLog restarted(forged, signer(), kOrigin, clock);
+  AuditLog restarted(forged, key, kOrigin, clock);
   ASSERT_TRUE(restarted.open().isOk());
   auto refused = restarted.checkpoint();
   ASSERT_FALSE(refused.isOk());
   EXPECT_THAT(refused.status().message(), HasSubstr("no longer match the checkpoint"));
   EXPECT_EQ((*forged.latestAuditCheckpoint())->treeSize, 10);
+  // Nor does it build on a checkpoint another key signed.
+  AuditLog otherKey(forged, signer(), kOrigin, clock);
+  ASSERT_TRUE(otherKey.open().isOk());
+  EXPECT_THAT(otherKey.checkpoint().status().message(),
+              HasSubstr("is not signed by this log's key"));
 }
 
 TEST_F(AuditLogTest, RefusesToSignATruncatedLog) {

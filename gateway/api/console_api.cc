@@ -1,0 +1,668 @@
+#include "gateway/api/console_api.h"
+
+#include <algorithm>
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "gateway/api/query.h"
+#include "gateway/api/responses.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/swedish_identifiers.h"
+
+namespace brygga::api {
+
+namespace {
+
+using core::Status;
+using core::StatusCode;
+
+constexpr int64_t kMinuteMs = 60000;
+constexpr int64_t kKeptMs = 24 * 3600 * 1000;  // the longest summary window
+constexpr int kCatchUpBatch = 5000;
+constexpr int kCatchUpMaxRows = 200000;  // per call, so a poll stays short after a long pause
+constexpr int kDefaultPage = 50;
+constexpr int kMaxPage = 200;
+constexpr int kMaxSteps = 500;
+
+ApiResponse respond(int status, std::string body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+void appendString(std::string& out, std::string_view text) {
+  out += '"';
+  core::appendJsonEscaped(out, text);
+  out += '"';
+}
+
+void appendField(std::string& out, const char* name, std::string_view text) {
+  out += '"';
+  out += name;
+  out += "\":";
+  appendString(out, text);
+}
+
+void appendField(std::string& out, const char* name, int64_t value) {
+  out += '"';
+  out += name;
+  out += "\":" + std::to_string(value);
+}
+
+void appendInstant(std::string& out, const char* name, int64_t ms) {
+  out += '"';
+  out += name;
+  out += "\":";
+  if (ms <= 0) {
+    out += "null";
+  } else {
+    appendString(out, core::formatInstant(ms));
+  }
+}
+
+std::optional<int64_t> parseNumber(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+bool isFhirId(const std::string& text) {
+  if (text.empty() || text.size() > 64) return false;
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
+  });
+}
+
+// What each status means, for the console's legend and tooltips.
+const char* explain(store::MessageStatus status) {
+  switch (status) {
+    case store::MessageStatus::kRejected:
+      return "Brygga refused the message (invalid, not allowed or conflicting); nothing of it was "
+             "stored or forwarded. The sender was told why.";
+    case store::MessageStatus::kAccepted:
+      return "Stored; nothing had to be forwarded.";
+    case store::MessageStatus::kQueued:
+      return "Stored and waiting for its first delivery attempt.";
+    case store::MessageStatus::kRetrying:
+      return "A delivery attempt failed (the receiver was unavailable or busy); Brygga tries "
+             "again automatically.";
+    case store::MessageStatus::kDelivered:
+      return "Forwarded and acknowledged by the receiver.";
+    case store::MessageStatus::kDead:
+      return "Dead letter: the receiver refused it, or Brygga gave up after too many attempts. "
+             "Nothing more happens until someone replays it.";
+  }
+  return "";
+}
+
+// "...; mappings=0123abcd" -> "0123abcd".
+std::string mappingVersionOf(const std::string& detail) {
+  const size_t at = detail.rfind("mappings=");
+  if (at == std::string::npos) return {};
+  std::string version = detail.substr(at + 9);
+  const size_t end = version.find_first_of("; ");
+  return end == std::string::npos ? version : version.substr(0, end);
+}
+
+void appendEntry(std::string& out, const store::OutboxEntry& e) {
+  out += '{';
+  appendField(out, "id", e.id);
+  out += ',';
+  appendField(out, "destination", e.destination);
+  out += ',';
+  appendField(out, "state", store::toString(e.state));
+  out += ',';
+  appendField(out, "attempts", e.attempts);
+  out += ',';
+  appendInstant(out, "created", e.createdMs);
+  out += ',';
+  appendInstant(out, e.state == store::OutboxState::kPending ? "nextAttempt" : "finished",
+                e.nextAttemptMs);
+  out += ',';
+  // The peer's answer (or why Brygga gave up): what the integration team needs to act.
+  appendField(out, "lastError", e.lastError);
+  out += '}';
+}
+
+void appendSummary(std::string& out, const store::Message& m) {
+  const store::ExchangeRecord& l = m.line;
+  out += '{';
+  appendField(out, "seq", l.seq);
+  out += ',';
+  appendField(out, "requestId", l.requestId);
+  out += ',';
+  appendInstant(out, "received", l.startedMs);
+  out += ',';
+  appendField(out, "client", l.clientId);
+  out += ',';
+  appendField(out, "tenant", l.tenant);
+  out += ',';
+  appendField(out, "interaction", l.interaction);
+  out += ',';
+  appendField(out, "resourceTypes", l.resourceTypes);
+  out += ',';
+  appendField(out, "patient", l.patient);
+  out += ',';
+  appendField(out, "httpStatus", l.httpStatus);
+  out += ',';
+  appendField(out, "status", store::toString(m.status));
+  out += ",\"destinations\":[";
+  std::vector<std::string> seen;
+  for (const auto& e : m.outbox) {
+    if (std::find(seen.begin(), seen.end(), e.destination) != seen.end()) continue;
+    if (!seen.empty()) out += ',';
+    seen.push_back(e.destination);
+    appendString(out, e.destination);
+  }
+  out += "],\"entries\":[";
+  for (size_t i = 0; i < m.outbox.size(); ++i) {
+    if (i > 0) out += ',';
+    out += '{';
+    appendField(out, "id", m.outbox[i].id);
+    out += ',';
+    appendField(out, "destination", m.outbox[i].destination);
+    out += ',';
+    appendField(out, "state", store::toString(m.outbox[i].state));
+    out += ',';
+    appendField(out, "attempts", m.outbox[i].attempts);
+    out += '}';
+  }
+  out += "]}";
+}
+
+void appendCounts(std::string& out, const std::string& name, int64_t received, int64_t accepted,
+                  int64_t rejected, int64_t delivered, int64_t retried, int64_t dead) {
+  out += '{';
+  appendField(out, "name", name);
+  out += ',';
+  appendField(out, "received", received);
+  out += ',';
+  appendField(out, "accepted", accepted);
+  out += ',';
+  appendField(out, "rejected", rejected);
+  out += ',';
+  appendField(out, "delivered", delivered);
+  out += ',';
+  appendField(out, "retried", retried);
+  out += ',';
+  appendField(out, "deadLettered", dead);
+  out += '}';
+}
+
+}  // namespace
+
+ConsoleApi::ConsoleApi(ConsoleDependencies deps) : deps_(deps), recorder_(deps_.clock) {}
+
+ApiResponse ConsoleApi::handle(const ApiRequest& request) {
+  const int64_t started = deps_.clock.nowMs();
+  Trace trace;
+  ApiResponse response;
+  bool record = true;
+  try {
+    response = dispatch(request, trace, record);
+  } catch (const std::exception& e) {
+    deps_.logger.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
+    response = errorResponse(core::internalError("internal error; see the gateway log"));
+  }
+  if (record) {
+    Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
+                                     ExchangeRecorder::detailOf(response.status, response.body));
+    if (!s.isOk()) {
+      // An access that cannot be recorded is not served.
+      deps_.logger.error("audit.write_failed",
+                         {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
+      if (response.status < 400) response = errorResponse(s);
+    }
+  }
+  return response;
+}
+
+ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& record) {
+  const std::vector<std::string> parts = splitPath(request.path);
+  trace.interaction = request.method == "GET" ? "read" : "operation";
+  trace.action = request.method == "GET" ? 'R' : 'U';
+  // The query may hold a personnummer: only what it resolved to is recorded (set below).
+  trace.query.clear();
+  if (!request.caller.authenticated) {
+    trace.interaction = "login";
+    return errorResponse(core::unauthenticated(
+        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  }
+  if (request.caller.role != core::ClientRole::kIntegration) {
+    return errorResponse(core::permissionDenied("the console is for the integration team"));
+  }
+  const auto method = [&](const char* expected) -> std::optional<ApiResponse> {
+    if (request.method == expected) return std::nullopt;
+    return errorResponse(
+        {StatusCode::kMethodNotAllowed, std::string("use ") + expected + " for " + request.path});
+  };
+  if (parts.size() == 1 && parts[0] == "session") {
+    if (auto wrong = method("GET")) return *wrong;
+    record = false;
+    std::string out = "{";
+    appendField(out, "client", request.caller.clientId);
+    out += ',';
+    appendField(out, "role", core::toString(request.caller.role));
+    out += ',';
+    appendField(out, "credential", request.caller.credential);
+    return respond(200, out + "}");
+  }
+  if (parts.size() == 1 && parts[0] == "summary") {
+    if (auto wrong = method("GET")) return *wrong;
+    record = false;
+    return summary(request);
+  }
+  if (parts.size() == 1 && parts[0] == "audit") {
+    if (auto wrong = method("GET")) return *wrong;
+    record = false;
+    return auditStatus();
+  }
+  if (!parts.empty() && parts[0] == "messages") {
+    if (auto wrong = method("GET")) return *wrong;
+    trace.types.insert("Bundle");
+    if (parts.size() == 1) {
+      trace.interaction = "search-type";
+      trace.action = 'E';
+      return messages(request, trace);
+    }
+    if (parts.size() == 2) return message(parts[1], false, trace);
+    if (parts.size() == 3 && parts[2] == "payload") return message(parts[1], true, trace);
+  }
+  // The delivery engine's operations: AdminApi records them itself.
+  if (!parts.empty() && (parts[0] == "destinations" || parts[0] == "dead-letters")) {
+    record = false;
+    return forward(request, request.path);
+  }
+  return errorResponse(core::notFound(
+      "no such console resource: /console/api/session, summary, messages, messages/{seq}, "
+      "messages/{seq}/payload, destinations, dead-letters/{id}/replay and audit exist"));
+}
+
+ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& adminPath) {
+  ApiRequest inner = request;
+  inner.path = adminPath;
+  return deps_.admin.handle(inner);
+}
+
+core::Status ConsoleApi::catchUp() {
+  const int64_t now = deps_.clock.nowMs();
+  if (!countsStarted_) {
+    BRYGGA_ASSIGN_OR_RETURN(int64_t first, deps_.store.exchangeSeqAt(now - kKeptMs));
+    countedSeq_ = first - 1;
+    countsStarted_ = true;
+  }
+  for (int read = 0; read < kCatchUpMaxRows;) {
+    BRYGGA_ASSIGN_OR_RETURN(auto lines, deps_.store.exchangesAfter(countedSeq_, kCatchUpBatch));
+    for (const store::ExchangeRecord& l : lines) {
+      countedSeq_ = l.seq;
+      const int64_t minute = l.finishedMs / kMinuteMs;
+      if (l.finishedMs < now - kKeptMs) continue;
+      auto& bucket = buckets_[minute];
+      if (l.direction == "inbound" && l.message) {
+        Counts& c = bucket["tenant:" + l.tenant];
+        ++c.received;
+        ++(l.httpStatus >= 400 ? c.rejected : c.accepted);
+      } else if (l.direction == "outbound") {
+        for (const std::string& key : {"destination:" + l.destination, "tenant:" + l.tenant}) {
+          Counts& c = bucket[key];
+          if (l.httpStatus >= 200 && l.httpStatus < 300) {
+            ++c.delivered;
+          } else if (l.detail.rfind("dead", 0) == 0) {
+            ++c.dead;
+          } else {
+            ++c.retried;
+          }
+        }
+      }
+    }
+    read += static_cast<int>(lines.size());
+    if (static_cast<int>(lines.size()) < kCatchUpBatch) break;
+  }
+  while (!buckets_.empty() && buckets_.begin()->first < (now - kKeptMs) / kMinuteMs) {
+    buckets_.erase(buckets_.begin());
+  }
+  return Status::ok();
+}
+
+ApiResponse ConsoleApi::summary(const ApiRequest& request) {
+  int64_t windowS = 3600;
+  auto params = parseQuery(request.query);
+  if (!params.isOk()) return errorResponse(params.status());
+  for (const auto& [name, value] : *params) {
+    if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
+    auto n = parseNumber(value);
+    if (!n || *n < 60 || *n > kKeptMs / 1000) {
+      return errorResponse(core::invalidArgument("window is seconds, from 60 to 86400"));
+    }
+    windowS = *n;
+  }
+  const int64_t now = deps_.clock.nowMs();
+  std::map<std::string, Counts> totals;
+  {
+    std::lock_guard lock(countsMutex_);
+    Status s = catchUp();
+    if (!s.isOk()) return errorResponse(s);
+    const int64_t fromMinute = (now - windowS * 1000) / kMinuteMs;
+    for (auto it = buckets_.lower_bound(fromMinute); it != buckets_.end(); ++it) {
+      for (const auto& [key, c] : it->second) {
+        Counts& t = totals[key];
+        t.received += c.received;
+        t.accepted += c.accepted;
+        t.rejected += c.rejected;
+        t.delivered += c.delivered;
+        t.retried += c.retried;
+        t.dead += c.dead;
+      }
+    }
+  }
+  auto states = deps_.store.destinationStates();
+  if (!states.isOk()) return errorResponse(states.status());
+  std::string out = "{";
+  appendInstant(out, "at", now);
+  out += ',';
+  appendField(out, "windowSeconds", windowS);
+  out += ",\"tenants\":[";
+  bool first = true;
+  for (const auto& [key, c] : totals) {
+    if (key.rfind("tenant:", 0) != 0) continue;
+    if (!first) out += ',';
+    first = false;
+    appendCounts(out, key.substr(7), c.received, c.accepted, c.rejected, c.delivered, c.retried,
+                 c.dead);
+  }
+  out += "],\"destinations\":[";
+  first = true;
+  for (const store::DestinationState& d : *states) {
+    if (!first) out += ',';
+    first = false;
+    const Counts c = totals.count("destination:" + d.destination)
+                         ? totals["destination:" + d.destination]
+                         : Counts{};
+    std::string counts;
+    appendCounts(counts, d.destination, c.received, c.accepted, c.rejected, c.delivered, c.retried,
+                 c.dead);
+    counts.pop_back();  // add the queue figures to the same object
+    out += counts + ",\"paused\":" + (d.paused ? "true" : "false");
+    out += ',';
+    appendField(out, "pending", d.pending);
+    out += ',';
+    appendField(out, "deadLetters", d.dead);
+    out += ',';
+    appendField(out, "oldestPendingAgeMs",
+                d.oldestPendingCreatedMs > 0 ? now - d.oldestPendingCreatedMs : 0);
+    out += '}';
+  }
+  return respond(200, out + "]}");
+}
+
+ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
+  auto params = parseQuery(request.query);
+  if (!params.isOk()) return errorResponse(params.status());
+  store::MessageQuery query;
+  query.limit = kDefaultPage;
+  std::string recorded;  // the query as recorded: the patient only as the reference it named
+  std::string patientNote;
+  for (const auto& [name, value] : *params) {
+    if (value.empty()) continue;
+    const auto time = [&](std::optional<int64_t>& into) -> Status {
+      int64_t ms = 0;
+      if (!core::parseFhirDateTime(value, ms)) {
+        return core::invalidArgument(name + " must be a date or date-time, e.g. 2026-11-23T10:00Z");
+      }
+      into = ms;
+      return Status::ok();
+    };
+    if (name == "from" || name == "to") {
+      Status s = time(name == "from" ? query.fromMs : query.toMs);
+      if (!s.isOk()) return errorResponse(s);
+    } else if (name == "tenant") {
+      query.tenant = value;
+    } else if (name == "type") {
+      query.resourceType = value;
+    } else if (name == "requestId") {
+      query.requestId = value;
+    } else if (name == "cursor") {
+      query.cursor = value;
+      continue;
+    } else if (name == "limit") {
+      auto n = parseNumber(value);
+      if (!n || *n < 1 || *n > kMaxPage) {
+        return errorResponse(core::invalidArgument("limit must be 1 to 200"));
+      }
+      query.limit = static_cast<int>(*n);
+      continue;
+    } else if (name == "status") {
+      query.status = store::parseMessageStatus(value);
+      if (!query.status) {
+        return errorResponse(core::invalidArgument(
+            "status must be rejected, accepted, queued, retrying, delivered or dead"));
+      }
+    } else if (name == "patient") {
+      // A personnummer or samordningsnummer is looked up in the identifier index; from here on
+      // only the Patient reference it resolved to is used and recorded.
+      std::optional<std::string> system;
+      std::optional<std::string> number = fhir::normalizePersonnummer(value);
+      if (number) {
+        system = std::string(fhir::kPersonnummerSystem);
+      } else if ((number = fhir::normalizeSamordningsnummer(value))) {
+        system = std::string(fhir::kSamordningsnummerSystem);
+      }
+      if (system) {
+        store::SearchQuery search;
+        search.type = "Patient";
+        search.criteria.push_back({"identifier", system, {*number}});
+        search.count = 5;
+        auto found = deps_.store.search(search);
+        if (!found.isOk()) return errorResponse(found.status());
+        if (found->records.empty()) {
+          std::string out = "{\"messages\":[],\"next\":null,";
+          appendField(out, "note", "no patient with that identifier is stored in Brygga");
+          return respond(200, out + "}");
+        }
+        query.patient = "Patient/" + found->records.front().id;
+        if (found->records.size() > 1) {
+          patientNote = "several patients have that identifier; showing " + *query.patient;
+        }
+      } else if (value.rfind("Patient/", 0) == 0 && isFhirId(value.substr(8))) {
+        query.patient = value;
+      } else if (isFhirId(value)) {
+        query.patient = "Patient/" + value;
+      } else {
+        return errorResponse(core::invalidArgument(
+            "patient must be a personnummer (YYYYMMDD-NNNN), a samordningsnummer, Patient/ID or "
+            "an id"));
+      }
+      trace.patient = query.patient;
+      recorded += (recorded.empty() ? "" : "&") + std::string("patient=") + *query.patient;
+      continue;
+    } else {
+      return errorResponse(core::invalidArgument(
+          "unknown parameter " + name +
+          "; use from, to, tenant, patient, type, status, requestId, cursor, limit"));
+    }
+    recorded += (recorded.empty() ? "" : "&") + name + "=" + percentEncode(value);
+  }
+  trace.query = recorded;
+  auto page = deps_.store.messages(query);
+  if (!page.isOk()) return errorResponse(page.status());
+  std::string out = "{\"messages\":[";
+  for (size_t i = 0; i < page->messages.size(); ++i) {
+    if (i > 0) out += ',';
+    appendSummary(out, page->messages[i]);
+  }
+  out += "],\"next\":";
+  if (page->next.empty()) {
+    out += "null";
+  } else {
+    appendString(out, page->next);
+  }
+  if (query.patient) {
+    out += ',';
+    appendField(out, "patient", *query.patient);
+  }
+  if (!patientNote.empty()) {
+    out += ',';
+    appendField(out, "note", patientNote);
+  }
+  return respond(200, out + "}");
+}
+
+ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace& trace) {
+  const auto seq = parseNumber(seqText);
+  if (!seq) return errorResponse(core::notFound("no message " + seqText));
+  auto found = deps_.store.message(*seq, payload);
+  if (!found.isOk()) return errorResponse(found.status());
+  if (!*found) return errorResponse(core::notFound("no message " + seqText));
+  const store::Message& m = **found;
+  const store::ExchangeRecord& l = m.line;
+  if (!l.patient.empty()) trace.patient = l.patient;
+  trace.entities.push_back("Bundle/" + std::to_string(l.seq));
+  trace.query = payload ? "payload" : "";
+
+  std::string out = "{";
+  if (payload) {
+    // Patient content: the Bundles Brygga forwarded (kept until retention purges them).
+    appendField(out, "seq", l.seq);
+    out += ",\"payloads\":[";
+    bool first = true;
+    for (const auto& e : m.outbox) {
+      if (!first) out += ',';
+      first = false;
+      out += '{';
+      appendField(out, "outboxId", e.id);
+      out += ',';
+      appendField(out, "destination", e.destination);
+      out += ",\"bundle\":";
+      if (!e.payload.empty() && fhir::parseJson(e.payload).isOk()) {
+        out += e.payload;
+      } else {
+        appendString(out, e.payload);
+      }
+      out += '}';
+    }
+    out += "],";
+    appendField(out, "note",
+                m.outbox.empty() ? "nothing is kept: either nothing was forwarded or the "
+                                   "forwarded content was deleted after delivery (retention)"
+                                 : "the Bundles as Brygga forwarded them (before signing)");
+    return respond(200, out + "}");
+  }
+
+  appendField(out, "seq", l.seq);
+  out += ',';
+  appendField(out, "requestId", l.requestId);
+  out += ',';
+  appendInstant(out, "received", l.startedMs);
+  out += ',';
+  appendInstant(out, "answered", l.finishedMs);
+  out += ',';
+  appendField(out, "client", l.clientId);
+  out += ',';
+  appendField(out, "tenant", l.tenant);
+  out += ',';
+  appendField(out, "interaction", l.interaction);
+  out += ',';
+  appendField(out, "resourceTypes", l.resourceTypes);
+  out += ',';
+  appendField(out, "patient", l.patient);
+  out += ',';
+  appendField(out, "httpStatus", l.httpStatus);
+  out += ',';
+  appendField(out, "status", store::toString(m.status));
+  out += ',';
+  appendField(out, "statusText", explain(m.status));
+  out += ',';
+  // The OperationOutcome's first issue (code and expression; diagnostics may quote patient data
+  // and are not kept).
+  appendField(out, "outcome", l.detail);
+  out += ',';
+  appendField(out, "mappingVersion", mappingVersionOf(l.detail));
+  out += ',';
+  appendField(out, "payloadSha256", l.payloadSha256);
+  out += ",\"outbox\":[";
+  for (size_t i = 0; i < m.outbox.size(); ++i) {
+    if (i > 0) out += ',';
+    appendEntry(out, m.outbox[i]);
+  }
+  auto steps = deps_.store.requestExchanges(l.requestId, kMaxSteps);
+  if (!steps.isOk()) return errorResponse(steps.status());
+  out += "],\"steps\":[";
+  std::string audit = ",\"audit\":[";
+  bool firstStep = true;
+  bool firstAudit = true;
+  for (const store::ExchangeRecord& s : *steps) {
+    // The request's own lines: inbound writes and the delivery attempts (not console views).
+    if (s.direction == "inbound" && s.seq != l.seq) continue;
+    if (!firstStep) out += ',';
+    firstStep = false;
+    out += '{';
+    appendField(out, "seq", s.seq);
+    out += ',';
+    appendField(out, "direction", s.direction);
+    out += ',';
+    appendField(out, "interaction", s.interaction);
+    out += ',';
+    appendField(out, "destination", s.destination);
+    out += ',';
+    appendField(out, "httpStatus", s.httpStatus);
+    out += ',';
+    appendInstant(out, "started", s.startedMs);
+    out += ',';
+    appendInstant(out, "finished", s.finishedMs);
+    out += ',';
+    appendField(out, "detail", s.detail);
+    out += '}';
+    if (s.auditSeq <= 0) continue;
+    auto records = deps_.store.auditRecords(s.auditSeq, 1);
+    if (!records.isOk()) return errorResponse(records.status());
+    // The line names the record that came next in its unit; it is the line's own only if it
+    // carries the request id (a line recorded without an AuditEvent links to nothing of it).
+    if (records->empty() || records->front().json.find(l.requestId) == std::string::npos) continue;
+    if (!firstAudit) audit += ',';
+    firstAudit = false;
+    audit += "{";
+    appendField(audit, "seq", records->front().seq);
+    audit += ',';
+    appendInstant(audit, "recorded", records->front().recordedMs);
+    audit += ",\"event\":" + records->front().json + "}";
+  }
+  out += "]" + audit + "]";
+  return respond(200, out + "}");
+}
+
+ApiResponse ConsoleApi::auditStatus() {
+  auto size = deps_.store.auditSize();
+  if (!size.isOk()) return errorResponse(size.status());
+  auto latest = deps_.store.latestAuditCheckpoint();
+  if (!latest.isOk()) return errorResponse(latest.status());
+  const int64_t now = deps_.clock.nowMs();
+  std::string out = "{";
+  appendField(out, "records", *size);
+  out += ",\"checkpoint\":";
+  if (*latest) {
+    out += '{';
+    appendField(out, "treeSize", (*latest)->treeSize);
+    out += ',';
+    appendInstant(out, "created", (*latest)->createdMs);
+    out += ',';
+    appendField(out, "ageMs", now - (*latest)->createdMs);
+    out += ',';
+    appendField(out, "rootHash", (*latest)->rootHash);
+    out += '}';
+  } else {
+    out += "null";
+  }
+  out += ',';
+  appendField(out, "notCheckpointed", *size - (*latest ? (*latest)->treeSize : 0));
+  return respond(200, out + "}");
+}
+
+}  // namespace brygga::api

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gateway/api/endpoint.h"
+#include "gateway/api/exchange_recorder.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/log.h"
+#include "gateway/store/store.h"
+
+namespace brygga::api {
+
+struct ConsoleDependencies {
+  store::Store& store;
+  const core::Clock& clock;
+  core::Logger& logger;
+  // The delivery engine's operations (AdminApi): replay, pause, resume and the destinations are
+  // forwarded to it, so the console and /admin share one implementation and one audit trail.
+  Endpoint& admin;
+};
+
+// The web console's JSON API, below /console/api, for the integration role only (401 without
+// credentials, 403 for other roles); errors are OperationOutcomes, answers application/json.
+//   GET  /session                      who is logged in
+//   GET  /summary[?window=SECONDS]     counts per tenant and destination over the last window
+//                                      (300, 3600 or 86400 s): received, accepted, rejected,
+//                                      delivered, retried, dead; the destinations' queues now
+//   GET  /messages?from=&to=&tenant=&patient=&type=&status=&requestId=&cursor=&limit=
+//                                      the message search, newest first, keyset paged (`next`).
+//                                      `patient` takes a personnummer or samordningsnummer
+//                                      (resolved to the Patient through the identifier index;
+//                                      only the Patient reference is recorded), Patient/ID or ID
+//   GET  /messages/{seq}               the message: its exchange steps, outbox entries with the
+//                                      peer's answers, outcome, mapping version, audit records
+//   GET  /messages/{seq}/payload       the forwarded Bundles (patient content: audited)
+//   GET  /destinations, POST /destinations/{name}/pause|resume,
+//   POST /dead-letters/{id}/replay[?force=true]   as /admin (forwarded to AdminApi)
+//   GET  /audit                        the latest signed checkpoint, its age, records after it
+// Searches and views of a message are recorded (exchange line + AuditEvent naming the patient);
+// the summary, session and audit status, which name no patient, are not, so a console polling
+// every two seconds does not fill the audit log. Thread-safe.
+class ConsoleApi final : public Endpoint {
+ public:
+  explicit ConsoleApi(ConsoleDependencies deps);
+
+  ApiResponse handle(const ApiRequest& request) override;
+
+ private:
+  struct Counts {
+    int64_t received = 0, accepted = 0, rejected = 0, delivered = 0, retried = 0, dead = 0;
+  };
+  ApiResponse dispatch(const ApiRequest& request, Trace& trace, bool& record);
+  ApiResponse summary(const ApiRequest& request);
+  ApiResponse messages(const ApiRequest& request, Trace& trace);
+  ApiResponse message(const std::string& seqText, bool payload, Trace& trace);
+  ApiResponse auditStatus();
+  ApiResponse forward(const ApiRequest& request, const std::string& adminPath);
+  // Folds the exchange lines written since the last call into the minute buckets.
+  core::Status catchUp();
+
+  ConsoleDependencies deps_;
+  ExchangeRecorder recorder_;
+
+  std::mutex countsMutex_;
+  bool countsStarted_ = false;
+  int64_t countedSeq_ = 0;
+  // minute (epoch ms / 60000) -> "tenant:NAME" | "destination:NAME" -> counts
+  std::map<int64_t, std::map<std::string, Counts>> buckets_;
+};
+
+}  // namespace brygga::api

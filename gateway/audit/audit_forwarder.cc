@@ -1,0 +1,207 @@
+#include "gateway/audit/audit_forwarder.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+namespace brygga::audit {
+
+ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config) {
+  ForwarderOptions options;
+  options.batchSize = config.batchSize;
+  options.pollIntervalMs = config.pollIntervalMs;
+  options.retryBaseMs = config.retryBaseMs;
+  options.retryMaxMs = config.retryMaxMs;
+  return options;
+}
+
+AuditForwarder::AuditForwarder(store::Store& store, std::unique_ptr<AuditSink> sink,
+                               ForwarderOptions options, const core::Clock& clock,
+                               core::Logger& logger)
+    : store_(store),
+      sink_(std::move(sink)),
+      options_(options),
+      clock_(clock),
+      logger_(logger),
+      name_(sink_->name()) {
+  stats_.sink = name_;
+}
+
+AuditForwarder::~AuditForwarder() {
+  stop();
+}
+
+void AuditForwarder::start() {
+  std::lock_guard lock(mutex_);
+  if (running_) return;
+  stopRequested_ = false;
+  running_ = true;
+  thread_ = std::thread([this] { loop(); });
+}
+
+void AuditForwarder::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    stopRequested_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    running_ = false;
+  }
+  std::lock_guard pass(passMutex_);
+  sink_->disconnect();
+}
+
+void AuditForwarder::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    woken_ = true;
+  }
+  wake_.notify_all();
+}
+
+AuditForwarder::Stats AuditForwarder::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+int64_t AuditForwarder::backoffMs(int failures) const {
+  int64_t delay = options_.retryBaseMs;
+  for (int i = 1; i < failures && delay < options_.retryMaxMs; ++i) delay *= 2;
+  return std::min(delay, options_.retryMaxMs);
+}
+
+void AuditForwarder::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopRequested_) {
+    lock.unlock();
+    auto forwarded = runOnce();
+    lock.lock();
+    if (stopRequested_) break;
+    const int64_t waitMs =
+        forwarded.isOk() ? options_.pollIntervalMs : backoffMs(stats_.consecutiveFailures);
+    // While the sink is down the wait is the backoff; a notify does not cut it short.
+    if (forwarded.isOk()) {
+      wake_.wait_for(lock, std::chrono::milliseconds(waitMs),
+                     [this] { return stopRequested_ || woken_; });
+    } else {
+      wake_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return stopRequested_; });
+    }
+    woken_ = false;
+  }
+}
+
+core::StatusOr<int64_t> AuditForwarder::runOnce() {
+  std::lock_guard pass(passMutex_);
+  auto failed = [&](const core::Status& status) -> core::Status {
+    std::lock_guard lock(mutex_);
+    ++stats_.failures;
+    const bool first = stats_.consecutiveFailures++ == 0;
+    const bool changed = stats_.lastError != status.message();
+    stats_.lastError = status.message();
+    // Logged when the sink goes down (or fails differently), not on every retry.
+    if (first || changed) {
+      logger_.warn("audit.forward_failed", {{"sink", name_},
+                                            {"cursor", std::to_string(stats_.cursor)},
+                                            {"error", status.message()}});
+    }
+    return status;
+  };
+
+  if (!cursorLoaded_) {
+    auto cursor = store_.auditForwardCursor(name_);
+    if (!cursor.isOk()) return failed(cursor.status());
+    std::lock_guard lock(mutex_);
+    stats_.cursor = *cursor;
+    cursorLoaded_ = true;
+  }
+  int64_t cursor = stats().cursor;
+  int64_t forwarded = 0;
+  for (;;) {
+    auto records = store_.auditRecords(cursor + 1, options_.batchSize);
+    if (!records.isOk()) return failed(records.status());
+    if (records->empty()) break;
+    if (records->front().seq != cursor + 1) {
+      // Never skip a record: a gap is a damaged log (brygga audit verify names it).
+      return failed(core::internalError("audit record " + std::to_string(cursor + 1) +
+                                        " is missing; forwarding stops before it"));
+    }
+    AuditSink::Result sent = sink_->send(*records);
+    sent.accepted = std::min(sent.accepted, records->size());
+    if (sent.status.isOk() && sent.accepted < records->size()) {
+      sent.status = core::internalError("the sink took " + std::to_string(sent.accepted) + " of " +
+                                        std::to_string(records->size()) + " records");
+    }
+    if (sent.accepted > 0) {
+      const int64_t last = (*records)[sent.accepted - 1].seq;
+      const int64_t now = clock_.nowMs();
+      core::Status saved = store_.write([&](store::StoreTransaction& txn) {
+        return txn.setAuditForwardCursor(name_, last, now);
+      });
+      if (!saved.isOk()) {
+        // The sink has them; they go again after the backoff (at least once).
+        sink_->disconnect();
+        return failed(saved);
+      }
+      forwarded += static_cast<int64_t>(sent.accepted);
+      cursor = last;
+      std::lock_guard lock(mutex_);
+      stats_.cursor = cursor;
+      stats_.forwarded += static_cast<int64_t>(sent.accepted);
+      stats_.lastSuccessMs = now;
+    }
+    if (!sent.status.isOk()) {
+      sink_->disconnect();
+      return failed(sent.status);
+    }
+    if (records->size() < static_cast<size_t>(options_.batchSize)) break;
+    std::lock_guard lock(mutex_);
+    if (stopRequested_) break;  // a busy log must not keep stop() waiting
+  }
+  std::lock_guard lock(mutex_);
+  if (stats_.consecutiveFailures > 0) {
+    logger_.info("audit.forward_resumed",
+                 {{"sink", name_},
+                  {"cursor", std::to_string(stats_.cursor)},
+                  {"failedPasses", std::to_string(stats_.consecutiveFailures)}});
+  }
+  stats_.consecutiveFailures = 0;
+  stats_.lastError.clear();
+  return forwarded;
+}
+
+std::string forwardingStatusJson(const std::vector<AuditForwarder::Stats>& sinks,
+                                 int64_t latestSeq) {
+  auto string = [](std::string& out, const std::string& text) {
+    out += '"';
+    core::appendJsonEscaped(out, text);
+    out += '"';
+  };
+  std::string out = "{\"latestSeq\":" + std::to_string(latestSeq) + ",\"sinks\":[";
+  for (size_t i = 0; i < sinks.size(); ++i) {
+    const AuditForwarder::Stats& s = sinks[i];
+    if (i > 0) out += ',';
+    out += "{\"sink\":";
+    string(out, s.sink);
+    out += ",\"cursor\":" + std::to_string(s.cursor);
+    out += ",\"lag\":" + std::to_string(std::max<int64_t>(0, latestSeq - s.cursor));
+    out += ",\"forwarded\":" + std::to_string(s.forwarded);
+    out += ",\"failedPasses\":" + std::to_string(s.failures);
+    out += ",\"consecutiveFailures\":" + std::to_string(s.consecutiveFailures);
+    if (s.lastSuccessMs > 0) {
+      out += ",\"lastSuccessAt\":";
+      string(out, core::formatInstant(s.lastSuccessMs));
+    }
+    if (!s.lastError.empty()) {
+      out += ",\"lastError\":";
+      string(out, s.lastError);
+    }
+    out += '}';
+  }
+  return out + "]}";
+}
+
+}  // namespace brygga::audit

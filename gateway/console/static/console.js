@@ -1,0 +1,414 @@
+// Brygga's integration console: a small single-page app over /console/api (same origin). Data is
+// put into the page with textContent only, never as HTML. The token lives in sessionStorage (this
+// tab only); without one the browser's client certificate, if any, identifies the user.
+'use strict';
+
+const TOKEN_KEY = 'brygga.console.token';
+const STATUS_TEXT = {
+  rejected: 'Brygga refused the message (invalid, not allowed or conflicting); nothing was stored or forwarded. The sender was told why.',
+  accepted: 'Stored; nothing had to be forwarded.',
+  queued: 'Stored and waiting for its first delivery attempt.',
+  retrying: 'A delivery attempt failed (receiver unavailable or busy); Brygga tries again automatically.',
+  delivered: 'Forwarded and acknowledged by the receiver.',
+  dead: 'Dead letter: the receiver refused it, or Brygga gave up after too many attempts. Nothing more happens until someone replays it.',
+};
+
+let timer = null;
+let searchCursor = null;
+let deadCursor = null;
+let lastSearch = '';
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === 'class') node.className = v;
+    else if (k === 'text') node.textContent = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+function td(value, cls) {
+  return el('td', cls ? { class: cls } : {}, value === null || value === undefined ? '' : value);
+}
+
+function badge(status) {
+  return el('span', { class: 'badge ' + status, title: STATUS_TEXT[status] || '' },
+    status === 'dead' ? 'dead letter' : status);
+}
+
+function when(instant) {
+  if (!instant) return '';
+  const d = new Date(instant);
+  return isNaN(d) ? instant : d.toLocaleString('sv-SE');
+}
+
+function age(ms) {
+  if (ms === null || ms === undefined || ms <= 0) return '';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return s + ' s';
+  if (s < 7200) return Math.round(s / 60) + ' min';
+  return Math.round(s / 3600) + ' h';
+}
+
+function showError(text) {
+  const box = $('error');
+  box.textContent = text || '';
+  box.hidden = !text;
+}
+
+// Calls the console API; throws an Error carrying the OperationOutcome's text and the status.
+async function api(path, options) {
+  const headers = {};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = 'Bearer ' + token;
+  const response = await fetch('api/' + path, Object.assign({ headers, credentials: 'same-origin' }, options || {}));
+  let body = null;
+  try { body = await response.json(); } catch (e) { body = null; }
+  if (!response.ok) {
+    let text = 'The gateway answered ' + response.status;
+    if (body && Array.isArray(body.issue) && body.issue.length) {
+      text = body.issue.map((i) => i.diagnostics || i.code).join('; ');
+    }
+    const error = new Error(text);
+    error.status = response.status;
+    throw error;
+  }
+  return body;
+}
+
+function confirmDialog(title, text, okLabel) {
+  return new Promise((resolve) => {
+    const dialog = $('confirm');
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    $('confirm-ok').textContent = okLabel || 'OK';
+    dialog.returnValue = '';
+    dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
+    dialog.showModal();
+  });
+}
+
+// ---- pages --------------------------------------------------------------------------------
+
+function showPage(name) {
+  for (const section of document.querySelectorAll('.page')) section.hidden = section.id !== 'page-' + name;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.page === name);
+}
+
+function stopPolling() {
+  if (timer) clearInterval(timer);
+  timer = null;
+}
+
+function poll(fn, ms) {
+  stopPolling();
+  fn();
+  timer = setInterval(fn, ms);
+}
+
+async function route() {
+  stopPolling();
+  showError('');
+  const hash = location.hash || '#/overview';
+  const parts = hash.slice(2).split('/');
+  try {
+    const session = await api('session');
+    $('who-name').textContent = 'Logged in as ' + session.client;
+    $('who').hidden = false;
+    $('nav').hidden = false;
+  } catch (e) {
+    $('nav').hidden = true;
+    $('who').hidden = true;
+    showPage('login');
+    if (e.status === 403) showError('This identity may not use the console: ' + e.message);
+    else if (sessionStorage.getItem(TOKEN_KEY)) showError('Login failed: ' + e.message);
+    return;
+  }
+  switch (parts[0]) {
+    case 'messages': showPage('messages'); break;
+    case 'message': showPage('message'); await loadMessage(parts[1]); break;
+    case 'dead-letters': showPage('dead-letters'); await loadDead(false); break;
+    case 'destinations': showPage('destinations'); poll(loadDestinations, 5000); break;
+    case 'audit': showPage('audit'); poll(loadAudit, 5000); break;
+    default: showPage('overview'); poll(loadSummary, 2000); break;
+  }
+}
+
+// Overview: counts per tenant and destination, refreshed every 2 s.
+const lastCells = {};
+function countCell(key, value) {
+  const cell = td(value, 'num');
+  if (lastCells[key] !== undefined && lastCells[key] !== value) cell.classList.add('changed');
+  lastCells[key] = value;
+  return cell;
+}
+
+async function loadSummary() {
+  try {
+    const s = await api('summary?window=' + $('window').value);
+    const tenants = $('tenants').tBodies[0];
+    tenants.replaceChildren();
+    for (const t of s.tenants) {
+      const k = 't.' + t.name + '.';
+      tenants.append(el('tr', { 'data-tenant': t.name }, td(t.name),
+        countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
+        countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
+        countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered)));
+    }
+    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 7, text: 'No messages in this period.' })));
+    const dests = $('destinations-flow').tBodies[0];
+    dests.replaceChildren();
+    for (const d of s.destinations) {
+      const k = 'd.' + d.name + '.';
+      dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
+        el('td', {}, el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
+        countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
+        countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
+        countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
+    }
+    $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString('sv-SE');
+    showError('');
+  } catch (e) {
+    showError('Could not load the counts: ' + e.message);
+  }
+}
+
+function fillLegend() {
+  const dl = $('legend');
+  for (const [status, text] of Object.entries(STATUS_TEXT)) {
+    dl.append(el('dt', {}, badge(status)), el('dd', { text }));
+  }
+}
+
+// Message search.
+function searchQuery() {
+  const form = $('search-form');
+  const params = new URLSearchParams();
+  for (const name of ['patient', 'status', 'tenant', 'type', 'requestId']) {
+    const v = form.elements[name].value.trim();
+    if (v) params.set(name, v);
+  }
+  for (const name of ['from', 'to']) {
+    const v = form.elements[name].value;
+    if (v) params.set(name, new Date(v).toISOString());
+  }
+  return params;
+}
+
+function destinationsOf(m) {
+  return (m.destinations || []).join(', ');
+}
+
+async function search(more) {
+  showError('');
+  const params = more ? new URLSearchParams(lastSearch) : searchQuery();
+  if (!more) lastSearch = params.toString();
+  if (more && searchCursor) params.set('cursor', searchCursor);
+  const body = $('results').tBodies[0];
+  if (!more) body.replaceChildren();
+  try {
+    const page = await api('messages?' + params.toString());
+    for (const m of page.messages) {
+      body.append(el('tr', { class: 'link', 'data-seq': m.seq, onclick: () => { location.hash = '#/message/' + m.seq; } },
+        td(when(m.received)), td(m.tenant), td(m.resourceTypes), td(m.patient),
+        el('td', {}, badge(m.status)), td(destinationsOf(m)), td(m.requestId)));
+    }
+    searchCursor = page.next;
+    $('more').hidden = !page.next;
+    const count = body.rows.length;
+    $('search-note').textContent = (page.note ? page.note + '. ' : '') +
+      (count ? count + ' message(s) shown, newest first.' : 'No messages found.') +
+      (page.next ? ' More may exist: press "Show more".' : '');
+  } catch (e) {
+    showError('Search failed: ' + e.message);
+  }
+}
+
+// Message detail.
+async function loadMessage(seq) {
+  $('m-seq').textContent = '#' + seq;
+  $('m-payload').hidden = true;
+  $('m-payload').textContent = '';
+  $('show-payload').dataset.seq = seq;
+  try {
+    const m = await api('messages/' + encodeURIComponent(seq));
+    $('m-status').replaceChildren(badge(m.status), ' ', m.statusText);
+    const facts = [
+      ['Received', when(m.received)], ['Answered', when(m.answered)],
+      ['Sender', m.client + ' (tenant ' + m.tenant + ')'], ['Interaction', m.interaction],
+      ['Content', m.resourceTypes], ['Patient', m.patient || '(none)'],
+      ['HTTP status to the sender', m.httpStatus], ['Outcome', m.outcome],
+      ['Mapping version', m.mappingVersion || '(none)'], ['Request id', m.requestId],
+      ['SHA-256 of the request', m.payloadSha256],
+    ];
+    $('m-facts').replaceChildren(...facts.map(([k, v]) => el('tr', {}, el('th', { text: k }), td(v))));
+    const outbox = $('m-outbox').tBodies[0];
+    outbox.replaceChildren();
+    for (const e of m.outbox) {
+      const action = el('td');
+      if (e.state === 'dead') {
+        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'));
+      }
+      outbox.append(el('tr', { 'data-outbox': e.id }, td(e.id), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
+        td(e.attempts, 'num'), td(when(e.finished || e.nextAttempt)), el('td', {}, e.lastError ? el('pre', { text: e.lastError }) : ''), action));
+    }
+    if (!m.outbox.length) outbox.append(el('tr', {}, el('td', { colspan: 7, text: 'Nothing forwarded is kept (nothing to forward, or deleted after delivery).' })));
+    const steps = $('m-steps').tBodies[0];
+    steps.replaceChildren(...m.steps.map((s) => el('tr', {}, td(when(s.started)),
+      td(s.direction === 'inbound' ? 'received from sender' : 'delivery attempt'), td(s.destination),
+      td(s.httpStatus || 'no answer'), td(s.detail))));
+    $('m-audit').replaceChildren(...m.audit.map((a) => {
+      const ev = a.event || {};
+      const sub = (ev.subtype && ev.subtype[0] && ev.subtype[0].code) || '';
+      const outcome = { 0: 'success', 4: 'minor failure', 8: 'serious failure', 12: 'major failure' }[ev.outcome] || ev.outcome;
+      const action = { C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute' }[ev.action] || ev.action;
+      return el('li', {}, 'Record ' + a.seq + ', ' + when(a.recorded) + ': ' + sub + ' (' + action + '), ' + outcome,
+        el('details', {}, el('summary', {}, 'AuditEvent'), el('pre', { text: JSON.stringify(ev, null, 2) })));
+    }));
+  } catch (e) {
+    showError('Could not load message ' + seq + ': ' + e.message);
+  }
+}
+
+async function showPayload() {
+  const seq = $('show-payload').dataset.seq;
+  const ok = await confirmDialog('Show patient content?',
+    'The forwarded content contains patient data. Opening it is recorded in the audit log with your identity.', 'Show content');
+  if (!ok) return;
+  try {
+    const p = await api('messages/' + encodeURIComponent(seq) + '/payload');
+    const pre = $('m-payload');
+    pre.textContent = p.payloads.length ? JSON.stringify(p.payloads, null, 2) : p.note;
+    pre.hidden = false;
+  } catch (e) {
+    showError('Could not load the content: ' + e.message);
+  }
+}
+
+async function replay(id, destination, force) {
+  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay dead letter #' + id + '?',
+    force ? 'A newer message for the same patient has been delivered since. Replaying this older one may overwrite newer data at ' + destination + '. Only continue if you are sure.'
+      : 'Brygga will send this message to ' + destination + ' again, exactly as before. Make sure the cause of the failure is fixed.',
+    force ? 'Replay anyway' : 'Replay');
+  if (!ok) return;
+  try {
+    await api('dead-letters/' + id + '/replay' + (force ? '?force=true' : ''), { method: 'POST' });
+    showError('');
+    await route();
+    $('search-note').textContent = '';
+    flash('Dead letter #' + id + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
+  } catch (e) {
+    if (e.status === 409 && !force && /newer/i.test(e.message)) {
+      await replay(id, destination, true);
+      return;
+    }
+    showError('Replay refused: ' + e.message);
+  }
+}
+
+function flash(text) {
+  const note = el('p', { class: 'status-box', role: 'status', id: 'flash' }, text);
+  const old = $('flash');
+  if (old) old.remove();
+  document.querySelector('main').prepend(note);
+  setTimeout(() => note.remove(), 8000);
+}
+
+// Dead letters: the message search with status dead.
+async function loadDead(more) {
+  const body = $('dead').tBodies[0];
+  if (!more) { body.replaceChildren(); deadCursor = null; }
+  try {
+    const page = await api('messages?status=dead&limit=50' + (more && deadCursor ? '&cursor=' + encodeURIComponent(deadCursor) : ''));
+    for (const m of page.messages) {
+      for (const e of m.entries.filter((x) => x.state === 'dead')) {
+        body.append(el('tr', { 'data-outbox': e.id },
+          el('td', {}, el('a', { href: '#/message/' + m.seq, text: when(m.received) })), td(m.tenant), td(m.resourceTypes),
+          td(m.patient), td(e.destination), td(e.attempts, 'num'),
+          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'))));
+      }
+    }
+    deadCursor = page.next;
+    $('dead-more').hidden = !page.next;
+    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 7, text: 'No dead letters. Good.' })));
+  } catch (e) {
+    showError('Could not load the dead letters: ' + e.message);
+  }
+}
+
+async function loadDestinations() {
+  try {
+    const d = await api('destinations');
+    const body = $('destinations').tBodies[0];
+    body.replaceChildren(...d.destinations.map((x) => el('tr', { 'data-destination': x.name }, td(x.name),
+      el('td', {}, el('span', { class: 'badge ' + (x.paused ? 'paused' : 'active') }, x.paused ? 'paused' : 'active'),
+        x.paused && x.pausedChangedBy ? ' by ' + x.pausedChangedBy + ', ' + when(x.pausedChanged) : ''),
+      td(x.pending, 'num'), td(x.maxQueueDepth, 'num'), td(age(x.oldestPendingAgeMs), 'num'), td(x.dead, 'num'),
+      el('td', {}, el('button', { type: 'button', class: x.paused ? 'primary' : 'danger', onclick: () => setPaused(x.name, !x.paused) },
+        x.paused ? 'Resume' : 'Pause')))));
+  } catch (e) {
+    showError('Could not load the destinations: ' + e.message);
+  }
+}
+
+async function setPaused(name, pause) {
+  const ok = await confirmDialog((pause ? 'Pause ' : 'Resume ') + name + '?',
+    pause ? 'Brygga stops sending to ' + name + '. Messages wait in the queue until you resume; senders are refused when the queue is full.'
+      : 'Brygga starts sending the waiting messages to ' + name + ' again.', pause ? 'Pause' : 'Resume');
+  if (!ok) return;
+  try {
+    await api('destinations/' + encodeURIComponent(name) + '/' + (pause ? 'pause' : 'resume'), { method: 'POST' });
+    await loadDestinations();
+  } catch (e) {
+    showError('Could not change ' + name + ': ' + e.message);
+  }
+}
+
+async function loadAudit() {
+  try {
+    const a = await api('audit');
+    const c = a.checkpoint;
+    const rows = [
+      ['Audit records', a.records],
+      ['Latest signed checkpoint', c ? 'covers ' + c.treeSize + ' records, signed ' + when(c.created) : 'none yet'],
+      ['Age of the checkpoint', c ? age(c.ageMs) || '0 s' : ''],
+      ['Records not yet checkpointed', a.notCheckpointed],
+      ['Root hash', c ? c.rootHash : ''],
+    ];
+    $('audit-facts').replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('th', { text: k }), td(v))));
+  } catch (e) {
+    showError('Could not load the audit status: ' + e.message);
+  }
+}
+
+// ---- start --------------------------------------------------------------------------------
+
+document.addEventListener('DOMContentLoaded', () => {
+  fillLegend();
+  $('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+    $('token').value = '';
+    if (location.hash === '#/overview') route(); else location.hash = '#/overview';
+  });
+  $('logout').addEventListener('click', () => {
+    sessionStorage.removeItem(TOKEN_KEY);
+    location.hash = '#/login';
+    route();
+  });
+  $('search-form').addEventListener('submit', (ev) => { ev.preventDefault(); search(false); });
+  $('more').addEventListener('click', () => search(true));
+  $('dead-more').addEventListener('click', () => loadDead(true));
+  $('show-payload').addEventListener('click', showPayload);
+  $('window').addEventListener('change', loadSummary);
+  window.addEventListener('hashchange', route);
+  route();
+});

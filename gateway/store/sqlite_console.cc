@@ -1,0 +1,352 @@
+// The Connection's SQL for the web console (schema 4): the message search, a message with its
+// outbox entries, the lines that follow the log for the live counters.
+//
+// A search walks one index chosen by its most selective filter (request id, patient, refused,
+// the outbox by state, tenant, or the log itself) newest first, from the cursor down, and checks
+// the other filters on each row it meets. It examines at most MessageQuery::maxScan rows, so a
+// page costs a bounded amount of work however rare the matches; the cursor says where the next
+// call goes on.
+#include <algorithm>
+#include <limits>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/store/sqlite_connection.h"
+
+namespace brygga::store::sqlite {
+
+namespace {
+
+constexpr const char* kLineColumns =
+    "seq, id, request_id, client_id, tenant, direction, interaction, resource_types,"
+    " destination, http_status, started_ms, finished_ms, payload_sha256, detail, message,"
+    " patient, outbox_last, audit_seq";
+// The outbox columns in outboxOf's order; the payload only when asked for.
+constexpr const char* kEntryColumnsNoPayload =
+    "id, destination, ordering_key, request_id, tenant, '', state, attempts, created_ms,"
+    " next_attempt_ms, last_error";
+// A request is answered within this long, so a message received before a time was recorded
+// (its inbound line written) before that time plus this.
+constexpr int64_t kRecordingSlackMs = 120000;
+// One unit enqueues at most this many entries for one message.
+constexpr int kMaxEntriesPerMessage = 256;
+
+ExchangeRecord lineOf(const Query& q) {
+  ExchangeRecord r;
+  r.seq = q.integer(0);
+  r.id = q.text(1);
+  r.requestId = q.text(2);
+  r.clientId = q.text(3);
+  r.tenant = q.text(4);
+  r.direction = q.text(5);
+  r.interaction = q.text(6);
+  r.resourceTypes = q.text(7);
+  r.destination = q.text(8);
+  r.httpStatus = static_cast<int>(q.integer(9));
+  r.startedMs = q.integer(10);
+  r.finishedMs = q.integer(11);
+  r.payloadSha256 = q.text(12);
+  r.detail = q.text(13);
+  r.message = q.integer(14) != 0;
+  r.patient = q.text(15);
+  r.outboxLast = q.integer(16);
+  r.auditSeq = q.integer(17);
+  return r;
+}
+
+bool hasType(const std::string& types, const std::string& type) {
+  size_t start = 0;
+  while (start <= types.size()) {
+    size_t comma = types.find(',', start);
+    if (comma == std::string::npos) comma = types.size();
+    if (std::string_view(types).substr(start, comma - start) == type) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+// Filters checked on each candidate line (the driving index may already guarantee some).
+bool matchesLine(const ExchangeRecord& line, const MessageQuery& query) {
+  if (!line.message) return false;
+  if (query.tenant && line.tenant != *query.tenant) return false;
+  if (query.patient && line.patient != *query.patient) return false;
+  if (query.requestId && line.requestId != *query.requestId) return false;
+  if (query.resourceType && !hasType(line.resourceTypes, *query.resourceType)) return false;
+  if (query.fromMs && line.startedMs < *query.fromMs) return false;
+  if (query.toMs && line.startedMs > *query.toMs) return false;
+  return true;
+}
+
+// "s123" (a log position) or "o45" (an outbox id): below which the next page starts.
+std::optional<int64_t> parseCursor(const std::string& cursor, char kind) {
+  if (cursor.size() < 2 || cursor[0] != kind || cursor.size() > 20) return std::nullopt;
+  int64_t n = 0;
+  for (size_t i = 1; i < cursor.size(); ++i) {
+    if (cursor[i] < '0' || cursor[i] > '9') return std::nullopt;
+    n = n * 10 + (cursor[i] - '0');
+  }
+  return n;
+}
+
+}  // namespace
+
+std::optional<MessageStatus> Connection::outboxStatus(const std::vector<OutboxEntry>& entries) {
+  if (entries.empty()) return std::nullopt;
+  MessageStatus worst = MessageStatus::kDelivered;
+  const auto rank = [](MessageStatus s) {
+    switch (s) {
+      case MessageStatus::kDead:
+        return 3;
+      case MessageStatus::kRetrying:
+        return 2;
+      case MessageStatus::kQueued:
+        return 1;
+      default:
+        return 0;
+    }
+  };
+  for (const OutboxEntry& e : entries) {
+    MessageStatus s = MessageStatus::kDelivered;
+    if (e.state == OutboxState::kDead) s = MessageStatus::kDead;
+    if (e.state == OutboxState::kPending) {
+      s = e.attempts > 0 ? MessageStatus::kRetrying : MessageStatus::kQueued;
+    }
+    if (rank(s) > rank(worst)) worst = s;
+  }
+  return worst;
+}
+
+Message Connection::messageOf(ExchangeRecord line, bool withPayload) {
+  Message m;
+  if (line.outboxLast > 0) {
+    // The message's entries were enqueued in its own unit, just before its line: consecutive
+    // ids ending at outbox_last. Delivered ones may be purged since.
+    static const std::string kWith = std::string("SELECT ") + outboxColumns() +
+                                     " FROM outbox WHERE id <= ? ORDER BY id DESC LIMIT ?";
+    static const std::string kWithout = std::string("SELECT ") + kEntryColumnsNoPayload +
+                                        " FROM outbox WHERE id <= ? ORDER BY id DESC LIMIT ?";
+    Query q(statements_.get(withPayload ? kWith : kWithout));
+    q.bind(line.outboxLast).bind(kMaxEntriesPerMessage);
+    while (q.next()) {
+      OutboxEntry e = outboxOf(q);
+      if (e.requestId != line.requestId || e.createdMs > line.finishedMs) break;
+      m.outbox.push_back(std::move(e));
+    }
+    std::reverse(m.outbox.begin(), m.outbox.end());
+  }
+  if (line.httpStatus >= 400) {
+    m.status = MessageStatus::kRejected;
+  } else if (auto s = outboxStatus(m.outbox)) {
+    m.status = *s;
+  } else {
+    m.status = MessageStatus::kAccepted;
+    if (line.outboxLast > 0) {
+      // Entries are purged only once delivered: a delivery on record means it went out.
+      Query q(statements_.get(
+          "SELECT 1 FROM exchange INDEXED BY exchange_by_request WHERE request_id = ?"
+          " AND direction = 'outbound' AND http_status BETWEEN 200 AND 299 LIMIT 1"));
+      q.bind(line.requestId);
+      if (q.next()) m.status = MessageStatus::kDelivered;
+    }
+  }
+  m.line = std::move(line);
+  return m;
+}
+
+MessagePage Connection::messages(const MessageQuery& query) {
+  MessagePage page;
+  const int limit = std::clamp(query.limit, 1, 1000);
+  const int maxScan = std::max(query.maxScan, limit);
+  const auto accept = [&](ExchangeRecord line) -> bool {
+    if (!matchesLine(line, query)) return false;
+    Message m = messageOf(std::move(line), false);
+    if (query.status && m.status != *query.status) return false;
+    page.messages.push_back(std::move(m));
+    return true;
+  };
+
+  const bool byOutbox =
+      !query.requestId && !query.patient && query.status &&
+      (*query.status == MessageStatus::kDead || *query.status == MessageStatus::kQueued ||
+       *query.status == MessageStatus::kRetrying);
+  if (byOutbox) {
+    // Few messages wait or are dead, and outbox_by_state lists them per destination by id
+    // (acceptance order): merge the destinations newest first, a batch at a time.
+    const char* state = *query.status == MessageStatus::kDead ? "dead" : "pending";
+    int64_t below = std::numeric_limits<int64_t>::max();  // exclusive
+    if (!query.cursor.empty()) below = parseCursor(query.cursor, 'o').value_or(0);
+    std::vector<std::string> destinations;
+    {
+      Query q(statements_.get("SELECT destination FROM destination_state ORDER BY destination"));
+      while (q.next()) destinations.push_back(q.text(0));
+    }
+    static const std::string kByState =
+        std::string("SELECT ") + kEntryColumnsNoPayload +
+        " FROM outbox INDEXED BY outbox_by_state WHERE destination = ? AND state = ? AND id < ?"
+        " ORDER BY id DESC LIMIT ?";
+    const std::string kLineByRequest =
+        std::string("SELECT ") + kLineColumns +
+        " FROM exchange INDEXED BY exchange_by_request WHERE request_id = ? AND message = 1"
+        " ORDER BY seq LIMIT 1";
+    const int batch = std::max(2 * limit, 100);
+    std::set<int64_t> seen;
+    int scanned = 0;
+    while (below > 0) {
+      std::vector<OutboxEntry> candidates;
+      int64_t fetchedDownTo = 0;  // below this, some destination has rows not fetched yet
+      for (const std::string& destination : destinations) {
+        Query q(statements_.get(kByState));
+        q.bind(destination).bind(state).bind(below).bind(batch);
+        int rows = 0;
+        while (q.next()) {
+          candidates.push_back(outboxOf(q));
+          ++rows;
+        }
+        if (rows == batch) fetchedDownTo = std::max(fetchedDownTo, candidates.back().id);
+      }
+      std::sort(candidates.begin(), candidates.end(),
+                [](const OutboxEntry& a, const OutboxEntry& b) { return a.id > b.id; });
+      for (const OutboxEntry& entry : candidates) {
+        if (entry.id < fetchedDownTo) break;
+        ++scanned;
+        if (query.fromMs && entry.createdMs < *query.fromMs - kRecordingSlackMs) return page;
+        std::optional<ExchangeRecord> line;
+        {
+          Query q(statements_.get(kLineByRequest));
+          q.bind(entry.requestId);
+          if (q.next()) line = lineOf(q);
+        }
+        if (!line || !seen.insert(line->seq).second) continue;
+        if (accept(std::move(*line)) && static_cast<int>(page.messages.size()) >= limit) {
+          page.next = "o" + std::to_string(entry.id);
+          return page;
+        }
+      }
+      if (fetchedDownTo == 0) return page;  // every destination's rows were read
+      below = fetchedDownTo;
+      if (scanned >= maxScan) {
+        page.next = "o" + std::to_string(below);
+        return page;
+      }
+    }
+    return page;
+  }
+
+  // Walk the exchange log newest first through the index of the most selective filter.
+  int64_t high = std::numeric_limits<int64_t>::max();  // exclusive
+  int64_t low = 0;
+  if (!query.cursor.empty()) high = parseCursor(query.cursor, 's').value_or(0);
+  if (query.toMs) high = std::min(high, exchangeSeqAt(*query.toMs + kRecordingSlackMs));
+  if (query.fromMs) low = exchangeSeqAt(*query.fromMs);
+  if (high <= low) return page;
+
+  std::string sql = std::string("SELECT ") + kLineColumns + " FROM exchange ";
+  std::optional<std::string> key;
+  if (query.requestId) {
+    sql += "INDEXED BY exchange_by_request WHERE request_id = ? AND ";
+    key = *query.requestId;
+  } else if (query.patient) {
+    sql +=
+        "INDEXED BY exchange_message_by_patient WHERE patient = ? AND message = 1 AND"
+        " patient <> '' AND ";
+    key = *query.patient;
+  } else if (query.status && *query.status == MessageStatus::kRejected) {
+    sql += "INDEXED BY exchange_message_rejected WHERE message = 1 AND http_status >= 400 AND ";
+  } else if (query.tenant) {
+    sql += "INDEXED BY exchange_by_tenant WHERE tenant = ? AND ";
+    key = *query.tenant;
+  } else {
+    sql += "WHERE ";
+  }
+  sql += "seq < ? AND seq >= ? ORDER BY seq DESC LIMIT ?";
+  Query q(statements_.get(sql));
+  if (key) q.bind(*key);
+  q.bind(high).bind(low).bind(maxScan);
+  // Rows are checked as they are stepped (a message's outbox entries are read on the same
+  // connection meanwhile), so a page that fills early reads no further.
+  int scanned = 0;
+  int64_t lastSeq = 0;
+  while (q.next()) {
+    ExchangeRecord line = lineOf(q);
+    ++scanned;
+    lastSeq = line.seq;
+    if (accept(std::move(line)) && static_cast<int>(page.messages.size()) >= limit) {
+      page.next = "s" + std::to_string(lastSeq);
+      return page;
+    }
+  }
+  // The scan bound was reached before the page filled: the next call goes on from there.
+  if (scanned == maxScan && lastSeq > low) page.next = "s" + std::to_string(lastSeq);
+  return page;
+}
+
+std::optional<Message> Connection::message(int64_t seq, bool withPayload) {
+  std::optional<ExchangeRecord> line;
+  {
+    static const std::string kSql =
+        std::string("SELECT ") + kLineColumns + " FROM exchange WHERE seq = ? AND message = 1";
+    Query q(statements_.get(kSql));
+    q.bind(seq);
+    if (q.next()) line = lineOf(q);
+  }
+  if (!line) return std::nullopt;
+  return messageOf(std::move(*line), withPayload);
+}
+
+std::vector<ExchangeRecord> Connection::requestExchanges(const std::string& requestId, int limit) {
+  static const std::string kSql = std::string("SELECT ") + kLineColumns +
+                                  " FROM exchange INDEXED BY exchange_by_request"
+                                  " WHERE request_id = ? ORDER BY seq LIMIT ?";
+  Query q(statements_.get(kSql));
+  q.bind(requestId).bind(std::max(limit, 0));
+  std::vector<ExchangeRecord> lines;
+  while (q.next()) lines.push_back(lineOf(q));
+  return lines;
+}
+
+std::vector<ExchangeRecord> Connection::exchangesAfter(int64_t afterSeq, int limit) {
+  static const std::string kSql =
+      std::string("SELECT ") + kLineColumns + " FROM exchange WHERE seq > ? ORDER BY seq LIMIT ?";
+  Query q(statements_.get(kSql));
+  q.bind(afterSeq).bind(std::max(limit, 0));
+  std::vector<ExchangeRecord> lines;
+  while (q.next()) lines.push_back(lineOf(q));
+  return lines;
+}
+
+int64_t Connection::exchangeSeqAt(int64_t ms) {
+  int64_t lo = 1;
+  int64_t hi = 1;
+  {
+    // Two statements: SQLite reads MIN or MAX of the key from the b-tree's edge only when the
+    // query asks for one of them alone (both at once scan the table).
+    Query first(statements_.get("SELECT COALESCE(MIN(seq), 1) FROM exchange"));
+    if (first.next()) lo = first.integer(0);
+    Query last(statements_.get("SELECT COALESCE(MAX(seq), 0) + 1 FROM exchange"));
+    if (last.next()) hi = last.integer(0);
+  }
+  // Inbound lines are written inside their write unit, which run one after the other, so their
+  // times grow with seq; outbound lines carry the time of the attempt and are skipped.
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    Query q(statements_.get(
+        "SELECT seq, finished_ms FROM exchange WHERE seq >= ? AND direction = 'inbound'"
+        " ORDER BY seq LIMIT 1"));
+    q.bind(mid);
+    if (!q.next() || q.integer(1) >= ms) {
+      hi = mid;
+    } else {
+      lo = q.integer(0) + 1;
+    }
+  }
+  return lo;
+}
+
+int64_t Connection::auditSize() {
+  Query q(statements_.get("SELECT COALESCE(MAX(seq), 0) FROM audit"));
+  return q.next() ? q.integer(0) : 0;
+}
+
+}  // namespace brygga::store::sqlite

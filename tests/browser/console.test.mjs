@@ -1,0 +1,248 @@
+// The web console in a real browser: Debian's headless chromium driven by playwright-core against
+// the real brygga binary over HTTPS, with a small regional EHR stand-in that refuses one patient.
+//
+// A user logs in with the integration team's dev token, sees an enrollment arrive on the
+// overview without reloading, finds the refused patient by personnummer, opens the message, sees
+// the receiver's answer, replays the dead letter through the confirmation dialog and sees it
+// delivered. Screenshots go to BRYGGA_OUT_DIR.
+//
+// Environment: BRYGGA_BIN (the brygga binary), BRYGGA_CERTS_DIR (certs/make-dev-certs.sh output),
+// BRYGGA_SOURCE_DIR (for the test data and mapping files), BRYGGA_OUT_DIR (screenshots, data),
+// CHROMIUM (default /usr/bin/chromium).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const bin = process.env.BRYGGA_BIN;
+const certs = process.env.BRYGGA_CERTS_DIR;
+const source = process.env.BRYGGA_SOURCE_DIR;
+const out = process.env.BRYGGA_OUT_DIR;
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+
+const GOOD = { pnr: '19121212-1212', twelve: '191212121212', episode: 'E-1001' };
+const REFUSED = { pnr: '19120304-9901', twelve: '191203049901', episode: 'E-1002' };
+
+let failures = 0;
+function check(condition, what) {
+  if (condition) {
+    console.log('ok   ' + what);
+  } else {
+    failures++;
+    console.log('FAIL ' + what);
+  }
+}
+
+async function waitFor(what, fn, timeoutMs = 20000) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < until) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('timed out waiting for ' + what + (last ? ' (last: ' + last + ')' : ''));
+}
+
+// The regional EHR stand-in: answers transactions, refusing the REFUSED patient's with 422 while
+// `refuse` is set (a 4xx other than 408/409/429 makes a dead letter at once).
+function startPeer() {
+  const peer = { refuse: true, received: [] };
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => {
+      const refused = body.includes(REFUSED.twelve);
+      peer.received.push({ refused, at: Date.now() });
+      res.setHeader('Content-Type', 'application/fhir+json');
+      if (refused && peer.refuse) {
+        res.statusCode = 422;
+        res.end(JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'business-rule', diagnostics: 'the EHR has no care unit for this enrollment yet' }] }));
+        return;
+      }
+      res.statusCode = 200;
+      res.end(JSON.stringify({ resourceType: 'Bundle', type: 'transaction-response', entry: [] }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
+    peer.server = server;
+    peer.url = 'http://127.0.0.1:' + server.address().port + '/fhir';
+    resolve(peer);
+  }));
+}
+
+function startGateway(peerUrl, dir) {
+  const config = {
+    server: { bindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0 },
+    tls: { certificateFile: path.join(certs, 'server.crt'), privateKeyFile: path.join(certs, 'server.key'), caFile: path.join(certs, 'ca.crt') },
+    dataDir: path.join(dir, 'data'),
+    destinations: { regional: { baseUrl: peerUrl, retryBaseMs: 200, retryMaxMs: 1000 } },
+    delivery: { pollIntervalMs: 100 },
+    audit: { checkpointIntervalMs: 1000 },
+    mappings: { directory: path.join(source, 'mappings', 'data') },
+  };
+  const configFile = path.join(dir, 'config.json');
+  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
+  const child = spawn(bin, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = fs.createWriteStream(path.join(dir, 'gateway.log'));
+  child.stderr.pipe(log);
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.on('exit', (code) => reject(new Error('brygga exited with ' + code + '; see ' + path.join(dir, 'gateway.log'))));
+    child.stdout.on('data', (chunk) => {
+      text += chunk;
+      const m = /https-port=(\d+)/.exec(text);
+      if (m) {
+        child.removeAllListeners('exit');
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+  });
+}
+
+function enrollment(who) {
+  let text = fs.readFileSync(path.join(source, 'tests', 'testdata', 'enrollment-bundle.json'), 'utf8');
+  text = text.split(GOOD.pnr).join(who.pnr).split(GOOD.twelve).join(who.twelve).split(GOOD.episode).join(who.episode);
+  if (who === REFUSED) text = text.split('"1912-12-12"').join('"1912-03-04"');
+  return text;
+}
+
+function post(port, token, body) {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: 'localhost', port, path: '/fhir', method: 'POST', ca: fs.readFileSync(path.join(certs, 'ca.crt')),
+      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/fhir+json' } }, (res) => {
+      let text = '';
+      res.on('data', (c) => { text += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function cellText(page, selector) {
+  const cell = page.locator(selector);
+  return (await cell.count()) ? (await cell.first().textContent()).trim() : '';
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(out, 'run-'));
+  const peer = await startPeer();
+  const gateway = await startGateway(peer.url, dir);
+  const base = 'https://localhost:' + gateway.port + '/console/';
+  let browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const consoleErrors = [];
+    // 401 and 403 are expected answers here (no token yet, a municipal token); anything else
+    // logged as an error (a missing file, a script error, a CSP violation) is a failure.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) consoleErrors.push(m.text());
+    });
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+    // Log in.
+    await page.goto(base);
+    await page.locator('#page-login').waitFor({ state: 'visible' });
+    check(true, 'the login page is shown to a visitor without credentials');
+    await page.fill('#token', 'dev-token-kungsbacka');
+    await page.click('#login-button');
+    await waitFor('the refusal of a municipal token', async () => /not|may/i.test(await page.locator('#error').textContent()));
+    check(await page.locator('#page-login').isVisible(), 'a municipal token does not open the console');
+    await page.fill('#token', 'dev-token-integration');
+    await page.click('#login-button');
+    await page.locator('#page-overview').waitFor({ state: 'visible' });
+    check((await page.locator('#who-name').textContent()).includes('integration'), 'logged in as the integration team');
+    await waitFor('the first counts', async () => /Updated/.test(await page.locator('#updated').textContent()));
+
+    // A message arrives while the overview is open: the counts change without a reload.
+    const navigations = [];
+    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations.push(f.url()); });
+    const good = await post(gateway.port, 'dev-token-kungsbacka', enrollment(GOOD));
+    check(good.status === 200, 'the first enrollment is accepted (' + good.status + ')');
+    await waitFor('kungsbacka received 1', async () => (await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td:nth-child(2)')) === '1');
+    check(true, 'the overview shows the message received from kungsbacka without a reload');
+    await waitFor('regional delivered 1', async () => (await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(5)')) === '1');
+    check(true, 'the overview shows the delivery to the regional EHR');
+
+    const refused = await post(gateway.port, 'dev-token-kungsbacka', enrollment(REFUSED));
+    check(refused.status === 200, 'the second enrollment is accepted (' + refused.status + ')');
+    await waitFor('a dead letter on the overview', async () => (await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(8)')) === '1');
+    check(navigations.filter((u) => !u.includes('#')).length === 0, 'the page was not reloaded while counting');
+    check(true, 'the overview shows one dead letter for the regional EHR');
+    await page.screenshot({ path: path.join(out, 'console-overview.png'), fullPage: true });
+
+    // Find the refused patient by personnummer.
+    await page.click('nav a[data-page="messages"]');
+    await page.locator('#page-messages').waitFor({ state: 'visible' });
+    await page.fill('#search-form input[name="patient"]', REFUSED.pnr);
+    await page.click('#search-button');
+    await waitFor('one search result', async () => (await page.locator('#results tbody tr').count()) === 1);
+    const row = page.locator('#results tbody tr').first();
+    check((await row.textContent()).includes('dead letter'), 'the search by personnummer finds the dead message');
+
+    // Open it: the receiver's answer is shown.
+    await row.click();
+    await page.locator('#page-message').waitFor({ state: 'visible' });
+    await waitFor('the outbox entry', async () => (await page.locator('#m-outbox tbody tr[data-outbox]').count()) === 1);
+    const answer = await page.locator('#m-outbox tbody').textContent();
+    check(answer.includes('no care unit'), "the message shows the receiver's answer");
+    check((await page.locator('#m-steps tbody tr').count()) >= 2, 'the message lists its steps (received, delivery attempt)');
+    check((await page.locator('#m-audit li').count()) >= 2, 'the message lists its audit records');
+    check((await page.locator('#m-facts').textContent()).includes('Mapping version'), 'the mapping version is shown');
+
+    // Replay through the confirmation dialog, once the receiver is fixed.
+    peer.refuse = false;
+    const before = peer.received.filter((r) => r.refused).length;
+    await page.click('#m-outbox button.replay');
+    await page.locator('#confirm').waitFor({ state: 'visible' });
+    check((await page.locator('#confirm-text').textContent()).includes('again'), 'replay asks for confirmation');
+    await page.click('#confirm-ok');
+    await waitFor('the replay notice', async () => (await page.locator('#flash').count()) === 1);
+    check(true, 'the replay is confirmed to the user');
+    await waitFor('the replayed delivery', async () => peer.received.filter((r) => r.refused).length > before);
+    check(true, 'the regional EHR received the replayed message');
+    await waitFor('delivered on the page', async () => {
+      await page.evaluate(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
+      return (await page.locator('#m-status').textContent()).includes('delivered');
+    });
+    check(true, 'the message shows as delivered after the replay');
+
+    // Viewing the content asks first (it is audited).
+    await page.click('#show-payload');
+    await page.click('#confirm-ok');
+    await page.locator('#m-payload').waitFor({ state: 'visible' });
+    check((await page.locator('#m-payload').textContent()).includes('Bundle'), 'the forwarded content can be shown');
+    await page.screenshot({ path: path.join(out, 'console-message.png'), fullPage: true });
+
+    check(consoleErrors.length === 0, 'no script errors or CSP violations in the page' + (consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''));
+  } finally {
+    if (browser) await browser.close();
+    gateway.child.kill('SIGTERM');
+    peer.server.close();
+  }
+  console.log('screenshots: ' + path.join(out, 'console-overview.png') + ', ' + path.join(out, 'console-message.png'));
+  if (failures) {
+    console.log(failures + ' check(s) failed; the gateway\'s data and log are in ' + dir);
+    process.exit(1);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error('FAIL ' + (e.stack || e.message));
+  process.exit(1);
+});

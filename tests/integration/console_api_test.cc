@@ -1,0 +1,289 @@
+// The web console's JSON API (issue 7) against a running gateway: who may use it, the message
+// search by personnummer, a message's steps, replay, and the audit record of viewing content.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <thread>
+
+#include "gateway/audit/base64.h"
+#include "tests/integration/fixtures.h"
+#include "tests/integration/harness.h"
+
+namespace brygga::testing {
+namespace {
+
+constexpr const char* kRefused = "19120304-9901";  // valid Luhn, test range
+constexpr const char* kRefusedTwelve = "191203049901";
+
+HttpAnswer console(GatewayHarness& h, const std::string& client, const std::string& method,
+                   const std::string& path) {
+  std::map<std::string, std::string> headers;
+  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
+  return httpCall(
+      method, "http://127.0.0.1:" + std::to_string(h.gateway().httpPort()) + "/console/api" + path,
+      "", headers);
+}
+
+bool eventually(const std::function<bool()>& condition, int timeoutMs = 10000) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (std::chrono::steady_clock::now() < until) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+// The regional EHR: refuses the kRefused patient's Bundles (422, a dead letter at once) while
+// `refuse` is set, accepts everything else.
+struct RefusingPeer {
+  FakePeer peer;
+  std::atomic<bool> refuse{true};
+  RefusingPeer() {
+    peer.setHandler([this](const FakePeer::Request& request) {
+      FakePeer::Response r;
+      if (refuse && request.body.find(kRefusedTwelve) != std::string::npos) {
+        r.status = 422;
+        r.body = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                 R"("code":"business-rule","diagnostics":"no care unit for this enrollment"}]})";
+        return r;
+      }
+      r.body = R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})";
+      return r;
+    });
+  }
+};
+
+class ConsoleApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h_ = std::make_unique<GatewayHarness>(&peer_.peer);
+    h_->config().destinations["regional"].retryBaseMs = 50;
+    h_->start();
+  }
+
+  // Posts the two enrollments and waits until the refused one is a dead letter.
+  void sendBoth() {
+    ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+              200);
+    ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle(kRefused, "E-2")).status, 200);
+    ASSERT_TRUE(eventually([&] {
+      auto r = console(*h_, "integration", "GET", "/messages?status=dead");
+      return r.status == 200 && r.body.find("\"seq\"") != std::string::npos;
+    }));
+  }
+
+  rapidjson::Document refusedMessages() {
+    auto r = console(*h_, "integration", "GET", std::string("/messages?patient=") + kRefused);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return parse(r.body);
+  }
+
+  RefusingPeer peer_;
+  std::unique_ptr<GatewayHarness> h_;
+};
+
+TEST_F(ConsoleApiTest, IsForTheIntegrationTeamOnlyWithOperationOutcomes) {
+  for (const auto& [client, expected] :
+       std::vector<std::pair<std::string, int>>{{"", 401}, {"kungsbacka", 403}, {"region", 403}}) {
+    for (const char* path : {"/summary", "/messages", "/messages/1", "/audit"}) {
+      auto r = console(*h_, client, "GET", path);
+      EXPECT_EQ(r.status, expected) << client << " " << path;
+      EXPECT_NE(r.body.find("\"OperationOutcome\""), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(console(*h_, client, "POST", "/dead-letters/1/replay").status, expected);
+  }
+  EXPECT_EQ(console(*h_, "integration", "GET", "/nothing").status, 404);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/messages?status=lost").status, 400);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/messages?patient=not%20a%20patient").status, 400);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/messages/999").status, 404);
+  auto ok = console(*h_, "integration", "GET", "/session");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(ok.headers["content-type"], "application/json");
+}
+
+TEST_F(ConsoleApiTest, SearchByPersonnummerFindsTheMessageWithoutKeepingTheNumber) {
+  sendBoth();
+  auto found = refusedMessages();
+  ASSERT_TRUE(found["messages"].IsArray());
+  ASSERT_EQ(found["messages"].Size(), 1u);
+  const auto& m = found["messages"][0];
+  EXPECT_STREQ(m["status"].GetString(), "dead");
+  EXPECT_STREQ(m["tenant"].GetString(), "kungsbacka");
+  const std::string patient = m["patient"].GetString();
+  EXPECT_EQ(patient.rfind("Patient/", 0), 0u);
+  // Other forms of the number find the same patient; an unknown one finds nothing.
+  auto twelve =
+      console(*h_, "integration", "GET", std::string("/messages?patient=") + kRefusedTwelve);
+  EXPECT_NE(twelve.body.find(patient), std::string::npos);
+  auto other = parse(console(*h_, "integration", "GET", "/messages?patient=19121212-1212").body);
+  ASSERT_EQ(other["messages"].Size(), 1u);
+  EXPECT_NE(other["messages"][0]["patient"].GetString(), patient);
+  auto unknown = parse(console(*h_, "integration", "GET", "/messages?patient=19000101-0008").body);
+  EXPECT_EQ(unknown["messages"].Size(), 0u);
+
+  // The number is in no exchange line and no audit record (the search is recorded with the
+  // Patient reference it resolved to).
+  store::ExchangeQuery all;
+  all.limit = 1000;
+  auto lines = h_->gateway().store().exchanges(all);
+  ASSERT_TRUE(lines.isOk());
+  for (const auto& line : *lines) {
+    EXPECT_EQ(line.detail.find("19120304"), std::string::npos);
+  }
+  auto records = h_->gateway().store().auditRecords(1, 10000);
+  ASSERT_TRUE(records.isOk());
+  bool sawSearch = false;
+  for (const auto& record : *records) {
+    EXPECT_EQ(record.json.find("19120304"), std::string::npos);
+    const auto doc = parse(record.json);
+    if (!doc.HasMember("entity")) continue;
+    for (const auto& entity : doc["entity"].GetArray()) {
+      if (!entity.HasMember("query")) continue;
+      auto query = audit::base64Decode(entity["query"].GetString());
+      ASSERT_TRUE(query.has_value());
+      EXPECT_EQ(query->find("19120304"), std::string::npos) << *query;
+      EXPECT_EQ(query->find(kRefusedTwelve), std::string::npos) << *query;
+      if (query->find("patient=" + patient) != std::string::npos) sawSearch = true;
+    }
+  }
+  EXPECT_TRUE(sawSearch) << "the console search was not recorded with its Patient reference";
+}
+
+TEST_F(ConsoleApiTest, DetailShowsTheAttemptsThePeersAnswerAndTheAuditRecords) {
+  sendBoth();
+  auto found = refusedMessages();
+  ASSERT_EQ(found["messages"].Size(), 1u);
+  const int64_t seq = found["messages"][0]["seq"].GetInt64();
+  auto r = console(*h_, "integration", "GET", "/messages/" + std::to_string(seq));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto m = parse(r.body);
+  EXPECT_STREQ(m["status"].GetString(), "dead");
+  EXPECT_STRNE(m["mappingVersion"].GetString(), "");
+  ASSERT_EQ(m["outbox"].Size(), 1u);
+  EXPECT_STREQ(m["outbox"][0]["state"].GetString(), "dead");
+  EXPECT_NE(std::string(m["outbox"][0]["lastError"].GetString()).find("no care unit"),
+            std::string::npos);
+  // The inbound line and the refused attempt, with the peer's status.
+  ASSERT_GE(m["steps"].Size(), 2u);
+  EXPECT_STREQ(m["steps"][0]["direction"].GetString(), "inbound");
+  EXPECT_STREQ(m["steps"][1]["direction"].GetString(), "outbound");
+  EXPECT_EQ(m["steps"][1]["httpStatus"].GetInt(), 422);
+  // Their AuditEvents (the write's and the delivery attempt's), naming the request.
+  ASSERT_EQ(m["audit"].Size(), 2u);
+  for (const auto& a : m["audit"].GetArray()) {
+    EXPECT_STREQ(a["event"]["resourceType"].GetString(), "AuditEvent");
+  }
+  // No patient content without asking for it.
+  EXPECT_EQ(r.body.find(kRefusedTwelve), std::string::npos);
+}
+
+TEST_F(ConsoleApiTest, ReplayGoesThroughTheAdminSemantics) {
+  sendBoth();
+  auto found = refusedMessages();
+  const int64_t seq = found["messages"][0]["seq"].GetInt64();
+  const int64_t outboxId = found["messages"][0]["entries"][0]["id"].GetInt64();
+  peer_.refuse = false;
+  const size_t before = peer_.peer.requestCount();
+  auto replayed =
+      console(*h_, "integration", "POST", "/dead-letters/" + std::to_string(outboxId) + "/replay");
+  ASSERT_EQ(replayed.status, 200) << replayed.body;
+  EXPECT_GT(peer_.peer.waitForRequests(before + 1, 10000), before);
+  EXPECT_TRUE(eventually([&] {
+    auto r = console(*h_, "integration", "GET", "/messages/" + std::to_string(seq));
+    return r.body.find("\"status\":\"delivered\"") != std::string::npos;
+  }));
+  // Not dead any more: AdminApi's 409, as an OperationOutcome.
+  auto again =
+      console(*h_, "integration", "POST", "/dead-letters/" + std::to_string(outboxId) + "/replay");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.body.find("OperationOutcome"), std::string::npos);
+  // Pause and resume reach the destinations too.
+  EXPECT_EQ(console(*h_, "integration", "POST", "/destinations/regional/pause").status, 200);
+  EXPECT_NE(console(*h_, "integration", "GET", "/destinations").body.find("\"paused\":true"),
+            std::string::npos);
+  EXPECT_EQ(console(*h_, "integration", "POST", "/destinations/regional/resume").status, 200);
+}
+
+TEST_F(ConsoleApiTest, ViewingThePayloadIsAudited) {
+  sendBoth();
+  auto found = refusedMessages();
+  const int64_t seq = found["messages"][0]["seq"].GetInt64();
+  const std::string patient = found["messages"][0]["patient"].GetString();
+  const int64_t sizeBefore = *h_->gateway().store().auditSize();
+  auto r = console(*h_, "integration", "GET", "/messages/" + std::to_string(seq) + "/payload");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kRefusedTwelve), std::string::npos);  // the forwarded Bundle
+  EXPECT_GT(*h_->gateway().store().auditSize(), sizeBefore);
+  auto records = h_->gateway().store().auditRecordsForPatient(patient, 1000);
+  ASSERT_TRUE(records.isOk());
+  const std::string requestId = r.headers["x-request-id"];
+  bool recorded = false;
+  for (const auto& record : *records) {
+    if (record.json.find(requestId) != std::string::npos &&
+        record.json.find("integration") != std::string::npos) {
+      recorded = true;
+    }
+  }
+  EXPECT_TRUE(recorded) << "no AuditEvent names the patient and the payload request";
+}
+
+TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
+  sendBoth();
+  // A refused write is a message too.
+  ASSERT_EQ(h_->call("kungsbacka", "POST", "/",
+                     R"({"resourceType":"Bundle","type":"transaction",)"
+                     R"("entry":[{"resource":{"resourceType":"Patient",)"
+                     R"("gender":"nope"},"request":{"method":"POST",)"
+                     R"("url":"Patient"}}]})")
+                .status,
+            422);
+  auto rejected = parse(console(*h_, "integration", "GET", "/messages?status=rejected").body);
+  ASSERT_EQ(rejected["messages"].Size(), 1u);
+  EXPECT_EQ(rejected["messages"][0]["httpStatus"].GetInt(), 422);
+  EXPECT_EQ(
+      parse(console(*h_, "integration", "GET", "/messages?tenant=varberg").body)["messages"].Size(),
+      0u);
+  EXPECT_EQ(
+      parse(console(*h_, "integration", "GET", "/messages?tenant=kungsbacka&type=EpisodeOfCare")
+                .body)["messages"]
+          .Size(),
+      2u);
+  EXPECT_EQ(parse(console(*h_, "integration", "GET", "/messages?from=2000-01-01&to=2000-01-02")
+                      .body)["messages"]
+                .Size(),
+            0u);
+  // One at a time, newest first, each page going on where the last stopped.
+  std::vector<int64_t> seqs;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {
+    auto p = parse(console(*h_, "integration", "GET",
+                           "/messages?limit=1" + (cursor.empty() ? "" : "&cursor=" + cursor))
+                       .body);
+    for (const auto& m : p["messages"].GetArray()) seqs.push_back(m["seq"].GetInt64());
+    if (p["next"].IsNull()) break;
+    cursor = p["next"].GetString();
+  }
+  ASSERT_EQ(seqs.size(), 3u);
+  EXPECT_GT(seqs[0], seqs[1]);
+  EXPECT_GT(seqs[1], seqs[2]);
+  // By request id.
+  auto one = parse(console(*h_, "integration", "GET",
+                           "/messages?requestId=" +
+                               std::string(rejected["messages"][0]["requestId"].GetString()))
+                       .body);
+  EXPECT_EQ(one["messages"].Size(), 1u);
+  // The summary counts them per tenant and destination.
+  auto summary = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
+  ASSERT_TRUE(summary["tenants"].IsArray());
+  ASSERT_EQ(summary["tenants"].Size(), 1u);
+  EXPECT_EQ(summary["tenants"][0]["received"].GetInt(), 3);
+  EXPECT_EQ(summary["tenants"][0]["rejected"].GetInt(), 1);
+  ASSERT_EQ(summary["destinations"].Size(), 1u);
+  EXPECT_EQ(summary["destinations"][0]["deadLetters"].GetInt(), 1);
+  EXPECT_GE(summary["destinations"][0]["delivered"].GetInt(), 1);
+}
+
+}  // namespace
+}  // namespace brygga::testing

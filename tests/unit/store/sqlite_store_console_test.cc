@@ -1,0 +1,168 @@
+// The store under the web console (schema 4): messages linked to their outbox entries, their
+// derived status, the search paths and keyset paging, the time-to-seq estimate.
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/store/sqlite_store_fixture.h"
+
+namespace brygga::store {
+namespace {
+
+class SqliteConsoleStoreTest : public SqliteStoreTest {
+ protected:
+  // One message as the FHIR API records it: entries enqueued, then the inbound line, in one unit.
+  int64_t message(int i, const std::string& tenant, const std::vector<std::string>& destinations,
+                  int httpStatus = 200, int64_t atMs = 0) {
+    const int64_t at = atMs > 0 ? atMs : 1000000 + i * 1000;
+    std::vector<int64_t> ids;
+    core::Status s = store_->write([&](StoreTransaction& txn) -> core::Status {
+      for (const auto& destination : destinations) {
+        OutboxEntry e = outboxEntry(destination, "Patient/p" + std::to_string(i % 3), at);
+        e.requestId = "req-" + std::to_string(i);
+        e.createdMs = at;
+        BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(e));
+        ids.push_back(id);
+      }
+      ExchangeRecord line;
+      line.id = "line-" + std::to_string(i);
+      line.requestId = "req-" + std::to_string(i);
+      line.clientId = tenant;
+      line.tenant = tenant;
+      line.direction = "inbound";
+      line.interaction = "transaction";
+      line.resourceTypes = "Bundle,Patient";
+      line.httpStatus = httpStatus;
+      line.startedMs = at;
+      line.finishedMs = at + 1;
+      line.message = true;
+      line.patient = "Patient/p" + std::to_string(i % 3);
+      return txn.recordExchange(line);
+    });
+    EXPECT_TRUE(s.isOk()) << s.toString();
+    outboxIds_[i] = ids;
+    return ids.empty() ? 0 : ids.front();
+  }
+
+  core::Status setState(int64_t id, OutboxState state, int attempts) {
+    return store_->write(
+        [&](StoreTransaction& txn) { return txn.updateOutbox(id, state, attempts, 5, "why"); });
+  }
+
+  std::vector<std::string> requestsOf(const MessagePage& page) {
+    std::vector<std::string> out;
+    for (const auto& m : page.messages) out.push_back(m.line.requestId);
+    return out;
+  }
+
+  std::map<int, std::vector<int64_t>> outboxIds_;
+};
+
+TEST_F(SqliteConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
+  message(0, "kungsbacka", {});                       // accepted: nothing to forward
+  message(1, "kungsbacka", {"regional"});             // queued
+  message(2, "kungsbacka", {"regional"});             // retrying
+  message(3, "kungsbacka", {"regional", "varberg"});  // one delivered, one dead: dead
+  message(4, "kungsbacka", {}, 422);                  // rejected
+  message(5, "kungsbacka", {});                       // after an enqueueing message: still accepted
+  ASSERT_TRUE(setState(outboxIds_[2][0], OutboxState::kPending, 1).isOk());
+  ASSERT_TRUE(setState(outboxIds_[3][0], OutboxState::kDelivered, 1).isOk());
+  ASSERT_TRUE(setState(outboxIds_[3][1], OutboxState::kDead, 3).isOk());
+  auto page = store_->messages({});
+  ASSERT_TRUE(page.isOk()) << page.status().toString();
+  ASSERT_EQ(page->messages.size(), 6u);
+  std::map<std::string, std::string> status;
+  for (const auto& m : page->messages) status[m.line.requestId] = toString(m.status);
+  EXPECT_EQ(status["req-0"], "accepted");
+  EXPECT_EQ(status["req-1"], "queued");
+  EXPECT_EQ(status["req-2"], "retrying");
+  EXPECT_EQ(status["req-3"], "dead");
+  EXPECT_EQ(status["req-4"], "rejected");
+  EXPECT_EQ(status["req-5"], "accepted");
+  auto three = store_->message(page->messages[2].line.seq, true);
+  ASSERT_TRUE(three.isOk());
+  ASSERT_TRUE(three->has_value());
+  EXPECT_EQ((*three)->outbox.size(), 2u);
+  EXPECT_FALSE((*three)->outbox[0].payload.empty());
+}
+
+TEST_F(SqliteConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWithoutGaps) {
+  std::vector<std::string> expected;
+  for (int i = 0; i < 30; ++i) {
+    const std::string destination = i % 3 == 0 ? "varberg" : "regional";
+    message(i, i % 2 ? "kungsbacka" : "halmstad", {destination});
+    if (i % 4 != 1) {
+      ASSERT_TRUE(setState(outboxIds_[i][0], OutboxState::kDead, 1).isOk());
+      expected.insert(expected.begin(), "req-" + std::to_string(i));
+    }
+  }
+  MessageQuery q;
+  q.status = MessageStatus::kDead;
+  q.limit = 4;
+  std::vector<std::string> seen;
+  for (int pages = 0; pages < 20; ++pages) {
+    auto page = store_->messages(q);
+    ASSERT_TRUE(page.isOk());
+    for (const auto& r : requestsOf(*page)) seen.push_back(r);
+    if (page->next.empty()) break;
+    q.cursor = page->next;
+  }
+  EXPECT_EQ(seen, expected);
+  // With a tenant too: only its dead letters, still in order.
+  MessageQuery t;
+  t.status = MessageStatus::kDead;
+  t.tenant = "halmstad";
+  auto page = store_->messages(t);
+  ASSERT_TRUE(page.isOk());
+  for (const auto& m : page->messages) EXPECT_EQ(m.line.tenant, "halmstad");
+  EXPECT_FALSE(page->messages.empty());
+}
+
+TEST_F(SqliteConsoleStoreTest, PatientTimeRangeAndScanBound) {
+  for (int i = 0; i < 12; ++i) message(i, "kungsbacka", {"regional"});
+  MessageQuery byPatient;
+  byPatient.patient = "Patient/p1";
+  auto page = store_->messages(byPatient);
+  ASSERT_TRUE(page.isOk());
+  EXPECT_EQ(requestsOf(*page), (std::vector<std::string>{"req-10", "req-7", "req-4", "req-1"}));
+  // Received between the 4th and the 6th message (1000 ms apart).
+  MessageQuery range;
+  range.fromMs = 1000000 + 4 * 1000;
+  range.toMs = 1000000 + 6 * 1000;
+  page = store_->messages(range);
+  ASSERT_TRUE(page.isOk());
+  EXPECT_EQ(requestsOf(*page), (std::vector<std::string>{"req-6", "req-5", "req-4"}));
+  // A filter nothing matches examines at most maxScan rows and says where to go on.
+  MessageQuery none;
+  none.resourceType = "Condition";
+  none.limit = 2;
+  none.maxScan = 5;
+  page = store_->messages(none);
+  ASSERT_TRUE(page.isOk());
+  EXPECT_TRUE(page->messages.empty());
+  EXPECT_FALSE(page->next.empty());
+  none.cursor = page->next;
+  none.maxScan = 1000;
+  page = store_->messages(none);
+  ASSERT_TRUE(page.isOk());
+  EXPECT_TRUE(page->next.empty());
+}
+
+TEST_F(SqliteConsoleStoreTest, SeqAtFindsTheFirstLineRecordedAtOrAfterATime) {
+  for (int i = 0; i < 50; ++i) message(i, "kungsbacka", {});
+  auto page = store_->messages({});
+  ASSERT_TRUE(page.isOk());
+  auto seq = store_->exchangeSeqAt(1000000 + 20 * 1000 + 1);  // line 20 was recorded at +1
+  ASSERT_TRUE(seq.isOk());
+  auto m = store_->message(*seq, false);
+  ASSERT_TRUE(m.isOk());
+  ASSERT_TRUE(m->has_value());
+  EXPECT_EQ((*m)->line.requestId, "req-20");
+  EXPECT_EQ(*store_->exchangeSeqAt(0), 1);
+  EXPECT_EQ(*store_->exchangeSeqAt(99999999), 51);
+}
+
+}  // namespace
+}  // namespace brygga::store
