@@ -3,10 +3,12 @@
 //                       [--mappings DIR]
 //       sends a realistic mix from the six municipalities (each with its dev token) and prints
 //       one line per message (kind, municipality, status; never patient data) and a summary
-//   brygga-traffic sink [--port 9090]
+//   brygga-traffic sink [--port 9090] [--refuse-once PERSONNUMMER]
 //       a stand-in for the regional EHR (and the municipal systems): answers every transaction
 //       with 200 and prints the resource types it received, so that a demo shows messages
-//       arriving
+//       arriving. With --refuse-once it answers 422 the first time it receives each message
+//       (by Idempotency-Key) about that patient, so the demo has a dead letter to find and
+//       replay; the replayed message (same key) is then accepted.
 //   brygga-traffic print [--count N] [--seed S]
 //       the messages as JSON lines, without sending them
 #include <signal.h>
@@ -15,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -118,12 +121,46 @@ int send(const std::map<std::string, std::string>& o) {
   return 0;
 }
 
+// What the stand-in EHR refuses once: messages about one patient, by Idempotency-Key.
+struct RefuseOnce {
+  std::string personnummer;  // 12 digits; empty: refuse nothing
+  std::mutex mutex;
+  std::set<std::string> refusedKeys;
+
+  // True the first time a message about the patient arrives with this key.
+  bool shouldRefuse(const std::string& body, const std::string& key) {
+    if (personnummer.empty() || key.empty()) return false;
+    const std::string dashed = personnummer.substr(0, 8) + "-" + personnummer.substr(8);
+    if (body.find('"' + personnummer + '"') == std::string::npos &&
+        body.find('"' + dashed + '"') == std::string::npos) {
+      return false;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    return refusedKeys.insert(key).second;
+  }
+};
+
 class SinkHandler : public Poco::Net::HTTPRequestHandler {
  public:
+  explicit SinkHandler(RefuseOnce& refuse) : refuse_(refuse) {}
+
   void handleRequest(Poco::Net::HTTPServerRequest& req,
                      Poco::Net::HTTPServerResponse& resp) override {
     std::string body;
     Poco::StreamCopier::copyToString(req.stream(), body);
+    if (refuse_.shouldRefuse(body, req.get("Idempotency-Key", ""))) {
+      const std::string outcome =
+          R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"business-rule",)"
+          R"("diagnostics":"stand-in EHR: this patient's record is locked; demo refusal, a replay )"
+          R"(will be accepted"}]})";
+      std::cout << "refused " << req.getMethod() << " " << req.getURI()
+                << ": 422 (the demo's refused patient)" << std::endl;
+      resp.setStatus(Poco::Net::HTTPResponse::HTTP_UNPROCESSABLE_ENTITY);
+      resp.setContentType("application/fhir+json");
+      resp.setContentLength(static_cast<std::streamsize>(outcome.size()));
+      resp.send() << outcome;
+      return;
+    }
     rapidjson::Document doc;
     doc.Parse(body.c_str(), body.size());
     std::string types;
@@ -154,14 +191,21 @@ class SinkHandler : public Poco::Net::HTTPRequestHandler {
     resp.setContentLength(static_cast<std::streamsize>(answer.size()));
     resp.send() << answer;
   }
+
+ private:
+  RefuseOnce& refuse_;
 };
 
 class SinkFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
+  explicit SinkFactory(RefuseOnce& refuse) : refuse_(refuse) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new SinkHandler;
+    return new SinkHandler(refuse_);
   }
+
+ private:
+  RefuseOnce& refuse_;
 };
 
 int sink(const std::map<std::string, std::string>& o) {
@@ -171,9 +215,17 @@ int sink(const std::map<std::string, std::string>& o) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   const int port = std::stoi(option(o, "port", "9090"));
+  static RefuseOnce refuse;
+  for (char c : option(o, "refuse-once", "")) {
+    if (c >= '0' && c <= '9') refuse.personnummer += c;
+  }
+  if (!refuse.personnummer.empty() && refuse.personnummer.size() != 12) {
+    std::cerr << "brygga-traffic: --refuse-once needs a 12-digit personnummer\n";
+    return 64;
+  }
   Poco::Net::ServerSocket socket(
       Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-  Poco::Net::HTTPServer server(new SinkFactory, socket, new Poco::Net::HTTPServerParams);
+  Poco::Net::HTTPServer server(new SinkFactory(refuse), socket, new Poco::Net::HTTPServerParams);
   server.start();
   std::cout << "brygga-traffic sink: a stand-in FHIR peer on http://127.0.0.1:" << port
             << "/fhir (Ctrl-C stops it)" << std::endl;
@@ -214,7 +266,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::cerr << "usage: brygga-traffic send [--url URL] [--count N] [--rate PER_SECOND] [--seed S]\n"
-               "       brygga-traffic sink [--port 9090]\n"
+               "       brygga-traffic sink [--port 9090] [--refuse-once PERSONNUMMER]\n"
                "       brygga-traffic print [--count N] [--seed S]\n";
   return 64;
 }

@@ -23,7 +23,9 @@ if ! $demo; then
   exec build/bin/brygga serve "$@"
 fi
 
-build/bin/brygga-traffic sink --port 9090 &
+# The stand-in EHR refuses the first delivery of each message about Tolvan Tolvansson
+# (19121212-1212, a Skatteverket test number), so the console has a failed message to replay.
+build/bin/brygga-traffic sink --port 9090 --refuse-once 19121212-1212 &
 sink=$!
 build/bin/brygga serve "$@" 2>var/brygga-demo.log &
 gateway=$!
@@ -32,6 +34,10 @@ for _ in $(seq 100); do
   if (exec 3<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then break; fi
   sleep 0.1
 done
+curl -s -o /dev/null -w 'enrollment of 19121212-1212 from kungsbacka -> %{http_code} (the stand-in EHR will refuse its delivery once)\n' \
+  -H 'Authorization: Bearer dev-token-kungsbacka' -H 'Content-Type: application/fhir+json' \
+  --data-binary @tests/testdata/enrollment-bundle.json http://127.0.0.1:8080/fhir
+echo "Console: http://127.0.0.1:8080/console/ (token dev-token-integration)"
 build/bin/brygga-traffic send --count "${BRYGGA_DEMO_MESSAGES:-60}" --rate 5
 echo "The gateway keeps running at http://127.0.0.1:8080/fhir (its log: var/brygga-demo.log);"
 echo "Ctrl-C stops it and the stand-in EHR."
