@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 namespace brygga::alerts {
@@ -44,29 +43,14 @@ AlertMonitor::~AlertMonitor() {
 }
 
 void AlertMonitor::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopRequested_ = false;
-  thread_ = std::thread([this] { loop(); });
+  task_.start([this] {
+    runOnce();
+    return core::PeriodicTask::Next::after(config_.evaluateIntervalMs);
+  });
 }
 
 void AlertMonitor::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void AlertMonitor::loop() {
-  for (;;) {
-    runOnce();
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::milliseconds(config_.evaluateIntervalMs),
-                   [this] { return stopRequested_; });
-    if (stopRequested_) return;
-  }
+  task_.stop();
 }
 
 void AlertMonitor::runOnce() {

@@ -1,13 +1,11 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/http_client.h"
@@ -15,6 +13,7 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
 
 namespace brygga::alerts {
@@ -66,7 +65,6 @@ class AlertMonitor {
     std::string body;
     int attempts = 0;
   };
-  void loop();
   void sendQueued(int64_t nowMs);
   std::string bodyOf(const Notification& n) const;
 
@@ -85,10 +83,7 @@ class AlertMonitor {
   int64_t backoffMs_ = 0;
   Counters counters_;
 
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopRequested_ = false;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 // The HttpClient for alerts.webhookUrl (libcurl), or null when none is configured.

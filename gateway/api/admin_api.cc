@@ -1,7 +1,6 @@
 #include "gateway/api/admin_api.h"
 
 #include <algorithm>
-#include <exception>
 #include <optional>
 #include <utility>
 
@@ -15,7 +14,6 @@ namespace brygga::api {
 namespace {
 
 using core::Status;
-using core::StatusCode;
 
 constexpr const char* kJson = "application/json";
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
@@ -23,29 +21,6 @@ constexpr int kDefaultPage = 100;
 constexpr int kMaxPage = 1000;
 // The list shows the start of the peer's answer; the whole of it is in GET dead-letters/{id}.
 constexpr size_t kReasonPreviewBytes = 300;
-
-ApiResponse respond(int status, std::string body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", kJson);
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
-
-void appendString(std::string& out, std::string_view text) {
-  out += '"';
-  core::appendJsonEscaped(out, text);
-  out += '"';
-}
-
-void appendInstantOrNull(std::string& out, int64_t ms) {
-  if (ms <= 0) {
-    out += "null";
-  } else {
-    appendString(out, core::formatInstant(ms));
-  }
-}
 
 // Cuts at a UTF-8 boundary.
 std::string preview(const std::string& text, size_t max) {
@@ -55,27 +30,17 @@ std::string preview(const std::string& text, size_t max) {
   return text.substr(0, cut) + "...";
 }
 
-std::optional<int64_t> parseId(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
 std::string entryJson(const store::OutboxEntry& e, bool full) {
   std::string out = "{\"id\":" + std::to_string(e.id) + ",\"destination\":";
-  appendString(out, e.destination);
+  core::appendJsonString(out, e.destination);
   out += ",\"state\":";
-  appendString(out, store::toString(e.state));
+  core::appendJsonString(out, store::toString(e.state));
   out += ",\"patient\":";
-  appendString(out, e.orderingKey);
+  core::appendJsonString(out, e.orderingKey);
   out += ",\"requestId\":";
-  appendString(out, e.requestId);
+  core::appendJsonString(out, e.requestId);
   out += ",\"tenant\":";
-  appendString(out, e.tenant);
+  core::appendJsonString(out, e.tenant);
   out += ",\"attempts\":" + std::to_string(e.attempts) + ",\"created\":";
   appendInstantOrNull(out, e.createdMs);
   // Pending: when it is due; delivered or dead: when that happened.
@@ -83,18 +48,18 @@ std::string entryJson(const store::OutboxEntry& e, bool full) {
   appendInstantOrNull(out, e.nextAttemptMs);
   if (!full) {
     out += ",\"reason\":";
-    appendString(out, preview(e.lastError, kReasonPreviewBytes));
+    core::appendJsonString(out, preview(e.lastError, kReasonPreviewBytes));
     return out + "}";
   }
   // The whole of what the peer answered (or why Brygga gave up), and what was sent.
   out += ",\"lastError\":";
-  appendString(out, e.lastError);
+  core::appendJsonString(out, e.lastError);
   out += ",\"payload\":";
   // Brygga built the payload itself, so it is JSON; should it not parse, it is shown as text.
   if (fhir::parseJson(e.payload).isOk()) {
     out += e.payload;
   } else {
-    appendString(out, e.payload);
+    core::appendJsonString(out, e.payload);
   }
   return out + "}";
 }
@@ -107,26 +72,16 @@ ApiResponse AdminApi::handle(const ApiRequest& request) {
   const int64_t started = deps_.clock.nowMs();
   Trace trace;
   trace.query = request.query;
-  ApiResponse response;
   bool recorded = false;  // a change records itself in its own write unit
-  try {
-    response = dispatch(request, trace, started, recorded);
-  } catch (const std::exception& e) {
-    deps_.logger.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
-    response = errorResponse(core::internalError("internal error; see the gateway log"));
-    recorded = false;
-  }
-  if (!recorded) {
-    Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
-                                     ExchangeRecorder::detailOf(response.status, response.body));
-    if (!s.isOk()) {
-      // An access that cannot be recorded is not served.
-      deps_.logger.error("audit.write_failed",
-                         {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
-      if (response.status < 400) response = errorResponse(s);
-    }
-  }
-  return response;
+  ApiResponse response = dispatchGuarded(request, deps_.logger, [&] {
+    bool changeRecorded = false;
+    ApiResponse answer = dispatch(request, trace, started, changeRecorded);
+    recorded = changeRecorded;  // not when an exception ended it: the 500 is recorded below
+    return answer;
+  });
+  if (recorded) return response;
+  return recorder_.recordAnswer(deps_.store, request, std::move(response), trace, started,
+                                deps_.logger);
 }
 
 ApiResponse AdminApi::dispatch(const ApiRequest& request, Trace& trace, int64_t started,
@@ -134,43 +89,34 @@ ApiResponse AdminApi::dispatch(const ApiRequest& request, Trace& trace, int64_t 
   const std::vector<std::string> parts = splitPath(request.path);
   trace.interaction = request.method == "GET" ? "read" : "operation";
   trace.action = request.method == "GET" ? 'R' : 'U';
-  if (!request.caller.authenticated) {
-    trace.interaction = "login";
-    return errorResponse(core::unauthenticated(
-        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  if (auto refused =
+          checkIntegrationCaller(request, trace, "the admin API is for the integration team")) {
+    return *refused;
   }
-  if (request.caller.role != core::ClientRole::kIntegration) {
-    return errorResponse(core::permissionDenied("the admin API is for the integration team"));
-  }
-  const auto method = [&](const char* expected) -> std::optional<ApiResponse> {
-    if (request.method == expected) return std::nullopt;
-    return errorResponse(
-        {StatusCode::kMethodNotAllowed, std::string("use ") + expected + " for " + request.path});
-  };
   if (!parts.empty() && parts[0] == "destinations") {
     if (parts.size() == 1) {
-      if (auto wrong = method("GET")) return *wrong;
+      if (auto wrong = checkMethod(request, "GET")) return *wrong;
       trace.interaction = "search-type";
       return destinations();
     }
     if (parts.size() == 3 && (parts[2] == "pause" || parts[2] == "resume")) {
-      if (auto wrong = method("POST")) return *wrong;
+      if (auto wrong = checkMethod(request, "POST")) return *wrong;
       return setPaused(request, parts[1], parts[2] == "pause", trace, started, recorded);
     }
   }
   if (!parts.empty() && parts[0] == "dead-letters") {
     trace.types.insert("Bundle");
     if (parts.size() == 1) {
-      if (auto wrong = method("GET")) return *wrong;
+      if (auto wrong = checkMethod(request, "GET")) return *wrong;
       trace.interaction = "search-type";
       return deadLetters(request);
     }
     if (parts.size() == 2) {
-      if (auto wrong = method("GET")) return *wrong;
+      if (auto wrong = checkMethod(request, "GET")) return *wrong;
       return deadLetter(parts[1], trace);
     }
     if (parts.size() == 3 && parts[2] == "replay") {
-      if (auto wrong = method("POST")) return *wrong;
+      if (auto wrong = checkMethod(request, "POST")) return *wrong;
       return replay(request, parts[1], trace, started, recorded);
     }
   }
@@ -201,13 +147,13 @@ ApiResponse AdminApi::destinations() {
     first = false;
     const auto limit = deps_.maxQueueDepth.find(name);
     out += "{\"name\":";
-    appendString(out, name);
+    core::appendJsonString(out, name);
     out += std::string(",\"configured\":") +
            (limit != deps_.maxQueueDepth.end() ? "true" : "false") +
            ",\"paused\":" + (s.paused ? "true" : "false") + ",\"pausedChanged\":";
     appendInstantOrNull(out, s.changedMs);
     out += ",\"pausedChangedBy\":";
-    appendString(out, s.changedBy);
+    core::appendJsonString(out, s.changedBy);
     out += ",\"pending\":" + std::to_string(s.pending) + ",\"maxQueueDepth\":" +
            (limit != deps_.maxQueueDepth.end() ? std::to_string(limit->second) : "null") +
            ",\"dead\":" + std::to_string(s.dead) + ",\"oldestPending\":";
@@ -218,7 +164,7 @@ ApiResponse AdminApi::destinations() {
                 : std::string("null")) +
            "}";
   }
-  return respond(200, out + "]}");
+  return noStoreResponse(200, out + "]}");
 }
 
 ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& name, bool paused,
@@ -238,9 +184,9 @@ ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& na
   deps_.logger.info(paused ? "delivery.paused" : "delivery.resumed",
                     {{"destination", name}, {"by", request.caller.clientId}});
   std::string out = "{\"name\":";
-  appendString(out, name);
+  core::appendJsonString(out, name);
   out += std::string(",\"paused\":") + (paused ? "true" : "false") + "}";
-  return respond(200, out);
+  return noStoreResponse(200, out);
 }
 
 ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
@@ -253,11 +199,11 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
     if (name == "destination") {
       if (!value.empty()) destination = value;
     } else if (name == "after") {
-      auto n = parseId(value);
+      auto n = parseDecimal(value);
       if (!n) return errorResponse(core::invalidArgument("after must be an outbox id"));
       after = *n;
     } else if (name == "limit") {
-      auto n = parseId(value);
+      auto n = parseDecimal(value);
       if (!n || *n < 1 || *n > kMaxPage) {
         return errorResponse(
             core::invalidArgument("limit must be from 1 to " + std::to_string(kMaxPage)));
@@ -277,11 +223,11 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
   out += "],\"next\":";
   // A full page may have more behind it: `after` for the next one.
   out += static_cast<int>(entries->size()) == limit ? std::to_string(entries->back().id) : "null";
-  return respond(200, out + "}");
+  return noStoreResponse(200, out + "}");
 }
 
 ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
-  const auto id = parseId(idText);
+  const auto id = parseDecimal(idText);
   if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
   auto entry = deps_.store.outboxEntry(*id);
   if (!entry.isOk()) return errorResponse(entry.status());
@@ -290,12 +236,12 @@ ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
         "no outbox entry " + idText + " (delivered entries are deleted after the retention time)"));
   }
   if ((*entry)->orderingKey.rfind("Patient/", 0) == 0) trace.patient = (*entry)->orderingKey;
-  return respond(200, entryJson(**entry, true));
+  return noStoreResponse(200, entryJson(**entry, true));
 }
 
 ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idText, Trace& trace,
                              int64_t started, bool& recorded) {
-  const auto id = parseId(idText);
+  const auto id = parseDecimal(idText);
   if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
   auto params = parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
@@ -342,7 +288,7 @@ ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idTex
   deps_.logger.info("delivery.replayed", {{"outboxId", idText},
                                           {"destination", replayed.destination},
                                           {"by", request.caller.clientId}});
-  return respond(200, entryJson(replayed, false));
+  return noStoreResponse(200, entryJson(replayed, false));
 }
 
 }  // namespace brygga::api

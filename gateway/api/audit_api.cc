@@ -1,6 +1,5 @@
 #include "gateway/api/audit_api.h"
 
-#include <exception>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -14,22 +13,11 @@ namespace brygga::api {
 
 namespace {
 
-using core::Status;
 using core::StatusCode;
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr const char* kJson = "application/json";
 constexpr const char* kText = "text/plain; charset=utf-8";
-
-ApiResponse respond(int status, std::string body, const char* contentType) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", contentType);
-  // Proofs and checkpoints change as the log grows; a cache must not serve an old one as new.
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
 
 // A record number or tree size: 1 to 18 decimal digits without a leading zero.
 std::optional<uint64_t> parseCount(const std::string& text) {
@@ -42,17 +30,11 @@ std::optional<uint64_t> parseCount(const std::string& text) {
   return n;
 }
 
-void appendString(std::string& out, const std::string& text) {
-  out += '"';
-  core::appendJsonEscaped(out, text);
-  out += '"';
-}
-
 std::string hashArray(const std::vector<audit::merkle::Hash>& hashes) {
   std::string out = "[";
   for (size_t i = 0; i < hashes.size(); ++i) {
     if (i > 0) out += ',';
-    appendString(out, audit::merkle::toBase64(hashes[i]));
+    core::appendJsonString(out, audit::merkle::toBase64(hashes[i]));
   }
   return out + "]";
 }
@@ -93,23 +75,11 @@ ApiResponse AuditApi::handle(const ApiRequest& request) {
   Trace trace;
   trace.types.insert("AuditEvent");
   trace.query = request.query;
-  ApiResponse response;
-  try {
-    response = dispatch(request, trace);
-  } catch (const std::exception& e) {
-    logger_.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
-    response = errorResponse(core::internalError("internal error; see the gateway log"));
-  }
-  Status recorded =
-      recorder_.recordAlone(store_, request, response.status, trace, started,
-                            ExchangeRecorder::detailOf(response.status, response.body));
-  if (!recorded.isOk()) {
-    // An access that cannot be recorded is not served.
-    logger_.error("audit.write_failed",
-                  {{"requestId", request.requestId}, {"status", core::toString(recorded.code())}});
-    if (response.status < 400) response = errorResponse(recorded);
-  }
-  return response;
+  // Answers are noStoreResponse: proofs and checkpoints change as the log grows, and a cache must
+  // not serve an old one as new.
+  ApiResponse response =
+      dispatchGuarded(request, logger_, [&] { return dispatch(request, trace); });
+  return recorder_.recordAnswer(store_, request, std::move(response), trace, started, logger_);
 }
 
 ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
@@ -150,8 +120,8 @@ ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
   }
   if (isRecord) return record(parts[1], trace);
   if (isForwarding) {
-    if (!forwardingState_) return respond(200, "{\"sinks\":[]}", kJson);
-    return respond(200, forwardingState_(), kJson);
+    if (!forwardingState_) return noStoreResponse(200, "{\"sinks\":[]}", kJson);
+    return noStoreResponse(200, forwardingState_(), kJson);
   }
   return parts[1] == "inclusion" ? inclusion(request, trace) : consistency(request, trace);
 }
@@ -162,19 +132,19 @@ ApiResponse AuditApi::checkpoint() {
   if (!latest->has_value()) {
     return errorResponse(core::notFound("no checkpoint has been signed yet"));
   }
-  return respond(200, (*latest)->note, kText);
+  return noStoreResponse(200, (*latest)->note, kText);
 }
 
 ApiResponse AuditApi::key() {
   const audit::NoteVerifier& v = log_.verifier();
   std::string body = "{\"origin\":";
-  appendString(body, log_.origin());
+  core::appendJsonString(body, log_.origin());
   body += ",\"keyName\":";
-  appendString(body, v.name());
+  core::appendJsonString(body, v.name());
   body += ",\"algorithm\":\"Ed25519\",\"vkey\":";
-  appendString(body, v.vkey());
+  core::appendJsonString(body, v.vkey());
   body += ",\"publicKeyPem\":";
-  appendString(body, v.publicKeyPem());
+  core::appendJsonString(body, v.publicKeyPem());
   // After a rotation: every key with the tree sizes it signs, and the note (signed by the old and
   // the new key) that hands over from one to the next.
   auto keys = store_.auditKeys();
@@ -182,32 +152,32 @@ ApiResponse AuditApi::key() {
   if (keys.isOk() && keys->empty()) {
     // Never rotated: the current key signs every checkpoint.
     body += "{\"vkey\":";
-    appendString(body, v.vkey());
+    core::appendJsonString(body, v.vkey());
     body += ",\"validFromSize\":1}";
   } else if (keys.isOk()) {
     for (size_t i = 0; i < keys->size(); ++i) {
       const store::AuditKeyRecord& k = (*keys)[i];
       if (i > 0) body += ',';
       body += "{\"vkey\":";
-      appendString(body, k.vkey);
+      core::appendJsonString(body, k.vkey);
       body += ",\"validFromSize\":" + std::to_string(k.validFromSize);
       if (i + 1 < keys->size()) {
         body += ",\"validToSize\":" + std::to_string((*keys)[i + 1].validFromSize - 1);
       }
       if (!k.rotationNote.empty()) {
         body += ",\"rotationNote\":";
-        appendString(body, k.rotationNote);
+        core::appendJsonString(body, k.rotationNote);
       }
       body += "}";
     }
   }
   body += "]}";
-  return respond(200, std::move(body), kJson);
+  return noStoreResponse(200, std::move(body), kJson);
 }
 
 ApiResponse AuditApi::witness() {
   if (!witnessState_) return errorResponse(core::notFound("no witness is configured"));
-  return respond(200, witnessState_(), kJson);
+  return noStoreResponse(200, witnessState_(), kJson);
 }
 
 ApiResponse AuditApi::inclusion(const ApiRequest& request, Trace& trace) {
@@ -234,9 +204,9 @@ ApiResponse AuditApi::inclusion(const ApiRequest& request, Trace& trace) {
   std::string body = "{\"seq\":" + std::to_string(*seq) +
                      ",\"leafIndex\":" + std::to_string(proof->leafIndex) +
                      ",\"treeSize\":" + std::to_string(proof->treeSize) + ",\"leafHash\":";
-  appendString(body, audit::merkle::toBase64(proof->leafHash));
+  core::appendJsonString(body, audit::merkle::toBase64(proof->leafHash));
   body += ",\"hashes\":" + hashArray(proof->hashes) + "}";
-  return respond(200, std::move(body), kJson);
+  return noStoreResponse(200, std::move(body), kJson);
 }
 
 ApiResponse AuditApi::consistency(const ApiRequest& request, Trace&) {
@@ -261,7 +231,7 @@ ApiResponse AuditApi::consistency(const ApiRequest& request, Trace&) {
   if (!proof.isOk()) return errorResponse(proof.status());
   std::string body = "{\"fromSize\":" + std::to_string(*from) +
                      ",\"toSize\":" + std::to_string(to) + ",\"hashes\":" + hashArray(*proof) + "}";
-  return respond(200, std::move(body), kJson);
+  return noStoreResponse(200, std::move(body), kJson);
 }
 
 ApiResponse AuditApi::record(const std::string& seqText, Trace& trace) {
@@ -275,7 +245,7 @@ ApiResponse AuditApi::record(const std::string& seqText, Trace& trace) {
   }
   // The access shows in the patient's own log extract.
   if (!records->front().patient.empty()) trace.patient = records->front().patient;
-  return respond(200, records->front().json, kFhirJson);
+  return noStoreResponse(200, records->front().json, kFhirJson);
 }
 
 }  // namespace brygga::api

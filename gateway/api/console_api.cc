@@ -1,7 +1,6 @@
 #include "gateway/api/console_api.h"
 
 #include <algorithm>
-#include <exception>
 #include <optional>
 #include <utility>
 
@@ -15,7 +14,6 @@ namespace brygga::api {
 namespace {
 
 using core::Status;
-using core::StatusCode;
 
 constexpr int64_t kMinuteMs = 60000;
 constexpr int64_t kKeptMs = 24 * 3600 * 1000;  // the longest summary window
@@ -25,26 +23,11 @@ constexpr int kDefaultPage = 50;
 constexpr int kMaxPage = 200;
 constexpr int kMaxSteps = 500;
 
-ApiResponse respond(int status, std::string body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
-
-void appendString(std::string& out, std::string_view text) {
-  out += '"';
-  core::appendJsonEscaped(out, text);
-  out += '"';
-}
-
 void appendField(std::string& out, const char* name, std::string_view text) {
   out += '"';
   out += name;
   out += "\":";
-  appendString(out, text);
+  core::appendJsonString(out, text);
 }
 
 void appendField(std::string& out, const char* name, int64_t value) {
@@ -57,21 +40,7 @@ void appendInstant(std::string& out, const char* name, int64_t ms) {
   out += '"';
   out += name;
   out += "\":";
-  if (ms <= 0) {
-    out += "null";
-  } else {
-    appendString(out, core::formatInstant(ms));
-  }
-}
-
-std::optional<int64_t> parseNumber(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
+  appendInstantOrNull(out, ms);
 }
 
 bool isFhirId(const std::string& text) {
@@ -132,15 +101,19 @@ void appendEntry(std::string& out, const store::OutboxEntry& e) {
   out += '}';
 }
 
-void appendSummary(std::string& out, const store::Message& m) {
+// The fields the message list and a message's page share (the page adds when it was answered).
+void appendMessageFields(std::string& out, const store::Message& m, bool withAnswered) {
   const store::ExchangeRecord& l = m.line;
-  out += '{';
   appendField(out, "seq", l.seq);
   out += ',';
   appendField(out, "requestId", l.requestId);
   out += ',';
   appendInstant(out, "received", l.startedMs);
   out += ',';
+  if (withAnswered) {
+    appendInstant(out, "answered", l.finishedMs);
+    out += ',';
+  }
   appendField(out, "client", l.clientId);
   out += ',';
   appendField(out, "tenant", l.tenant);
@@ -154,13 +127,18 @@ void appendSummary(std::string& out, const store::Message& m) {
   appendField(out, "httpStatus", l.httpStatus);
   out += ',';
   appendField(out, "status", store::toString(m.status));
+}
+
+void appendSummary(std::string& out, const store::Message& m) {
+  out += '{';
+  appendMessageFields(out, m, false);
   out += ",\"destinations\":[";
   std::vector<std::string> seen;
   for (const auto& e : m.outbox) {
     if (std::find(seen.begin(), seen.end(), e.destination) != seen.end()) continue;
     if (!seen.empty()) out += ',';
     seen.push_back(e.destination);
-    appendString(out, e.destination);
+    core::appendJsonString(out, e.destination);
   }
   out += "],\"entries\":[";
   for (size_t i = 0; i < m.outbox.size(); ++i) {
@@ -204,25 +182,12 @@ ConsoleApi::ConsoleApi(ConsoleDependencies deps) : deps_(deps), recorder_(deps_.
 ApiResponse ConsoleApi::handle(const ApiRequest& request) {
   const int64_t started = deps_.clock.nowMs();
   Trace trace;
-  ApiResponse response;
   bool record = true;
-  try {
-    response = dispatch(request, trace, record);
-  } catch (const std::exception& e) {
-    deps_.logger.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
-    response = errorResponse(core::internalError("internal error; see the gateway log"));
-  }
-  if (record) {
-    Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
-                                     ExchangeRecorder::detailOf(response.status, response.body));
-    if (!s.isOk()) {
-      // An access that cannot be recorded is not served.
-      deps_.logger.error("audit.write_failed",
-                         {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
-      if (response.status < 400) response = errorResponse(s);
-    }
-  }
-  return response;
+  ApiResponse response =
+      dispatchGuarded(request, deps_.logger, [&] { return dispatch(request, trace, record); });
+  if (!record) return response;
+  return recorder_.recordAnswer(deps_.store, request, std::move(response), trace, started,
+                                deps_.logger);
 }
 
 ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& record) {
@@ -231,21 +196,12 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
   trace.action = request.method == "GET" ? 'R' : 'U';
   // The query may hold a personnummer: only what it resolved to is recorded (set below).
   trace.query.clear();
-  if (!request.caller.authenticated) {
-    trace.interaction = "login";
-    return errorResponse(core::unauthenticated(
-        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  if (auto refused =
+          checkIntegrationCaller(request, trace, "the console is for the integration team")) {
+    return *refused;
   }
-  if (request.caller.role != core::ClientRole::kIntegration) {
-    return errorResponse(core::permissionDenied("the console is for the integration team"));
-  }
-  const auto method = [&](const char* expected) -> std::optional<ApiResponse> {
-    if (request.method == expected) return std::nullopt;
-    return errorResponse(
-        {StatusCode::kMethodNotAllowed, std::string("use ") + expected + " for " + request.path});
-  };
   if (parts.size() == 1 && parts[0] == "session") {
-    if (auto wrong = method("GET")) return *wrong;
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
     record = false;
     std::string out = "{";
     appendField(out, "client", request.caller.clientId);
@@ -253,20 +209,20 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
     appendField(out, "role", core::toString(request.caller.role));
     out += ',';
     appendField(out, "credential", request.caller.credential);
-    return respond(200, out + "}");
+    return noStoreResponse(200, out + "}");
   }
   if (parts.size() == 1 && parts[0] == "summary") {
-    if (auto wrong = method("GET")) return *wrong;
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
     record = false;
     return summary(request);
   }
   if (parts.size() == 1 && parts[0] == "audit") {
-    if (auto wrong = method("GET")) return *wrong;
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
     record = false;
     return auditStatus();
   }
   if (!parts.empty() && parts[0] == "messages") {
-    if (auto wrong = method("GET")) return *wrong;
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
     trace.types.insert("Bundle");
     if (parts.size() == 1) {
       trace.interaction = "search-type";
@@ -338,7 +294,7 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   if (!params.isOk()) return errorResponse(params.status());
   for (const auto& [name, value] : *params) {
     if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
-    auto n = parseNumber(value);
+    auto n = parseDecimal(value);
     if (!n || *n < 60 || *n > kKeptMs / 1000) {
       return errorResponse(core::invalidArgument("window is seconds, from 60 to 86400"));
     }
@@ -400,7 +356,7 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
                 d.oldestPendingCreatedMs > 0 ? now - d.oldestPendingCreatedMs : 0);
     out += '}';
   }
-  return respond(200, out + "]}");
+  return noStoreResponse(200, out + "]}");
 }
 
 ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
@@ -433,7 +389,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
       query.cursor = value;
       continue;
     } else if (name == "limit") {
-      auto n = parseNumber(value);
+      auto n = parseDecimal(value);
       if (!n || *n < 1 || *n > kMaxPage) {
         return errorResponse(core::invalidArgument("limit must be 1 to 200"));
       }
@@ -465,7 +421,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
         if (found->records.empty()) {
           std::string out = "{\"messages\":[],\"next\":null,";
           appendField(out, "note", "no patient with that identifier is stored in Brygga");
-          return respond(200, out + "}");
+          return noStoreResponse(200, out + "}");
         }
         query.patient = "Patient/" + found->records.front().id;
         if (found->records.size() > 1) {
@@ -502,7 +458,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
   if (page->next.empty()) {
     out += "null";
   } else {
-    appendString(out, page->next);
+    core::appendJsonString(out, page->next);
   }
   if (query.patient) {
     out += ',';
@@ -512,11 +468,11 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
     out += ',';
     appendField(out, "note", patientNote);
   }
-  return respond(200, out + "}");
+  return noStoreResponse(200, out + "}");
 }
 
 ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace& trace) {
-  const auto seq = parseNumber(seqText);
+  const auto seq = parseDecimal(seqText);
   if (!seq) return errorResponse(core::notFound("no message " + seqText));
   auto found = deps_.store.message(*seq, payload);
   if (!found.isOk()) return errorResponse(found.status());
@@ -544,7 +500,7 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
       if (!e.payload.empty() && fhir::parseJson(e.payload).isOk()) {
         out += e.payload;
       } else {
-        appendString(out, e.payload);
+        core::appendJsonString(out, e.payload);
       }
       out += '}';
     }
@@ -553,30 +509,10 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
                 m.outbox.empty() ? "nothing is kept: either nothing was forwarded or the "
                                    "forwarded content was deleted after delivery (retention)"
                                  : "the Bundles as Brygga forwarded them (before signing)");
-    return respond(200, out + "}");
+    return noStoreResponse(200, out + "}");
   }
 
-  appendField(out, "seq", l.seq);
-  out += ',';
-  appendField(out, "requestId", l.requestId);
-  out += ',';
-  appendInstant(out, "received", l.startedMs);
-  out += ',';
-  appendInstant(out, "answered", l.finishedMs);
-  out += ',';
-  appendField(out, "client", l.clientId);
-  out += ',';
-  appendField(out, "tenant", l.tenant);
-  out += ',';
-  appendField(out, "interaction", l.interaction);
-  out += ',';
-  appendField(out, "resourceTypes", l.resourceTypes);
-  out += ',';
-  appendField(out, "patient", l.patient);
-  out += ',';
-  appendField(out, "httpStatus", l.httpStatus);
-  out += ',';
-  appendField(out, "status", store::toString(m.status));
+  appendMessageFields(out, m, true);
   out += ',';
   appendField(out, "statusText", explain(m.status));
   out += ',';
@@ -635,7 +571,7 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
     audit += ",\"event\":" + records->front().json + "}";
   }
   out += "]" + audit + "]";
-  return respond(200, out + "}");
+  return noStoreResponse(200, out + "}");
 }
 
 ApiResponse ConsoleApi::auditStatus() {
@@ -662,7 +598,7 @@ ApiResponse ConsoleApi::auditStatus() {
   }
   out += ',';
   appendField(out, "notCheckpointed", *size - (*latest ? (*latest)->treeSize : 0));
-  return respond(200, out + "}");
+  return noStoreResponse(200, out + "}");
 }
 
 }  // namespace brygga::api

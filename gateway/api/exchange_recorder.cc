@@ -1,5 +1,8 @@
 #include "gateway/api/exchange_recorder.h"
 
+#include <utility>
+
+#include "gateway/api/responses.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
@@ -80,6 +83,19 @@ core::Status ExchangeRecorder::recordAlone(store::Store& store, const ApiRequest
   return store.write([&](store::StoreTransaction& txn) {
     return record(txn, request, status, trace, startedMs, detail);
   });
+}
+
+ApiResponse ExchangeRecorder::recordAnswer(store::Store& store, const ApiRequest& request,
+                                           ApiResponse response, const Trace& trace,
+                                           int64_t startedMs, core::Logger& logger) const {
+  const core::Status s = recordAlone(store, request, response.status, trace, startedMs,
+                                     detailOf(response.status, response.body));
+  if (!s.isOk()) {
+    logger.error("audit.write_failed",
+                 {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
+    if (response.status < 400) response = errorResponse(s);
+  }
+  return response;
 }
 
 std::string ExchangeRecorder::detailOf(int status, const std::string& body) {

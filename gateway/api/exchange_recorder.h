@@ -9,6 +9,7 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/core/clock.h"
+#include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
@@ -49,6 +50,12 @@ class ExchangeRecorder {
   // Records in a write unit of its own (reads, refusals, failed writes).
   core::Status recordAlone(store::Store& store, const ApiRequest& request, int status,
                            const Trace& trace, int64_t startedMs, const std::string& detail) const;
+
+  // Records `response` in a write unit of its own and returns it. An access that cannot be
+  // recorded is not served: the failure is logged (audit.write_failed) and a successful answer
+  // becomes the recording's error.
+  ApiResponse recordAnswer(store::Store& store, const ApiRequest& request, ApiResponse response,
+                           const Trace& trace, int64_t startedMs, core::Logger& logger) const;
 
   // The PHI-free detail of an answer: "ok", or the first issue's code and expression of its
   // OperationOutcome.

@@ -1,7 +1,5 @@
 #include "gateway/api/mappings_api.h"
 
-#include <exception>
-
 #include "gateway/api/responses.h"
 #include "gateway/core/clock.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -11,17 +9,7 @@ namespace brygga::api {
 
 namespace {
 
-using core::Status;
 using core::StatusCode;
-
-ApiResponse json(int status, std::string body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  r.headers.emplace_back("Content-Type", "application/json");
-  r.headers.emplace_back("Cache-Control", "no-store");
-  return r;
-}
 
 void field(std::string& out, const char* name, const std::string& value) {
   if (out.size() > 1) out += ',';
@@ -42,41 +30,24 @@ ApiResponse MappingsApi::handle(const ApiRequest& request) {
   const int64_t started = clock_.nowMs();
   Trace trace;
   trace.mappings = registry_.current();
-  ApiResponse response;
-  try {
-    response = dispatch(request, trace);
-  } catch (const std::exception& e) {
-    logger_.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
-    response = errorResponse(core::internalError("internal error; see the gateway log"));
-  }
+  ApiResponse response =
+      dispatchGuarded(request, logger_, [&] { return dispatch(request, trace); });
   // After a reload the exchange line names the version now in force.
   if (request.method == "POST") trace.mappings = registry_.current();
-  Status s = recorder_.recordAlone(store_, request, response.status, trace, started,
-                                   ExchangeRecorder::detailOf(response.status, response.body));
-  if (!s.isOk()) {
-    logger_.error("audit.write_failed",
-                  {{"requestId", request.requestId}, {"status", core::toString(s.code())}});
-    if (response.status < 400) response = errorResponse(s);
-  }
-  return response;
+  return recorder_.recordAnswer(store_, request, std::move(response), trace, started, logger_);
 }
 
 ApiResponse MappingsApi::dispatch(const ApiRequest& request, Trace& trace) {
   trace.interaction = request.method == "GET" ? "read" : "operation";
   trace.action = request.method == "GET" ? 'R' : 'E';
-  if (!request.caller.authenticated) {
-    trace.interaction = "login";
-    return errorResponse(core::unauthenticated(
-        "authentication required: a client certificate (HTTPS) or a bearer token"));
-  }
-  if (request.caller.role != core::ClientRole::kIntegration) {
-    return errorResponse(
-        core::permissionDenied("the mappings are operated by the integration team"));
+  if (auto refused = checkIntegrationCaller(request, trace,
+                                            "the mappings are operated by the integration team")) {
+    return *refused;
   }
   const std::string path = request.path == "/" ? std::string() : request.path;
   if (path.empty()) {
     if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
-    return json(200, describe({}));
+    return noStoreResponse(200, describe({}));
   }
   if (path == "/reload") {
     if (request.method != "POST") {
@@ -92,7 +63,7 @@ ApiResponse MappingsApi::dispatch(const ApiRequest& request, Trace& trace) {
       return errorResponse(
           core::unprocessable(text, {core::Issue::error("invalid", text, "mappings")}));
     }
-    return json(200, describe(previous));
+    return noStoreResponse(200, describe(previous));
   }
   return errorResponse(core::notFound("no such mappings operation: " + path));
 }

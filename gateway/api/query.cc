@@ -105,6 +105,16 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
   return params;
 }
 
+std::optional<int64_t> parseDecimal(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 std::string percentEncode(const std::string& text) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -16,6 +17,8 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // escapes are kInvalidArgument.
 core::StatusOr<QueryParams> parseQuery(const std::string& query);
 std::string percentEncode(const std::string& text);
+// A non-negative decimal of 1 to 18 digits (an id, a seq, a count in a query); nullopt otherwise.
+std::optional<int64_t> parseDecimal(const std::string& text);
 
 // The search parameters Brygga supports for a resource type (besides _count, _offset, _format).
 const std::vector<std::string>& searchParamsFor(const std::string& type);

@@ -1,6 +1,10 @@
 #include "gateway/api/responses.h"
 
+#include <exception>
+#include <utility>
+
 #include "gateway/api/back_pressure.h"
+#include "gateway/core/clock.h"
 #include "gateway/fhir/operation_outcome.h"
 
 namespace brygga::api {
@@ -17,6 +21,52 @@ ApiResponse errorResponse(const core::Status& status) {
     r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
   }
   return r;
+}
+
+ApiResponse noStoreResponse(int status, std::string body, const char* contentType) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers.emplace_back("Content-Type", contentType);
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+ApiResponse dispatchGuarded(const ApiRequest& request, core::Logger& logger,
+                            const std::function<ApiResponse()>& dispatch) {
+  try {
+    return dispatch();
+  } catch (const std::exception& e) {
+    logger.error("request.exception", {{"requestId", request.requestId}, {"what", e.what()}});
+    return errorResponse(core::internalError("internal error; see the gateway log"));
+  }
+}
+
+std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Trace& trace,
+                                                  const std::string& forbidden) {
+  if (!request.caller.authenticated) {
+    trace.interaction = "login";
+    return errorResponse(core::unauthenticated(
+        "authentication required: a client certificate (HTTPS) or a bearer token"));
+  }
+  if (request.caller.role != core::ClientRole::kIntegration) {
+    return errorResponse(core::permissionDenied(forbidden));
+  }
+  return std::nullopt;
+}
+
+std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* expected) {
+  if (request.method == expected) return std::nullopt;
+  return errorResponse({core::StatusCode::kMethodNotAllowed,
+                        std::string("use ") + expected + " for " + request.path});
+}
+
+void appendInstantOrNull(std::string& out, int64_t ms) {
+  if (ms <= 0) {
+    out += "null";
+  } else {
+    core::appendJsonString(out, core::formatInstant(ms));
+  }
 }
 
 std::vector<std::string> splitPath(const std::string& path) {

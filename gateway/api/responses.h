@@ -1,9 +1,14 @@
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gateway/api/endpoint.h"
+#include "gateway/api/exchange_recorder.h"
+#include "gateway/core/log.h"
 #include "gateway/core/status.h"
 
 // Answer helpers shared by every endpoint, so that an error looks the same wherever it comes from.
@@ -12,6 +17,26 @@ namespace brygga::api {
 // An OperationOutcome answer with the status's HTTP code; 401 carries WWW-Authenticate and 503
 // (full queue, full disk) a Retry-After, since nothing was stored and the sender should retry.
 ApiResponse errorResponse(const core::Status& status);
+
+// An answer a cache must not keep (operational state, proofs, checkpoints: they change from one
+// call to the next).
+ApiResponse noStoreResponse(int status, std::string body,
+                            const char* contentType = "application/json");
+
+// Runs `dispatch`; an exception that escapes it is logged (request.exception) and answered 500.
+ApiResponse dispatchGuarded(const ApiRequest& request, core::Logger& logger,
+                            const std::function<ApiResponse()>& dispatch);
+
+// The caller checks of the integration team's endpoints: 401 without credentials (recorded as a
+// login attempt), 403 (`forbidden`) for any other role; nullopt when the caller may go on.
+std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Trace& trace,
+                                                  const std::string& forbidden);
+
+// 405 unless the request uses `expected`.
+std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* expected);
+
+// Appends the instant `ms` as a JSON string (formatInstant), or null when it is not set (<= 0).
+void appendInstantOrNull(std::string& out, int64_t ms);
 
 // "/a/b//c" -> {"a", "b", "c"}.
 std::vector<std::string> splitPath(const std::string& path);

@@ -1,7 +1,6 @@
 #include "gateway/audit/audit_forwarder.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
 namespace brygga::audit {
@@ -32,35 +31,23 @@ AuditForwarder::~AuditForwarder() {
 }
 
 void AuditForwarder::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  stopRequested_ = false;
-  running_ = true;
-  thread_ = std::thread([this] { loop(); });
+  task_.start([this] {
+    auto forwarded = runOnce();
+    // While the sink is down the wait is the backoff; a notify does not cut it short.
+    if (!forwarded.isOk())
+      return core::PeriodicTask::Next::notBefore(backoffMs(stats().consecutiveFailures));
+    return core::PeriodicTask::Next::after(options_.pollIntervalMs);
+  });
 }
 
 void AuditForwarder::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) return;
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
+  if (!task_.stop()) return;
   std::lock_guard pass(passMutex_);
   sink_->disconnect();
 }
 
 void AuditForwarder::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
+  task_.notify();
 }
 
 AuditForwarder::Stats AuditForwarder::stats() const {
@@ -72,26 +59,6 @@ int64_t AuditForwarder::backoffMs(int failures) const {
   int64_t delay = options_.retryBaseMs;
   for (int i = 1; i < failures && delay < options_.retryMaxMs; ++i) delay *= 2;
   return std::min(delay, options_.retryMaxMs);
-}
-
-void AuditForwarder::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopRequested_) {
-    lock.unlock();
-    auto forwarded = runOnce();
-    lock.lock();
-    if (stopRequested_) break;
-    const int64_t waitMs =
-        forwarded.isOk() ? options_.pollIntervalMs : backoffMs(stats_.consecutiveFailures);
-    // While the sink is down the wait is the backoff; a notify does not cut it short.
-    if (forwarded.isOk()) {
-      wake_.wait_for(lock, std::chrono::milliseconds(waitMs),
-                     [this] { return stopRequested_ || woken_; });
-    } else {
-      wake_.wait_for(lock, std::chrono::milliseconds(waitMs), [this] { return stopRequested_; });
-    }
-    woken_ = false;
-  }
 }
 
 core::StatusOr<int64_t> AuditForwarder::runOnce() {
@@ -158,8 +125,7 @@ core::StatusOr<int64_t> AuditForwarder::runOnce() {
       return failed(sent.status);
     }
     if (records->size() < static_cast<size_t>(options_.batchSize)) break;
-    std::lock_guard lock(mutex_);
-    if (stopRequested_) break;  // a busy log must not keep stop() waiting
+    if (task_.stopRequested()) break;  // a busy log must not keep stop() waiting
   }
   std::lock_guard lock(mutex_);
   if (stats_.consecutiveFailures > 0) {
@@ -175,17 +141,12 @@ core::StatusOr<int64_t> AuditForwarder::runOnce() {
 
 std::string forwardingStatusJson(const std::vector<AuditForwarder::Stats>& sinks,
                                  int64_t latestSeq) {
-  auto string = [](std::string& out, const std::string& text) {
-    out += '"';
-    core::appendJsonEscaped(out, text);
-    out += '"';
-  };
   std::string out = "{\"latestSeq\":" + std::to_string(latestSeq) + ",\"sinks\":[";
   for (size_t i = 0; i < sinks.size(); ++i) {
     const AuditForwarder::Stats& s = sinks[i];
     if (i > 0) out += ',';
     out += "{\"sink\":";
-    string(out, s.sink);
+    core::appendJsonString(out, s.sink);
     out += ",\"cursor\":" + std::to_string(s.cursor);
     out += ",\"lag\":" + std::to_string(std::max<int64_t>(0, latestSeq - s.cursor));
     out += ",\"forwarded\":" + std::to_string(s.forwarded);
@@ -193,11 +154,11 @@ std::string forwardingStatusJson(const std::vector<AuditForwarder::Stats>& sinks
     out += ",\"consecutiveFailures\":" + std::to_string(s.consecutiveFailures);
     if (s.lastSuccessMs > 0) {
       out += ",\"lastSuccessAt\":";
-      string(out, core::formatInstant(s.lastSuccessMs));
+      core::appendJsonString(out, core::formatInstant(s.lastSuccessMs));
     }
     if (!s.lastError.empty()) {
       out += ",\"lastError\":";
-      string(out, s.lastError);
+      core::appendJsonString(out, s.lastError);
     }
     out += '}';
   }

@@ -1,16 +1,15 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
@@ -84,7 +83,6 @@ class AuditForwarder {
   Stats stats() const;
 
  private:
-  void loop();
   int64_t backoffMs(int failures) const;
 
   store::Store& store_;
@@ -97,13 +95,9 @@ class AuditForwarder {
   std::mutex passMutex_;  // one pass at a time
   bool cursorLoaded_ = false;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopRequested_ = false;
-  bool woken_ = false;
-  bool running_ = false;
+  mutable std::mutex mutex_;  // guards stats_
   Stats stats_;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 // GET /audit/forwarding: one object per sink (its cursor, how far it lags behind the last

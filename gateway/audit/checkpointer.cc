@@ -21,25 +21,18 @@ Checkpointer::~Checkpointer() {
 }
 
 void Checkpointer::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  stopRequested_ = false;
-  running_ = true;
-  thread_ = std::thread([this] { loop(); });
+  const std::chrono::milliseconds look(
+      std::max<int64_t>(1, std::min(config_.checkpointIntervalMs, kMaxLookMs)));
+  task_.start(
+      [this, look] {
+        runOnce();
+        return core::PeriodicTask::Next::after(look);
+      },
+      look);
 }
 
 void Checkpointer::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) return;
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
+  if (!task_.stop()) return;
   std::lock_guard pass(passMutex_);
   auto made = log_.checkpoint();
   if (!made.isOk()) {
@@ -49,18 +42,6 @@ void Checkpointer::stop() {
     logger_.info("audit.checkpoint",
                  {{"treeSize", std::to_string(coveredSize_)}, {"reason", "stop"}});
     if (listener_) listener_();
-  }
-}
-
-void Checkpointer::loop() {
-  const int64_t lookMs = std::max<int64_t>(1, std::min(config_.checkpointIntervalMs, kMaxLookMs));
-  std::unique_lock lock(mutex_);
-  while (!stopRequested_) {
-    wake_.wait_for(lock, std::chrono::milliseconds(lookMs), [this] { return stopRequested_; });
-    if (stopRequested_) break;
-    lock.unlock();
-    runOnce();
-    lock.lock();
   }
 }
 

@@ -1,15 +1,14 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
 
 #include "gateway/audit/audit_log.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 
 namespace brygga::audit {
 
@@ -37,8 +36,6 @@ class Checkpointer {
   void setListener(std::function<void()> listener) { listener_ = std::move(listener); }
 
  private:
-  void loop();
-
   AuditLog& log_;
   const core::AuditConfig config_;
   const core::Clock& clock_;
@@ -48,12 +45,8 @@ class Checkpointer {
   uint64_t coveredSize_ = 0;    // size of the last checkpoint seen
   uint64_t pendingSince_ = 0;   // the first uncovered size seen after it...
   int64_t pendingSinceMs_ = 0;  // ...and when
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopRequested_ = false;
-  bool running_ = false;
-  std::thread thread_;
   std::function<void()> listener_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace brygga::audit

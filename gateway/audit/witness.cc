@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <chrono>
 #include <utility>
 
 #include "gateway/audit/base64.h"
@@ -32,12 +31,6 @@ std::optional<uint64_t> parseSize(std::string text) {
     n = n * 10 + static_cast<uint64_t>(c - '0');
   }
   return n;
-}
-
-void appendJsonString(std::string& out, const std::string& text) {
-  out += '"';
-  core::appendJsonEscaped(out, text);
-  out += '"';
 }
 
 constexpr unsigned char kCosignatureAlg = 0x04;
@@ -150,32 +143,20 @@ WitnessPusher::~WitnessPusher() {
 }
 
 void WitnessPusher::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  stopRequested_ = false;
-  woken_ = true;  // push whatever is not witnessed yet at once
-  running_ = true;
-  thread_ = std::thread([this] { loop(); });
+  // The first push (whatever is not witnessed yet) goes at once; then one after each new
+  // checkpoint (notify), otherwise a look every retry interval (which retries a failure).
+  task_.start([this] {
+    (void)runOnce();
+    return core::PeriodicTask::Next::after(retryIntervalMs_);
+  });
 }
 
 void WitnessPusher::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (!running_) return;
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-  std::lock_guard lock(mutex_);
-  running_ = false;
+  task_.stop();
 }
 
 void WitnessPusher::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_.notify_all();
+  task_.notify();
 }
 
 WitnessPusher::State WitnessPusher::state() const {
@@ -186,37 +167,23 @@ WitnessPusher::State WitnessPusher::state() const {
 std::string WitnessPusher::stateJson() const {
   const State s = state();
   std::string out = "{\"url\":";
-  appendJsonString(out, s.url);
+  core::appendJsonString(out, s.url);
   out += ",\"witnessedSize\":" + std::to_string(s.witnessedSize);
   out += ",\"latestCheckpointSize\":" + std::to_string(s.latestCheckpointSize);
   if (s.witnessedMs > 0) {
     out += ",\"witnessedAt\":";
-    appendJsonString(out, core::formatInstant(s.witnessedMs));
+    core::appendJsonString(out, core::formatInstant(s.witnessedMs));
   }
   out += ",\"cosignatures\":";
-  appendJsonString(out, s.cosignatures);
+  core::appendJsonString(out, s.cosignatures);
   out += std::string(",\"cosignatureVerified\":") + (s.cosignatureVerified ? "true" : "false");
   if (!s.lastError.empty()) {
     out += ",\"lastError\":";
-    appendJsonString(out, s.lastError);
+    core::appendJsonString(out, s.lastError);
     out += ",\"lastErrorAt\":";
-    appendJsonString(out, core::formatInstant(s.lastErrorMs));
+    core::appendJsonString(out, core::formatInstant(s.lastErrorMs));
   }
   return out + "}";
-}
-
-void WitnessPusher::loop() {
-  std::unique_lock lock(mutex_);
-  while (!stopRequested_) {
-    // Woken by a new checkpoint; otherwise a look every retry interval (which retries a failure).
-    wake_.wait_for(lock, std::chrono::milliseconds(retryIntervalMs_),
-                   [this] { return stopRequested_ || woken_; });
-    if (stopRequested_) break;
-    woken_ = false;
-    lock.unlock();
-    (void)runOnce();
-    lock.lock();
-  }
 }
 
 core::Status WitnessPusher::runOnce() {

@@ -1,18 +1,17 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "adapters/http_client.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
@@ -88,7 +87,6 @@ class WitnessPusher {
   std::string stateJson() const;
 
  private:
-  void loop();
   core::Status push(const store::AuditCheckpoint& checkpoint, uint64_t oldSize, int conflicts);
 
   AuditLog& log_;
@@ -104,13 +102,9 @@ class WitnessPusher {
   bool loaded_ = false;
   uint64_t witnessSize_ = 0;  // the size the witness last said it has (may exceed ours: 409)
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool woken_ = false;
-  bool stopRequested_ = false;
-  bool running_ = false;
+  mutable std::mutex mutex_;  // guards state_
   State state_;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace brygga::audit

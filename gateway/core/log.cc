@@ -6,6 +6,12 @@
 
 namespace brygga::core {
 
+void appendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  appendJsonEscaped(out, text);
+  out += '"';
+}
+
 void appendJsonEscaped(std::string& out, std::string_view text) {
   for (char c : text) {
     switch (c) {

@@ -37,5 +37,7 @@ class Logger {
 
 // Appends `text` to `out` as the inside of a JSON string (quotes not included).
 void appendJsonEscaped(std::string& out, std::string_view text);
+// Appends `text` to `out` as a JSON string, quotes included.
+void appendJsonString(std::string& out, std::string_view text);
 
 }  // namespace brygga::core

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -71,56 +70,26 @@ DeliveryWorker::~DeliveryWorker() {
 }
 
 void DeliveryWorker::start() {
-  std::lock_guard lifecycle(lifecycleMutex_);
-  if (thread_.joinable()) return;
-  {
-    std::lock_guard lock(mutex_);
-    stopRequested_ = false;
-    notified_ = false;
-  }
-  running_ = true;
-  thread_ = std::thread([this] { loop(); });
+  task_.start([this] {
+    int delivered = 0;
+    runPass(delivered);
+    // A delivery may have released the next entry of the same patient: go again at once rather
+    // than a poll interval later.
+    return core::PeriodicTask::Next::after(delivered > 0 ? 0 : settings_.pollIntervalMs);
+  });
 }
 
 void DeliveryWorker::stop() {
-  std::lock_guard lifecycle(lifecycleMutex_);
-  {
-    std::lock_guard lock(mutex_);
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-  running_ = false;
+  task_.stop();
 }
 
 void DeliveryWorker::notify() {
-  {
-    std::lock_guard lock(mutex_);
-    notified_ = true;
-  }
-  wake_.notify_all();
+  task_.notify();
 }
 
 void DeliveryWorker::setPaused(bool paused) {
   paused_ = paused;
   if (!paused) notify();
-}
-
-void DeliveryWorker::loop() {
-  for (;;) {
-    int delivered = 0;
-    runPass(delivered);
-    std::unique_lock lock(mutex_);
-    if (stopRequested_) break;
-    // A delivery may have released the next entry of the same patient: go again at once rather
-    // than a poll interval later.
-    if (delivered == 0) {
-      wake_.wait_for(lock, std::chrono::milliseconds(settings_.pollIntervalMs),
-                     [this] { return notified_ || stopRequested_; });
-      if (stopRequested_) break;
-    }
-    notified_ = false;
-  }
 }
 
 int DeliveryWorker::runOnce() {
@@ -150,10 +119,7 @@ int DeliveryWorker::runPass(int& delivered) {
   outcomes.reserve(due->size());
   std::set<std::string> keys;
   for (const store::OutboxEntry& entry : *due) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopRequested_ && running_) break;
-    }
+    if (task_.stopRequested()) break;
     if (paused_) break;
     // dueOutbox already returns one entry per key; this keeps the per-patient order even if a
     // store returns more: the second would otherwise go out before the first is recorded.

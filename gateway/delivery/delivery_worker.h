@@ -1,19 +1,18 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/http_client.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
@@ -78,7 +77,6 @@ class DeliveryWorker {
   // Records the outcomes in one write unit (state, exchange line and AuditEvent of each) and
   // logs them; false when the unit failed (nothing recorded: the entries go out again).
   bool record(const std::vector<Outcome>& outcomes);
-  void loop();
   // Delay before attempt number `attempts` + 1, after `attempts` failed ones.
   int64_t backoffMs(int attempts);
 
@@ -92,14 +90,8 @@ class DeliveryWorker {
 
   std::mutex passMutex_;  // one pass at a time; also guards rng_
   std::mt19937_64 rng_;
-  std::mutex mutex_;  // guards notified_ and stopRequested_ for the condition variable
-  std::condition_variable wake_;
-  bool notified_ = false;
-  bool stopRequested_ = false;
-  std::atomic<bool> running_{false};
   std::atomic<bool> paused_{false};
-  std::mutex lifecycleMutex_;  // start()/stop() against each other
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace brygga::delivery

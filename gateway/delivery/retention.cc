@@ -1,6 +1,5 @@
 #include "gateway/delivery/retention.h"
 
-#include <chrono>
 #include <string>
 
 namespace brygga::delivery {
@@ -21,29 +20,24 @@ Retention::~Retention() {
 }
 
 void Retention::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable()) return;
-  stopRequested_ = false;
-  thread_ = std::thread([this] { loop(); });
+  task_.start([this] {
+    auto purged = runOnce();
+    if (!purged.isOk()) {
+      logger_.error("retention.failed", {{"error", purged.status().toString()}});
+    }
+    return core::PeriodicTask::Next::after(settings_.retentionIntervalMs);
+  });
 }
 
 void Retention::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopRequested_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  task_.stop();
 }
 
 core::StatusOr<int64_t> Retention::runOnce() {
   const int64_t cutoff = clock_.nowMs() - settings_.retentionMs;
   int64_t total = 0;
   for (;;) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopRequested_ && thread_.joinable()) break;
-    }
+    if (task_.stopRequested()) break;
     BRYGGA_ASSIGN_OR_RETURN(int64_t purged, store_.purgeDelivered(cutoff, kBatch));
     total += purged;
     if (purged < kBatch) break;
@@ -54,19 +48,6 @@ core::StatusOr<int64_t> Retention::runOnce() {
                                       {"deliveredBefore", core::formatInstant(cutoff)}});
   }
   return total;
-}
-
-void Retention::loop() {
-  for (;;) {
-    auto purged = runOnce();
-    if (!purged.isOk()) {
-      logger_.error("retention.failed", {{"error", purged.status().toString()}});
-    }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, std::chrono::milliseconds(settings_.retentionIntervalMs),
-                   [this] { return stopRequested_; });
-    if (stopRequested_) break;
-  }
 }
 
 }  // namespace brygga::delivery

@@ -1,13 +1,11 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
-#include <thread>
 
 #include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/store/store.h"
 
 namespace brygga::delivery {
@@ -31,16 +29,11 @@ class Retention {
   core::StatusOr<int64_t> runOnce();
 
  private:
-  void loop();
-
   const core::DeliveryConfig settings_;
   store::Store& store_;
   const core::Clock& clock_;
   core::Logger& logger_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopRequested_ = false;
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace brygga::delivery

@@ -78,30 +78,22 @@ core::Status ServiceDirectory::publishNow() {
 }
 
 void ServiceDirectory::start(int64_t checkMs) {
-  std::lock_guard<std::mutex> guard(mutex_);
-  if (thread_.joinable()) return;
-  stopping_ = false;
-  thread_ = std::thread([this, checkMs] {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-      wake_.wait_for(lock, std::chrono::milliseconds(checkMs));
-      if (stopping_) break;
-      const std::string today = mappings::toStockholm(clock_.nowMs()).date.iso();
-      if (today == publishedFor_) continue;
-      lock.unlock();
-      (void)publishNow();
-      lock.lock();
-    }
-  });
+  const std::chrono::milliseconds check(checkMs);
+  task_.start(
+      [this, check] {
+        std::string published;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          published = publishedFor_;
+        }
+        if (mappings::toStockholm(clock_.nowMs()).date.iso() != published) (void)publishNow();
+        return core::PeriodicTask::Next::after(check);
+      },
+      check);
 }
 
 void ServiceDirectory::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  task_.stop();
 }
 
 }  // namespace brygga::flows

@@ -1,13 +1,12 @@
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
@@ -39,11 +38,9 @@ class ServiceDirectory {
   store::Store& store_;
   const core::Clock& clock_;
   core::Logger& logger_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  std::mutex mutex_;          // guards publishedFor_
   std::string publishedFor_;  // the Stockholm date of the last publication
-  std::thread thread_;
+  core::PeriodicTask task_;
 };
 
 }  // namespace brygga::flows

@@ -3,20 +3,11 @@
 // certificates) that is down, comes up, goes down and comes back; FHIR AuditEvent POSTs to a
 // FakePeer that refuses at first; checkpoints pushed to a FakePeer witness; refused logins and
 // certificates in the audit log.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <functional>
-#include <list>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -41,139 +32,17 @@
 #include "gateway/store/sqlite_store.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/support/audit_records.h"
+#include "tests/support/fake_syslog_server.h"
 
 namespace brygga::testing {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A syslog-over-TLS receiver (RFC 5425) on 127.0.0.1: mutual TLS with the dev certificates,
-// octet-counting framing; keeps every message in arrival order.
-class FakeSyslogServer {
- public:
-  explicit FakeSyslogServer(int port = 0) {
-    ctx_ = SSL_CTX_new(TLS_server_method());
-    SSL_CTX_use_certificate_chain_file(ctx_, (certsDir() + "/server.crt").c_str());
-    SSL_CTX_use_PrivateKey_file(ctx_, (certsDir() + "/server.key").c_str(), SSL_FILETYPE_PEM);
-    SSL_CTX_load_verify_locations(ctx_, (certsDir() + "/ca.crt").c_str(), nullptr);
-    SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-    listen_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(listen_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    EXPECT_EQ(::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-    EXPECT_EQ(::listen(listen_, 16), 0);
-    socklen_t len = sizeof addr;
-    getsockname(listen_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    acceptor_ = std::thread([this] { acceptLoop(); });
-  }
-  ~FakeSyslogServer() {
-    stop();
-    SSL_CTX_free(ctx_);
-  }
-
-  int port() const { return port_; }
-
-  // The repository goes away: the listener and every connection close.
-  void stop() {
-    if (stopping_.exchange(true)) return;
-    acceptor_.join();
-    ::close(listen_);
-    for (std::thread& t : connections_) t.join();
-  }
-
-  std::vector<std::string> messages() const {
-    std::lock_guard lock(mutex_);
-    return messages_;
-  }
-  int framingErrors() const {
-    std::lock_guard lock(mutex_);
-    return framingErrors_;
-  }
-  size_t waitFor(size_t n, int timeoutMs) const {
-    const auto end = Clock::now() + std::chrono::milliseconds(timeoutMs);
-    while (Clock::now() < end) {
-      if (messages().size() >= n) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return messages().size();
-  }
-
- private:
-  void acceptLoop() {
-    while (!stopping_) {
-      pollfd p{listen_, POLLIN, 0};
-      if (::poll(&p, 1, 50) != 1) continue;
-      const int fd = ::accept4(listen_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      connections_.emplace_back([this, fd] { serve(fd); });
-    }
-  }
-
-  void serve(int fd) {
-    timeval tv{0, 50000};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    SSL* ssl = SSL_new(ctx_);
-    SSL_set_fd(ssl, fd);
-    int rc = -1;
-    for (int i = 0; i < 100 && !stopping_; ++i) {
-      rc = SSL_accept(ssl);
-      if (rc == 1 || SSL_get_error(ssl, rc) != SSL_ERROR_WANT_READ) break;
-    }
-    std::string buffer;
-    while (rc == 1 && !stopping_) {
-      char chunk[16384];
-      const int n = SSL_read(ssl, chunk, sizeof chunk);
-      if (n <= 0) {
-        const int err = SSL_get_error(ssl, n);
-        if (err == SSL_ERROR_WANT_READ || (err == SSL_ERROR_SYSCALL && errno == EAGAIN)) continue;
-        break;
-      }
-      buffer.append(chunk, static_cast<size_t>(n));
-      // MSG-LEN SP SYSLOG-MSG, as many as are complete.
-      for (;;) {
-        const size_t space = buffer.find(' ');
-        if (space == std::string::npos) break;
-        size_t length = 0;
-        bool digits = space > 0 && buffer[0] != '0';
-        for (size_t i = 0; i < space; ++i) {
-          digits = digits && buffer[i] >= '0' && buffer[i] <= '9';
-          length = length * 10 + static_cast<size_t>(buffer[i] - '0');
-        }
-        std::lock_guard lock(mutex_);
-        if (!digits) {
-          ++framingErrors_;
-          buffer.clear();
-          break;
-        }
-        if (buffer.size() < space + 1 + length) break;
-        messages_.push_back(buffer.substr(space + 1, length));
-        buffer.erase(0, space + 1 + length);
-      }
-    }
-    SSL_shutdown(ssl);
-    SSL_free(ssl);
-    ::close(fd);
-  }
-
-  SSL_CTX* ctx_ = nullptr;
-  int listen_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread acceptor_;
-  std::list<std::thread> connections_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> messages_;
-  int framingErrors_ = 0;
-};
-
 // A port nothing listens on (yet).
 int freePort() {
-  FakeSyslogServer probe;
+  FakeSyslogServer probe(certsDir());
   const int port = probe.port();
   probe.stop();
   return port;
@@ -242,7 +111,7 @@ TEST(AuditForwardingTest, SyslogOverTlsLosesNothingWhileTheRepositoryIsDownOrThe
   EXPECT_GE(forwarder.stats().failures, 1);
 
   {
-    FakeSyslogServer arr(port);  // up
+    FakeSyslogServer arr(certsDir(), port);  // up
     waitUntil([&] { return forwarder.stats().cursor >= 10; }, 10000);
     for (int i = 0; i < 5; ++i) ASSERT_EQ(harness.call("region", "GET", "/Patient").status, 200);
     const size_t total = allRecords(harness.gateway().store()).size();
@@ -255,7 +124,7 @@ TEST(AuditForwardingTest, SyslogOverTlsLosesNothingWhileTheRepositoryIsDownOrThe
   harness.start();
   for (int i = 0; i < 3; ++i) ASSERT_EQ(harness.call("region", "GET", "/Patient").status, 200);
 
-  FakeSyslogServer arr(port);  // up again: the rest, from the durable cursor
+  FakeSyslogServer arr(certsDir(), port);  // up again: the rest, from the durable cursor
   auto records = allRecords(harness.gateway().store());
   const int64_t before = records.front().seq;
   EXPECT_EQ(before, 1);
@@ -533,36 +402,14 @@ TEST(AuditLoginTest, RefusedTokensAndCertificatesAreAudited) {
   EXPECT_NE(event.find("\"outcome\":\"4\""), std::string::npos) << event;
 }
 
-// --- Figures -------------------------------------------------------------------------------------
+// --- Volume (the rates are measured by bench/audit_forwarding_bench.cc) ------------------------
 
-TEST(AuditForwardingRateTest, SyslogTlsForwardsTensOfThousandsOfRecordsASecond) {
+TEST(AuditForwardingVolumeTest, TwentyThousandRecordsReachTheSyslogRepositoryOnceEachInSeqOrder) {
   TempDir data;
-  store::SqliteOptions options;
-  options.path = data.file("brygga.db");
-  auto store = store::openSqliteStore(options);
-  ASSERT_TRUE(store.isOk());
   constexpr int kRecords = 20000;
-  for (int unit = 0; unit < kRecords / 1000; ++unit) {
-    ASSERT_TRUE((*store)
-                    ->write([&](store::StoreTransaction& txn) -> core::Status {
-                      for (int i = 0; i < 1000; ++i) {
-                        audit::AuditContext c;
-                        c.recordedMs = 1795428900000 + i;
-                        c.subtype = "search-type";
-                        c.action = 'E';
-                        c.clientId = "halmstad";
-                        c.clientAddress = "10.1.2.3";
-                        c.requestId = core::newUuid();
-                        c.patient = "Patient/p" + std::to_string(i % 97);
-                        c.query = "patient=Patient/p" + std::to_string(i % 97);
-                        auto seq = audit::AuditTrail::append(txn, c);
-                        if (!seq.isOk()) return seq.status();
-                      }
-                      return core::Status::ok();
-                    })
-                    .isOk());
-  }
-  FakeSyslogServer arr;
+  auto store = storeWithAuditRecords(data, kRecords, 1000, searchAuditEvent);
+  ASSERT_NE(store, nullptr);
+  FakeSyslogServer arr(certsDir());
   core::GatewayConfig config;
   configureSyslog(config, arr.port());
   auto sink = audit::SyslogTlsSink::create(config.audit.forward.syslog);
@@ -572,66 +419,37 @@ TEST(AuditForwardingRateTest, SyslogTlsForwardsTensOfThousandsOfRecordsASecond) 
   core::SystemClock clock;
   audit::ForwarderOptions fo;
   fo.batchSize = 500;
-  audit::AuditForwarder forwarder(**store, std::move(sink).value(), fo, clock, logger);
-  const auto start = Clock::now();
+  audit::AuditForwarder forwarder(*store, std::move(sink).value(), fo, clock, logger);
   auto sent = forwarder.runOnce();
   ASSERT_TRUE(sent.isOk()) << sent.status().toString();
   EXPECT_EQ(*sent, kRecords);
   arr.waitFor(kRecords, 30000);
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  EXPECT_EQ(arr.messages().size(), static_cast<size_t>(kRecords));
-  std::printf("syslog/TLS forwarding: %d records in %.2f s = %.0f records/s (batch 500)\n",
-              kRecords, seconds, kRecords / seconds);
-  RecordProperty("records_per_second", static_cast<int>(kRecords / seconds));
+  EXPECT_EQ(arr.framingErrors(), 0);
+  expectExactlyTheLog(arr.messages(), allRecords(*store));
 }
 
-TEST(AuditForwardingRateTest, FhirPostsOneRecordPerRequest) {
+TEST(AuditForwardingVolumeTest, TheFhirSinkPostsEachOfTwoThousandRecordsOnceInSeqOrder) {
   TempDir data;
-  store::SqliteOptions options;
-  options.path = data.file("brygga.db");
-  auto store = store::openSqliteStore(options);
-  ASSERT_TRUE(store.isOk());
   constexpr int kRecords = 2000;
-  ASSERT_TRUE((*store)
-                  ->write([&](store::StoreTransaction& txn) -> core::Status {
-                    for (int i = 0; i < kRecords; ++i) {
-                      audit::AuditContext c;
-                      c.recordedMs = 1795428900000 + i;
-                      c.subtype = "read";
-                      c.action = 'R';
-                      c.clientId = "laholm";
-                      c.requestId = core::newUuid();
-                      auto seq = audit::AuditTrail::append(txn, c);
-                      if (!seq.isOk()) return seq.status();
-                    }
-                    return core::Status::ok();
-                  })
-                  .isOk());
+  auto store = storeWithAuditRecords(data, kRecords, kRecords, readAuditEvent);
+  ASSERT_NE(store, nullptr);
   FakePeer arr;
-  arr.setHandler([](const FakePeer::Request&) {
-    FakePeer::Response r;
-    r.status = 201;
-    return r;
-  });
-  core::DestinationConfig d;
-  d.baseUrl = arr.baseUrl();
   std::ostringstream logText;
   core::Logger logger(logText);
   core::SystemClock clock;
   audit::ForwarderOptions fo;
   fo.batchSize = 100;
-  audit::AuditForwarder forwarder(
-      **store,
-      std::make_unique<audit::FhirAuditSink>(arr.baseUrl(), adapters::makeCurlHttpClient(d)), fo,
-      clock, logger);
-  const auto start = Clock::now();
+  audit::AuditForwarder forwarder(*store, fhirSinkTakingEverything(arr), fo, clock, logger);
   auto sent = forwarder.runOnce();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   ASSERT_TRUE(sent.isOk()) << sent.status().toString();
   EXPECT_EQ(*sent, kRecords);
-  EXPECT_EQ(arr.requestCount(), static_cast<size_t>(kRecords));
-  std::printf("FHIR AuditEvent forwarding: %d records in %.2f s = %.0f records/s\n", kRecords,
-              seconds, kRecords / seconds);
+  const std::vector<FakePeer::Request> posts = arr.requests();
+  ASSERT_EQ(posts.size(), static_cast<size_t>(kRecords));
+  for (size_t i = 0; i < posts.size(); ++i) {
+    auto seq = posts[i].headers.find("x-brygga-audit-seq");
+    ASSERT_NE(seq, posts[i].headers.end()) << "request " << i;
+    EXPECT_EQ(seq->second, std::to_string(i + 1)) << "request " << i;
+  }
 }
 
 // --- Configuration -----------------------------------------------------------------------------
