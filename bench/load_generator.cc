@@ -352,7 +352,7 @@ struct Options {
   double maxSeconds = 10;
   double rate = 500;
   double rateSeconds = 10;
-  int serverThreads = 16;
+  int serverThreads = 64;  // the gateway's default server.threads
   int batchSize = 0;
   std::string dataDir;
   bool keep = false;

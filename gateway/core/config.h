@@ -27,7 +27,9 @@ struct ServerConfig {
   std::string bindAddress = "127.0.0.1";
   int httpPort = 8080;   // 0 picks a free port; -1 disables the plain HTTP listener
   int httpsPort = 8443;  // 0 picks a free port; -1 disables the HTTPS listener
-  int threads = 16;
+  // A kept-alive connection holds its worker thread between requests (POCO's HTTPServer), so
+  // this also bounds the connections served at once: connections beyond it wait in the queue.
+  int threads = 64;
   int64_t maxBodyBytes = 8 * 1024 * 1024;
   int maxJsonDepth = 64;
   int defaultPageSize = 50;
