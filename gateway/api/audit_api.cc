@@ -109,14 +109,11 @@ ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
     return parts[0] == "checkpoint" ? checkpoint() : key();
   }
 
-  if (!request.caller.authenticated) {
-    return errorResponse(core::unauthenticated(
-        "authentication required: a client certificate (HTTPS) or a bearer token"));
-  }
-  if (request.caller.role != core::ClientRole::kIntegration) {
-    return errorResponse(
-        core::permissionDenied("audit proofs and records are for the "
-                               "integration team"));
+  // A request without valid credentials is recorded as a refused login, as on every endpoint.
+  if (auto refused = checkIntegrationCaller(request, trace,
+                                            "audit proofs and records are for the "
+                                            "integration team")) {
+    return *refused;
   }
   if (isRecord) return record(parts[1], trace);
   if (isForwarding) {

@@ -359,6 +359,20 @@ TEST(AuditUserTest, TheUsersHsaIdComesOnlyFromClientsAllowedToNameThem) {
   EXPECT_EQ(userHsaIdOf(lastEvent(store)), "");
 }
 
+TEST(AuditLoginTest, ARefusedTokenOnTheAuditEndpointsIsALoginEventToo) {
+  GatewayHarness harness(nullptr);
+  harness.start();
+  store::Store& store = harness.gateway().store();
+  const std::string root = "http://127.0.0.1:" + std::to_string(harness.gateway().httpPort());
+
+  auto wrong = httpCall("GET", root + "/audit/records/1", "",
+                        {{"Authorization", "Bearer not-a-real-token"}});
+  EXPECT_EQ(wrong.status, 401);
+  const std::string event = allRecords(store).back().json;
+  EXPECT_NE(event.find("\"110122\""), std::string::npos) << event;  // DICOM Login
+  EXPECT_NE(event.find("bearer token sha256:"), std::string::npos) << event;
+}
+
 TEST(AuditLoginTest, RefusedTokensAndCertificatesAreAudited) {
   GatewayHarness harness(nullptr);
   harness.start();
