@@ -103,6 +103,36 @@ const char* outboxColumns() {
   return kOutboxColumns;
 }
 
+const char* exchangeColumns() {
+  return "seq, id, request_id, client_id, tenant, direction, interaction, resource_types,"
+         " destination, http_status, started_ms, finished_ms, payload_sha256, detail, message,"
+         " patient, outbox_last, audit_seq";
+}
+
+// A row of exchangeColumns().
+ExchangeRecord exchangeOf(const Query& q) {
+  ExchangeRecord r;
+  r.seq = q.integer(0);
+  r.id = q.text(1);
+  r.requestId = q.text(2);
+  r.clientId = q.text(3);
+  r.tenant = q.text(4);
+  r.direction = q.text(5);
+  r.interaction = q.text(6);
+  r.resourceTypes = q.text(7);
+  r.destination = q.text(8);
+  r.httpStatus = static_cast<int>(q.integer(9));
+  r.startedMs = q.integer(10);
+  r.finishedMs = q.integer(11);
+  r.payloadSha256 = q.text(12);
+  r.detail = q.text(13);
+  r.message = q.integer(14) != 0;
+  r.patient = q.text(15);
+  r.outboxLast = q.integer(16);
+  r.auditSeq = q.integer(17);
+  return r;
+}
+
 // A row of kOutboxColumns.
 OutboxEntry outboxOf(const Query& q) {
   OutboxEntry e;
@@ -579,44 +609,19 @@ void Connection::insertExchange(const ExchangeRecord& record) {
 }
 
 std::vector<ExchangeRecord> Connection::exchanges(const ExchangeQuery& query) {
-  DynamicSql sql;
-  sql.text =
-      "SELECT id, request_id, client_id, tenant, direction, interaction, resource_types,"
-      " destination, http_status, started_ms, finished_ms, payload_sha256, detail"
-      " FROM exchange WHERE 1 = 1";
-  if (query.tenant) sql.add(" AND tenant = ?", *query.tenant);
-  if (query.requestId) sql.add(" AND request_id = ?", *query.requestId);
-  if (query.direction) sql.add(" AND direction = ?", *query.direction);
-  sql.add(" ORDER BY seq LIMIT ?", Poco::Int64{nonNegative(query.limit)});
-
-  std::vector<std::string> id, requestId, clientId, tenant, direction, interaction, resourceTypes,
-      destination, payloadSha256, detail;
-  std::vector<int> httpStatus;
-  std::vector<Poco::Int64> startedMs, finishedMs;
-  Statement statement(session_);
-  sql.bindTo(statement);
-  statement, into(id), into(requestId), into(clientId), into(tenant), into(direction),
-      into(interaction), into(resourceTypes), into(destination), into(httpStatus), into(startedMs),
-      into(finishedMs), into(payloadSha256), into(detail);
-  statement.execute();
-
-  std::vector<ExchangeRecord> out(id.size());
-  for (size_t i = 0; i < out.size(); ++i) {
-    ExchangeRecord& r = out[i];
-    r.id = std::move(id[i]);
-    r.requestId = std::move(requestId[i]);
-    r.clientId = std::move(clientId[i]);
-    r.tenant = std::move(tenant[i]);
-    r.direction = std::move(direction[i]);
-    r.interaction = std::move(interaction[i]);
-    r.resourceTypes = std::move(resourceTypes[i]);
-    r.destination = std::move(destination[i]);
-    r.httpStatus = httpStatus[i];
-    r.startedMs = startedMs[i];
-    r.finishedMs = finishedMs[i];
-    r.payloadSha256 = std::move(payloadSha256[i]);
-    r.detail = std::move(detail[i]);
-  }
+  // At most eight shapes of this statement (one per combination of filters), each compiled once.
+  std::string sql = std::string("SELECT ") + exchangeColumns() + " FROM exchange WHERE 1 = 1";
+  if (query.tenant) sql += " AND tenant = ?";
+  if (query.requestId) sql += " AND request_id = ?";
+  if (query.direction) sql += " AND direction = ?";
+  sql += " ORDER BY seq LIMIT ?";
+  Query q(statements_.get(sql));
+  if (query.tenant) q.bind(*query.tenant);
+  if (query.requestId) q.bind(*query.requestId);
+  if (query.direction) q.bind(*query.direction);
+  q.bind(nonNegative(query.limit));
+  std::vector<ExchangeRecord> out;
+  while (q.next()) out.push_back(exchangeOf(q));
   return out;
 }
 

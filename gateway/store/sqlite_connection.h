@@ -45,6 +45,9 @@ struct AuditColumns {
 // The outbox columns, and one row of them read from a Query over them (in that order).
 const char* outboxColumns();
 OutboxEntry outboxOf(const Query& q);
+// The exchange-log columns (all of them, schema 4's links included), and one row of them.
+const char* exchangeColumns();
+ExchangeRecord exchangeOf(const Query& q);
 
 // A POCO Data session on the database file with the PRAGMAs every Brygga connection needs (WAL,
 // synchronous=FULL, foreign keys, busy timeout). The statements of the write path and of point

@@ -19,10 +19,6 @@ namespace brygga::store::sqlite {
 
 namespace {
 
-constexpr const char* kLineColumns =
-    "seq, id, request_id, client_id, tenant, direction, interaction, resource_types,"
-    " destination, http_status, started_ms, finished_ms, payload_sha256, detail, message,"
-    " patient, outbox_last, audit_seq";
 // The outbox columns in outboxOf's order; the payload only when asked for.
 constexpr const char* kEntryColumnsNoPayload =
     "id, destination, ordering_key, request_id, tenant, '', state, attempts, created_ms,"
@@ -32,29 +28,6 @@ constexpr const char* kEntryColumnsNoPayload =
 constexpr int64_t kRecordingSlackMs = 120000;
 // One unit enqueues at most this many entries for one message.
 constexpr int kMaxEntriesPerMessage = 256;
-
-ExchangeRecord lineOf(const Query& q) {
-  ExchangeRecord r;
-  r.seq = q.integer(0);
-  r.id = q.text(1);
-  r.requestId = q.text(2);
-  r.clientId = q.text(3);
-  r.tenant = q.text(4);
-  r.direction = q.text(5);
-  r.interaction = q.text(6);
-  r.resourceTypes = q.text(7);
-  r.destination = q.text(8);
-  r.httpStatus = static_cast<int>(q.integer(9));
-  r.startedMs = q.integer(10);
-  r.finishedMs = q.integer(11);
-  r.payloadSha256 = q.text(12);
-  r.detail = q.text(13);
-  r.message = q.integer(14) != 0;
-  r.patient = q.text(15);
-  r.outboxLast = q.integer(16);
-  r.auditSeq = q.integer(17);
-  return r;
-}
 
 bool hasType(const std::string& types, const std::string& type) {
   size_t start = 0;
@@ -187,7 +160,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
         " FROM outbox INDEXED BY outbox_by_state WHERE destination = ? AND state = ? AND id < ?"
         " ORDER BY id DESC LIMIT ?";
     const std::string kLineByRequest =
-        std::string("SELECT ") + kLineColumns +
+        std::string("SELECT ") + exchangeColumns() +
         " FROM exchange INDEXED BY exchange_by_request WHERE request_id = ? AND message = 1"
         " ORDER BY seq LIMIT 1";
     const int batch = std::max(2 * limit, 100);
@@ -216,7 +189,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
         {
           Query q(statements_.get(kLineByRequest));
           q.bind(entry.requestId);
-          if (q.next()) line = lineOf(q);
+          if (q.next()) line = exchangeOf(q);
         }
         if (!line || !seen.insert(line->seq).second) continue;
         if (accept(std::move(*line)) && static_cast<int>(page.messages.size()) >= limit) {
@@ -242,7 +215,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
   if (query.fromMs) low = exchangeSeqAt(*query.fromMs);
   if (high <= low) return page;
 
-  std::string sql = std::string("SELECT ") + kLineColumns + " FROM exchange ";
+  std::string sql = std::string("SELECT ") + exchangeColumns() + " FROM exchange ";
   std::optional<std::string> key;
   if (query.requestId) {
     sql += "INDEXED BY exchange_by_request WHERE request_id = ? AND ";
@@ -269,7 +242,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
   int scanned = 0;
   int64_t lastSeq = 0;
   while (q.next()) {
-    ExchangeRecord line = lineOf(q);
+    ExchangeRecord line = exchangeOf(q);
     ++scanned;
     lastSeq = line.seq;
     if (accept(std::move(line)) && static_cast<int>(page.messages.size()) >= limit) {
@@ -286,33 +259,33 @@ std::optional<Message> Connection::message(int64_t seq, bool withPayload) {
   std::optional<ExchangeRecord> line;
   {
     static const std::string kSql =
-        std::string("SELECT ") + kLineColumns + " FROM exchange WHERE seq = ? AND message = 1";
+        std::string("SELECT ") + exchangeColumns() + " FROM exchange WHERE seq = ? AND message = 1";
     Query q(statements_.get(kSql));
     q.bind(seq);
-    if (q.next()) line = lineOf(q);
+    if (q.next()) line = exchangeOf(q);
   }
   if (!line) return std::nullopt;
   return messageOf(std::move(*line), withPayload);
 }
 
 std::vector<ExchangeRecord> Connection::requestExchanges(const std::string& requestId, int limit) {
-  static const std::string kSql = std::string("SELECT ") + kLineColumns +
+  static const std::string kSql = std::string("SELECT ") + exchangeColumns() +
                                   " FROM exchange INDEXED BY exchange_by_request"
                                   " WHERE request_id = ? ORDER BY seq LIMIT ?";
   Query q(statements_.get(kSql));
   q.bind(requestId).bind(std::max(limit, 0));
   std::vector<ExchangeRecord> lines;
-  while (q.next()) lines.push_back(lineOf(q));
+  while (q.next()) lines.push_back(exchangeOf(q));
   return lines;
 }
 
 std::vector<ExchangeRecord> Connection::exchangesAfter(int64_t afterSeq, int limit) {
-  static const std::string kSql =
-      std::string("SELECT ") + kLineColumns + " FROM exchange WHERE seq > ? ORDER BY seq LIMIT ?";
+  static const std::string kSql = std::string("SELECT ") + exchangeColumns() +
+                                  " FROM exchange WHERE seq > ? ORDER BY seq LIMIT ?";
   Query q(statements_.get(kSql));
   q.bind(afterSeq).bind(std::max(limit, 0));
   std::vector<ExchangeRecord> lines;
-  while (q.next()) lines.push_back(lineOf(q));
+  while (q.next()) lines.push_back(exchangeOf(q));
   return lines;
 }
 
