@@ -15,14 +15,13 @@ constexpr std::array<std::string_view, 7> kPrefixes = {"fhir",    "admin",  "aud
 
 // The fixed words of the non-FHIR endpoints' paths (admin, audit, console). A word not listed
 // becomes {id}: a label value must never come from what a client chose to send.
-constexpr std::array<std::string_view, 44> kWords = {
-    "destinations", "pause",   "resume",   "dead-letters", "replay",      "mappings", "reload",
-    "checkpoint",   "key",     "proof",    "inclusion",    "consistency", "records",  "api",
-    "messages",     "message", "events",   "stream",       "static",      "assets",   "search",
-    "checkpoints",  "audit",   "login",    "logout",       "stats",       "flow",     "summary",
-    "status",       "alerts",  "attempts", "exchanges",    "overview",    "tenants",  "session",
-    "health",       "metrics", "view",     "content",      "me",          "witness",  "payload",
-    "rotate-key",   "keys"};
+constexpr std::array<std::string_view, 21> kWords = {
+    // /admin
+    "destinations", "pause", "resume", "dead-letters", "replay", "mappings", "reload",
+    // /audit
+    "checkpoint", "key", "proof", "inclusion", "consistency", "records", "witness", "forwarding",
+    // /console/api
+    "api", "summary", "messages", "payload", "session", "audit"};
 
 constexpr std::array<std::string_view, 6> kFhirOperations = {
     "_history", "_search", "$validate", "%24validate", "metadata", "$everything"};

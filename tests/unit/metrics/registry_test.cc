@@ -150,6 +150,8 @@ TEST(RouteTemplate, KeepsNoIdentifiers) {
   EXPECT_EQ(routeTemplate("/admin/dead-letters/17/replay"), "/admin/dead-letters/{id}/replay");
   EXPECT_EQ(routeTemplate("/admin/destinations/regional/pause"), "/admin/destinations/{id}/pause");
   EXPECT_EQ(routeTemplate("/audit/records/42"), "/audit/records/{id}");
+  EXPECT_EQ(routeTemplate("/audit/forwarding"), "/audit/forwarding");
+  EXPECT_EQ(routeTemplate("/console/api/messages/7/payload"), "/console/api/messages/{id}/payload");
   EXPECT_EQ(routeTemplate("/console/app.js"), "/console/{file}");
   EXPECT_EQ(routeTemplate("/wp-login.php"), "/{other}");
   EXPECT_EQ(routeTemplate("/metrics"), "/metrics");
