@@ -61,8 +61,10 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
       std::make_unique<flows::ServiceDirectory>(*g->mappings_, *g->store_, *g->clock_, *g->logger_);
   BRYGGA_RETURN_IF_ERROR(g->serviceDirectory_->publishNow());
   flows::ServiceDirectory* directory = g->serviceDirectory_.get();
-  g->mappings_->onChange(
-      [directory](const mappings::MappingSet&) { (void)directory->publishNow(); });
+  g->mappings_->onChange([directory](const mappings::MappingSet&) {
+    // publishNow logs a failure; the directory thread tries again when the date changes.
+    directory->publishNow().ignoreError();
+  });
   g->mappingsApi_ =
       std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->clock_, *g->logger_);
 

@@ -171,7 +171,10 @@ class BryggaApp : public Poco::Util::ServerApplication {
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
     Gateway* running = gateway->get();
-    flows::ReloadSignalThread reloader([running] { (void)running->mappings().reload(); });
+    flows::ReloadSignalThread reloader([running] {
+      // A bad reload is logged by the registry and keeps the set in force; nothing else to do.
+      running->mappings().reload().ignoreError();
+    });
     waitForTerminationRequest();
     (*gateway)->stop();
     return EXIT_OK;

@@ -146,7 +146,8 @@ void WitnessPusher::start() {
   // The first push (whatever is not witnessed yet) goes at once; then one after each new
   // checkpoint (notify), otherwise a look every retry interval (which retries a failure).
   task_.start([this] {
-    (void)runOnce();
+    // runOnce logs a failure, and this loop is the retry: the next pass pushes again.
+    runOnce().ignoreError();
     return core::PeriodicTask::Next::after(retryIntervalMs_);
   });
 }

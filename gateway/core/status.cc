@@ -1,5 +1,8 @@
 #include "gateway/core/status.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace brygga::core {
 
 int httpStatusOf(StatusCode code) {
@@ -102,6 +105,12 @@ std::string Status::toString() const {
     out += ": " + issue.diagnostics;
   }
   return out;
+}
+
+void failValueAccess(const Status& status) {
+  // No logger here: core's Logger may be what is broken. stderr is unbuffered.
+  std::fprintf(stderr, "brygga: StatusOr::value() on an error: %s\n", status.toString().c_str());
+  std::abort();
 }
 
 }  // namespace brygga::core

@@ -46,7 +46,10 @@ struct Issue {
 const char* toString(Issue::Severity severity);
 
 // Status: an error code, a human message, and optionally the detailed issues behind it.
-class Status {
+// [[nodiscard]] (as absl::Status): every function returning a Status is checked by the compiler,
+// so an error cannot be dropped by accident. Where dropping one is right, say so with
+// `ignoreError()` and a comment on why.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message, std::vector<Issue> issues = {})
@@ -60,6 +63,10 @@ class Status {
   const std::vector<Issue>& issues() const { return issues_; }
   int httpStatus() const { return httpStatusOf(code_); }
   std::string toString() const;
+
+  // Drops this status on purpose. Every call carries a comment saying why nothing is to be done
+  // with an error there (it was already logged, a later pass retries, ...).
+  void ignoreError() const {}
 
  private:
   StatusCode code_ = StatusCode::kOk;
@@ -95,10 +102,15 @@ inline Status unauthenticated(std::string m) {
   return {StatusCode::kUnauthenticated, std::move(m)};
 }
 
+// Reports a value taken from a StatusOr that holds an error (a bug in the caller: it must check
+// isOk() first) on stderr with the status, and aborts. Never returns.
+[[noreturn]] void failValueAccess(const Status& status);
+
 // StatusOr<T>: a value or the Status explaining why there is none. Never holds an OK status
-// without a value.
+// without a value. [[nodiscard]] like Status. value(), `*` and `->` on an error are a bug in the
+// caller and fail loudly and deterministically (failValueAccess), in every build type.
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
@@ -107,15 +119,27 @@ class StatusOr {
 
   bool isOk() const { return value_.has_value(); }
   const Status& status() const { return status_; }
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() & { return *value_; }
-  const T& operator*() const& { return *value_; }
+  T& value() & { return checked(); }
+  const T& value() const& { return checked(); }
+  T&& value() && { return std::move(checked()); }
+  T* operator->() { return &checked(); }
+  const T* operator->() const { return &checked(); }
+  T& operator*() & { return checked(); }
+  const T& operator*() const& { return checked(); }
+
+  // Drops the value or error on purpose; see Status::ignoreError.
+  void ignoreError() const {}
 
  private:
+  T& checked() {
+    if (!value_) failValueAccess(status_);
+    return *value_;
+  }
+  const T& checked() const {
+    if (!value_) failValueAccess(status_);
+    return *value_;
+  }
+
   Status status_;
   std::optional<T> value_;
 };

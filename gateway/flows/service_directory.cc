@@ -86,7 +86,10 @@ void ServiceDirectory::start(int64_t checkMs) {
           std::lock_guard<std::mutex> lock(mutex_);
           published = publishedFor_;
         }
-        if (mappings::toStockholm(clock_.nowMs()).date.iso() != published) (void)publishNow();
+        if (mappings::toStockholm(clock_.nowMs()).date.iso() != published) {
+          // publishNow logs a failure; publishedFor_ stays, so the next look tries again.
+          publishNow().ignoreError();
+        }
         return core::PeriodicTask::Next::after(check);
       },
       check);

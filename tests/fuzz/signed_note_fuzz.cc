@@ -29,11 +29,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (note.isOk()) {
     require(!note->signatures.empty());
     require(!note->text.empty() && note->text.back() == '\n');
-    (void)verifier->verify(*note);
+    // Arbitrary notes mostly fail to verify; the fuzzer looks for crashes, not for answers.
+    verifier->verify(*note).ignoreError();
     auto checkpoint = parseCheckpoint(note->text);
     if (checkpoint.isOk()) require(formatCheckpoint(*checkpoint) == note->text);
   }
-  (void)openCheckpoint(text, *verifier, "PeterNeumann");
+  openCheckpoint(text, *verifier, "PeterNeumann").ignoreError();  // crashes only, as above
   auto checkpoint = parseCheckpoint(text);
   if (checkpoint.isOk()) require(formatCheckpoint(*checkpoint) == text);
   auto key = NoteVerifier::fromVkey(text);

@@ -53,6 +53,21 @@ TEST(StatusOr, PropagatesTheFirstError) {
   EXPECT_EQ(bogus.status().code(), StatusCode::kInternal);
 }
 
+TEST(StatusOrDeathTest, ReachingForAValueThatIsNotThereAbortsNamingTheStatus) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  const StatusOr<int> missing = notFound("no Patient/42");
+  const char* expected = "StatusOr::value\\(\\) on an error: not-found: no Patient/42";
+  EXPECT_DEATH(static_cast<void>(missing.value()), expected);
+  EXPECT_DEATH(static_cast<void>(*missing), expected);
+  StatusOr<std::string> text = invalidArgument("not a date");
+  EXPECT_DEATH(static_cast<void>(text->size()), "invalid-argument: not a date");
+  EXPECT_DEATH(static_cast<void>(std::move(text).value()), "invalid-argument: not a date");
+  // A value is handed out as before.
+  StatusOr<std::string> present = std::string("2026-03-29");
+  EXPECT_EQ(present->size(), 10u);
+  EXPECT_EQ(std::move(present).value(), "2026-03-29");
+}
+
 TEST(Clock, FormatsAndParsesFhirInstants) {
   EXPECT_EQ(formatInstant(0), "1970-01-01T00:00:00.000Z");
   int64_t ms = 0;
