@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "mappings/enrollment_forward.h"
 #include "mappings/outbound.h"
@@ -16,16 +17,6 @@ using Alloc = rapidjson::Document::AllocatorType;
 
 const char* otherSide(Side side) {
   return side == Side::kMunicipality ? "the region" : "the municipality";
-}
-
-std::optional<int64_t> parseVersion(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  return v;
 }
 
 // The single target system of the map's groups (what translated codes are in).
@@ -97,12 +88,14 @@ std::optional<int64_t> declaredBaseVersion(const Value& incoming) {
       if (fhir::stringMember(e, "url") != kSharedVersionExtension) continue;
       const Value* v = fhir::member(e, "valueInteger");
       if (v != nullptr && v->IsInt64() && v->GetInt64() > 0) return v->GetInt64();
-      if (auto s = parseVersion(fhir::stringMember(e, "valueString"))) return s;
+      if (auto s = core::parseDecimal(fhir::stringMember(e, "valueString")); s.isOk()) return *s;
     }
   }
   const Value* meta = fhir::member(incoming, "meta");
-  if (meta != nullptr) return parseVersion(fhir::stringMember(*meta, "versionId"));
-  return std::nullopt;
+  if (meta == nullptr) return std::nullopt;
+  // A versionId that is not a number states no base.
+  auto version = core::parseDecimal(fhir::stringMember(*meta, "versionId"));
+  return version.isOk() ? std::optional<int64_t>(*version) : std::nullopt;
 }
 
 core::Status checkCarePlanConflict(Side writer, std::optional<int64_t> base, int64_t current,
@@ -182,9 +175,8 @@ core::Status prepareCarePlanForPeer(Value& outgoing, Alloc& alloc, const Value& 
   }
   removeExtension(outgoing, kSharedVersionExtension);
   const Value* meta = fhir::member(stored, "meta");
-  auto version =
-      meta != nullptr ? parseVersion(fhir::stringMember(*meta, "versionId")) : std::nullopt;
-  if (version) {
+  auto version = core::parseDecimal(meta != nullptr ? fhir::stringMember(*meta, "versionId") : "");
+  if (version.isOk()) {
     if (!outgoing.HasMember("extension") || !outgoing["extension"].IsArray()) {
       outgoing.RemoveMember("extension");
       outgoing.AddMember("extension", Value(rapidjson::kArrayType), alloc);

@@ -48,11 +48,11 @@ void normaliseIdentifier(Value& id, Alloc& alloc) {
   sys->SetString(canonical.data(), static_cast<SizeType>(canonical.size()), alloc);
   Value* val = mutableMember(id, "value");
   if (val == nullptr || !val->IsString()) return;
-  std::optional<std::string> normal;
   const std::string_view text(val->GetString(), val->GetStringLength());
+  core::StatusOr<std::string> normal = core::invalidArgument("not a national number");
   if (canonical == fhir::kPersonnummerSystem) normal = fhir::normalizePersonnummer(text);
   if (canonical == fhir::kSamordningsnummerSystem) normal = fhir::normalizeSamordningsnummer(text);
-  if (normal) val->SetString(normal->data(), static_cast<SizeType>(normal->size()), alloc);
+  if (normal.isOk()) val->SetString(normal->data(), static_cast<SizeType>(normal->size()), alloc);
 }
 
 // "Type/id" of a literal reference (relative, or absolute http(s) with the base dropped);
@@ -141,11 +141,11 @@ core::StatusOr<KeyIdentifier> keyIdentifier(const std::string& type, const std::
       if (system.empty() || value.empty()) continue;
       if (type == "Patient") {
         if (system == fhir::kPersonnummerSystem) {
-          if (auto pnr = fhir::normalizePersonnummer(value)) return KeyIdentifier{system, *pnr};
+          auto pnr = fhir::normalizePersonnummer(value);
+          if (pnr.isOk()) return KeyIdentifier{system, *pnr};
         } else if (system == fhir::kSamordningsnummerSystem) {
-          if (auto snr = fhir::normalizeSamordningsnummer(value)) {
-            return KeyIdentifier{system, *snr};
-          }
+          auto snr = fhir::normalizeSamordningsnummer(value);
+          if (snr.isOk()) return KeyIdentifier{system, *snr};
         }
         continue;
       }

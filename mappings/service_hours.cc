@@ -96,7 +96,7 @@ core::StatusOr<int> readClockMember(const Value& object, std::string_view key,
                                     const DataPlace& place, bool allowMidnightEnd) {
   BRYGGA_ASSIGN_OR_RETURN(std::string text, requiredString(object, key, place));
   auto minutes = parseClock(text, allowMidnightEnd);
-  if (!minutes) {
+  if (!minutes.isOk()) {
     return place.at(key).error("'" + text + "' is not a time of day HH:MM" +
                                (allowMidnightEnd ? " (00:00 to 24:00)" : " (00:00 to 23:59)"));
   }
@@ -114,7 +114,7 @@ core::Status readDayList(const Value& object, std::string_view key, const DataPl
     BRYGGA_RETURN_IF_ERROR(onlyKnownMembers(v, {"date", "reason"}, p));
     BRYGGA_ASSIGN_OR_RETURN(std::string text, requiredString(v, "date", p));
     auto date = parseLocalDate(text);
-    if (!date) return p.at("date").error("'" + text + "' is not a date YYYY-MM-DD");
+    if (!date.isOk()) return p.at("date").error("'" + text + "' is not a date YYYY-MM-DD");
     BRYGGA_ASSIGN_OR_RETURN(std::string reason, requiredString(v, "reason", p));
     if (!out.emplace(*date, reason).second) return p.error("the date is listed twice");
   }
@@ -205,14 +205,15 @@ const char* weekdayName(int weekday) {
   return weekday >= 1 && weekday <= 7 ? kNames[weekday] : "";
 }
 
-std::optional<LocalDate> parseLocalDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+core::StatusOr<LocalDate> parseLocalDate(std::string_view s) {
   int y1 = 0, y2 = 0, m = 0, d = 0;
-  if (!readTwoDigits(s, 0, y1) || !readTwoDigits(s, 2, y2) || !readTwoDigits(s, 5, m) ||
-      !readTwoDigits(s, 8, d))
-    return std::nullopt;
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !readTwoDigits(s, 0, y1) ||
+      !readTwoDigits(s, 2, y2) || !readTwoDigits(s, 5, m) || !readTwoDigits(s, 8, d)) {
+    return core::invalidArgument("a date is written YYYY-MM-DD");
+  }
   const int y = y1 * 100 + y2;
-  if (m < 1 || m > 12 || d < 1 || d > daysInMonth(y, m)) return std::nullopt;
+  if (m < 1 || m > 12) return core::invalidArgument("the month must be 01 to 12");
+  if (d < 1 || d > daysInMonth(y, m)) return core::invalidArgument("the day is not in that month");
   return LocalDate{y, m, d};
 }
 
@@ -314,14 +315,14 @@ core::StatusOr<int64_t> parseTimeArgument(std::string_view text) {
   const bool zoned = s.back() == 'Z' || s.find('+', 10) != std::string::npos ||
                      s.find('-', 10) != std::string::npos;
   if (zoned) {
-    int64_t ms = 0;
-    if (!core::parseFhirDateTime(s, ms)) return bad();
-    return ms;
+    auto ms = core::parseFhirDateTime(s);
+    if (!ms.isOk()) return bad();
+    return *ms;
   }
   auto date = parseLocalDate(std::string_view(s).substr(0, 10));
   int hour = 0, minute = 0, second = 0;
-  if (!date || !readTwoDigits(s, 11, hour) || s[13] != ':' || !readTwoDigits(s, 14, minute) ||
-      hour > 23 || minute > 59) {
+  if (!date.isOk() || !readTwoDigits(s, 11, hour) || s[13] != ':' ||
+      !readTwoDigits(s, 14, minute) || hour > 23 || minute > 59) {
     return bad();
   }
   if (s.size() == 19) {
@@ -332,14 +333,17 @@ core::StatusOr<int64_t> parseTimeArgument(std::string_view text) {
   return fromStockholm(*date, hour * 60 + minute, second);
 }
 
-std::optional<int> parseClock(std::string_view text, bool allowMidnightEnd) {
+core::StatusOr<int> parseClock(std::string_view text, bool allowMidnightEnd) {
   int h = 0, m = 0;
   if (text.size() != 5 || text[2] != ':' || !readTwoDigits(text, 0, h) ||
-      !readTwoDigits(text, 3, m) || m > 59) {
-    return std::nullopt;
+      !readTwoDigits(text, 3, m)) {
+    return core::invalidArgument("a time of day is written HH:MM");
   }
   if (h == 24 && m == 0 && allowMidnightEnd) return 24 * 60;
-  if (h > 23) return std::nullopt;
+  if (h > 23 || m > 59) {
+    return core::invalidArgument(allowMidnightEnd ? "a time of day is 00:00 to 24:00"
+                                                  : "a time of day is 00:00 to 23:59");
+  }
   return h * 60 + m;
 }
 

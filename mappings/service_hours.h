@@ -36,8 +36,8 @@ LocalDate addDays(const LocalDate& date, int64_t days);
 int isoWeekday(const LocalDate& date);
 // "Monday" ... "Sunday".
 const char* weekdayName(int isoWeekday);
-// Parses YYYY-MM-DD (a real calendar date).
-std::optional<LocalDate> parseLocalDate(std::string_view text);
+// Parses YYYY-MM-DD (a real calendar date); kInvalidArgument saying what is wrong otherwise.
+core::StatusOr<LocalDate> parseLocalDate(std::string_view text);
 
 // Easter Sunday of `year` (Gregorian computus, anonymous algorithm).
 LocalDate easterSunday(int year);
@@ -75,8 +75,8 @@ std::string formatStockholm(int64_t utcMs);
 // or a Stockholm wall-clock time without one (2026-06-19T10:00 or 2026-06-19T10:00:00).
 core::StatusOr<int64_t> parseTimeArgument(std::string_view text);
 
-// "HH:MM" <-> minutes (24:00 allowed as an end).
-std::optional<int> parseClock(std::string_view text, bool allowMidnightEnd);
+// "HH:MM" <-> minutes (24:00 allowed as an end); kInvalidArgument otherwise.
+core::StatusOr<int> parseClock(std::string_view text, bool allowMidnightEnd);
 std::string formatClock(int minutes);
 
 // A weekly window: on the days in `days` (1..7 ISO weekdays; kHolidayDay for public holidays and

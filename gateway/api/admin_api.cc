@@ -6,6 +6,7 @@
 
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 
@@ -199,12 +200,12 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
     if (name == "destination") {
       if (!value.empty()) destination = value;
     } else if (name == "after") {
-      auto n = parseDecimal(value);
-      if (!n) return errorResponse(core::invalidArgument("after must be an outbox id"));
+      auto n = core::parseDecimal(value);
+      if (!n.isOk()) return errorResponse(core::invalidArgument("after must be an outbox id"));
       after = *n;
     } else if (name == "limit") {
-      auto n = parseDecimal(value);
-      if (!n || *n < 1 || *n > kMaxPage) {
+      auto n = core::parseDecimal(value);
+      if (!n.isOk() || *n < 1 || *n > kMaxPage) {
         return errorResponse(
             core::invalidArgument("limit must be from 1 to " + std::to_string(kMaxPage)));
       }
@@ -227,8 +228,8 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
 }
 
 ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
-  const auto id = parseDecimal(idText);
-  if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
+  const auto id = core::parseDecimal(idText);
+  if (!id.isOk()) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
   auto entry = deps_.store.outboxEntry(*id);
   if (!entry.isOk()) return errorResponse(entry.status());
   if (!entry->has_value()) {
@@ -241,8 +242,8 @@ ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
 
 ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idText, Trace& trace,
                              int64_t started, bool& recorded) {
-  const auto id = parseDecimal(idText);
-  if (!id) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
+  const auto id = core::parseDecimal(idText);
+  if (!id.isOk()) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
   auto params = parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
   bool force = false;

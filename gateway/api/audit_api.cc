@@ -7,6 +7,7 @@
 
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
 
 namespace brygga::api {
@@ -20,14 +21,10 @@ constexpr const char* kJson = "application/json";
 constexpr const char* kText = "text/plain; charset=utf-8";
 
 // A record number or tree size: 1 to 18 decimal digits without a leading zero.
-std::optional<uint64_t> parseCount(const std::string& text) {
-  if (text.empty() || text.size() > 18 || text[0] == '0') return std::nullopt;
-  uint64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
+core::StatusOr<uint64_t> parseCount(const std::string& text) {
+  if (!text.empty() && text[0] == '0') return core::invalidArgument("a count has no leading zero");
+  BRYGGA_ASSIGN_OR_RETURN(const int64_t n, core::parseDecimal(text));
+  return static_cast<uint64_t>(n);
 }
 
 std::string hashArray(const std::vector<audit::merkle::Hash>& hashes) {
@@ -60,7 +57,8 @@ core::StatusOr<uint64_t> countParam(const std::map<std::string, std::string>& p,
   auto it = p.find(name);
   if (it == p.end()) return core::invalidArgument("parameter '" + name + "' is required");
   auto n = parseCount(it->second);
-  if (!n) return core::invalidArgument("parameter '" + name + "' must be a positive integer");
+  if (!n.isOk())
+    return core::invalidArgument("parameter '" + name + "' must be a positive integer");
   return *n;
 }
 
@@ -233,7 +231,7 @@ ApiResponse AuditApi::consistency(const ApiRequest& request, Trace&) {
 
 ApiResponse AuditApi::record(const std::string& seqText, Trace& trace) {
   auto seq = parseCount(seqText);
-  if (!seq) return errorResponse(core::notFound("no audit record " + seqText));
+  if (!seq.isOk()) return errorResponse(core::notFound("no audit record " + seqText));
   trace.entities.push_back("AuditEvent/" + std::to_string(*seq));
   auto records = store_.auditRecords(static_cast<int64_t>(*seq), 1);
   if (!records.isOk()) return errorResponse(records.status());

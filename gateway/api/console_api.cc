@@ -6,6 +6,7 @@
 
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -294,8 +295,8 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   if (!params.isOk()) return errorResponse(params.status());
   for (const auto& [name, value] : *params) {
     if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
-    auto n = parseDecimal(value);
-    if (!n || *n < 60 || *n > kKeptMs / 1000) {
+    auto n = core::parseDecimal(value);
+    if (!n.isOk() || *n < 60 || *n > kKeptMs / 1000) {
       return errorResponse(core::invalidArgument("window is seconds, from 60 to 86400"));
     }
     windowS = *n;
@@ -369,11 +370,11 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
   for (const auto& [name, value] : *params) {
     if (value.empty()) continue;
     const auto time = [&](std::optional<int64_t>& into) -> Status {
-      int64_t ms = 0;
-      if (!core::parseFhirDateTime(value, ms)) {
+      auto ms = core::parseFhirDateTime(value);
+      if (!ms.isOk()) {
         return core::invalidArgument(name + " must be a date or date-time, e.g. 2026-11-23T10:00Z");
       }
-      into = ms;
+      into = *ms;
       return Status::ok();
     };
     if (name == "from" || name == "to") {
@@ -389,26 +390,24 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
       query.cursor = value;
       continue;
     } else if (name == "limit") {
-      auto n = parseDecimal(value);
-      if (!n || *n < 1 || *n > kMaxPage) {
+      auto n = core::parseDecimal(value);
+      if (!n.isOk() || *n < 1 || *n > kMaxPage) {
         return errorResponse(core::invalidArgument("limit must be 1 to 200"));
       }
       query.limit = static_cast<int>(*n);
       continue;
     } else if (name == "status") {
-      query.status = store::parseMessageStatus(value);
-      if (!query.status) {
-        return errorResponse(core::invalidArgument(
-            "status must be rejected, accepted, queued, retrying, delivered or dead"));
-      }
+      auto status = store::parseMessageStatus(value);
+      if (!status.isOk()) return errorResponse(status.status());
+      query.status = *status;
     } else if (name == "patient") {
       // A personnummer or samordningsnummer is looked up in the identifier index; from here on
       // only the Patient reference it resolved to is used and recorded.
       std::optional<std::string> system;
-      std::optional<std::string> number = fhir::normalizePersonnummer(value);
-      if (number) {
+      core::StatusOr<std::string> number = fhir::normalizePersonnummer(value);
+      if (number.isOk()) {
         system = std::string(fhir::kPersonnummerSystem);
-      } else if ((number = fhir::normalizeSamordningsnummer(value))) {
+      } else if ((number = fhir::normalizeSamordningsnummer(value)).isOk()) {
         system = std::string(fhir::kSamordningsnummerSystem);
       }
       if (system) {
@@ -472,8 +471,8 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
 }
 
 ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace& trace) {
-  const auto seq = parseDecimal(seqText);
-  if (!seq) return errorResponse(core::notFound("no message " + seqText));
+  const auto seq = core::parseDecimal(seqText);
+  if (!seq.isOk()) return errorResponse(core::notFound("no message " + seqText));
   auto found = deps_.store.message(*seq, payload);
   if (!found.isOk()) return errorResponse(found.status());
   if (!*found) return errorResponse(core::notFound("no message " + seqText));

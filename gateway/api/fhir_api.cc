@@ -15,6 +15,7 @@
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/resource_index.h"
@@ -52,16 +53,13 @@ std::string etag(int64_t version) {
   return "W/\"" + std::to_string(version) + "\"";
 }
 
-// If-Match: W/"3" or "3" -> 3.
-std::optional<int64_t> parseEtag(const std::string& text) {
-  std::string s = text;
-  if (s.rfind("W/", 0) == 0) s = s.substr(2);
-  if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
-  if (s.empty() || s.size() > 18) return std::nullopt;
-  for (char c : s) {
-    if (c < '0' || c > '9') return std::nullopt;
+// If-Match: W/"3" or "3" -> 3 (and a bare version number, as in _history/3).
+StatusOr<int64_t> parseEtag(std::string_view text) {
+  if (text.substr(0, 2) == "W/") text.remove_prefix(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
   }
-  return std::stoll(s);
+  return core::parseDecimal(text);
 }
 
 ApiResponse jsonResponse(int status, std::string body) {
@@ -249,7 +247,7 @@ class FhirApi::Impl {
       return history(request, type, parts[1], trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
       auto version = parseEtag(parts[3]);
-      if (!version) return errorResponse(core::notFound("no version '" + parts[3] + "'"));
+      if (!version.isOk()) return errorResponse(core::notFound("no version '" + parts[3] + "'"));
       return read(request, type, parts[1], *version, trace);
     }
     return errorResponse(
@@ -312,12 +310,11 @@ class FhirApi::Impl {
     if (request.caller.role != core::ClientRole::kIntegration) {
       return errorResponse(core::permissionDenied("AuditEvents are for the integration team"));
     }
-    if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), ::isdigit)) {
-      return errorResponse(core::notFound("no AuditEvent/" + id));
-    }
-    auto records = deps_.store.auditRecords(std::stoll(id), 1);
+    const auto seq = core::parseDecimal(id);
+    if (!seq.isOk()) return errorResponse(core::notFound("no AuditEvent/" + id));
+    auto records = deps_.store.auditRecords(*seq, 1);
     if (!records.isOk()) return errorResponse(records.status());
-    if (records->empty() || records->front().seq != std::stoll(id)) {
+    if (records->empty() || records->front().seq != *seq) {
       return errorResponse(core::notFound("no AuditEvent/" + id));
     }
     if (!records->front().patient.empty()) trace.patient = records->front().patient;
@@ -567,9 +564,11 @@ class FhirApi::Impl {
     op.condition = id.empty() ? request.query : std::string();
     std::string ifMatch = header(request, "if-match");
     if (!ifMatch.empty()) {
-      op.ifMatch = parseEtag(ifMatch);
-      if (!op.ifMatch)
+      auto version = parseEtag(ifMatch);
+      if (!version.isOk()) {
         return errorResponse(core::invalidArgument("If-Match must be an ETag W/\"n\""));
+      }
+      op.ifMatch = *version;
     }
     op.resource = &doc.value();
     op.allocator = &doc->GetAllocator();
@@ -913,8 +912,9 @@ class FhirApi::Impl {
     }
     std::string ifMatch(fhir::stringMember(*req, "ifMatch"));
     if (!ifMatch.empty()) {
-      op.ifMatch = parseEtag(ifMatch);
-      if (!op.ifMatch) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
+      auto version = parseEtag(ifMatch);
+      if (!version.isOk()) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
+      op.ifMatch = *version;
     }
     return op;
   }

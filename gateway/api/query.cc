@@ -55,7 +55,6 @@ std::vector<std::string> splitComma(const std::string& text) {
 
 // The last millisecond of the period a FHIR date/dateTime names (2026-01-01 -> 23:59:59.999).
 core::StatusOr<int64_t> periodEnd(const std::string& text, int64_t start) {
-  int64_t next = 0;
   std::string probe;
   if (text.size() == 4) {
     probe = std::to_string(std::stoi(text) + 1);
@@ -69,8 +68,9 @@ core::StatusOr<int64_t> periodEnd(const std::string& text, int64_t start) {
   } else {
     return start;  // a full dateTime is a point in time
   }
-  if (!core::parseFhirDateTime(probe, next)) return core::invalidArgument("bad date " + text);
-  return next - 1;
+  auto next = core::parseFhirDateTime(probe);
+  if (!next.isOk()) return core::invalidArgument("bad date " + text);
+  return *next - 1;
 }
 
 bool isDigits(const std::string& s) {
@@ -103,16 +103,6 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
     start = amp + 1;
   }
   return params;
-}
-
-std::optional<int64_t> parseDecimal(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  int64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
-  return n;
 }
 
 std::string percentEncode(const std::string& text) {
@@ -154,16 +144,17 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
   return it == kParams.end() ? kNone : it->second;
 }
 
-std::optional<std::string> normalisePatientReference(const std::string& text) {
-  if (text.empty()) return std::nullopt;
+core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
   if (fhir::isValidId(text)) return "Patient/" + text;
+  const auto bad = [] {
+    return core::invalidArgument("a Patient reference is an id, Patient/{id} or a URL ending so");
+  };
   size_t pos = text.rfind("Patient/");
-  if (pos == std::string::npos) return std::nullopt;
-  if (pos != 0 && text[pos - 1] != '/') return std::nullopt;
+  if (pos == std::string::npos || (pos != 0 && text[pos - 1] != '/')) return bad();
   std::string id = text.substr(pos + 8);
   size_t hist = id.find("/_history");
   if (hist != std::string::npos) id = id.substr(0, hist);
-  if (!fhir::isValidId(id)) return std::nullopt;
+  if (!fhir::isValidId(id)) return bad();
   return "Patient/" + id;
 }
 
@@ -209,10 +200,11 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       std::string date = prefix == "eq" && !std::isalpha(static_cast<unsigned char>(value[0]))
                              ? value
                              : value.substr(2);
-      int64_t start = 0;
-      if (!core::parseFhirDateTime(date, start)) {
+      auto parsed = core::parseFhirDateTime(date);
+      if (!parsed.isOk()) {
         return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
       }
+      const int64_t start = *parsed;
       BRYGGA_ASSIGN_OR_RETURN(int64_t end, periodEnd(date, start));
       auto tighten = [](std::optional<int64_t>& bound, int64_t v, bool lower) {
         if (!bound || (lower ? v > *bound : v < *bound)) bound = v;
@@ -250,9 +242,9 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
           }
           criterion.system = system;
           if (system == fhir::kPersonnummerSystem) {
-            if (auto pnr = fhir::normalizePersonnummer(code)) code = *pnr;
+            code = fhir::normalizePersonnummer(code).valueOr(code);
           } else if (system == fhir::kSamordningsnummerSystem) {
-            if (auto snr = fhir::normalizeSamordningsnummer(code)) code = *snr;
+            code = fhir::normalizeSamordningsnummer(code).valueOr(code);
           }
         }
         criterion.values.push_back(code);
@@ -261,7 +253,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       criterion.param = "patient";
       for (const auto& part : splitComma(value)) {
         auto ref = normalisePatientReference(part);
-        if (!ref)
+        if (!ref.isOk())
           return core::invalidArgument(name + ": '" + part + "' is not a Patient reference");
         criterion.values.push_back(*ref);
       }

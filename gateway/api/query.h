@@ -17,8 +17,6 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // escapes are kInvalidArgument.
 core::StatusOr<QueryParams> parseQuery(const std::string& query);
 std::string percentEncode(const std::string& text);
-// A non-negative decimal of 1 to 18 digits (an id, a seq, a count in a query); nullopt otherwise.
-std::optional<int64_t> parseDecimal(const std::string& text);
 
 // The search parameters Brygga supports for a resource type (besides _count, _offset, _format).
 const std::vector<std::string>& searchParamsFor(const std::string& type);
@@ -31,8 +29,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount);
 
-// "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; nullopt when it
-// does not name a Patient.
-std::optional<std::string> normalisePatientReference(const std::string& text);
+// "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; kInvalidArgument when
+// it does not name a Patient.
+core::StatusOr<std::string> normalisePatientReference(const std::string& text);
 
 }  // namespace brygga::api

@@ -54,7 +54,7 @@ AuditLog::AuditLog(store::Store& store, NoteSigner signer, std::string origin,
                                        std::to_string(begin + out.size() + 1) + " is missing");
           }
           auto hash = merkle::fromHex(row.leafHash);
-          if (!hash) {
+          if (!hash.isOk()) {
             return core::internalError("audit log: record " + std::to_string(row.seq) +
                                        " has no valid leaf hash");
           }
@@ -125,7 +125,8 @@ core::StatusOr<uint64_t> AuditLog::syncLocked() {
         break;
       }
       auto hash = merkle::fromHex(row.leafHash);
-      if (!hash) return damaged("record " + std::to_string(row.seq) + " has no valid leaf hash");
+      if (!hash.isOk())
+        return damaged("record " + std::to_string(row.seq) + " has no valid leaf hash");
       tree_.append(*hash);
     }
     if (again || rows.size() == static_cast<size_t>(kPage)) continue;

@@ -14,34 +14,13 @@ namespace {
 const std::string kGenesisHash(64, '0');
 constexpr int kVerifyPageSize = 1000;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::optional<std::string> fromHex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hexValue(hex[i]);
-    const int lo = hexValue(hex[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out += static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string AuditTrail::chainHash(const std::string& prevHashHex, const std::string& json) {
   // Chaining over the raw bytes keeps the hash independent of hex letter case. A prevHash that is
   // not hex cannot come from append(); it is hashed as text so that verify() still gets a
   // deterministic (and mismatching) value instead of a crash.
-  const std::optional<std::string> prev = fromHex(prevHashHex);
-  return core::sha256Hex((prev ? *prev : prevHashHex) + json);
+  return core::sha256Hex(core::fromHex(prevHashHex).valueOr(prevHashHex) + json);
 }
 
 core::StatusOr<int64_t> AuditTrail::append(store::StoreTransaction& txn,
@@ -54,7 +33,7 @@ core::StatusOr<int64_t> AuditTrail::append(store::StoreTransaction& txn,
   record.json = buildAuditEvent(context, std::to_string(record.seq));
   if (last.seq == 0) {
     record.prevHash = kGenesisHash;
-  } else if (last.hash.size() == kGenesisHash.size() && fromHex(last.hash)) {
+  } else if (last.hash.size() == kGenesisHash.size() && core::fromHex(last.hash).isOk()) {
     record.prevHash = last.hash;
   } else {
     // Appending after a damaged record would hide the damage behind a valid-looking link.

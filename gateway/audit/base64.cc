@@ -43,8 +43,9 @@ std::string base64Encode(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0) return std::nullopt;
+core::StatusOr<std::string> base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0)
+    return core::invalidArgument("base64: the length is not a multiple of 4");
   size_t padding = 0;
   if (!text.empty() && text.back() == '=') {
     padding = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
@@ -59,13 +60,15 @@ std::optional<std::string> base64Decode(std::string_view text) {
       int v = 0;
       if (j < 4 - pad) {
         v = valueOf(text[i + j]);
-        if (v < 0) return std::nullopt;
+        if (v < 0)
+          return core::invalidArgument("base64: a character outside the standard alphabet");
       }
       n = (n << 6) | static_cast<uint32_t>(v);
     }
     // Bits under the padding must be zero, or two spellings would decode to the same bytes.
-    if (pad == 1 && (n & 0xff) != 0) return std::nullopt;
-    if (pad == 2 && (n & 0xffff) != 0) return std::nullopt;
+    if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) {
+      return core::invalidArgument("base64: bits under the padding are not zero");
+    }
     out += static_cast<char>((n >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
     if (pad < 1) out += static_cast<char>(n & 0xff);

@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 
 #include "gateway/audit/base64.h"
+#include "gateway/core/digest.h"
 
 namespace brygga::audit::merkle {
 
@@ -160,21 +161,11 @@ std::string toHex(const Hash& hash) {
   return out;
 }
 
-std::optional<Hash> fromHex(std::string_view hex) {
-  if (hex.size() != 64) return std::nullopt;
-  auto value = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
+core::StatusOr<Hash> fromHex(std::string_view hex) {
+  if (hex.size() != 64) return core::invalidArgument("a hash is 64 hex digits");
+  BRYGGA_ASSIGN_OR_RETURN(const std::string bytes, core::fromHex(hex));
   Hash out{};
-  for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = value(hex[2 * i]);
-    const int lo = value(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<unsigned char>(hi * 16 + lo);
-  }
+  std::copy(bytes.begin(), bytes.end(), out.begin());
   return out;
 }
 
@@ -182,11 +173,11 @@ std::string toBase64(const Hash& hash) {
   return base64Encode(view(hash));
 }
 
-std::optional<Hash> fromBase64(std::string_view text) {
-  auto bytes = base64Decode(text);
-  if (!bytes || bytes->size() != 32) return std::nullopt;
+core::StatusOr<Hash> fromBase64(std::string_view text) {
+  BRYGGA_ASSIGN_OR_RETURN(const std::string bytes, base64Decode(text));
+  if (bytes.size() != 32) return core::invalidArgument("a hash is 32 bytes");
   Hash out{};
-  std::copy(bytes->begin(), bytes->end(), out.begin());
+  std::copy(bytes.begin(), bytes.end(), out.begin());
   return out;
 }
 

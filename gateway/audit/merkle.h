@@ -28,9 +28,10 @@ Hash nodeHash(const Hash& left, const Hash& right);
 Hash emptyRoot();
 
 std::string toHex(const Hash& hash);
-std::optional<Hash> fromHex(std::string_view hex);
+// 64 hex digits / 44 characters of base64; kInvalidArgument otherwise.
+core::StatusOr<Hash> fromHex(std::string_view hex);
 std::string toBase64(const Hash& hash);
-std::optional<Hash> fromBase64(std::string_view text);
+core::StatusOr<Hash> fromBase64(std::string_view text);
 
 // The hash of the perfect subtree [begin, end): called only with end - begin a power of two and
 // begin a multiple of it, inside the tree the algorithm was asked about.

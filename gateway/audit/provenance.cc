@@ -64,7 +64,7 @@ std::string base64Url(std::string_view data) {
   return out;
 }
 
-std::optional<std::string> fromBase64Url(std::string_view text) {
+core::StatusOr<std::string> fromBase64Url(std::string_view text) {
   std::string standard(text);
   for (char& c : standard) {
     if (c == '-') {
@@ -72,7 +72,7 @@ std::optional<std::string> fromBase64Url(std::string_view text) {
     } else if (c == '_') {
       c = '/';
     } else if (c == '+' || c == '/' || c == '=') {
-      return std::nullopt;
+      return core::invalidArgument("base64url: '+', '/' and '=' are not in its alphabet");
     }
   }
   while (standard.size() % 4 != 0) standard += '=';
@@ -375,7 +375,7 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
     for (const Value& sig : signatures->GetArray()) {
       if (fhir::stringMember(sig, "sigFormat") != kJose) continue;
       auto jws = base64Decode(fhir::stringMember(sig, "data"));
-      if (!jws) return core::invalidArgument("Provenance.signature.data is not base64");
+      if (!jws.isOk()) return core::invalidArgument("Provenance.signature.data is not base64");
       const size_t dot = jws->find("..");
       if (dot == std::string::npos || jws->find('.', dot + 2) != std::string::npos) {
         return core::invalidArgument("the signature is not a JWS with a detached payload");
@@ -383,7 +383,9 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
       const std::string headerPart = jws->substr(0, dot);
       auto header = fromBase64Url(headerPart);
       auto signature = fromBase64Url(jws->substr(dot + 2));
-      if (!header || !signature) return core::invalidArgument("the JWS is not base64url");
+      if (!header.isOk() || !signature.isOk()) {
+        return core::invalidArgument("the JWS is not base64url");
+      }
       auto headerDoc = fhir::parseJson(*header);
       if (!headerDoc.isOk()) return core::invalidArgument("the JWS header is not JSON");
       const std::string alg(fhir::stringMember(*headerDoc, "alg"));
@@ -393,8 +395,10 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
       }
       std::vector<X509Ptr> chain;
       for (const Value& c : x5c->GetArray()) {
-        auto der = c.IsString() ? base64Decode(c.GetString()) : std::nullopt;
-        X509Ptr cert = der ? certFromDer(*der) : nullptr;
+        auto der = c.IsString()
+                       ? base64Decode(c.GetString())
+                       : core::StatusOr<std::string>(core::invalidArgument("not a string"));
+        X509Ptr cert = der.isOk() ? certFromDer(*der) : nullptr;
         if (!cert) return core::invalidArgument("an x5c certificate does not parse");
         chain.push_back(std::move(cert));
       }

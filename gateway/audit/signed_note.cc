@@ -16,6 +16,7 @@
 #include "gateway/audit/base64.h"
 #include "gateway/audit/openssl_ptr.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace brygga::audit {
 
@@ -154,7 +155,7 @@ core::StatusOr<SignedNote> parseSignedNote(std::string_view note) {
     sig.name = std::string(line.substr(0, space));
     if (!isValidKeyName(sig.name)) return bad("signed note: invalid key name in a signature");
     auto decoded = base64Decode(line.substr(space + 1));
-    if (!decoded || decoded->size() < 5) return bad("signed note: malformed signature");
+    if (!decoded.isOk() || decoded->size() < 5) return bad("signed note: malformed signature");
     for (int i = 0; i < 4; ++i) {
       sig.keyId = (sig.keyId << 8) | static_cast<unsigned char>((*decoded)[i]);
     }
@@ -185,7 +186,7 @@ core::StatusOr<NoteVerifier> NoteVerifier::fromVkey(std::string_view vkey) {
   const std::string name(vkey.substr(0, first));
   const std::string_view id = vkey.substr(first + 1, second - first - 1);
   auto key = base64Decode(vkey.substr(second + 1));
-  if (!key || key->size() != kEd25519KeyBytes + 1) return bad("verifier key: malformed key");
+  if (!key.isOk() || key->size() != kEd25519KeyBytes + 1) return bad("verifier key: malformed key");
   if (static_cast<unsigned char>((*key)[0]) != kAlgEd25519) {
     return bad("verifier key: only Ed25519 (type 0x01) keys are supported");
   }
@@ -344,6 +345,18 @@ std::string formatCheckpoint(const Checkpoint& c) {
   return out;
 }
 
+core::StatusOr<uint64_t> parseTreeSize(std::string_view text) {
+  if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0')) {
+    return bad("tree size must be a decimal number without leading zeros");
+  }
+  uint64_t n = 0;
+  for (const char ch : text) {
+    if (!core::isAsciiDigit(ch)) return bad("tree size must be a decimal number");
+    n = n * 10 + static_cast<uint64_t>(ch - '0');
+  }
+  return n;
+}
+
 core::StatusOr<Checkpoint> parseCheckpoint(std::string_view text) {
   if (text.empty() || text.back() != '\n') return bad("checkpoint: must end in a newline");
   std::vector<std::string_view> lines;
@@ -357,16 +370,11 @@ core::StatusOr<Checkpoint> parseCheckpoint(std::string_view text) {
   Checkpoint c;
   c.origin = std::string(lines[0]);
   if (c.origin.empty()) return bad("checkpoint: empty origin");
-  const std::string_view size = lines[1];
-  if (size.empty() || size.size() > 19 || (size.size() > 1 && size[0] == '0')) {
-    return bad("checkpoint: tree size must be a decimal number without leading zeros");
-  }
-  for (char ch : size) {
-    if (ch < '0' || ch > '9') return bad("checkpoint: tree size must be a decimal number");
-  }
-  c.size = std::stoull(std::string(size));
+  auto size = parseTreeSize(lines[1]);
+  if (!size.isOk()) return bad("checkpoint: " + size.status().message());
+  c.size = *size;
   auto root = merkle::fromBase64(lines[2]);
-  if (!root) return bad("checkpoint: root hash must be 32 bytes in base64");
+  if (!root.isOk()) return bad("checkpoint: root hash must be 32 bytes in base64");
   c.root = *root;
   for (size_t i = 3; i < lines.size(); ++i) {
     if (lines[i].empty()) return bad("checkpoint: empty extension line");

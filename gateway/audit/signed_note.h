@@ -98,6 +98,9 @@ struct Checkpoint {
 };
 
 std::string formatCheckpoint(const Checkpoint& checkpoint);
+// A tree size as the C2SP formats write it: a decimal number of at most 19 digits without leading
+// zeros. kInvalidArgument otherwise.
+core::StatusOr<uint64_t> parseTreeSize(std::string_view text);
 core::StatusOr<Checkpoint> parseCheckpoint(std::string_view text);
 
 // Parses a signed checkpoint note, checks the signature of `verifier` and that its origin is

@@ -20,17 +20,12 @@ std::string trimSlash(std::string url) {
   return url;
 }
 
-std::optional<uint64_t> parseSize(std::string text) {
+// The witness's answer to a conflict: its tree size, on a line of its own.
+core::StatusOr<uint64_t> parseSize(std::string_view text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
-    text.pop_back();
+    text.remove_suffix(1);
   }
-  if (text.empty() || text.size() > 19 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
-  uint64_t n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    n = n * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return n;
+  return parseTreeSize(text);
 }
 
 constexpr unsigned char kCosignatureAlg = 0x04;
@@ -68,7 +63,8 @@ core::StatusOr<CosignatureVerifier> CosignatureVerifier::fromVkey(std::string_vi
   v.name_ = std::string(vkey.substr(0, plus1));
   if (!isValidKeyName(v.name_)) return core::invalidArgument("the witness key name is not valid");
   auto key = base64Decode(vkey.substr(plus2 + 1));
-  if (!key || key->size() != 33 || static_cast<unsigned char>((*key)[0]) != kCosignatureAlg) {
+  if (!key.isOk() || key->size() != 33 ||
+      static_cast<unsigned char>((*key)[0]) != kCosignatureAlg) {
     return core::invalidArgument(
         "the witness vkey is not an Ed25519 cosignature key (type 0x04, 32 bytes)");
   }
@@ -99,7 +95,7 @@ core::StatusOr<uint64_t> CosignatureVerifier::verify(std::string_view lines,
     pos = end + 1;
     if (line.substr(0, prefix.size()) != prefix) continue;
     auto raw = base64Decode(line.substr(prefix.size()));
-    if (!raw || raw->size() != 4 + 8 + 64) continue;
+    if (!raw.isOk() || raw->size() != 4 + 8 + 64) continue;
     uint32_t id = 0;
     uint64_t timestamp = 0;
     for (int i = 0; i < 4; ++i) id = (id << 8) | static_cast<unsigned char>((*raw)[i]);
@@ -241,7 +237,7 @@ core::Status WitnessPusher::push(const store::AuditCheckpoint& checkpoint, uint6
   if (answer.status == 409 && conflicts < kMaxConflicts) {
     // The witness holds another size: prove consistency from that one instead.
     auto theirs = parseSize(answer.body);
-    if (!theirs || *theirs > newSize) {
+    if (!theirs.isOk() || *theirs > newSize) {
       return core::conflict("the witness holds a tree of " + answer.body.substr(0, 40) +
                             " records, which this log (" + std::to_string(newSize) +
                             ") cannot extend: it saw another log, or this one was cut short");

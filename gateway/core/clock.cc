@@ -1,6 +1,5 @@
 #include "gateway/core/clock.h"
 
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 
@@ -24,11 +23,11 @@ int64_t daysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool readDigits(const std::string& s, size_t pos, size_t n, int& out) {
+bool readDigits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
   out = 0;
   for (size_t i = pos; i < pos + n; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    if (s[i] < '0' || s[i] > '9') return false;
     out = out * 10 + (s[i] - '0');
   }
   return true;
@@ -61,56 +60,61 @@ std::string formatInstant(int64_t epochMs) {
   return buf;
 }
 
-bool parseFhirDateTime(const std::string& s, int64_t& epochMs) {
+StatusOr<int64_t> parseFhirDateTime(std::string_view s) {
+  const auto bad = [](const std::string& why) {
+    return invalidArgument("not a FHIR date, dateTime or instant: " + why);
+  };
   int year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!readDigits(s, 0, 4, year)) return false;
+  if (!readDigits(s, 0, 4, year)) return bad("it must start with a four-digit year");
   size_t pos = 4;
   if (pos < s.size()) {
-    if (s[pos] != '-' || !readDigits(s, pos + 1, 2, month) || month < 1 || month > 12) return false;
+    if (s[pos] != '-' || !readDigits(s, pos + 1, 2, month)) return bad("the month must be -MM");
+    if (month < 1 || month > 12) return bad("the month must be 01 to 12");
     pos += 3;
   }
   if (pos < s.size()) {
-    if (s[pos] != '-' || !readDigits(s, pos + 1, 2, day) || day < 1 ||
-        day > daysInMonth(year, month))
-      return false;
+    if (s[pos] != '-' || !readDigits(s, pos + 1, 2, day)) return bad("the day must be -DD");
+    if (day < 1 || day > daysInMonth(year, month)) return bad("the day is not in that month");
     pos += 3;
   }
   int offsetMinutes = 0;
   if (pos < s.size()) {
     if (s[pos] != 'T' || !readDigits(s, pos + 1, 2, hour) || s.size() < pos + 9 ||
         s[pos + 3] != ':' || !readDigits(s, pos + 4, 2, minute) || s[pos + 6] != ':' ||
-        !readDigits(s, pos + 7, 2, second) || hour > 23 || minute > 59 || second > 60)
-      return false;
+        !readDigits(s, pos + 7, 2, second)) {
+      return bad("the time must be Thh:mm:ss");
+    }
+    if (hour > 23 || minute > 59 || second > 60) return bad("the time is out of range");
     pos += 9;
     if (pos < s.size() && s[pos] == '.') {
       size_t start = ++pos;
       int scale = 100;
-      while (pos < s.size() && std::isdigit(static_cast<unsigned char>(s[pos]))) {
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
         millis += (s[pos] - '0') * scale;
         scale /= 10;
         ++pos;
       }
-      if (pos == start) return false;
+      if (pos == start) return bad("a decimal point must be followed by digits");
     }
-    if (pos >= s.size()) return false;  // a time needs a zone
+    if (pos >= s.size()) return bad("a time needs a zone (Z or +hh:mm)");
     if (s[pos] == 'Z') {
       ++pos;
     } else if (s[pos] == '+' || s[pos] == '-') {
       int oh = 0, om = 0;
       if (!readDigits(s, pos + 1, 2, oh) || s.size() < pos + 6 || s[pos + 3] != ':' ||
-          !readDigits(s, pos + 4, 2, om) || oh > 14 || om > 59)
-        return false;
+          !readDigits(s, pos + 4, 2, om) || oh > 14 || om > 59) {
+        return bad("the zone must be Z or +hh:mm");
+      }
       offsetMinutes = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
       pos += 6;
     } else {
-      return false;
+      return bad("the zone must be Z or +hh:mm");
     }
   }
-  if (pos != s.size()) return false;
+  if (pos != s.size()) return bad("there is more after it");
   int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
-  epochMs = secs * 1000 + millis;
-  return true;
+  return secs * 1000 + millis;
 }
 
 }  // namespace brygga::core

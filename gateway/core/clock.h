@@ -4,6 +4,9 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "gateway/core/status.h"
 
 namespace brygga::core {
 
@@ -36,7 +39,7 @@ class FakeClock final : public Clock {
 // FHIR instant with millisecond precision in UTC: 2026-11-23T10:15:00.123Z.
 std::string formatInstant(int64_t epochMs);
 // Parses a FHIR date, dateTime or instant to epoch milliseconds (the start of the period a partial
-// date names). Returns false when the text is not one of those forms.
-bool parseFhirDateTime(const std::string& text, int64_t& epochMs);
+// date names). kInvalidArgument naming what is wrong (not the text) when it is not one of those.
+StatusOr<int64_t> parseFhirDateTime(std::string_view text);
 
 }  // namespace brygga::core

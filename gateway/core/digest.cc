@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "gateway/core/text.h"
+
 namespace brygga::core {
 
 std::string sha256(std::string_view data) {
@@ -26,6 +28,19 @@ std::string toHex(std::string_view bytes) {
   for (unsigned char c : bytes) {
     out += kHex[c >> 4];
     out += kHex[c & 15];
+  }
+  return out;
+}
+
+StatusOr<std::string> fromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return invalidArgument("hex text has an odd number of digits");
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = hexDigitValue(hex[i]);
+    const int lo = hexDigitValue(hex[i + 1]);
+    if (hi < 0 || lo < 0) return invalidArgument("hex text has a character that is not 0-9, a-f");
+    out += static_cast<char>(hi * 16 + lo);
   }
   return out;
 }

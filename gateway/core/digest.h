@@ -3,6 +3,8 @@
 #include <string>
 #include <string_view>
 
+#include "gateway/core/status.h"
+
 namespace brygga::core {
 
 // SHA-256 of `data`, as 32 raw bytes.
@@ -10,6 +12,8 @@ std::string sha256(std::string_view data);
 // SHA-256 of `data`, as 64 lowercase hex digits.
 std::string sha256Hex(std::string_view data);
 std::string toHex(std::string_view bytes);
+// The bytes of an even number of hex digits (either case). kInvalidArgument otherwise.
+StatusOr<std::string> fromHex(std::string_view hex);
 // A random (version 4) UUID in its canonical lowercase text form.
 std::string newUuid();
 // A time-ordered (version 7, RFC 9562) UUID: the Unix time in milliseconds, then 74 random

@@ -127,6 +127,17 @@ class [[nodiscard]] StatusOr {
   T& operator*() & { return checked(); }
   const T& operator*() const& { return checked(); }
 
+  // The value, or `fallback` when there is none: for callers to whom an error means "use this
+  // instead" (a hint that may be absent, a best-effort normalisation).
+  template <typename U>
+  T valueOr(U&& fallback) const& {
+    return value_ ? *value_ : static_cast<T>(std::forward<U>(fallback));
+  }
+  template <typename U>
+  T valueOr(U&& fallback) && {
+    return value_ ? std::move(*value_) : static_cast<T>(std::forward<U>(fallback));
+  }
+
   // Drops the value or error on purpose; see Status::ignoreError.
   void ignoreError() const {}
 

@@ -1,7 +1,6 @@
 #include "gateway/delivery/delivery_worker.h"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <set>
 #include <string>
@@ -10,6 +9,7 @@
 
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace brygga::delivery {
 
@@ -41,11 +41,9 @@ std::optional<int64_t> retryAfterMs(const adapters::HttpResult& result) {
   auto it = result.headers.find("retry-after");
   if (it == result.headers.end()) return std::nullopt;
   const std::string& v = it->second;
-  if (v.empty() || v.size() > 9 ||
-      !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-    return std::nullopt;
-  }
-  return std::min<int64_t>(std::stoll(v) * 1000, kMaxRetryAfterMs);
+  auto seconds = core::parseDecimal(v);
+  if (!seconds.isOk() || v.size() > 9) return std::nullopt;  // not a usable delay: no hint
+  return std::min<int64_t>(*seconds * 1000, kMaxRetryAfterMs);
 }
 
 std::string statusText(const adapters::HttpResult& result) {

@@ -107,12 +107,10 @@ bool hasCoding(const Value* codeableConcept, std::string_view system,
 // precision both have; nullopt ("empty") otherwise, which leaves an invariant satisfied.
 std::optional<bool> lessOrEqual(std::string_view a, std::string_view b) {
   if (a.size() > 10 && b.size() > 10) {
-    int64_t ams = 0, bms = 0;
-    if (!core::parseFhirDateTime(std::string(a), ams) ||
-        !core::parseFhirDateTime(std::string(b), bms)) {
-      return std::nullopt;
-    }
-    return ams <= bms;
+    const auto ams = core::parseFhirDateTime(a);
+    const auto bms = core::parseFhirDateTime(b);
+    if (!ams.isOk() || !bms.isOk()) return std::nullopt;
+    return *ams <= *bms;
   }
   const size_t common = std::min({a.size(), b.size(), size_t{10}});
   const int order = a.substr(0, common).compare(b.substr(0, common));
@@ -541,8 +539,8 @@ bool hasIdentifierWith(const Value* identifiers, bool (*systemOk)(std::string_vi
 
 bool validPersonIdentity(std::string_view system, std::string_view value) {
   const std::string canonical = canonicalIdentifierSystem(system);
-  if (canonical == kPersonnummerSystem) return normalizePersonnummer(value).has_value();
-  return normalizeSamordningsnummer(value).has_value();
+  if (canonical == kPersonnummerSystem) return normalizePersonnummer(value).isOk();
+  return normalizeSamordningsnummer(value).isOk();
 }
 
 bool validHsa(std::string_view, std::string_view value) {

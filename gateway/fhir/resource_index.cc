@@ -69,11 +69,13 @@ void addIdentifier(std::vector<IndexValue>& out, const Value& identifier) {
   const std::string_view value = stringMember(identifier, "value");
   if (value.empty()) return;
   std::string system = canonicalIdentifierSystem(stringMember(identifier, "system"));
-  std::optional<std::string> normalized;
-  if (system == kPersonnummerSystem) normalized = normalizePersonnummer(value);
-  if (system == kSamordningsnummerSystem) normalized = normalizeSamordningsnummer(value);
-  out.push_back(IndexValue{"identifier", std::move(system),
-                           normalized ? std::move(*normalized) : std::string(value)});
+  // A number that does not normalise is indexed as written (validation has reported it).
+  std::string normalized(value);
+  if (system == kPersonnummerSystem) normalized = normalizePersonnummer(value).valueOr(normalized);
+  if (system == kSamordningsnummerSystem) {
+    normalized = normalizeSamordningsnummer(value).valueOr(normalized);
+  }
+  out.push_back(IndexValue{"identifier", std::move(system), std::move(normalized)});
 }
 
 }  // namespace

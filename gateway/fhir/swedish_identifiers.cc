@@ -46,13 +46,8 @@ bool luhnOk(std::string_view tenDigits) {
 constexpr const char* kFormatProblem =
     "format: expected 12 digits YYYYMMDDNNNC, optionally with '-' or '+' before the last four";
 
-void setWhy(std::string* why, const char* text) {
-  if (why != nullptr) *why = text;
-}
-
 // Shared by personnummer and samordningsnummer, which differ only in the day offset.
-std::optional<std::string> normalizeNationalNumber(std::string_view text, int dayOffset,
-                                                   std::string* why) {
+core::StatusOr<std::string> normalizeNationalNumber(std::string_view text, int dayOffset) {
   std::string digits;
   if (text.size() == 12) {
     digits.assign(text);
@@ -60,26 +55,23 @@ std::optional<std::string> normalizeNationalNumber(std::string_view text, int da
     digits.assign(text.substr(0, 8));
     digits.append(text.substr(9));
   } else {
-    setWhy(why, kFormatProblem);
-    return std::nullopt;
+    return core::invalidArgument(kFormatProblem);
   }
   for (const char c : digits) {
     if (!isDigit(c)) {
-      setWhy(why, kFormatProblem);
-      return std::nullopt;
+      return core::invalidArgument(kFormatProblem);
     }
   }
   const int year = number(std::string_view(digits).substr(0, 4));
   const int month = number(std::string_view(digits).substr(4, 2));
   const int day = number(std::string_view(digits).substr(6, 2)) - dayOffset;
   if (!isCalendarDate(year, month, day)) {
-    setWhy(why, dayOffset == 0 ? "date: the date part is not a real calendar date"
-                               : "date: the date part (day minus 60) is not a real calendar date");
-    return std::nullopt;
+    return core::invalidArgument(
+        dayOffset == 0 ? "date: the date part is not a real calendar date"
+                       : "date: the date part (day minus 60) is not a real calendar date");
   }
   if (!luhnOk(std::string_view(digits).substr(2))) {
-    setWhy(why, "check digit: the Luhn check digit does not match");
-    return std::nullopt;
+    return core::invalidArgument("check digit: the Luhn check digit does not match");
   }
   return digits;
 }
@@ -94,12 +86,12 @@ std::string canonicalIdentifierSystem(std::string_view system) {
   return std::string(system);
 }
 
-std::optional<std::string> normalizePersonnummer(std::string_view text, std::string* why) {
-  return normalizeNationalNumber(text, 0, why);
+core::StatusOr<std::string> normalizePersonnummer(std::string_view text) {
+  return normalizeNationalNumber(text, 0);
 }
 
-std::optional<std::string> normalizeSamordningsnummer(std::string_view text, std::string* why) {
-  return normalizeNationalNumber(text, 60, why);
+core::StatusOr<std::string> normalizeSamordningsnummer(std::string_view text) {
+  return normalizeNationalNumber(text, 60);
 }
 
 bool isValidHsaId(std::string_view text) {

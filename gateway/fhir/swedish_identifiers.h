@@ -1,8 +1,9 @@
 #pragma once
 
-#include <optional>
 #include <string>
 #include <string_view>
+
+#include "gateway/core/status.h"
 
 namespace brygga::fhir {
 
@@ -22,11 +23,11 @@ std::string canonicalIdentifierSystem(std::string_view system);
 
 // Personnummer: 12 digits YYYYMMDDNNNC (a hyphen or plus allowed before the last four), a real
 // calendar date, Luhn check digit over the 10 digits from YYMMDD. Returns the normalised 12-digit
-// form, or nullopt with `why` filled.
-std::optional<std::string> normalizePersonnummer(std::string_view text, std::string* why = nullptr);
+// form, or kInvalidArgument whose message says which rule failed ("format: ...", "date: ...",
+// "check digit: ...") and never repeats the number.
+core::StatusOr<std::string> normalizePersonnummer(std::string_view text);
 // Samordningsnummer: as personnummer with day + 60.
-std::optional<std::string> normalizeSamordningsnummer(std::string_view text,
-                                                      std::string* why = nullptr);
+core::StatusOr<std::string> normalizeSamordningsnummer(std::string_view text);
 // HSA-id: country code SE, 10-digit organisation number, optional '-' and 1..21 alphanumerics
 // (e.g. SE2321000131-E000000000001).
 bool isValidHsaId(std::string_view text);

@@ -761,14 +761,13 @@ class Walker final : public r4::InvariantContext {
     const Value* valueMember = member(identifier, "value");
     if (system.empty() || valueMember == nullptr || !valueMember->IsString()) return;
     const std::string_view value = view(*valueMember);
-    std::string why;
     if (system == kPersonnummerSystem || system == kPersonnummerOid) {
-      if (!normalizePersonnummer(value, &why)) {
-        error("value", "not a valid personnummer: " + why, ".value");
+      if (auto number = normalizePersonnummer(value); !number.isOk()) {
+        error("value", "not a valid personnummer: " + number.status().message(), ".value");
       }
     } else if (system == kSamordningsnummerSystem || system == kSamordningsnummerOid) {
-      if (!normalizeSamordningsnummer(value, &why)) {
-        error("value", "not a valid samordningsnummer: " + why, ".value");
+      if (auto number = normalizeSamordningsnummer(value); !number.isOk()) {
+        error("value", "not a valid samordningsnummer: " + number.status().message(), ".value");
       }
     } else if (r4::isHsaSystem(system)) {
       if (!isValidHsaId(value)) {

@@ -287,9 +287,9 @@ class FlowRouter::Unit {
     }
     if (!key || key->value.empty()) return Status::ok();
     if (key->system == fhir::kPersonnummerSystem) {
-      if (auto p = fhir::normalizePersonnummer(key->value)) key->value = *p;
+      key->value = fhir::normalizePersonnummer(key->value).valueOr(key->value);
     } else if (key->system == fhir::kSamordningsnummerSystem) {
-      if (auto s = fhir::normalizeSamordningsnummer(key->value)) key->value = *s;
+      key->value = fhir::normalizeSamordningsnummer(key->value).valueOr(key->value);
     }
     const std::string where = w.type + "." + element;
     // A Patient in the same transaction with that identifier.

@@ -143,7 +143,7 @@ OutboxEntry outboxOf(const Query& q) {
   e.tenant = q.text(4);
   e.payload = q.text(5);
   // The CHECK constraint admits only the three stored forms.
-  e.state = parseOutboxState(q.text(6)).value_or(OutboxState::kDead);
+  e.state = parseOutboxState(q.text(6)).valueOr(OutboxState::kDead);
   e.attempts = static_cast<int>(q.integer(7));
   e.createdMs = q.integer(8);
   e.nextAttemptMs = q.integer(9);
@@ -202,7 +202,7 @@ std::vector<OutboxEntry> OutboxColumns::take() {
     e.tenant = std::move(tenant[i]);
     e.payload = std::move(payload[i]);
     // The CHECK constraint admits only the three stored forms.
-    e.state = parseOutboxState(state[i]).value_or(OutboxState::kDead);
+    e.state = parseOutboxState(state[i]).valueOr(OutboxState::kDead);
     e.attempts = attempts[i];
     e.createdMs = createdMs[i];
     e.nextAttemptMs = nextAttemptMs[i];

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/core/text.h"
 #include "gateway/store/sqlite_connection.h"
 
 namespace brygga::store::sqlite {
@@ -53,14 +54,11 @@ bool matchesLine(const ExchangeRecord& line, const MessageQuery& query) {
 }
 
 // "s123" (a log position) or "o45" (an outbox id): below which the next page starts.
-std::optional<int64_t> parseCursor(const std::string& cursor, char kind) {
-  if (cursor.size() < 2 || cursor[0] != kind || cursor.size() > 20) return std::nullopt;
-  int64_t n = 0;
-  for (size_t i = 1; i < cursor.size(); ++i) {
-    if (cursor[i] < '0' || cursor[i] > '9') return std::nullopt;
-    n = n * 10 + (cursor[i] - '0');
+StatusOr<int64_t> parseCursor(std::string_view cursor, char kind) {
+  if (cursor.empty() || cursor[0] != kind) {
+    return core::invalidArgument(std::string("a cursor starts with '") + kind + "'");
   }
-  return n;
+  return core::parseDecimal(cursor.substr(1));
 }
 
 }  // namespace
@@ -149,7 +147,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
     // (acceptance order): merge the destinations newest first, a batch at a time.
     const char* state = *query.status == MessageStatus::kDead ? "dead" : "pending";
     int64_t below = std::numeric_limits<int64_t>::max();  // exclusive
-    if (!query.cursor.empty()) below = parseCursor(query.cursor, 'o').value_or(0);
+    if (!query.cursor.empty()) below = parseCursor(query.cursor, 'o').valueOr(0);
     std::vector<std::string> destinations;
     {
       Query q(statements_.get("SELECT destination FROM destination_state ORDER BY destination"));
@@ -210,7 +208,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
   // Walk the exchange log newest first through the index of the most selective filter.
   int64_t high = std::numeric_limits<int64_t>::max();  // exclusive
   int64_t low = 0;
-  if (!query.cursor.empty()) high = parseCursor(query.cursor, 's').value_or(0);
+  if (!query.cursor.empty()) high = parseCursor(query.cursor, 's').valueOr(0);
   if (query.toMs) high = std::min(high, exchangeSeqAt(*query.toMs + kRecordingSlackMs));
   if (query.fromMs) low = exchangeSeqAt(*query.fromMs);
   if (high <= low) return page;

@@ -14,11 +14,11 @@ const char* toString(OutboxState state) {
   return "unknown";
 }
 
-std::optional<OutboxState> parseOutboxState(std::string_view text) {
+StatusOr<OutboxState> parseOutboxState(std::string_view text) {
   for (OutboxState state : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
     if (text == toString(state)) return state;
   }
-  return std::nullopt;
+  return core::invalidArgument("an outbox state is pending, delivered or dead");
 }
 
 namespace {

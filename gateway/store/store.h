@@ -107,8 +107,8 @@ struct ExchangeQuery {
 enum class OutboxState { kPending, kDelivered, kDead };
 // "pending", "delivered", "dead" (also the stored form).
 const char* toString(OutboxState state);
-// The inverse of toString; nullopt for anything else.
-std::optional<OutboxState> parseOutboxState(std::string_view text);
+// The inverse of toString; kInvalidArgument for anything else.
+StatusOr<OutboxState> parseOutboxState(std::string_view text);
 
 struct OutboxEntry {
   int64_t id = 0;           // assigned on enqueue; increases in acceptance order
@@ -186,7 +186,8 @@ struct AuditKeyRecord {
 // outbox entries the worst of them counts (dead, retrying, queued, delivered).
 enum class MessageStatus { kRejected, kAccepted, kQueued, kRetrying, kDelivered, kDead };
 const char* toString(MessageStatus status);
-std::optional<MessageStatus> parseMessageStatus(std::string_view text);
+// The inverse of toString; kInvalidArgument naming the statuses for anything else.
+StatusOr<MessageStatus> parseMessageStatus(std::string_view text);
 
 struct Message {
   ExchangeRecord line;  // the inbound line

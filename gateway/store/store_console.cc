@@ -22,11 +22,12 @@ const char* toString(MessageStatus status) {
   return kStatusNames[static_cast<size_t>(status)];
 }
 
-std::optional<MessageStatus> parseMessageStatus(std::string_view text) {
+StatusOr<MessageStatus> parseMessageStatus(std::string_view text) {
   for (size_t i = 0; i < kStatusNames.size(); ++i) {
     if (text == kStatusNames[i]) return static_cast<MessageStatus>(i);
   }
-  return std::nullopt;
+  return core::invalidArgument(
+      "status must be rejected, accepted, queued, retrying, delivered or dead");
 }
 
 StatusOr<MessagePage> Store::messages(const MessageQuery&) {

@@ -40,8 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto key = NoteVerifier::fromVkey(text);
   if (key.isOk()) require(key->vkey() == text);
   auto decoded = base64Decode(text);
-  if (decoded) require(base64Encode(*decoded) == text);  // one spelling per value
-  (void)merkle::fromBase64(text);
-  (void)merkle::fromHex(text);
+  if (decoded.isOk()) require(base64Encode(*decoded) == text);  // one spelling per value
+  auto hash = merkle::fromBase64(text);
+  if (hash.isOk()) require(merkle::toBase64(*hash) == text);
+  auto hex = merkle::fromHex(text);
+  if (hex.isOk()) require(merkle::toHex(*hex).size() == text.size());
   return 0;
 }

@@ -142,7 +142,7 @@ TEST_F(ConsoleApiTest, SearchByPersonnummerFindsTheMessageWithoutKeepingTheNumbe
     for (const auto& entity : doc["entity"].GetArray()) {
       if (!entity.HasMember("query")) continue;
       auto query = audit::base64Decode(entity["query"].GetString());
-      ASSERT_TRUE(query.has_value());
+      ASSERT_TRUE(query.isOk()) << query.status().toString();
       EXPECT_EQ(query->find("19120304"), std::string::npos) << *query;
       EXPECT_EQ(query->find(kRefusedTwelve), std::string::npos) << *query;
       if (query->find("patient=" + patient) != std::string::npos) sawSearch = true;

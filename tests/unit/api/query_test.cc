@@ -44,9 +44,8 @@ TEST(Query, LastUpdatedPrefixesBoundThePeriod) {
   auto query = buildSearchQuery(
       "Patient", *parseQuery("_lastUpdated=ge2026-01-01&_lastUpdated=le2026-01-31"), 50, 500);
   ASSERT_TRUE(query.isOk());
-  int64_t start = 0, end = 0;
-  ASSERT_TRUE(core::parseFhirDateTime("2026-01-01T00:00:00Z", start));
-  ASSERT_TRUE(core::parseFhirDateTime("2026-02-01T00:00:00Z", end));
+  const int64_t start = core::parseFhirDateTime("2026-01-01T00:00:00Z").value();
+  const int64_t end = core::parseFhirDateTime("2026-02-01T00:00:00Z").value();
   EXPECT_EQ(*query->lastUpdatedGeMs, start);
   EXPECT_EQ(*query->lastUpdatedLeMs, end - 1);
   auto month = buildSearchQuery("Patient", *parseQuery("_lastUpdated=2026-01"), 50, 500);

@@ -243,8 +243,8 @@ struct WitnessTest : StoreFixture {
     out.oldSize = std::stoull(line.substr(4));
     while (std::getline(in, line) && !line.empty()) {
       auto h = merkle::fromBase64(line);
-      EXPECT_TRUE(h.has_value()) << line;
-      if (h) out.proof.push_back(*h);
+      EXPECT_TRUE(h.isOk()) << line;
+      if (h.isOk()) out.proof.push_back(*h);
     }
     out.note = body.substr(static_cast<size_t>(in.tellg()));
     return out;

@@ -147,16 +147,20 @@ TEST(Merkle, KnownRootOfCertificateTransparencyTestVector) {
 
 TEST(Merkle, HexAndBase64RoundTripAndRejectMalformedText) {
   const Hash h = leafHash("x");
-  EXPECT_EQ(fromHex(toHex(h)), h);
-  EXPECT_EQ(fromBase64(toBase64(h)), h);
+  EXPECT_EQ(fromHex(toHex(h)).value(), h);
+  EXPECT_EQ(fromBase64(toBase64(h)).value(), h);
   EXPECT_EQ(toBase64(h).size(), 44u);
-  EXPECT_FALSE(fromHex(toHex(h).substr(2)));
-  EXPECT_FALSE(fromHex(std::string(64, 'g')));
-  EXPECT_FALSE(fromBase64(toBase64(h).substr(4)));
-  EXPECT_FALSE(fromBase64(" " + toBase64(h).substr(1)));
+  EXPECT_EQ(fromHex(toHex(h).substr(2)).status().message(), "a hash is 64 hex digits");
+  EXPECT_EQ(fromHex(std::string(64, 'g')).status().message(),
+            "hex text has a character that is not 0-9, a-f");
+  EXPECT_EQ(fromBase64(toBase64(h).substr(4)).status().message(), "a hash is 32 bytes");
+  EXPECT_EQ(fromBase64(" " + toBase64(h).substr(1)).status().message(),
+            "base64: a character outside the standard alphabet");
   std::string padded = toBase64(h);
   padded[42] = 'B';  // non-zero bits under the padding: a second spelling of other bytes
-  EXPECT_FALSE(fromBase64(padded) && *fromBase64(padded) == h);
+  EXPECT_EQ(fromBase64(padded).status().message(), "base64: bits under the padding are not zero");
+  EXPECT_EQ(fromBase64(toBase64(h).substr(1)).status().message(),
+            "base64: the length is not a multiple of 4");
 }
 
 // --- Roots and proofs against the reference ---------------------------------------------------

@@ -165,7 +165,7 @@ TEST(Provenance, ASignedBundleVerifiesWithTheCertificateAndItsCa) {
   const auto& entries = doc["entry"];
   const auto& provenance = entries[entries.Size() - 1]["resource"];
   auto jws = base64Decode(provenance["signature"][0]["data"].GetString());
-  ASSERT_TRUE(jws.has_value());
+  ASSERT_TRUE(jws.isOk());
   EXPECT_NE(jws->find(".."), std::string::npos);
   EXPECT_STREQ(entries[entries.Size() - 1]["request"]["url"].GetString(), "Provenance");
 }

@@ -67,7 +67,7 @@ TEST(SignedNote, KeyIdAndVerifierKeyFollowTheSpec) {
   // The key part follows the second '+' (base64 may contain '+' itself).
   const std::string keyPart = vkey.substr(vkey.find('+', std::string(kOrigin).size() + 1) + 1);
   auto key = base64Decode(keyPart);
-  ASSERT_TRUE(key.has_value());
+  ASSERT_TRUE(key.isOk());
   ASSERT_EQ(key->size(), 33u);
   EXPECT_EQ((*key)[0], '\x01');
   const std::string digest = core::sha256(std::string(kOrigin) + "\n" + *key);

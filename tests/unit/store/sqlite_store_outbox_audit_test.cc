@@ -18,10 +18,10 @@ std::vector<int64_t> idsOf(const std::vector<OutboxEntry>& entries) {
 
 TEST(OutboxStateTest, RoundTripsThroughItsStoredForm) {
   for (OutboxState s : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
-    EXPECT_EQ(parseOutboxState(toString(s)), s);
+    EXPECT_EQ(parseOutboxState(toString(s)).value(), s);
   }
   EXPECT_STREQ(toString(OutboxState::kDead), "dead");
-  EXPECT_EQ(parseOutboxState("Pending"), std::nullopt);
+  EXPECT_EQ(parseOutboxState("Pending").status().code(), core::StatusCode::kInvalidArgument);
 }
 
 TEST_F(SqliteStoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
