@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/log.h"
 #include "mappings/service_hours.h"
 #include "tests/support/test_personnummer.h"
@@ -46,11 +46,11 @@ std::string practitioner(const std::string& hsaId, const char* display) {
 }
 
 std::string date(int64_t ms) {
-  return mappings::toStockholm(ms).date.iso();
+  return core::toStockholm(ms).date.iso();
 }
 
 std::string dateTime(int64_t ms) {
-  return mappings::formatStockholm(ms);
+  return core::formatStockholm(ms);
 }
 
 std::string entry(const std::string& fullUrl, const std::string& resource,

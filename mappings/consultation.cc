@@ -1,6 +1,6 @@
 #include "mappings/consultation.h"
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "mappings/outbound.h"

@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "mappings/data_reader.h"
@@ -33,7 +34,7 @@ std::vector<StoredResource> buildHealthcareServices(const MappingSet& mappings, 
   std::vector<StoredResource> out;
   const RoutingTable& routing = mappings.routing();
   const ServiceHours& hours = mappings.hours();
-  const LocalDate today = toStockholm(nowMs).date;
+  const core::CivilDate today = core::toStockholm(nowMs).date;
   for (const auto& sp : routing.servicePoints()) {
     rapidjson::Document doc(rapidjson::kObjectType);
     auto& a = doc.GetAllocator();
@@ -87,9 +88,13 @@ std::vector<StoredResource> buildHealthcareServices(const MappingSet& mappings, 
     for (const auto& day :
          hours.closedDays(today, mappings.settings().publishClosedDays, sp.code)) {
       Value during(rapidjson::kObjectType);
-      during.AddMember("start", Value(formatStockholm(fromStockholm(day.date, 0)).c_str(), a), a);
       during.AddMember(
-          "end", Value(formatStockholm(fromStockholm(addDays(day.date, 1), 0)).c_str(), a), a);
+          "start", Value(core::formatStockholm(core::fromStockholm(day.date, 0)).c_str(), a), a);
+      during.AddMember(
+          "end",
+          Value(core::formatStockholm(core::fromStockholm(core::addDays(day.date, 1), 0)).c_str(),
+                a),
+          a);
       Value item(rapidjson::kObjectType);
       item.AddMember("description", Value(day.reason.c_str(), a), a);
       item.AddMember("during", during, a);

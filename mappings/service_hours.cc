@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "mappings/data_reader.h"
 
@@ -14,44 +15,8 @@ namespace {
 using rapidjson::SizeType;
 using rapidjson::Value;
 
-constexpr int64_t kMinuteMs = 60 * 1000;
-constexpr int64_t kHourMs = 60 * kMinuteMs;
-constexpr int64_t kDayMs = 24 * kHourMs;
-
 const char* const kDayCodes[] = {"", "mon", "tue", "wed", "thu", "fri", "sat", "sun", "holiday"};
 const char* const kShortDays[] = {"", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
-
-int64_t floorDiv(int64_t a, int64_t b) {
-  int64_t q = a / b;
-  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
-  return q;
-}
-
-bool isLeap(int y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-int daysInMonth(int y, int m) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return m == 2 && isLeap(y) ? 29 : kDays[m - 1];
-}
-
-LocalDate lastSunday(int year, int month) {
-  LocalDate d{year, month, daysInMonth(year, month)};
-  return addDays(d, -(isoWeekday(d) % 7));
-}
-
-// The first date from `first` (inclusive) that falls on `weekday`.
-LocalDate firstWeekdayFrom(const LocalDate& first, int weekday) {
-  return addDays(first, (weekday - isoWeekday(first) + 7) % 7);
-}
-
-bool readTwoDigits(std::string_view s, size_t pos, int& out) {
-  if (pos + 2 > s.size() || s[pos] < '0' || s[pos] > '9' || s[pos + 1] < '0' || s[pos + 1] > '9')
-    return false;
-  out = (s[pos] - '0') * 10 + (s[pos + 1] - '0');
-  return true;
-}
 
 std::string daysText(const std::set<int>& days) {
   // Consecutive runs as ranges: "Mon-Fri", "Mon-Wed, Fri".
@@ -104,7 +69,7 @@ core::StatusOr<int> readClockMember(const Value& object, std::string_view key,
 }
 
 core::Status readDayList(const Value& object, std::string_view key, const DataPlace& place,
-                         std::map<LocalDate, std::string>& out) {
+                         std::map<core::CivilDate, std::string>& out) {
   BRYGGA_ASSIGN_OR_RETURN(const Value* list, optionalArray(object, key, place));
   if (list == nullptr) return core::Status::ok();
   for (SizeType i = 0; i < list->Size(); ++i) {
@@ -113,7 +78,7 @@ core::Status readDayList(const Value& object, std::string_view key, const DataPl
         place.item(key, i, v.IsObject() ? std::string(fhir::stringMember(v, "date")) : "");
     BRYGGA_RETURN_IF_ERROR(onlyKnownMembers(v, {"date", "reason"}, p));
     BRYGGA_ASSIGN_OR_RETURN(std::string text, requiredString(v, "date", p));
-    auto date = parseLocalDate(text);
+    auto date = core::parseIsoDate(text);
     if (!date.isOk()) return p.at("date").error("'" + text + "' is not a date YYYY-MM-DD");
     BRYGGA_ASSIGN_OR_RETURN(std::string reason, requiredString(v, "reason", p));
     if (!out.emplace(*date, reason).second) return p.error("the date is listed twice");
@@ -147,77 +112,19 @@ core::Status readOpening(const Value& object, const DataPlace& place, OpeningRul
 }
 
 std::string whenText(int64_t atMs, int64_t nowMs) {
-  const LocalTime t = toStockholm(atMs);
-  const LocalTime n = toStockholm(nowMs);
+  const core::StockholmTime t = core::toStockholm(atMs);
+  const core::StockholmTime n = core::toStockholm(nowMs);
   std::string clock = formatClock(t.minuteOfDay);
   if (t.date == n.date) return "at " + clock;
-  return "on " + std::string(weekdayName(isoWeekday(t.date))) + " " + t.date.iso() + " at " + clock;
+  return "on " + std::string(core::weekdayName(core::isoWeekday(t.date))) + " " + t.date.iso() +
+         " at " + clock;
 }
 
 }  // namespace
 
 // --- Calendar ------------------------------------------------------------------------------
 
-std::string LocalDate::iso() const {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", year, month, day);
-  return buf;
-}
-
-int64_t daysFromCivil(const LocalDate& date) {
-  int64_t y = date.year;
-  const unsigned m = static_cast<unsigned>(date.month);
-  const unsigned d = static_cast<unsigned>(date.day);
-  y -= m <= 2;
-  const int64_t era = floorDiv(y, 400);
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-LocalDate civilFromDays(int64_t z) {
-  z += 719468;
-  const int64_t era = floorDiv(z, 146097);
-  const unsigned doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return LocalDate{static_cast<int>(y + (m <= 2)), static_cast<int>(m), static_cast<int>(d)};
-}
-
-LocalDate addDays(const LocalDate& date, int64_t days) {
-  return civilFromDays(daysFromCivil(date) + days);
-}
-
-int isoWeekday(const LocalDate& date) {
-  // 1970-01-01 was a Thursday (4).
-  const int64_t shifted = daysFromCivil(date) + 3;
-  return static_cast<int>(shifted - floorDiv(shifted, 7) * 7) + 1;
-}
-
-const char* weekdayName(int weekday) {
-  static const char* const kNames[] = {"",         "Monday", "Tuesday",  "Wednesday",
-                                       "Thursday", "Friday", "Saturday", "Sunday"};
-  return weekday >= 1 && weekday <= 7 ? kNames[weekday] : "";
-}
-
-core::StatusOr<LocalDate> parseLocalDate(std::string_view s) {
-  int y1 = 0, y2 = 0, m = 0, d = 0;
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || !readTwoDigits(s, 0, y1) ||
-      !readTwoDigits(s, 2, y2) || !readTwoDigits(s, 5, m) || !readTwoDigits(s, 8, d)) {
-    return core::invalidArgument("a date is written YYYY-MM-DD");
-  }
-  const int y = y1 * 100 + y2;
-  if (m < 1 || m > 12) return core::invalidArgument("the month must be 01 to 12");
-  if (d < 1 || d > daysInMonth(y, m)) return core::invalidArgument("the day is not in that month");
-  return LocalDate{y, m, d};
-}
-
-LocalDate easterSunday(int year) {
+core::CivilDate easterSunday(int year) {
   const int a = year % 19;
   const int b = year / 100;
   const int c = year % 100;
@@ -232,24 +139,24 @@ LocalDate easterSunday(int year) {
   const int m = (a + 11 * h + 22 * l) / 451;
   const int month = (h + l - 7 * m + 114) / 31;
   const int day = (h + l - 7 * m + 114) % 31 + 1;
-  return LocalDate{year, month, day};
+  return core::CivilDate{year, month, day};
 }
 
 std::vector<Holiday> swedishHolidays(int year) {
-  const LocalDate easter = easterSunday(year);
+  const core::CivilDate easter = easterSunday(year);
   std::vector<Holiday> out = {
       {{year, 1, 1}, "New Year's Day"},
       {{year, 1, 6}, "Epiphany"},
-      {addDays(easter, -2), "Good Friday"},
+      {core::addDays(easter, -2), "Good Friday"},
       {easter, "Easter Sunday"},
-      {addDays(easter, 1), "Easter Monday"},
+      {core::addDays(easter, 1), "Easter Monday"},
       {{year, 5, 1}, "May Day"},
-      {addDays(easter, 39), "Ascension Day"},
-      {addDays(easter, 49), "Whitsunday"},
+      {core::addDays(easter, 39), "Ascension Day"},
+      {core::addDays(easter, 49), "Whitsunday"},
       {{year, 6, 6}, "National Day"},
-      {firstWeekdayFrom({year, 6, 19}, 5), "Midsummer Eve"},
-      {firstWeekdayFrom({year, 6, 20}, 6), "Midsummer Day"},
-      {firstWeekdayFrom({year, 10, 31}, 6), "All Saints' Day"},
+      {core::nextWeekdayOnOrAfter({year, 6, 19}, 5), "Midsummer Eve"},
+      {core::nextWeekdayOnOrAfter({year, 6, 20}, 6), "Midsummer Day"},
+      {core::nextWeekdayOnOrAfter({year, 10, 31}, 6), "All Saints' Day"},
       {{year, 12, 24}, "Christmas Eve"},
       {{year, 12, 25}, "Christmas Day"},
       {{year, 12, 26}, "Boxing Day"},
@@ -260,49 +167,14 @@ std::vector<Holiday> swedishHolidays(int year) {
   return out;
 }
 
-std::optional<std::string> swedishHoliday(const LocalDate& date) {
+std::optional<std::string> swedishHoliday(const core::CivilDate& date) {
   for (const auto& h : swedishHolidays(date.year)) {
     if (h.date == date) return h.name;
   }
   return std::nullopt;
 }
 
-// --- Europe/Stockholm ----------------------------------------------------------------------
-
-int stockholmOffsetMinutes(int64_t utcMs) {
-  const int64_t days = floorDiv(utcMs, kDayMs);
-  const int year = civilFromDays(days).year;
-  const int64_t summerStart = daysFromCivil(lastSunday(year, 3)) * kDayMs + kHourMs;
-  const int64_t summerEnd = daysFromCivil(lastSunday(year, 10)) * kDayMs + kHourMs;
-  return utcMs >= summerStart && utcMs < summerEnd ? 120 : 60;
-}
-
-LocalTime toStockholm(int64_t utcMs) {
-  LocalTime t;
-  t.offsetMinutes = stockholmOffsetMinutes(utcMs);
-  const int64_t local = utcMs + t.offsetMinutes * kMinuteMs;
-  const int64_t days = floorDiv(local, kDayMs);
-  const int64_t msOfDay = local - days * kDayMs;
-  t.date = civilFromDays(days);
-  t.minuteOfDay = static_cast<int>(msOfDay / kMinuteMs);
-  t.second = static_cast<int>((msOfDay % kMinuteMs) / 1000);
-  return t;
-}
-
-int64_t fromStockholm(const LocalDate& date, int minuteOfDay, int second) {
-  const int64_t local = daysFromCivil(date) * kDayMs + minuteOfDay * kMinuteMs + second * 1000;
-  const int64_t summer = local - 120 * kMinuteMs;
-  if (stockholmOffsetMinutes(summer) == 120) return summer;
-  return local - 60 * kMinuteMs;
-}
-
-std::string formatStockholm(int64_t utcMs) {
-  const LocalTime t = toStockholm(utcMs);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+%02d:00", t.date.iso().c_str(),
-                t.minuteOfDay / 60, t.minuteOfDay % 60, t.second, t.offsetMinutes / 60);
-  return buf;
-}
+// --- Times of day ---------------------------------------------------------------------------
 
 core::StatusOr<int64_t> parseTimeArgument(std::string_view text) {
   const std::string s(text);
@@ -314,31 +186,21 @@ core::StatusOr<int64_t> parseTimeArgument(std::string_view text) {
   if (s.size() < 16 || s[10] != 'T') return bad();
   const bool zoned = s.back() == 'Z' || s.find('+', 10) != std::string::npos ||
                      s.find('-', 10) != std::string::npos;
-  if (zoned) {
-    auto ms = core::parseFhirDateTime(s);
-    if (!ms.isOk()) return bad();
-    return *ms;
-  }
-  auto date = parseLocalDate(std::string_view(s).substr(0, 10));
-  int hour = 0, minute = 0, second = 0;
-  if (!date.isOk() || !readTwoDigits(s, 11, hour) || s[13] != ':' ||
-      !readTwoDigits(s, 14, minute) || hour > 23 || minute > 59) {
-    return bad();
-  }
-  if (s.size() == 19) {
-    if (s[16] != ':' || !readTwoDigits(s, 17, second) || second > 59) return bad();
-  } else if (s.size() != 16) {
-    return bad();
-  }
-  return fromStockholm(*date, hour * 60 + minute, second);
+  auto ms = zoned ? core::parseFhirDateTime(s) : [&]() -> core::StatusOr<int64_t> {
+    BRYGGA_ASSIGN_OR_RETURN(const core::CivilDateTime wall, core::parseCivilDateTime(s));
+    return core::fromStockholm(wall.date, wall.hour * 60 + wall.minute, wall.second);
+  }();
+  if (!ms.isOk()) return bad();
+  return *ms;
 }
 
 core::StatusOr<int> parseClock(std::string_view text, bool allowMidnightEnd) {
-  int h = 0, m = 0;
-  if (text.size() != 5 || text[2] != ':' || !readTwoDigits(text, 0, h) ||
-      !readTwoDigits(text, 3, m)) {
+  const auto hours = core::parseDecimal(text.substr(0, 2));
+  const auto minutes = core::parseDecimal(text.substr(std::min<size_t>(text.size(), 3)));
+  if (text.size() != 5 || text[2] != ':' || !hours.isOk() || !minutes.isOk()) {
     return core::invalidArgument("a time of day is written HH:MM");
   }
+  const int h = static_cast<int>(*hours), m = static_cast<int>(*minutes);
   if (h == 24 && m == 0 && allowMidnightEnd) return 24 * 60;
   if (h > 23 || m > 59) {
     return core::invalidArgument(allowMidnightEnd ? "a time of day is 00:00 to 24:00"
@@ -442,7 +304,7 @@ core::StatusOr<ServiceHours> ServiceHours::parse(const Value& json, const std::s
           sp));
       OpeningRules rules = hours.defaults_;
       // An override's extra days add to the common ones; its hours replace them.
-      std::map<LocalDate, std::string> closed, open;
+      std::map<core::CivilDate, std::string> closed, open;
       rules.extraClosed.swap(closed);
       rules.extraOpen.swap(open);
       BRYGGA_RETURN_IF_ERROR(readOpening(m.value, sp, rules));
@@ -467,16 +329,16 @@ std::string ServiceHours::hoursText(std::string_view servicePoint) const {
   return formatClock(r.openMinute) + "-" + formatClock(r.closeMinute) + " " + daysText(r.days);
 }
 
-bool ServiceHours::isOpenAt(const OpeningRules& r, const LocalDate& date, int minute) const {
+bool ServiceHours::isOpenAt(const OpeningRules& r, const core::CivilDate& date, int minute) const {
   const bool withinHours = minute >= r.openMinute && minute < r.closeMinute;
   if (r.extraOpen.count(date)) return withinHours;
   if (r.extraClosed.count(date)) return false;
   if (r.closedOnPublicHolidays && swedishHoliday(date)) return false;
-  return r.days.count(isoWeekday(date)) && withinHours;
+  return r.days.count(core::isoWeekday(date)) && withinHours;
 }
 
-std::set<int> ServiceHours::dayKinds(const LocalDate& date, const OpeningRules& r) const {
-  std::set<int> kinds = {isoWeekday(date)};
+std::set<int> ServiceHours::dayKinds(const core::CivilDate& date, const OpeningRules& r) const {
+  std::set<int> kinds = {core::isoWeekday(date)};
   if (!r.extraOpen.count(date) &&
       (r.extraClosed.count(date) || (r.closedOnPublicHolidays && swedishHoliday(date)))) {
     kinds.insert(kHolidayDay);
@@ -484,9 +346,10 @@ std::set<int> ServiceHours::dayKinds(const LocalDate& date, const OpeningRules& 
   return kinds;
 }
 
-bool ServiceHours::onCallOpenAt(const LocalDate& date, int minute, const OpeningRules& r) const {
+bool ServiceHours::onCallOpenAt(const core::CivilDate& date, int minute,
+                                const OpeningRules& r) const {
   const std::set<int> today = dayKinds(date, r);
-  const std::set<int> yesterday = dayKinds(addDays(date, -1), r);
+  const std::set<int> yesterday = dayKinds(core::addDays(date, -1), r);
   auto matches = [](const std::set<int>& days, const std::set<int>& kinds) {
     return std::any_of(kinds.begin(), kinds.end(), [&](int k) { return days.count(k) > 0; });
   };
@@ -502,7 +365,7 @@ bool ServiceHours::onCallOpenAt(const LocalDate& date, int minute, const Opening
 
 HoursVerdict ServiceHours::at(int64_t utcMs, std::string_view servicePoint) const {
   const OpeningRules& r = rules(servicePoint);
-  const LocalTime now = toStockholm(utcMs);
+  const core::StockholmTime now = core::toStockholm(utcMs);
   HoursVerdict v;
   v.atMs = utcMs;
   v.servicePoint = std::string(servicePoint);
@@ -525,9 +388,10 @@ HoursVerdict ServiceHours::at(int64_t utcMs, std::string_view servicePoint) cons
              holiday && r.closedOnPublicHolidays && !r.extraOpen.count(now.date)) {
     v.why = HoursVerdict::Why::kHoliday;
     v.reason = *holiday;
-  } else if (!r.days.count(isoWeekday(now.date)) && !r.extraOpen.count(now.date)) {
+  } else if (!r.days.count(core::isoWeekday(now.date)) && !r.extraOpen.count(now.date)) {
     v.why = HoursVerdict::Why::kClosedWeekday;
-    v.reason = std::string(weekdayName(isoWeekday(now.date))) + ", outside service hours " + hours;
+    v.reason = std::string(core::weekdayName(core::isoWeekday(now.date))) +
+               ", outside service hours " + hours;
   } else {
     v.why = HoursVerdict::Why::kOutsideHours;
     v.reason = "outside service hours " + hours;
@@ -536,19 +400,19 @@ HoursVerdict ServiceHours::at(int64_t utcMs, std::string_view servicePoint) cons
 
   // When the service opens again, and (if nobody is on call now) when the on-call service does.
   for (int d = 0; d <= 31 && !v.reopensMs; ++d) {
-    const LocalDate date = addDays(now.date, d);
+    const core::CivilDate date = core::addDays(now.date, d);
     if (!isOpenAt(r, date, r.openMinute)) continue;
-    const int64_t opens = fromStockholm(date, r.openMinute);
+    const int64_t opens = core::fromStockholm(date, r.openMinute);
     if (opens > utcMs) v.reopensMs = opens;
   }
   if (!v.onCallOpen) {
     for (int d = 0; d <= 8; ++d) {
-      const LocalDate date = addDays(now.date, d);
+      const core::CivilDate date = core::addDays(now.date, d);
       const std::set<int> kinds = dayKinds(date, r);
       for (const TimeWindow& w : onCall_.hours) {
         if (!std::any_of(kinds.begin(), kinds.end(), [&](int k) { return w.days.count(k); }))
           continue;
-        const int64_t starts = fromStockholm(date, w.fromMinute);
+        const int64_t starts = core::fromStockholm(date, w.fromMinute);
         if (starts > utcMs && (!v.onCallOpensMs || starts < *v.onCallOpensMs)) {
           v.onCallOpensMs = starts;
         }
@@ -559,13 +423,13 @@ HoursVerdict ServiceHours::at(int64_t utcMs, std::string_view servicePoint) cons
   return v;
 }
 
-std::vector<CalendarDay> ServiceHours::closedDays(const LocalDate& from, int days,
+std::vector<CalendarDay> ServiceHours::closedDays(const core::CivilDate& from, int days,
                                                   std::string_view servicePoint) const {
   const OpeningRules& r = rules(servicePoint);
   std::vector<CalendarDay> out;
   for (int d = 0; d < days; ++d) {
-    const LocalDate date = addDays(from, d);
-    if (!r.days.count(isoWeekday(date)) || isOpenAt(r, date, r.openMinute)) continue;
+    const core::CivilDate date = core::addDays(from, d);
+    if (!r.days.count(core::isoWeekday(date)) || isOpenAt(r, date, r.openMinute)) continue;
     auto extra = r.extraClosed.find(date);
     if (extra != r.extraClosed.end()) {
       out.push_back({date, extra->second});

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -11,39 +10,21 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/core/civil_time.h"
 #include "gateway/core/status.h"
 
 // Service hours of the home-care physicians: 08:00-16:30 Monday-Friday in Europe/Stockholm,
 // closed on Swedish public holidays, with extra closed or open days, and the primary-care on-call
-// service (allmänmedicinsk beredskapsjour) that takes over outside them. All of it is computed
-// here, without a time-zone database: the EU summer-time rule and the Gregorian computus are
-// small, fixed and testable. Pure; thread-safe.
+// service (allmänmedicinsk beredskapsjour) that takes over outside them. The Swedish holidays (the
+// Gregorian computus and the fixed and weekday rules) and the calendar are computed here, on
+// core's civil time (dates, Europe/Stockholm). Pure; thread-safe.
 namespace brygga::mappings {
 
-struct LocalDate {
-  int year = 1970;
-  int month = 1;
-  int day = 1;
-  auto operator<=>(const LocalDate&) const = default;
-  std::string iso() const;  // 2026-06-19
-};
-
-// Days since 1970-01-01 (proleptic Gregorian) and back.
-int64_t daysFromCivil(const LocalDate& date);
-LocalDate civilFromDays(int64_t days);
-LocalDate addDays(const LocalDate& date, int64_t days);
-// ISO weekday: 1 Monday ... 7 Sunday.
-int isoWeekday(const LocalDate& date);
-// "Monday" ... "Sunday".
-const char* weekdayName(int isoWeekday);
-// Parses YYYY-MM-DD (a real calendar date); kInvalidArgument saying what is wrong otherwise.
-core::StatusOr<LocalDate> parseLocalDate(std::string_view text);
-
 // Easter Sunday of `year` (Gregorian computus, anonymous algorithm).
-LocalDate easterSunday(int year);
+core::CivilDate easterSunday(int year);
 
 struct Holiday {
-  LocalDate date;
+  core::CivilDate date;
   std::string name;
 };
 // The days the service treats as public holidays in `year`, in date order: New Year's Day,
@@ -53,24 +34,8 @@ struct Holiday {
 // Year's Eve. (Midsummer, Christmas and New Year's Eve are not public holidays in law but are
 // closed as if they were.)
 std::vector<Holiday> swedishHolidays(int year);
-std::optional<std::string> swedishHoliday(const LocalDate& date);
+std::optional<std::string> swedishHoliday(const core::CivilDate& date);
 
-// Europe/Stockholm: UTC+1, and UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday
-// of October 01:00 UTC (the EU rule, in force since 1996).
-int stockholmOffsetMinutes(int64_t utcMs);
-struct LocalTime {
-  LocalDate date;
-  int minuteOfDay = 0;  // 0..1439
-  int second = 0;
-  int offsetMinutes = 60;
-};
-LocalTime toStockholm(int64_t utcMs);
-// The instant of a Stockholm wall-clock time. In the autumn hour that occurs twice the first
-// (summer-time) one is taken; a time in the spring gap is read as standard time (it lands an hour
-// later on the wall clock).
-int64_t fromStockholm(const LocalDate& date, int minuteOfDay, int second = 0);
-// 2026-06-19T10:00:00+02:00
-std::string formatStockholm(int64_t utcMs);
 // A time for `brygga hours --at`: a FHIR dateTime with a zone (2026-06-19T10:00:00+02:00, ...Z)
 // or a Stockholm wall-clock time without one (2026-06-19T10:00 or 2026-06-19T10:00:00).
 core::StatusOr<int64_t> parseTimeArgument(std::string_view text);
@@ -90,7 +55,7 @@ struct TimeWindow {
 };
 
 struct CalendarDay {
-  LocalDate date;
+  core::CivilDate date;
   std::string reason;
 };
 
@@ -99,8 +64,8 @@ struct OpeningRules {
   int openMinute = 8 * 60;
   int closeMinute = 16 * 60 + 30;
   bool closedOnPublicHolidays = true;
-  std::map<LocalDate, std::string> extraClosed;
-  std::map<LocalDate, std::string> extraOpen;
+  std::map<core::CivilDate, std::string> extraClosed;
+  std::map<core::CivilDate, std::string> extraOpen;
 };
 
 struct OnCallService {
@@ -145,17 +110,17 @@ class ServiceHours {
   HoursVerdict at(int64_t utcMs, std::string_view servicePoint = {}) const;
   // The days from `from` (inclusive) for `days` days on which the service would be open by its
   // weekly hours but is closed: public holidays and extra closed days.
-  std::vector<CalendarDay> closedDays(const LocalDate& from, int days,
+  std::vector<CalendarDay> closedDays(const core::CivilDate& from, int days,
                                       std::string_view servicePoint = {}) const;
   const OpeningRules& rules(std::string_view servicePoint = {}) const;
   const OnCallService& onCall() const { return onCall_; }
   // "08:00-16:30 Mon-Fri"
   std::string hoursText(std::string_view servicePoint = {}) const;
-  bool isOpenAt(const OpeningRules& rules, const LocalDate& date, int minute) const;
+  bool isOpenAt(const OpeningRules& rules, const core::CivilDate& date, int minute) const;
 
  private:
-  bool onCallOpenAt(const LocalDate& date, int minute, const OpeningRules& rules) const;
-  std::set<int> dayKinds(const LocalDate& date, const OpeningRules& rules) const;
+  bool onCallOpenAt(const core::CivilDate& date, int minute, const OpeningRules& rules) const;
+  std::set<int> dayKinds(const core::CivilDate& date, const OpeningRules& rules) const;
 
   OpeningRules defaults_;
   std::map<std::string, OpeningRules> overrides_;  // by service point code (lower case)

@@ -1,6 +1,6 @@
 #include "mappings/visit.h"
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "gateway/core/civil_time.h"
+
 namespace brygga::alerts {
 
 namespace {

@@ -1,7 +1,6 @@
 #include "gateway/api/fhir_api.h"
 
 #include <algorithm>
-#include <ctime>
 #include <map>
 #include <set>
 
@@ -14,6 +13,7 @@
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
@@ -39,15 +39,6 @@ using rapidjson::Value;
   } while (0)
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
-
-std::string httpDate(int64_t epochMs) {
-  std::time_t t = static_cast<std::time_t>(epochMs / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
-}
 
 std::string etag(int64_t version) {
   return "W/\"" + std::to_string(version) + "\"";
@@ -295,7 +286,7 @@ class FhirApi::Impl {
     if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
     ApiResponse r = jsonResponse(200, record.json);
     r.headers.emplace_back("ETag", etag(record.version));
-    r.headers.emplace_back("Last-Modified", httpDate(record.lastUpdatedMs));
+    r.headers.emplace_back("Last-Modified", core::formatHttpDate(record.lastUpdatedMs));
     return r;
   }
 
@@ -593,7 +584,7 @@ class FhirApi::Impl {
     }
     r.headers.emplace_back("Location", locationOf(request.baseUrl, op.record));
     r.headers.emplace_back("ETag", etag(op.record.version));
-    r.headers.emplace_back("Last-Modified", httpDate(op.record.lastUpdatedMs));
+    r.headers.emplace_back("Last-Modified", core::formatHttpDate(op.record.lastUpdatedMs));
     return r;
   }
 

@@ -1,6 +1,7 @@
 #include "gateway/api/mappings_api.h"
 
 #include "gateway/api/responses.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/clock.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "mappings/mapping_set.h"

@@ -2,10 +2,9 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdio>
 #include <map>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -53,24 +52,22 @@ std::vector<std::string> splitComma(const std::string& text) {
   return parts;
 }
 
-// The last millisecond of the period a FHIR date/dateTime names (2026-01-01 -> 23:59:59.999).
-core::StatusOr<int64_t> periodEnd(const std::string& text, int64_t start) {
-  std::string probe;
+// The last millisecond of the period a FHIR date/dateTime names (2026-01-01 -> 23:59:59.999), given
+// its first (parseFhirDateTime: a partial date is read in UTC).
+int64_t periodEnd(const std::string& text, int64_t start) {
+  const core::CivilDate first = core::civilFromUtcMs(start).date;
+  core::CivilDate next;
   if (text.size() == 4) {
-    probe = std::to_string(std::stoi(text) + 1);
+    next = {first.year + 1, 1, 1};
   } else if (text.size() == 7) {
-    int y = std::stoi(text.substr(0, 4)), m = std::stoi(text.substr(5, 2));
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%04d-%02d", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
-    probe = buf;
+    next = first.month == 12 ? core::CivilDate{first.year + 1, 1, 1}
+                             : core::CivilDate{first.year, first.month + 1, 1};
   } else if (text.size() == 10) {
-    return start + 86400000 - 1;
+    next = core::addDays(first, 1);
   } else {
     return start;  // a full dateTime is a point in time
   }
-  auto next = core::parseFhirDateTime(probe);
-  if (!next.isOk()) return core::invalidArgument("bad date " + text);
-  return *next - 1;
+  return core::daysFromCivil(next) * core::kDayMs - 1;
 }
 
 bool isDigits(const std::string& s) {
@@ -205,7 +202,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
         return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
       }
       const int64_t start = *parsed;
-      BRYGGA_ASSIGN_OR_RETURN(int64_t end, periodEnd(date, start));
+      const int64_t end = periodEnd(date, start);
       auto tighten = [](std::optional<int64_t>& bound, int64_t v, bool lower) {
         if (!bound || (lower ? v > *bound : v < *bound)) bound = v;
       };

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "gateway/api/back_pressure.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/operation_outcome.h"
 
 namespace brygga::api {

@@ -1,5 +1,6 @@
 #include "gateway/app/hours_command.h"
 
+#include "gateway/core/civil_time.h"
 #include "gateway/flows/mapping_registry.h"
 #include "mappings/mapping_set.h"
 #include "mappings/service_hours.h"
@@ -58,7 +59,7 @@ int hoursCommand(const core::GatewayConfig& config, const std::map<std::string, 
   }
   const mappings::HoursVerdict verdict = (*set)->hours().at(*when, code);
   out << verdict.text() << "\n";
-  out << "time: " << mappings::formatStockholm(*when) << " (Europe/Stockholm)\n";
+  out << "time: " << core::formatStockholm(*when) << " (Europe/Stockholm)\n";
   out << "service point: " << (name.empty() ? std::string("all (common calendar)") : name) << ", "
       << (*set)->hours().hoursText(code) << "\n";
   out << "mappings: " << (*set)->version() << " (" << directory << ")\n";

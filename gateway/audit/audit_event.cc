@@ -8,7 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 
 namespace brygga::audit {
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "gateway/core/civil_time.h"
+
 namespace brygga::audit {
 
 ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config) {

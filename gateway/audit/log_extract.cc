@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/log.h"
 #include "gateway/fhir/json.h"
 

@@ -16,7 +16,7 @@
 #include "gateway/audit/base64.h"
 #include "gateway/audit/canonical_json.h"
 #include "gateway/audit/openssl_ptr.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/log.h"
 #include "gateway/fhir/json.h"

@@ -21,7 +21,7 @@
 
 #include <rapidjson/document.h>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 
 namespace brygga::audit {
 

@@ -7,6 +7,7 @@
 #include "gateway/audit/base64.h"
 #include "gateway/audit/openssl_ptr.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 
 namespace brygga::audit {

@@ -3,10 +3,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <string>
-#include <string_view>
-
-#include "gateway/core/status.h"
 
 namespace brygga::core {
 
@@ -35,11 +31,5 @@ class FakeClock final : public Clock {
  private:
   std::atomic<int64_t> now_;
 };
-
-// FHIR instant with millisecond precision in UTC: 2026-11-23T10:15:00.123Z.
-std::string formatInstant(int64_t epochMs);
-// Parses a FHIR date, dateTime or instant to epoch milliseconds (the start of the period a partial
-// date names). kInvalidArgument naming what is wrong (not the text) when it is not one of those.
-StatusOr<int64_t> parseFhirDateTime(std::string_view text);
 
 }  // namespace brygga::core

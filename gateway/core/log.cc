@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "gateway/core/civil_time.h"
 #include "gateway/core/clock.h"
 
 namespace brygga::core {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "gateway/core/civil_time.h"
+
 namespace brygga::delivery {
 
 namespace {

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/primitives.h"
 #include "gateway/fhir/swedish_identifiers.h"
 

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/civil_time.h"
+
 namespace brygga::fhir::r4 {
 
 namespace {
@@ -35,15 +37,6 @@ bool digits(std::string_view text, size_t pos, size_t n, int& out) {
   return true;
 }
 
-bool isLeapYear(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-int daysInMonth(int year, int month) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && isLeapYear(year) ? 29 : kDays[static_cast<size_t>(month - 1)];
-}
-
 // YYYY, YYYY-MM or YYYY-MM-DD at the start of `text`; returns the length read (0 when none) and
 // whether a full date was read. Year 0000 is not a FHIR year.
 size_t scanDate(std::string_view text, bool& full) {
@@ -53,7 +46,7 @@ size_t scanDate(std::string_view text, bool& full) {
   if (text.size() == 4 || text[4] != '-') return 4;
   if (!digits(text, 5, 2, month) || month < 1 || month > 12) return 0;
   if (text.size() == 7 || text[7] != '-') return 7;
-  if (!digits(text, 8, 2, day) || day < 1 || day > daysInMonth(year, month)) return 0;
+  if (!digits(text, 8, 2, day) || !core::isValidCivilDate(year, month, day)) return 0;
   full = true;
   return 10;
 }

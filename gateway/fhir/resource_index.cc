@@ -3,7 +3,7 @@
 #include <string_view>
 #include <utility>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"

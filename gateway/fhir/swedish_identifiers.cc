@@ -1,5 +1,7 @@
 #include "gateway/fhir/swedish_identifiers.h"
 
+#include "gateway/core/civil_time.h"
+
 namespace brygga::fhir {
 
 namespace {
@@ -15,17 +17,6 @@ int number(std::string_view digits) {
   int n = 0;
   for (const char c : digits) n = n * 10 + (c - '0');
   return n;
-}
-
-bool isLeapYear(int year) {
-  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-}
-
-bool isCalendarDate(int year, int month, int day) {
-  static constexpr int kDaysInMonth[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month < 1 || month > 12 || day < 1) return false;
-  const int days = month == 2 && isLeapYear(year) ? 29 : kDaysInMonth[month - 1];
-  return day <= days;
 }
 
 // Luhn over the ten digits YYMMDDNNNC: weights 2,1,2,1,... from the left, digit sums of the
@@ -65,7 +56,7 @@ core::StatusOr<std::string> normalizeNationalNumber(std::string_view text, int d
   const int year = number(std::string_view(digits).substr(0, 4));
   const int month = number(std::string_view(digits).substr(4, 2));
   const int day = number(std::string_view(digits).substr(6, 2)) - dayOffset;
-  if (!isCalendarDate(year, month, day)) {
+  if (!core::isValidCivilDate(year, month, day)) {
     return core::invalidArgument(
         dayOffset == 0 ? "date: the date part is not a real calendar date"
                        : "date: the date part (day minus 60) is not a real calendar date");

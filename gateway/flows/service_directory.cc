@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_index.h"
 #include "mappings/healthcare_service.h"
@@ -70,7 +71,7 @@ core::Status ServiceDirectory::publishNow() {
   core::Status s = publishServicePoints(store_, *set, now, logger_);
   if (s.isOk()) {
     std::lock_guard<std::mutex> lock(mutex_);
-    publishedFor_ = mappings::toStockholm(now).date.iso();
+    publishedFor_ = core::toStockholm(now).date.iso();
   } else {
     logger_.error("flows.publish_failed", {{"error", s.message()}});
   }
@@ -86,7 +87,7 @@ void ServiceDirectory::start(int64_t checkMs) {
           std::lock_guard<std::mutex> lock(mutex_);
           published = publishedFor_;
         }
-        if (mappings::toStockholm(clock_.nowMs()).date.iso() != published) {
+        if (core::toStockholm(clock_.nowMs()).date.iso() != published) {
           // publishNow logs a failure; publishedFor_ stays, so the next look tries again.
           publishNow().ignoreError();
         }

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/api/query.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 
 namespace brygga::api {
 namespace {

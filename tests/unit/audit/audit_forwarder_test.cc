@@ -14,6 +14,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/fhir_audit_sink.h"
 #include "gateway/audit/syslog_sink.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/store/sqlite_store.h"
 #include "tests/support/test_support.h"
 

@@ -68,38 +68,6 @@ TEST(StatusOrDeathTest, ReachingForAValueThatIsNotThereAbortsNamingTheStatus) {
   EXPECT_EQ(std::move(present).value(), "2026-03-29");
 }
 
-TEST(Clock, FormatsAndParsesFhirInstants) {
-  EXPECT_EQ(formatInstant(0), "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(formatInstant(parseFhirDateTime("2026-11-23T10:15:00.123Z").value()),
-            "2026-11-23T10:15:00.123Z");
-  EXPECT_EQ(formatInstant(parseFhirDateTime("2026-11-23T11:15:00.123+01:00").value()),
-            "2026-11-23T10:15:00.123Z");
-  EXPECT_EQ(formatInstant(parseFhirDateTime("2024-02-29").value()), "2024-02-29T00:00:00.000Z");
-  EXPECT_EQ(formatInstant(parseFhirDateTime("2026").value()), "2026-01-01T00:00:00.000Z");
-}
-
-TEST(Clock, RejectsWhatIsNotADateSayingWhatIsWrong) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"", "four-digit year"},
-      {"2026-13-01", "month must be 01 to 12"},
-      {"2023-02-29", "day is not in that month"},
-      {"2026-11-23T10:15:00", "needs a zone"},
-      {"2026-11-23T25:00:00Z", "time is out of range"},
-      {"2026-1-1", "month must be -MM"},
-      {"yesterday", "four-digit year"},
-      {"2026-11-23T10:15:00.Z", "followed by digits"},
-      {"2026-11-23T10:15:00+1:00", "zone must be Z or +hh:mm"},
-      {"2026-11-23T10:15:00Zz", "more after it"},
-  };
-  for (const auto& [bad, why] : cases) {
-    const auto parsed = parseFhirDateTime(bad);
-    ASSERT_FALSE(parsed.isOk()) << bad;
-    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << bad;
-    EXPECT_NE(parsed.status().message().find(why), std::string::npos)
-        << bad << ": " << parsed.status().message();
-  }
-}
-
 TEST(FakeClock, MovesOnlyWhenTold) {
   FakeClock clock(1000);
   EXPECT_EQ(clock.nowMs(), 1000);

@@ -5,7 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "tests/support/test_support.h"
 #include "tests/unit/fhir/fhir_test_util.h"
 
