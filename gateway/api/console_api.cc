@@ -6,6 +6,7 @@
 
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/clock.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 

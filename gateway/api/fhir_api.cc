@@ -14,6 +14,7 @@
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"

@@ -23,7 +23,7 @@ void field(std::string& out, const char* name, const std::string& value) {
 }  // namespace
 
 MappingsApi::MappingsApi(flows::MappingRegistry& registry, store::Store& store,
-                         const core::Clock& clock, core::Logger& logger)
+                         const core::TimeSource& clock, core::Logger& logger)
     : registry_(registry), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
 
 ApiResponse MappingsApi::handle(const ApiRequest& request) {

@@ -7,6 +7,7 @@
 #include "gateway/audit/base64.h"
 #include "gateway/audit/openssl_ptr.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
 
 namespace brygga::audit {
@@ -125,7 +126,7 @@ std::string addCheckpointBody(uint64_t oldSize, const std::vector<merkle::Hash>&
 
 WitnessPusher::WitnessPusher(AuditLog& log, store::Store& store, std::string url,
                              std::unique_ptr<adapters::HttpClient> client, int64_t retryIntervalMs,
-                             const core::Clock& clock, core::Logger& logger,
+                             core::TimeSystem& clock, core::Logger& logger,
                              std::optional<CosignatureVerifier> cosigner)
     : log_(log),
       store_(store),
@@ -134,7 +135,8 @@ WitnessPusher::WitnessPusher(AuditLog& log, store::Store& store, std::string url
       retryIntervalMs_(retryIntervalMs),
       cosigner_(std::move(cosigner)),
       clock_(clock),
-      logger_(logger) {
+      logger_(logger),
+      task_(clock) {
   state_.url = url_;
 }
 

@@ -6,12 +6,6 @@
 
 namespace brygga::core {
 
-int64_t SystemClock::nowMs() const {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 namespace {
 
 // Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -3,6 +3,8 @@
 #include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::core {
 namespace {
@@ -75,11 +77,27 @@ TEST(Clock, RejectsWhatIsNotADate) {
   }
 }
 
-TEST(FakeClock, MovesOnlyWhenTold) {
-  FakeClock clock(1000);
-  EXPECT_EQ(clock.nowMs(), 1000);
-  clock.advanceMs(250);
-  EXPECT_EQ(clock.nowMs(), 1250);
+TEST(TimeSource, TheRealOneReadsTheMachinesClocks) {
+  RealTimeSystem time;
+  const int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const MonotonicTime started = time.monotonicTime();
+  EXPECT_GE(time.nowMs(), before);
+  EXPECT_GE(time.monotonicTime(), started);
+}
+
+TEST(TimeSource, SimulatedTimeMovesOnlyWhenTold) {
+  testing::SimulatedTimeSystem time(1000);
+  const MonotonicTime started = time.monotonicTime();
+  EXPECT_EQ(time.nowMs(), 1000);
+  EXPECT_EQ(time.advance(std::chrono::milliseconds(250)), 0u);  // nothing sleeps on it
+  EXPECT_EQ(time.nowMs(), 1250);
+  EXPECT_EQ(time.monotonicTime() - started, std::chrono::milliseconds(250));
+  // A wall-clock jump (NTP) leaves monotonic time alone.
+  time.setSystemTimeMs(500);
+  EXPECT_EQ(time.nowMs(), 500);
+  EXPECT_EQ(time.monotonicTime() - started, std::chrono::milliseconds(250));
 }
 
 TEST(Digest, Sha256MatchesTheKnownVector) {
