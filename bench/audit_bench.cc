@@ -22,7 +22,7 @@
 #include "gateway/audit/audit_verifier.h"
 #include "gateway/audit/merkle.h"
 #include "gateway/audit/signed_note.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace {
@@ -68,7 +68,7 @@ audit::AuditContext contextFor(int64_t n) {
 struct Fixture {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<audit::NoteSigner> signer;
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
 };
 
 Fixture& fixture() {

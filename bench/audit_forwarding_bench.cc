@@ -23,8 +23,8 @@
 
 #include "gateway/audit/audit_forwarder.h"
 #include "gateway/audit/syslog_sink.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "tests/support/audit_records.h"
 #include "tests/support/fake_syslog_server.h"
 #include "tests/support/test_support.h"
@@ -87,7 +87,7 @@ void BM_SyslogTlsForwarding(benchmark::State& state) {
   }
   std::ostringstream logText;
   core::Logger logger(logText);
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   audit::ForwarderOptions options;
   options.batchSize = 500;
   audit::AuditForwarder forwarder(*store, std::move(sink).value(), options, clock, logger);
@@ -107,7 +107,7 @@ void BM_FhirForwarding(benchmark::State& state) {
   testing::FakePeer arr;
   std::ostringstream logText;
   core::Logger logger(logText);
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   audit::ForwarderOptions options;
   options.batchSize = 100;
   audit::AuditForwarder forwarder(*store, testing::fhirSinkTakingEverything(arr), options, clock,

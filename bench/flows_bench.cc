@@ -31,6 +31,7 @@
 #include "mappings/residence.h"
 #include "mappings/service_hours.h"
 #include "mappings/visit.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace {
 
@@ -57,7 +58,7 @@ class World {
   traffic::Patient patient;
   std::unique_ptr<traffic::Generator> generator;
   std::unique_ptr<api::FhirApi> api;
-  core::FakeClock clock{0};
+  testing::SimulatedTimeSystem clock{0};
 
   api::ApiResponse post(const traffic::Message& m, const std::string& client) {
     api::ApiRequest r;
@@ -97,7 +98,7 @@ class World {
                               destinations, nullptr};
     deps.flows = router_.get();
     api = std::make_unique<api::FhirApi>(std::move(deps));
-    clock.setMs(*mappings::parseTimeArgument("2026-11-23T10:00"));  // a Monday, in hours
+    clock.setSystemTimeMs(*mappings::parseTimeArgument("2026-11-23T10:00"));  // a Monday, in hours
 
     generator = std::make_unique<traffic::Generator>(set, 42, 100000);
     do {

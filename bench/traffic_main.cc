@@ -33,8 +33,8 @@
 
 #include "adapters/http_client.h"
 #include "bench/traffic.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 
 namespace {
@@ -84,7 +84,7 @@ int send(const std::map<std::string, std::string>& o) {
   destination.baseUrl = url;
   destination.timeoutMs = 30000;
   auto client = brygga::adapters::makeCurlHttpClient(destination);
-  brygga::core::SystemClock clock;
+  brygga::core::RealTimeSystem clock;
   std::map<std::string, std::map<int, int>> summary;
   int rejected = 0;
   const auto start = std::chrono::steady_clock::now();
@@ -241,7 +241,7 @@ int print(const std::map<std::string, std::string>& o) {
   if (!mappings) return 78;
   const uint64_t seed = std::stoull(option(o, "seed", "1"));
   Generator generator(mappings, seed, static_cast<int64_t>(seed * 997 % 400000));
-  brygga::core::SystemClock clock;
+  brygga::core::RealTimeSystem clock;
   const int count = std::stoi(option(o, "count", "10"));
   for (int i = 0; i < count; ++i) {
     Message m = generator.next(clock.nowMs());

@@ -29,7 +29,7 @@ std::string jsonString(std::string_view s) {
 }  // namespace
 
 AlertMonitor::AlertMonitor(core::AlertsConfig config, InputsProvider inputs,
-                           std::unique_ptr<adapters::HttpClient> webhook, const core::Clock& clock,
+                           std::unique_ptr<adapters::HttpClient> webhook, core::TimeSystem& clock,
                            core::Logger& logger)
     : config_(std::move(config)),
       inputs_(std::move(inputs)),
@@ -38,7 +38,8 @@ AlertMonitor::AlertMonitor(core::AlertsConfig config, InputsProvider inputs,
       logger_(logger),
       instance_(config_.instance.empty() ? hostName() : config_.instance),
       startedMs_(clock.nowMs()),
-      tracker_(config_) {}
+      tracker_(config_),
+      task_(clock) {}
 
 AlertMonitor::~AlertMonitor() {
   stop();

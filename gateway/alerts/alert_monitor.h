@@ -10,11 +10,11 @@
 
 #include "adapters/http_client.h"
 #include "gateway/alerts/alert_rules.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 
 namespace brygga::alerts {
 
@@ -38,7 +38,7 @@ class AlertMonitor {
 
   // `webhook` may be null (no alerts.webhookUrl): notifications are only logged.
   AlertMonitor(core::AlertsConfig config, InputsProvider inputs,
-               std::unique_ptr<adapters::HttpClient> webhook, const core::Clock& clock,
+               std::unique_ptr<adapters::HttpClient> webhook, core::TimeSystem& clock,
                core::Logger& logger);
   ~AlertMonitor();
   AlertMonitor(const AlertMonitor&) = delete;
@@ -71,7 +71,7 @@ class AlertMonitor {
   const core::AlertsConfig config_;
   const InputsProvider inputs_;
   std::unique_ptr<adapters::HttpClient> webhook_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   const std::string instance_;
   const int64_t startedMs_;

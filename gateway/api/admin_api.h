@@ -7,15 +7,15 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::api {
 
 struct AdminDependencies {
   store::Store& store;
-  const core::Clock& clock;
+  const core::TimeSource& clock;
   core::Logger& logger;
   // Configured destinations and their queue limits (shown beside the depth).
   std::map<std::string, int64_t> maxQueueDepth;

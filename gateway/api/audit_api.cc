@@ -64,7 +64,7 @@ core::StatusOr<uint64_t> countParam(const std::map<std::string, std::string>& p,
 
 }  // namespace
 
-AuditApi::AuditApi(audit::AuditLog& log, store::Store& store, const core::Clock& clock,
+AuditApi::AuditApi(audit::AuditLog& log, store::Store& store, const core::TimeSource& clock,
                    core::Logger& logger)
     : log_(log), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
 

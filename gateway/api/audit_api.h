@@ -6,8 +6,8 @@
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::api {
@@ -30,7 +30,7 @@ namespace brygga::api {
 // AuditEvent (subtype read, or operation for proofs). Errors are OperationOutcomes.
 class AuditApi final : public Endpoint {
  public:
-  AuditApi(audit::AuditLog& log, store::Store& store, const core::Clock& clock,
+  AuditApi(audit::AuditLog& log, store::Store& store, const core::TimeSource& clock,
            core::Logger& logger);
 
   // Thread-safe.
@@ -53,7 +53,7 @@ class AuditApi final : public Endpoint {
 
   audit::AuditLog& log_;
   store::Store& store_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   ExchangeRecorder recorder_;
   std::function<std::string()> witnessState_;

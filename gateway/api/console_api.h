@@ -8,15 +8,15 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::api {
 
 struct ConsoleDependencies {
   store::Store& store;
-  const core::Clock& clock;
+  const core::TimeSource& clock;
   core::Logger& logger;
   // The delivery engine's operations (AdminApi): replay, pause, resume and the destinations are
   // forwarded to it, so the console and /admin share one implementation and one audit trail.

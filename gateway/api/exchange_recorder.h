@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "gateway/api/endpoint.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::mappings {
@@ -41,7 +41,7 @@ bool isMessageInteraction(const std::string& interaction);
 // that they commit with (or without) what the request changed. Stateless apart from the clock.
 class ExchangeRecorder {
  public:
-  explicit ExchangeRecorder(const core::Clock& clock) : clock_(clock) {}
+  explicit ExchangeRecorder(const core::TimeSource& clock) : clock_(clock) {}
 
   // `detail` is short and PHI-free: an issue code and expression, never diagnostics.
   core::Status record(store::StoreTransaction& txn, const ApiRequest& request, int status,
@@ -62,7 +62,7 @@ class ExchangeRecorder {
   static std::string detailOf(int status, const std::string& body);
 
  private:
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
 };
 
 }  // namespace brygga::api

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gateway/api/endpoint.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/fhir/validator.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
@@ -28,7 +28,7 @@ namespace brygga::api {
 struct ApiDependencies {
   store::Store& store;
   const fhir::Validator& validator;
-  const core::Clock& clock;
+  const core::TimeSource& clock;
   core::Logger& logger;
   core::ServerConfig server;
   std::vector<std::string> destinations;  // configured destination names

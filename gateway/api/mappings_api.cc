@@ -2,7 +2,7 @@
 
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "mappings/mapping_set.h"
 
@@ -24,7 +24,7 @@ void field(std::string& out, const char* name, const std::string& value) {
 }  // namespace
 
 MappingsApi::MappingsApi(flows::MappingRegistry& registry, store::Store& store,
-                         const core::Clock& clock, core::Logger& logger)
+                         const core::TimeSource& clock, core::Logger& logger)
     : registry_(registry), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
 
 ApiResponse MappingsApi::handle(const ApiRequest& request) {

@@ -2,8 +2,8 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 
@@ -19,7 +19,7 @@ namespace brygga::api {
 // Every call is recorded (exchange line + AuditEvent). Thread-safe.
 class MappingsApi final : public Endpoint {
  public:
-  MappingsApi(flows::MappingRegistry& registry, store::Store& store, const core::Clock& clock,
+  MappingsApi(flows::MappingRegistry& registry, store::Store& store, const core::TimeSource& clock,
               core::Logger& logger);
 
   ApiResponse handle(const ApiRequest& request) override;
@@ -30,7 +30,7 @@ class MappingsApi final : public Endpoint {
 
   flows::MappingRegistry& registry_;
   store::Store& store_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   ExchangeRecorder recorder_;
 };

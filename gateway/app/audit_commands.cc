@@ -17,7 +17,7 @@
 #include "gateway/audit/log_extract.h"
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/signed_note.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -167,7 +167,7 @@ int auditExtractCommand(const core::GatewayConfig& config,
     err << "brygga: " << store.status().message() << "\n";
     return exitCode;
   }
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   // The extract is an access to the patient's log like GET AuditEvent?patient=: recorded first,
   // so that it cannot be made without leaving its own trace.
   const char* user = std::getenv("USER");
@@ -214,7 +214,7 @@ int auditRotateKeyCommand(const core::GatewayConfig& config,
     err << "brygga: " << store.status().message() << "\n";
     return exitCode;
   }
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   auto rotated =
       audit::rotateSigningKey(**store, auditOrigin(config), auditSigningKeyFile(config), clock);
   if (!rotated.isOk()) {

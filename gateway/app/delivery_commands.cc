@@ -10,8 +10,8 @@
 #include <rapidjson/document.h>
 
 #include "gateway/api/admin_api.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/time_source.h"
 #include "gateway/fhir/json.h"
 #include "gateway/store/sqlite_store.h"
 
@@ -127,7 +127,7 @@ int deliveryCommand(const core::GatewayConfig& config, const std::vector<std::st
     return EX_IOERR;
   }
 
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   std::ostringstream log;  // the admin API's request log line is for servers, not terminals
   core::Logger logger(log);
   std::map<std::string, int64_t> limits;

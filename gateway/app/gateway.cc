@@ -30,7 +30,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                                                          Options options) {
   std::unique_ptr<Gateway> g(new Gateway());
   g->config_ = config;
-  g->clock_ = options.clock != nullptr ? options.clock : &g->systemClock_;
+  g->time_ = options.timeSystem != nullptr ? options.timeSystem : &g->realTime_;
   g->logger_ = std::make_unique<core::Logger>(options.log != nullptr ? *options.log : std::clog);
   g->startDelivery_ = options.startDelivery;
   g->metrics_ = std::make_unique<metrics::GatewayMetrics>();
@@ -50,15 +50,15 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   // The home-care flows, driven by the mapping files; a bad file stops the start naming it.
   std::vector<std::string> flowDestinations;
   for (const auto& [name, _] : config.destinations) flowDestinations.push_back(name);
-  g->mappings_ = std::make_unique<flows::MappingRegistry>(
-      config.mappings.directory.empty() ? flows::defaultMappingsDirectory()
-                                        : config.mappings.directory,
-      flowDestinations, *g->logger_, *g->clock_);
+  g->mappings_ = std::make_unique<flows::MappingRegistry>(config.mappings.directory.empty()
+                                                              ? flows::defaultMappingsDirectory()
+                                                              : config.mappings.directory,
+                                                          flowDestinations, *g->logger_, *g->time_);
   BRYGGA_RETURN_IF_ERROR(g->mappings_->load());
-  g->flows_ = std::make_unique<flows::FlowRouter>(*g->mappings_, *g->store_, *g->clock_,
+  g->flows_ = std::make_unique<flows::FlowRouter>(*g->mappings_, *g->store_, *g->time_,
                                                   flowDestinations, *g->logger_);
   g->serviceDirectory_ =
-      std::make_unique<flows::ServiceDirectory>(*g->mappings_, *g->store_, *g->clock_, *g->logger_);
+      std::make_unique<flows::ServiceDirectory>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   BRYGGA_RETURN_IF_ERROR(g->serviceDirectory_->publishNow());
   flows::ServiceDirectory* directory = g->serviceDirectory_.get();
   g->mappings_->onChange([directory](const mappings::MappingSet&) {
@@ -66,7 +66,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     directory->publishNow().ignoreError();
   });
   g->mappingsApi_ =
-      std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->clock_, *g->logger_);
+      std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
 
   // The audit transparency log: its key (made on first start), the tree loaded from the store.
   const std::string origin = auditOrigin(config);
@@ -76,15 +76,14 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   auto signer = audit::loadCurrentSigner(*g->store_, origin, keyFile);
   if (!signer.isOk()) return signer.status();
   g->auditLog_ =
-      std::make_unique<audit::AuditLog>(*g->store_, std::move(signer).value(), origin, *g->clock_);
+      std::make_unique<audit::AuditLog>(*g->store_, std::move(signer).value(), origin, *g->time_);
   store::Store* storePtr = g->store_.get();
   g->auditLog_->setSignerReloader(
       [storePtr, origin, keyFile] { return audit::loadCurrentSigner(*storePtr, origin, keyFile); });
   BRYGGA_RETURN_IF_ERROR(g->auditLog_->open());
   g->checkpointer_ =
-      std::make_unique<audit::Checkpointer>(*g->auditLog_, config.audit, *g->clock_, *g->logger_);
-  g->auditApi_ =
-      std::make_unique<api::AuditApi>(*g->auditLog_, *g->store_, *g->clock_, *g->logger_);
+      std::make_unique<audit::Checkpointer>(*g->auditLog_, config.audit, *g->time_, *g->logger_);
+  g->auditApi_ = std::make_unique<api::AuditApi>(*g->auditLog_, *g->store_, *g->time_, *g->logger_);
 
   // Audit forwarding to an Audit Record Repository: one thread per configured sink, each
   // following the audit table from its durable cursor.
@@ -93,14 +92,14 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     BRYGGA_ASSIGN_OR_RETURN(std::unique_ptr<audit::SyslogTlsSink> sink,
                             audit::SyslogTlsSink::create(forward.syslog));
     g->auditForwarders_.push_back(std::make_unique<audit::AuditForwarder>(
-        *g->store_, std::move(sink), audit::forwarderOptions(forward), *g->clock_, *g->logger_));
+        *g->store_, std::move(sink), audit::forwarderOptions(forward), *g->time_, *g->logger_));
   }
   if (!forward.fhir.baseUrl.empty()) {
     g->auditForwarders_.push_back(std::make_unique<audit::AuditForwarder>(
         *g->store_,
         std::make_unique<audit::FhirAuditSink>(forward.fhir.baseUrl,
                                                adapters::makeCurlHttpClient(forward.fhir)),
-        audit::forwarderOptions(forward), *g->clock_, *g->logger_));
+        audit::forwarderOptions(forward), *g->time_, *g->logger_));
   }
   g->auditApi_->setForwarding([self = g.get()] {
     std::vector<audit::AuditForwarder::Stats> sinks;
@@ -119,7 +118,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     g->witness_ = std::make_unique<audit::WitnessPusher>(
         *g->auditLog_, *g->store_, config.audit.witness.endpoint.baseUrl,
         adapters::makeCurlHttpClient(config.audit.witness.endpoint),
-        config.audit.witness.retryIntervalMs, *g->clock_, *g->logger_, std::move(cosigner));
+        config.audit.witness.retryIntervalMs, *g->time_, *g->logger_, std::move(cosigner));
     audit::WitnessPusher* witness = g->witness_.get();
     g->checkpointer_->setListener([witness] { witness->notify(); });
     g->auditApi_->setWitness([witness] { return witness->stateJson(); });
@@ -139,10 +138,10 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   for (const auto& [name, destination] : config.destinations) {
     std::unique_ptr<adapters::HttpClient> client = adapters::makeCurlHttpClient(destination);
     if (provenance) {
-      client = std::make_unique<ProvenanceHttpClient>(std::move(client), provenance, *g->clock_);
+      client = std::make_unique<ProvenanceHttpClient>(std::move(client), provenance, *g->time_);
     }
     g->workers_[name] = std::make_unique<delivery::DeliveryWorker>(
-        destination, config.delivery, *g->store_, std::move(client), *g->clock_, *g->logger_);
+        destination, config.delivery, *g->store_, std::move(client), *g->time_, *g->logger_);
     g->workers_[name]->setObserver(g->metrics_.get());
   }
 
@@ -155,7 +154,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   }
   api::ApiDependencies fhirDeps{*g->store_,
                                 *g->validator_,
-                                *g->clock_,
+                                *g->time_,
                                 *g->logger_,
                                 config.server,
                                 destinationNames,
@@ -170,7 +169,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
   g->adminApi_ = std::make_unique<api::AdminApi>(
-      api::AdminDependencies{*g->store_, *g->clock_, *g->logger_, queueLimits,
+      api::AdminDependencies{*g->store_, *g->time_, *g->logger_, queueLimits,
                              [self](const std::string& destination, bool paused) {
                                if (auto* worker = self->deliveryWorker(destination))
                                  worker->setPaused(paused);
@@ -181,17 +180,17 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                              }});
   // The web console (/console); its replays and pauses go through the AdminApi above.
   g->consoleApi_ = std::make_unique<api::ConsoleApi>(
-      api::ConsoleDependencies{*g->store_, *g->clock_, *g->logger_, *g->adminApi_});
+      api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_});
   g->consoleStatic_ = std::make_unique<console::ConsoleStatic>();
   g->retention_ =
-      std::make_unique<delivery::Retention>(config.delivery, *g->store_, *g->clock_, *g->logger_);
+      std::make_unique<delivery::Retention>(config.delivery, *g->store_, *g->time_, *g->logger_);
   // Metrics, readiness and alerts (app/observability.h): figures read when they are asked for.
   auto inputs = [self, destinationNames]() {
     return gatherInputs(*self->store_, *self->auditLog_, *self->metrics_, destinationNames);
   };
   g->alertMonitor_ = std::make_unique<alerts::AlertMonitor>(
-      config.alerts, inputs, alerts::makeWebhookClient(config.alerts), *g->clock_, *g->logger_);
-  addScrapeCollectors(g->metrics_->registry(), inputs, *g->clock_, config.dataDir,
+      config.alerts, inputs, alerts::makeWebhookClient(config.alerts), *g->time_, *g->logger_);
+  addScrapeCollectors(g->metrics_->registry(), inputs, *g->time_, config.dataDir,
                       g->alertMonitor_.get());
   g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
   // What the HTTP layer refuses before an endpoint sees it is audited like any request.
@@ -199,9 +198,9 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                         const std::string& subtype) {
     api::Trace trace;
     trace.interaction = subtype;
-    const api::ExchangeRecorder recorder(*self->clock_);
+    const api::ExchangeRecorder recorder(*self->time_);
     core::Status recorded = recorder.recordAlone(*self->store_, request, status.httpStatus(), trace,
-                                                 self->clock_->nowMs(), status.message());
+                                                 self->time_->nowMs(), status.message());
     if (!recorded.isOk()) {
       self->logger_->error("audit.write_failed",
                            {{"requestId", request.requestId}, {"error", recorded.message()}});

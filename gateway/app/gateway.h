@@ -15,9 +15,9 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/checkpointer.h"
 #include "gateway/audit/witness.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
+#include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_worker.h"
 #include "gateway/delivery/retention.h"
 #include "gateway/fhir/validator.h"
@@ -36,12 +36,14 @@ std::string auditOrigin(const core::GatewayConfig& config);
 std::string auditSigningKeyFile(const core::GatewayConfig& config);
 
 // The one place that wires Brygga together: store, validator, FHIR API, delivery workers and
-// listeners, from a checked GatewayConfig. Tests build it directly (ports 0, a fake clock).
+// listeners, from a checked GatewayConfig. Tests build it directly (ports 0, simulated time).
 class Gateway {
  public:
   struct Options {
-    const core::Clock* clock = nullptr;  // default: the system clock
-    std::ostream* log = nullptr;         // default: std::clog
+    // What every component reads the time from and every background thread sleeps on; not
+    // owned. Default: the machine's clocks.
+    core::TimeSystem* timeSystem = nullptr;
+    std::ostream* log = nullptr;  // default: std::clog
     bool startDelivery = true;
   };
 
@@ -75,8 +77,8 @@ class Gateway {
   Gateway() = default;
 
   core::GatewayConfig config_;
-  core::SystemClock systemClock_;
-  const core::Clock* clock_ = nullptr;
+  core::RealTimeSystem realTime_;
+  core::TimeSystem* time_ = nullptr;
   std::unique_ptr<core::Logger> logger_;
   std::unique_ptr<metrics::GatewayMetrics> metrics_;
   std::unique_ptr<store::Store> store_;

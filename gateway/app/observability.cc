@@ -65,7 +65,7 @@ core::StatusOr<alerts::AlertInputs> gatherInputs(store::Store& store, audit::Aud
 
 void addScrapeCollectors(metrics::Registry& registry,
                          std::function<core::StatusOr<alerts::AlertInputs>()> inputs,
-                         const core::Clock& clock, std::string dataDir,
+                         const core::TimeSource& clock, std::string dataDir,
                          const alerts::AlertMonitor* monitor) {
   registry.addCollector([inputs = std::move(inputs), &clock](metrics::ScrapeSink& sink) {
     auto in = inputs();

@@ -8,8 +8,8 @@
 #include "gateway/alerts/alert_rules.h"
 #include "gateway/api/endpoint.h"
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/metrics/gateway_metrics.h"
 #include "gateway/store/store.h"
@@ -43,7 +43,7 @@ core::StatusOr<alerts::AlertInputs> gatherInputs(store::Store& store, audit::Aud
 // alerts firing (when `monitor` is given).
 void addScrapeCollectors(metrics::Registry& registry,
                          std::function<core::StatusOr<alerts::AlertInputs>()> inputs,
-                         const core::Clock& clock, std::string dataDir,
+                         const core::TimeSource& clock, std::string dataDir,
                          const alerts::AlertMonitor* monitor);
 
 // /readyz: the database takes a write, the mapping files are loaded, and the file system of the

@@ -4,7 +4,7 @@
 
 #include "adapters/http_client.h"
 #include "gateway/audit/provenance.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
 
 namespace brygga::app {
 
@@ -18,7 +18,7 @@ class ProvenanceHttpClient final : public adapters::HttpClient {
  public:
   ProvenanceHttpClient(std::unique_ptr<adapters::HttpClient> inner,
                        std::shared_ptr<const audit::ProvenanceSigner> signer,
-                       const core::Clock& clock)
+                       const core::TimeSource& clock)
       : inner_(std::move(inner)), signer_(std::move(signer)), clock_(clock) {}
 
   adapters::HttpResult send(const adapters::HttpRequestSpec& request) override;
@@ -26,7 +26,7 @@ class ProvenanceHttpClient final : public adapters::HttpClient {
  private:
   std::unique_ptr<adapters::HttpClient> inner_;
   std::shared_ptr<const audit::ProvenanceSigner> signer_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
 };
 
 }  // namespace brygga::app

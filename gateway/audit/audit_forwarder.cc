@@ -17,14 +17,15 @@ ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config) {
 }
 
 AuditForwarder::AuditForwarder(store::Store& store, std::unique_ptr<AuditSink> sink,
-                               ForwarderOptions options, const core::Clock& clock,
+                               ForwarderOptions options, core::TimeSystem& clock,
                                core::Logger& logger)
     : store_(store),
       sink_(std::move(sink)),
       options_(options),
       clock_(clock),
       logger_(logger),
-      name_(sink_->name()) {
+      name_(sink_->name()),
+      task_(clock) {
   stats_.sink = name_;
 }
 

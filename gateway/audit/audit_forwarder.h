@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 // Forwarding audit records to an Audit Record Repository (ARR).
@@ -56,7 +56,7 @@ ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config);
 class AuditForwarder {
  public:
   AuditForwarder(store::Store& store, std::unique_ptr<AuditSink> sink, ForwarderOptions options,
-                 const core::Clock& clock, core::Logger& logger);
+                 core::TimeSystem& clock, core::Logger& logger);
   ~AuditForwarder();
   AuditForwarder(const AuditForwarder&) = delete;
   AuditForwarder& operator=(const AuditForwarder&) = delete;
@@ -88,7 +88,7 @@ class AuditForwarder {
   store::Store& store_;
   std::unique_ptr<AuditSink> sink_;
   const ForwarderOptions options_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   const std::string name_;
 

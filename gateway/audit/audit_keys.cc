@@ -163,7 +163,7 @@ core::StatusOr<NoteSigner> loadCurrentSigner(store::Store& store, const std::str
 
 core::StatusOr<RotationResult> rotateSigningKey(store::Store& store, const std::string& origin,
                                                 const std::string& keyFile,
-                                                const core::Clock& clock) {
+                                                const core::TimeSource& clock) {
   BRYGGA_ASSIGN_OR_RETURN(NoteSigner oldSigner, loadCurrentSigner(store, origin, keyFile));
   BRYGGA_ASSIGN_OR_RETURN(std::string pem, NoteSigner::generatePrivateKeyPem());
   BRYGGA_ASSIGN_OR_RETURN(NoteSigner newSigner, NoteSigner::fromPrivateKeyPem(origin, pem));

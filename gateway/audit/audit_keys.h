@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "gateway/audit/signed_note.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 // Rotation of the audit signing key.
@@ -67,6 +67,6 @@ struct RotationResult {
 // notices the rotation at its next checkpoint and loads the new key file.
 core::StatusOr<RotationResult> rotateSigningKey(store::Store& store, const std::string& origin,
                                                 const std::string& keyFile,
-                                                const core::Clock& clock);
+                                                const core::TimeSource& clock);
 
 }  // namespace brygga::audit

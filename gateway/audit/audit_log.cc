@@ -37,7 +37,7 @@ std::string defaultOrigin() {
 }
 
 AuditLog::AuditLog(store::Store& store, NoteSigner signer, std::string origin,
-                   const core::Clock& clock)
+                   const core::TimeSource& clock)
     : store_(store),
       signer_(std::make_shared<const NoteSigner>(std::move(signer))),
       origin_(std::move(origin)),

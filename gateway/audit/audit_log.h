@@ -10,8 +10,8 @@
 
 #include "gateway/audit/merkle.h"
 #include "gateway/audit/signed_note.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::audit {
@@ -31,7 +31,8 @@ std::string defaultOrigin();
 // Thread-safe.
 class AuditLog {
  public:
-  AuditLog(store::Store& store, NoteSigner signer, std::string origin, const core::Clock& clock);
+  AuditLog(store::Store& store, NoteSigner signer, std::string origin,
+           const core::TimeSource& clock);
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
@@ -88,7 +89,7 @@ class AuditLog {
   std::shared_ptr<const NoteSigner> signer_;
   std::function<core::StatusOr<NoteSigner>()> reloadSigner_;
   const std::string origin_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
 
   std::mutex mutex_;
   merkle::MerkleTree tree_;

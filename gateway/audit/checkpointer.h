@@ -5,10 +5,10 @@
 #include <mutex>
 
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 
 namespace brygga::audit {
 
@@ -19,7 +19,7 @@ namespace brygga::audit {
 // an error and tried again at the next look; nothing is signed meanwhile.
 class Checkpointer {
  public:
-  Checkpointer(AuditLog& log, core::AuditConfig config, const core::Clock& clock,
+  Checkpointer(AuditLog& log, core::AuditConfig config, core::TimeSystem& clock,
                core::Logger& logger);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
@@ -38,7 +38,7 @@ class Checkpointer {
  private:
   AuditLog& log_;
   const core::AuditConfig config_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
 
   std::mutex passMutex_;        // one look at a time

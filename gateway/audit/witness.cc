@@ -122,7 +122,7 @@ std::string addCheckpointBody(uint64_t oldSize, const std::vector<merkle::Hash>&
 
 WitnessPusher::WitnessPusher(AuditLog& log, store::Store& store, std::string url,
                              std::unique_ptr<adapters::HttpClient> client, int64_t retryIntervalMs,
-                             const core::Clock& clock, core::Logger& logger,
+                             core::TimeSystem& clock, core::Logger& logger,
                              std::optional<CosignatureVerifier> cosigner)
     : log_(log),
       store_(store),
@@ -131,7 +131,8 @@ WitnessPusher::WitnessPusher(AuditLog& log, store::Store& store, std::string url
       retryIntervalMs_(retryIntervalMs),
       cosigner_(std::move(cosigner)),
       clock_(clock),
-      logger_(logger) {
+      logger_(logger),
+      task_(clock) {
   state_.url = url_;
 }
 

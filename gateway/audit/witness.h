@@ -9,10 +9,10 @@
 
 #include "adapters/http_client.h"
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 // Pushing signed checkpoints to a witness (https://c2sp.org/tlog-witness), so that the gateway
@@ -59,7 +59,7 @@ class WitnessPusher {
   // With a cosigner key, an answer counts only when it carries a valid cosignature by it.
   WitnessPusher(AuditLog& log, store::Store& store, std::string url,
                 std::unique_ptr<adapters::HttpClient> client, int64_t retryIntervalMs,
-                const core::Clock& clock, core::Logger& logger,
+                core::TimeSystem& clock, core::Logger& logger,
                 std::optional<CosignatureVerifier> cosigner = std::nullopt);
   ~WitnessPusher();
   WitnessPusher(const WitnessPusher&) = delete;
@@ -95,7 +95,7 @@ class WitnessPusher {
   std::unique_ptr<adapters::HttpClient> client_;
   const int64_t retryIntervalMs_;
   const std::optional<CosignatureVerifier> cosigner_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
 
   std::mutex passMutex_;

@@ -3,7 +3,7 @@
 #include <cstdio>
 
 #include "gateway/core/civil_time.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
 
 namespace brygga::core {
 
@@ -46,7 +46,7 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
 void Logger::log(Level level, std::string_view event, std::initializer_list<Field> fields) {
   if (level < min_) return;
   static const char* kNames[] = {"debug", "info", "warn", "error"};
-  std::string line = "{\"time\":\"" + formatInstant(SystemClock().nowMs()) + "\",\"level\":\"" +
+  std::string line = "{\"time\":\"" + formatInstant(RealTimeSystem().nowMs()) + "\",\"level\":\"" +
                      kNames[static_cast<int>(level)] + "\",\"event\":\"";
   appendJsonEscaped(line, event);
   line += '"';

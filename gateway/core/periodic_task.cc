@@ -17,6 +17,7 @@ void PeriodicTask::start(Pass pass, std::chrono::milliseconds firstDelay) {
     notified_ = false;
   }
   pass_ = std::move(pass);
+  time_.threadStarted();
   thread_ = std::thread([this, firstDelay] { loop(Next::after(firstDelay)); });
 }
 
@@ -27,8 +28,9 @@ bool PeriodicTask::stop() {
     std::lock_guard lock(mutex_);
     stopRequested_ = true;
   }
-  wake_.notify_all();
+  time_.notifyAll(wake_);
   thread_.join();
+  time_.threadEnded();
   std::lock_guard lock(mutex_);
   stopRequested_ = false;
   return true;
@@ -39,7 +41,7 @@ void PeriodicTask::notify() {
     std::lock_guard lock(mutex_);
     notified_ = true;
   }
-  wake_.notify_all();
+  time_.notifyAll(wake_);
 }
 
 bool PeriodicTask::stopRequested() const {
@@ -51,8 +53,11 @@ void PeriodicTask::loop(Next next) {
   std::unique_lock lock(mutex_);
   for (;;) {
     if (next.delay.count() > 0) {
-      wake_.wait_for(lock, next.delay,
-                     [&] { return stopRequested_ || (next.notifyWakes && notified_); });
+      const MonotonicTime deadline = time_.monotonicTime() + next.delay;
+      while (!stopRequested_ && !(next.notifyWakes && notified_) &&
+             time_.monotonicTime() < deadline) {
+        time_.waitUntil(lock, wake_, deadline);
+      }
     }
     if (stopRequested_) return;
     notified_ = false;

@@ -6,13 +6,17 @@
 #include <mutex>
 #include <thread>
 
+#include "gateway/core/time_source.h"
+
 namespace brygga::core {
 
 // A background thread that runs a pass, sleeps for as long as the pass asks, and runs it again,
 // until stopped. notify() cuts a sleep short (unless the pass asked not to be woken early);
 // stop() wakes the thread and joins it, so it returns only after a pass in progress has ended.
 // The owner keeps its own state (and, when it also runs passes from other threads, its own pass
-// mutex); this class only owns the thread and its wake-ups. Thread-safe.
+// mutex); this class only owns the thread and its wake-ups. It sleeps on its TimeSystem, so
+// with a simulated one a sleep ends when the test advances time past it (or on notify/stop),
+// never because real time passed. Thread-safe.
 class PeriodicTask {
  public:
   // What the pass wants next: sleep `delay`, and whether notify() may end the sleep early.
@@ -29,7 +33,8 @@ class PeriodicTask {
   };
   using Pass = std::function<Next()>;
 
-  PeriodicTask() = default;
+  // `time` outlives the task.
+  explicit PeriodicTask(TimeSystem& time) : time_(time) {}
   ~PeriodicTask();  // stops
   PeriodicTask(const PeriodicTask&) = delete;
   PeriodicTask& operator=(const PeriodicTask&) = delete;
@@ -50,9 +55,10 @@ class PeriodicTask {
  private:
   void loop(Next next);
 
+  TimeSystem& time_;
   std::mutex lifecycleMutex_;  // start() and stop() against each other
   mutable std::mutex mutex_;   // guards what follows, for the condition variable
-  std::condition_variable wake_;
+  std::condition_variable_any wake_;
   bool stopRequested_ = false;
   bool notified_ = false;
   Pass pass_;

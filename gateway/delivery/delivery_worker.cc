@@ -54,14 +54,15 @@ std::string statusText(const adapters::HttpResult& result) {
 
 DeliveryWorker::DeliveryWorker(core::DestinationConfig destination, core::DeliveryConfig settings,
                                store::Store& store, std::unique_ptr<adapters::HttpClient> client,
-                               const core::Clock& clock, core::Logger& logger)
+                               core::TimeSystem& clock, core::Logger& logger)
     : destination_(std::move(destination)),
       settings_(settings),
       store_(store),
       client_(std::move(client)),
       clock_(clock),
       logger_(logger),
-      rng_(std::random_device{}()) {}
+      rng_(std::random_device{}()),
+      task_(clock) {}
 
 DeliveryWorker::~DeliveryWorker() {
   stop();

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "adapters/http_client.h"
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
@@ -35,7 +35,7 @@ class DeliveryWorker {
  public:
   DeliveryWorker(core::DestinationConfig destination, core::DeliveryConfig settings,
                  store::Store& store, std::unique_ptr<adapters::HttpClient> client,
-                 const core::Clock& clock, core::Logger& logger);
+                 core::TimeSystem& clock, core::Logger& logger);
   ~DeliveryWorker();
 
   // Starts the delivery thread (no-op when running).
@@ -84,7 +84,7 @@ class DeliveryWorker {
   const core::DeliveryConfig settings_;
   store::Store& store_;
   std::unique_ptr<adapters::HttpClient> client_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   metrics::DeliveryObserver* observer_ = nullptr;
 

@@ -13,9 +13,9 @@ constexpr int kBatch = 1000;
 
 }  // namespace
 
-Retention::Retention(core::DeliveryConfig settings, store::Store& store, const core::Clock& clock,
+Retention::Retention(core::DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
                      core::Logger& logger)
-    : settings_(settings), store_(store), clock_(clock), logger_(logger) {}
+    : settings_(settings), store_(store), clock_(clock), logger_(logger), task_(clock) {}
 
 Retention::~Retention() {
   stop();

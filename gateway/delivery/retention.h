@@ -2,10 +2,10 @@
 
 #include <cstdint>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 namespace brygga::delivery {
@@ -16,7 +16,7 @@ namespace brygga::delivery {
 // delivered; the exchange log and the audit records are never pruned.
 class Retention {
  public:
-  Retention(core::DeliveryConfig settings, store::Store& store, const core::Clock& clock,
+  Retention(core::DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
             core::Logger& logger);
   ~Retention();
   Retention(const Retention&) = delete;
@@ -31,7 +31,7 @@ class Retention {
  private:
   const core::DeliveryConfig settings_;
   store::Store& store_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   core::PeriodicTask task_;
 };

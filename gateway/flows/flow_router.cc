@@ -747,8 +747,9 @@ class FlowRouter::Unit {
   std::map<const store::ResourceRecord*, const Value*> parsedRecords_;  // keep(record)
 };
 
-FlowRouter::FlowRouter(MappingRegistry& registry, store::Store& store, const core::Clock& clock,
-                       std::vector<std::string> destinations, core::Logger& logger)
+FlowRouter::FlowRouter(MappingRegistry& registry, store::Store& store,
+                       const core::TimeSource& clock, std::vector<std::string> destinations,
+                       core::Logger& logger)
     : registry_(registry),
       store_(store),
       clock_(clock),

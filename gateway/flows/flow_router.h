@@ -9,10 +9,10 @@
 
 #include <rapidjson/document.h>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 #include "mappings/mapping_set.h"
@@ -68,7 +68,7 @@ struct FlowCaller {
 // Thread-safe (stateless apart from its dependencies).
 class FlowRouter {
  public:
-  FlowRouter(MappingRegistry& registry, store::Store& store, const core::Clock& clock,
+  FlowRouter(MappingRegistry& registry, store::Store& store, const core::TimeSource& clock,
              std::vector<std::string> destinations, core::Logger& logger);
 
   // The set in force; a request takes it once and uses it throughout.
@@ -95,7 +95,7 @@ class FlowRouter {
   class Unit;
   MappingRegistry& registry_;
   store::Store& store_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   const std::vector<std::string> destinations_;
   core::Logger& logger_;
 };

@@ -61,7 +61,7 @@ core::StatusOr<std::shared_ptr<const mappings::MappingSet>> loadMappings(
 }
 
 MappingRegistry::MappingRegistry(std::string directory, std::vector<std::string> destinations,
-                                 core::Logger& logger, const core::Clock& clock)
+                                 core::Logger& logger, const core::TimeSource& clock)
     : directory_(std::move(directory)),
       destinations_(std::move(destinations)),
       logger_(logger),

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "mappings/mapping_set.h"
 
 // Reading the mapping files (mappings/data/*.json) and keeping the set in force. A reload that
@@ -32,7 +32,7 @@ core::StatusOr<std::shared_ptr<const mappings::MappingSet>> loadMappings(
 class MappingRegistry {
  public:
   MappingRegistry(std::string directory, std::vector<std::string> destinations,
-                  core::Logger& logger, const core::Clock& clock);
+                  core::Logger& logger, const core::TimeSource& clock);
 
   // Loads the directory; the first load must succeed for the gateway to start.
   core::Status load();
@@ -54,7 +54,7 @@ class MappingRegistry {
   const std::string directory_;
   const std::vector<std::string> destinations_;
   core::Logger& logger_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   std::mutex reloadMutex_;  // one reload at a time
   mutable std::mutex mutex_;
   std::shared_ptr<const mappings::MappingSet> current_;

@@ -57,8 +57,8 @@ core::Status publishServicePoints(store::Store& store, const mappings::MappingSe
 }
 
 ServiceDirectory::ServiceDirectory(MappingRegistry& registry, store::Store& store,
-                                   const core::Clock& clock, core::Logger& logger)
-    : registry_(registry), store_(store), clock_(clock), logger_(logger) {}
+                                   core::TimeSystem& clock, core::Logger& logger)
+    : registry_(registry), store_(store), clock_(clock), logger_(logger), task_(clock) {}
 
 ServiceDirectory::~ServiceDirectory() {
   stop();

@@ -4,10 +4,10 @@
 #include <mutex>
 #include <string>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 
@@ -22,7 +22,7 @@ core::Status publishServicePoints(store::Store& store, const mappings::MappingSe
 // Stockholm date changes (notAvailable lists the coming closed days from today). Thread-safe.
 class ServiceDirectory {
  public:
-  ServiceDirectory(MappingRegistry& registry, store::Store& store, const core::Clock& clock,
+  ServiceDirectory(MappingRegistry& registry, store::Store& store, core::TimeSystem& clock,
                    core::Logger& logger);
   ~ServiceDirectory();
   ServiceDirectory(const ServiceDirectory&) = delete;
@@ -36,7 +36,7 @@ class ServiceDirectory {
  private:
   MappingRegistry& registry_;
   store::Store& store_;
-  const core::Clock& clock_;
+  const core::TimeSource& clock_;
   core::Logger& logger_;
   std::mutex mutex_;          // guards publishedFor_
   std::string publishedFor_;  // the Stockholm date of the last publication

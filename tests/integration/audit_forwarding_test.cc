@@ -38,8 +38,6 @@
 namespace brygga::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // A port nothing listens on (yet).
 int freePort() {
   FakeSyslogServer probe(certsDir());
@@ -64,11 +62,6 @@ std::vector<store::AuditRecord> allRecords(store::Store& store) {
   auto records = store.auditRecords(1, 1 << 30);
   EXPECT_TRUE(records.isOk());
   return *records;
-}
-
-void waitUntil(const std::function<bool()>& done, int timeoutMs) {
-  const auto end = Clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (!done() && Clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
 void configureSyslog(core::GatewayConfig& config, int port) {
@@ -273,7 +266,7 @@ TEST(AuditKeyRotationTest, TheRunningGatewaySignsWithTheNewKeyAndVerifyPassesAcr
   ASSERT_TRUE(harness.gateway().auditLog().checkpoint().isOk());
   const std::string oldVkey = harness.gateway().auditLog().verifier().vkey();
 
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   const std::string keyFile = app::auditSigningKeyFile(harness.config());
   auto rotated = audit::rotateSigningKey(harness.gateway().store(),
                                          harness.gateway().auditLog().origin(), keyFile, clock);
@@ -430,7 +423,7 @@ TEST(AuditForwardingVolumeTest, TwentyThousandRecordsReachTheSyslogRepositoryOnc
   ASSERT_TRUE(sink.isOk()) << sink.status().toString();
   std::ostringstream logText;
   core::Logger logger(logText);
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   audit::ForwarderOptions fo;
   fo.batchSize = 500;
   audit::AuditForwarder forwarder(*store, std::move(sink).value(), fo, clock, logger);
@@ -450,7 +443,7 @@ TEST(AuditForwardingVolumeTest, TheFhirSinkPostsEachOfTwoThousandRecordsOnceInSe
   FakePeer arr;
   std::ostringstream logText;
   core::Logger logger(logText);
-  core::SystemClock clock;
+  core::RealTimeSystem clock;
   audit::ForwarderOptions fo;
   fo.batchSize = 100;
   audit::AuditForwarder forwarder(*store, fhirSinkTakingEverything(arr), fo, clock, logger);

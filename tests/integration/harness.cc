@@ -37,7 +37,7 @@ void GatewayHarness::start() {
   ASSERT_TRUE(app::checkConfig(config_).isOk());
   app::Gateway::Options options;
   options.log = &log_;
-  options.clock = clock_;
+  options.timeSystem = time_;
   auto g = app::Gateway::create(config_, options);
   ASSERT_TRUE(g.isOk()) << g.status().toString();
   gateway_ = std::move(g).value();

@@ -23,8 +23,10 @@ class GatewayHarness {
   void stop();
   app::Gateway& gateway() { return *gateway_; }
   core::GatewayConfig& config() { return config_; }
-  // A clock for the gateway (e.g. a FakeClock set to a Saturday); set before start(). Not owned.
-  void setClock(const core::Clock* clock) { clock_ = clock; }
+  // The gateway's time (a SimulatedTimeSystem: a Saturday is a Saturday, and background passes
+  // run when the test advances it); set before start(). Not owned; outlives the harness.
+  // Default: the machine's clocks.
+  void setTimeSystem(core::TimeSystem* time) { time_ = time; }
   // What the gateway logged so far (JSON lines). Read it after stop(): the gateway writes it.
   std::string logText() const { return log_.str(); }
 
@@ -39,7 +41,7 @@ class GatewayHarness {
   core::GatewayConfig config_;
   std::ostringstream log_;
   std::unique_ptr<app::Gateway> gateway_;
-  const core::Clock* clock_ = nullptr;
+  core::TimeSystem* time_ = nullptr;
 };
 
 rapidjson::Document parse(const std::string& json);

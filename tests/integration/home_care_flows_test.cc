@@ -1,7 +1,7 @@
 // The home-care flows through a running gateway: what a municipality sends is routed to the
 // responsible service point and arrives at the regional EHR (a FakePeer) in the regional shape;
 // requests out of hours are answered at once; care-plan conflicts are reported; the mapping files
-// reload without a restart. The clock is a FakeClock, so a Saturday is a Saturday.
+// reload without a restart. The gateway runs on simulated time, so a Saturday is a Saturday.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -12,6 +12,7 @@
 #include "gateway/fhir/json.h"
 #include "mappings/service_hours.h"
 #include "tests/integration/harness.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::testing {
 namespace {
@@ -50,7 +51,9 @@ std::string servicePointOf(const rapidjson::Value& episode) {
 
 class HomeCareFlows : public ::testing::Test {
  protected:
-  HomeCareFlows() : clock_(at("2026-11-23T10:00")), harness_(&peer_) { harness_.setClock(&clock_); }
+  HomeCareFlows() : clock_(at("2026-11-23T10:00")), harness_(&peer_) {
+    harness_.setTimeSystem(&clock_);
+  }
   void SetUp() override { harness_.start(); }
 
   HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
@@ -59,7 +62,7 @@ class HomeCareFlows : public ::testing::Test {
   }
 
   FakePeer peer_;
-  core::FakeClock clock_;
+  testing::SimulatedTimeSystem clock_;
   GatewayHarness harness_;
 };
 
@@ -111,7 +114,7 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
   };
   for (const Case& c : {Case{"2026-11-28T11:00", "closed: Saturday", "U-5003"},
                         Case{"2026-06-19T10:00", "closed: Midsummer Eve", "U-5004"}}) {
-    clock_.setMs(at(c.when));
+    clock_.setSystemTimeMs(at(c.when));
     std::string body = caseBody("consultation/saturday");
     body.replace(body.find("U-5003"), 6, c.taskId);
     body.replace(body.find("U-5003"), 6, c.taskId);
@@ -152,7 +155,7 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
   EXPECT_TRUE(rejected);
 
   // On a Monday morning the same kind of request goes to the service point.
-  clock_.setMs(at("2026-11-23T10:00"));
+  clock_.setSystemTimeMs(at("2026-11-23T10:00"));
   auto r = call("kungsbacka", "POST", "/", caseBody("consultation/in-hours"));
   ASSERT_EQ(r.status, 200) << r.body;
   ASSERT_EQ(peer_.waitForRequests(2, 10000), 2u);
@@ -168,7 +171,7 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
 
 TEST_F(HomeCareFlows, TheGapBetween1630And1700SaysNoOneIsAvailable) {
   ASSERT_EQ(call("kungsbacka", "POST", "/", caseBody("consultation/weekday-gap", 0)).status, 200);
-  clock_.setMs(at("2026-11-23T16:45"));
+  clock_.setSystemTimeMs(at("2026-11-23T16:45"));
   auto r = call("kungsbacka", "POST", "/Task",
                 fhir::toJson(parse(caseBody("consultation/weekday-gap"))["entry"][1]["resource"]));
   // A Task alone: 201, and the body is the OperationOutcome the nurse must read.
@@ -265,7 +268,7 @@ class MappingsReload : public ::testing::Test {
   MappingsReload() : clock_(at("2026-11-23T10:00")), harness_(&peer_) {
     fs::copy(fs::path(BRYGGA_SOURCE_DIR) / "mappings/data", dir_.path() + "/mappings");
     harness_.config().mappings.directory = dir_.path() + "/mappings";
-    harness_.setClock(&clock_);
+    harness_.setTimeSystem(&clock_);
   }
   void SetUp() override { harness_.start(); }
   void edit(const std::string& file, const std::string& from, const std::string& to) {
@@ -287,7 +290,7 @@ class MappingsReload : public ::testing::Test {
 
   TempDir dir_;
   FakePeer peer_;
-  core::FakeClock clock_;
+  testing::SimulatedTimeSystem clock_;
   GatewayHarness harness_;
 };
 

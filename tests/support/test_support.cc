@@ -142,6 +142,16 @@ FakePeer::Response FakePeer::handle(const Request& request) {
   return handler(request);
 }
 
+bool waitUntil(const std::function<bool()>& condition, int timeoutMs) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    // Polling: the condition has no notification to wait on (see the header).
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 HttpAnswer httpCall(const std::string& method, const std::string& url, const std::string& body,
                     const std::map<std::string, std::string>& headers) {
   Poco::URI uri(url);

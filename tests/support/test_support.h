@@ -70,6 +70,12 @@ class FakePeer {
   int port_ = 0;
 };
 
+// Waits until `condition` holds, checking it every few milliseconds; false when it still does
+// not after timeoutMs. For what nothing notifies about: a row in the database, another process's
+// output. What a peer received and what background threads on simulated time did have exact
+// waits: FakePeer::waitForRequests, SimulatedTimeSystem::waitUntilIdle and advanceTimeWait.
+bool waitUntil(const std::function<bool()>& condition, int timeoutMs = 10000);
+
 // A plain HTTP call against a local server, for tests.
 struct HttpAnswer {
   int status = 0;

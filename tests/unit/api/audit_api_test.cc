@@ -11,6 +11,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/merkle.h"
 #include "tests/support/fake_store.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::api {
 namespace {
@@ -94,7 +95,7 @@ class AuditApiTest : public ::testing::Test {
   int64_t records() { return static_cast<int64_t>(store_.auditRecords(1, 1 << 30)->size()); }
 
   testing::FakeStore store_;
-  core::FakeClock clock_{1795428900000};
+  testing::SimulatedTimeSystem clock_{1795428900000};
   std::ostringstream logText_;
   core::Logger logger_{logText_};
   audit::AuditLog log_{store_, newSigner(), kOrigin, clock_};

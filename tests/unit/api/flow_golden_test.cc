@@ -21,6 +21,7 @@
 #include "mappings/service_hours.h"
 #include "tests/support/fake_store.h"
 #include "tests/support/json_equal.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::api {
 namespace {
@@ -61,7 +62,7 @@ class FlowBench {
   }
 
   const core::Status& loaded() const { return loaded_; }
-  core::FakeClock& clock() { return clock_; }
+  testing::SimulatedTimeSystem& clock() { return clock_; }
   testing::FakeStore& store() { return store_; }
   const fhir::Validator& validator() const { return *validator_; }
 
@@ -112,7 +113,7 @@ class FlowBench {
 
  private:
   std::ostringstream log_;
-  core::FakeClock clock_;
+  testing::SimulatedTimeSystem clock_;
   core::Logger logger_;
   std::unique_ptr<fhir::Validator> validator_;
   testing::FakeStore store_;
@@ -240,16 +241,16 @@ TEST_P(FlowGolden, MatchesTheExpectedOutput) {
   ASSERT_FALSE(input.HasParseError()) << c.input;
   auto at = mappings::parseTimeArgument(std::string(fhir::stringMember(input, "at")));
   ASSERT_TRUE(at.isOk()) << c.input << ": " << at.status().toString();
-  bench.clock().setMs(*at);
+  bench.clock().setSystemTimeMs(*at);
   if (const Value* setup = fhir::member(input, "setup")) {
     for (const auto& step : setup->GetArray()) {
       if (const Value* when = fhir::member(step, "at")) {
-        bench.clock().setMs(*mappings::parseTimeArgument(when->GetString()));
+        bench.clock().setSystemTimeMs(*mappings::parseTimeArgument(when->GetString()));
       }
       ApiResponse r = bench.call(step);
       ASSERT_LT(r.status, 300) << c.name << " set-up step failed: " << r.body;
     }
-    bench.clock().setMs(*at);
+    bench.clock().setSystemTimeMs(*at);
   }
   const auto before = bench.outboxAfter(0);
   const int64_t outboxBefore = before.empty() ? 0 : before.back().id;

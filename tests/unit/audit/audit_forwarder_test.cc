@@ -16,6 +16,7 @@
 #include "gateway/audit/syslog_sink.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/store/sqlite_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::audit {
@@ -104,7 +105,7 @@ struct AuditForwarderTest : ::testing::Test {
   }
   testing::TempDir dir;
   std::unique_ptr<store::Store> store;
-  core::FakeClock clock{1795428900000};
+  testing::SimulatedTimeSystem clock{1795428900000};
   std::ostringstream log;
   core::Logger logger{log};
   std::shared_ptr<RecordingSink::Shared> shared = std::make_shared<RecordingSink::Shared>();
@@ -164,22 +165,35 @@ TEST_F(AuditForwarderTest, ARestartedForwarderResumesFromTheDurableCursor) {
 }
 
 TEST_F(AuditForwarderTest, TheThreadForwardsNewRecordsAndBacksOffWhileDown) {
+  using std::chrono::milliseconds;
   auto f = forwarder(3);
   shared->down = true;
   f->start();
+  clock.waitUntilIdle();  // the first pass found nothing
   append(*store, 8);
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(10)), 1u);  // the next poll fails
+  EXPECT_EQ(f->stats().failures, 1);
+  // It backs off 10, then 20 ms: nothing is tried before a backoff ends, not even on notify.
+  f->notify();
+  clock.waitUntilIdle();
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(9)), 0u);
+  EXPECT_EQ(f->stats().failures, 1);
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(1)), 1u);
+  EXPECT_EQ(f->stats().failures, 2);
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(19)), 0u);
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(1)), 1u);
+  EXPECT_EQ(f->stats().failures, 3);
   {
     std::lock_guard lock(shared->mutex);
     EXPECT_TRUE(shared->received.empty());
     shared->down = false;
   }
-  for (int i = 0; i < 200 && f->stats().cursor < 8; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  // The repository is back: at the end of the backoff (40 ms, its maximum) one pass sends all.
+  EXPECT_EQ(clock.advanceTimeWait(milliseconds(40)), 1u);
+  EXPECT_EQ(f->stats().cursor, 8);
   f->stop();
   EXPECT_EQ(shared->received, oneTo(8));
-  EXPECT_GE(f->stats().failures, 1);
+  EXPECT_EQ(f->stats().failures, 3);
 }
 
 TEST_F(AuditForwarderTest, TheCursorNeverMovesBack) {

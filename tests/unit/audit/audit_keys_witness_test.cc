@@ -19,6 +19,7 @@
 #include "gateway/audit/witness.h"
 #include "gateway/core/digest.h"
 #include "gateway/store/sqlite_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::audit {
@@ -108,7 +109,7 @@ struct StoreFixture : ::testing::Test {
 
   testing::TempDir dir;
   std::unique_ptr<store::Store> store;
-  core::FakeClock clock{1795428900000};
+  testing::SimulatedTimeSystem clock{1795428900000};
   std::ostringstream logText;
   core::Logger logger{logText};
 };

@@ -10,6 +10,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/checkpointer.h"
 #include "tests/support/fake_store.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::audit {
 namespace {
@@ -59,7 +60,7 @@ std::vector<merkle::Hash> leavesOf(store::Store& store) {
 
 struct AuditLogTest : ::testing::Test {
   testing::FakeStore store;
-  core::FakeClock clock{1795428900000};
+  testing::SimulatedTimeSystem clock{1795428900000};
   NoteSigner key = signer();
   AuditLog log{store, key, kOrigin, clock};
 };
@@ -241,10 +242,10 @@ TEST_F(AuditLogTest, CheckpointerSignsBySizeAndByInterval) {
 
   append(store, 51, 55);
   checkpointer.runOnce();  // the interval starts now
-  clock.advanceMs(59999);
+  clock.advance(std::chrono::milliseconds(59999));
   checkpointer.runOnce();
   EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 50);
-  clock.advanceMs(1);
+  clock.advance(std::chrono::milliseconds(1));
   checkpointer.runOnce();
   EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 55);
   EXPECT_THAT(logText.str(), HasSubstr("\"reason\":\"interval\""));

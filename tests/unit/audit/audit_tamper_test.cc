@@ -14,8 +14,9 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/audit_verifier.h"
 #include "gateway/audit/merkle.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/sqlite_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::audit {
@@ -148,7 +149,7 @@ class AuditTamperTest : public ::testing::Test {
   RawDb raw() { return RawDb(dir_.file("brygga.db")); }
 
   testing::TempDir dir_;
-  core::FakeClock clock_{1795428900000};
+  testing::SimulatedTimeSystem clock_{1795428900000};
   std::unique_ptr<NoteSigner> signer_;
   std::vector<std::string> notes_;
 };

@@ -1,8 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "gateway/core/clock.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::core {
 namespace {
@@ -68,11 +69,27 @@ TEST(StatusOrDeathTest, ReachingForAValueThatIsNotThereAbortsNamingTheStatus) {
   EXPECT_EQ(std::move(present).value(), "2026-03-29");
 }
 
-TEST(FakeClock, MovesOnlyWhenTold) {
-  FakeClock clock(1000);
-  EXPECT_EQ(clock.nowMs(), 1000);
-  clock.advanceMs(250);
-  EXPECT_EQ(clock.nowMs(), 1250);
+TEST(TimeSource, TheRealOneReadsTheMachinesClocks) {
+  RealTimeSystem time;
+  const int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const MonotonicTime started = time.monotonicTime();
+  EXPECT_GE(time.nowMs(), before);
+  EXPECT_GE(time.monotonicTime(), started);
+}
+
+TEST(TimeSource, SimulatedTimeMovesOnlyWhenTold) {
+  testing::SimulatedTimeSystem time(1000);
+  const MonotonicTime started = time.monotonicTime();
+  EXPECT_EQ(time.nowMs(), 1000);
+  EXPECT_EQ(time.advance(std::chrono::milliseconds(250)), 0u);  // nothing sleeps on it
+  EXPECT_EQ(time.nowMs(), 1250);
+  EXPECT_EQ(time.monotonicTime() - started, std::chrono::milliseconds(250));
+  // A wall-clock jump (NTP) leaves monotonic time alone.
+  time.setSystemTimeMs(500);
+  EXPECT_EQ(time.nowMs(), 500);
+  EXPECT_EQ(time.monotonicTime() - started, std::chrono::milliseconds(250));
 }
 
 TEST(Digest, Sha256MatchesTheKnownVector) {

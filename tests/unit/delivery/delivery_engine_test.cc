@@ -14,6 +14,7 @@
 #include "gateway/delivery/retention.h"
 #include "mappings/enrollment_forward.h"
 #include "tests/support/fake_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::delivery {
@@ -80,7 +81,7 @@ class DeliveryEngineTest : public ::testing::Test {
 
   testing::FakePeer peer_;
   testing::FakeStore store_;
-  core::FakeClock clock_{kStartMs};
+  testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
   core::DestinationConfig destination_;
@@ -198,7 +199,7 @@ TEST_F(DeliveryEngineTest, AMessageOlderThanMaxAgeIsDeadLetteredWithItsReason) {
   auto w = worker();
   EXPECT_EQ(w->runOnce(), 1);
   EXPECT_EQ(entry(id).state, OutboxState::kPending);
-  clock_.advanceMs(11 * 60 * 1000);
+  clock_.advance(std::chrono::milliseconds(11 * 60 * 1000));
   EXPECT_EQ(w->runOnce(), 1);
   const store::OutboxEntry e = entry(id);
   EXPECT_EQ(e.state, OutboxState::kDead);
@@ -217,9 +218,9 @@ TEST_F(DeliveryEngineTest, RetentionDeletesOnlyDeliveredEntriesPastTheRetentionT
   EXPECT_EQ(worker()->runOnce(), 2);
   settings_.retentionMs = 60000;
   Retention retention(settings_, store_, clock_, logger_);
-  clock_.advanceMs(59999);
+  clock_.advance(std::chrono::milliseconds(59999));
   EXPECT_EQ(*retention.runOnce(), 0);
-  clock_.advanceMs(2);
+  clock_.advance(std::chrono::milliseconds(2));
   EXPECT_EQ(*retention.runOnce(), 1);
   EXPECT_FALSE(store_.outboxEntry(delivered)->has_value());
   EXPECT_EQ(entry(dead).state, OutboxState::kDead);

@@ -18,6 +18,7 @@
 #include "gateway/core/digest.h"
 #include "gateway/store/sqlite_store.h"
 #include "tests/support/fake_store.h"
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::delivery {
@@ -156,7 +157,7 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
 
   testing::TempDir dir_;
   testing::FakePeer peer_;
-  core::FakeClock clock_{kStartMs};
+  testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
   core::DestinationConfig destination_;
@@ -227,11 +228,11 @@ TEST_P(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
   // First retry: base 1000 ms with jitter in [base/2, base].
   EXPECT_THAT(e.nextAttemptMs, AllOf(Ge(kStartMs + 500), Le(kStartMs + 1000)));
 
-  clock_.setMs(e.nextAttemptMs - 1);
+  clock_.setSystemTimeMs(e.nextAttemptMs - 1);
   EXPECT_EQ(worker->runOnce(), 0);
   EXPECT_EQ(peer_.requestCount(), 1u);
 
-  clock_.setMs(e.nextAttemptMs);
+  clock_.setSystemTimeMs(e.nextAttemptMs);
   EXPECT_EQ(worker->runOnce(), 1);
   e = entry(id);
   EXPECT_EQ(e.state, OutboxState::kDelivered);
@@ -267,7 +268,7 @@ TEST_P(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
     ASSERT_EQ(worker->runOnce(), 1);
     const int64_t delay = entry(id).nextAttemptMs - now;
     EXPECT_THAT(delay, AllOf(Ge(base / 2), Le(base))) << "base " << base;
-    clock_.setMs(entry(id).nextAttemptMs);
+    clock_.setSystemTimeMs(entry(id).nextAttemptMs);
   }
 }
 
@@ -282,9 +283,10 @@ TEST_P(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
   EXPECT_EQ(worker->runOnce(), 1);
   EXPECT_EQ(entry(id).nextAttemptMs, kStartMs + 120000);
 
-  clock_.advanceMs(119999);  // far past the computed backoff, still before Retry-After
+  clock_.advance(std::chrono::milliseconds(
+      119999));  // far past the computed backoff, still before Retry-After
   EXPECT_EQ(worker->runOnce(), 0);
-  clock_.advanceMs(1);
+  clock_.advance(std::chrono::milliseconds(1));
   EXPECT_EQ(worker->runOnce(), 1);
   EXPECT_EQ(entry(id).state, OutboxState::kDelivered);
   expectEveryAttemptRecorded(2);
@@ -315,7 +317,7 @@ TEST_P(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
   EXPECT_THAT(e.lastError, HasSubstr("HTTP 400"));
   EXPECT_THAT(e.lastError, HasSubstr("unknown HSA-id"));
 
-  clock_.advanceMs(24LL * 3600 * 1000);
+  clock_.advance(std::chrono::milliseconds(24LL * 3600 * 1000));
   EXPECT_EQ(worker->runOnce(), 0);
   EXPECT_EQ(peer_.requestCount(), 1u);
   const auto exchanges = outboundExchanges();
@@ -354,14 +356,14 @@ TEST_P(DeliveryWorkerTest, GivesUpAfterMaxAttempts) {
 
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(worker->runOnce(), 1) << "attempt " << i + 1;
-    clock_.advanceMs(destination_.retryMaxMs);
+    clock_.advance(std::chrono::milliseconds(destination_.retryMaxMs));
   }
   const store::OutboxEntry e = entry(id);
   EXPECT_EQ(e.state, OutboxState::kDead);
   EXPECT_EQ(e.attempts, 3);
   EXPECT_EQ(e.lastError, "gave up after 3 attempts: HTTP 502");
 
-  clock_.advanceMs(destination_.retryMaxMs);
+  clock_.advance(std::chrono::milliseconds(destination_.retryMaxMs));
   EXPECT_EQ(worker->runOnce(), 0);
   EXPECT_EQ(peer_.requestCount(), 3u);
   expectEveryAttemptRecorded(3);
@@ -405,7 +407,7 @@ TEST_P(DeliveryWorkerTest, FailingEntryHoldsBackOnlyItsOwnPatient) {
   EXPECT_EQ(entry(a2).state, OutboxState::kPending);
   EXPECT_EQ(worker->runOnce(), 0);  // A1 waits for its backoff, A2 waits for A1
 
-  clock_.advanceMs(destination_.retryMaxMs);
+  clock_.advance(std::chrono::milliseconds(destination_.retryMaxMs));
   aHealthy = true;
   EXPECT_EQ(worker->runOnce(), 1);  // A1
   EXPECT_EQ(worker->runOnce(), 1);  // then A2

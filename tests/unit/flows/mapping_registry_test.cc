@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::flows {
@@ -32,7 +33,7 @@ class MappingRegistryTest : public ::testing::Test {
   }
 
   testing::TempDir temp_;
-  core::FakeClock clock_;
+  testing::SimulatedTimeSystem clock_;
   std::ostringstream log_;
   core::Logger logger_;
 };
@@ -55,7 +56,7 @@ TEST_F(MappingRegistryTest, ABadReloadKeepsThePreviousMappingsAndSaysWhy) {
   EXPECT_THAT(log_.str(), HasSubstr("mappings.reload_failed"));
 
   replaceIn("routing.json", R"("code": "")", R"("code": "smedjan-kb")");
-  clock_.setMs(5000);
+  clock_.setSystemTimeMs(5000);
   auto good = registry.reload();
   ASSERT_TRUE(good.isOk()) << good.status().toString();
   EXPECT_NE(registry.current()->version(), first);

@@ -5,7 +5,8 @@
 
 #include "gateway/alerts/alert_monitor.h"
 #include "gateway/alerts/alert_rules.h"
-#include "gateway/core/clock.h"
+#include "gateway/core/time_source.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::alerts {
 namespace {
@@ -145,7 +146,7 @@ TEST(AlertTracker, OneFiringOneResolvedAndRemindersAtMostEveryInterval) {
 }
 
 TEST(AlertMonitor, ADestinationFailingForAnHourRaisesExactlyOneAlert) {
-  core::FakeClock clock(kStart);
+  testing::SimulatedTimeSystem clock(kStart);
   std::ostringstream logText;
   core::Logger logger(logText);
   auto shared = std::make_shared<RecordingClient::Shared>();
@@ -165,7 +166,7 @@ TEST(AlertMonitor, ADestinationFailingForAnHourRaisesExactlyOneAlert) {
   failingSince = kStart;              // the first failure
   for (int i = 0; i < 4 * 60; ++i) {  // one hour, every 15 s
     monitor.runOnce();
-    clock.advanceMs(15000);
+    clock.advance(std::chrono::milliseconds(15000));
   }
   ASSERT_EQ(shared->requests.size(), 1u);
   const std::string& body = shared->requests[0].body;
@@ -183,7 +184,7 @@ TEST(AlertMonitor, ADestinationFailingForAnHourRaisesExactlyOneAlert) {
 }
 
 TEST(AlertMonitor, AFailingWebhookIsRetriedWithBackoffAndDeliveredOnce) {
-  core::FakeClock clock(kStart);
+  testing::SimulatedTimeSystem clock(kStart);
   std::ostringstream logText;
   core::Logger logger(logText);
   auto shared = std::make_shared<RecordingClient::Shared>();
@@ -203,17 +204,17 @@ TEST(AlertMonitor, AFailingWebhookIsRetriedWithBackoffAndDeliveredOnce) {
   EXPECT_EQ(shared->requests.size(), 1u);
   monitor.runOnce();  // within the backoff: no call
   EXPECT_EQ(shared->requests.size(), 1u);
-  clock.advanceMs(15000);
+  clock.advance(std::chrono::milliseconds(15000));
   monitor.runOnce();  // attempt 2 fails; backoff doubles
   EXPECT_EQ(shared->requests.size(), 2u);
-  clock.advanceMs(15000);
+  clock.advance(std::chrono::milliseconds(15000));
   monitor.runOnce();
   EXPECT_EQ(shared->requests.size(), 2u);
   shared->status = 204;
-  clock.advanceMs(15000);
+  clock.advance(std::chrono::milliseconds(15000));
   monitor.runOnce();  // attempt 3 succeeds
   EXPECT_EQ(shared->requests.size(), 3u);
-  clock.advanceMs(15000);
+  clock.advance(std::chrono::milliseconds(15000));
   monitor.runOnce();
   EXPECT_EQ(shared->requests.size(), 3u);  // sent once, not again
   EXPECT_EQ(monitor.counters().sent, 1);
@@ -222,7 +223,7 @@ TEST(AlertMonitor, AFailingWebhookIsRetriedWithBackoffAndDeliveredOnce) {
 }
 
 TEST(AlertMonitor, InputsThatFailKeepTheAlertsAsTheyAre) {
-  core::FakeClock clock(kStart);
+  testing::SimulatedTimeSystem clock(kStart);
   std::ostringstream logText;
   core::Logger logger(logText);
   auto shared = std::make_shared<RecordingClient::Shared>();
