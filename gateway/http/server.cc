@@ -23,11 +23,8 @@
 #include <filesystem>
 #include <istream>
 
+#include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
-#include "gateway/fhir/operation_outcome.h"
-#include "gateway/fhir/resource_types.h"
-#include "gateway/fhir/swedish_identifiers.h"
-#include "gateway/metrics/route_template.h"
 
 namespace brygga::http {
 
@@ -35,8 +32,6 @@ namespace {
 
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
-
-constexpr const char* kUserHsaIdHeader = "X-Brygga-User-HSA-Id";
 
 // How much of an oversized body is read away before answering 413 (then the connection closes).
 constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
@@ -84,10 +79,12 @@ void send(HTTPServerResponse& resp, int status, const std::string& body,
   out.write(body.data(), static_cast<std::streamsize>(body.size()));
 }
 
+// An error the server answers itself, shaped as the endpoints shape theirs.
 void sendStatus(HTTPServerResponse& resp, const core::Status& status,
                 const std::string& requestId) {
-  send(resp, status.httpStatus(), fhir::operationOutcomeJson(status),
-       {{"Content-Type", "application/fhir+json; charset=utf-8"}, {"X-Request-Id", requestId}});
+  api::ApiResponse answer = api::errorResponse(status);
+  answer.headers.emplace_back("X-Request-Id", requestId);
+  send(resp, answer.status, answer.body, answer.headers);
 }
 
 }  // namespace
@@ -229,8 +226,7 @@ class GatewayServer::Impl {
   // so neither a personnummer in a search nor a resource id reaches the log or a label.
   void logRequest(const std::string& method, const RequestInfo& info, int status, double seconds,
                   const std::string& requestId) {
-    const std::string route = metrics::routeTemplate(
-        info.path, [](std::string_view type) { return fhir::isSupportedResourceType(type); });
+    const std::string route = api::routeTemplate(info.path);
     if (deps_.requests != nullptr) deps_.requests->onRequest({method, route, status, seconds});
     const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
     const auto level =
@@ -364,22 +360,11 @@ class GatewayServer::Impl {
     return {};
   }
 
-  // X-Brygga-User-HSA-Id names the person behind the request (the AuditEvent's user agent). Only
-  // clients configured with mayAssertUser may send it, and it must be an HSA-id; anything else is
-  // refused (400), and the refusal audited, rather than recorded as a user nobody vouched for.
+  // The person behind the request (api::assertUser): refused (400), and the refusal audited,
+  // when the client may not name one or names no HSA-id.
   core::Status takeUserHsaId(HTTPServerRequest& req, api::Caller& caller) {
-    if (!req.has(kUserHsaIdHeader)) return core::Status::ok();
-    const std::string value = req.get(kUserHsaIdHeader);
-    if (!caller.authenticated || !caller.mayAssertUser) {
-      return core::invalidArgument(std::string(kUserHsaIdHeader) +
-                                   " is accepted only from clients configured to name their "
-                                   "users (mayAssertUser)");
-    }
-    if (!fhir::isValidHsaId(value)) {
-      return core::invalidArgument(std::string(kUserHsaIdHeader) + " is not a valid HSA-id");
-    }
-    caller.userHsaId = value;
-    return core::Status::ok();
+    if (!req.has(api::kUserHsaIdHeader)) return core::Status::ok();
+    return api::assertUser(caller, req.get(api::kUserHsaIdHeader));
   }
 
   // POCO reports a client certificate that fails verification (another CA, expired, ...) here,

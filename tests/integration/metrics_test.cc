@@ -8,8 +8,8 @@
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/support/exposition_parser.h"
 #include "tests/support/test_personnummer.h"
-#include "tests/unit/metrics/exposition_parser.h"
 
 namespace brygga::testing {
 namespace {
