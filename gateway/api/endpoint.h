@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/core/client_role.h"
 #include "gateway/core/status.h"
 
 // The seam between the transport (gateway/http) and what answers requests. The server routes by

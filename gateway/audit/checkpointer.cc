@@ -12,7 +12,7 @@ constexpr int64_t kMaxLookMs = 1000;
 
 }  // namespace
 
-Checkpointer::Checkpointer(AuditLog& log, core::AuditConfig config, const core::Clock& clock,
+Checkpointer::Checkpointer(AuditLog& log, AuditConfig config, const core::Clock& clock,
                            core::Logger& logger)
     : log_(log), config_(std::move(config)), clock_(clock), logger_(logger) {}
 

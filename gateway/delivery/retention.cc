@@ -11,7 +11,7 @@ constexpr int kBatch = 1000;
 
 }  // namespace
 
-Retention::Retention(core::DeliveryConfig settings, store::Store& store, const core::Clock& clock,
+Retention::Retention(DeliveryConfig settings, store::Store& store, const core::Clock& clock,
                      core::Logger& logger)
     : settings_(settings), store_(store), clock_(clock), logger_(logger) {}
 

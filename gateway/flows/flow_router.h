@@ -9,8 +9,8 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/core/client_role.h"
 #include "gateway/core/clock.h"
-#include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/flows/mapping_registry.h"

@@ -91,8 +91,12 @@ void sendStatus(HTTPServerResponse& resp, const core::Status& status,
 
 class GatewayServer::Impl {
  public:
-  Impl(const core::GatewayConfig& config, ServerDependencies deps)
-      : config_(config), deps_(std::move(deps)), auth_(config.clients) {}
+  Impl(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
+       ServerDependencies deps)
+      : server_(std::move(server)),
+        tls_(std::move(tls)),
+        deps_(std::move(deps)),
+        auth_(std::move(clients)) {}
 
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:
@@ -120,17 +124,16 @@ class GatewayServer::Impl {
 
   core::Status start() {
     try {
-      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, config_.server.threads * 2));
-      if (config_.server.httpPort >= 0) {
+      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, server_.threads * 2));
+      if (server_.httpPort >= 0) {
         Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(
-            config_.server.bindAddress, static_cast<Poco::UInt16>(config_.server.httpPort)));
+            server_.bindAddress, static_cast<Poco::UInt16>(server_.httpPort)));
         httpPort_ = socket.address().port();
         http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, false), *pool_, socket,
                                                         params());
       }
-      if (config_.server.httpsPort >= 0) {
-        for (const auto* file :
-             {&config_.tls.certificateFile, &config_.tls.privateKeyFile, &config_.tls.caFile}) {
+      if (server_.httpsPort >= 0) {
+        for (const auto* file : {&tls_.certificateFile, &tls_.privateKeyFile, &tls_.caFile}) {
           if (!std::filesystem::exists(*file)) {
             return core::invalidArgument("TLS file " + *file +
                                          " does not exist: run certs/make-dev-certs.sh or set "
@@ -139,9 +142,9 @@ class GatewayServer::Impl {
         }
         Poco::Net::initializeSSL();
         Poco::Net::Context::Params p;
-        p.privateKeyFile = config_.tls.privateKeyFile;
-        p.certificateFile = config_.tls.certificateFile;
-        p.caLocation = config_.tls.caFile;
+        p.privateKeyFile = tls_.privateKeyFile;
+        p.certificateFile = tls_.certificateFile;
+        p.caLocation = tls_.caFile;
         // Relaxed: a client certificate is asked for and, when presented, must chain to our CA
         // (otherwise the handshake fails); clients without one may still use a bearer token.
         p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
@@ -154,8 +157,8 @@ class GatewayServer::Impl {
         context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
         context_->enableSessionCache(true, "brygga");
         Poco::Net::SecureServerSocket socket(
-            Poco::Net::SocketAddress(config_.server.bindAddress,
-                                     static_cast<Poco::UInt16>(config_.server.httpsPort)),
+            Poco::Net::SocketAddress(server_.bindAddress,
+                                     static_cast<Poco::UInt16>(server_.httpsPort)),
             64, context_);
         httpsPort_ = socket.address().port();
         https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, true), *pool_, socket,
@@ -190,7 +193,7 @@ class GatewayServer::Impl {
  private:
   Poco::Net::HTTPServerParams* params() const {
     auto* p = new Poco::Net::HTTPServerParams;
-    p->setMaxThreads(config_.server.threads);
+    p->setMaxThreads(server_.threads);
     p->setMaxQueued(256);
     p->setKeepAlive(true);
     p->setMaxKeepAliveRequests(1000);
@@ -286,7 +289,7 @@ class GatewayServer::Impl {
     for (const auto& [k, v] : req) request.headers[lower(k)] = v;
 
     // Body, bounded before it is read.
-    const int64_t limit = config_.server.maxBodyBytes;
+    const int64_t limit = server_.limits.maxBodyBytes;
     std::istream& in = req.stream();
     char buf[16384];
     const core::Status tooLarge(
@@ -378,14 +381,15 @@ class GatewayServer::Impl {
     api::ApiRequest request;
     request.method = "TLS";
     request.requestId = core::newTimeOrderedUuid();
-    request.serverAddress = config_.server.bindAddress + ":" + std::to_string(httpsPort_);
+    request.serverAddress = server_.bindAddress + ":" + std::to_string(httpsPort_);
     request.caller.refusedCredential =
         "certificate subject " + subject.substr(0, 256) + " (" + args.errorMessage() + ")";
     deps_.refused(request, core::unauthenticated("client certificate refused in the TLS handshake"),
                   "login");
   }
 
-  const core::GatewayConfig config_;
+  const ServerConfig server_;
+  const TlsConfig tls_;
   ServerDependencies deps_;
   Authenticator auth_;
   std::unique_ptr<Poco::ThreadPool> pool_;
@@ -397,8 +401,10 @@ class GatewayServer::Impl {
   bool subscribed_ = false;  // to SSLManager::ServerVerificationError
 };
 
-GatewayServer::GatewayServer(const core::GatewayConfig& config, ServerDependencies deps)
-    : impl_(std::make_unique<Impl>(config, std::move(deps))) {}
+GatewayServer::GatewayServer(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
+                             ServerDependencies deps)
+    : impl_(std::make_unique<Impl>(std::move(server), std::move(tls), std::move(clients),
+                                   std::move(deps))) {}
 
 GatewayServer::~GatewayServer() {
   impl_->stop();

@@ -71,7 +71,7 @@ void waitUntil(const std::function<bool()>& done, int timeoutMs) {
   while (!done() && Clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 
-void configureSyslog(core::GatewayConfig& config, int port) {
+void configureSyslog(app::GatewayConfig& config, int port) {
   auto& f = config.audit.forward;
   f.syslog.host = "127.0.0.1";
   f.syslog.port = port;
@@ -424,7 +424,7 @@ TEST(AuditForwardingVolumeTest, TwentyThousandRecordsReachTheSyslogRepositoryOnc
   auto store = storeWithAuditRecords(data, kRecords, 1000, searchAuditEvent);
   ASSERT_NE(store, nullptr);
   FakeSyslogServer arr(certsDir());
-  core::GatewayConfig config;
+  app::GatewayConfig config;
   configureSyslog(config, arr.port());
   auto sink = audit::SyslogTlsSink::create(config.audit.forward.syslog);
   ASSERT_TRUE(sink.isOk()) << sink.status().toString();

@@ -22,7 +22,7 @@ class GatewayHarness {
   void start();
   void stop();
   app::Gateway& gateway() { return *gateway_; }
-  core::GatewayConfig& config() { return config_; }
+  app::GatewayConfig& config() { return config_; }
   // A clock for the gateway (e.g. a FakeClock set to a Saturday); set before start(). Not owned.
   void setClock(const core::Clock* clock) { clock_ = clock; }
   // What the gateway logged so far (JSON lines). Read it after stop(): the gateway writes it.
@@ -36,7 +36,7 @@ class GatewayHarness {
 
  private:
   std::unique_ptr<TempDir> temp_;
-  core::GatewayConfig config_;
+  app::GatewayConfig config_;
   std::ostringstream log_;
   std::unique_ptr<app::Gateway> gateway_;
   const core::Clock* clock_ = nullptr;

@@ -141,7 +141,7 @@ TEST(Metrics, AreForTheIntegrationRoleOnly) {
 TEST(Metrics, ADeadPeerShowsAsAQueueWithAnAgeAndFailedAttempts) {
   const int port = freePort();
   GatewayHarness harness(nullptr);
-  harness.config().destinations["regional"].baseUrl =
+  harness.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);

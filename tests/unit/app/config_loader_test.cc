@@ -15,7 +15,7 @@ std::string errorOf(const std::string& json) {
 }
 
 TEST(Config, TheEmbeddedDefaultsAreValidAndServeTheHallandClients) {
-  core::GatewayConfig config = defaultConfig();
+  app::GatewayConfig config = defaultConfig();
   EXPECT_TRUE(checkConfig(config).isOk());
   EXPECT_EQ(config.server.bindAddress, "127.0.0.1");
   EXPECT_EQ(config.server.httpPort, 8080);
@@ -37,7 +37,7 @@ TEST(Config, AFileOverridesOnlyWhatItNames) {
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->server.httpPort, 0);
   EXPECT_EQ(config->server.httpsPort, 8443);
-  EXPECT_EQ(config->server.maxBodyBytes, 4096);
+  EXPECT_EQ(config->server.limits.maxBodyBytes, 4096);
   ASSERT_EQ(config->clients.size(), 1u);
   EXPECT_EQ(config->clients[0].role, core::ClientRole::kMunicipal);
   EXPECT_EQ(config->destinations.at("regional").maxAttempts, 3);
