@@ -54,6 +54,10 @@ std::string subjectOf(const Poco::Net::X509Certificate& cert) {
   return out;
 }
 
+Poco::Timespan milliseconds(int64_t ms) {
+  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
+}
+
 bool isSaneRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
@@ -194,11 +198,11 @@ class GatewayServer::Impl {
   Poco::Net::HTTPServerParams* params() const {
     auto* p = new Poco::Net::HTTPServerParams;
     p->setMaxThreads(server_.threads);
-    p->setMaxQueued(256);
+    p->setMaxQueued(server_.maxQueuedConnections);
     p->setKeepAlive(true);
-    p->setMaxKeepAliveRequests(1000);
-    p->setKeepAliveTimeout(Poco::Timespan(15, 0));
-    p->setTimeout(Poco::Timespan(30, 0));
+    p->setMaxKeepAliveRequests(server_.keepAliveMaxRequests);
+    p->setKeepAliveTimeout(milliseconds(server_.keepAliveTimeoutMs));
+    p->setTimeout(milliseconds(server_.timeoutMs));
     return p;
   }
 

@@ -29,6 +29,15 @@ struct ServerConfig {
   // A kept-alive connection holds its worker thread between requests (POCO's HTTPServer), so
   // this also bounds the connections served at once: connections beyond it wait in the queue.
   int threads = 64;
+  // Accepted connections waiting for a worker thread; past this many a new one is closed.
+  int maxQueuedConnections = 256;
+  // A kept-alive connection is closed after this many requests (0: no limit)...
+  int keepAliveMaxRequests = 1000;
+  // ...or when its next request has not begun this long after the previous answer.
+  int64_t keepAliveTimeoutMs = 15000;
+  // Reading a request or writing an answer that stalls (nothing received or sent) this long
+  // ends the connection.
+  int64_t timeoutMs = 30000;
   api::RequestLimits limits;  // maxBodyBytes, maxJsonDepth, defaultPageSize, maxPageSize
 };
 
