@@ -73,8 +73,7 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
 
 class CurlHttpClient final : public HttpClient {
  public:
-  explicit CurlHttpClient(core::DestinationConfig destination)
-      : destination_(std::move(destination)) {
+  explicit CurlHttpClient(HttpPeer peer) : peer_(std::move(peer)) {
     initCurlOnce();
     if (gCurlInitResult == CURLE_OK) handle_ = curl_easy_init();
     const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
@@ -147,20 +146,19 @@ class CurlHttpClient final : public HttpClient {
     set(curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L));
     set(curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L));
     if (http2_) set(curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS));
-    set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                         static_cast<long>(destination_.connectTimeoutMs)));
-    set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(destination_.timeoutMs)));
+    set(curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(peer_.connectTimeoutMs)));
+    set(curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(peer_.timeoutMs)));
     set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L));
     set(curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L));
-    if (!destination_.caFile.empty()) {
-      set(curl_easy_setopt(h, CURLOPT_CAINFO, destination_.caFile.c_str()));
+    if (!peer_.caFile.empty()) {
+      set(curl_easy_setopt(h, CURLOPT_CAINFO, peer_.caFile.c_str()));
     }
-    if (!destination_.clientCertificateFile.empty()) {
-      set(curl_easy_setopt(h, CURLOPT_SSLCERT, destination_.clientCertificateFile.c_str()));
+    if (!peer_.clientCertificateFile.empty()) {
+      set(curl_easy_setopt(h, CURLOPT_SSLCERT, peer_.clientCertificateFile.c_str()));
       set(curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM"));
     }
-    if (!destination_.clientKeyFile.empty()) {
-      set(curl_easy_setopt(h, CURLOPT_SSLKEY, destination_.clientKeyFile.c_str()));
+    if (!peer_.clientKeyFile.empty()) {
+      set(curl_easy_setopt(h, CURLOPT_SSLKEY, peer_.clientKeyFile.c_str()));
       set(curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM"));
     }
     set(curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers));
@@ -188,7 +186,7 @@ class CurlHttpClient final : public HttpClient {
     return rc;
   }
 
-  const core::DestinationConfig destination_;
+  const HttpPeer peer_;
   CURL* handle_ = nullptr;
   bool http2_ = false;
   // Lives as long as the handle, which keeps a pointer to it.
@@ -197,8 +195,8 @@ class CurlHttpClient final : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> makeCurlHttpClient(const core::DestinationConfig& destination) {
-  return std::make_unique<CurlHttpClient>(destination);
+std::unique_ptr<HttpClient> makeCurlHttpClient(const HttpPeer& peer) {
+  return std::make_unique<CurlHttpClient>(peer);
 }
 
 }  // namespace brygga::adapters

@@ -1,13 +1,24 @@
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "gateway/core/config.h"
-
 namespace brygga::adapters {
+
+// An outside system reached over HTTP: where it is and how a client connects to it. The
+// transport part of every peer's configuration (destinations.<name>, audit.forward.fhir,
+// audit.witness, the alert webhook).
+struct HttpPeer {
+  std::string baseUrl;  // requests name their full URL; this is what they are built from
+  int64_t connectTimeoutMs = 2000;
+  int64_t timeoutMs = 10000;
+  std::string clientCertificateFile;  // PEM, for mutual TLS towards the peer (optional)
+  std::string clientKeyFile;
+  std::string caFile;  // CA bundle to verify the peer; empty: the system store
+};
 
 struct HttpRequestSpec {
   std::string method = "POST";
@@ -17,8 +28,8 @@ struct HttpRequestSpec {
 };
 
 struct HttpResult {
-  int status = 0;           // 0: no HTTP answer (connect failure, timeout, TLS failure)
-  std::string error;        // transport error text when status == 0
+  int status = 0;     // 0: no HTTP answer (connect failure, timeout, TLS failure)
+  std::string error;  // transport error text when status == 0
   std::string body;
   std::map<std::string, std::string> headers;  // lower-cased names
 };
@@ -34,6 +45,6 @@ class HttpClient {
 // libcurl implementation: connection reuse, HTTP/2 when the peer offers it (ALPN), connect and
 // total timeouts, optional client certificate, peer verification against caFile or the system
 // store.
-std::unique_ptr<HttpClient> makeCurlHttpClient(const core::DestinationConfig& destination);
+std::unique_ptr<HttpClient> makeCurlHttpClient(const HttpPeer& peer);
 
 }  // namespace brygga::adapters

@@ -72,7 +72,7 @@ void BM_SyslogTlsForwarding(benchmark::State& state) {
   testing::TempDir dir;
   auto store = testing::storeWithAuditRecords(dir, kRecords, 1000, testing::searchAuditEvent);
   testing::FakeSyslogServer arr(BRYGGA_CERTS_DIR);
-  core::SyslogForwardConfig syslog;
+  audit::SyslogForwardConfig syslog;
   syslog.host = "127.0.0.1";
   syslog.port = arr.port();
   syslog.serverName = "localhost";

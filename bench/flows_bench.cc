@@ -94,7 +94,7 @@ class World {
     set = registry_->current();
     router_ =
         std::make_unique<flows::FlowRouter>(*registry_, *store_, clock, destinations, logger_);
-    api::ApiDependencies deps{*store_,      *validator, clock, logger_, core::ServerConfig{},
+    api::ApiDependencies deps{*store_,      *validator, clock, logger_, api::RequestLimits{},
                               destinations, nullptr};
     deps.flows = router_.get();
     api = std::make_unique<api::FhirApi>(std::move(deps));

@@ -80,7 +80,7 @@ int send(const std::map<std::string, std::string>& o) {
   const double rate = std::stod(option(o, "rate", "10"));
   const uint64_t seed = std::stoull(option(o, "seed", "1"));
   Generator generator(mappings, seed, static_cast<int64_t>(seed * 997 % 400000));
-  brygga::core::DestinationConfig destination;
+  brygga::adapters::HttpPeer destination;
   destination.baseUrl = url;
   destination.timeoutMs = 30000;
   auto client = brygga::adapters::makeCurlHttpClient(destination);

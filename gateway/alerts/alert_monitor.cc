@@ -28,7 +28,7 @@ std::string jsonString(std::string_view s) {
 
 }  // namespace
 
-AlertMonitor::AlertMonitor(core::AlertsConfig config, InputsProvider inputs,
+AlertMonitor::AlertMonitor(AlertsConfig config, InputsProvider inputs,
                            std::unique_ptr<adapters::HttpClient> webhook, core::TimeSystem& clock,
                            core::Logger& logger)
     : config_(std::move(config)),
@@ -153,10 +153,9 @@ AlertMonitor::Counters AlertMonitor::counters() const {
   return c;
 }
 
-std::unique_ptr<adapters::HttpClient> makeWebhookClient(const core::AlertsConfig& config) {
+std::unique_ptr<adapters::HttpClient> makeWebhookClient(const AlertsConfig& config) {
   if (config.webhookUrl.empty()) return nullptr;
-  core::DestinationConfig d;
-  d.name = "alerts";
+  adapters::HttpPeer d;
   d.baseUrl = config.webhookUrl;
   d.connectTimeoutMs = std::min<int64_t>(config.webhookTimeoutMs, 2000);
   d.timeoutMs = config.webhookTimeoutMs;

@@ -10,11 +10,11 @@
 
 #include "adapters/http_client.h"
 #include "gateway/alerts/alert_rules.h"
-#include "gateway/core/config.h"
+#include "gateway/alerts/alerts_config.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
-#include "gateway/core/time_source.h"
 
 namespace brygga::alerts {
 
@@ -37,7 +37,7 @@ class AlertMonitor {
   using InputsProvider = std::function<core::StatusOr<AlertInputs>()>;
 
   // `webhook` may be null (no alerts.webhookUrl): notifications are only logged.
-  AlertMonitor(core::AlertsConfig config, InputsProvider inputs,
+  AlertMonitor(AlertsConfig config, InputsProvider inputs,
                std::unique_ptr<adapters::HttpClient> webhook, core::TimeSystem& clock,
                core::Logger& logger);
   ~AlertMonitor();
@@ -68,7 +68,7 @@ class AlertMonitor {
   void sendQueued(int64_t nowMs);
   std::string bodyOf(const Notification& n) const;
 
-  const core::AlertsConfig config_;
+  const AlertsConfig config_;
   const InputsProvider inputs_;
   std::unique_ptr<adapters::HttpClient> webhook_;
   const core::TimeSource& clock_;
@@ -87,6 +87,6 @@ class AlertMonitor {
 };
 
 // The HttpClient for alerts.webhookUrl (libcurl), or null when none is configured.
-std::unique_ptr<adapters::HttpClient> makeWebhookClient(const core::AlertsConfig& config);
+std::unique_ptr<adapters::HttpClient> makeWebhookClient(const AlertsConfig& config);
 
 }  // namespace brygga::alerts

@@ -30,7 +30,7 @@ std::string formatDuration(int64_t ms) {
   return std::to_string(h / 24) + " days";
 }
 
-std::vector<Condition> evaluateRules(const core::AlertsConfig& config, const AlertInputs& inputs,
+std::vector<Condition> evaluateRules(const AlertsConfig& config, const AlertInputs& inputs,
                                      int64_t nowMs, int64_t referenceMs) {
   std::vector<Condition> out;
   for (const DestinationInputs& d : inputs.destinations) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/alerts/alerts_config.h"
 
 // Alert rules as pure functions of what the gateway looks like now (AlertInputs) and the time,
 // and the de-duplication of their results into notifications. No I/O: AlertMonitor gathers the
@@ -41,7 +41,7 @@ struct Condition {
 
 // The conditions that hold at nowMs. `referenceMs` is when the monitor started: a log that never
 // had a checkpoint is overdue checkpointOverdueMs after it.
-std::vector<Condition> evaluateRules(const core::AlertsConfig& config, const AlertInputs& inputs,
+std::vector<Condition> evaluateRules(const AlertsConfig& config, const AlertInputs& inputs,
                                      int64_t nowMs, int64_t referenceMs);
 
 struct Notification {
@@ -59,7 +59,7 @@ struct Notification {
 // Not thread-safe.
 class AlertTracker {
  public:
-  explicit AlertTracker(const core::AlertsConfig& config) : config_(config) {}
+  explicit AlertTracker(const AlertsConfig& config) : config_(config) {}
 
   std::vector<Notification> update(const std::vector<Condition>& active, int64_t nowMs);
 
@@ -71,7 +71,7 @@ class AlertTracker {
   const std::map<std::string, Firing>& firing() const { return firing_; }
 
  private:
-  const core::AlertsConfig config_;
+  const AlertsConfig config_;
   std::map<std::string, Firing> firing_;
 };
 

@@ -25,7 +25,7 @@ const char* searchTypeOf(const std::string& param) {
 
 }  // namespace
 
-std::string buildCapabilityStatement(const core::ServerConfig& server) {
+std::string buildCapabilityStatement(const RequestLimits& limits) {
   rapidjson::Document doc(rapidjson::kObjectType);
   auto& a = doc.GetAllocator();
   doc.AddMember("resourceType", "CapabilityStatement", a);
@@ -56,7 +56,7 @@ std::string buildCapabilityStatement(const core::ServerConfig& server) {
       "Clients authenticate with a client certificate (mutual TLS) or a bearer token issued to "
       "a configured client. Municipal clients see their own tenant's patients only. Request "
       "bodies are limited to " +
-      std::to_string(server.maxBodyBytes) + " bytes.";
+      std::to_string(limits.maxBodyBytes) + " bytes.";
   security.AddMember("description", Value(securityText.c_str(), a), a);
   rest.AddMember("security", security, a);
 

@@ -2,12 +2,12 @@
 
 #include <string>
 
-#include "gateway/core/config.h"
+#include "gateway/api/request_limits.h"
 
 namespace brygga::api {
 
 // The CapabilityStatement for /metadata: exactly the types, interactions and search parameters
 // FhirApi serves.
-std::string buildCapabilityStatement(const core::ServerConfig& server);
+std::string buildCapabilityStatement(const RequestLimits& limits);
 
 }  // namespace brygga::api

@@ -2,10 +2,12 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/core/client_role.h"
+#include "gateway/core/status.h"
 
 // The seam between the transport (gateway/http) and what answers requests. The server routes by
 // path prefix (/fhir, /admin, /audit ...) to an Endpoint; each endpoint records its own exchange
@@ -53,5 +55,18 @@ class Endpoint {
   virtual ~Endpoint() = default;
   virtual ApiResponse handle(const ApiRequest& request) = 0;
 };
+
+// The header by which a client names the person behind a request.
+inline constexpr const char* kUserHsaIdHeader = "X-Brygga-User-HSA-Id";
+
+// Makes `hsaId` (the kUserHsaIdHeader value) the person behind the caller's request, for the
+// AuditEvent's user agent. Only an authenticated client configured with mayAssertUser may name
+// one, and only by a valid HSA-id; otherwise invalidArgument (400) and the caller is unchanged,
+// so that nobody is recorded whom no client vouched for.
+core::Status assertUser(Caller& caller, const std::string& hsaId);
+
+// The route template of a request path (metrics::routeTemplate), keeping the resource types the
+// FHIR API serves: what the transport logs and labels its metrics with.
+std::string routeTemplate(std::string_view path);
 
 }  // namespace brygga::api

@@ -130,7 +130,7 @@ class FhirApi::Impl {
   explicit Impl(ApiDependencies deps)
       : deps_(std::move(deps)),
         recorder_(deps_.clock),
-        capability_(buildCapabilityStatement(deps_.server)) {
+        capability_(buildCapabilityStatement(deps_.limits)) {
     flows_ = deps_.flows;
     if (flows_ == nullptr) {
       // Callers that wire no flows (tools, tests of the API alone) still route by the repository's
@@ -343,7 +343,7 @@ class FhirApi::Impl {
     trace.interaction = "search-type";
     trace.action = 'E';
     auto query =
-        buildSearchQuery(type, params, deps_.server.defaultPageSize, deps_.server.maxPageSize);
+        buildSearchQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     for (const auto& c : query->criteria) {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
@@ -448,8 +448,8 @@ class FhirApi::Impl {
           "Content-Type '" + contentType + "' is not supported: send application/fhir+json");
     }
     fhir::JsonLimits limits;
-    limits.maxBytes = static_cast<size_t>(deps_.server.maxBodyBytes);
-    limits.maxDepth = deps_.server.maxJsonDepth;
+    limits.maxBytes = static_cast<size_t>(deps_.limits.maxBodyBytes);
+    limits.maxDepth = deps_.limits.maxJsonDepth;
     return fhir::parseJson(request.body, limits);
   }
 

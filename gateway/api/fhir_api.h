@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "gateway/api/endpoint.h"
-#include "gateway/core/config.h"
-#include "gateway/core/log.h"
+#include "gateway/api/request_limits.h"
 #include "gateway/core/time_source.h"
+#include "gateway/core/log.h"
 #include "gateway/fhir/validator.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
@@ -30,7 +30,7 @@ struct ApiDependencies {
   const fhir::Validator& validator;
   const core::TimeSource& clock;
   core::Logger& logger;
-  core::ServerConfig server;
+  RequestLimits limits;
   std::vector<std::string> destinations;  // configured destination names
   // Called after a write unit that enqueued outbox entries has committed.
   std::function<void(const std::string& destination)> onEnqueued;

@@ -48,7 +48,7 @@ std::string flag(const std::map<std::string, std::string>& flags, const std::str
 }
 
 // The existing database of the data dir (never a new, empty one).
-core::StatusOr<std::unique_ptr<store::Store>> openExisting(const core::GatewayConfig& config,
+core::StatusOr<std::unique_ptr<store::Store>> openExisting(const GatewayConfig& config,
                                                            int& exitCode) {
   const std::string path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
   std::error_code ec;
@@ -66,9 +66,8 @@ core::StatusOr<std::unique_ptr<store::Store>> openExisting(const core::GatewayCo
 
 }  // namespace
 
-int auditVerifyCommand(const core::GatewayConfig& config,
-                       const std::map<std::string, std::string>& flags, std::ostream& out,
-                       std::ostream& err) {
+int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
+                       std::ostream& out, std::ostream& err) {
   audit::AuditVerifyOptions options;
   options.origin = auditOrigin(config);
   if (const std::string keyFile = flag(flags, "key"); !keyFile.empty()) {
@@ -143,7 +142,7 @@ int auditVerifyCommand(const core::GatewayConfig& config,
   return EX_OK;
 }
 
-int auditExtractCommand(const core::GatewayConfig& config,
+int auditExtractCommand(const GatewayConfig& config,
                         const std::map<std::string, std::string>& flags, std::ostream& out,
                         std::ostream& err) {
   const std::string patient = flag(flags, "patient");
@@ -205,9 +204,8 @@ int auditExtractCommand(const core::GatewayConfig& config,
   return EX_OK;
 }
 
-int auditRotateKeyCommand(const core::GatewayConfig& config,
-                          const std::map<std::string, std::string>&, std::ostream& out,
-                          std::ostream& err) {
+int auditRotateKeyCommand(const GatewayConfig& config, const std::map<std::string, std::string>&,
+                          std::ostream& out, std::ostream& err) {
   int exitCode = EX_OK;
   auto store = openExisting(config, exitCode);
   if (!store.isOk()) {

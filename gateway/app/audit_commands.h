@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/app/gateway_config.h"
 
 // `brygga audit verify` and `brygga audit extract` (on the data dir `serve` uses) and
 // `brygga verify-provenance`. They return a
@@ -15,20 +15,19 @@ namespace brygga::app {
 
 // Flags: key (a PEM public key or a signed-note vkey; default: derived from the signing key file),
 // checkpoint (a signed checkpoint note saved earlier, checked too).
-int auditVerifyCommand(const core::GatewayConfig& config,
-                       const std::map<std::string, std::string>& flags, std::ostream& out,
-                       std::ostream& err);
+int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
+                       std::ostream& out, std::ostream& err);
 
 // Flags: patient ("Patient/ID", required), format (text or json; default text). The extract is
 // itself recorded in the audit log (and so appears in its own listing) before it is printed.
-int auditExtractCommand(const core::GatewayConfig& config,
+int auditExtractCommand(const GatewayConfig& config,
                         const std::map<std::string, std::string>& flags, std::ostream& out,
                         std::ostream& err);
 
 // `brygga audit rotate-key`: a new Ed25519 signing key (gateway/audit/audit_keys.h). Prints the
 // old and the new vkey and the tree size the new key signs from. 74 on database or file errors,
 // 75 (EX_TEMPFAIL) when a running gateway kept signing checkpoints and the rotation gave up.
-int auditRotateKeyCommand(const core::GatewayConfig& config,
+int auditRotateKeyCommand(const GatewayConfig& config,
                           const std::map<std::string, std::string>& flags, std::ostream& out,
                           std::ostream& err);
 

@@ -24,10 +24,11 @@ Status bad(const std::string& key, const std::string& what) {
   return core::invalidArgument("config: " + key + " " + what);
 }
 
+// A reader per member name: each checks and stores its member's value (the key names it).
+using Readers = std::map<std::string, std::function<Status(const Value&, const std::string&)>>;
+
 // Walks one JSON object, dispatching each member to its reader; unknown members are errors.
-Status readObject(
-    const Value& object, const std::string& path,
-    const std::map<std::string, std::function<Status(const Value&, const std::string&)>>& readers) {
+Status readObject(const Value& object, const std::string& path, const Readers& readers) {
   if (!object.IsObject()) return bad(path.empty() ? "(root)" : path, "must be an object");
   for (const auto& m : object.GetObject()) {
     std::string name(m.name.GetString(), m.name.GetStringLength());
@@ -68,6 +69,22 @@ auto boolInto(bool& out) {
   };
 }
 
+bool isHttpUrl(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+// `own` and the keys every HTTP peer has (destinations.<name>, audit.forward.fhir,
+// audit.witness): its URL under `urlKey`, timeouts and TLS files.
+Readers withPeerReaders(adapters::HttpPeer& p, const char* urlKey, Readers own) {
+  own.insert({{urlKey, stringInto(p.baseUrl, false)},
+              {"connectTimeoutMs", intInto(p.connectTimeoutMs, 1, 600000)},
+              {"timeoutMs", intInto(p.timeoutMs, 1, 3600000)},
+              {"clientCertificateFile", stringInto(p.clientCertificateFile)},
+              {"clientKeyFile", stringInto(p.clientKeyFile)},
+              {"caFile", stringInto(p.caFile)}});
+  return own;
+}
+
 bool isHex64(const std::string& s) {
   if (s.size() != 64) return false;
   for (char c : s) {
@@ -76,7 +93,7 @@ bool isHex64(const std::string& s) {
   return true;
 }
 
-Status readClient(const Value& v, const std::string& key, core::ClientConfig& client) {
+Status readClient(const Value& v, const std::string& key, http::ClientConfig& client) {
   std::string role;
   BRYGGA_RETURN_IF_ERROR(readObject(v, key,
                                     {{"id", stringInto(client.id, false)},
@@ -105,22 +122,17 @@ Status readClient(const Value& v, const std::string& key, core::ClientConfig& cl
   return Status::ok();
 }
 
-Status readDestination(const Value& v, const std::string& key, core::DestinationConfig& d) {
+Status readDestination(const Value& v, const std::string& key, delivery::DestinationConfig& d) {
   return readObject(v, key,
-                    {{"baseUrl", stringInto(d.baseUrl, false)},
-                     {"connectTimeoutMs", intInto(d.connectTimeoutMs, 1, 600000)},
-                     {"timeoutMs", intInto(d.timeoutMs, 1, 3600000)},
-                     {"maxAttempts", intInto(d.maxAttempts, 1, 1000000)},
-                     {"retryBaseMs", intInto(d.retryBaseMs, 1, 86400000)},
-                     {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
-                     {"clientCertificateFile", stringInto(d.clientCertificateFile)},
-                     {"clientKeyFile", stringInto(d.clientKeyFile)},
-                     {"caFile", stringInto(d.caFile)},
-                     {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
-                     {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)}});
+                    withPeerReaders(d.peer, "baseUrl",
+                                    {{"maxAttempts", intInto(d.maxAttempts, 1, 1000000)},
+                                     {"retryBaseMs", intInto(d.retryBaseMs, 1, 86400000)},
+                                     {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
+                                     {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
+                                     {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)}}));
 }
 
-Status readAlerts(const Value& v, const std::string& key, core::AlertsConfig& a) {
+Status readAlerts(const Value& v, const std::string& key, alerts::AlertsConfig& a) {
   constexpr int64_t kWeekMs = 7 * 86400000LL;
   BRYGGA_RETURN_IF_ERROR(
       readObject(v, key,
@@ -136,17 +148,16 @@ Status readAlerts(const Value& v, const std::string& key, core::AlertsConfig& a)
                   {"destinationFailingMs", intInto(a.destinationFailingMs, 0, kWeekMs)},
                   {"checkpointOverdueMs", intInto(a.checkpointOverdueMs, 0, kWeekMs)},
                   {"instance", stringInto(a.instance)}}));
-  if (!a.webhookUrl.empty() && a.webhookUrl.rfind("http://", 0) != 0 &&
-      a.webhookUrl.rfind("https://", 0) != 0) {
+  if (!a.webhookUrl.empty() && !isHttpUrl(a.webhookUrl)) {
     return bad(key + ".webhookUrl", "must be an http:// or https:// URL (or empty: no webhook)");
   }
   return Status::ok();
 }
 
 // audit.forward: the syslog and FHIR sinks and the forwarders' pace.
-Status readAuditForward(const Value& v, const std::string& key, core::AuditForwardConfig& f) {
-  core::DestinationConfig& fhir = f.fhir;
-  core::SyslogForwardConfig& sys = f.syslog;
+Status readAuditForward(const Value& v, const std::string& key, audit::AuditForwardConfig& f) {
+  adapters::HttpPeer& fhir = f.fhir;
+  audit::SyslogForwardConfig& sys = f.syslog;
   BRYGGA_RETURN_IF_ERROR(readObject(
       v, key,
       {{"syslog",
@@ -178,16 +189,8 @@ Status readAuditForward(const Value& v, const std::string& key, core::AuditForwa
         }},
        {"fhir",
         [&](const Value& o, const std::string& k) -> Status {
-          fhir.name = "audit-fhir";
-          BRYGGA_RETURN_IF_ERROR(
-              readObject(o, k,
-                         {{"baseUrl", stringInto(fhir.baseUrl, false)},
-                          {"connectTimeoutMs", intInto(fhir.connectTimeoutMs, 1, 600000)},
-                          {"timeoutMs", intInto(fhir.timeoutMs, 1, 3600000)},
-                          {"clientCertificateFile", stringInto(fhir.clientCertificateFile)},
-                          {"clientKeyFile", stringInto(fhir.clientKeyFile)},
-                          {"caFile", stringInto(fhir.caFile)}}));
-          if (fhir.baseUrl.rfind("http://", 0) != 0 && fhir.baseUrl.rfind("https://", 0) != 0) {
+          BRYGGA_RETURN_IF_ERROR(readObject(o, k, withPeerReaders(fhir, "baseUrl", {})));
+          if (!isHttpUrl(fhir.baseUrl)) {
             return bad(k + ".baseUrl", "is required: an http:// or https:// URL");
           }
           return Status::ok();
@@ -200,19 +203,13 @@ Status readAuditForward(const Value& v, const std::string& key, core::AuditForwa
   return Status::ok();
 }
 
-Status readWitness(const Value& v, const std::string& key, core::WitnessConfig& w) {
-  core::DestinationConfig& e = w.endpoint;
-  e.name = "audit-witness";
-  BRYGGA_RETURN_IF_ERROR(readObject(v, key,
-                                    {{"url", stringInto(e.baseUrl, false)},
-                                     {"connectTimeoutMs", intInto(e.connectTimeoutMs, 1, 600000)},
-                                     {"timeoutMs", intInto(e.timeoutMs, 1, 3600000)},
-                                     {"clientCertificateFile", stringInto(e.clientCertificateFile)},
-                                     {"clientKeyFile", stringInto(e.clientKeyFile)},
-                                     {"caFile", stringInto(e.caFile)},
-                                     {"retryIntervalMs", intInto(w.retryIntervalMs, 1, 86400000)},
-                                     {"vkey", stringInto(w.vkey, false)}}));
-  if (e.baseUrl.rfind("http://", 0) != 0 && e.baseUrl.rfind("https://", 0) != 0) {
+Status readWitness(const Value& v, const std::string& key, audit::WitnessConfig& w) {
+  BRYGGA_RETURN_IF_ERROR(
+      readObject(v, key,
+                 withPeerReaders(w.endpoint, "url",
+                                 {{"retryIntervalMs", intInto(w.retryIntervalMs, 1, 86400000)},
+                                  {"vkey", stringInto(w.vkey, false)}})));
+  if (!isHttpUrl(w.endpoint.baseUrl)) {
     return bad(key + ".url", "is required: an http:// or https:// URL");
   }
   if (!w.vkey.empty()) {
@@ -224,8 +221,8 @@ Status readWitness(const Value& v, const std::string& key, core::WitnessConfig& 
 
 }  // namespace
 
-core::GatewayConfig defaultConfig() {
-  core::GatewayConfig config;
+GatewayConfig defaultConfig() {
+  GatewayConfig config;
   const std::pair<const char*, core::ClientRole> kClients[] = {
       {"kungsbacka", core::ClientRole::kMunicipal},
       {"varberg", core::ClientRole::kMunicipal},
@@ -236,7 +233,7 @@ core::GatewayConfig defaultConfig() {
       {"region", core::ClientRole::kRegional},
       {"integration", core::ClientRole::kIntegration}};
   for (const auto& [id, role] : kClients) {
-    core::ClientConfig c;
+    http::ClientConfig c;
     c.id = id;
     c.tenant = id;
     c.role = role;
@@ -244,21 +241,21 @@ core::GatewayConfig defaultConfig() {
     c.certificateSubject = std::string("CN=") + id + ",O=Brygga Dev,C=SE";
     config.clients.push_back(c);
   }
-  core::DestinationConfig regional;
+  delivery::DestinationConfig regional;
   regional.name = "regional";
-  regional.baseUrl = "http://127.0.0.1:9090/fhir";
+  regional.peer.baseUrl = "http://127.0.0.1:9090/fhir";
   config.destinations["regional"] = regional;
   return config;
 }
 
-core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
+core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
   auto doc = fhir::parseJson(jsonText, fhir::JsonLimits{1 << 20, 32});
   if (!doc.isOk())
     return core::invalidArgument("config: not valid JSON: " + doc.status().message());
-  core::GatewayConfig config = defaultConfig();
+  GatewayConfig config = defaultConfig();
   bool clientsGiven = false;
-  std::vector<core::ClientConfig> clients;
-  std::map<std::string, core::DestinationConfig> destinations = config.destinations;
+  std::vector<http::ClientConfig> clients;
+  std::map<std::string, delivery::DestinationConfig> destinations = config.destinations;
   BRYGGA_RETURN_IF_ERROR(readObject(
       *doc, "",
       {{"server",
@@ -269,10 +266,14 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
                              {"httpPort", intInto(s.httpPort, -1, 65535)},
                              {"httpsPort", intInto(s.httpsPort, -1, 65535)},
                              {"threads", intInto(s.threads, 1, 1024)},
-                             {"maxBodyBytes", intInto(s.maxBodyBytes, 1024, 1LL << 30)},
-                             {"maxJsonDepth", intInto(s.maxJsonDepth, 8, 1000)},
-                             {"defaultPageSize", intInto(s.defaultPageSize, 1, 10000)},
-                             {"maxPageSize", intInto(s.maxPageSize, 1, 10000)}});
+                             {"maxQueuedConnections", intInto(s.maxQueuedConnections, 1, 100000)},
+                             {"keepAliveMaxRequests", intInto(s.keepAliveMaxRequests, 0, 1000000)},
+                             {"keepAliveTimeoutMs", intInto(s.keepAliveTimeoutMs, 1, 3600000)},
+                             {"timeoutMs", intInto(s.timeoutMs, 1, 3600000)},
+                             {"maxBodyBytes", intInto(s.limits.maxBodyBytes, 1024, 1LL << 30)},
+                             {"maxJsonDepth", intInto(s.limits.maxJsonDepth, 8, 1000)},
+                             {"defaultPageSize", intInto(s.limits.defaultPageSize, 1, 10000)},
+                             {"maxPageSize", intInto(s.limits.maxPageSize, 1, 10000)}});
         }},
        {"tls",
         [&](const Value& v, const std::string& key) {
@@ -288,7 +289,7 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
           if (!v.IsArray()) return bad(key, "must be an array");
           clientsGiven = true;
           for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-            core::ClientConfig client;
+            http::ClientConfig client;
             BRYGGA_RETURN_IF_ERROR(readClient(v[i], key + "[" + std::to_string(i) + "]", client));
             clients.push_back(client);
           }
@@ -300,10 +301,10 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
           destinations.clear();
           for (const auto& m : v.GetObject()) {
             std::string name(m.name.GetString(), m.name.GetStringLength());
-            core::DestinationConfig d;
+            delivery::DestinationConfig d;
             d.name = name;
             BRYGGA_RETURN_IF_ERROR(readDestination(m.value, key + "." + name, d));
-            if (d.baseUrl.empty()) return bad(key + "." + name + ".baseUrl", "is required");
+            if (d.peer.baseUrl.empty()) return bad(key + "." + name + ".baseUrl", "is required");
             destinations[name] = d;
           }
           return Status::ok();
@@ -361,7 +362,7 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
   return config;
 }
 
-core::StatusOr<core::GatewayConfig> loadConfigFile(const std::string& path) {
+core::StatusOr<GatewayConfig> loadConfigFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return core::invalidArgument("config: cannot read " + path);
   std::ostringstream ss;
@@ -373,11 +374,11 @@ core::StatusOr<core::GatewayConfig> loadConfigFile(const std::string& path) {
   return config;
 }
 
-core::Status checkConfig(const core::GatewayConfig& config) {
+core::Status checkConfig(const GatewayConfig& config) {
   if (config.server.httpPort < 0 && config.server.httpsPort < 0) {
     return bad("server", "disables both listeners (httpPort and httpsPort are -1)");
   }
-  if (config.server.defaultPageSize > config.server.maxPageSize) {
+  if (config.server.limits.defaultPageSize > config.server.limits.maxPageSize) {
     return bad("server.defaultPageSize", "must not exceed server.maxPageSize");
   }
   std::set<std::string> ids;
@@ -387,7 +388,7 @@ core::Status checkConfig(const core::GatewayConfig& config) {
     }
   }
   for (const auto& [name, d] : config.destinations) {
-    if (d.baseUrl.rfind("http://", 0) != 0 && d.baseUrl.rfind("https://", 0) != 0) {
+    if (!isHttpUrl(d.peer.baseUrl)) {
       return bad("destinations." + name + ".baseUrl", "must be an http:// or https:// URL");
     }
     if (d.retryBaseMs > d.retryMaxMs) {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "gateway/core/config.h"
+#include "gateway/app/gateway_config.h"
 #include "gateway/core/status.h"
 
 namespace brygga::app {
@@ -11,16 +11,16 @@ namespace brygga::app {
 // certificates from certs/out, the six Halland municipalities, the region and the integration
 // team as clients (dev certificates CN=<id>,O=Brygga Dev,C=SE and dev tokens "dev-token-<id>"),
 // and the regional EHR expected at http://127.0.0.1:9090/fhir.
-core::GatewayConfig defaultConfig();
+GatewayConfig defaultConfig();
 
 // Reads a JSON config over the defaults. Every key is checked: an unknown key, a wrong type or a
 // bad value is kInvalidArgument with a message naming the key ("config: server.httpPort must be
 // an integer from -1 to 65535").
-core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText);
-core::StatusOr<core::GatewayConfig> loadConfigFile(const std::string& path);
+core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText);
+core::StatusOr<GatewayConfig> loadConfigFile(const std::string& path);
 
 // Checks cross-key rules (after flags were applied): at least one listener, unique client ids,
 // destination URLs.
-core::Status checkConfig(const core::GatewayConfig& config);
+core::Status checkConfig(const GatewayConfig& config);
 
 }  // namespace brygga::app

@@ -80,7 +80,7 @@ std::string problemOf(const std::string& body) {
 
 }  // namespace
 
-int deliveryCommand(const core::GatewayConfig& config, const std::vector<std::string>& args,
+int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& flags, std::ostream& out,
                     std::ostream& err) {
   // args[0] is "dead-letters" or "destination".

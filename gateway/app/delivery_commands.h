@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/app/gateway_config.h"
 
 // `brygga dead-letters ...` and `brygga destination ...`, on the database of the data dir `serve`
 // uses (it may be running: a replay is picked up on the worker's next pass, a pause or resume
@@ -21,7 +21,7 @@
 // 74 database errors, 75 the database is busy or full (try again).
 namespace brygga::app {
 
-int deliveryCommand(const core::GatewayConfig& config, const std::vector<std::string>& args,
+int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& flags, std::ostream& out,
                     std::ostream& err);
 

@@ -16,17 +16,17 @@
 
 namespace brygga::app {
 
-std::string auditOrigin(const core::GatewayConfig& config) {
+std::string auditOrigin(const GatewayConfig& config) {
   return config.audit.origin.empty() ? audit::defaultOrigin() : config.audit.origin;
 }
 
-std::string auditSigningKeyFile(const core::GatewayConfig& config) {
+std::string auditSigningKeyFile(const GatewayConfig& config) {
   return config.audit.signingKeyFile.empty()
              ? (std::filesystem::path(config.dataDir) / "audit-signing.key").string()
              : config.audit.signingKeyFile;
 }
 
-core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConfig& config,
+core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& config,
                                                          Options options) {
   std::unique_ptr<Gateway> g(new Gateway());
   g->config_ = config;
@@ -87,7 +87,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
 
   // Audit forwarding to an Audit Record Repository: one thread per configured sink, each
   // following the audit table from its durable cursor.
-  const core::AuditForwardConfig& forward = config.audit.forward;
+  const audit::AuditForwardConfig& forward = config.audit.forward;
   if (!forward.syslog.host.empty()) {
     BRYGGA_ASSIGN_OR_RETURN(std::unique_ptr<audit::SyslogTlsSink> sink,
                             audit::SyslogTlsSink::create(forward.syslog));
@@ -136,7 +136,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     }
   }
   for (const auto& [name, destination] : config.destinations) {
-    std::unique_ptr<adapters::HttpClient> client = adapters::makeCurlHttpClient(destination);
+    std::unique_ptr<adapters::HttpClient> client = adapters::makeCurlHttpClient(destination.peer);
     if (provenance) {
       client = std::make_unique<ProvenanceHttpClient>(std::move(client), provenance, *g->time_);
     }
@@ -156,7 +156,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
                                 *g->validator_,
                                 *g->time_,
                                 *g->logger_,
-                                config.server,
+                                config.server.limits,
                                 destinationNames,
                                 [self](const std::string& destination) {
                                   if (auto* worker = self->deliveryWorker(destination)) {
@@ -207,22 +207,22 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const core::GatewayConf
     }
   };
   g->server_ = std::make_unique<http::GatewayServer>(
-      config, http::ServerDependencies{{{"/fhir", g->api_.get()},
-                                        {"/audit", g->auditApi_.get()},
-                                        {"/admin/mappings", g->mappingsApi_.get()},
-                                        {"/admin", g->adminApi_.get()},
-                                        {"/console/api", g->consoleApi_.get()},
-                                        {"/console", g->consoleStatic_.get()},
-                                        {"/metrics", g->metricsEndpoint_.get()}},
-                                       *g->logger_,
-                                       [self]() {
-                                         const core::GatewayConfig& c = self->config_;
-                                         return checkReadiness(*self->store_, *self->mappings_,
-                                                               c.dataDir,
-                                                               c.storage.minFreeDiskBytes);
-                                       },
-                                       g->metrics_.get(),
-                                       refused});
+      config.server, config.tls, config.clients,
+      http::ServerDependencies{{{"/fhir", g->api_.get()},
+                                {"/audit", g->auditApi_.get()},
+                                {"/admin/mappings", g->mappingsApi_.get()},
+                                {"/admin", g->adminApi_.get()},
+                                {"/console/api", g->consoleApi_.get()},
+                                {"/console", g->consoleStatic_.get()},
+                                {"/metrics", g->metricsEndpoint_.get()}},
+                               *g->logger_,
+                               [self]() {
+                                 const GatewayConfig& c = self->config_;
+                                 return checkReadiness(*self->store_, *self->mappings_, c.dataDir,
+                                                       c.storage.minFreeDiskBytes);
+                               },
+                               g->metrics_.get(),
+                               refused});
   return g;
 }
 

@@ -11,11 +11,11 @@
 #include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
 #include "gateway/api/mappings_api.h"
+#include "gateway/app/gateway_config.h"
 #include "gateway/audit/audit_forwarder.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/checkpointer.h"
 #include "gateway/audit/witness.h"
-#include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_worker.h"
@@ -32,8 +32,8 @@ namespace brygga::app {
 
 // The audit log's checkpoint origin (audit.origin, else brygga.<host name>/audit) and signing key
 // file (audit.signingKeyFile, else <dataDir>/audit-signing.key).
-std::string auditOrigin(const core::GatewayConfig& config);
-std::string auditSigningKeyFile(const core::GatewayConfig& config);
+std::string auditOrigin(const GatewayConfig& config);
+std::string auditSigningKeyFile(const GatewayConfig& config);
 
 // The one place that wires Brygga together: store, validator, FHIR API, delivery workers and
 // listeners, from a checked GatewayConfig. Tests build it directly (ports 0, simulated time).
@@ -47,7 +47,7 @@ class Gateway {
     bool startDelivery = true;
   };
 
-  static core::StatusOr<std::unique_ptr<Gateway>> create(const core::GatewayConfig& config,
+  static core::StatusOr<std::unique_ptr<Gateway>> create(const GatewayConfig& config,
                                                          Options options);
   ~Gateway();
 
@@ -76,7 +76,7 @@ class Gateway {
  private:
   Gateway() = default;
 
-  core::GatewayConfig config_;
+  GatewayConfig config_;
   core::RealTimeSystem realTime_;
   core::TimeSystem* time_ = nullptr;
   std::unique_ptr<core::Logger> logger_;

@@ -15,7 +15,7 @@ constexpr int kConfig = 78;
 
 }  // namespace
 
-int hoursCommand(const core::GatewayConfig& config, const std::map<std::string, std::string>& flags,
+int hoursCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
                  std::ostream& out, std::ostream& err) {
   auto at = flags.find("at");
   if (at == flags.end()) {

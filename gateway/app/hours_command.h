@@ -4,7 +4,7 @@
 #include <ostream>
 #include <string>
 
-#include "gateway/core/config.h"
+#include "gateway/app/gateway_config.h"
 
 namespace brygga::app {
 
@@ -15,7 +15,7 @@ namespace brygga::app {
 // it give the time in Stockholm, the service point and the mappings version. Returns a sysexits
 // code: 0 answered, 64 bad arguments (unknown service point, unreadable time), 78 bad mapping
 // files.
-int hoursCommand(const core::GatewayConfig& config, const std::map<std::string, std::string>& flags,
+int hoursCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
                  std::ostream& out, std::ostream& err);
 
 }  // namespace brygga::app

@@ -112,8 +112,8 @@ class BryggaApp : public Poco::Util::ServerApplication {
   }
 
  private:
-  core::StatusOr<core::GatewayConfig> configuration() {
-    core::GatewayConfig config = defaultConfig();
+  core::StatusOr<GatewayConfig> configuration() {
+    GatewayConfig config = defaultConfig();
     if (flags_.count("config")) {
       BRYGGA_ASSIGN_OR_RETURN(config, loadConfigFile(flags_["config"]));
     }
@@ -135,7 +135,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     if (flags_.count("regional-url")) {
       auto& regional = config.destinations["regional"];
       regional.name = "regional";
-      regional.baseUrl = flags_["regional-url"];
+      regional.peer.baseUrl = flags_["regional-url"];
     }
     BRYGGA_RETURN_IF_ERROR(checkConfig(config));
     return config;

@@ -7,7 +7,7 @@
 
 namespace brygga::audit {
 
-ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config) {
+ForwarderOptions forwarderOptions(const AuditForwardConfig& config) {
   ForwarderOptions options;
   options.batchSize = config.batchSize;
   options.pollIntervalMs = config.pollIntervalMs;

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "gateway/core/config.h"
+#include "gateway/audit/audit_config.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
-#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 // Forwarding audit records to an Audit Record Repository (ARR).
@@ -50,7 +50,7 @@ struct ForwarderOptions {
   int64_t retryMaxMs = 60000;
 };
 
-ForwarderOptions forwarderOptions(const core::AuditForwardConfig& config);
+ForwarderOptions forwarderOptions(const AuditForwardConfig& config);
 
 // One sink's forwarding thread. Thread-safe.
 class AuditForwarder {

@@ -12,7 +12,7 @@ constexpr int64_t kMaxLookMs = 1000;
 
 }  // namespace
 
-Checkpointer::Checkpointer(AuditLog& log, core::AuditConfig config, core::TimeSystem& clock,
+Checkpointer::Checkpointer(AuditLog& log, AuditConfig config, core::TimeSystem& clock,
                            core::Logger& logger)
     : log_(log), config_(std::move(config)), clock_(clock), logger_(logger), task_(clock) {}
 

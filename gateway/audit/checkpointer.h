@@ -4,11 +4,11 @@
 #include <functional>
 #include <mutex>
 
+#include "gateway/audit/audit_config.h"
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/config.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
-#include "gateway/core/time_source.h"
 
 namespace brygga::audit {
 
@@ -19,8 +19,7 @@ namespace brygga::audit {
 // an error and tried again at the next look; nothing is signed meanwhile.
 class Checkpointer {
  public:
-  Checkpointer(AuditLog& log, core::AuditConfig config, core::TimeSystem& clock,
-               core::Logger& logger);
+  Checkpointer(AuditLog& log, AuditConfig config, core::TimeSystem& clock, core::Logger& logger);
   ~Checkpointer();
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
@@ -37,7 +36,7 @@ class Checkpointer {
 
  private:
   AuditLog& log_;
-  const core::AuditConfig config_;
+  const AuditConfig config_;
   const core::TimeSource& clock_;
   core::Logger& logger_;
 

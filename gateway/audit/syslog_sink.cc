@@ -132,7 +132,7 @@ std::string frameSyslogMessage(const std::string& message) {
 }
 
 struct SyslogTlsSink::Impl {
-  core::SyslogForwardConfig config;
+  SyslogForwardConfig config;
   SyslogFields fields;
   std::unique_ptr<SSL_CTX, SslCtxFree> ctx;
   std::unique_ptr<SSL, SslFree> ssl;
@@ -280,7 +280,7 @@ SyslogTlsSink::SyslogTlsSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)
 SyslogTlsSink::~SyslogTlsSink() = default;
 
 core::StatusOr<std::unique_ptr<SyslogTlsSink>> SyslogTlsSink::create(
-    const core::SyslogForwardConfig& config) {
+    const SyslogForwardConfig& config) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   if (config.hostname.empty()) {

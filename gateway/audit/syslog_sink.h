@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/audit/audit_config.h"
 #include "gateway/audit/audit_forwarder.h"
-#include "gateway/core/config.h"
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
@@ -44,8 +44,7 @@ std::string frameSyslogMessage(const std::string& message);
 class SyslogTlsSink final : public AuditSink {
  public:
   // Loads the CA and client certificate (kInvalidArgument naming the file when they do not load).
-  static core::StatusOr<std::unique_ptr<SyslogTlsSink>> create(
-      const core::SyslogForwardConfig& config);
+  static core::StatusOr<std::unique_ptr<SyslogTlsSink>> create(const SyslogForwardConfig& config);
   ~SyslogTlsSink() override;
 
   std::string name() const override { return "syslog"; }

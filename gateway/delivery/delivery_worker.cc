@@ -52,7 +52,7 @@ std::string statusText(const adapters::HttpResult& result) {
 
 }  // namespace
 
-DeliveryWorker::DeliveryWorker(core::DestinationConfig destination, core::DeliveryConfig settings,
+DeliveryWorker::DeliveryWorker(DestinationConfig destination, DeliveryConfig settings,
                                store::Store& store, std::unique_ptr<adapters::HttpClient> client,
                                core::TimeSystem& clock, core::Logger& logger)
     : destination_(std::move(destination)),
@@ -146,7 +146,7 @@ int64_t DeliveryWorker::backoffMs(int attempts) {
 DeliveryWorker::Outcome DeliveryWorker::attempt(const store::OutboxEntry& entry) {
   adapters::HttpRequestSpec request;
   request.method = "POST";
-  request.url = destination_.baseUrl;  // a transaction Bundle goes to the FHIR base itself
+  request.url = destination_.peer.baseUrl;  // a transaction Bundle goes to the FHIR base itself
   request.headers = {
       {"Content-Type", "application/fhir+json"},
       {"Accept", "application/fhir+json"},
@@ -232,7 +232,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
       context.outcomeText = o.detail;
       context.clientId = kClientId;
       context.clientTenant = entry.tenant;
-      context.clientAddress = destination_.baseUrl;  // the peer, for an outbound event
+      context.clientAddress = destination_.peer.baseUrl;  // the peer, for an outbound event
       context.outbound = true;
       context.destination = destination_.name;
       context.requestId = entry.requestId;

@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "adapters/http_client.h"
-#include "gateway/core/config.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
-#include "gateway/core/time_source.h"
+#include "gateway/delivery/delivery_config.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
@@ -33,9 +33,9 @@ namespace brygga::delivery {
 // A paused destination (persisted in the store; see Store::destinationPaused) sends nothing.
 class DeliveryWorker {
  public:
-  DeliveryWorker(core::DestinationConfig destination, core::DeliveryConfig settings,
-                 store::Store& store, std::unique_ptr<adapters::HttpClient> client,
-                 core::TimeSystem& clock, core::Logger& logger);
+  DeliveryWorker(DestinationConfig destination, DeliveryConfig settings, store::Store& store,
+                 std::unique_ptr<adapters::HttpClient> client, core::TimeSystem& clock,
+                 core::Logger& logger);
   ~DeliveryWorker();
 
   // Starts the delivery thread (no-op when running).
@@ -80,8 +80,8 @@ class DeliveryWorker {
   // Delay before attempt number `attempts` + 1, after `attempts` failed ones.
   int64_t backoffMs(int attempts);
 
-  const core::DestinationConfig destination_;
-  const core::DeliveryConfig settings_;
+  const DestinationConfig destination_;
+  const DeliveryConfig settings_;
   store::Store& store_;
   std::unique_ptr<adapters::HttpClient> client_;
   const core::TimeSource& clock_;

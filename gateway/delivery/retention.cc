@@ -13,7 +13,7 @@ constexpr int kBatch = 1000;
 
 }  // namespace
 
-Retention::Retention(core::DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
+Retention::Retention(DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
                      core::Logger& logger)
     : settings_(settings), store_(store), clock_(clock), logger_(logger), task_(clock) {}
 

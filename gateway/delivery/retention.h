@@ -2,10 +2,10 @@
 
 #include <cstdint>
 
-#include "gateway/core/config.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
-#include "gateway/core/time_source.h"
+#include "gateway/delivery/delivery_config.h"
 #include "gateway/store/store.h"
 
 namespace brygga::delivery {
@@ -16,7 +16,7 @@ namespace brygga::delivery {
 // delivered; the exchange log and the audit records are never pruned.
 class Retention {
  public:
-  Retention(core::DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
+  Retention(DeliveryConfig settings, store::Store& store, core::TimeSystem& clock,
             core::Logger& logger);
   ~Retention();
   Retention(const Retention&) = delete;
@@ -29,7 +29,7 @@ class Retention {
   core::StatusOr<int64_t> runOnce();
 
  private:
-  const core::DeliveryConfig settings_;
+  const DeliveryConfig settings_;
   store::Store& store_;
   const core::TimeSource& clock_;
   core::Logger& logger_;

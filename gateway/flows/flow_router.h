@@ -9,10 +9,10 @@
 
 #include <rapidjson/document.h>
 
-#include "gateway/core/config.h"
+#include "gateway/core/client_role.h"
+#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
-#include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 #include "mappings/mapping_set.h"

@@ -27,8 +27,7 @@ std::string normaliseSubject(const std::string& subject) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::vector<core::ClientConfig> clients)
-    : clients_(std::move(clients)) {
+Authenticator::Authenticator(std::vector<ClientConfig> clients) : clients_(std::move(clients)) {
   for (auto& c : clients_) {
     for (auto& ch : c.tokenSha256)
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -36,7 +35,7 @@ Authenticator::Authenticator(std::vector<core::ClientConfig> clients)
   }
 }
 
-api::Caller Authenticator::callerOf(const core::ClientConfig& client, const char* credential) {
+api::Caller Authenticator::callerOf(const ClientConfig& client, const char* credential) {
   api::Caller caller;
   caller.authenticated = true;
   caller.clientId = client.id;

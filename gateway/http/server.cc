@@ -23,11 +23,8 @@
 #include <filesystem>
 #include <istream>
 
+#include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
-#include "gateway/fhir/operation_outcome.h"
-#include "gateway/fhir/resource_types.h"
-#include "gateway/fhir/swedish_identifiers.h"
-#include "gateway/metrics/route_template.h"
 
 namespace brygga::http {
 
@@ -35,8 +32,6 @@ namespace {
 
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
-
-constexpr const char* kUserHsaIdHeader = "X-Brygga-User-HSA-Id";
 
 // How much of an oversized body is read away before answering 413 (then the connection closes).
 constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
@@ -57,6 +52,10 @@ std::string subjectOf(const Poco::Net::X509Certificate& cert) {
   std::string out(data, static_cast<size_t>(len));
   BIO_free(bio);
   return out;
+}
+
+Poco::Timespan milliseconds(int64_t ms) {
+  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
 }
 
 bool isSaneRequestId(const std::string& id) {
@@ -84,18 +83,24 @@ void send(HTTPServerResponse& resp, int status, const std::string& body,
   out.write(body.data(), static_cast<std::streamsize>(body.size()));
 }
 
+// An error the server answers itself, shaped as the endpoints shape theirs.
 void sendStatus(HTTPServerResponse& resp, const core::Status& status,
                 const std::string& requestId) {
-  send(resp, status.httpStatus(), fhir::operationOutcomeJson(status),
-       {{"Content-Type", "application/fhir+json; charset=utf-8"}, {"X-Request-Id", requestId}});
+  api::ApiResponse answer = api::errorResponse(status);
+  answer.headers.emplace_back("X-Request-Id", requestId);
+  send(resp, answer.status, answer.body, answer.headers);
 }
 
 }  // namespace
 
 class GatewayServer::Impl {
  public:
-  Impl(const core::GatewayConfig& config, ServerDependencies deps)
-      : config_(config), deps_(std::move(deps)), auth_(config.clients) {}
+  Impl(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
+       ServerDependencies deps)
+      : server_(std::move(server)),
+        tls_(std::move(tls)),
+        deps_(std::move(deps)),
+        auth_(std::move(clients)) {}
 
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:
@@ -123,17 +128,16 @@ class GatewayServer::Impl {
 
   core::Status start() {
     try {
-      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, config_.server.threads * 2));
-      if (config_.server.httpPort >= 0) {
+      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, server_.threads * 2));
+      if (server_.httpPort >= 0) {
         Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(
-            config_.server.bindAddress, static_cast<Poco::UInt16>(config_.server.httpPort)));
+            server_.bindAddress, static_cast<Poco::UInt16>(server_.httpPort)));
         httpPort_ = socket.address().port();
         http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, false), *pool_, socket,
                                                         params());
       }
-      if (config_.server.httpsPort >= 0) {
-        for (const auto* file :
-             {&config_.tls.certificateFile, &config_.tls.privateKeyFile, &config_.tls.caFile}) {
+      if (server_.httpsPort >= 0) {
+        for (const auto* file : {&tls_.certificateFile, &tls_.privateKeyFile, &tls_.caFile}) {
           if (!std::filesystem::exists(*file)) {
             return core::invalidArgument("TLS file " + *file +
                                          " does not exist: run certs/make-dev-certs.sh or set "
@@ -142,9 +146,9 @@ class GatewayServer::Impl {
         }
         Poco::Net::initializeSSL();
         Poco::Net::Context::Params p;
-        p.privateKeyFile = config_.tls.privateKeyFile;
-        p.certificateFile = config_.tls.certificateFile;
-        p.caLocation = config_.tls.caFile;
+        p.privateKeyFile = tls_.privateKeyFile;
+        p.certificateFile = tls_.certificateFile;
+        p.caLocation = tls_.caFile;
         // Relaxed: a client certificate is asked for and, when presented, must chain to our CA
         // (otherwise the handshake fails); clients without one may still use a bearer token.
         p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
@@ -157,8 +161,8 @@ class GatewayServer::Impl {
         context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
         context_->enableSessionCache(true, "brygga");
         Poco::Net::SecureServerSocket socket(
-            Poco::Net::SocketAddress(config_.server.bindAddress,
-                                     static_cast<Poco::UInt16>(config_.server.httpsPort)),
+            Poco::Net::SocketAddress(server_.bindAddress,
+                                     static_cast<Poco::UInt16>(server_.httpsPort)),
             64, context_);
         httpsPort_ = socket.address().port();
         https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, true), *pool_, socket,
@@ -193,12 +197,12 @@ class GatewayServer::Impl {
  private:
   Poco::Net::HTTPServerParams* params() const {
     auto* p = new Poco::Net::HTTPServerParams;
-    p->setMaxThreads(config_.server.threads);
-    p->setMaxQueued(256);
+    p->setMaxThreads(server_.threads);
+    p->setMaxQueued(server_.maxQueuedConnections);
     p->setKeepAlive(true);
-    p->setMaxKeepAliveRequests(1000);
-    p->setKeepAliveTimeout(Poco::Timespan(15, 0));
-    p->setTimeout(Poco::Timespan(30, 0));
+    p->setMaxKeepAliveRequests(server_.keepAliveMaxRequests);
+    p->setKeepAliveTimeout(milliseconds(server_.keepAliveTimeoutMs));
+    p->setTimeout(milliseconds(server_.timeoutMs));
     return p;
   }
 
@@ -229,8 +233,7 @@ class GatewayServer::Impl {
   // so neither a personnummer in a search nor a resource id reaches the log or a label.
   void logRequest(const std::string& method, const RequestInfo& info, int status, double seconds,
                   const std::string& requestId) {
-    const std::string route = metrics::routeTemplate(
-        info.path, [](std::string_view type) { return fhir::isSupportedResourceType(type); });
+    const std::string route = api::routeTemplate(info.path);
     if (deps_.requests != nullptr) deps_.requests->onRequest({method, route, status, seconds});
     const bool probe = route == "/healthz" || route == "/readyz" || route == "/metrics";
     const auto level =
@@ -290,7 +293,7 @@ class GatewayServer::Impl {
     for (const auto& [k, v] : req) request.headers[lower(k)] = v;
 
     // Body, bounded before it is read.
-    const int64_t limit = config_.server.maxBodyBytes;
+    const int64_t limit = server_.limits.maxBodyBytes;
     std::istream& in = req.stream();
     char buf[16384];
     const core::Status tooLarge(
@@ -364,22 +367,11 @@ class GatewayServer::Impl {
     return {};
   }
 
-  // X-Brygga-User-HSA-Id names the person behind the request (the AuditEvent's user agent). Only
-  // clients configured with mayAssertUser may send it, and it must be an HSA-id; anything else is
-  // refused (400), and the refusal audited, rather than recorded as a user nobody vouched for.
+  // The person behind the request (api::assertUser): refused (400), and the refusal audited,
+  // when the client may not name one or names no HSA-id.
   core::Status takeUserHsaId(HTTPServerRequest& req, api::Caller& caller) {
-    if (!req.has(kUserHsaIdHeader)) return core::Status::ok();
-    const std::string value = req.get(kUserHsaIdHeader);
-    if (!caller.authenticated || !caller.mayAssertUser) {
-      return core::invalidArgument(std::string(kUserHsaIdHeader) +
-                                   " is accepted only from clients configured to name their "
-                                   "users (mayAssertUser)");
-    }
-    if (!fhir::isValidHsaId(value)) {
-      return core::invalidArgument(std::string(kUserHsaIdHeader) + " is not a valid HSA-id");
-    }
-    caller.userHsaId = value;
-    return core::Status::ok();
+    if (!req.has(api::kUserHsaIdHeader)) return core::Status::ok();
+    return api::assertUser(caller, req.get(api::kUserHsaIdHeader));
   }
 
   // POCO reports a client certificate that fails verification (another CA, expired, ...) here,
@@ -393,14 +385,15 @@ class GatewayServer::Impl {
     api::ApiRequest request;
     request.method = "TLS";
     request.requestId = core::newTimeOrderedUuid();
-    request.serverAddress = config_.server.bindAddress + ":" + std::to_string(httpsPort_);
+    request.serverAddress = server_.bindAddress + ":" + std::to_string(httpsPort_);
     request.caller.refusedCredential =
         "certificate subject " + subject.substr(0, 256) + " (" + args.errorMessage() + ")";
     deps_.refused(request, core::unauthenticated("client certificate refused in the TLS handshake"),
                   "login");
   }
 
-  const core::GatewayConfig config_;
+  const ServerConfig server_;
+  const TlsConfig tls_;
   ServerDependencies deps_;
   Authenticator auth_;
   std::unique_ptr<Poco::ThreadPool> pool_;
@@ -412,8 +405,10 @@ class GatewayServer::Impl {
   bool subscribed_ = false;  // to SSLManager::ServerVerificationError
 };
 
-GatewayServer::GatewayServer(const core::GatewayConfig& config, ServerDependencies deps)
-    : impl_(std::make_unique<Impl>(config, std::move(deps))) {}
+GatewayServer::GatewayServer(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
+                             ServerDependencies deps)
+    : impl_(std::make_unique<Impl>(std::move(server), std::move(tls), std::move(clients),
+                                   std::move(deps))) {}
 
 GatewayServer::~GatewayServer() {
   impl_->stop();

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "gateway/api/endpoint.h"
-#include "gateway/core/config.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/http/authenticator.h"
+#include "gateway/http/server_config.h"
 #include "gateway/metrics/observers.h"
 
 namespace brygga::http {
@@ -33,13 +33,15 @@ struct ServerDependencies {
 // The HTTP and HTTPS listeners (POCO). Routes each request to the endpoint whose prefix matches
 // (/fhir to the FhirApi, ...), /healthz and /readyz to health checks. Authenticates each request:
 // the verified client certificate on HTTPS (mutual TLS; a certificate the CA did not sign fails the
-// handshake), or a bearer token. Bodies over server.maxBodyBytes are refused with 413 before they
-// are read. Every request is logged as one `http.request` line (request id, client, tenant,
-// method, route template, status, duration; never the raw path or query) and reported to the
-// RequestObserver; successful probes of /healthz, /readyz and /metrics are logged at debug level.
+// handshake), or a bearer token (`clients`). Bodies over server.maxBodyBytes are refused with 413
+// before they are read. Every request is logged as one `http.request` line (request id, client,
+// tenant, method, route template, status, duration; never the raw path or query) and reported to
+// the RequestObserver; successful probes of /healthz, /readyz and /metrics are logged at debug
+// level.
 class GatewayServer {
  public:
-  GatewayServer(const core::GatewayConfig& config, ServerDependencies deps);
+  GatewayServer(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
+                ServerDependencies deps);
   ~GatewayServer();
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;

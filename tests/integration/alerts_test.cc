@@ -12,7 +12,7 @@
 namespace brygga::testing {
 namespace {
 
-void onlyDestinationFailing(core::AlertsConfig& a, const std::string& url) {
+void onlyDestinationFailing(alerts::AlertsConfig& a, const std::string& url) {
   a.webhookUrl = url;
   a.evaluateIntervalMs = 100;
   a.renotifyIntervalMs = 0;
@@ -29,7 +29,7 @@ TEST(Alerts, ADestinationDownRaisesOneAlertAndOneResolved) {
   FakePeer webhook;
   const int port = freePort();
   GatewayHarness harness(nullptr);
-  harness.config().destinations["regional"].baseUrl =
+  harness.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   onlyDestinationFailing(harness.config().alerts, webhook.baseUrl() + "/alerts");
   harness.start();

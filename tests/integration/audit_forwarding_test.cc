@@ -64,7 +64,7 @@ std::vector<store::AuditRecord> allRecords(store::Store& store) {
   return *records;
 }
 
-void configureSyslog(core::GatewayConfig& config, int port) {
+void configureSyslog(app::GatewayConfig& config, int port) {
   auto& f = config.audit.forward;
   f.syslog.host = "127.0.0.1";
   f.syslog.port = port;
@@ -417,7 +417,7 @@ TEST(AuditForwardingVolumeTest, TwentyThousandRecordsReachTheSyslogRepositoryOnc
   auto store = storeWithAuditRecords(data, kRecords, 1000, searchAuditEvent);
   ASSERT_NE(store, nullptr);
   FakeSyslogServer arr(certsDir());
-  core::GatewayConfig config;
+  app::GatewayConfig config;
   configureSyslog(config, arr.port());
   auto sink = audit::SyslogTlsSink::create(config.audit.forward.syslog);
   ASSERT_TRUE(sink.isOk()) << sink.status().toString();

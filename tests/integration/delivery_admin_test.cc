@@ -46,7 +46,7 @@ TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
   DeliveryPeer peer;
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   EXPECT_EQ(admin(h, "", "GET", "/destinations").status, 401);
   EXPECT_EQ(admin(h, "kungsbacka", "GET", "/destinations").status, 403);
@@ -74,7 +74,7 @@ TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrde
   DeliveryPeer peer;
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   auto paused = admin(h, "integration", "POST", "/destinations/regional/pause");
   ASSERT_EQ(paused.status, 200) << paused.body;
@@ -111,7 +111,7 @@ TEST(DeliveryAdmin, ADeadLetterCanBeListedInspectedAndReplayed) {
   peer.refusePatient(3);
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(3, 0)).status, 200);
   std::string list;
@@ -181,7 +181,7 @@ TEST(DeliveryAdmin, ReplayingAMessageOlderThanOneDeliveredIsRefusedUnlessForced)
   peer.refusePatient(4);
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(4, 0)).status, 200);
   ASSERT_TRUE(waitUntil([&] { return peer.received().size() == 1; }, 10000));
@@ -203,7 +203,7 @@ TEST(DeliveryAdmin, AFullQueueRefusesNewEnrollmentsWith503AndStoresNothing) {
   DeliveryPeer peer;
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.config().destinations["regional"].maxQueueDepth = 3;
   h.start();
   ASSERT_EQ(admin(h, "integration", "POST", "/destinations/regional/pause").status, 200);
@@ -237,7 +237,7 @@ TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAu
   peer.refusePatient(21);
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.config().delivery.retentionMs = 1;
   h.config().delivery.retentionIntervalMs = 3600000;  // the test runs it
   h.start();
@@ -288,7 +288,7 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   peer.start();
   TempDir data;
   GatewayHarness h(nullptr, data.path());
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(30, 0)).status, 200);
   ASSERT_TRUE(

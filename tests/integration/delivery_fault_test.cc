@@ -92,7 +92,7 @@ TEST(DeliveryFaults, ThePeerDownForAWhileThenBackGetsEverythingOnceAndInOrder) {
   const int port = freePort();
   DeliveryPeer peer;  // down: nothing listens on the port yet
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl =
+  h.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   h.start();
   const std::set<std::string> acknowledged = sendAll(h, 0, 6, 4);
@@ -120,7 +120,7 @@ TEST(DeliveryFaults, ThePeerAnswering500AtRandomStillGetsEverythingInOrder) {
   peer.failAtRandom(0.3);
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   const std::set<std::string> acknowledged = sendAll(h, 100, 6, 5);
   ASSERT_EQ(acknowledged.size(), 30u);
@@ -146,7 +146,7 @@ TEST(DeliveryFaults, APoisonMessageIsDeadLetteredWhileOtherPatientsFlow) {
   peer.refusePatient(202);
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   // The poison message first, then everyone else's.
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(202, 0)).status, 200);
@@ -261,7 +261,7 @@ TEST(DeliveryFaults, AFullDiskIsAClearErrorToTheSenderAndTheGatewayRecoversWhenS
   DeliveryPeer peer;
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   // storage.maxDatabaseBytes stands in for the volume: past it writes fail like on a full disk.
   h.config().storage.maxDatabaseBytes = 2 << 20;
   h.config().delivery.retentionMs = 1;

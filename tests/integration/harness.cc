@@ -17,16 +17,16 @@ GatewayHarness::GatewayHarness(FakePeer* peer, std::string dataDir) {
   config_.dataDir = dataDir;
   config_.server.httpPort = 0;
   config_.server.httpsPort = 0;
-  config_.server.maxBodyBytes = 256 * 1024;
+  config_.server.limits.maxBodyBytes = 256 * 1024;
   config_.tls.certificateFile = certsDir() + "/server.crt";
   config_.tls.privateKeyFile = certsDir() + "/server.key";
   config_.tls.caFile = certsDir() + "/ca.crt";
   config_.delivery.pollIntervalMs = 20;
   auto& regional = config_.destinations["regional"];
-  regional.baseUrl = peer != nullptr ? peer->baseUrl() : "http://127.0.0.1:1/fhir";
+  regional.peer.baseUrl = peer != nullptr ? peer->baseUrl() : "http://127.0.0.1:1/fhir";
   regional.retryBaseMs = 50;
   regional.retryMaxMs = 200;
-  regional.timeoutMs = 5000;
+  regional.peer.timeoutMs = 5000;
 }
 
 GatewayHarness::~GatewayHarness() {

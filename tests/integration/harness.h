@@ -22,7 +22,7 @@ class GatewayHarness {
   void start();
   void stop();
   app::Gateway& gateway() { return *gateway_; }
-  core::GatewayConfig& config() { return config_; }
+  app::GatewayConfig& config() { return config_; }
   // The gateway's time (a SimulatedTimeSystem: a Saturday is a Saturday, and background passes
   // run when the test advances it); set before start(). Not owned; outlives the harness.
   // Default: the machine's clocks.
@@ -38,7 +38,7 @@ class GatewayHarness {
 
  private:
   std::unique_ptr<TempDir> temp_;
-  core::GatewayConfig config_;
+  app::GatewayConfig config_;
   std::ostringstream log_;
   std::unique_ptr<app::Gateway> gateway_;
   core::TimeSystem* time_ = nullptr;

@@ -8,8 +8,8 @@
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/support/exposition_parser.h"
 #include "tests/support/test_personnummer.h"
-#include "tests/unit/metrics/exposition_parser.h"
 
 namespace brygga::testing {
 namespace {
@@ -141,7 +141,7 @@ TEST(Metrics, AreForTheIntegrationRoleOnly) {
 TEST(Metrics, ADeadPeerShowsAsAQueueWithAnAgeAndFailedAttempts) {
   const int port = freePort();
   GatewayHarness harness(nullptr);
-  harness.config().destinations["regional"].baseUrl =
+  harness.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);

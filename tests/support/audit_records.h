@@ -6,7 +6,6 @@
 #include "adapters/http_client.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/fhir_audit_sink.h"
-#include "gateway/core/config.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/status.h"
 #include "gateway/store/sqlite_store.h"
@@ -75,7 +74,7 @@ inline std::unique_ptr<audit::AuditSink> fhirSinkTakingEverything(FakePeer& arr)
     r.status = 201;
     return r;
   });
-  core::DestinationConfig destination;
+  adapters::HttpPeer destination;
   destination.baseUrl = arr.baseUrl();
   return std::make_unique<audit::FhirAuditSink>(arr.baseUrl(),
                                                 adapters::makeCurlHttpClient(destination));

@@ -19,9 +19,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-core::DestinationConfig destinationFor(const std::string& baseUrl) {
-  core::DestinationConfig d;
-  d.name = "regional";
+HttpPeer peerFor(const std::string& baseUrl) {
+  HttpPeer d;
   d.baseUrl = baseUrl;
   d.connectTimeoutMs = 2000;
   d.timeoutMs = 5000;
@@ -38,7 +37,7 @@ TEST(CurlHttpClient, PostsBodyAndHeadersAndReturnsTheAnswer) {
     r.headers["Location"] = "Bundle/1";
     return r;
   });
-  auto client = makeCurlHttpClient(destinationFor(peer.baseUrl()));
+  auto client = makeCurlHttpClient(peerFor(peer.baseUrl()));
   HttpRequestSpec request;
   request.url = peer.baseUrl();
   request.headers = {{"Content-Type", "application/fhir+json"}, {"X-Request-Id", "req-1"}};
@@ -70,7 +69,7 @@ TEST(CurlHttpClient, OneClientServesSeveralRequestsInARow) {
     r.body = req.method + " " + std::to_string(++n);
     return r;
   });
-  auto client = makeCurlHttpClient(destinationFor(peer.baseUrl()));
+  auto client = makeCurlHttpClient(peerFor(peer.baseUrl()));
   HttpRequestSpec post;
   post.url = peer.baseUrl();
   post.body = "{}";
@@ -97,7 +96,7 @@ TEST(CurlHttpClient, ErrorStatusIsAnAnswerNotATransportError) {
     r.headers["Retry-After"] = "30";
     return r;
   });
-  auto client = makeCurlHttpClient(destinationFor(peer.baseUrl()));
+  auto client = makeCurlHttpClient(peerFor(peer.baseUrl()));
   HttpRequestSpec request;
   request.url = peer.baseUrl();
   request.body = "{}";
@@ -118,7 +117,7 @@ TEST(CurlHttpClient, ConnectionRefusedGivesStatusZeroAndAnError) {
     port = socket.address().port();
   }
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
-  auto client = makeCurlHttpClient(destinationFor(url));
+  auto client = makeCurlHttpClient(peerFor(url));
   HttpRequestSpec request;
   request.url = url;
   request.body = "{}";
@@ -140,7 +139,7 @@ TEST(CurlHttpClient, SlowPeerTimesOutWithStatusZero) {
     }
     return testing::FakePeer::Response{};
   });
-  core::DestinationConfig d = destinationFor(peer.baseUrl());
+  HttpPeer d = peerFor(peer.baseUrl());
   d.timeoutMs = 300;
   auto client = makeCurlHttpClient(d);
   HttpRequestSpec request;
@@ -159,7 +158,7 @@ TEST(CurlHttpClient, SlowPeerTimesOutWithStatusZero) {
 }
 
 TEST(CurlHttpClient, UnsupportedSchemeIsATransportError) {
-  auto client = makeCurlHttpClient(destinationFor("file:///etc/passwd"));
+  auto client = makeCurlHttpClient(peerFor("file:///etc/passwd"));
   HttpRequestSpec request;
   request.method = "GET";
   request.url = "file:///etc/passwd";

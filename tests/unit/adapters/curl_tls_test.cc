@@ -91,7 +91,6 @@ class CurlTls : public ::testing::Test {
     dir_ = certs();
     ASSERT_THAT(dir_, Not(IsEmpty())) << "certs/make-dev-certs.sh failed";
     peer_ = std::make_unique<TlsPeer>(dir_);
-    destination_.name = "regional";
     destination_.baseUrl = peer_->url();
     destination_.timeoutMs = 5000;
     destination_.caFile = dir_ + "/ca.crt";
@@ -108,7 +107,7 @@ class CurlTls : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<TlsPeer> peer_;
-  core::DestinationConfig destination_;
+  HttpPeer destination_;
 };
 
 TEST_F(CurlTls, MutualTlsWithTheConfiguredCaAndClientCertificate) {

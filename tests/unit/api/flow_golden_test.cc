@@ -55,8 +55,8 @@ class FlowBench {
     loaded_ = registry_.load();
     router_ =
         std::make_unique<flows::FlowRouter>(registry_, store_, clock_, kDestinations, logger_);
-    ApiDependencies deps{store_,        *validator_, clock_, logger_, core::ServerConfig{},
-                         kDestinations, nullptr};
+    ApiDependencies deps{store_,          *validator_,   clock_, logger_,
+                         RequestLimits{}, kDestinations, nullptr};
     deps.flows = router_.get();
     api_ = std::make_unique<FhirApi>(std::move(deps));
   }

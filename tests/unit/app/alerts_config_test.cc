@@ -13,7 +13,7 @@ std::string errorOf(const std::string& json) {
 }
 
 TEST(AlertsConfig, DefaultsHaveEveryRuleOnAndNoWebhook) {
-  const core::AlertsConfig a = defaultConfig().alerts;
+  const alerts::AlertsConfig a = defaultConfig().alerts;
   EXPECT_TRUE(a.webhookUrl.empty());
   EXPECT_EQ(a.evaluateIntervalMs, 15000);
   EXPECT_EQ(a.renotifyIntervalMs, 3600000);
@@ -35,7 +35,7 @@ TEST(AlertsConfig, KeysAreReadAndChecked) {
     "storage": {"minFreeDiskBytes": 1073741824}
   })");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
-  const core::AlertsConfig& a = config->alerts;
+  const alerts::AlertsConfig& a = config->alerts;
   EXPECT_EQ(a.webhookUrl, "https://chat.example/hooks/abc");
   EXPECT_EQ(a.evaluateIntervalMs, 5000);
   EXPECT_EQ(a.renotifyIntervalMs, 0);

@@ -11,7 +11,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(AuditConfig, DefaultsSignEveryThousandRecordsOrMinute) {
-  const core::GatewayConfig config = defaultConfig();
+  const app::GatewayConfig config = defaultConfig();
   EXPECT_EQ(config.audit.checkpointIntervalMs, 60000);
   EXPECT_EQ(config.audit.checkpointEveryRecords, 1000);
   EXPECT_EQ(auditSigningKeyFile(config), "./var/audit-signing.key");

@@ -15,7 +15,7 @@ std::string errorOf(const std::string& json) {
 }
 
 TEST(Config, TheEmbeddedDefaultsAreValidAndServeTheHallandClients) {
-  core::GatewayConfig config = defaultConfig();
+  app::GatewayConfig config = defaultConfig();
   EXPECT_TRUE(checkConfig(config).isOk());
   EXPECT_EQ(config.server.bindAddress, "127.0.0.1");
   EXPECT_EQ(config.server.httpPort, 8080);
@@ -37,7 +37,7 @@ TEST(Config, AFileOverridesOnlyWhatItNames) {
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->server.httpPort, 0);
   EXPECT_EQ(config->server.httpsPort, 8443);
-  EXPECT_EQ(config->server.maxBodyBytes, 4096);
+  EXPECT_EQ(config->server.limits.maxBodyBytes, 4096);
   ASSERT_EQ(config->clients.size(), 1u);
   EXPECT_EQ(config->clients[0].role, core::ClientRole::kMunicipal);
   EXPECT_EQ(config->destinations.at("regional").maxAttempts, 3);
@@ -78,6 +78,41 @@ TEST(Config, EveryMistakeNamesItsKey) {
     EXPECT_NE(error.find(c.key), std::string::npos) << c.json << " -> " << error;
     EXPECT_EQ(error.rfind("config: ", 0), 0u) << error;
   }
+}
+
+TEST(Config, TheServerLimitsHaveNamedDefaultsAFileCanChange) {
+  const http::ServerConfig defaults = defaultConfig().server;
+  EXPECT_EQ(defaults.maxQueuedConnections, 256);
+  EXPECT_EQ(defaults.keepAliveMaxRequests, 1000);
+  EXPECT_EQ(defaults.keepAliveTimeoutMs, 15000);
+  EXPECT_EQ(defaults.timeoutMs, 30000);
+
+  auto config = parseConfig(R"({"server": {"maxQueuedConnections": 64, "keepAliveMaxRequests": 0,
+                                           "keepAliveTimeoutMs": 2500, "timeoutMs": 60000}})");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->server.maxQueuedConnections, 64);
+  EXPECT_EQ(config->server.keepAliveMaxRequests, 0);
+  EXPECT_EQ(config->server.keepAliveTimeoutMs, 2500);
+  EXPECT_EQ(config->server.timeoutMs, 60000);
+  EXPECT_EQ(config->server.threads, 64);  // untouched
+}
+
+TEST(Config, ABadServerLimitNamesItsKey) {
+  struct Case {
+    const char* json;
+    const char* error;
+  };
+  const Case cases[] = {
+      {R"({"server":{"maxQueuedConnections":0}})",
+       "config: server.maxQueuedConnections must be an integer from 1 to 100000"},
+      {R"({"server":{"keepAliveMaxRequests":-1}})",
+       "config: server.keepAliveMaxRequests must be an integer from 0 to 1000000"},
+      {R"({"server":{"keepAliveTimeoutMs":0}})",
+       "config: server.keepAliveTimeoutMs must be an integer from 1 to 3600000"},
+      {R"({"server":{"timeoutMs":"30s"}})",
+       "config: server.timeoutMs must be an integer from 1 to 3600000"},
+  };
+  for (const auto& c : cases) EXPECT_EQ(errorOf(c.json), c.error) << c.json;
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ TEST_F(AuditForwarderTest, FhirSinkPostsEachRecordAndStopsAtTheFirstRefusal) {
     r.status = ++answered == 3 ? 503 : 201;
     return r;
   });
-  core::DestinationConfig d;
+  adapters::HttpPeer d;
   d.baseUrl = peer.baseUrl();
   d.timeoutMs = 5000;
   FhirAuditSink sink(peer.baseUrl() + "/", adapters::makeCurlHttpClient(d));
@@ -261,7 +261,7 @@ TEST(SyslogFormatTest, FailuresAreWarningsOrErrors) {
 }
 
 TEST(SyslogSinkTest, AMissingCaFileIsAConfigurationError) {
-  core::SyslogForwardConfig config;
+  audit::SyslogForwardConfig config;
   config.host = "127.0.0.1";
   config.caFile = "/nonexistent/ca.crt";
   auto sink = SyslogTlsSink::create(config);
@@ -269,7 +269,7 @@ TEST(SyslogSinkTest, AMissingCaFileIsAConfigurationError) {
 }
 
 TEST(SyslogSinkTest, ARepositoryThatIsNotThereFailsTheBatchWithoutTakingAnything) {
-  core::SyslogForwardConfig config;
+  audit::SyslogForwardConfig config;
   config.host = "127.0.0.1";
   config.port = 1;  // nothing listens there
   config.caFile = "/etc/ssl/certs/ca-certificates.crt";

@@ -222,7 +222,7 @@ TEST_F(AuditKeysTest, ARotationCutShortIsFinishedAtTheNextStart) {
 
 struct WitnessTest : StoreFixture {
   std::unique_ptr<WitnessPusher> pusher(AuditLog& log) {
-    core::DestinationConfig d;
+    adapters::HttpPeer d;
     d.baseUrl = url();
     d.timeoutMs = 5000;
     return std::make_unique<WitnessPusher>(log, *store, url(), adapters::makeCurlHttpClient(d), 50,
@@ -383,7 +383,7 @@ TEST_F(WitnessTest, WithTheWitnessKeyOnlyAValidCosignatureCounts) {
   });
   auto cosigner = CosignatureVerifier::fromVkey(witnessKey.vkey);
   ASSERT_TRUE(cosigner.isOk()) << cosigner.status().toString();
-  core::DestinationConfig d;
+  adapters::HttpPeer d;
   d.baseUrl = url();
   WitnessPusher witness(*log, *store, url(), adapters::makeCurlHttpClient(d), 50, clock, logger,
                         *cosigner);

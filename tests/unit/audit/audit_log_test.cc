@@ -227,7 +227,7 @@ TEST_F(AuditLogTest, CheckpointerSignsBySizeAndByInterval) {
   std::ostringstream logText;
   core::Logger logger(logText);
   ASSERT_TRUE(log.open().isOk());
-  core::AuditConfig config;
+  audit::AuditConfig config;
   config.checkpointEveryRecords = 50;
   config.checkpointIntervalMs = 60000;
   Checkpointer checkpointer(log, config, clock, logger);
@@ -255,7 +255,7 @@ TEST_F(AuditLogTest, CheckpointerSignsWhatIsLeftWhenStopped) {
   std::ostringstream logText;
   core::Logger logger(logText);
   ASSERT_TRUE(log.open().isOk());
-  Checkpointer checkpointer(log, core::AuditConfig{}, clock, logger);
+  Checkpointer checkpointer(log, audit::AuditConfig{}, clock, logger);
   checkpointer.start();
   append(store, 1, 3);
   checkpointer.stop();

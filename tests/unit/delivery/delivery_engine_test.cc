@@ -29,8 +29,8 @@ class DeliveryEngineTest : public ::testing::Test {
  protected:
   void SetUp() override {
     destination_.name = "regional";
-    destination_.baseUrl = peer_.baseUrl();
-    destination_.timeoutMs = 5000;
+    destination_.peer.baseUrl = peer_.baseUrl();
+    destination_.peer.timeoutMs = 5000;
     destination_.maxAttempts = 5;
     destination_.retryBaseMs = 1000;
     destination_.retryMaxMs = 60000;
@@ -40,7 +40,7 @@ class DeliveryEngineTest : public ::testing::Test {
 
   std::unique_ptr<DeliveryWorker> worker() {
     return std::make_unique<DeliveryWorker>(destination_, settings_, store_,
-                                            adapters::makeCurlHttpClient(destination_), clock_,
+                                            adapters::makeCurlHttpClient(destination_.peer), clock_,
                                             logger_);
   }
 
@@ -84,8 +84,8 @@ class DeliveryEngineTest : public ::testing::Test {
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
-  core::DestinationConfig destination_;
-  core::DeliveryConfig settings_;
+  delivery::DestinationConfig destination_;
+  delivery::DeliveryConfig settings_;
 };
 
 TEST_F(DeliveryEngineTest, ACrashBetweenSendingAndRecordingResendsTheSameConditionalRequest) {

@@ -87,9 +87,9 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
       }
     }
     destination_.name = "regional";
-    destination_.baseUrl = peer_.baseUrl();
-    destination_.connectTimeoutMs = 2000;
-    destination_.timeoutMs = 5000;
+    destination_.peer.baseUrl = peer_.baseUrl();
+    destination_.peer.connectTimeoutMs = 2000;
+    destination_.peer.timeoutMs = 5000;
     destination_.maxAttempts = 5;
     destination_.retryBaseMs = 1000;
     destination_.retryMaxMs = 60000;
@@ -99,7 +99,7 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
 
   std::unique_ptr<DeliveryWorker> makeWorker() {
     return std::make_unique<DeliveryWorker>(destination_, settings_, *store_,
-                                            adapters::makeCurlHttpClient(destination_), clock_,
+                                            adapters::makeCurlHttpClient(destination_.peer), clock_,
                                             logger_);
   }
 
@@ -160,8 +160,8 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
-  core::DestinationConfig destination_;
-  core::DeliveryConfig settings_;
+  delivery::DestinationConfig destination_;
+  delivery::DeliveryConfig settings_;
   std::unique_ptr<store::Store> store_;
   testing::FakeStore* fake_ = nullptr;  // set when the store is the fake
 };
@@ -375,7 +375,7 @@ TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     port = socket.address().port();
   }
-  destination_.baseUrl = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+  destination_.peer.baseUrl = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
 

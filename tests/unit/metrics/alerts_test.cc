@@ -14,8 +14,8 @@ namespace {
 constexpr int64_t kMin = 60 * 1000;
 constexpr int64_t kStart = 1'800'000'000'000;
 
-core::AlertsConfig rules() {
-  core::AlertsConfig c;
+alerts::AlertsConfig rules() {
+  alerts::AlertsConfig c;
   c.webhookUrl = "http://127.0.0.1:1/hook";
   c.evaluateIntervalMs = 15000;
   c.renotifyIntervalMs = 0;

@@ -7,7 +7,7 @@
 
 #include "gateway/metrics/gateway_metrics.h"
 #include "gateway/metrics/route_template.h"
-#include "tests/unit/metrics/exposition_parser.h"
+#include "tests/support/exposition_parser.h"
 
 namespace brygga::metrics {
 namespace {

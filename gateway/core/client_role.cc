@@ -1,4 +1,4 @@
-#include "gateway/core/config.h"
+#include "gateway/core/client_role.h"
 
 namespace brygga::core {
 

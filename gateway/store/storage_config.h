@@ -1,0 +1,16 @@
+#pragma once
+
+#include <cstdint>
+
+namespace brygga::store {
+
+// The database's space (storage.*).
+struct StorageConfig {
+  // Upper bound on the database file; 0: none but the disk. Past it writes fail with 503 as on a
+  // full disk (see SqliteOptions::maxDatabaseBytes).
+  int64_t maxDatabaseBytes = 0;
+  // /readyz answers 503 while the file system holding dataDir has less free space than this.
+  int64_t minFreeDiskBytes = 100LL * 1024 * 1024;
+};
+
+}  // namespace brygga::store
