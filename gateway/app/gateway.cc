@@ -51,9 +51,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   std::vector<std::string> flowDestinations;
   for (const auto& [name, _] : config.destinations) flowDestinations.push_back(name);
   g->mappings_ = std::make_unique<flows::MappingRegistry>(
-      config.mappings.directory.empty() ? flows::defaultMappingsDirectory()
-                                        : config.mappings.directory,
-      flowDestinations, *g->logger_, *g->clock_);
+      flows::mappingsDirectory(config.mappings), flowDestinations, *g->logger_, *g->clock_);
   BRYGGA_RETURN_IF_ERROR(g->mappings_->load());
   g->flows_ = std::make_unique<flows::FlowRouter>(*g->mappings_, *g->store_, *g->clock_,
                                                   flowDestinations, *g->logger_);
