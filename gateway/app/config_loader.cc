@@ -1,5 +1,6 @@
 #include "gateway/app/config_loader.h"
 
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -370,6 +371,11 @@ core::StatusOr<GatewayConfig> loadConfigFile(const std::string& path) {
   auto config = parseConfig(ss.str());
   if (!config.isOk()) {
     return core::invalidArgument(path + ": " + config.status().message());
+  }
+  std::string& mappings = config->mappings.directory;
+  if (!mappings.empty() && std::filesystem::path(mappings).is_relative()) {
+    const std::filesystem::path folder = std::filesystem::absolute(path).parent_path();
+    mappings = (folder / mappings).lexically_normal().string();
   }
   return config;
 }

@@ -17,6 +17,8 @@ GatewayConfig defaultConfig();
 // bad value is kInvalidArgument with a message naming the key ("config: server.httpPort must be
 // an integer from -1 to 65535").
 core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText);
+// parseConfig of the file at `path`; a relative mappings.directory is then made absolute against
+// the file's directory (the mapping files travel with the config that names them).
 core::StatusOr<GatewayConfig> loadConfigFile(const std::string& path);
 
 // Checks cross-key rules (after flags were applied): at least one listener, unique client ids,

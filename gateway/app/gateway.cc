@@ -50,10 +50,8 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   // The home-care flows, driven by the mapping files; a bad file stops the start naming it.
   std::vector<std::string> flowDestinations;
   for (const auto& [name, _] : config.destinations) flowDestinations.push_back(name);
-  g->mappings_ = std::make_unique<flows::MappingRegistry>(config.mappings.directory.empty()
-                                                              ? flows::defaultMappingsDirectory()
-                                                              : config.mappings.directory,
-                                                          flowDestinations, *g->logger_, *g->time_);
+  g->mappings_ = std::make_unique<flows::MappingRegistry>(
+      flows::mappingsDirectory(config.mappings), flowDestinations, *g->logger_, *g->time_);
   BRYGGA_RETURN_IF_ERROR(g->mappings_->load());
   g->flows_ = std::make_unique<flows::FlowRouter>(*g->mappings_, *g->store_, *g->time_,
                                                   flowDestinations, *g->logger_);

@@ -28,9 +28,7 @@ int hoursCommand(const GatewayConfig& config, const std::map<std::string, std::s
     err << "brygga hours: " << when.status().message() << "\n";
     return kUsage;
   }
-  const std::string directory = config.mappings.directory.empty()
-                                    ? flows::defaultMappingsDirectory()
-                                    : config.mappings.directory;
+  const std::string directory = flows::mappingsDirectory(config.mappings);
   auto files = flows::readMappingFiles(directory);
   if (!files.isOk()) {
     err << "brygga hours: " << files.status().message() << "\n";

@@ -5,18 +5,25 @@
 #include <fstream>
 #include <sstream>
 
-#ifndef BRYGGA_MAPPINGS_DIR
-#define BRYGGA_MAPPINGS_DIR "mappings/data"
-#endif
-
 namespace brygga::flows {
 
 namespace fs = std::filesystem;
 
+std::string installedMappingsDirectory(const std::string& executable) {
+  const fs::path bin = fs::path(executable).parent_path();
+  return (bin / ".." / "share" / "brygga" / "mappings").lexically_normal().string();
+}
+
 std::string defaultMappingsDirectory() {
+  // The executable itself, not argv[0]: a symbolic link to it, or a PATH lookup, would name
+  // another directory.
   std::error_code ec;
-  if (fs::is_directory("mappings/data", ec)) return "mappings/data";
-  return BRYGGA_MAPPINGS_DIR;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return installedMappingsDirectory(ec ? std::string("bin/brygga") : self.string());
+}
+
+std::string mappingsDirectory(const MappingsConfig& config) {
+  return config.directory.empty() ? defaultMappingsDirectory() : config.directory;
 }
 
 core::StatusOr<std::vector<mappings::MappingFile>> readMappingFiles(const std::string& directory) {
@@ -25,7 +32,9 @@ core::StatusOr<std::vector<mappings::MappingFile>> readMappingFiles(const std::s
   fs::directory_iterator it(directory, ec);
   if (ec) {
     return core::invalidArgument("mappings: cannot read the directory " + directory + ": " +
-                                 ec.message());
+                                 ec.message() +
+                                 " (mappings.directory names it; unset, the mapping data "
+                                 "installed beside the binary, <prefix>/share/brygga/mappings)");
   }
   for (const auto& entry : it) {
     if (entry.path().extension() != ".json" || !entry.is_regular_file(ec)) continue;

@@ -9,15 +9,25 @@
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/core/time_source.h"
+#include "gateway/flows/mappings_config.h"
 #include "mappings/mapping_set.h"
 
 // Reading the mapping files (mappings/data/*.json) and keeping the set in force. A reload that
 // fails leaves the previous set running; requests in flight keep the set they started with.
 namespace brygga::flows {
 
-// The directory mapping files are read from when the config names none: `mappings/data` under
-// the working directory when it exists there, else the repository's, as compiled in.
+// Where the mapping files are installed for the executable at `executable`:
+// <its directory>/../share/brygga/mappings (so /usr/bin/brygga reads /usr/share/brygga/mappings,
+// and build/bin/brygga the build tree's build/share/brygga/mappings). Pure.
+std::string installedMappingsDirectory(const std::string& executable);
+
+// installedMappingsDirectory() of the running executable: where the mapping files are read from
+// when the config names no directory.
 std::string defaultMappingsDirectory();
+
+// The directory `config` names (made absolute beside the config file by the loader), else
+// defaultMappingsDirectory().
+std::string mappingsDirectory(const MappingsConfig& config);
 
 // Every *.json file of `directory`, by name. kInvalidArgument naming the directory when it cannot
 // be read or holds no JSON file.

@@ -6,7 +6,8 @@ namespace brygga::flows {
 
 // The home-care flows' mapping files (ConceptMaps, routing tables, service hours): mappings.*.
 struct MappingsConfig {
-  // Empty: mappings/data under the working directory, else the source tree's (compiled in).
+  // Empty: the files installed with the binary, <its directory>/../share/brygga/mappings. A
+  // relative path in a config file is read beside that file (the loader makes it absolute).
   std::string directory;
 };
 

@@ -25,24 +25,14 @@ std::string firstLine(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-// A config naming the repository's mapping files (the binary runs in the build tree).
-std::string mappingsFlag() {
-  static TempDir dir;
-  static const std::string path = [] {
-    std::ofstream(dir.file("config.json"))
-        << R"({"mappings":{"directory":")" << BRYGGA_SOURCE_DIR << R"(/mappings/data"}})";
-    return dir.file("config.json");
-  }();
-  return "--config " + path;
-}
-
+// No config: build/bin/brygga reads the mapping data from build/share/brygga/mappings, where an
+// installed one has it too.
 TEST(HoursCommand, SaysOpenOrClosedAndWhy) {
-  auto open = runBrygga("hours --at 2026-11-23T10:00 " + mappingsFlag());
+  auto open = runBrygga("hours --at 2026-11-23T10:00");
   EXPECT_EQ(open.exitCode, 0) << open.output;
   EXPECT_EQ(firstLine(open.output), "open: service hours (08:00-16:30 Mon-Fri)");
 
-  auto midsummer =
-      runBrygga("hours --at 2026-06-19T10:00 --service-point Kungsbacka " + mappingsFlag());
+  auto midsummer = runBrygga("hours --at 2026-06-19T10:00 --service-point Kungsbacka");
   EXPECT_EQ(midsummer.exitCode, 0);
   EXPECT_EQ(firstLine(midsummer.output).rfind("closed: Midsummer Eve; on-call service open: ", 0),
             0u)
@@ -51,7 +41,7 @@ TEST(HoursCommand, SaysOpenOrClosedAndWhy) {
   EXPECT_NE(midsummer.output.find("service point: Kungsbacka"), std::string::npos);
 
   // 16:45 on a Thursday in winter, given in UTC.
-  auto gap = runBrygga("hours --at 2026-12-03T15:45:00Z " + mappingsFlag());
+  auto gap = runBrygga("hours --at 2026-12-03T15:45:00Z");
   EXPECT_EQ(firstLine(gap.output)
                 .rfind("closed: outside service hours (08:00-16:30 Mon-Fri); "
                        "no one is available until the on-call service",
@@ -59,23 +49,60 @@ TEST(HoursCommand, SaysOpenOrClosedAndWhy) {
             0u)
       << gap.output;
 
-  auto unknown =
-      runBrygga("hours --at 2026-11-23T10:00 --service-point Göteborg " + mappingsFlag());
+  auto unknown = runBrygga("hours --at 2026-11-23T10:00 --service-point Göteborg");
   EXPECT_EQ(unknown.exitCode, 64);
   EXPECT_NE(unknown.output.find("unknown service point"), std::string::npos);
-  EXPECT_EQ(runBrygga("hours " + mappingsFlag()).exitCode, 64);
-  EXPECT_EQ(runBrygga("hours --at tomorrow " + mappingsFlag()).exitCode, 64);
+  EXPECT_EQ(runBrygga("hours").exitCode, 64);
+  EXPECT_EQ(runBrygga("hours --at tomorrow").exitCode, 64);
 }
 
-TEST(HoursCommand, ABrokenMappingFileIsNamed) {
+// A relative mappings.directory is read beside the config file, not in the working directory; a
+// broken file there stops the command naming it.
+TEST(HoursCommand, ARelativeMappingsDirectoryIsReadBesideTheConfigFile) {
   TempDir dir;
+  fs::create_directory(dir.file("etc"));
+  fs::copy(fs::path(BRYGGA_SOURCE_DIR) / "mappings/data", dir.file("etc/mappings"));
+  std::ofstream(dir.file("etc/config.json")) << R"({"mappings":{"directory":"mappings"}})";
+  const std::string brygga = "cd " + dir.path() + " && " + BRYGGA_BIN;
+
+  const RunResult good =
+      runCommand(brygga + " hours --at 2026-11-23T10:00 --config etc/config.json");
+  EXPECT_EQ(good.exitCode, 0) << good.output;
+  EXPECT_NE(good.output.find("(" + dir.file("etc/mappings") + ")"), std::string::npos)
+      << good.output;
+
+  // A good copy in the working directory does not stand in for the broken one beside the config.
   fs::copy(fs::path(BRYGGA_SOURCE_DIR) / "mappings/data", dir.file("mappings"));
-  std::ofstream(dir.file("mappings/service-hours.json"), std::ios::binary | std::ios::app) << "}";
-  std::ofstream(dir.file("config.json"))
-      << R"({"mappings":{"directory":")" << dir.file("mappings") << R"("}})";
-  auto r = runBrygga("hours --at 2026-11-23T10:00 --config " + dir.file("config.json"));
-  EXPECT_EQ(r.exitCode, 78) << r.output;
-  EXPECT_NE(r.output.find("service-hours.json"), std::string::npos) << r.output;
+  std::ofstream(dir.file("etc/mappings/service-hours.json"), std::ios::binary | std::ios::app)
+      << "}";
+  const RunResult broken =
+      runCommand(brygga + " hours --at 2026-11-23T10:00 --config etc/config.json");
+  EXPECT_EQ(broken.exitCode, 78) << broken.output;
+  EXPECT_NE(broken.output.find("service-hours.json"), std::string::npos) << broken.output;
+}
+
+// Installed (cmake --install), the gateway reads the mapping data installed beside it,
+// <prefix>/share/brygga/mappings, from any working directory, and nothing in the source or build
+// tree stands in for it.
+TEST(HoursCommand, AnInstalledGatewayReadsTheMappingDataInstalledBesideIt) {
+  TempDir dir;
+  const std::string prefix = dir.file("prefix");
+  const RunResult installed = runCommand(std::string(BRYGGA_CMAKE) + " --install " +
+                                         BRYGGA_BINARY_DIR + " --prefix " + prefix);
+  ASSERT_EQ(installed.exitCode, 0) << installed.output;
+  ASSERT_TRUE(fs::is_regular_file(prefix + "/share/brygga/mappings/service-hours.json"));
+  const std::string brygga = "cd " + dir.path() + " && " + prefix + "/bin/brygga";
+
+  const RunResult open = runCommand(brygga + " hours --at 2026-11-23T10:00");
+  EXPECT_EQ(open.exitCode, 0) << open.output;
+  EXPECT_EQ(firstLine(open.output), "open: service hours (08:00-16:30 Mon-Fri)");
+
+  fs::remove_all(prefix + "/share/brygga/mappings");
+  const RunResult missing = runCommand(brygga + " hours --at 2026-11-23T10:00");
+  EXPECT_EQ(missing.exitCode, 78) << missing.output;
+  EXPECT_NE(missing.output.find(prefix + "/share/brygga/mappings"), std::string::npos)
+      << missing.output;
+  EXPECT_NE(missing.output.find("mappings.directory"), std::string::npos) << missing.output;
 }
 
 TEST(ServeReload, SighupReloadsTheMappingFiles) {

@@ -22,6 +22,8 @@ GatewayHarness::GatewayHarness(FakePeer* peer, std::string dataDir) {
   config_.tls.privateKeyFile = certsDir() + "/server.key";
   config_.tls.caFile = certsDir() + "/ca.crt";
   config_.delivery.pollIntervalMs = 20;
+  // In process, the executable is this test binary, with no mapping data installed beside it.
+  config_.mappings.directory = std::string(BRYGGA_SOURCE_DIR) + "/mappings/data";
   auto& regional = config_.destinations["regional"];
   regional.peer.baseUrl = peer != nullptr ? peer->baseUrl() : "http://127.0.0.1:1/fhir";
   regional.retryBaseMs = 50;

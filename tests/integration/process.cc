@@ -11,9 +11,9 @@
 
 namespace brygga::testing {
 
-RunResult runBrygga(const std::string& args) {
+RunResult runCommand(const std::string& commandLine) {
   RunResult r;
-  FILE* pipe = popen((std::string(BRYGGA_BIN) + " " + args + " 2>&1").c_str(), "r");
+  FILE* pipe = popen((commandLine + " 2>&1").c_str(), "r");
   if (pipe == nullptr) return r;
   std::array<char, 4096> buf{};
   size_t n;
@@ -21,6 +21,10 @@ RunResult runBrygga(const std::string& args) {
   const int status = pclose(pipe);
   r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+RunResult runBrygga(const std::string& args) {
+  return runCommand(std::string(BRYGGA_BIN) + " " + args);
 }
 
 ServeProcess startServe(const std::string& config, const std::string& logFile) {

@@ -12,6 +12,9 @@ struct RunResult {
   std::string output;  // stdout and stderr
 };
 
+// Runs a shell command line to completion.
+RunResult runCommand(const std::string& commandLine);
+
 // Runs `brygga ARGS` to completion.
 RunResult runBrygga(const std::string& args);
 

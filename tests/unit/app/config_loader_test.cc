@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "gateway/app/config_loader.h"
+#include "tests/support/test_support.h"
 
 namespace brygga::app {
 namespace {
@@ -113,6 +116,20 @@ TEST(Config, ABadServerLimitNamesItsKey) {
        "config: server.timeoutMs must be an integer from 1 to 3600000"},
   };
   for (const auto& c : cases) EXPECT_EQ(errorOf(c.json), c.error) << c.json;
+}
+
+TEST(Config, ARelativeMappingsDirectoryIsBesideTheConfigFile) {
+  testing::TempDir dir;
+  std::ofstream(dir.file("relative.json")) << R"({"mappings": {"directory": "../mappings"}})";
+  std::ofstream(dir.file("absolute.json")) << R"({"mappings": {"directory": "/srv/mappings"}})";
+  std::ofstream(dir.file("none.json")) << "{}";
+
+  auto relative = loadConfigFile(dir.file("relative.json"));
+  ASSERT_TRUE(relative.isOk()) << relative.status().toString();
+  const std::string parent = dir.path().substr(0, dir.path().rfind('/'));
+  EXPECT_EQ(relative->mappings.directory, parent + "/mappings");
+  EXPECT_EQ(loadConfigFile(dir.file("absolute.json"))->mappings.directory, "/srv/mappings");
+  EXPECT_EQ(loadConfigFile(dir.file("none.json"))->mappings.directory, "");  // the installed set
 }
 
 }  // namespace

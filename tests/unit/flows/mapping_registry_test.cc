@@ -81,5 +81,15 @@ TEST_F(MappingRegistryTest, AMissingDirectoryOrNoFilesIsNamed) {
   EXPECT_THAT(empty.load().message(), HasSubstr("no *.json files"));
 }
 
+TEST(MappingsDirectory, IsInstalledBesideTheBinaryUnlessTheConfigNamesOne) {
+  EXPECT_EQ(installedMappingsDirectory("/usr/bin/brygga"), "/usr/share/brygga/mappings");
+  EXPECT_EQ(installedMappingsDirectory("/opt/brygga/bin/brygga"),
+            "/opt/brygga/share/brygga/mappings");
+  EXPECT_EQ(installedMappingsDirectory("/work/build/bin/brygga"),
+            "/work/build/share/brygga/mappings");
+  EXPECT_EQ(mappingsDirectory(MappingsConfig{"/etc/brygga/mappings"}), "/etc/brygga/mappings");
+  EXPECT_EQ(mappingsDirectory(MappingsConfig{}), defaultMappingsDirectory());
+}
+
 }  // namespace
 }  // namespace brygga::flows
