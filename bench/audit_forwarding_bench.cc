@@ -104,7 +104,7 @@ void BM_FhirForwarding(benchmark::State& state) {
     state.SkipWithError("cannot set up the store");
     return;
   }
-  testing::FakePeer arr;
+  testing::TestPeer arr;
   std::ostringstream logText;
   core::Logger logger(logText);
   core::RealTimeSystem clock;

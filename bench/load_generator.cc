@@ -38,25 +38,18 @@
 #include <thread>
 #include <vector>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/StreamCopier.h>
 #include <curl/curl.h>
 
 #include "tests/integration/fixtures.h"
+#include "tests/support/test_peer.h"
 #include "tests/support/test_personnummer.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
+double secondsSince(SteadyClock::time_point t) {
+  return std::chrono::duration<double>(SteadyClock::now() - t).count();
 }
 
 std::string enrollment(int64_t n) {
@@ -66,63 +59,43 @@ std::string enrollment(int64_t n) {
 
 // --- The fake regional EHR ---------------------------------------------------------------------
 
-class Peer {
+// What the peer (a TestPeer answering every request at once) received: the distinct deliveries
+// by Idempotency-Key, and when the last one arrived. The requests themselves are not kept:
+// millions arrive.
+class Deliveries {
  public:
-  void received(const std::string& key) {
-    std::lock_guard lock(mutex_);
-    ++requests_;
-    keys_.insert(key);
-    last_ = Clock::now();
+  explicit Deliveries(brygga::testing::TestPeer& peer) : peer_(peer) {
+    peer.setHandler([this](const brygga::testing::TestPeer::Request& request) {
+      auto key = request.headers.find("idempotency-key");
+      {
+        std::lock_guard lock(mutex_);
+        keys_.insert(key != request.headers.end() ? key->second : "");
+        last_ = SteadyClock::now();
+      }
+      brygga::testing::TestPeer::Response answer;
+      answer.body = brygga::testing::TestPeer::kTransactionResponse;
+      return answer;
+    });
   }
   size_t distinct() const {
     std::lock_guard lock(mutex_);
     return keys_.size();
   }
-  size_t requests() const {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  Clock::time_point last() const {
+  size_t requests() const { return peer_.requestCount(); }
+  SteadyClock::time_point last() const {
     std::lock_guard lock(mutex_);
     return last_;
   }
+  // Waits until the peer has seen `expected` distinct deliveries (or `timeoutS` passed).
+  bool waitFor(size_t expected, double timeoutS) const {
+    return peer_.waitFor([&] { return distinct() >= expected; }, static_cast<int>(timeoutS * 1000));
+  }
 
  private:
+  brygga::testing::TestPeer& peer_;
   mutable std::mutex mutex_;
   std::set<std::string> keys_;
-  size_t requests_ = 0;
-  Clock::time_point last_;
-};
-
-class PeerHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit PeerHandler(Peer& peer) : peer_(peer) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body);
-    peer_.received(request.get("Idempotency-Key", ""));
-    static const std::string kAnswer =
-        R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})";
-    response.setContentType("application/fhir+json");
-    response.setContentLength(static_cast<std::streamsize>(kAnswer.size()));
-    response.send() << kAnswer;
-  }
-
- private:
-  Peer& peer_;
-};
-
-class PeerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit PeerFactory(Peer& peer) : peer_(peer) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new PeerHandler(peer_);
-  }
-
- private:
-  Peer& peer_;
+  SteadyClock::time_point last_;
 };
 
 // --- The gateway process -----------------------------------------------------------------------
@@ -293,8 +266,8 @@ class Sender {
       // Start what is due on the idle connections.
       int waitMs = 100;
       while (!idle_.empty() && more()) {
-        const Clock::time_point due = dueAt();
-        const auto now = Clock::now();
+        const SteadyClock::time_point due = dueAt();
+        const auto now = SteadyClock::now();
         if (due > now) {
           waitMs = std::max(
               0, static_cast<int>(
@@ -324,7 +297,8 @@ class Sender {
         }
         curl_multi_remove_handle(multi_, m->easy_handle);
         --inFlight_;
-        done(status, std::chrono::duration<double, std::milli>(Clock::now() - c->due).count());
+        done(status,
+             std::chrono::duration<double, std::milli>(SteadyClock::now() - c->due).count());
         idle_.push_back(c);
       }
       if (!idle_.empty() && more() && waitMs == 0) continue;
@@ -337,7 +311,7 @@ class Sender {
   struct Connection {
     CURL* handle = nullptr;
     std::string body;
-    Clock::time_point due;
+    SteadyClock::time_point due;
   };
   CURLM* multi_;
   curl_slist* headers_ = nullptr;
@@ -391,16 +365,6 @@ void printFailures(const Tally& tally) {
   }
 }
 
-// Waits until the peer has seen `expected` distinct deliveries (or `timeoutS` passed).
-bool waitForDeliveries(const Peer& peer, size_t expected, double timeoutS) {
-  const auto start = Clock::now();
-  while (peer.distinct() < expected) {
-    if (secondsSince(start) > timeoutS) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
-
 int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
@@ -441,14 +405,12 @@ int main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   signal(SIGPIPE, SIG_IGN);
 
-  Peer peer;
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(4);
-  params->setKeepAlive(true);
-  params->setMaxKeepAliveRequests(1000000);
-  Poco::Net::HTTPServer peerServer(new PeerFactory(peer), socket, params);
-  peerServer.start();
+  brygga::testing::TestPeer::Options peerOptions;
+  peerOptions.threads = 4;
+  peerOptions.record = false;
+  peerOptions.keepAliveRequests = 1000000;
+  brygga::testing::TestPeer peerServer(peerOptions);
+  Deliveries peer(peerServer);
 
   const bool ownDir = o.dataDir.empty();
   if (ownDir) {
@@ -463,7 +425,7 @@ int main(int argc, char** argv) {
                                                       std::to_string(o.batchSize) + "},"
                                                 : std::string())
                             << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)"
-                            << socket.address().port() << R"(/fhir"}}})";
+                            << peerServer.port() << R"(/fhir"}}})";
   Gateway gateway = startGateway(o.binary, configPath);
   if (gateway.port <= 0) {
     std::cerr << "brygga_load: the gateway did not start (" << o.binary << ")\n";
@@ -477,7 +439,7 @@ int main(int argc, char** argv) {
     Client c(url, "dev-token-kungsbacka");
     for (int i = 0; i < 200; ++i) c.post(enrollment(serial++));
   }
-  waitForDeliveries(peer, static_cast<size_t>(serial.load()), 60);
+  peer.waitFor(static_cast<size_t>(serial.load()), 60);
 
   // 1. Closed loop: acknowledged enrollments per second.
   Tally closed;
@@ -485,16 +447,16 @@ int main(int argc, char** argv) {
   const double ownCpuBefore = cpuSeconds(getpid());
   const int64_t writtenBefore = writtenBytes(gateway.pid);
   const size_t before = peer.distinct();
-  const auto closedStart = Clock::now();
+  const auto closedStart = SteadyClock::now();
   {
     Sender sender(url, "dev-token-kungsbacka", o.threads);
     sender.run([&] { return secondsSince(closedStart) < o.maxSeconds; },
-               [&] { return enrollment(serial++); }, [] { return Clock::now(); },
+               [&] { return enrollment(serial++); }, [] { return SteadyClock::now(); },
                [&](long status, double ms) { closed.add(status, ms); });
   }
   const double closedSeconds = secondsSince(closedStart);
   const size_t deliveredDuringLoad = peer.distinct() - before;
-  const bool drained = waitForDeliveries(peer, before + static_cast<size_t>(closed.ok.load()), 300);
+  const bool drained = peer.waitFor(before + static_cast<size_t>(closed.ok.load()), 300);
   const double endToEndSeconds = std::chrono::duration<double>(peer.last() - closedStart).count();
   const double cpuUsed = cpuSeconds(gateway.pid) - cpuBefore;
   const double ownCpuUsed = cpuSeconds(getpid()) - ownCpuBefore;
@@ -528,7 +490,7 @@ int main(int argc, char** argv) {
   const int64_t total = static_cast<int64_t>(o.rate * o.rateSeconds);
   std::atomic<int64_t> nextIndex{0};
   const size_t beforeOpen = peer.distinct();
-  const auto openStart = Clock::now();
+  const auto openStart = SteadyClock::now();
   {
     // Latency counts from the moment a request was due, not from when a connection was free.
     Sender sender(url, "dev-token-kungsbacka", o.threads);
@@ -538,15 +500,14 @@ int main(int argc, char** argv) {
                  return enrollment(serial++);
                },
                [&] {
-                 return openStart +
-                        std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                            static_cast<double>(nextIndex.load()) / o.rate));
+                 return openStart + std::chrono::duration_cast<SteadyClock::duration>(
+                                        std::chrono::duration<double>(
+                                            static_cast<double>(nextIndex.load()) / o.rate));
                },
                [&](long status, double ms) { open.add(status, ms); });
   }
   const double openSeconds = secondsSince(openStart);
-  const bool openDrained =
-      waitForDeliveries(peer, beforeOpen + static_cast<size_t>(open.ok.load()), 120);
+  const bool openDrained = peer.waitFor(beforeOpen + static_cast<size_t>(open.ok.load()), 120);
   std::cout << "open loop: " << o.rate << "/s offered for " << o.rateSeconds << " s ("
             << openSeconds << " s)\n";
   std::cout << "  acknowledged: " << open.ok.load() << ", failed: " << open.failed.load() << "\n";
@@ -567,7 +528,7 @@ int main(int argc, char** argv) {
   kill(gateway.pid, SIGTERM);
   int status = 0;
   waitpid(gateway.pid, &status, 0);
-  peerServer.stopAll(true);
+  peerServer.stop();
   if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
   curl_global_cleanup();
   return drained && openDrained ? 0 : 2;

@@ -21,14 +21,6 @@
 #include <string>
 #include <thread>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/StreamCopier.h>
 #include <rapidjson/document.h>
 
 #include "adapters/http_client.h"
@@ -36,6 +28,7 @@
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
+#include "tests/support/test_peer.h"
 
 namespace {
 
@@ -140,73 +133,47 @@ struct RefuseOnce {
   }
 };
 
-class SinkHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit SinkHandler(RefuseOnce& refuse) : refuse_(refuse) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    std::string body;
-    Poco::StreamCopier::copyToString(req.stream(), body);
-    if (refuse_.shouldRefuse(body, req.get("Idempotency-Key", ""))) {
-      const std::string outcome =
-          R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"business-rule",)"
-          R"("diagnostics":"stand-in EHR: this patient's record is locked; demo refusal, a replay )"
-          R"(will be accepted"}]})";
-      std::cout << "refused " << req.getMethod() << " " << req.getURI()
-                << ": 422 (the demo's refused patient)" << std::endl;
-      resp.setStatus(Poco::Net::HTTPResponse::HTTP_UNPROCESSABLE_ENTITY);
-      resp.setContentType("application/fhir+json");
-      resp.setContentLength(static_cast<std::streamsize>(outcome.size()));
-      resp.send() << outcome;
-      return;
-    }
-    rapidjson::Document doc;
-    doc.Parse(body.c_str(), body.size());
-    std::string types;
-    std::string answer = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
-    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("entry") &&
-        doc["entry"].IsArray()) {
-      bool first = true;
-      for (const auto& e : doc["entry"].GetArray()) {
-        if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() &&
-            e["resource"].HasMember("resourceType") && e["resource"]["resourceType"].IsString()) {
-          types +=
-              (types.empty() ? "" : ", ") + std::string(e["resource"]["resourceType"].GetString());
-        }
-        answer += first ? "" : ",";
-        answer += R"({"response":{"status":"201 Created"}})";
-        first = false;
+// The stand-in EHR's answer: 422 once for the refused patient's messages, else 200 with one
+// "201 Created" per entry; each printed with the resource types it carried (never patient data).
+brygga::testing::TestPeer::Response sinkAnswer(RefuseOnce& refuse,
+                                               const brygga::testing::TestPeer::Request& req) {
+  static std::mutex printing;
+  brygga::testing::TestPeer::Response resp;
+  auto key = req.headers.find("idempotency-key");
+  if (refuse.shouldRefuse(req.body, key != req.headers.end() ? key->second : "")) {
+    resp.status = 422;
+    resp.body =
+        R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"business-rule",)"
+        R"("diagnostics":"stand-in EHR: this patient's record is locked; demo refusal, a replay )"
+        R"(will be accepted"}]})";
+    std::lock_guard<std::mutex> lock(printing);
+    std::cout << "refused " << req.method << " " << req.uri << ": 422 (the demo's refused patient)"
+              << std::endl;
+    return resp;
+  }
+  rapidjson::Document doc;
+  doc.Parse(req.body.c_str(), req.body.size());
+  std::string types;
+  resp.body = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("entry") && doc["entry"].IsArray()) {
+    bool first = true;
+    for (const auto& e : doc["entry"].GetArray()) {
+      if (e.IsObject() && e.HasMember("resource") && e["resource"].IsObject() &&
+          e["resource"].HasMember("resourceType") && e["resource"]["resourceType"].IsString()) {
+        types +=
+            (types.empty() ? "" : ", ") + std::string(e["resource"]["resourceType"].GetString());
       }
+      resp.body += first ? "" : ",";
+      resp.body += R"({"response":{"status":"201 Created"}})";
+      first = false;
     }
-    answer += "]}";
-    {
-      static std::mutex mutex;
-      std::lock_guard<std::mutex> lock(mutex);
-      std::cout << "received " << req.getMethod() << " " << req.getURI() << ": "
-                << (types.empty() ? std::string("(no entries)") : types) << std::endl;
-    }
-    resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-    resp.setContentType("application/fhir+json");
-    resp.setContentLength(static_cast<std::streamsize>(answer.size()));
-    resp.send() << answer;
   }
-
- private:
-  RefuseOnce& refuse_;
-};
-
-class SinkFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit SinkFactory(RefuseOnce& refuse) : refuse_(refuse) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new SinkHandler(refuse_);
-  }
-
- private:
-  RefuseOnce& refuse_;
-};
+  resp.body += "]}";
+  std::lock_guard<std::mutex> lock(printing);
+  std::cout << "received " << req.method << " " << req.uri << ": "
+            << (types.empty() ? std::string("(no entries)") : types) << std::endl;
+  return resp;
+}
 
 int sink(const std::map<std::string, std::string>& o) {
   sigset_t set;
@@ -223,15 +190,18 @@ int sink(const std::map<std::string, std::string>& o) {
     std::cerr << "brygga-traffic: --refuse-once needs a 12-digit personnummer\n";
     return 64;
   }
-  Poco::Net::ServerSocket socket(
-      Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
-  Poco::Net::HTTPServer server(new SinkFactory(refuse), socket, new Poco::Net::HTTPServerParams);
-  server.start();
-  std::cout << "brygga-traffic sink: a stand-in FHIR peer on http://127.0.0.1:" << port
+  brygga::testing::TestPeer::Options peerOptions;
+  peerOptions.port = port;
+  peerOptions.threads = 16;
+  peerOptions.record = false;  // it runs for as long as the demo does
+  brygga::testing::TestPeer server(peerOptions);
+  server.setHandler([](const brygga::testing::TestPeer::Request& request) {
+    return sinkAnswer(refuse, request);
+  });
+  std::cout << "brygga-traffic sink: a stand-in FHIR peer on http://127.0.0.1:" << server.port()
             << "/fhir (Ctrl-C stops it)" << std::endl;
   int signal = 0;
   sigwait(&set, &signal);
-  server.stop();
   return 0;
 }
 

@@ -1,9 +1,8 @@
-// Issue 7: alert rules end to end. The regional EHR is down; a webhook receiver (a FakePeer)
+// Issue 7: alert rules end to end. The regional EHR is down; a webhook receiver (a TestPeer)
 // gets exactly one alert for it, however many deliveries fail, and one "resolved" once it is back.
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <thread>
 
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/fixtures.h"
@@ -25,19 +24,23 @@ void onlyDestinationFailing(alerts::AlertsConfig& a, const std::string& url) {
   a.instance = "brygga-test";
 }
 
+constexpr std::chrono::milliseconds kRulesInterval{100};  // evaluateIntervalMs above
+
 TEST(Alerts, ADestinationDownRaisesOneAlertAndOneResolved) {
-  FakePeer webhook;
+  TestPeer webhook;
   const int port = freePort();
+  SimulatedTimeSystem time;  // outlives the gateway
   GatewayHarness harness(nullptr);
   harness.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   onlyDestinationFailing(harness.config().alerts, webhook.baseUrl() + "/alerts");
+  harness.setTimeSystem(&time);
   harness.start();
 
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
-  ASSERT_EQ(webhook.waitForRequests(1, 10000), 1u);
+  ASSERT_TRUE(time.advanceUntil([&] { return webhook.requestCount() >= 1; }, kRulesInterval));
   // Deliveries go on failing every 50-200 ms and the rules run every 100 ms: still one alert.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  time.advanceTimeWait(std::chrono::milliseconds(1500), kRulesInterval);
   auto requests = webhook.requests();
   ASSERT_EQ(requests.size(), 1u);
   const auto& alert = requests[0];
@@ -63,8 +66,8 @@ TEST(Alerts, ADestinationDownRaisesOneAlertAndOneResolved) {
   // The EHR comes back: the message is delivered and the alert resolves, once.
   DeliveryPeer ehr;
   ehr.start(port);
-  ASSERT_EQ(webhook.waitForRequests(2, 15000), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(time.advanceUntil([&] { return webhook.requestCount() >= 2; }, kRulesInterval));
+  time.advanceTimeWait(std::chrono::milliseconds(500), kRulesInterval);
   requests = webhook.requests();
   ASSERT_EQ(requests.size(), 2u);
   auto resolved = parse(requests[1].body);
@@ -76,29 +79,31 @@ TEST(Alerts, ADestinationDownRaisesOneAlertAndOneResolved) {
 }
 
 TEST(Alerts, AWebhookThatFailsIsRetriedAndDoesNotStopDelivery) {
-  FakePeer webhook;
+  TestPeer webhook;
   std::atomic<int> calls{0};
-  webhook.setHandler([&](const FakePeer::Request&) {
-    FakePeer::Response r;
+  webhook.setHandler([&](const TestPeer::Request&) {
+    TestPeer::Response r;
     r.status = ++calls <= 1 ? 503 : 200;  // the first call fails
     return r;
   });
-  FakePeer ehr;
-  ehr.setHandler([](const FakePeer::Request&) {
-    FakePeer::Response r;
+  TestPeer ehr;
+  ehr.setHandler([](const TestPeer::Request&) {
+    TestPeer::Response r;
     r.status = 400;  // every message refused: dead letters
     r.body = R"({"resourceType":"OperationOutcome"})";
     return r;
   });
+  SimulatedTimeSystem time;  // outlives the gateway
   GatewayHarness harness(&ehr);
   auto& a = harness.config().alerts;
   onlyDestinationFailing(a, webhook.baseUrl() + "/alerts");
   a.destinationFailingMs = 0;
   a.deadLetters = true;
+  harness.setTimeSystem(&time);
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
-  ASSERT_EQ(webhook.waitForRequests(2, 10000), 2u);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(time.advanceUntil([&] { return webhook.requestCount() >= 2; }, kRulesInterval));
+  time.advanceTimeWait(std::chrono::milliseconds(500), kRulesInterval);
   EXPECT_EQ(webhook.requestCount(), 2u);  // the failed call and its successful retry
   auto body = parse(webhook.requests()[1].body);
   EXPECT_STREQ(body["rule"].GetString(), "dead_letters");

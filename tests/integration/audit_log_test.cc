@@ -167,17 +167,19 @@ class AuditLogFlow : public ::testing::Test {
   }
   // The latest checkpoint once it covers `size` records (the checkpointer signs every 50 ms).
   std::string checkpointCovering(uint64_t size) {
-    for (int i = 0; i < 200; ++i) {
+    std::string body;
+    const bool covered = waitUntil([&] {
       auto r = audit("/audit/checkpoint", "");
-      if (r.status == 200 && bodyOf(r.body).size >= size) return r.body;
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
+      body = r.body;
+      return r.status == 200 && bodyOf(r.body).size >= size;
+    });
+    if (covered) return body;
     ADD_FAILURE() << "no checkpoint covers " << size << " records";
     return {};
   }
 
   TempDir data_;
-  FakePeer peer_;
+  TestPeer peer_;
   std::unique_ptr<GatewayHarness> harness_;
 };
 
@@ -322,7 +324,7 @@ TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {
 }
 
 TEST(ProvenanceFlow, AForwardedBundleCarriesAProvenanceThePeerCanVerify) {
-  FakePeer peer;
+  TestPeer peer;
   TempDir data;
   GatewayHarness harness(&peer, data.path());
   harness.start();

@@ -26,23 +26,14 @@ HttpAnswer console(GatewayHarness& h, const std::string& client, const std::stri
       "", headers);
 }
 
-bool eventually(const std::function<bool()>& condition, int timeoutMs = 10000) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (std::chrono::steady_clock::now() < until) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
-
 // The regional EHR: refuses the kRefused patient's Bundles (422, a dead letter at once) while
 // `refuse` is set, accepts everything else.
 struct RefusingPeer {
-  FakePeer peer;
+  TestPeer peer;
   std::atomic<bool> refuse{true};
   RefusingPeer() {
-    peer.setHandler([this](const FakePeer::Request& request) {
-      FakePeer::Response r;
+    peer.setHandler([this](const TestPeer::Request& request) {
+      TestPeer::Response r;
       if (refuse && request.body.find(kRefusedTwelve) != std::string::npos) {
         r.status = 422;
         r.body = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
@@ -68,7 +59,7 @@ class ConsoleApiTest : public ::testing::Test {
     ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
               200);
     ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle(kRefused, "E-2")).status, 200);
-    ASSERT_TRUE(eventually([&] {
+    ASSERT_TRUE(waitUntil([&] {
       auto r = console(*h_, "integration", "GET", "/messages?status=dead");
       return r.status == 200 && r.body.find("\"seq\"") != std::string::npos;
     }));
@@ -190,7 +181,7 @@ TEST_F(ConsoleApiTest, ReplayGoesThroughTheAdminSemantics) {
       console(*h_, "integration", "POST", "/dead-letters/" + std::to_string(outboxId) + "/replay");
   ASSERT_EQ(replayed.status, 200) << replayed.body;
   EXPECT_GT(peer_.peer.waitForRequests(before + 1, 10000), before);
-  EXPECT_TRUE(eventually([&] {
+  EXPECT_TRUE(waitUntil([&] {
     auto r = console(*h_, "integration", "GET", "/messages/" + std::to_string(seq));
     return r.body.find("\"status\":\"delivered\"") != std::string::npos;
   }));

@@ -4,10 +4,10 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
-#include <thread>
 
 #include "gateway/app/config_loader.h"
 #include "gateway/audit/audit_trail.h"
@@ -17,6 +17,8 @@
 
 namespace brygga::testing {
 namespace {
+
+constexpr std::chrono::milliseconds kPollInterval{20};  // the harness's delivery.pollIntervalMs
 
 HttpAnswer admin(GatewayHarness& h, const std::string& client, const std::string& method,
                  const std::string& path) {
@@ -73,15 +75,17 @@ TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
 TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrder) {
   DeliveryPeer peer;
   peer.start();
+  SimulatedTimeSystem time;  // outlives the gateway
   GatewayHarness h(nullptr);
   h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
+  h.setTimeSystem(&time);
   h.start();
   auto paused = admin(h, "integration", "POST", "/destinations/regional/pause");
   ASSERT_EQ(paused.status, 200) << paused.body;
   for (int n = 0; n < 3; ++n) {
     ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(1, n)).status, 200);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // 20 poll intervals
+  time.advanceTimeWait(std::chrono::milliseconds(400), kPollInterval);  // 20 passes
   EXPECT_TRUE(peer.received().empty());
 
   auto states = parse(admin(h, "integration", "GET", "/destinations").body);
@@ -99,6 +103,10 @@ TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrde
   const auto got = peer.received();
   ASSERT_EQ(got.size(), 3u);
   for (int n = 0; n < 3; ++n) EXPECT_EQ(got[static_cast<size_t>(n)].n, n);
+  ASSERT_TRUE(waitUntil([&] {  // the last acceptance recorded
+    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
+    return pending.isOk() && pending->empty();
+  }));
   states = parse(admin(h, "integration", "GET", "/destinations").body);
   EXPECT_FALSE((*destination(states, "regional"))["paused"].GetBool());
   EXPECT_EQ((*destination(states, "regional"))["pending"].GetInt(), 0);
@@ -236,8 +244,10 @@ TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAu
   DeliveryPeer peer;
   peer.refusePatient(21);
   peer.start();
+  SimulatedTimeSystem time;  // outlives the gateway
   GatewayHarness h(nullptr);
   h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
+  h.setTimeSystem(&time);
   h.config().delivery.retentionMs = 1;
   h.config().delivery.retentionIntervalMs = 3600000;  // the test runs it
   h.start();
@@ -253,7 +263,7 @@ TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAu
       },
       5000));
   const int64_t auditBefore = audit::AuditTrail::verify(store)->recordsChecked;
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  time.advance(std::chrono::milliseconds(5));  // past the retention time
   auto purged = h.gateway().retention().runOnce();
   ASSERT_TRUE(purged.isOk()) << purged.status().toString();
   EXPECT_EQ(*purged, 2);
@@ -287,8 +297,13 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   peer.refusePatient(30);
   peer.start();
   TempDir data;
+  // The command line stamps what it changes with the machine's clock: the gateway's wall clock
+  // starts there and is kept in step after each command (as NTP keeps two processes in step).
+  const core::RealTimeSystem machine;
+  SimulatedTimeSystem time(machine.nowMs());  // outlives the gateway
   GatewayHarness h(nullptr, data.path());
   h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
+  h.setTimeSystem(&time);
   h.start();
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(30, 0)).status, 200);
   ASSERT_TRUE(
@@ -311,17 +326,19 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   // Paused from the command line: the running gateway stops sending on its next pass.
   auto pause = runBrygga("destination pause regional" + dir);
   ASSERT_EQ(pause.exitCode, 0) << pause.output;
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  time.advanceTimeWait(kPollInterval);  // the next pass
   peer.refusePatient(-1);
   auto replay = runBrygga("dead-letters replay " + std::to_string(id) + dir);
   ASSERT_EQ(replay.exitCode, 0) << replay.output;
-  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  time.setSystemTimeMs(std::max(time.nowMs(), machine.nowMs()));        // the replay is due
+  time.advanceTimeWait(std::chrono::milliseconds(400), kPollInterval);  // 20 passes
   EXPECT_EQ(peer.received().size(), 1u);  // still only the refused attempt
   auto destinations = runBrygga("destination list" + dir);
   EXPECT_NE(destinations.output.find("regional\tyes\t1"), std::string::npos) << destinations.output;
 
   ASSERT_EQ(runBrygga("destination resume regional" + dir).exitCode, 0);
-  ASSERT_TRUE(peer.waitForAccepted({episodeOf(30, 0)}, 10000));
+  ASSERT_TRUE(time.advanceUntil(
+      [&] { return peer.acceptedPerEpisode().count(episodeOf(30, 0)) > 0; }, kPollInterval));
   EXPECT_EQ(runBrygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);
 
   // The commands were recorded as client "cli".

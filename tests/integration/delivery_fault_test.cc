@@ -15,6 +15,7 @@
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
 
 #include "gateway/audit/audit_trail.h"
 #include "tests/integration/delivery_peer.h"
@@ -69,6 +70,14 @@ void expectInOrderPerPatient(const std::vector<DeliveryPeer::Received>& received
   }
 }
 
+// Waits until the gateway has no pending entry: everything it will ever send was sent.
+bool waitForNothingPending(GatewayHarness& h) {
+  return waitUntil([&] {
+    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
+    return pending.isOk() && pending->empty();
+  });
+}
+
 // Every episode was accepted exactly once, always under one Idempotency-Key of its own.
 void expectEachOnceUnderOneKey(const std::vector<DeliveryPeer::Received>& received,
                                const std::set<std::string>& episodes) {
@@ -97,22 +106,21 @@ TEST(DeliveryFaults, ThePeerDownForAWhileThenBackGetsEverythingOnceAndInOrder) {
   h.start();
   const std::set<std::string> acknowledged = sendAll(h, 0, 6, 4);
   ASSERT_EQ(acknowledged.size(), 24u);
-  // Down long enough for every message to have failed a few times.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
-  auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 100);
-  ASSERT_TRUE(pending.isOk());
-  EXPECT_EQ(pending->size(), 24u);
-  EXPECT_TRUE(
-      std::any_of(pending->begin(), pending->end(), [](const auto& e) { return e.attempts >= 2; }));
+  // Down until a message has failed twice; all of them wait.
+  ASSERT_TRUE(waitUntil([&] {
+    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 100);
+    return pending.isOk() && std::any_of(pending->begin(), pending->end(),
+                                         [](const auto& e) { return e.attempts >= 2; });
+  }));
+  EXPECT_EQ(h.gateway().store().outbox("regional", store::OutboxState::kPending, 100)->size(), 24u);
 
   peer.start(port);
   ASSERT_TRUE(peer.waitForAccepted(acknowledged, kWaitMs));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // anything extra would show now
+  ASSERT_TRUE(waitForNothingPending(h));  // nothing more can be sent
   const auto received = peer.received();
   EXPECT_EQ(received.size(), 24u);
   expectEachOnceUnderOneKey(received, acknowledged);
   expectInOrderPerPatient(received);
-  EXPECT_TRUE(h.gateway().store().outbox("regional", store::OutboxState::kPending, 100)->empty());
 }
 
 TEST(DeliveryFaults, ThePeerAnswering500AtRandomStillGetsEverythingInOrder) {
@@ -125,7 +133,7 @@ TEST(DeliveryFaults, ThePeerAnswering500AtRandomStillGetsEverythingInOrder) {
   const std::set<std::string> acknowledged = sendAll(h, 100, 6, 5);
   ASSERT_EQ(acknowledged.size(), 30u);
   ASSERT_TRUE(peer.waitForAccepted(acknowledged, kWaitMs));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(waitForNothingPending(h));  // nothing more can be sent
   const auto received = peer.received();
   EXPECT_GT(received.size(), 30u);  // the 500s were retried
   expectEachOnceUnderOneKey(received, acknowledged);
@@ -223,10 +231,23 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
   ServeProcess second = startServe(config, dir.file("gateway.log"));
   ASSERT_GT(second.port, 0);
   const bool all = peer.waitForAccepted(acknowledged, kWaitMs);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Nothing pending in its database: it has nothing more to send, resent or not.
+  Poco::Data::SQLite::Connector::registerConnector();
+  const bool drained = waitUntil([&] {
+    try {
+      Poco::Data::Session session("SQLite", dir.file("data") + "/brygga.db");
+      int pending = -1;
+      session << "SELECT count(*) FROM outbox WHERE state = 'pending'",
+          Poco::Data::Keywords::into(pending), Poco::Data::Keywords::now;
+      return pending == 0;
+    } catch (const Poco::Exception&) {
+      return false;  // busy: the gateway is writing
+    }
+  });
   kill(second.pid, SIGTERM);
   waitpid(second.pid, &status, 0);
   ASSERT_TRUE(all) << acknowledged.size() << " acknowledged";
+  ASSERT_TRUE(drained);
 
   // None twice: an episode went out under one Idempotency-Key only (it was stored once), and a
   // key repeats only for what was in flight when the gateway died (sent, not yet recorded: at
@@ -247,7 +268,6 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
   expectInOrderPerPatient(received, /*allowResend=*/true);
 
   // The database is intact and the audit chain verifies.
-  Poco::Data::SQLite::Connector::registerConnector();
   Poco::Data::Session session("SQLite", dir.file("data") + "/brygga.db");
   std::string integrity;
   session << "PRAGMA integrity_check", Poco::Data::Keywords::into(integrity),

@@ -4,8 +4,6 @@
 // same port, answer 500 at random or refuse one patient, and that de-duplicates nothing, so the
 // tests can count deliveries by Idempotency-Key and by content.
 
-#include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,19 +11,10 @@
 #include <regex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/StreamCopier.h>
-
 #include "tests/integration/fixtures.h"
+#include "tests/support/test_peer.h"
 #include "tests/support/test_personnummer.h"
 
 namespace brygga::testing {
@@ -40,6 +29,9 @@ inline std::string enrollmentOf(int patient, int n) {
   return enrollmentBundle(testPersonnummer(1000 + patient), episodeOf(patient, n));
 }
 
+// The regional EHR of the delivery tests: a TestPeer whose script answers 500 to a share of the
+// requests (seeded) or 400 to one patient's, and that tells what it received by episode. It is
+// down until start(), and can go down and come back on the same port.
 class DeliveryPeer {
  public:
   struct Received {
@@ -47,40 +39,31 @@ class DeliveryPeer {
     std::string episode;  // EPI-p<patient>-n<n>, "" when none was found
     int patient = -1;
     int n = -1;
-    int answered = 0;  // the status the peer answered
+    int answered = 0;  // the status the peer answered; 0 while it decides
   };
 
   DeliveryPeer() = default;
-  ~DeliveryPeer() { stop(); }
   DeliveryPeer(const DeliveryPeer&) = delete;
   DeliveryPeer& operator=(const DeliveryPeer&) = delete;
 
-  // Listens on `port` (0: any free port), reusing the address so it can come back on the port it
-  // had.
+  // Listens on `port` (0: any free port); after a stop(), on the port it had.
   void start(int port = 0) {
-    std::lock_guard lock(lifecycle_);
-    if (server_) return;
-    Poco::Net::ServerSocket socket;
-    socket.bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true);
-    socket.listen(64);
-    port_ = socket.address().port();
-    auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(8);
-    params->setKeepAlive(true);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
-    server_->start();
+    if (peer_) {
+      peer_->start();
+      return;
+    }
+    TestPeer::Options options;
+    options.port = port;
+    peer_ = std::make_unique<TestPeer>(options);
+    peer_->setHandler([this](const TestPeer::Request& request) { return answer(request); });
   }
-
   // Stops listening and drops open connections: to the gateway the peer is down.
   void stop() {
-    std::lock_guard lock(lifecycle_);
-    if (!server_) return;
-    server_->stopAll(true);
-    server_.reset();
+    if (peer_) peer_->stop();
   }
 
-  int port() const { return port_; }
-  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_) + "/fhir"; }
+  int port() const { return peer_->port(); }
+  std::string baseUrl() const { return peer_->baseUrl(); }
 
   // A share of requests answered 500 (deterministic: seeded).
   void failAtRandom(double share, unsigned seed = 5) {
@@ -95,105 +78,80 @@ class DeliveryPeer {
   }
 
   std::vector<Received> received() const {
-    std::lock_guard lock(mutex_);
-    return received_;
+    std::vector<Received> out;
+    if (!peer_) return out;
+    for (const auto& request : peer_->requests()) {
+      Received r = episodeIn(request.body);
+      auto key = request.headers.find("idempotency-key");
+      r.key = key != request.headers.end() ? key->second : "";
+      r.answered = request.answeredStatus;
+      out.push_back(r);
+    }
+    return out;
   }
 
   // Requests answered 2xx, per episode, in arrival order.
   std::map<std::string, int> acceptedPerEpisode() const {
     std::map<std::string, int> out;
     for (const auto& r : received()) {
-      if (r.answered < 300) ++out[r.episode];
+      if (r.answered > 0 && r.answered < 300) ++out[r.episode];
     }
     return out;
   }
 
   // Waits until every episode in `episodes` was accepted at least once.
   bool waitForAccepted(const std::set<std::string>& episodes, int timeoutMs) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-    for (;;) {
-      const auto accepted = acceptedPerEpisode();
-      bool all = true;
-      for (const auto& e : episodes) all = all && accepted.count(e) > 0;
-      if (all) return true;
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    return peer_->waitFor(
+        [&] {
+          const auto accepted = acceptedPerEpisode();
+          for (const auto& e : episodes) {
+            if (accepted.count(e) == 0) return false;
+          }
+          return true;
+        },
+        timeoutMs);
+  }
+  // Waits until at least n requests arrived; returns the count.
+  size_t waitForRequests(size_t n, int timeoutMs) const {
+    return peer_->waitForRequests(n, timeoutMs);
   }
 
  private:
-  int answer(const std::string& key, const std::string& body) {
+  static Received episodeIn(const std::string& body) {
     static const std::regex kEpisode("EPI-p([0-9]+)-n([0-9]+)");
     Received r;
-    r.key = key;
     std::smatch m;
     if (std::regex_search(body, m, kEpisode)) {
       r.episode = m[0];
       r.patient = std::stoi(m[1]);
       r.n = std::stoi(m[2]);
     }
-    std::lock_guard lock(mutex_);
-    if (r.patient >= 0 && r.patient == refused_) {
-      r.answered = 400;
-    } else if (failShare_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < failShare_) {
-      r.answered = 500;
-    } else {
-      r.answered = 200;
-    }
-    received_.push_back(r);
-    return r.answered;
+    return r;
   }
 
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    explicit Handler(DeliveryPeer& peer) : peer_(peer) {}
-    void handleRequest(Poco::Net::HTTPServerRequest& request,
-                       Poco::Net::HTTPServerResponse& response) override {
-      std::string body;
-      Poco::StreamCopier::copyToString(request.stream(), body);
-      const int status = peer_.answer(request.get("Idempotency-Key", ""), body);
-      std::string out =
-          status == 200   ? R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})"
-          : status == 400 ? R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
-                            R"("code":"business-rule","diagnostics":"unknown care unit"}]})"
-                          : R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
-                            R"("code":"exception"}]})";
-      response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-      response.setContentType("application/fhir+json");
-      response.setContentLength(static_cast<std::streamsize>(out.size()));
-      response.send() << out;
+  TestPeer::Response answer(const TestPeer::Request& request) {
+    const Received r = episodeIn(request.body);
+    TestPeer::Response out;
+    std::lock_guard lock(mutex_);
+    if (r.patient >= 0 && r.patient == refused_) {
+      out.status = 400;
+      out.body = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                 R"("code":"business-rule","diagnostics":"unknown care unit"}]})";
+    } else if (failShare_ > 0 && std::uniform_real_distribution<double>(0, 1)(rng_) < failShare_) {
+      out.status = 500;
+      out.body = R"({"resourceType":"OperationOutcome","issue":[{"severity":"error",)"
+                 R"("code":"exception"}]})";
+    } else {
+      out.body = TestPeer::kTransactionResponse;
     }
+    return out;
+  }
 
-   private:
-    DeliveryPeer& peer_;
-  };
-
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-   public:
-    explicit Factory(DeliveryPeer& peer) : peer_(peer) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(
-        const Poco::Net::HTTPServerRequest&) override {
-      return new Handler(peer_);
-    }
-
-   private:
-    DeliveryPeer& peer_;
-  };
-
-  std::mutex lifecycle_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  int port_ = 0;
-  mutable std::mutex mutex_;
-  std::vector<Received> received_;
+  std::mutex mutex_;  // the script's state
   double failShare_ = 0;
   int refused_ = -1;
   std::mt19937 rng_{5};
+  std::unique_ptr<TestPeer> peer_;  // last: stopped before the script's state goes
 };
-
-// A port nothing listens on right now (for a peer that is down from the start).
-inline int freePort() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  return socket.address().port();
-}
 
 }  // namespace brygga::testing

@@ -13,13 +13,10 @@
 namespace brygga::testing {
 namespace {
 
-bool waitFor(const std::function<bool()>& condition, int timeoutMs = 10000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return condition();
+// No entry waits for the regional EHR: the gateway has nothing (more) to send it.
+bool nothingPending(store::Store& s) {
+  auto pending = s.outbox("regional", store::OutboxState::kPending, 1);
+  return pending.isOk() && pending->empty();
 }
 
 std::vector<store::ExchangeRecord> outbound(store::Store& s) {
@@ -32,7 +29,7 @@ std::vector<store::ExchangeRecord> outbound(store::Store& s) {
 }
 
 TEST(EnrollmentFlow, IsForwardedToTheRegionAsConditionalTransactionOnce) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
   auto r = harness.call("kungsbacka", "POST", "/", enrollmentBundle(),
@@ -63,8 +60,9 @@ TEST(EnrollmentFlow, IsForwardedToTheRegionAsConditionalTransactionOnce) {
   EXPECT_EQ(std::string(episodeEntry["resource"]["patient"]["reference"].GetString()),
             std::string(patientEntry["fullUrl"].GetString()));
 
-  // Nothing more is sent: the entry is delivered, and the exchange log says so.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Nothing more is sent: the entry is recorded delivered (nothing is left to send), and the
+  // exchange log says so.
+  ASSERT_TRUE(waitUntil([&] { return nothingPending(harness.gateway().store()); }));
   EXPECT_EQ(peer.requestCount(), 1u);
   auto out = outbound(harness.gateway().store());
   ASSERT_EQ(out.size(), 1u);
@@ -88,10 +86,10 @@ TEST(EnrollmentFlow, IsForwardedToTheRegionAsConditionalTransactionOnce) {
 }
 
 TEST(EnrollmentFlow, AFailingRegionIsRetriedUntilItAccepts) {
-  FakePeer peer;
+  TestPeer peer;
   std::atomic<int> calls{0};
-  peer.setHandler([&](const FakePeer::Request&) {
-    FakePeer::Response resp;
+  peer.setHandler([&](const TestPeer::Request&) {
+    TestPeer::Response resp;
     if (++calls <= 2) {
       resp.status = 503;
       resp.body =
@@ -104,7 +102,7 @@ TEST(EnrollmentFlow, AFailingRegionIsRetriedUntilItAccepts) {
   GatewayHarness harness(&peer);
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(waitUntil([&] {
     auto out = outbound(harness.gateway().store());
     return !out.empty() &&
            std::any_of(out.begin(), out.end(), [](const auto& e) { return e.httpStatus == 200; });
@@ -119,10 +117,10 @@ TEST(EnrollmentFlow, AFailingRegionIsRetriedUntilItAccepts) {
 
 TEST(EnrollmentFlow, AnUndeliveredEnrollmentIsDeliveredAfterARestart) {
   TempDir data;
-  FakePeer peer;
+  TestPeer peer;
   std::atomic<bool> up{false};
-  peer.setHandler([&](const FakePeer::Request&) {
-    FakePeer::Response resp;
+  peer.setHandler([&](const TestPeer::Request&) {
+    TestPeer::Response resp;
     resp.status = up ? 200 : 503;
     resp.body =
         up ? R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})"
@@ -140,7 +138,7 @@ TEST(EnrollmentFlow, AnUndeliveredEnrollmentIsDeliveredAfterARestart) {
   size_t before = peer.requestCount();
   GatewayHarness second(&peer, data.path());
   second.start();
-  ASSERT_TRUE(waitFor([&] {
+  ASSERT_TRUE(waitUntil([&] {
     auto out = outbound(second.gateway().store());
     return std::any_of(out.begin(), out.end(), [](const auto& e) { return e.httpStatus == 200; });
   }));
@@ -148,7 +146,7 @@ TEST(EnrollmentFlow, AnUndeliveredEnrollmentIsDeliveredAfterARestart) {
 }
 
 TEST(EnrollmentFlow, ResendingTheSameEnrollmentMakesNoDuplicates) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
@@ -161,7 +159,7 @@ TEST(EnrollmentFlow, ResendingTheSameEnrollmentMakesNoDuplicates) {
 }
 
 TEST(EnrollmentFlow, AnEpisodeWithoutIdentifierCannotBeForwardedAndIsRefused) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
   std::string bundle = enrollmentBundle();
@@ -176,7 +174,7 @@ TEST(EnrollmentFlow, AnEpisodeWithoutIdentifierCannotBeForwardedAndIsRefused) {
   auto patients =
       harness.call("kungsbacka", "GET", "/Patient?" + personnummerQuery("191212121212"));
   EXPECT_EQ(parse(patients.body)["total"].GetInt(), 0);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(nothingPending(harness.gateway().store()));  // nothing will be sent
   EXPECT_EQ(peer.requestCount(), 0u);
 }
 

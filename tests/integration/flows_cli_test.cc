@@ -132,9 +132,7 @@ TEST(ServeReload, SighupReloadsTheMappingFiles) {
   }
   ASSERT_EQ(kill(pid, SIGHUP), 0);
   std::string after;
-  for (int i = 0; i < 100 && (after = version()) == before; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  EXPECT_TRUE(waitUntil([&] { return (after = version()) != before; }, 5000));
   EXPECT_NE(after, before);
   EXPECT_FALSE(after.empty()) << "the gateway did not survive SIGHUP";
 

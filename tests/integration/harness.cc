@@ -8,7 +8,7 @@ std::string certsDir() {
   return BRYGGA_CERTS_DIR;
 }
 
-GatewayHarness::GatewayHarness(FakePeer* peer, std::string dataDir) {
+GatewayHarness::GatewayHarness(TestPeer* peer, std::string dataDir) {
   config_ = app::defaultConfig();
   if (dataDir.empty()) {
     temp_ = std::make_unique<TempDir>();

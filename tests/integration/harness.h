@@ -13,10 +13,10 @@
 
 namespace brygga::testing {
 
-// A running gateway on ports 0 with its data in a temp dir, forwarding to a FakePeer.
+// A running gateway on ports 0 with its data in a temp dir, forwarding to a TestPeer.
 class GatewayHarness {
  public:
-  explicit GatewayHarness(FakePeer* peer, std::string dataDir = {});
+  explicit GatewayHarness(TestPeer* peer, std::string dataDir = {});
   ~GatewayHarness();
 
   void start();

@@ -1,5 +1,5 @@
 // The home-care flows through a running gateway: what a municipality sends is routed to the
-// responsible service point and arrives at the regional EHR (a FakePeer) in the regional shape;
+// responsible service point and arrives at the regional EHR (a TestPeer) in the regional shape;
 // requests out of hours are answered at once; care-plan conflicts are reported; the mapping files
 // reload without a restart. The gateway runs on simulated time, so a Saturday is a Saturday.
 #include <gtest/gtest.h>
@@ -55,13 +55,17 @@ class HomeCareFlows : public ::testing::Test {
     harness_.setTimeSystem(&clock_);
   }
   void SetUp() override { harness_.start(); }
+  // A poll interval passes: the delivery worker runs a pass, sending whatever waits.
+  void deliveryPass() {
+    clock_.advanceTimeWait(std::chrono::milliseconds(harness_.config().delivery.pollIntervalMs));
+  }
 
   HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
                   const std::string& body = {}) {
     return harness_.call(client, method, path, body, {{"Content-Type", "application/fhir+json"}});
   }
 
-  FakePeer peer_;
+  TestPeer peer_;
   testing::SimulatedTimeSystem clock_;
   GatewayHarness harness_;
 };
@@ -98,7 +102,7 @@ TEST_F(HomeCareFlows, AnUnknownFacilityIsRefusedAndNothingIsForwarded) {
   auto r = call("kungsbacka", "POST", "/", caseBody("enrollment/unknown-facility"));
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_NE(r.body.find("unknown facility"), std::string::npos) << r.body;
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  deliveryPass();
   EXPECT_EQ(peer_.requestCount(), 0u);
   EXPECT_EQ(parse(call("kungsbacka", "GET", "/Patient").body)["total"].GetInt(), 0);
 }
@@ -139,7 +143,7 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
     EXPECT_EQ(std::string(stored["entry"][0]["resource"]["statusReason"]["text"].GetString()),
               text);
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  deliveryPass();
   EXPECT_EQ(peer_.requestCount(), 1u);  // nothing but the enrollment reached the region
 
   // The exchange log records the rejection and the mappings version.
@@ -271,6 +275,10 @@ class MappingsReload : public ::testing::Test {
     harness_.setTimeSystem(&clock_);
   }
   void SetUp() override { harness_.start(); }
+  // A poll interval passes: the delivery worker runs a pass, sending whatever waits.
+  void deliveryPass() {
+    clock_.advanceTimeWait(std::chrono::milliseconds(harness_.config().delivery.pollIntervalMs));
+  }
   void edit(const std::string& file, const std::string& from, const std::string& to) {
     const std::string path = dir_.path() + "/mappings/" + file;
     std::string text = readAll(path);
@@ -289,7 +297,7 @@ class MappingsReload : public ::testing::Test {
   }
 
   TempDir dir_;
-  FakePeer peer_;
+  TestPeer peer_;
   testing::SimulatedTimeSystem clock_;
   GatewayHarness harness_;
 };

@@ -40,7 +40,7 @@ std::vector<std::string> spellings(const std::string& pnr) {
 const char* kInvalidPatient = R"({"resourceType":"Patient","gender":"robot"})";
 
 TEST(Metrics, AKnownLoadIsCountedInTheExposition) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
 
@@ -126,7 +126,7 @@ TEST(Metrics, AKnownLoadIsCountedInTheExposition) {
 }
 
 TEST(Metrics, AreForTheIntegrationRoleOnly) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
   EXPECT_EQ(scrape(harness, "").status, 401);
@@ -140,21 +140,23 @@ TEST(Metrics, AreForTheIntegrationRoleOnly) {
 
 TEST(Metrics, ADeadPeerShowsAsAQueueWithAnAgeAndFailedAttempts) {
   const int port = freePort();
+  SimulatedTimeSystem time;  // outlives the gateway
   GatewayHarness harness(nullptr);
   harness.config().destinations["regional"].peer.baseUrl =
       "http://127.0.0.1:" + std::to_string(port) + "/fhir";
+  harness.setTimeSystem(&time);
   harness.start();
   ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
   Exposition m;
-  ASSERT_TRUE(waitUntil(
+  ASSERT_TRUE(time.advanceUntil(
       [&] {
         m = parseExposition(scrape(harness).body);
         return m.ok && m.value("brygga_delivery_attempts_total",
                                {{"destination", "regional"}, {"outcome", "no_answer"}}) >= 2;
       },
-      15000))
+      std::chrono::milliseconds(20)))
       << m.error;
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  time.advanceTimeWait(std::chrono::milliseconds(100));
   m = parseExposition(scrape(harness).body);
   EXPECT_EQ(m.value("brygga_delivery_queue_depth", {{"destination", "regional"}}), 1);
   EXPECT_GT(m.value("brygga_delivery_oldest_pending_age_seconds", {{"destination", "regional"}}),
@@ -166,7 +168,7 @@ TEST(Metrics, ADeadPeerShowsAsAQueueWithAnAgeAndFailedAttempts) {
 }
 
 TEST(Readiness, NamesTheCheckThatFailed) {
-  FakePeer peer;
+  TestPeer peer;
   {
     GatewayHarness harness(&peer);
     harness.start();
@@ -191,7 +193,7 @@ TEST(Readiness, NamesTheCheckThatFailed) {
 }
 
 TEST(RequestLog, OneLinePerRequestWithTheRouteAndNoPersonnummer) {
-  FakePeer peer;
+  TestPeer peer;
   GatewayHarness harness(&peer);
   harness.start();
   const std::string pnr = testPersonnummer(3001);

@@ -31,7 +31,7 @@ class RestApiTest : public ::testing::Test {
     return doc.HasMember("id") ? doc["id"].GetString() : "";
   }
 
-  FakePeer peer_;
+  TestPeer peer_;
   std::unique_ptr<GatewayHarness> harness_;
 };
 

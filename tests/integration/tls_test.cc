@@ -56,7 +56,7 @@ class TlsTest : public ::testing::Test {
     harness_ = std::make_unique<GatewayHarness>(&peer_);
     harness_->start();
   }
-  FakePeer peer_;
+  TestPeer peer_;
   std::unique_ptr<GatewayHarness> harness_;
 };
 

@@ -34,7 +34,7 @@ class ValidateTest : public ::testing::Test {
     return out;
   }
 
-  FakePeer peer_;
+  TestPeer peer_;
   std::unique_ptr<GatewayHarness> harness_;
 };
 

@@ -68,9 +68,9 @@ inline std::unique_ptr<store::Store> storeWithAuditRecords(const TempDir& dir, i
 }
 
 // A FHIR sink posting to `arr`, which takes every AuditEvent (201).
-inline std::unique_ptr<audit::AuditSink> fhirSinkTakingEverything(FakePeer& arr) {
-  arr.setHandler([](const FakePeer::Request&) {
-    FakePeer::Response r;
+inline std::unique_ptr<audit::AuditSink> fhirSinkTakingEverything(TestPeer& arr) {
+  arr.setHandler([](const TestPeer::Request&) {
+    TestPeer::Response r;
     r.status = 201;
     return r;
   });

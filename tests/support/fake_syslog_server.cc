@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <chrono>
 
+#include "tests/support/test_support.h"
+
 namespace brygga::testing {
 
 FakeSyslogServer::FakeSyslogServer(const std::string& certsDir, int port) {
@@ -62,11 +64,7 @@ int FakeSyslogServer::framingErrors() const {
 }
 
 size_t FakeSyslogServer::waitFor(size_t n, int timeoutMs) const {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  while (std::chrono::steady_clock::now() < end) {
-    if (messageCount() >= n) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  waitUntil([&] { return messageCount() >= n; }, timeoutMs);
   return messageCount();
 }
 

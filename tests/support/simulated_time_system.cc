@@ -107,6 +107,23 @@ size_t SimulatedTimeSystem::advanceTimeWait(std::chrono::milliseconds by) {
   return woken;
 }
 
+void SimulatedTimeSystem::advanceTimeWait(std::chrono::milliseconds by,
+                                          std::chrono::milliseconds step) {
+  for (auto moved = std::chrono::milliseconds(0); moved < by; moved += step) {
+    advanceTimeWait(std::min(step, by - moved));
+  }
+}
+
+bool SimulatedTimeSystem::advanceUntil(const std::function<bool()>& done,
+                                       std::chrono::milliseconds step,
+                                       std::chrono::milliseconds limit) {
+  for (auto moved = std::chrono::milliseconds(0); !done(); moved += step) {
+    if (moved >= limit) return false;
+    advanceTimeWait(step);
+  }
+  return true;
+}
+
 void SimulatedTimeSystem::waitUntilIdle() const {
   std::unique_lock lock(mutex_);
   if (!changed_.wait_for(lock, kIdlePatience, [&] { return sleepingLocked() >= threads_; })) {

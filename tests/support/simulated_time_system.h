@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -42,6 +43,13 @@ class SimulatedTimeSystem final : public core::TimeSystem {
   // sleep again: their passes ran to the end. Returns how many it woke (a test that proves
   // "nothing happened" checks that the pass it expected did run).
   size_t advanceTimeWait(std::chrono::milliseconds by);
+  // advanceTimeWait() in steps of `step` up to `by`: every pass due in between runs, as in real
+  // time (a poll every 20 ms runs 20 times in 400 ms).
+  void advanceTimeWait(std::chrono::milliseconds by, std::chrono::milliseconds step);
+  // advanceTimeWait() by `step` until `done` holds (checked first); false when it still does not
+  // after `limit` of simulated time. For what takes several passes: retries, a rule's delay.
+  bool advanceUntil(const std::function<bool()>& done, std::chrono::milliseconds step,
+                    std::chrono::milliseconds limit = std::chrono::minutes(10));
   // Waits (real time, at most a minute, then throws) until every started background thread
   // sleeps here: after a notify(), after start(), before advancing.
   void waitUntilIdle() const;

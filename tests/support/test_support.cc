@@ -2,13 +2,7 @@
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
@@ -31,40 +25,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-class PeerHandler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit PeerHandler(FakePeer& peer) : peer_(peer) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    FakePeer::Request r;
-    r.method = req.getMethod();
-    r.uri = req.getURI();
-    for (const auto& [k, v] : req) r.headers[lower(k)] = v;
-    Poco::StreamCopier::copyToString(req.stream(), r.body);
-    FakePeer::Response answer = peer_.handle(r);
-    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
-    resp.setContentType("application/fhir+json");
-    for (const auto& [k, v] : answer.headers) resp.set(k, v);
-    resp.setContentLength(static_cast<std::streamsize>(answer.body.size()));
-    resp.send() << answer.body;
-  }
-
- private:
-  FakePeer& peer_;
-};
-
-class PeerFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit PeerFactory(FakePeer& peer) : peer_(peer) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new PeerHandler(peer_);
-  }
-
- private:
-  FakePeer& peer_;
-};
-
 }  // namespace
 
 TempDir::TempDir() {
@@ -85,63 +45,6 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-FakePeer::FakePeer() {
-  handler_ = [](const Request&) {
-    Response r;
-    r.body = R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})";
-    return r;
-  };
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(8);
-  params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new PeerFactory(*this), socket, params);
-  server_->start();
-}
-
-FakePeer::~FakePeer() {
-  server_->stopAll(true);
-}
-
-std::string FakePeer::baseUrl() const {
-  return "http://127.0.0.1:" + std::to_string(port_) + "/fhir";
-}
-
-void FakePeer::setHandler(Handler handler) {
-  std::lock_guard lock(mutex_);
-  handler_ = std::move(handler);
-}
-
-std::vector<FakePeer::Request> FakePeer::requests() const {
-  std::lock_guard lock(mutex_);
-  return requests_;
-}
-
-size_t FakePeer::requestCount() const {
-  std::lock_guard lock(mutex_);
-  return requests_.size();
-}
-
-size_t FakePeer::waitForRequests(size_t n, int timeoutMs) const {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-  for (;;) {
-    size_t count = requestCount();
-    if (count >= n || std::chrono::steady_clock::now() > deadline) return count;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-}
-
-FakePeer::Response FakePeer::handle(const Request& request) {
-  Handler handler;
-  {
-    std::lock_guard lock(mutex_);
-    requests_.push_back(request);
-    handler = handler_;
-  }
-  return handler(request);
-}
-
 bool waitUntil(const std::function<bool()>& condition, int timeoutMs) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
   while (!condition()) {
@@ -150,6 +53,11 @@ bool waitUntil(const std::function<bool()>& condition, int timeoutMs) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   return true;
+}
+
+int freePort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  return socket.address().port();
 }
 
 HttpAnswer httpCall(const std::string& method, const std::string& url, const std::string& body,

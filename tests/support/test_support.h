@@ -1,17 +1,11 @@
 #pragma once
 
-#include <atomic>
-#include <deque>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
-namespace Poco::Net {
-class HTTPServer;
-}
+#include "tests/support/simulated_time_system.h"
+#include "tests/support/test_peer.h"
 
 namespace brygga::testing {
 
@@ -29,52 +23,14 @@ class TempDir {
   std::string path_;
 };
 
-// A real HTTP peer on 127.0.0.1, port 0, standing in for an outside system (the regional EHR).
-// It records every request and answers with the handler's response (default: 200 with a
-// transaction-response Bundle). Thread-safe.
-class FakePeer {
- public:
-  struct Request {
-    std::string method;
-    std::string uri;
-    std::map<std::string, std::string> headers;  // lower-cased names
-    std::string body;
-  };
-  struct Response {
-    int status = 200;
-    std::string body;
-    std::map<std::string, std::string> headers;
-  };
-  using Handler = std::function<Response(const Request&)>;
-
-  FakePeer();
-  ~FakePeer();
-  FakePeer(const FakePeer&) = delete;
-  FakePeer& operator=(const FakePeer&) = delete;
-
-  int port() const { return port_; }
-  std::string baseUrl() const;  // http://127.0.0.1:PORT/fhir
-  void setHandler(Handler handler);
-  std::vector<Request> requests() const;
-  size_t requestCount() const;
-  // Waits until at least n requests arrived or timeoutMs passed; returns the count.
-  size_t waitForRequests(size_t n, int timeoutMs) const;
-
-  Response handle(const Request& request);
-
- private:
-  mutable std::mutex mutex_;
-  Handler handler_;
-  std::vector<Request> requests_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  int port_ = 0;
-};
-
 // Waits until `condition` holds, checking it every few milliseconds; false when it still does
 // not after timeoutMs. For what nothing notifies about: a row in the database, another process's
 // output. What a peer received and what background threads on simulated time did have exact
-// waits: FakePeer::waitForRequests, SimulatedTimeSystem::waitUntilIdle and advanceTimeWait.
+// waits: TestPeer::waitFor, SimulatedTimeSystem::waitUntilIdle and advanceTimeWait.
 bool waitUntil(const std::function<bool()>& condition, int timeoutMs = 10000);
+
+// A port on 127.0.0.1 nothing listens on right now (for a peer that is down from the start).
+int freePort();
 
 // A plain HTTP call against a local server, for tests.
 struct HttpAnswer {

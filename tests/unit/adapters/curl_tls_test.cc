@@ -1,11 +1,5 @@
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/NetSSL.h>
 
 #include <cstdlib>
 #include <memory>
@@ -15,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/http_client.h"
+#include "tests/support/test_peer.h"
 
 namespace brygga::adapters {
 namespace {
@@ -34,64 +29,40 @@ std::string certs() {
   return dir;
 }
 
-class Hello : public Poco::Net::HTTPRequestHandler {
- public:
-  void handleRequest(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse& resp) override {
-    resp.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-    resp.setContentLength(9);
-    resp.send() << "hello tls";
-  }
-};
-
-class HelloFactory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Hello;
-  }
-};
-
 // An HTTPS peer on 127.0.0.1 that requires a client certificate from the dev CA, as the regional
 // EHR does for mutual TLS.
-class TlsPeer {
- public:
-  explicit TlsPeer(const std::string& dir) {
-    Poco::Net::initializeSSL();
-    Poco::Net::Context::Params p;
-    p.privateKeyFile = dir + "/server.key";
-    p.certificateFile = dir + "/server.crt";
-    p.caLocation = dir + "/ca.crt";
-    p.verificationMode = Poco::Net::Context::VERIFY_STRICT;  // no client certificate: no session
-    p.loadDefaultCAs = false;
-    context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
-    // OpenSSL refuses a verified client without a session id context.
-    context_->enableSessionCache(true, "brygga-curl-test");
-    // POCO's extended verification would match the client certificate's name against the
-    // client's address, which is meaningless for a client certificate.
-    context_->enableExtendedCertificateVerification(false);
-    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context_);
-    port_ = socket.address().port();
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new HelloFactory, socket,
-                                                      new Poco::Net::HTTPServerParams);
-    server_->start();
-  }
-  ~TlsPeer() { server_->stopAll(true); }
-
-  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/fhir"; }
-
- private:
-  Poco::Net::Context::Ptr context_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  int port_ = 0;
-};
+std::unique_ptr<testing::TestPeer> tlsPeer(const std::string& dir) {
+  Poco::Net::initializeSSL();
+  Poco::Net::Context::Params p;
+  p.privateKeyFile = dir + "/server.key";
+  p.certificateFile = dir + "/server.crt";
+  p.caLocation = dir + "/ca.crt";
+  p.verificationMode = Poco::Net::Context::VERIFY_STRICT;  // no client certificate: no session
+  p.loadDefaultCAs = false;
+  testing::TestPeer::Options options;
+  options.tls = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
+  // OpenSSL refuses a verified client without a session id context.
+  options.tls->enableSessionCache(true, "brygga-curl-test");
+  // POCO's extended verification would match the client certificate's name against the
+  // client's address, which is meaningless for a client certificate.
+  options.tls->enableExtendedCertificateVerification(false);
+  auto peer = std::make_unique<testing::TestPeer>(options);
+  peer->setHandler([](const testing::TestPeer::Request&) {
+    testing::TestPeer::Response r;
+    r.contentType = "text/plain";
+    r.body = "hello tls";
+    return r;
+  });
+  return peer;
+}
 
 class CurlTls : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = certs();
     ASSERT_THAT(dir_, Not(IsEmpty())) << "certs/make-dev-certs.sh failed";
-    peer_ = std::make_unique<TlsPeer>(dir_);
-    destination_.baseUrl = peer_->url();
+    peer_ = tlsPeer(dir_);
+    destination_.baseUrl = peer_->baseUrl();
     destination_.timeoutMs = 5000;
     destination_.caFile = dir_ + "/ca.crt";
     destination_.clientCertificateFile = dir_ + "/region.crt";
@@ -101,12 +72,12 @@ class CurlTls : public ::testing::Test {
   HttpResult get() {
     HttpRequestSpec request;
     request.method = "GET";
-    request.url = peer_->url() + "/metadata";
+    request.url = peer_->baseUrl() + "/metadata";
     return makeCurlHttpClient(destination_)->send(request);
   }
 
   std::string dir_;
-  std::unique_ptr<TlsPeer> peer_;
+  std::unique_ptr<testing::TestPeer> peer_;
   HttpPeer destination_;
 };
 

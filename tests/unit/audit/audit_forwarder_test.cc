@@ -206,10 +206,10 @@ TEST_F(AuditForwarderTest, TheCursorNeverMovesBack) {
 }
 
 TEST_F(AuditForwarderTest, FhirSinkPostsEachRecordAndStopsAtTheFirstRefusal) {
-  testing::FakePeer peer;
+  testing::TestPeer peer;
   int answered = 0;
-  peer.setHandler([&](const testing::FakePeer::Request&) {
-    testing::FakePeer::Response r;
+  peer.setHandler([&](const testing::TestPeer::Request&) {
+    testing::TestPeer::Response r;
     r.status = ++answered == 3 ? 503 : 201;
     return r;
   });

@@ -251,13 +251,13 @@ struct WitnessTest : StoreFixture {
     return out;
   }
 
-  testing::FakePeer peer;
+  testing::TestPeer peer;
 };
 
 TEST_F(WitnessTest, CheckpointsGoToTheWitnessWithConsistencyProofsThatVerify) {
   auto log = gatewayLog();
-  peer.setHandler([](const testing::FakePeer::Request&) {
-    testing::FakePeer::Response r;
+  peer.setHandler([](const testing::TestPeer::Request&) {
+    testing::TestPeer::Response r;
     r.body =
         "\xE2\x80\x94 witness.example/w AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n";
     return r;
@@ -301,8 +301,8 @@ TEST_F(WitnessTest, CheckpointsGoToTheWitnessWithConsistencyProofsThatVerify) {
 TEST_F(WitnessTest, AConflictRestartsFromTheWitnessSizeAndFailuresAreRetried) {
   auto log = gatewayLog();
   int calls = 0;
-  peer.setHandler([&](const testing::FakePeer::Request&) {
-    testing::FakePeer::Response r;
+  peer.setHandler([&](const testing::TestPeer::Request&) {
+    testing::TestPeer::Response r;
     ++calls;
     if (calls == 1) {
       r.status = 503;
@@ -374,10 +374,10 @@ TEST_F(WitnessTest, WithTheWitnessKeyOnlyAValidCosignatureCounts) {
   TestCosigner witnessKey("witness.example/w1");
   TestCosigner impostor("witness.example/w1");
   bool honest = false;
-  peer.setHandler([&](const testing::FakePeer::Request& request) {
+  peer.setHandler([&](const testing::TestPeer::Request& request) {
     const Body body = parseBody(request.body);
     const std::string text = parseSignedNote(body.note)->text;
-    testing::FakePeer::Response r;
+    testing::TestPeer::Response r;
     r.body = (honest ? witnessKey : impostor).cosign(text, 1795428900);
     return r;
   });

@@ -79,7 +79,7 @@ class DeliveryEngineTest : public ::testing::Test {
 
   store::OutboxEntry entry(int64_t id) { return **store_.outboxEntry(id); }
 
-  testing::FakePeer peer_;
+  testing::TestPeer peer_;
   testing::FakeStore store_;
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
@@ -176,7 +176,9 @@ TEST_F(DeliveryEngineTest, APauseFromTheAdminApiStopsTheRunningWorkerAtOnce) {
                   .isOk());
   enqueue("Patient/p1", forwardBundle("E-1"));
   w->notify();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The woken pass and one more a poll interval later both ran, and neither sent anything.
+  clock_.waitUntilIdle();
+  EXPECT_EQ(clock_.advanceTimeWait(std::chrono::milliseconds(settings_.pollIntervalMs)), 1u);
   EXPECT_EQ(peer_.requestCount(), 0u);
   ASSERT_TRUE(store_
                   .write([](store::StoreTransaction& txn) {
@@ -188,8 +190,8 @@ TEST_F(DeliveryEngineTest, APauseFromTheAdminApiStopsTheRunningWorkerAtOnce) {
 }
 
 TEST_F(DeliveryEngineTest, AMessageOlderThanMaxAgeIsDeadLetteredWithItsReason) {
-  peer_.setHandler([](const testing::FakePeer::Request&) {
-    testing::FakePeer::Response r;
+  peer_.setHandler([](const testing::TestPeer::Request&) {
+    testing::TestPeer::Response r;
     r.status = 503;
     return r;
   });
@@ -208,8 +210,8 @@ TEST_F(DeliveryEngineTest, AMessageOlderThanMaxAgeIsDeadLetteredWithItsReason) {
 }
 
 TEST_F(DeliveryEngineTest, RetentionDeletesOnlyDeliveredEntriesPastTheRetentionTime) {
-  peer_.setHandler([](const testing::FakePeer::Request& r) {
-    testing::FakePeer::Response out;
+  peer_.setHandler([](const testing::TestPeer::Request& r) {
+    testing::TestPeer::Response out;
     out.status = r.body.find("E-dead") != std::string::npos ? 400 : 200;
     return out;
   });

@@ -42,13 +42,13 @@ std::string bundleFor(const std::string& tag) {
          R"("request":{"method":"PUT","url":"Patient?identifier=191212121212"}}]})";
 }
 
-bool hasTag(const testing::FakePeer::Request& r, const std::string& tag) {
+bool hasTag(const testing::TestPeer::Request& r, const std::string& tag) {
   return r.body.find("\"id\":\"" + tag + "\"") != std::string::npos;
 }
 
-testing::FakePeer::Response answer(int status, std::string body = {},
+testing::TestPeer::Response answer(int status, std::string body = {},
                                    std::map<std::string, std::string> headers = {}) {
-  testing::FakePeer::Response r;
+  testing::TestPeer::Response r;
   r.status = status;
   r.body = body.empty() ? R"({"resourceType":"Bundle","type":"transaction-response"})" : body;
   r.headers = std::move(headers);
@@ -156,7 +156,7 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   testing::TempDir dir_;
-  testing::FakePeer peer_;
+  testing::TestPeer peer_;
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
@@ -214,7 +214,7 @@ TEST_P(DeliveryWorkerTest, DeliversOnceWithTheRightHeadersAndBody) {
 
 TEST_P(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
   std::atomic<int> calls{0};
-  peer_.setHandler([&calls](const testing::FakePeer::Request&) {
+  peer_.setHandler([&calls](const testing::TestPeer::Request&) {
     return ++calls == 1 ? answer(503, R"({"resourceType":"OperationOutcome"})") : answer(200);
   });
   const int64_t id = enqueue("Patient/a", "A1");
@@ -256,7 +256,7 @@ TEST_P(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
 }
 
 TEST_P(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
-  peer_.setHandler([](const testing::FakePeer::Request&) { return answer(500); });
+  peer_.setHandler([](const testing::TestPeer::Request&) { return answer(500); });
   destination_.maxAttempts = 100;
   destination_.retryMaxMs = 8000;
   const int64_t id = enqueue("Patient/a", "A1");
@@ -274,7 +274,7 @@ TEST_P(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
 
 TEST_P(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
   std::atomic<int> calls{0};
-  peer_.setHandler([&calls](const testing::FakePeer::Request&) {
+  peer_.setHandler([&calls](const testing::TestPeer::Request&) {
     return ++calls == 1 ? answer(429, "{}", {{"Retry-After", "120"}}) : answer(200);
   });
   const int64_t id = enqueue("Patient/a", "A1");
@@ -293,7 +293,7 @@ TEST_P(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
 }
 
 TEST_P(DeliveryWorkerTest, ShortRetryAfterDoesNotShortenTheBackoff) {
-  peer_.setHandler([](const testing::FakePeer::Request&) {
+  peer_.setHandler([](const testing::TestPeer::Request&) {
     return answer(503, "{}", {{"Retry-After", "0"}});
   });
   const int64_t id = enqueue("Patient/a", "A1");
@@ -306,7 +306,7 @@ TEST_P(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
   const std::string outcome =
       R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid",)"
       R"("diagnostics":"EpisodeOfCare.managingOrganization: unknown HSA-id"}]})";
-  peer_.setHandler([&outcome](const testing::FakePeer::Request&) { return answer(400, outcome); });
+  peer_.setHandler([&outcome](const testing::TestPeer::Request&) { return answer(400, outcome); });
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
 
@@ -329,7 +329,7 @@ TEST_P(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
 
 TEST_P(DeliveryWorkerTest, LongRejectionTextIsTruncated) {
   peer_.setHandler(
-      [](const testing::FakePeer::Request&) { return answer(422, std::string(20000, 'x')); });
+      [](const testing::TestPeer::Request&) { return answer(422, std::string(20000, 'x')); });
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
   EXPECT_EQ(worker->runOnce(), 1);
@@ -340,7 +340,7 @@ TEST_P(DeliveryWorkerTest, LongRejectionTextIsTruncated) {
 
 TEST_P(DeliveryWorkerTest, ConflictAndTimeoutStatusesAreRetried) {
   for (int status : {408, 409}) {
-    peer_.setHandler([status](const testing::FakePeer::Request&) { return answer(status); });
+    peer_.setHandler([status](const testing::TestPeer::Request&) { return answer(status); });
     const int64_t id = enqueue("Patient/s" + std::to_string(status), "S" + std::to_string(status));
     auto worker = makeWorker();
     EXPECT_EQ(worker->runOnce(), 1);
@@ -349,7 +349,7 @@ TEST_P(DeliveryWorkerTest, ConflictAndTimeoutStatusesAreRetried) {
 }
 
 TEST_P(DeliveryWorkerTest, GivesUpAfterMaxAttempts) {
-  peer_.setHandler([](const testing::FakePeer::Request&) { return answer(502); });
+  peer_.setHandler([](const testing::TestPeer::Request&) { return answer(502); });
   destination_.maxAttempts = 3;
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
@@ -392,7 +392,7 @@ TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
 
 TEST_P(DeliveryWorkerTest, FailingEntryHoldsBackOnlyItsOwnPatient) {
   std::atomic<bool> aHealthy{false};
-  peer_.setHandler([&aHealthy](const testing::FakePeer::Request& r) {
+  peer_.setHandler([&aHealthy](const testing::TestPeer::Request& r) {
     if (hasTag(r, "A1") && !aHealthy) return answer(503);
     return answer(200);
   });
@@ -435,11 +435,7 @@ TEST_P(DeliveryWorkerTest, ThreadDeliversOnNotifyAndDrainsAPatientsQueue) {
   worker->notify();
   // The poll interval is a minute: both arriving quickly means A1's delivery released A2 at once.
   EXPECT_EQ(peer_.waitForRequests(2, 10000), 2u);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (entry(a2).state != OutboxState::kDelivered &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  clock_.waitUntilIdle();  // both recorded: the worker sleeps again
   const auto stopStarted = std::chrono::steady_clock::now();
   worker->stop();
   EXPECT_LT(std::chrono::steady_clock::now() - stopStarted, std::chrono::seconds(2));
@@ -451,7 +447,7 @@ TEST_P(DeliveryWorkerTest, ThreadDeliversOnNotifyAndDrainsAPatientsQueue) {
 TEST_P(DeliveryWorkerTest, ThreadPicksUpNewEntriesAfterNotify) {
   auto worker = makeWorker();
   worker->start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the first pass finds nothing
+  clock_.waitUntilIdle();  // the first pass found nothing and sleeps a poll interval
   const int64_t id = enqueue("Patient/b", "B1");
   worker->notify();
   EXPECT_EQ(peer_.waitForRequests(1, 10000), 1u);

@@ -67,17 +67,18 @@ TEST_F(SqliteStoreTest, ReclaimingSpaceIsNotStarvedByAContinuousStreamOfWriteUni
       }
     });
   }
-  while (written < 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(testing::waitUntil([&] { return written >= 50; }));
 
   const auto started = std::chrono::steady_clock::now();
   const core::Status reclaimed = store_->reclaimSpace();
   const auto took = std::chrono::steady_clock::now() - started;
   const int writtenAtReclaim = written;
   // The writers carry on after it: the writer was handed back to the queued units.
-  while (written < writtenAtReclaim + 50) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const bool carriedOn = testing::waitUntil([&] { return written >= writtenAtReclaim + 50; });
   stop = true;
   for (auto& writer : writers) writer.join();
 
+  EXPECT_TRUE(carriedOn);
   EXPECT_TRUE(reclaimed.isOk()) << reclaimed.toString();
   EXPECT_LT(took, std::chrono::seconds(10));
 }
