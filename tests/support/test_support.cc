@@ -22,14 +22,11 @@
 #include <stdexcept>
 #include <thread>
 
+#include "gateway/core/text.h"
+
 namespace brygga::testing {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 class PeerHandler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -39,7 +36,7 @@ class PeerHandler : public Poco::Net::HTTPRequestHandler {
     FakePeer::Request r;
     r.method = req.getMethod();
     r.uri = req.getURI();
-    for (const auto& [k, v] : req) r.headers[lower(k)] = v;
+    for (const auto& [k, v] : req) r.headers[core::lowerAscii(k)] = v;
     Poco::StreamCopier::copyToString(req.stream(), r.body);
     FakePeer::Response answer = peer_.handle(r);
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
@@ -151,7 +148,7 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   bool hasContentType = false;
   for (const auto& [k, v] : headers) {
     req.set(k, v);
-    if (lower(k) == "content-type") hasContentType = true;
+    if (core::lowerAscii(k) == "content-type") hasContentType = true;
   }
   if (!body.empty() || method == "POST" || method == "PUT") {
     if (!hasContentType) req.setContentType("application/fhir+json");
@@ -162,7 +159,7 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   std::istream& in = session.receiveResponse(resp);
   HttpAnswer answer;
   answer.status = resp.getStatus();
-  for (const auto& [k, v] : resp) answer.headers[lower(k)] = v;
+  for (const auto& [k, v] : resp) answer.headers[core::lowerAscii(k)] = v;
   Poco::StreamCopier::copyToString(in, answer.body);
   return answer;
 }
