@@ -272,7 +272,7 @@ std::string nameBasedUuid(std::string_view name) {
   std::string hex = core::sha256Hex(name).substr(0, 32);
   hex[12] = '5';
   static const char* kVariant = "89ab";
-  hex[16] = kVariant[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  hex[16] = kVariant[core::hexDigitValue(hex[16]) & 3];
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
