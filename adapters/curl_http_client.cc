@@ -1,7 +1,6 @@
 #include "adapters/http_client.h"
+#include "gateway/core/text.h"
 
-#include <algorithm>
-#include <cctype>
 #include <cstring>
 #include <mutex>
 #include <string_view>
@@ -25,8 +24,8 @@ void initCurlOnce() {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  while (!s.empty() && core::isAsciiSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && core::isAsciiSpace(s.back())) s.remove_suffix(1);
   return s;
 }
 
@@ -58,10 +57,8 @@ size_t onHeader(char* data, size_t size, size_t count, void* user) {
   }
   const size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name(trim(line.substr(0, colon)));
+  const std::string name = core::lowerAscii(trim(line.substr(0, colon)));
   if (name.empty()) return n;
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const std::string_view value = trim(line.substr(colon + 1));
   auto [it, inserted] = capture->result->headers.try_emplace(name, value);
   if (!inserted) {

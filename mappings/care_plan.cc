@@ -24,19 +24,6 @@ std::string targetSystemOf(const ConceptMap& map) {
   return map.groups().empty() ? std::string() : map.groups().front().target;
 }
 
-void removeExtension(Value& resource, const char* url) {
-  if (!resource.HasMember("extension") || !resource["extension"].IsArray()) return;
-  Value& list = resource["extension"];
-  for (SizeType i = 0; i < list.Size();) {
-    if (fhir::stringMember(list[i], "url") == url) {
-      list.Erase(list.Begin() + i);
-    } else {
-      ++i;
-    }
-  }
-  if (list.Empty()) resource.RemoveMember("extension");
-}
-
 }  // namespace
 
 const char* toString(Side side) {
@@ -173,18 +160,14 @@ core::Status prepareCarePlanForPeer(Value& outgoing, Alloc& alloc, const Value& 
   if (map != nullptr) {
     BRYGGA_RETURN_IF_ERROR(translateActivities(outgoing, alloc, *map, targetSystemOf(*map)));
   }
-  removeExtension(outgoing, kSharedVersionExtension);
+  fhir::removeExtensions(outgoing, kSharedVersionExtension);
   const Value* meta = fhir::member(stored, "meta");
   auto version = core::parseDecimal(meta != nullptr ? fhir::stringMember(*meta, "versionId") : "");
   if (version.isOk()) {
-    if (!outgoing.HasMember("extension") || !outgoing["extension"].IsArray()) {
-      outgoing.RemoveMember("extension");
-      outgoing.AddMember("extension", Value(rapidjson::kArrayType), alloc);
-    }
     Value ext(rapidjson::kObjectType);
     ext.AddMember("url", Value(kSharedVersionExtension, alloc), alloc);
     ext.AddMember("valueInteger", Value(static_cast<int>(*version)), alloc);
-    outgoing["extension"].PushBack(ext, alloc);
+    fhir::addExtension(outgoing, std::move(ext), alloc);
   }
   return core::Status::ok();
 }

@@ -12,17 +12,6 @@ namespace {
 using rapidjson::Value;
 using Alloc = rapidjson::Document::AllocatorType;
 
-Value servicePointReference(const ServicePoint& sp, Alloc& alloc) {
-  Value identifier(rapidjson::kObjectType);
-  identifier.AddMember("system", Value(fhir::kHsaOrganizationSystem.data(), alloc), alloc);
-  identifier.AddMember("value", Value(sp.hsaId.c_str(), alloc), alloc);
-  Value ref(rapidjson::kObjectType);
-  ref.AddMember("type", "Organization", alloc);
-  ref.AddMember("identifier", identifier, alloc);
-  ref.AddMember("display", Value(sp.organizationName.c_str(), alloc), alloc);
-  return ref;
-}
-
 void replace(Value& object, const char* key, Value&& value, Alloc& alloc) {
   object.RemoveMember(key);
   object.AddMember(Value(key, alloc), value, alloc);
@@ -37,13 +26,15 @@ bool isNewRequest(const Value& task) {
 
 void stampOwner(Value& task, Alloc& alloc, const ServicePoint& servicePoint) {
   if (!task.IsObject()) return;
-  replace(task, "owner", servicePointReference(servicePoint, alloc), alloc);
+  replace(task, "owner",
+          organizationReference(servicePoint.hsaId, servicePoint.organizationName, alloc), alloc);
 }
 
 void stampPerformer(Value& serviceRequest, Alloc& alloc, const ServicePoint& servicePoint) {
   if (!serviceRequest.IsObject()) return;
   Value list(rapidjson::kArrayType);
-  list.PushBack(servicePointReference(servicePoint, alloc), alloc);
+  list.PushBack(organizationReference(servicePoint.hsaId, servicePoint.organizationName, alloc),
+                alloc);
   replace(serviceRequest, "performer", std::move(list), alloc);
 }
 

@@ -129,12 +129,4 @@ core::Status onlyKnownMembers(const Value& object, const std::vector<std::string
   return core::Status::ok();
 }
 
-std::string lowerAscii(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace brygga::mappings

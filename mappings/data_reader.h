@@ -52,7 +52,4 @@ core::StatusOr<std::vector<std::string>> stringArray(const rapidjson::Value& obj
 core::Status onlyKnownMembers(const rapidjson::Value& object,
                               const std::vector<std::string_view>& known, const DataPlace& place);
 
-// ASCII lower case, for codes and names compared without regard to case.
-std::string lowerAscii(std::string_view text);
-
 }  // namespace brygga::mappings

@@ -21,10 +21,6 @@ int orderOf(const std::string& type) {
 
 }  // namespace
 
-bool isEnrollment(const std::vector<std::string>& types) {
-  return std::find(types.begin(), types.end(), "EpisodeOfCare") != types.end();
-}
-
 core::StatusOr<std::string> buildEnrollmentForward(const std::vector<StoredResource>& resources) {
   return buildEnrollmentForward(resources, FlowContext{});
 }

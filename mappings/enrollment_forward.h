@@ -38,7 +38,4 @@ core::StatusOr<std::string> buildEnrollmentForward(const std::vector<StoredResou
 // Without mappings (no profiles, no translation): the walking skeleton's behaviour.
 core::StatusOr<std::string> buildEnrollmentForward(const std::vector<StoredResource>& resources);
 
-// True when a set of written resource types forms an enrollment to forward.
-bool isEnrollment(const std::vector<std::string>& types);
-
 }  // namespace brygga::mappings

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/core/civil_time.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "mappings/data_reader.h"
@@ -27,7 +28,7 @@ std::string windowText(const TimeWindow& w) {
 }  // namespace
 
 std::string healthcareServiceId(const ServicePoint& servicePoint) {
-  return "service-point-" + lowerAscii(servicePoint.code);
+  return "service-point-" + core::lowerAscii(servicePoint.code);
 }
 
 std::vector<StoredResource> buildHealthcareServices(const MappingSet& mappings, int64_t nowMs) {

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "mappings/data_reader.h"
@@ -132,7 +133,7 @@ core::StatusOr<std::shared_ptr<const MappingSet>> MappingSet::parse(
   }
   BRYGGA_ASSIGN_OR_RETURN(set->routing_, RoutingTable::parse(routing->doc, routing->file->name));
   std::set<std::string> codes;
-  for (const auto& sp : set->routing_.servicePoints()) codes.insert(lowerAscii(sp.code));
+  for (const auto& sp : set->routing_.servicePoints()) codes.insert(core::lowerAscii(sp.code));
   BRYGGA_ASSIGN_OR_RETURN(set->hours_, ServiceHours::parse(hours->doc, hours->file->name, codes));
   BRYGGA_ASSIGN_OR_RETURN(set->settings_, parseSettings(flows->doc, flows->file->name));
 

@@ -1,9 +1,9 @@
 #include "mappings/outbound.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
@@ -20,19 +20,8 @@ Value str(std::string_view s, Alloc& alloc) {
   return Value(s.data(), static_cast<SizeType>(s.size()), alloc);
 }
 
-// Member access by index: rapidjson 1.1's mutable member iterators compare ambiguously under
-// C++20 rewritten operators.
-Value* mutableMember(Value& object, std::string_view key) {
-  if (!object.IsObject()) return nullptr;
-  for (SizeType i = 0; i < object.MemberCount(); ++i) {
-    auto& m = *(object.MemberBegin() + i);
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) return &m.value;
-  }
-  return nullptr;
-}
-
 void setMember(Value& object, std::string_view key, Value&& value, Alloc& alloc) {
-  if (Value* existing = mutableMember(object, key)) {
+  if (Value* existing = fhir::mutableMember(object, key)) {
     *existing = std::move(value);
   } else {
     object.AddMember(str(key, alloc), value, alloc);
@@ -41,12 +30,12 @@ void setMember(Value& object, std::string_view key, Value&& value, Alloc& alloc)
 
 void normaliseIdentifier(Value& id, Alloc& alloc) {
   if (!id.IsObject()) return;
-  Value* sys = mutableMember(id, "system");
+  Value* sys = fhir::mutableMember(id, "system");
   if (sys == nullptr || !sys->IsString()) return;
   const std::string canonical =
       fhir::canonicalIdentifierSystem(std::string_view(sys->GetString(), sys->GetStringLength()));
   sys->SetString(canonical.data(), static_cast<SizeType>(canonical.size()), alloc);
-  Value* val = mutableMember(id, "value");
+  Value* val = fhir::mutableMember(id, "value");
   if (val == nullptr || !val->IsString()) return;
   const std::string_view text(val->GetString(), val->GetStringLength());
   core::StatusOr<std::string> normal = core::invalidArgument("not a national number");
@@ -76,24 +65,10 @@ std::optional<std::string> localOf(std::string_view ref) {
 // Objects holding a string "reference", in pre-order (parents before children).
 std::vector<Value*> referenceHolders(Value& root) {
   std::vector<Value*> out;
-  std::vector<Value*> pending{&root};
-  while (!pending.empty()) {
-    Value* v = pending.back();
-    pending.pop_back();
-    if (v->IsObject()) {
-      const Value* ref = mutableMember(*v, "reference");
-      if (ref != nullptr && ref->IsString()) out.push_back(v);
-      for (SizeType i = v->MemberCount(); i > 0; --i) {
-        Value& child = (v->MemberBegin() + (i - 1))->value;
-        if (child.IsObject() || child.IsArray()) pending.push_back(&child);
-      }
-    } else if (v->IsArray()) {
-      for (SizeType i = v->Size(); i > 0; --i) {
-        Value& child = (*v)[i - 1];
-        if (child.IsObject() || child.IsArray()) pending.push_back(&child);
-      }
-    }
-  }
+  fhir::forEachObject(root, [&](Value& object) {
+    const Value* ref = fhir::member(object, "reference");
+    if (ref != nullptr && ref->IsString()) out.push_back(&object);
+  });
   return out;
 }
 
@@ -166,55 +141,26 @@ core::StatusOr<KeyIdentifier> keyIdentifier(const std::string& type, const std::
 }
 
 std::string identifierQuery(const KeyIdentifier& key) {
-  std::string out = "identifier=";
-  for (const std::string* part : {&key.system, &key.value}) {
-    for (unsigned char c : *part) {
-      if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
-        out += static_cast<char>(c);
-      } else {
-        static const char* kHex = "0123456789ABCDEF";
-        out += '%';
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-      }
-    }
-    if (part == &key.system) out += "%7C";
-  }
-  return out;
+  return "identifier=" + core::percentEncode(key.system) + "%7C" + core::percentEncode(key.value);
 }
 
 void normaliseIdentifiers(Value& resource, Alloc& alloc) {
-  std::vector<Value*> pending{&resource};
-  while (!pending.empty()) {
-    Value* v = pending.back();
-    pending.pop_back();
-    if (v->IsObject()) {
-      for (SizeType i = 0; i < v->MemberCount(); ++i) {
-        auto& m = *(v->MemberBegin() + i);
-        const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-        if (name == "identifier") {
-          if (m.value.IsArray()) {
-            for (auto& id : m.value.GetArray()) normaliseIdentifier(id, alloc);
-          } else {
-            normaliseIdentifier(m.value, alloc);
-          }
-        }
-        if (m.value.IsObject() || m.value.IsArray()) pending.push_back(&m.value);
-      }
-    } else if (v->IsArray()) {
-      for (auto& e : v->GetArray()) {
-        if (e.IsObject() || e.IsArray()) pending.push_back(&e);
-      }
+  fhir::forEachObject(resource, [&](Value& object) {
+    Value* ids = fhir::mutableMember(object, "identifier");
+    if (ids != nullptr && ids->IsArray()) {
+      for (auto& id : ids->GetArray()) normaliseIdentifier(id, alloc);
+    } else if (ids != nullptr) {
+      normaliseIdentifier(*ids, alloc);
     }
-  }
+  });
 }
 
 void setProfile(Value& resource, Alloc& alloc, const std::string& profile) {
   if (!resource.IsObject() || profile.empty()) return;
-  Value* meta = mutableMember(resource, "meta");
+  Value* meta = fhir::mutableMember(resource, "meta");
   if (meta == nullptr || !meta->IsObject()) {
     setMember(resource, "meta", Value(rapidjson::kObjectType), alloc);
-    meta = mutableMember(resource, "meta");
+    meta = fhir::mutableMember(resource, "meta");
   }
   Value profiles(rapidjson::kArrayType);
   profiles.PushBack(str(profile, alloc), alloc);
@@ -223,25 +169,34 @@ void setProfile(Value& resource, Alloc& alloc, const std::string& profile) {
 
 std::vector<std::string> literalReferences(const Value& resource) {
   std::vector<std::string> out;
-  std::vector<const Value*> pending{&resource};
-  while (!pending.empty()) {
-    const Value* v = pending.back();
-    pending.pop_back();
-    if (v->IsObject()) {
-      for (const auto& m : v->GetObject()) {
-        if (m.value.IsString() && std::string_view(m.name.GetString()) == "reference") {
-          if (auto local = localOf({m.value.GetString(), m.value.GetStringLength()})) {
-            if (std::find(out.begin(), out.end(), *local) == out.end()) out.push_back(*local);
-          }
-        } else if (m.value.IsObject() || m.value.IsArray()) {
-          pending.push_back(&m.value);
-        }
-      }
-    } else if (v->IsArray()) {
-      for (const auto& e : v->GetArray()) pending.push_back(&e);
+  fhir::forEachObject(resource, [&](const Value& object) {
+    const std::string_view ref = fhir::stringMember(object, "reference");
+    if (auto local = localOf(ref)) {
+      if (std::find(out.begin(), out.end(), *local) == out.end()) out.push_back(*local);
     }
-  }
+  });
   return out;
+}
+
+Value outboundCopy(const Value& resource, Alloc& alloc, const std::string& profile) {
+  Value copy;
+  copy.CopyFrom(resource, alloc);
+  copy.RemoveMember("id");
+  copy.RemoveMember("meta");
+  normaliseIdentifiers(copy, alloc);
+  setProfile(copy, alloc, profile);
+  return copy;
+}
+
+Value organizationReference(std::string_view hsaId, std::string_view display, Alloc& alloc) {
+  Value identifier(rapidjson::kObjectType);
+  identifier.AddMember("system", str(fhir::kHsaOrganizationSystem, alloc), alloc);
+  identifier.AddMember("value", str(hsaId, alloc), alloc);
+  Value ref(rapidjson::kObjectType);
+  ref.AddMember("type", "Organization", alloc);
+  ref.AddMember("identifier", identifier, alloc);
+  if (!display.empty()) ref.AddMember("display", str(display, alloc), alloc);
+  return ref;
 }
 
 bool isPatientDataType(std::string_view type) {
@@ -258,7 +213,7 @@ core::Status resolveReferencesIn(Value& resource, Alloc& alloc,
   // Children before parents: changing a parent's members may move its children.
   for (auto it = holders.rbegin(); it != holders.rend(); ++it) {
     Value& holder = **it;
-    Value* ref = mutableMember(holder, "reference");
+    Value* ref = fhir::mutableMember(holder, "reference");
     const std::string text(ref->GetString(), ref->GetStringLength());
     auto local = localOf(text);
     if (!local) continue;  // urn:, #contained, conditional: the peer resolves those
@@ -306,7 +261,7 @@ core::Status resolveReferencesIn(Value& resource, Alloc& alloc,
       id.AddMember("value", str(identifier->value, alloc), alloc);
       setMember(holder, "identifier", std::move(id), alloc);
     }
-    if (!display.empty() && mutableMember(holder, "display") == nullptr) {
+    if (!display.empty() && fhir::member(holder, "display") == nullptr) {
       holder.AddMember("display", str(display, alloc), alloc);
     }
   }
@@ -317,7 +272,7 @@ std::string nameBasedUuid(std::string_view name) {
   std::string hex = core::sha256Hex(name).substr(0, 32);
   hex[12] = '5';
   static const char* kVariant = "89ab";
-  hex[16] = kVariant[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];
+  hex[16] = kVariant[core::hexDigitValue(hex[16]) & 3];
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20, 12);
 }
@@ -336,12 +291,7 @@ core::StatusOr<Value*> OutboundBundle::add(const std::string& type, const std::s
                                            const std::string& profile) {
   BRYGGA_ASSIGN_OR_RETURN(KeyIdentifier key, keyIdentifier(type, id, resource));
   auto& alloc = doc_.GetAllocator();
-  Value copy;
-  copy.CopyFrom(resource, alloc);
-  copy.RemoveMember("id");
-  copy.RemoveMember("meta");
-  normaliseIdentifiers(copy, alloc);
-  setProfile(copy, alloc, profile);
+  Value copy = outboundCopy(resource, alloc, profile);
 
   const std::string urn = "urn:uuid:" + core::newUuid();
   urnOf_[type + "/" + id] = urn;

@@ -49,6 +49,14 @@ void normaliseIdentifiers(rapidjson::Value& resource, rapidjson::Document::Alloc
 // Makes `profile` the resource's only meta.profile (keeping meta.tag and meta.security).
 void setProfile(rapidjson::Value& resource, rapidjson::Document::AllocatorType& alloc,
                 const std::string& profile);
+// A copy of a stored resource as it leaves Brygga: no id or meta, identifiers normalised, and
+// `profile` its meta.profile.
+rapidjson::Value outboundCopy(const rapidjson::Value& resource,
+                              rapidjson::Document::AllocatorType& alloc,
+                              const std::string& profile);
+// A logical reference to an Organization by its HSA-id, with `display` when it is not empty.
+rapidjson::Value organizationReference(std::string_view hsaId, std::string_view display,
+                                       rapidjson::Document::AllocatorType& alloc);
 // The literal references "Type/id" anywhere in the resource (relative or absolute http(s)).
 std::vector<std::string> literalReferences(const rapidjson::Value& resource);
 

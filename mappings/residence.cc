@@ -8,7 +8,6 @@ namespace brygga::mappings {
 
 namespace {
 
-using rapidjson::SizeType;
 using rapidjson::Value;
 
 // The extension of `url` directly on `resource`, or nullptr.
@@ -139,29 +138,13 @@ core::StatusOr<const ServicePoint*> responsibleServicePoint(const RoutingTable& 
 void stampServicePoint(Value& episode, rapidjson::Document::AllocatorType& alloc,
                        const ServicePoint& servicePoint) {
   if (!episode.IsObject()) return;
-  if (!episode.HasMember("extension") || !episode["extension"].IsArray()) {
-    episode.RemoveMember("extension");
-    episode.AddMember("extension", Value(rapidjson::kArrayType), alloc);
-  }
-  Value& list = episode["extension"];
-  for (SizeType i = 0; i < list.Size();) {
-    if (fhir::stringMember(list[i], "url") == kServicePointExtension) {
-      list.Erase(list.Begin() + i);
-    } else {
-      ++i;
-    }
-  }
-  Value identifier(rapidjson::kObjectType);
-  identifier.AddMember("system", Value(fhir::kHsaOrganizationSystem.data(), alloc), alloc);
-  identifier.AddMember("value", Value(servicePoint.hsaId.c_str(), alloc), alloc);
-  Value ref(rapidjson::kObjectType);
-  ref.AddMember("type", "Organization", alloc);
-  ref.AddMember("identifier", identifier, alloc);
-  ref.AddMember("display", Value(servicePoint.organizationName.c_str(), alloc), alloc);
+  fhir::removeExtensions(episode, kServicePointExtension);
   Value ext(rapidjson::kObjectType);
   ext.AddMember("url", Value(kServicePointExtension, alloc), alloc);
-  ext.AddMember("valueReference", ref, alloc);
-  list.PushBack(ext, alloc);
+  ext.AddMember("valueReference",
+                organizationReference(servicePoint.hsaId, servicePoint.organizationName, alloc),
+                alloc);
+  fhir::addExtension(episode, std::move(ext), alloc);
 }
 
 std::optional<std::string> stampedServicePoint(const Value& episode) {

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "mappings/data_reader.h"
@@ -103,9 +104,9 @@ core::StatusOr<RoutingTable> RoutingTable::parse(const Value& json, const std::s
     if (table.servicePoint(f.servicePoint) == nullptr) {
       return p.at("servicePoint").error("'" + f.servicePoint + "' is not a known service point");
     }
-    if (!facilityKeys.insert(lowerAscii(f.code)).second ||
-        (lowerAscii(f.code) != lowerAscii(f.name) &&
-         !facilityKeys.insert(lowerAscii(f.name)).second)) {
+    if (!facilityKeys.insert(core::lowerAscii(f.code)).second ||
+        (core::lowerAscii(f.code) != core::lowerAscii(f.name) &&
+         !facilityKeys.insert(core::lowerAscii(f.name)).second)) {
       return p.error("the code or name repeats another facility's");
     }
     table.facilities_.push_back(std::move(f));
@@ -128,7 +129,7 @@ core::StatusOr<RoutingTable> RoutingTable::parse(const Value& json, const std::s
     if (table.servicePoint(a.servicePoint) == nullptr) {
       return p.at("servicePoint").error("'" + a.servicePoint + "' is not a known service point");
     }
-    if (!areaKeys.insert({a.municipality, lowerAscii(a.area)}).second) {
+    if (!areaKeys.insert({a.municipality, core::lowerAscii(a.area)}).second) {
       return p.error("the area repeats for this municipality");
     }
     table.areas_.push_back(std::move(a));
@@ -144,9 +145,9 @@ core::StatusOr<RoutingTable> RoutingTable::parse(const Value& json, const std::s
 }
 
 const ServicePoint* RoutingTable::servicePoint(std::string_view codeOrName) const {
-  const std::string key = lowerAscii(codeOrName);
+  const std::string key = core::lowerAscii(codeOrName);
   for (const auto& sp : servicePoints_) {
-    if (lowerAscii(sp.code) == key || lowerAscii(sp.name) == key) return &sp;
+    if (core::lowerAscii(sp.code) == key || core::lowerAscii(sp.name) == key) return &sp;
   }
   return nullptr;
 }
@@ -159,9 +160,9 @@ const ServicePoint* RoutingTable::servicePointByHsaId(std::string_view hsaId) co
 }
 
 const Facility* RoutingTable::facility(std::string_view codeOrName) const {
-  const std::string key = lowerAscii(codeOrName);
+  const std::string key = core::lowerAscii(codeOrName);
   for (const auto& f : facilities_) {
-    if (lowerAscii(f.code) == key || lowerAscii(f.name) == key) return &f;
+    if (core::lowerAscii(f.code) == key || core::lowerAscii(f.name) == key) return &f;
   }
   return nullptr;
 }
@@ -174,9 +175,10 @@ const Municipality* RoutingTable::municipality(std::string_view tenant) const {
 }
 
 const ServicePoint* RoutingTable::forArea(std::string_view tenant, std::string_view area) const {
-  const std::string key = area.empty() ? std::string("*") : lowerAscii(area);
+  const std::string key = area.empty() ? std::string("*") : core::lowerAscii(area);
   for (const auto& a : areas_) {
-    if (a.municipality == tenant && lowerAscii(a.area) == key) return servicePoint(a.servicePoint);
+    if (a.municipality == tenant && core::lowerAscii(a.area) == key)
+      return servicePoint(a.servicePoint);
   }
   return nullptr;
 }

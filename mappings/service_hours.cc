@@ -44,7 +44,7 @@ core::StatusOr<std::set<int>> readDays(const Value& object, const DataPlace& pla
   for (size_t i = 0; i < names.size(); ++i) {
     int found = 0;
     for (int d = 1; d <= 8; ++d) {
-      if (lowerAscii(names[i]) == kDayCodes[d]) found = d;
+      if (core::lowerAscii(names[i]) == kDayCodes[d]) found = d;
     }
     if (found == 0 || (found == kHolidayDay && !allowHoliday)) {
       return place.item("days", i).error("'" + names[i] +
@@ -296,7 +296,7 @@ core::StatusOr<ServiceHours> ServiceHours::parse(const Value& json, const std::s
     for (const auto& m : points->GetObject()) {
       const std::string code(m.name.GetString(), m.name.GetStringLength());
       const DataPlace sp = root.at("servicePoints").at(code);
-      if (!servicePointCodes.count(lowerAscii(code))) {
+      if (!servicePointCodes.count(core::lowerAscii(code))) {
         return sp.error("is not a service point code of the routing table");
       }
       BRYGGA_RETURN_IF_ERROR(onlyKnownMembers(
@@ -310,7 +310,7 @@ core::StatusOr<ServiceHours> ServiceHours::parse(const Value& json, const std::s
       BRYGGA_RETURN_IF_ERROR(readOpening(m.value, sp, rules));
       rules.extraClosed.insert(closed.begin(), closed.end());
       rules.extraOpen.insert(open.begin(), open.end());
-      hours.overrides_[lowerAscii(code)] = std::move(rules);
+      hours.overrides_[core::lowerAscii(code)] = std::move(rules);
     }
   }
   return hours;
@@ -318,7 +318,7 @@ core::StatusOr<ServiceHours> ServiceHours::parse(const Value& json, const std::s
 
 const OpeningRules& ServiceHours::rules(std::string_view servicePoint) const {
   if (!servicePoint.empty()) {
-    auto it = overrides_.find(lowerAscii(servicePoint));
+    auto it = overrides_.find(core::lowerAscii(servicePoint));
     if (it != overrides_.end()) return it->second;
   }
   return defaults_;

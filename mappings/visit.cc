@@ -66,38 +66,6 @@ core::Status noMapping(const std::string& text, const std::string& where) {
       {core::Issue::error("code-invalid", "code with no mapping: " + text, where)});
 }
 
-Value hsaReference(const std::string& hsaId, const std::string& display, Alloc& alloc) {
-  Value identifier(rapidjson::kObjectType);
-  identifier.AddMember("system", Value(fhir::kHsaOrganizationSystem.data(), alloc), alloc);
-  identifier.AddMember("value", Value(hsaId.c_str(), alloc), alloc);
-  Value ref(rapidjson::kObjectType);
-  ref.AddMember("type", "Organization", alloc);
-  ref.AddMember("identifier", identifier, alloc);
-  if (!display.empty()) ref.AddMember("display", Value(display.c_str(), alloc), alloc);
-  return ref;
-}
-
-void removeExtension(Value& resource, const std::string& url) {
-  if (!resource.HasMember("extension") || !resource["extension"].IsArray()) return;
-  Value& list = resource["extension"];
-  for (SizeType i = 0; i < list.Size();) {
-    if (fhir::stringMember(list[i], "url") == url) {
-      list.Erase(list.Begin() + i);
-    } else {
-      ++i;
-    }
-  }
-  if (list.Empty()) resource.RemoveMember("extension");
-}
-
-void addExtension(Value& resource, Value&& extension, Alloc& alloc) {
-  if (!resource.HasMember("extension") || !resource["extension"].IsArray()) {
-    resource.RemoveMember("extension");
-    resource.AddMember("extension", Value(rapidjson::kArrayType), alloc);
-  }
-  resource["extension"].PushBack(extension, alloc);
-}
-
 // The "Type/id" a Reference member of `resource` points at (first of an array).
 std::string referenceOf(const Value& resource, const char* member) {
   const Value* ref = fhir::member(resource, member);
@@ -109,17 +77,6 @@ std::string referenceOf(const Value& resource, const char* member) {
   const size_t typeSlash =
       slash == std::string::npos || slash == 0 ? std::string::npos : text.rfind('/', slash - 1);
   return typeSlash == std::string::npos ? text : text.substr(typeSlash + 1);
-}
-
-// A copy of a stored resource for a document: no id or meta, identifiers normalised, profiled.
-Value documentCopy(const Value& resource, Alloc& alloc, const std::string& profile) {
-  Value copy;
-  copy.CopyFrom(resource, alloc);
-  copy.RemoveMember("id");
-  copy.RemoveMember("meta");
-  normaliseIdentifiers(copy, alloc);
-  setProfile(copy, alloc, profile);
-  return copy;
 }
 
 Value documentEntry(const std::string& urn, Value&& resource, Alloc& alloc) {
@@ -220,16 +177,16 @@ core::Status mapEncounterToRegion(Value& encounter, Alloc& alloc, const MappingS
   if (kv) typeList.PushBack(codeableConcept(*kv, alloc), alloc);
   replace(encounter, "type", std::move(typeList), alloc);
   replace(encounter, "serviceProvider",
-          hsaReference(servicePoint.hsaId, servicePoint.organizationName, alloc), alloc);
+          organizationReference(servicePoint.hsaId, servicePoint.organizationName, alloc), alloc);
   const std::string& unitUrl = mappings.settings().performingUnitExtension;
-  removeExtension(encounter, unitUrl);
+  fhir::removeExtensions(encounter, unitUrl);
   Value unit(rapidjson::kObjectType);
   unit.AddMember("system", Value(fhir::kHsaOrganizationSystem.data(), alloc), alloc);
   unit.AddMember("value", Value(servicePoint.performingUnitHsaId.c_str(), alloc), alloc);
   Value ext(rapidjson::kObjectType);
   ext.AddMember("url", Value(unitUrl.c_str(), alloc), alloc);
   ext.AddMember("valueIdentifier", unit, alloc);
-  addExtension(encounter, std::move(ext), alloc);
+  fhir::addExtension(encounter, std::move(ext), alloc);
   return core::Status::ok();
 }
 
@@ -252,7 +209,7 @@ core::Status mapEncounterToMunicipality(Value& encounter, Alloc& alloc,
   Value typeList(rapidjson::kArrayType);
   typeList.PushBack(codeableConcept(*type, alloc), alloc);
   replace(encounter, "type", std::move(typeList), alloc);
-  removeExtension(encounter, mappings.settings().performingUnitExtension);
+  fhir::removeExtensions(encounter, mappings.settings().performingUnitExtension);
   return core::Status::ok();
 }
 
@@ -320,16 +277,16 @@ core::StatusOr<std::string> buildVisitForward(const VisitForwardInput& input,
     const std::map<std::string, std::string> inDocument = {{patientRef, patientUrn},
                                                            {encounterRef, encounterUrn}};
 
-    Value compCopy = documentCopy(comp, alloc, mappings.profileFor("Composition", true));
+    Value compCopy = outboundCopy(comp, alloc, mappings.profileFor("Composition", true));
     BRYGGA_RETURN_IF_ERROR(translateNoteType(compCopy, alloc, mappings));
     Value noteType;
     noteType.CopyFrom(compCopy["type"], alloc);
     BRYGGA_RETURN_IF_ERROR(resolveReferencesIn(compCopy, alloc, inDocument, context.referenced,
                                                "Composition", /*conditional=*/false));
     BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document patient, fhir::parseJson(patientIt->second.json));
-    Value patientCopy = documentCopy(patient, alloc, mappings.profileFor("Patient", true));
+    Value patientCopy = outboundCopy(patient, alloc, mappings.profileFor("Patient", true));
     BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document enc, fhir::parseJson(encounterSource->json));
-    Value encCopy = documentCopy(enc, alloc, mappings.profileFor("Encounter", true));
+    Value encCopy = outboundCopy(enc, alloc, mappings.profileFor("Encounter", true));
     BRYGGA_RETURN_IF_ERROR(mapEncounterToRegion(encCopy, alloc, mappings, *input.servicePoint));
     BRYGGA_RETURN_IF_ERROR(resolveReferencesIn(encCopy, alloc, inDocument, context.referenced,
                                                "Encounter", /*conditional=*/false));
@@ -392,8 +349,8 @@ core::StatusOr<std::string> buildVisitForward(const VisitForwardInput& input,
       }
       made.AddMember("date", Value(timestamp.c_str(), ma), ma);
       if (!input.custodianHsaId.empty()) {
-        made.AddMember("custodian", hsaReference(input.custodianHsaId, input.custodianName, ma),
-                       ma);
+        made.AddMember("custodian",
+                       organizationReference(input.custodianHsaId, input.custodianName, ma), ma);
       }
       Value context2(rapidjson::kObjectType);
       if (const Value* e = fhir::member(comp, "encounter")) {
@@ -425,7 +382,8 @@ core::StatusOr<std::string> buildVisitForward(const VisitForwardInput& input,
     contents.PushBack(content, alloc);
     replace(*ref, "content", std::move(contents), alloc);
     if (!ref->HasMember("custodian") && !input.custodianHsaId.empty()) {
-      ref->AddMember("custodian", hsaReference(input.custodianHsaId, input.custodianName, alloc),
+      ref->AddMember("custodian",
+                     organizationReference(input.custodianHsaId, input.custodianName, alloc),
                      alloc);
     }
   } else if (docRef != nullptr) {

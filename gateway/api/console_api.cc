@@ -47,9 +47,8 @@ void appendInstant(std::string& out, const char* name, int64_t ms) {
 
 bool isFhirId(const std::string& text) {
   if (text.empty() || text.size() > 64) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-  });
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return core::isAsciiAlnum(c) || c == '-' || c == '.'; });
 }
 
 // What each status means, for the console's legend and tooltips.
@@ -444,7 +443,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
           "unknown parameter " + name +
           "; use from, to, tenant, patient, type, status, requestId, cursor, limit"));
     }
-    recorded += (recorded.empty() ? "" : "&") + name + "=" + percentEncode(value);
+    recorded += (recorded.empty() ? "" : "&") + name + "=" + core::percentEncode(value);
   }
   trace.query = recorded;
   auto page = deps_.store.messages(query);

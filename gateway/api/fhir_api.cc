@@ -21,7 +21,6 @@
 #include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/flows/flow_router.h"
-#include "gateway/flows/mapping_registry.h"
 
 namespace brygga::api {
 
@@ -66,13 +65,8 @@ std::string header(const ApiRequest& request, const std::string& name) {
   return it == request.headers.end() ? std::string() : it->second;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 bool isJsonMediaType(const std::string& value) {
-  std::string v = lower(value.substr(0, value.find(';')));
+  std::string v = core::lowerAscii(value.substr(0, value.find(';')));
   while (!v.empty() && v.back() == ' ') v.pop_back();
   return v == "application/fhir+json" || v == "application/json" || v == "json";
 }
@@ -85,7 +79,7 @@ Status checkResponseFormat(const ApiRequest& request, const QueryParams& params)
               "_format " + value + " is not supported: Brygga speaks application/fhir+json only"};
     }
   }
-  std::string accept = lower(header(request, "accept"));
+  std::string accept = core::lowerAscii(header(request, "accept"));
   if (accept.empty() || accept.find("json") != std::string::npos ||
       accept.find("*/*") != std::string::npos ||
       accept.find("application/*") != std::string::npos) {
@@ -130,20 +124,8 @@ class FhirApi::Impl {
   explicit Impl(ApiDependencies deps)
       : deps_(std::move(deps)),
         recorder_(deps_.clock),
-        capability_(buildCapabilityStatement(deps_.limits)) {
-    flows_ = deps_.flows;
-    if (flows_ == nullptr) {
-      // Callers that wire no flows (tools, tests of the API alone) still route by the repository's
-      // mapping files.
-      ownedRegistry_ = std::make_unique<flows::MappingRegistry>(
-          flows::defaultMappingsDirectory(), deps_.destinations, deps_.logger, deps_.clock);
-      if (ownedRegistry_->load().isOk()) {
-        ownedFlows_ = std::make_unique<flows::FlowRouter>(*ownedRegistry_, deps_.store, deps_.clock,
-                                                          deps_.destinations, deps_.logger);
-        flows_ = ownedFlows_.get();
-      }
-    }
-  }
+        capability_(buildCapabilityStatement(deps_.limits)),
+        flows_(deps_.flows) {}
 
   const std::string& capability() const { return capability_; }
 
@@ -359,7 +341,7 @@ class FhirApi::Impl {
     std::string common;
     for (const auto& [name, value] : params) {
       if (name == "_offset" || name == "_count") continue;
-      common += percentEncode(name) + "=" + percentEncode(value) + "&";
+      common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
     }
     std::string base =
         request.baseUrl + "/" + type + "?" + common + "_count=" + std::to_string(query->count);
@@ -573,7 +555,7 @@ class FhirApi::Impl {
   ApiResponse writeResponse(const ApiRequest& request, const WriteOp& op) {
     ApiResponse r;
     r.status = op.created ? 201 : 200;
-    std::string prefer = lower(header(request, "prefer"));
+    std::string prefer = core::lowerAscii(header(request, "prefer"));
     if (!op.outcome.empty() && prefer.find("return=representation") == std::string::npos) {
       // What the flows answered (a request rejected out of hours) is what the sender must read.
       r.body = op.outcome;
@@ -1004,12 +986,10 @@ class FhirApi::Impl {
   }
 
   ApiDependencies deps_;
-  // The flows: the wired router, or one of our own over the repository's mapping files.
-  flows::FlowRouter* flows_ = nullptr;
-  std::unique_ptr<flows::MappingRegistry> ownedRegistry_;
-  std::unique_ptr<flows::FlowRouter> ownedFlows_;
   const ExchangeRecorder recorder_;
   const std::string capability_;
+  // The wired flows; null: writes are stored and nothing is routed.
+  flows::FlowRouter* const flows_;
 };
 
 #undef BRYGGA_RETURN_RESPONSE_IF_ERROR

@@ -38,7 +38,8 @@ struct ApiDependencies {
   // its limit here is refused with 503 (see back_pressure.h).
   std::map<std::string, int64_t> maxQueueDepth;
   // The home-care flows (gateway/flows): what each write checks, completes and forwards. Null:
-  // the API loads the repository's mapping files itself (for tools and tests of the API alone).
+  // no flows, so writes are stored and nothing is forwarded (the API never reads mapping files
+  // itself; whoever wants routing wires a FlowRouter, as gateway.cc does).
   flows::FlowRouter* flows = nullptr;
   // Told about each write refused because its body did not validate (metrics). May be null.
   metrics::ValidationObserver* validationObserver = nullptr;

@@ -1,44 +1,16 @@
 #include "gateway/api/query.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 
 #include "gateway/core/civil_time.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
 namespace brygga::api {
 
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-core::StatusOr<std::string> decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      int hi = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
-      int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
-      if (hi < 0 || lo < 0)
-        return core::invalidArgument("malformed percent escape in the query string");
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 std::vector<std::string> splitComma(const std::string& text) {
   std::vector<std::string> parts;
@@ -70,14 +42,6 @@ int64_t periodEnd(const std::string& text, int64_t start) {
   return core::daysFromCivil(next) * core::kDayMs - 1;
 }
 
-bool isDigits(const std::string& s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 core::StatusOr<QueryParams> parseQuery(const std::string& query) {
@@ -89,10 +53,10 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
         query.substr(start, amp == std::string::npos ? std::string::npos : amp - start);
     if (!part.empty()) {
       size_t eq = part.find('=');
-      BRYGGA_ASSIGN_OR_RETURN(std::string name, decode(part.substr(0, eq)));
+      BRYGGA_ASSIGN_OR_RETURN(std::string name, core::percentDecode(part.substr(0, eq)));
       std::string value;
       if (eq != std::string::npos) {
-        BRYGGA_ASSIGN_OR_RETURN(value, decode(part.substr(eq + 1)));
+        BRYGGA_ASSIGN_OR_RETURN(value, core::percentDecode(part.substr(eq + 1)));
       }
       params.emplace_back(std::move(name), std::move(value));
     }
@@ -100,21 +64,6 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
     start = amp + 1;
   }
   return params;
-}
-
-std::string percentEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 const std::vector<std::string>& searchParamsFor(const std::string& type) {
@@ -175,15 +124,18 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                    " is not supported");
     }
     if (name == "_count") {
-      if (!isDigits(value) || value.size() > 6)
+      const auto count = core::parseDecimal(value);
+      if (!count.isOk() || value.size() > 6)
         return core::invalidArgument("_count must be a number");
-      query.count = std::min(std::stoi(value), maxCount);
+      query.count = std::min(static_cast<int>(*count), maxCount);
       continue;
     }
     if (name == "_offset") {
-      if (!isDigits(value) || value.size() > 9)
+      const auto offset = core::parseDecimal(value);
+      if (!offset.isOk() || value.size() > 9) {
         return core::invalidArgument("_offset must be a number");
-      query.offset = std::stoi(value);
+      }
+      query.offset = static_cast<int>(*offset);
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
@@ -191,12 +143,9 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
     if (name == "_lastUpdated") {
-      std::string prefix = value.size() > 2 && std::isalpha(static_cast<unsigned char>(value[0]))
-                               ? value.substr(0, 2)
-                               : "eq";
-      std::string date = prefix == "eq" && !std::isalpha(static_cast<unsigned char>(value[0]))
-                             ? value
-                             : value.substr(2);
+      std::string prefix =
+          value.size() > 2 && core::isAsciiAlpha(value[0]) ? value.substr(0, 2) : "eq";
+      std::string date = prefix == "eq" && !core::isAsciiAlpha(value[0]) ? value : value.substr(2);
       auto parsed = core::parseFhirDateTime(date);
       if (!parsed.isOk()) {
         return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");

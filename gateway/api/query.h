@@ -16,7 +16,6 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Splits a URL query string into decoded name/value pairs ('+' is a space). Malformed percent
 // escapes are kInvalidArgument.
 core::StatusOr<QueryParams> parseQuery(const std::string& query);
-std::string percentEncode(const std::string& text);
 
 // The search parameters Brygga supports for a resource type (besides _count, _offset, _format).
 const std::vector<std::string>& searchParamsFor(const std::string& type);

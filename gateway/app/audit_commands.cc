@@ -5,10 +5,7 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <optional>
-#include <sstream>
 
 #include "gateway/app/gateway.h"
 #include "gateway/audit/audit_keys.h"
@@ -18,6 +15,7 @@
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/signed_note.h"
 #include "gateway/core/time_source.h"
+#include "gateway/core/text.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -26,14 +24,6 @@ namespace {
 
 // The audit records a patient may have; an extract lists them all.
 constexpr int kMaxExtractRecords = 10000000;
-
-std::optional<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
@@ -71,8 +61,8 @@ int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, 
   audit::AuditVerifyOptions options;
   options.origin = auditOrigin(config);
   if (const std::string keyFile = flag(flags, "key"); !keyFile.empty()) {
-    auto text = readFile(keyFile);
-    if (!text) {
+    auto text = audit::readFile(keyFile);
+    if (!text.isOk()) {
       err << "brygga: cannot read the key file " << keyFile << "\n";
       return EX_NOINPUT;
     }
@@ -90,7 +80,7 @@ int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, 
   } else {
     // The gateway's own key, when this runs where the gateway does.
     const std::string signingKey = auditSigningKeyFile(config);
-    if (auto pem = readFile(signingKey)) {
+    if (auto pem = audit::readFile(signingKey); pem.isOk()) {
       auto signer = audit::NoteSigner::fromPrivateKeyPem(options.origin, *pem);
       if (!signer.isOk()) {
         err << "brygga: " << signingKey << ": " << signer.status().message() << "\n";
@@ -100,8 +90,8 @@ int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, 
     }
   }
   if (const std::string file = flag(flags, "checkpoint"); !file.empty()) {
-    auto note = readFile(file);
-    if (!note) {
+    auto note = audit::readFile(file);
+    if (!note.isOk()) {
       err << "brygga: cannot read the checkpoint file " << file << "\n";
       return EX_NOINPUT;
     }
@@ -150,7 +140,7 @@ int auditExtractCommand(const GatewayConfig& config,
   const std::string id = patient.rfind("Patient/", 0) == 0 ? patient.substr(8) : std::string();
   bool validId = !id.empty() && id.size() <= 64;
   for (char c : id) {
-    validId = validId && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.');
+    validId = validId && (core::isAsciiAlnum(c) || c == '-' || c == '.');
   }
   if (!validId) {
     err << "brygga audit extract: --patient must name a patient as Patient/ID\n";
@@ -239,8 +229,8 @@ int verifyProvenanceCommand(const std::vector<std::string>& files,
   }
   std::string ca;
   if (const std::string caFile = flag(flags, "ca"); !caFile.empty()) {
-    auto text = readFile(caFile);
-    if (!text) {
+    auto text = audit::readFile(caFile);
+    if (!text.isOk()) {
       err << "brygga: cannot read the CA file " << caFile << "\n";
       return EX_NOINPUT;
     }
@@ -248,8 +238,8 @@ int verifyProvenanceCommand(const std::vector<std::string>& files,
   }
   bool allValid = true;
   for (const std::string& file : files) {
-    auto bundle = readFile(file);
-    if (!bundle) {
+    auto bundle = audit::readFile(file);
+    if (!bundle.isOk()) {
       out << file << ": INVALID: cannot read it\n";
       allValid = false;
       continue;

@@ -86,14 +86,6 @@ Readers withPeerReaders(adapters::HttpPeer& p, const char* urlKey, Readers own) 
   return own;
 }
 
-bool isHex64(const std::string& s) {
-  if (s.size() != 64) return false;
-  for (char c : s) {
-    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
 Status readClient(const Value& v, const std::string& key, http::ClientConfig& client) {
   std::string role;
   BRYGGA_RETURN_IF_ERROR(readObject(v, key,
@@ -114,7 +106,8 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
   } else {
     return bad(key + ".role", "must be \"municipal\", \"regional\" or \"integration\"");
   }
-  if (!client.tokenSha256.empty() && !isHex64(client.tokenSha256)) {
+  if (!client.tokenSha256.empty() &&
+      (client.tokenSha256.size() != 64 || !core::fromHex(client.tokenSha256).isOk())) {
     return bad(key + ".tokenSha256", "must be 64 hex digits (the SHA-256 of the token)");
   }
   if (client.tokenSha256.empty() && client.certificateSubject.empty()) {

@@ -14,6 +14,7 @@
 #include "gateway/app/delivery_commands.h"
 #include "gateway/app/gateway.h"
 #include "gateway/app/hours_command.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/validator.h"
@@ -119,14 +120,16 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     auto port = [&](const char* flag, int& out) -> core::Status {
       if (!flags_.count(flag)) return core::Status::ok();
-      try {
-        size_t used = 0;
-        int value = std::stoi(flags_[flag], &used);
-        if (used != flags_[flag].size() || value < -1 || value > 65535) throw std::out_of_range("");
-        out = value;
-      } catch (const std::exception&) {
+      const std::string& text = flags_[flag];
+      if (text == "-1") {
+        out = -1;
+        return core::Status::ok();
+      }
+      const auto value = core::parseDecimal(text);
+      if (!value.isOk() || *value > 65535) {
         return core::invalidArgument(std::string("--") + flag + " must be a port from -1 to 65535");
       }
+      out = static_cast<int>(*value);
       return core::Status::ok();
     };
     BRYGGA_RETURN_IF_ERROR(port("http-port", config.server.httpPort));

@@ -7,10 +7,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "gateway/audit/audit_log.h"
+#include "gateway/audit/signed_note.h"
 
 namespace brygga::audit {
 
@@ -24,11 +23,9 @@ bool exists(const std::string& path) {
 }
 
 core::StatusOr<NoteSigner> readSigner(const std::string& origin, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::internalError("cannot read the audit signing key " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  auto signer = NoteSigner::fromPrivateKeyPem(origin, ss.str());
+  auto pem = readFile(path);
+  if (!pem.isOk()) return core::internalError("cannot read the audit signing key " + path);
+  auto signer = NoteSigner::fromPrivateKeyPem(origin, *pem);
   if (!signer.isOk()) {
     return core::invalidArgument("audit signing key " + path + ": " + signer.status().message());
   }

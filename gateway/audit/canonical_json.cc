@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/log.h"
 #include "gateway/fhir/json.h"
 
 namespace brygga::audit {
@@ -44,46 +45,6 @@ std::u16string utf16(std::string_view s) {
   return out;
 }
 
-void appendString(std::string& out, std::string_view s) {
-  static const char* kHex = "0123456789abcdef";
-  out += '"';
-  for (char ch : s) {
-    const unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 void append(std::string& out, const rapidjson::Value& v) {
   if (v.IsObject()) {
     std::vector<std::pair<std::u16string, const rapidjson::Value::Member*>> members;
@@ -96,7 +57,7 @@ void append(std::string& out, const rapidjson::Value& v) {
     for (size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out += ',';
       const auto& m = *members[i].second;
-      appendString(out, {m.name.GetString(), m.name.GetStringLength()});
+      core::appendJsonString(out, {m.name.GetString(), m.name.GetStringLength()});
       out += ':';
       append(out, m.value);
     }
@@ -109,7 +70,7 @@ void append(std::string& out, const rapidjson::Value& v) {
     }
     out += ']';
   } else if (v.IsString()) {
-    appendString(out, {v.GetString(), v.GetStringLength()});
+    core::appendJsonString(out, {v.GetString(), v.GetStringLength()});
   } else if (v.IsNumber()) {
     out += ecmaScriptNumber(v.GetDouble());
   } else if (v.IsBool()) {

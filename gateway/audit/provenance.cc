@@ -1,9 +1,6 @@
 #include "gateway/audit/provenance.h"
 
-#include <cctype>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -16,9 +13,11 @@
 #include "gateway/audit/base64.h"
 #include "gateway/audit/canonical_json.h"
 #include "gateway/audit/openssl_ptr.h"
+#include "gateway/audit/signed_note.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/log.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 
 namespace brygga::audit {
@@ -114,14 +113,6 @@ std::string algFor(EVP_PKEY* key) {
     }
   }
   return {};
-}
-
-core::StatusOr<std::string> readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::notFound("cannot read " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // JWS ES256 signatures are R || S, 32 bytes each; OpenSSL speaks DER.
@@ -221,7 +212,7 @@ std::optional<size_t> entryArrayEnd(std::string_view json) {
       if (depth == 1 && entryDepth < 0) {
         // A key at the top level when a ':' follows.
         size_t k = j + 1;
-        while (k < json.size() && std::isspace(static_cast<unsigned char>(json[k]))) ++k;
+        while (k < json.size() && core::isAsciiSpace(json[k])) ++k;
         if (k < json.size() && json[k] == ':') {
           expectEntry = json.substr(i + 1, j - i - 1) == "entry";
         }

@@ -117,6 +117,8 @@ core::StatusOr<std::string> rawPublicKey(EVP_PKEY* key) {
   return std::string(reinterpret_cast<const char*>(raw), length);
 }
 
+}  // namespace
+
 core::StatusOr<std::string> readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return core::notFound("cannot read " + path);
@@ -124,8 +126,6 @@ core::StatusOr<std::string> readFile(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
-
-}  // namespace
 
 bool isValidKeyName(std::string_view name) {
   return !name.empty() && forEachCodePoint(name, [](uint32_t cp) {

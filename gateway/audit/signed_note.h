@@ -23,6 +23,10 @@
 // key is written "name+<key id, 8 hex digits>+<base64(0x01 || public key)>".
 namespace brygga::audit {
 
+// The bytes of the file at `path` (a key, a certificate, a note); kNotFound naming the path when
+// it cannot be read.
+core::StatusOr<std::string> readFile(const std::string& path);
+
 struct NoteSignature {
   std::string name;
   uint32_t keyId = 0;

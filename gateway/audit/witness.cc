@@ -9,6 +9,7 @@
 #include "gateway/audit/signed_note.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace brygga::audit {
 
@@ -73,9 +74,8 @@ core::StatusOr<CosignatureVerifier> CosignatureVerifier::fromVkey(std::string_vi
   v.keyId_ = cosignerKeyId(v.name_, v.publicKey_);
   uint32_t given = 0;
   for (char c : vkey.substr(plus1 + 1, 8)) {
-    const int d = std::isdigit(static_cast<unsigned char>(c)) ? c - '0'
-                  : (c >= 'a' && c <= 'f')                    ? c - 'a' + 10
-                                                              : -1;
+    // Lower-case only: the key id is written so, and one value has one spelling.
+    const int d = (c >= 'A' && c <= 'F') ? -1 : core::hexDigitValue(c);
     if (d < 0) return core::invalidArgument("the witness vkey's key id is not lower-case hex");
     given = (given << 4) | static_cast<uint32_t>(d);
   }

@@ -22,14 +22,20 @@ void appendJsonEscaped(std::string& out, std::string_view text) {
       case '\\':
         out += "\\\\";
         break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
+      case '\b':
+        out += "\\b";
         break;
       case '\t':
         out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {

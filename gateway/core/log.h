@@ -35,7 +35,9 @@ class Logger {
   std::mutex mutex_;
 };
 
-// Appends `text` to `out` as the inside of a JSON string (quotes not included).
+// Appends `text` to `out` as the inside of a JSON string (quotes not included): " and \ escaped,
+// the control characters as \b \t \n \f \r or \u00xx (lower-case hex), every other byte as it
+// is. This is the one escaping RFC 8785 (JCS) allows, so canonical JSON uses it too.
 void appendJsonEscaped(std::string& out, std::string_view text);
 // Appends `text` to `out` as a JSON string, quotes included.
 void appendJsonString(std::string& out, std::string_view text);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "gateway/core/status.h"
@@ -12,6 +13,21 @@ namespace brygga::core {
 constexpr bool isAsciiDigit(char c) {
   return c >= '0' && c <= '9';
 }
+constexpr bool isAsciiAlpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+constexpr bool isAsciiAlnum(char c) {
+  return isAsciiDigit(c) || isAsciiAlpha(c);
+}
+// Space, \t, \n, \v, \f, \r (what isspace means in the C locale).
+constexpr bool isAsciiSpace(char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
+constexpr char toLowerAscii(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+// `text` with A-Z lowered; every other byte (UTF-8 included) unchanged.
+std::string lowerAscii(std::string_view text);
 
 // 0..15 for a hex digit of either case, -1 for anything else.
 constexpr int hexDigitValue(char c) {
@@ -20,6 +36,16 @@ constexpr int hexDigitValue(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
+constexpr bool isAsciiHexDigit(char c) {
+  return hexDigitValue(c) >= 0;
+}
+
+// Query-string components (application/x-www-form-urlencoded): '+' is a space and %XX a byte.
+// Strict: a '%' not followed by two hex digits is kInvalidArgument, never passed through.
+StatusOr<std::string> percentDecode(std::string_view text);
+// Escapes every byte but ASCII letters, digits and - . _ ~ : / as %XX (upper-case hex), so the
+// text is one query-string component ('|' becomes %7C, a space %20).
+std::string percentEncode(std::string_view text);
 
 // A non-negative decimal number: 1 to 18 ASCII digits (so it always fits in int64_t), leading
 // zeros allowed, nothing else (no sign, no spaces). kInvalidArgument saying what is wrong; the

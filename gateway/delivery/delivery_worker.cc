@@ -170,6 +170,7 @@ DeliveryWorker::Outcome DeliveryWorker::attempt(const store::OutboxEntry& entry)
     o.state = store::OutboxState::kDelivered;
     o.detail = "delivered";
   } else if (isRetryable(result.status)) {
+    o.destinationFailed = true;
     const std::string why = result.status == 0 ? "no answer: " + result.error : statusText(result);
     int64_t delayMs = backoffMs(o.attempts);
     if (auto asked = retryAfterMs(result); asked && *asked > delayMs) delayMs = *asked;
@@ -250,7 +251,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
       const bool noAnswer = o.httpStatus == 0 && o.state == store::OutboxState::kPending;
       observer_->onDeliveryAttempt({destination_.name, noAnswer ? "no_answer" : o.outcome,
                                     o.httpStatus, (o.finishedMs - o.startedMs) / 1000.0,
-                                    o.finishedMs});
+                                    o.finishedMs, o.destinationFailed});
     }
     if (!written.isOk()) {
       // The entry stays as it was in the store and is attempted again on a later pass; the peer

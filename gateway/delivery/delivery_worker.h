@@ -66,6 +66,7 @@ class DeliveryWorker {
     std::string detail;  // PHI-free, for the exchange log and the AuditEvent
     const char* outcome = "delivered";
     int httpStatus = 0;
+    bool destinationFailed = false;  // no answer, 408/409/429 or 5xx (see isRetryable)
     int64_t startedMs = 0;
     int64_t finishedMs = 0;
     std::string payloadSha256;  // computed before the write unit, which others wait for

@@ -314,6 +314,37 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+rapidjson::Value* mutableMember(rapidjson::Value& object, std::string_view key) {
+  // `object` is not const, so neither is its member: the cast only undoes member()'s promise.
+  // (rapidjson 1.1's mutable member iterators compare ambiguously under C++20 rewritten
+  // operators, so the lookup goes through the const one.)
+  return const_cast<rapidjson::Value*>(member(object, key));
+}
+
+void addExtension(rapidjson::Value& element, rapidjson::Value&& extension,
+                  rapidjson::Document::AllocatorType& alloc) {
+  rapidjson::Value* list = mutableMember(element, "extension");
+  if (list == nullptr || !list->IsArray()) {
+    element.RemoveMember("extension");
+    element.AddMember("extension", rapidjson::Value(rapidjson::kArrayType), alloc);
+    list = mutableMember(element, "extension");
+  }
+  list->PushBack(extension, alloc);
+}
+
+void removeExtensions(rapidjson::Value& element, std::string_view url) {
+  rapidjson::Value* list = mutableMember(element, "extension");
+  if (list == nullptr || !list->IsArray()) return;
+  for (rapidjson::SizeType i = 0; i < list->Size();) {
+    if (stringMember((*list)[i], "url") == url) {
+      list->Erase(list->Begin() + i);
+    } else {
+      ++i;
+    }
+  }
+  if (list->Empty()) element.RemoveMember("extension");
+}
+
 std::string_view stringMember(const rapidjson::Value& object, std::string_view key) {
   const rapidjson::Value* value = member(object, key);
   if (value == nullptr || !value->IsString()) return {};

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -27,8 +28,42 @@ std::string toJson(const rapidjson::Value& value);
 
 // Member lookup that never asserts: nullptr when `object` is not an object or lacks `key`.
 const rapidjson::Value* member(const rapidjson::Value& object, std::string_view key);
+// The same for changing the member in place.
+rapidjson::Value* mutableMember(rapidjson::Value& object, std::string_view key);
 // String member or empty view.
 std::string_view stringMember(const rapidjson::Value& object, std::string_view key);
+
+// Calls `visit` on every object in the tree under `root` (root included), in document order,
+// parents before their children. Iterative, so a deep document costs no stack. `visit` may change
+// member values in place (a string, an identifier's members) but not add or remove members.
+// `Json` is rapidjson::Value or const rapidjson::Value.
+template <typename Json, typename Visit>
+void forEachObject(Json& root, Visit&& visit) {
+  std::vector<Json*> pending{&root};
+  while (!pending.empty()) {
+    Json* v = pending.back();
+    pending.pop_back();
+    if (v->IsObject()) {
+      visit(*v);
+      for (rapidjson::SizeType i = v->MemberCount(); i > 0; --i) {
+        Json& child = (v->MemberBegin() + (i - 1))->value;
+        if (child.IsObject() || child.IsArray()) pending.push_back(&child);
+      }
+    } else if (v->IsArray()) {
+      for (rapidjson::SizeType i = v->Size(); i > 0; --i) {
+        Json& child = (*v)[i - 1];
+        if (child.IsObject() || child.IsArray()) pending.push_back(&child);
+      }
+    }
+  }
+}
+
+// FHIR extensions of a resource or element: appends `extension` to its `extension` array (made
+// when missing, replacing a member that is not an array); removes every extension whose url is
+// `url`, and the array when that leaves it empty.
+void addExtension(rapidjson::Value& element, rapidjson::Value&& extension,
+                  rapidjson::Document::AllocatorType& alloc);
+void removeExtensions(rapidjson::Value& element, std::string_view url);
 
 // Outside text quoted for a diagnostic message: at most 64 bytes shown, anything but printable
 // ASCII replaced by '?', so a message never echoes control bytes or long payloads.

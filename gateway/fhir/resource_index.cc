@@ -50,17 +50,6 @@ std::optional<std::string> referenceIn(const Value& resource, std::string_view e
   return relativeReference(text);
 }
 
-// Non-const member access by index: comparing rapidjson 1.1's mutable member iterators is
-// ambiguous under C++20 rewritten operators (clang rejects it).
-Value* mutableMember(Value& object, std::string_view key) {
-  if (!object.IsObject()) return nullptr;
-  for (SizeType i = 0; i < object.MemberCount(); ++i) {
-    auto& m = *(object.MemberBegin() + i);
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) return &m.value;
-  }
-  return nullptr;
-}
-
 bool isPatientReference(const std::string& ref) {
   return ref.compare(0, 8, "Patient/") == 0;
 }
@@ -128,30 +117,13 @@ std::optional<std::string> patientReferenceOf(const Value& resource) {
 
 void rewriteReferences(Value& root, rapidjson::Document::AllocatorType& alloc,
                        const std::function<std::optional<std::string>(const std::string&)>& fn) {
-  std::vector<Value*> pending{&root};
-  while (!pending.empty()) {
-    Value* v = pending.back();
-    pending.pop_back();
-    if (v->IsObject()) {
-      for (SizeType i = 0; i < v->MemberCount(); ++i) {
-        auto& m = *(v->MemberBegin() + i);
-        if (m.value.IsString() &&
-            std::string_view(m.name.GetString(), m.name.GetStringLength()) == "reference") {
-          const std::string current(m.value.GetString(), m.value.GetStringLength());
-          if (auto replacement = fn(current)) {
-            m.value.SetString(replacement->data(), static_cast<SizeType>(replacement->size()),
-                              alloc);
-          }
-        } else if (m.value.IsObject() || m.value.IsArray()) {
-          pending.push_back(&m.value);
-        }
-      }
-    } else if (v->IsArray()) {
-      for (auto& element : v->GetArray()) {
-        if (element.IsObject() || element.IsArray()) pending.push_back(&element);
-      }
+  forEachObject(root, [&](Value& object) {
+    Value* ref = mutableMember(object, "reference");
+    if (ref == nullptr || !ref->IsString()) return;
+    if (auto replacement = fn(std::string(ref->GetString(), ref->GetStringLength()))) {
+      ref->SetString(replacement->data(), static_cast<SizeType>(replacement->size()), alloc);
     }
-  }
+  });
 }
 
 void stampMeta(Value& resource, rapidjson::Document::AllocatorType& alloc, const std::string& id,

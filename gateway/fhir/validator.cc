@@ -909,10 +909,6 @@ std::unique_ptr<Validator> makeValidator() {
   return std::make_unique<DefinitionValidator>(r4::builtinDefinitions());
 }
 
-std::unique_ptr<Validator> makeStructuralValidator() {
-  return makeValidator();
-}
-
 std::vector<std::string> knownProfiles(std::string_view resourceType) {
   std::vector<std::string> urls;
   for (const r4::Profile* p : r4::builtinDefinitions().profiles()) {

@@ -40,10 +40,6 @@ class Validator {
 // warning. Definitions are compiled once per process; constructing a validator is cheap.
 std::unique_ptr<Validator> makeValidator();
 
-// The same validator under the name the walking skeleton gave it; kept so callers need not
-// change in step.
-std::unique_ptr<Validator> makeStructuralValidator();
-
 // Canonical URLs of Brygga's own profiles (https://brygga.se/fhir/StructureDefinition/<name>),
 // sorted; only those constraining `resourceType` when it is given.
 std::vector<std::string> knownProfiles(std::string_view resourceType = {});

@@ -1,12 +1,12 @@
 #include "gateway/flows/flow_router.h"
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "mappings/care_plan.h"
@@ -29,22 +29,9 @@ namespace m = mappings;
 
 constexpr int kMaxVersionsRead = 50;
 
-std::string percentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
-// identifier=system|value out of a search query ("Patient?identifier=..." or a condition).
-std::optional<m::KeyIdentifier> identifierCondition(std::string_view query) {
+// identifier=system|value out of a search query ("Patient?identifier=..." or a condition); none
+// when it names no identifier. A malformed percent escape is kInvalidArgument.
+StatusOr<std::optional<m::KeyIdentifier>> identifierCondition(std::string_view query) {
   if (size_t q = query.find('?'); q != std::string_view::npos) query = query.substr(q + 1);
   size_t start = 0;
   while (start <= query.size()) {
@@ -52,15 +39,15 @@ std::optional<m::KeyIdentifier> identifierCondition(std::string_view query) {
     if (amp == std::string_view::npos) amp = query.size();
     std::string_view part = query.substr(start, amp - start);
     if (part.substr(0, 11) == "identifier=") {
-      const std::string value = percentDecode(part.substr(11));
+      BRYGGA_ASSIGN_OR_RETURN(const std::string value, core::percentDecode(part.substr(11)));
       const size_t bar = value.find('|');
-      if (bar == std::string::npos) return std::nullopt;
-      return m::KeyIdentifier{fhir::canonicalIdentifierSystem(value.substr(0, bar)),
-                              value.substr(bar + 1)};
+      if (bar == std::string::npos) return std::optional<m::KeyIdentifier>();
+      return std::optional<m::KeyIdentifier>(m::KeyIdentifier{
+          fhir::canonicalIdentifierSystem(value.substr(0, bar)), value.substr(bar + 1)});
     }
     start = amp + 1;
   }
-  return std::nullopt;
+  return std::optional<m::KeyIdentifier>();
 }
 
 // The element holding a resource's patient.
@@ -70,15 +57,9 @@ const char* patientElement(std::string_view type) {
   return "subject";
 }
 
-Value* mutableMember(Value& object, const char* key) {
-  if (!object.IsObject()) return nullptr;
-  auto it = object.FindMember(key);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
 // The Reference object of `member` (the first when it is an array).
 Value* referenceObject(Value& resource, const char* member) {
-  Value* ref = mutableMember(resource, member);
+  Value* ref = fhir::mutableMember(resource, member);
   if (ref != nullptr && ref->IsArray()) ref = ref->Empty() ? nullptr : &(*ref)[0];
   return ref != nullptr && ref->IsObject() ? ref : nullptr;
 }
@@ -276,11 +257,19 @@ class FlowRouter::Unit {
     const char* element = patientElement(w.type);
     Value* ref = referenceObject(*w.resource, element);
     if (ref == nullptr) return Status::ok();
+    const std::string where = w.type + "." + element;
     std::optional<m::KeyIdentifier> key;
     const std::string text = referenceText(ref);
     if (!text.empty()) {
       if (text.rfind("Patient?", 0) != 0) return Status::ok();
-      key = identifierCondition(text);
+      auto condition = identifierCondition(text);
+      if (!condition.isOk()) {
+        // The reference is in the body: unprocessable content at that element, not a bad URL.
+        const std::string& why = condition.status().message();
+        return core::unprocessable(where + ".reference: " + why,
+                                   {core::Issue::error("value", why, where + ".reference")});
+      }
+      key = *condition;
     } else if (const Value* id = fhir::member(*ref, "identifier")) {
       key = m::KeyIdentifier{fhir::canonicalIdentifierSystem(fhir::stringMember(*id, "system")),
                              std::string(fhir::stringMember(*id, "value"))};
@@ -291,7 +280,6 @@ class FlowRouter::Unit {
     } else if (key->system == fhir::kSamordningsnummerSystem) {
       key->value = fhir::normalizeSamordningsnummer(key->value).valueOr(key->value);
     }
-    const std::string where = w.type + "." + element;
     // A Patient in the same transaction with that identifier.
     for (auto& other : *writes_) {
       if (other.type != "Patient" || other.resource == nullptr) continue;
@@ -461,12 +449,10 @@ class FlowRouter::Unit {
   // The stored version a care-plan write replaces, if any.
   StatusOr<std::optional<store::ResourceRecord>> carePlanTarget(const FlowWrite& w) {
     if (w.method == "PUT" && !w.id.empty()) return txn_.readCurrent("CarePlan", w.id);
-    std::optional<m::KeyIdentifier> key;
-    if (w.method == "PUT") {
-      key = identifierCondition(w.condition);
-    } else if (!w.condition.empty()) {
-      key = identifierCondition(w.condition);
-    }
+    // A conditional update or create names the plan by identifier; its condition is part of the
+    // request's URL (or entry.request), so a malformed escape there is the request's 400.
+    BRYGGA_ASSIGN_OR_RETURN(const std::optional<m::KeyIdentifier> key,
+                            identifierCondition(w.condition));
     if (!key) return std::optional<store::ResourceRecord>();
     BRYGGA_ASSIGN_OR_RETURN(auto ids, txn_.findByIdentifier("CarePlan", key->system, key->value));
     if (ids.size() != 1) return std::optional<store::ResourceRecord>();

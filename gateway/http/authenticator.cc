@@ -1,6 +1,7 @@
 #include "gateway/http/authenticator.h"
 
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace brygga::http {
 
@@ -29,8 +30,7 @@ std::string normaliseSubject(const std::string& subject) {
 
 Authenticator::Authenticator(std::vector<ClientConfig> clients) : clients_(std::move(clients)) {
   for (auto& c : clients_) {
-    for (auto& ch : c.tokenSha256)
-      ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    c.tokenSha256 = core::lowerAscii(c.tokenSha256);
     c.certificateSubject = normaliseSubject(c.certificateSubject);
   }
 }

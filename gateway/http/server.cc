@@ -25,6 +25,7 @@
 
 #include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace brygga::http {
 
@@ -35,11 +36,6 @@ using Poco::Net::HTTPServerResponse;
 
 // How much of an oversized body is read away before answering 413 (then the connection closes).
 constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // RFC 4514 (RFC 2253 order) text of a certificate's subject: CN=kungsbacka,O=Brygga Dev,C=SE.
 std::string subjectOf(const Poco::Net::X509Certificate& cert) {
@@ -61,7 +57,7 @@ Poco::Timespan milliseconds(int64_t ms) {
 bool isSaneRequestId(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+    if (!core::isAsciiAlnum(c) && c != '-' && c != '_' && c != '.') {
       return false;
     }
   }
@@ -290,7 +286,7 @@ class GatewayServer::Impl {
     request.path = path.substr(prefix.size());
     request.query = query;
     request.requestId = requestId;
-    for (const auto& [k, v] : req) request.headers[lower(k)] = v;
+    for (const auto& [k, v] : req) request.headers[core::lowerAscii(k)] = v;
 
     // Body, bounded before it is read.
     const int64_t limit = server_.limits.maxBodyBytes;
@@ -356,7 +352,7 @@ class GatewayServer::Impl {
       }
     }
     std::string authorization = req.get("Authorization", "");
-    if (lower(authorization.substr(0, 7)) == "bearer ") {
+    if (core::lowerAscii(authorization.substr(0, 7)) == "bearer ") {
       if (auto caller = auth_.byToken(authorization.substr(7))) return *caller;
       // Named by a hash prefix only: even a mistyped token may be close to a real one.
       api::Caller refused;

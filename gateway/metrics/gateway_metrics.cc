@@ -1,7 +1,6 @@
 #include "gateway/metrics/gateway_metrics.h"
 
 #include <array>
-#include <cctype>
 #include <cstdio>
 
 namespace brygga::metrics {
@@ -18,11 +17,11 @@ std::string_view methodLabel(std::string_view m) {
   return "other";
 }
 
-// Resource type names only (letters, at most 64); anything else is "other".
+// Resource type names only (ASCII letters, at most 64); anything else is "other".
 std::string_view typeLabel(std::string_view t) {
   if (t.empty() || t.size() > 64) return "other";
   for (char c : t) {
-    if (!std::isalpha(static_cast<unsigned char>(c))) return "other";
+    if (!isAsciiLetter(c)) return "other";
   }
   return t;
 }
@@ -67,10 +66,7 @@ void GatewayMetrics::onDeliveryAttempt(const DeliverySample& sample) {
     h.lastSuccessMs = sample.finishedMs;
     h.failingSinceMs = 0;
     h.consecutiveFailures = 0;
-  } else if (sample.outcome == "retry" || sample.outcome == "no_answer" ||
-             (sample.outcome == "dead" && (sample.httpStatus == 0 || sample.httpStatus >= 500))) {
-    // A peer that does not answer, or answers 5xx, is failing; a 4xx dead letter is a refusal
-    // of one message's content, not a sign that the destination is down.
+  } else if (sample.destinationFailed) {
     if (h.failingSinceMs == 0) h.failingSinceMs = sample.finishedMs;
     h.lastFailureMs = sample.finishedMs;
     h.lastStatus = sample.httpStatus;

@@ -29,6 +29,11 @@ struct DeliverySample {
   int httpStatus = 0;  // 0: no answer
   double seconds = 0;
   int64_t finishedMs = 0;  // by the gateway's clock
+  // Decided by the delivery worker, the one place that classifies answers: the destination did
+  // not take the message for a reason of its own (no answer, 408, 409, 429, 5xx), whether it is
+  // retried or given up on. False when delivered or when the peer refused this content (other
+  // 4xx), which says nothing about the destination.
+  bool destinationFailed = false;
 };
 
 class DeliveryObserver {

@@ -1,7 +1,6 @@
 #include "gateway/metrics/registry.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <set>
@@ -326,10 +325,10 @@ std::string sanitizeName(std::string_view name, bool label) {
   std::string out(name);
   if (out.empty()) return "_";
   for (size_t i = 0; i < out.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(out[i]);
+    const char c = out[i];
     const bool ok =
-        std::isalpha(c) || c == '_' || (!label && c == ':') || (i > 0 && std::isdigit(c));
-    if (!ok || c >= 0x80) out[i] = '_';
+        isAsciiLetter(c) || c == '_' || (!label && c == ':') || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) out[i] = '_';
   }
   return out;
 }

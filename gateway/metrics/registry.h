@@ -238,5 +238,9 @@ std::string formatValue(double v);
 std::string escapeLabelValue(std::string_view v);
 std::string escapeHelp(std::string_view v);
 std::string sanitizeName(std::string_view name, bool label);
+// a-z or A-Z, whatever the locale (metrics links nothing of ours, so not core/text.h).
+constexpr bool isAsciiLetter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
 
 }  // namespace brygga::metrics

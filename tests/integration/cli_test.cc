@@ -53,9 +53,12 @@ TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
   EXPECT_NE(role.exitCode, 0);
   EXPECT_NE(role.output.find("clients[0].role"), std::string::npos) << role.output;
 
-  auto port = runBrygga("serve --http-port 70000");
-  EXPECT_NE(port.exitCode, 0);
-  EXPECT_NE(port.output.find("--http-port"), std::string::npos) << port.output;
+  for (const char* bad : {"70000", "80x", "-2", "0x50"}) {
+    auto port = runBrygga(std::string("serve --http-port ") + bad);
+    EXPECT_NE(port.exitCode, 0) << bad;
+    EXPECT_NE(port.output.find("--http-port must be a port from -1 to 65535"), std::string::npos)
+        << bad << ": " << port.output;
+  }
 }
 
 TEST(Cli, ServeOnPortZeroPrintsTheChosenPortAndAnswers) {

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/core/text.h"
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
@@ -31,7 +32,7 @@ HttpAnswer scrape(GatewayHarness& h, const std::string& client = "integration") 
 std::vector<std::string> spellings(const std::string& pnr) {
   std::string digits;
   for (char c : pnr) {
-    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+    if (core::isAsciiDigit(c)) digits += c;
   }
   return {pnr, digits, digits.substr(2), pnr.substr(2)};
 }

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/text.h"
+
 // A strict reader of the Prometheus text exposition format 0.0.4, for tests: it checks what a
 // scraper relies on (HELP and TYPE before a family's samples and only once, sample names that
 // belong to the declared family, label syntax and escapes, numeric values, histograms with
@@ -57,8 +59,7 @@ inline Exposition parseExposition(const std::string& text) {
     return out;
   };
   auto isNameChar = [](char c, bool first) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':' ||
-           (!first && std::isdigit(static_cast<unsigned char>(c)));
+    return core::isAsciiAlpha(c) || c == '_' || c == ':' || (!first && core::isAsciiDigit(c));
   };
   if (!text.empty() && text.back() != '\n') return fail(0, "the text must end with a newline");
   std::istringstream in(text);

@@ -16,14 +16,12 @@
 #include <stdexcept>
 #include <thread>
 
+#include "gateway/core/text.h"
+
 namespace brygga::testing {
 
 namespace {
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 }  // namespace
 
@@ -69,7 +67,7 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   bool hasContentType = false;
   for (const auto& [k, v] : headers) {
     req.set(k, v);
-    if (lower(k) == "content-type") hasContentType = true;
+    if (core::lowerAscii(k) == "content-type") hasContentType = true;
   }
   if (!body.empty() || method == "POST" || method == "PUT") {
     if (!hasContentType) req.setContentType("application/fhir+json");
@@ -80,7 +78,7 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   std::istream& in = session.receiveResponse(resp);
   HttpAnswer answer;
   answer.status = resp.getStatus();
-  for (const auto& [k, v] : resp) answer.headers[lower(k)] = v;
+  for (const auto& [k, v] : resp) answer.headers[core::lowerAscii(k)] = v;
   Poco::StreamCopier::copyToString(in, answer.body);
   return answer;
 }

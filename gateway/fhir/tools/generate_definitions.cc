@@ -19,7 +19,6 @@
 // and the codes of every CodeSystem the package defines completely, so a Coding of a known
 // system can be checked wherever it appears.
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -37,6 +36,7 @@
 #include <rapidjson/writer.h>
 
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 
 namespace {
 
@@ -114,7 +114,7 @@ std::string fhirTypeOf(const Value& type) {
     }
   }
   std::string system = code.substr(std::string("http://hl7.org/fhirpath/System.").size());
-  if (!system.empty()) system[0] = static_cast<char>(std::tolower(system[0]));
+  if (!system.empty()) system[0] = brygga::core::toLowerAscii(system[0]);
   return system;
 }
 

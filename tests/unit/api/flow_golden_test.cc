@@ -13,6 +13,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/api/fhir_api.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/validator.h"
@@ -78,9 +79,7 @@ class FlowBench {
     request.headers["content-type"] = "application/fhir+json";
     if (const Value* headers = fhir::member(spec, "headers")) {
       for (const auto& h : headers->GetObject()) {
-        std::string name = h.name.GetString();
-        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        request.headers[name] = h.value.GetString();
+        request.headers[core::lowerAscii(h.name.GetString())] = h.value.GetString();
       }
     }
     if (const Value* body = fhir::member(spec, "body")) request.body = toJson(*body);
@@ -272,7 +271,7 @@ INSTANTIATE_TEST_SUITE_P(Flows, FlowGolden, ::testing::ValuesIn(goldenCases()),
                          [](const ::testing::TestParamInfo<GoldenCase>& param) {
                            std::string name = param.param.name;
                            for (auto& ch : name) {
-                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                             if (!core::isAsciiAlnum(ch)) ch = '_';
                            }
                            return name;
                          });

@@ -42,6 +42,12 @@ TEST(CanonicalJson, WhitespaceGoesAndStringsKeepOnlyTheRequiredEscapes) {
   EXPECT_EQ(*c, "{\"a\":\"\xC3\xA5 / \\u0001 \\t \\\" \\\\ \xE2\x80\xA8\",\"b\":[1,true,null]}");
 }
 
+TEST(CanonicalJson, ControlCharactersTakeTheShortEscapesElseLowerCaseUnicodeOnes) {
+  auto c = canonicalJson(R"({"s":"\b\f\n\r\t\u0000\u001F\u000B"})");
+  ASSERT_TRUE(c.isOk());
+  EXPECT_EQ(*c, R"({"s":"\b\f\n\r\t\u0000\u001f\u000b"})");
+}
+
 TEST(CanonicalJson, NumbersAreWrittenAsEcmaScriptDoes) {
   EXPECT_EQ(ecmaScriptNumber(0.0), "0");
   EXPECT_EQ(ecmaScriptNumber(-0.0), "0");

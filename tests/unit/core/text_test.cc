@@ -40,5 +40,34 @@ TEST(Hex, RoundTripsBytesAndRefusesWhatIsNotHex) {
   EXPECT_EQ(fromHex("0g").status().message(), "hex text has a character that is not 0-9, a-f");
 }
 
+TEST(AsciiClasses, KnowOnlyAsciiWhateverTheByte) {
+  EXPECT_TRUE(isAsciiAlpha('a') && isAsciiAlpha('Z') && !isAsciiAlpha('5') && !isAsciiAlpha('_'));
+  EXPECT_TRUE(isAsciiAlnum('5') && isAsciiAlnum('q') && !isAsciiAlnum('-'));
+  EXPECT_TRUE(isAsciiSpace(' ') && isAsciiSpace('\t') && isAsciiSpace('\r') && !isAsciiSpace('x'));
+  EXPECT_TRUE(isAsciiHexDigit('f') && isAsciiHexDigit('F') && !isAsciiHexDigit('g'));
+  // Bytes of UTF-8 text (negative as char) are in no class: no locale, no undefined behaviour.
+  for (const char c : std::string("\xc3\xa5\xc3\x85\xa0")) {
+    EXPECT_FALSE(isAsciiAlpha(c) || isAsciiDigit(c) || isAsciiSpace(c) || isAsciiHexDigit(c));
+  }
+  EXPECT_EQ(lowerAscii("Service-Point \xc3\x85"
+                       "BY"),
+            "service-point \xc3\x85"
+            "by");
+}
+
+TEST(PercentCoding, RoundTripsAQueryComponentAndRefusesAMalformedEscape) {
+  const std::string value =
+      "http://electronichealth.se/identifier/personnummer|19121212-1212 \xc3\xa5";
+  const std::string encoded = percentEncode(value);
+  EXPECT_EQ(encoded, "http://electronichealth.se/identifier/personnummer%7C19121212-1212%20%C3%A5");
+  EXPECT_EQ(percentDecode(encoded).value(), value);
+  EXPECT_EQ(percentDecode("a+b%2b%2F").value(), "a b+/");
+  for (const char* bad : {"%", "%4", "%zz", "x%2G1"}) {
+    const auto decoded = percentDecode(bad);
+    ASSERT_FALSE(decoded.isOk()) << bad;
+    EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 }  // namespace
 }  // namespace brygga::core

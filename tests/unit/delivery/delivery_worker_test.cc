@@ -369,6 +369,40 @@ TEST_P(DeliveryWorkerTest, GivesUpAfterMaxAttempts) {
   expectEveryAttemptRecorded(3);
 }
 
+// Records what the worker reports to metrics.
+class RecordingObserver : public metrics::DeliveryObserver {
+ public:
+  void onDeliveryAttempt(const metrics::DeliverySample& sample) override {
+    samples.push_back({std::string(sample.outcome), sample.httpStatus, sample.destinationFailed});
+  }
+  struct Sample {
+    std::string outcome;
+    int status = 0;
+    bool destinationFailed = false;
+    bool operator==(const Sample&) const = default;
+  };
+  std::vector<Sample> samples;
+};
+
+TEST_P(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenContentIsRefused) {
+  destination_.maxAttempts = 1;  // every failure becomes a dead letter at once
+  RecordingObserver observer;
+  for (int status : {200, 503, 429, 408, 400, 422}) {
+    peer_.setHandler([status](const testing::FakePeer::Request&) { return answer(status); });
+    enqueue("Patient/s" + std::to_string(status), "S" + std::to_string(status));
+    auto worker = makeWorker();
+    worker->setObserver(&observer);
+    EXPECT_EQ(worker->runOnce(), 1) << status;
+  }
+  // A refusal of one message's content (400, 422) says nothing about the destination; a dead
+  // letter after an unavailable, busy or timed-out peer does.
+  using S = RecordingObserver::Sample;
+  EXPECT_THAT(
+      observer.samples,
+      ::testing::ElementsAre(S{"delivered", 200, false}, S{"dead", 503, true}, S{"dead", 429, true},
+                             S{"dead", 408, true}, S{"dead", 400, false}, S{"dead", 422, false}));
+}
+
 TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
   int port = 0;
   {
@@ -378,8 +412,12 @@ TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
   destination_.peer.baseUrl = "http://127.0.0.1:" + std::to_string(port) + "/fhir";
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
+  RecordingObserver observer;
+  worker->setObserver(&observer);
 
   EXPECT_EQ(worker->runOnce(), 1);
+  EXPECT_THAT(observer.samples,
+              ::testing::ElementsAre(RecordingObserver::Sample{"no_answer", 0, true}));
   const store::OutboxEntry e = entry(id);
   EXPECT_EQ(e.state, OutboxState::kPending);
   EXPECT_THAT(e.lastError, HasSubstr("no answer"));

@@ -176,15 +176,15 @@ TEST(GatewayMetrics, BoundsLabelsAClientChooses) {
 TEST(GatewayMetrics, DestinationFailingSinceTheFirstFailureAfterTheLastSuccess) {
   GatewayMetrics m;
   m.onDeliveryAttempt({"regional", "delivered", 200, 0.01, 1000});
-  m.onDeliveryAttempt({"regional", "no_answer", 0, 2, 5000});
-  m.onDeliveryAttempt({"regional", "retry", 503, 0.1, 9000});
+  m.onDeliveryAttempt({"regional", "no_answer", 0, 2, 5000, true});
+  m.onDeliveryAttempt({"regional", "retry", 503, 0.1, 9000, true});
   auto h = m.destinationHealth().at("regional");
   EXPECT_EQ(h.lastSuccessMs, 1000);
   EXPECT_EQ(h.failingSinceMs, 5000);
   EXPECT_EQ(h.consecutiveFailures, 2);
   EXPECT_EQ(h.lastStatus, 503);
   // A content refusal (4xx dead letter) says nothing about the destination being down.
-  m.onDeliveryAttempt({"varberg", "dead", 400, 0.1, 9000});
+  m.onDeliveryAttempt({"varberg", "dead", 400, 0.1, 9000, false});
   EXPECT_EQ(m.destinationHealth().at("varberg").failingSinceMs, 0);
   m.onDeliveryAttempt({"regional", "delivered", 200, 0.01, 12000});
   EXPECT_EQ(m.destinationHealth().at("regional").failingSinceMs, 0);
