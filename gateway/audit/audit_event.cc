@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/core/base64.h"
 #include "gateway/core/clock.h"
 
 namespace brygga::audit {
@@ -91,32 +92,6 @@ void writeNetwork(Writer& w, const std::string& address) {
   writeMember(w, "address", address);
   writeMember(w, "type", networkType(address));
   w.EndObject();
-}
-
-std::string base64(std::string_view data) {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (static_cast<unsigned char>(data[i]) << 16) |
-                 (static_cast<unsigned char>(data[i + 1]) << 8) |
-                 static_cast<unsigned char>(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  const size_t rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = static_cast<unsigned char>(data[i]) << 16;
-    if (rest == 2) n |= static_cast<unsigned char>(data[i + 1]) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
-  return out;
 }
 
 // The BALP profile the event conforms to. BALP profiles describe successful interactions only,
@@ -337,7 +312,7 @@ std::string buildAuditEvent(const AuditContext& c, const std::string& id) {
     writeCoding(w, kEntityType, "2", "System Object");
     w.Key("role");
     writeCoding(w, kObjectRole, "24", "Query");
-    writeMember(w, "query", base64(c.query));
+    writeMember(w, "query", core::base64Encode(c.query));
     w.EndObject();
   }
   if (!c.requestId.empty()) {

@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 
 namespace brygga::audit::merkle {
 
@@ -179,11 +179,11 @@ std::optional<Hash> fromHex(std::string_view hex) {
 }
 
 std::string toBase64(const Hash& hash) {
-  return base64Encode(view(hash));
+  return core::base64Encode(view(hash));
 }
 
 std::optional<Hash> fromBase64(std::string_view text) {
-  auto bytes = base64Decode(text);
+  auto bytes = core::base64Decode(text);
   if (!bytes || bytes->size() != 32) return std::nullopt;
   Hash out{};
   std::copy(bytes->begin(), bytes->end(), out.begin());

@@ -21,10 +21,19 @@ struct ClientConfig {
   // May name the person behind a request (X-Brygga-User-HSA-Id), recorded as the AuditEvent's
   // user agent; other clients' requests with that header are refused (400).
   bool mayAssertUser = false;
+  // SMART Backend Services: the client's public keys (a JWKS as JSON text; empty: the client
+  // gets no tokens at POST /auth/token) and the most its tokens may be granted (space-separated
+  // system scopes; empty: what its role may do).
+  std::string jwks;
+  std::string scope;
 };
 
 struct ServerConfig {
   std::string bindAddress = "127.0.0.1";
+  // The gateway's URL as clients know it (https://brygga.example); absolute URLs the gateway
+  // names are built from it: the token endpoint (the aud of client assertions) and the SMART
+  // configuration. Empty: the listener's own address.
+  std::string publicBaseUrl;
   int httpPort = 8080;   // 0 picks a free port; -1 disables the plain HTTP listener
   int httpsPort = 8443;  // 0 picks a free port; -1 disables the HTTPS listener
   // A kept-alive connection holds its worker thread between requests (POCO's HTTPServer), so
@@ -40,6 +49,27 @@ struct TlsConfig {
   std::string certificateFile = "certs/out/server.crt";
   std::string privateKeyFile = "certs/out/server.key";
   std::string caFile = "certs/out/ca.crt";  // CA that signs client certificates
+};
+
+// How Brygga gets an access token for a destination (OAuth2 client credentials); see
+// gateway/auth/token_client.h.
+struct DestinationAuthConfig {
+  enum class Type {
+    kNone,          // no Authorization header (mutual TLS or nothing)
+    kSmartBackend,  // SMART Backend Services: a client assertion signed with privateKeyFile
+    kClientSecret,  // client_secret_basic with the secret read from clientSecretFile
+  };
+  Type type = Type::kNone;
+  std::string tokenUrl;
+  std::string clientId;
+  std::string scope;                // space-separated, sent as requested
+  std::string privateKeyFile;       // smart-backend: PEM, EC P-384 (ES384) or RSA (RS384)
+  std::string keyId;                // smart-backend: the kid the token endpoint knows the key by
+  std::string algorithm = "ES384";  // smart-backend: ES384 | RS384
+  std::string clientSecretFile;     // client-secret
+  // A failing token endpoint is tried again after retryBaseMs, doubling up to retryMaxMs.
+  int64_t retryBaseMs = 1000;
+  int64_t retryMaxMs = 60000;
 };
 
 struct DestinationConfig {
@@ -58,6 +88,13 @@ struct DestinationConfig {
   // Back-pressure: writes that would enqueue to a destination with this many pending entries
   // are refused with 503.
   int64_t maxQueueDepth = 100000;
+  // Requests sent at once (lanes; at most one message per patient among them). HTTP/1.1 needs a
+  // connection per lane, HTTP/2 multiplexes them on one.
+  int maxInFlight = 16;
+  DestinationAuthConfig auth;
+  // The form in which the destination receives Swedish identifiers: "hl7se", "inera" or "oid"
+  // (fhir::identifierFormNamed; checked when the config is loaded).
+  std::string identifierForm = "hl7se";
 };
 
 struct DeliveryConfig {
@@ -151,11 +188,17 @@ struct AlertsConfig {
   std::string instance;  // names the gateway in alert texts; empty: the host name
 };
 
+// The inbound token endpoint (SMART Backend Services, POST /auth/token).
+struct AuthConfig {
+  int64_t accessTokenLifetimeMs = 5 * 60 * 1000;  // at most 5 minutes
+};
+
 struct GatewayConfig {
   ServerConfig server;
   TlsConfig tls;
   std::string dataDir = "./var";
   std::vector<ClientConfig> clients;
+  AuthConfig auth;
   std::map<std::string, DestinationConfig> destinations;  // by name; "regional" is the EHR
   DeliveryConfig delivery;
   StorageConfig storage;

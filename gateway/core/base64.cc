@@ -1,8 +1,8 @@
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 
 #include <cstdint>
 
-namespace brygga::audit {
+namespace brygga::core {
 
 namespace {
 
@@ -73,4 +73,28 @@ std::optional<std::string> base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace brygga::audit
+std::string base64UrlEncode(std::string_view bytes) {
+  std::string out = base64Encode(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+std::optional<std::string> base64UrlDecode(std::string_view text) {
+  // A length of 1 mod 4 cannot come from any bytes; the rest get their padding back and go
+  // through the strict standard decoder, which also checks the spare bits.
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '+' || c == '/' || c == '=') return std::nullopt;
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  return base64Decode(standard);
+}
+
+}  // namespace brygga::core
