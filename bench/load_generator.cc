@@ -11,6 +11,10 @@
 //      (/proc/<pid>/io wchar: WAL, checkpoints, temporary files) per enrollment, and the CPU
 //      this tool itself used (it shares the machine with the gateway).
 // --batch N sets the gateway's delivery.batchSize (otherwise its default).
+// --drain N --peer-delay-ms D measures only the drain (issue 17): N enrollments queued while the
+// destination is paused, then resumed towards a peer that answers each request D ms after it
+// arrived (a WAN); prints how fast the backlog reached the peer with the destination's defaults
+// (maxInFlight lanes).
 // Every enrollment carries a distinct test personnummer (birth dates 1900-1912, serial 900-999,
 // valid Luhn); none is ever printed.
 #include <fcntl.h>
@@ -46,6 +50,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <curl/curl.h>
 
 #include "tests/integration/fixtures.h"
@@ -96,11 +101,12 @@ class Peer {
 
 class PeerHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit PeerHandler(Peer& peer) : peer_(peer) {}
+  PeerHandler(Peer& peer, int delayMs) : peer_(peer), delayMs_(delayMs) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     std::string body;
     Poco::StreamCopier::copyToString(request.stream(), body);
+    if (delayMs_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delayMs_));
     peer_.received(request.get("Idempotency-Key", ""));
     static const std::string kAnswer =
         R"({"resourceType":"Bundle","type":"transaction-response","entry":[]})";
@@ -111,18 +117,20 @@ class PeerHandler : public Poco::Net::HTTPRequestHandler {
 
  private:
   Peer& peer_;
+  const int delayMs_;
 };
 
 class PeerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  explicit PeerFactory(Peer& peer) : peer_(peer) {}
+  PeerFactory(Peer& peer, int delayMs) : peer_(peer), delayMs_(delayMs) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new PeerHandler(peer_);
+    return new PeerHandler(peer_, delayMs_);
   }
 
  private:
   Peer& peer_;
+  const int delayMs_;
 };
 
 // --- The gateway process -----------------------------------------------------------------------
@@ -356,6 +364,8 @@ struct Options {
   int batchSize = 0;
   std::string dataDir;
   bool keep = false;
+  int drain = 0;        // > 0: only the drain measurement, with this many enrollments
+  int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
 };
 
 struct Tally {
@@ -401,10 +411,62 @@ bool waitForDeliveries(const Peer& peer, size_t expected, double timeoutS) {
   return true;
 }
 
+// POST with an empty body to the admin API (pause, resume); the HTTP status.
+long adminPost(const std::string& url) {
+  CURL* h = curl_easy_init();
+  curl_slist* headers = curl_slist_append(nullptr, "Authorization: Bearer dev-token-integration");
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  long status = 0;
+  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(h);
+  return status;
+}
+
+// The drain: o.drain enrollments queued while paused, then resumed; from the resume until the
+// peer has every one of them.
+int measureDrain(const std::string& url, const Options& o, const Peer& peer,
+                 std::atomic<int64_t>& serial) {
+  const std::string admin = url.substr(0, url.rfind("/fhir")) + "/admin/destinations/regional/";
+  if (adminPost(admin + "pause") != 200) {
+    std::cerr << "brygga_load: cannot pause the destination\n";
+    return 1;
+  }
+  const size_t before = peer.distinct();
+  std::atomic<int> queued{0};
+  Tally tally;
+  {
+    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    sender.run([&] { return queued < o.drain; },
+               [&] {
+                 ++queued;
+                 return enrollment(serial++);
+               },
+               [] { return Clock::now(); }, [&](long status, double ms) { tally.add(status, ms); });
+  }
+  const auto start = Clock::now();
+  if (adminPost(admin + "resume") != 200) {
+    std::cerr << "brygga_load: cannot resume the destination\n";
+    return 1;
+  }
+  const bool all = waitForDeliveries(peer, before + static_cast<size_t>(tally.ok.load()), 600);
+  const double seconds = std::chrono::duration<double>(peer.last() - start).count();
+  std::cout << "drain: " << tally.ok.load() << " queued enrollments, peer answering in "
+            << o.peerDelayMs << " ms\n";
+  std::cout << "  drained in " << seconds
+            << " s: " << static_cast<double>(tally.ok.load()) / seconds << " messages/s ("
+            << (all ? "all delivered" : "NOT all delivered") << ", " << peer.requests()
+            << " requests for " << peer.distinct() << " keys)\n";
+  return all ? 0 : 2;
+}
+
 int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
-               "                   [--data-dir DIR] [--keep]\n";
+               "                   [--data-dir DIR] [--keep] [--drain N] [--peer-delay-ms D]\n";
   return 64;
 }
 
@@ -433,6 +495,10 @@ int main(int argc, char** argv) {
       o.dataDir = next();
     } else if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--drain") {
+      o.drain = std::atoi(next().c_str());
+    } else if (a == "--peer-delay-ms") {
+      o.peerDelayMs = std::atoi(next().c_str());
     } else {
       return usage();
     }
@@ -444,10 +510,13 @@ int main(int argc, char** argv) {
   Peer peer;
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(4);
+  // A slow peer answers many requests at once (each lane of the gateway holds one).
+  params->setMaxThreads(o.peerDelayMs > 0 ? 96 : 4);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(1000000);
-  Poco::Net::HTTPServer peerServer(new PeerFactory(peer), socket, params);
+  Poco::ThreadPool peerThreads(2, 128);
+  Poco::Net::HTTPServer peerServer(new PeerFactory(peer, o.peerDelayMs), peerThreads, socket,
+                                   params);
   peerServer.start();
 
   const bool ownDir = o.dataDir.empty();
@@ -478,6 +547,18 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200; ++i) c.post(enrollment(serial++));
   }
   waitForDeliveries(peer, static_cast<size_t>(serial.load()), 60);
+
+  if (o.drain > 0) {
+    const int code = measureDrain(url, o, peer, serial);
+    kill(gateway.pid, SIGTERM);
+    int status = 0;
+    waitpid(gateway.pid, &status, 0);
+    peerServer.stopAll(true);
+    std::error_code ec;
+    if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
+    curl_global_cleanup();
+    return code;
+  }
 
   // 1. Closed loop: acknowledged enrollments per second.
   Tally closed;

@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -94,9 +95,12 @@ FakePeer::FakePeer() {
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   port_ = socket.address().port();
   auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(8);
+  constexpr int kConnections = 40;
+  params->setMaxThreads(kConnections);
   params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new PeerFactory(*this), socket, params);
+  threads_ = std::make_unique<Poco::ThreadPool>(2, kConnections + 2);
+  server_ =
+      std::make_unique<Poco::Net::HTTPServer>(new PeerFactory(*this), *threads_, socket, params);
   server_->start();
 }
 

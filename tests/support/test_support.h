@@ -9,9 +9,12 @@
 #include <string>
 #include <vector>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace brygga::testing {
 
@@ -31,7 +34,9 @@ class TempDir {
 
 // A real HTTP peer on 127.0.0.1, port 0, standing in for an outside system (the regional EHR).
 // It records every request and answers with the handler's response (default: 200 with a
-// transaction-response Bundle). Thread-safe.
+// transaction-response Bundle). It serves 40 connections at once: a kept-alive
+// connection holds a server thread, and a destination keeps up to maxInFlight (16) of them.
+// Thread-safe.
 class FakePeer {
  public:
   struct Request {
@@ -66,6 +71,7 @@ class FakePeer {
   mutable std::mutex mutex_;
   Handler handler_;
   std::vector<Request> requests_;
+  std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   int port_ = 0;
 };

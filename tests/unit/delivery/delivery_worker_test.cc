@@ -97,9 +97,9 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   std::unique_ptr<DeliveryWorker> makeWorker() {
-    return std::make_unique<DeliveryWorker>(destination_, settings_, *store_,
-                                            adapters::makeCurlHttpClient(destination_), clock_,
-                                            logger_);
+    return std::make_unique<DeliveryWorker>(
+        destination_, settings_, *store_,
+        adapters::makeCurlAsyncHttpClient(destination_, destination_.maxInFlight), clock_, logger_);
   }
 
   int64_t enqueue(const std::string& key, const std::string& tag) {
