@@ -6,6 +6,7 @@
 
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/percent_encoding.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -444,7 +445,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
           "unknown parameter " + name +
           "; use from, to, tenant, patient, type, status, requestId, cursor, limit"));
     }
-    recorded += (recorded.empty() ? "" : "&") + name + "=" + percentEncode(value);
+    recorded += (recorded.empty() ? "" : "&") + name + "=" + core::percentEncode(value);
   }
   trace.query = recorded;
   auto page = deps_.store.messages(query);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "gateway/core/clock.h"
+#include "gateway/core/percent_encoding.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -13,32 +14,10 @@ namespace brygga::api {
 
 namespace {
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 core::StatusOr<std::string> decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      int hi = i + 1 < text.size() ? hexValue(text[i + 1]) : -1;
-      int lo = i + 2 < text.size() ? hexValue(text[i + 2]) : -1;
-      if (hi < 0 || lo < 0)
-        return core::invalidArgument("malformed percent escape in the query string");
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  auto decoded = core::percentDecode(text, true);
+  if (!decoded) return core::invalidArgument("malformed percent escape in the query string");
+  return std::move(*decoded);
 }
 
 std::vector<std::string> splitComma(const std::string& text) {
@@ -113,21 +92,6 @@ std::optional<int64_t> parseDecimal(const std::string& text) {
     n = n * 10 + (c - '0');
   }
   return n;
-}
-
-std::string percentEncode(const std::string& text) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == ':' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 const std::vector<std::string>& searchParamsFor(const std::string& type) {

@@ -16,7 +16,6 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 // Splits a URL query string into decoded name/value pairs ('+' is a space). Malformed percent
 // escapes are kInvalidArgument.
 core::StatusOr<QueryParams> parseQuery(const std::string& query);
-std::string percentEncode(const std::string& text);
 // A non-negative decimal of 1 to 18 digits (an id, a seq, a count in a query); nullopt otherwise.
 std::optional<int64_t> parseDecimal(const std::string& text);
 

@@ -27,8 +27,9 @@ std::string normaliseSubject(const std::string& subject) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::vector<core::ClientConfig> clients)
-    : clients_(std::move(clients)) {
+Authenticator::Authenticator(std::vector<core::ClientConfig> clients,
+                             const auth::AccessTokenVerifier* accessTokens)
+    : clients_(std::move(clients)), accessTokens_(accessTokens) {
   for (auto& c : clients_) {
     for (auto& ch : c.tokenSha256)
       ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -55,6 +56,14 @@ std::optional<api::Caller> Authenticator::byToken(const std::string& token) cons
     // No early exit: the time taken does not tell which client's token was close.
     if (!c.tokenSha256.empty() && constantTimeEquals(c.tokenSha256, hash) && !found) {
       found = callerOf(c, "token");
+    }
+  }
+  if (found || accessTokens_ == nullptr) return found;
+  if (auto grant = accessTokens_->verify(token)) {
+    for (const auto& c : clients_) {
+      if (c.id != grant->clientId) continue;
+      found = callerOf(c, "access-token");
+      found->scopes = grant->scopes;
     }
   }
   return found;

@@ -95,7 +95,7 @@ void sendStatus(HTTPServerResponse& resp, const core::Status& status,
 class GatewayServer::Impl {
  public:
   Impl(const core::GatewayConfig& config, ServerDependencies deps)
-      : config_(config), deps_(std::move(deps)), auth_(config.clients) {}
+      : config_(config), deps_(std::move(deps)), auth_(config.clients, deps_.accessTokens) {}
 
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:
