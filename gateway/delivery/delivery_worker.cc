@@ -164,8 +164,8 @@ int DeliveryWorker::runPass(int& delivered) {
                          : std::clamp<int64_t>(firstFinishedMs + kRecordWindowMs - clock_.nowMs(),
                                                0, kRecordWindowMs);
     client_->run(std::chrono::milliseconds(windowLeftMs));
-    if (!finished.empty() && (client_->inFlight() == 0 || finished.size() >= lanes ||
-                              clock_.nowMs() >= firstFinishedMs + kRecordWindowMs)) {
+    if (!finished.empty() &&
+        (client_->inFlight() == 0 || clock_.nowMs() >= firstFinishedMs + kRecordWindowMs)) {
       recordFinished();
     }
     startMore();
