@@ -510,8 +510,9 @@ int main(int argc, char** argv) {
   Peer peer;
   Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
   auto* params = new Poco::Net::HTTPServerParams;
-  // A slow peer answers many requests at once (each lane of the gateway holds one).
-  params->setMaxThreads(o.peerDelayMs > 0 ? 96 : 4);
+  // The gateway keeps up to maxInFlight (16) connections to the peer, and a kept-alive connection
+  // holds a POCO server thread: fewer threads would leave lanes waiting in the accept queue.
+  params->setMaxThreads(96);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(1000000);
   Poco::ThreadPool peerThreads(2, 128);
