@@ -11,6 +11,10 @@
 //      (/proc/<pid>/io wchar: WAL, checkpoints, temporary files) per enrollment, and the CPU
 //      this tool itself used (it shares the machine with the gateway).
 // --batch N sets the gateway's delivery.batchSize (otherwise its default).
+// --drain N --peer-delay-ms D measures only the drain (issue 17): N enrollments queued while the
+// destination is paused, then resumed towards a peer that answers each request D ms after it
+// arrived (a WAN); prints how fast the backlog reached the peer with the destination's defaults
+// (maxInFlight lanes).
 // Every enrollment carries a distinct test personnummer (birth dates 1900-1912, serial 900-999,
 // valid Luhn); none is ever printed.
 #include <fcntl.h>
@@ -64,8 +68,9 @@ std::string enrollment(int64_t n) {
 // millions arrive.
 class Deliveries {
  public:
-  explicit Deliveries(brygga::testing::TestPeer& peer) : peer_(peer) {
-    peer.setHandler([this](const brygga::testing::TestPeer::Request& request) {
+  // The peer answers `delayMs` after a request arrived (a peer across a WAN).
+  Deliveries(brygga::testing::TestPeer& peer, int delayMs) : peer_(peer) {
+    peer.setHandler([this, delayMs](const brygga::testing::TestPeer::Request& request) {
       auto key = request.headers.find("idempotency-key");
       {
         std::lock_guard lock(mutex_);
@@ -74,6 +79,7 @@ class Deliveries {
       }
       brygga::testing::TestPeer::Response answer;
       answer.body = brygga::testing::TestPeer::kTransactionResponse;
+      answer.delay = std::chrono::milliseconds(delayMs);
       return answer;
     });
   }
@@ -330,6 +336,8 @@ struct Options {
   int batchSize = 0;
   std::string dataDir;
   bool keep = false;
+  int drain = 0;        // > 0: only the drain measurement, with this many enrollments
+  int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
 };
 
 struct Tally {
@@ -365,10 +373,63 @@ void printFailures(const Tally& tally) {
   }
 }
 
+// POST with an empty body to the admin API (pause, resume); the HTTP status.
+long adminPost(const std::string& url) {
+  CURL* h = curl_easy_init();
+  curl_slist* headers = curl_slist_append(nullptr, "Authorization: Bearer dev-token-integration");
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
+  long status = 0;
+  if (curl_easy_perform(h) == CURLE_OK) curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(h);
+  return status;
+}
+
+// The drain: o.drain enrollments queued while paused, then resumed; from the resume until the
+// peer has every one of them.
+int measureDrain(const std::string& url, const Options& o, const Deliveries& peer,
+                 std::atomic<int64_t>& serial) {
+  const std::string admin = url.substr(0, url.rfind("/fhir")) + "/admin/destinations/regional/";
+  if (adminPost(admin + "pause") != 200) {
+    std::cerr << "brygga_load: cannot pause the destination\n";
+    return 1;
+  }
+  const size_t before = peer.distinct();
+  std::atomic<int> queued{0};
+  Tally tally;
+  {
+    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    sender.run([&] { return queued < o.drain; },
+               [&] {
+                 ++queued;
+                 return enrollment(serial++);
+               },
+               [] { return SteadyClock::now(); },
+               [&](long status, double ms) { tally.add(status, ms); });
+  }
+  const auto start = SteadyClock::now();
+  if (adminPost(admin + "resume") != 200) {
+    std::cerr << "brygga_load: cannot resume the destination\n";
+    return 1;
+  }
+  const bool all = peer.waitFor(before + static_cast<size_t>(tally.ok.load()), 600);
+  const double seconds = std::chrono::duration<double>(peer.last() - start).count();
+  std::cout << "drain: " << tally.ok.load() << " queued enrollments, peer answering in "
+            << o.peerDelayMs << " ms\n";
+  std::cout << "  drained in " << seconds
+            << " s: " << static_cast<double>(tally.ok.load()) / seconds << " messages/s ("
+            << (all ? "all delivered" : "NOT all delivered") << ", " << peer.requests()
+            << " requests for " << peer.distinct() << " keys)\n";
+  return all ? 0 : 2;
+}
+
 int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
-               "                   [--data-dir DIR] [--keep]\n";
+               "                   [--data-dir DIR] [--keep] [--drain N] [--peer-delay-ms D]\n";
   return 64;
 }
 
@@ -397,6 +458,10 @@ int main(int argc, char** argv) {
       o.dataDir = next();
     } else if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--drain") {
+      o.drain = std::atoi(next().c_str());
+    } else if (a == "--peer-delay-ms") {
+      o.peerDelayMs = std::atoi(next().c_str());
     } else {
       return usage();
     }
@@ -406,11 +471,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   brygga::testing::TestPeer::Options peerOptions;
-  peerOptions.threads = 4;
+  // The gateway keeps up to maxInFlight (16) connections to the peer, and a kept-alive connection
+  // holds a server thread of the peer: fewer threads would leave lanes waiting in the accept queue.
+  peerOptions.threads = 96;
   peerOptions.record = false;
   peerOptions.keepAliveRequests = 1000000;
   brygga::testing::TestPeer peerServer(peerOptions);
-  Deliveries peer(peerServer);
+  Deliveries peer(peerServer, o.peerDelayMs);
 
   const bool ownDir = o.dataDir.empty();
   if (ownDir) {
@@ -440,6 +507,18 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200; ++i) c.post(enrollment(serial++));
   }
   peer.waitFor(static_cast<size_t>(serial.load()), 60);
+
+  if (o.drain > 0) {
+    const int code = measureDrain(url, o, peer, serial);
+    kill(gateway.pid, SIGTERM);
+    int status = 0;
+    waitpid(gateway.pid, &status, 0);
+    peerServer.stop();
+    std::error_code ec;
+    if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
+    curl_global_cleanup();
+    return code;
+  }
 
   // 1. Closed loop: acknowledged enrollments per second.
   Tally closed;

@@ -103,6 +103,54 @@ std::string displayOf(const std::string& type, const Value& resource) {
   return {};
 }
 
+// The identifier parameters of a conditional URL or query ("Patient?identifier=s%7Cv",
+// "identifier=s%7Cv", chained "subject:Patient.identifier=...") with their systems in `form`.
+std::string queryInForm(std::string_view url, fhir::IdentifierForm form) {
+  const size_t question = url.find('?');
+  std::string out(question == std::string_view::npos ? std::string_view()
+                                                     : url.substr(0, question + 1));
+  std::string_view query = question == std::string_view::npos ? url : url.substr(question + 1);
+  bool first = true;
+  while (true) {
+    const size_t amp = query.find('&');
+    const std::string_view param = query.substr(0, amp);
+    if (!first) out += '&';
+    first = false;
+    const size_t eq = param.find('=');
+    const std::string_view name = param.substr(0, eq == std::string_view::npos ? 0 : eq);
+    const bool identifier = name == "identifier" ||
+                            (name.size() > 11 && name.substr(name.size() - 11) == ".identifier");
+    std::string_view value =
+        eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+    size_t bar = value.find("%7C");
+    if (bar == std::string_view::npos) bar = value.find("%7c");
+    const size_t barLength = bar == std::string_view::npos ? 1 : 3;
+    if (bar == std::string_view::npos) bar = value.find('|');
+    if (identifier && bar != std::string_view::npos) {
+      // Brygga built this URL with percentEncode (no '+' in it), so '+' as a space cannot bite.
+      const std::string system =
+          core::percentDecode(value.substr(0, bar)).valueOr(std::string(value.substr(0, bar)));
+      out += std::string(name) + "=" + core::percentEncode(fhir::identifierSystemIn(system, form)) +
+             std::string(value.substr(bar, barLength)) + std::string(value.substr(bar + barLength));
+    } else {
+      out += param;
+    }
+    if (amp == std::string_view::npos) break;
+    query = query.substr(amp + 1);
+  }
+  return out;
+}
+
+void identifierInForm(Value& id, fhir::IdentifierForm form, Alloc& alloc) {
+  Value* system = fhir::mutableMember(id, "system");
+  if (system == nullptr || !system->IsString()) return;
+  const std::string_view wanted =
+      fhir::identifierSystemIn({system->GetString(), system->GetStringLength()}, form);
+  if (wanted != std::string_view(system->GetString(), system->GetStringLength())) {
+    system->SetString(wanted.data(), static_cast<SizeType>(wanted.size()), alloc);
+  }
+}
+
 }  // namespace
 
 core::StatusOr<KeyIdentifier> keyIdentifier(const std::string& type, const std::string& id,
@@ -355,6 +403,46 @@ bool OutboundBundle::empty() const {
 
 std::string OutboundBundle::json() const {
   return fhir::toJson(doc_);
+}
+
+core::StatusOr<std::string> inIdentifierForm(std::string_view json, fhir::IdentifierForm form) {
+  if (form == fhir::IdentifierForm::kHl7se) return std::string(json);  // as stored
+  BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, fhir::parseJson(json));
+  Alloc& alloc = doc.GetAllocator();
+  std::vector<Value*> pending{&doc};
+  while (!pending.empty()) {
+    Value* v = pending.back();
+    pending.pop_back();
+    if (v->IsArray()) {
+      for (auto& e : v->GetArray()) {
+        if (e.IsObject() || e.IsArray()) pending.push_back(&e);
+      }
+      continue;
+    }
+    if (!v->IsObject()) continue;
+    for (SizeType i = 0; i < v->MemberCount(); ++i) {
+      auto& m = *(v->MemberBegin() + i);
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if (name == "identifier") {
+        if (m.value.IsArray()) {
+          for (auto& id : m.value.GetArray()) {
+            if (id.IsObject()) identifierInForm(id, form, alloc);
+          }
+        } else if (m.value.IsObject()) {
+          identifierInForm(m.value, form, alloc);
+        }
+      } else if (m.value.IsString() &&
+                 (name == "reference" || name == "url" || name == "ifNoneExist")) {
+        const std::string_view text(m.value.GetString(), m.value.GetStringLength());
+        if (text.find("identifier=") != std::string_view::npos) {
+          const std::string rewritten = queryInForm(text, form);
+          m.value.SetString(rewritten.data(), static_cast<SizeType>(rewritten.size()), alloc);
+        }
+      }
+      if (m.value.IsObject() || m.value.IsArray()) pending.push_back(&m.value);
+    }
+  }
+  return fhir::toJson(doc);
 }
 
 }  // namespace brygga::mappings

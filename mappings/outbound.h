@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/core/status.h"
+#include "gateway/fhir/swedish_identifiers.h"
 
 // What every flow does to a resource on its way out of Brygga: Brygga's ids and meta go, the
 // identifiers are normalised (OID systems -> HL7 Sweden URIs, personnummer -> 12 digits),
@@ -42,6 +43,12 @@ core::StatusOr<KeyIdentifier> keyIdentifier(const std::string& type, const std::
                                             const rapidjson::Value& resource);
 // identifier=system%7Cvalue, escaped for a URL query.
 std::string identifierQuery(const KeyIdentifier& key);
+
+// The Bundle (or resource) `json`, as the flows built it, with every Swedish identifier in `form`
+// (fhir::identifierSystemIn): the system of every identifier, logical references' included, and
+// the identifier parameters of conditional URLs (request.url, request.ifNoneExist, conditional
+// references). kHl7se, the form Brygga builds in, returns it unchanged.
+core::StatusOr<std::string> inIdentifierForm(std::string_view json, fhir::IdentifierForm form);
 
 // Canonical systems and normalised personnummer / samordningsnummer in every `identifier` member
 // of the tree (also inside logical references).

@@ -162,8 +162,23 @@ ApiResponse AdminApi::destinations() {
     out += ",\"oldestPendingAgeMs\":" +
            (s.oldestPendingCreatedMs > 0
                 ? std::to_string(std::max<int64_t>(0, now - s.oldestPendingCreatedMs))
-                : std::string("null")) +
-           "}";
+                : std::string("null"));
+    const auth::TokenHealth token =
+        deps_.tokenHealth ? deps_.tokenHealth(name) : auth::TokenHealth{};
+    if (token.configured) {
+      out += std::string(",\"token\":{\"valid\":") + (token.valid ? "true" : "false") +
+             ",\"expires\":";
+      appendInstantOrNull(out, token.expiresAtMs);
+      out += ",\"failingSince\":";
+      appendInstantOrNull(out, token.failingSinceMs);
+      out += ",\"consecutiveFailures\":" + std::to_string(token.consecutiveFailures) +
+             ",\"nextAttempt\":";
+      appendInstantOrNull(out, token.nextAttemptMs);
+      out += ",\"lastError\":";
+      core::appendJsonString(out, token.lastError);
+      out += '}';
+    }
+    out += '}';
   }
   return noStoreResponse(200, out + "]}");
 }

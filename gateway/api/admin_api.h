@@ -7,6 +7,7 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
+#include "gateway/auth/token_client.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
@@ -23,6 +24,8 @@ struct AdminDependencies {
   std::function<void(const std::string& destination, bool paused)> onPauseChanged;
   // After a replay committed (the worker is woken).
   std::function<void(const std::string& destination)> onReplayed;
+  // The state of a destination's access token (not configured when it uses none). May be empty.
+  std::function<auth::TokenHealth(const std::string& destination)> tokenHealth;
 };
 
 // Operating the delivery engine over HTTP, below /admin, for the integration role only (401
@@ -30,7 +33,10 @@ struct AdminDependencies {
 // OperationOutcomes.
 //   GET  /admin/destinations                         every destination: paused, queue depth
 //                                                    (pending), its limit, dead letters, age of
-//                                                    the oldest pending message
+//                                                    the oldest pending message, and for one
+//                                                    that uses OAuth2 its token ("token": valid,
+//                                                    expires, failing since, failures in a
+//                                                    row, next attempt, last error)
 //   POST /admin/destinations/{name}/pause            the worker sends nothing until resumed
 //   POST /admin/destinations/{name}/resume
 //   GET  /admin/dead-letters[?destination=&after=ID&limit=N]

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "gateway/auth/scopes.h"
 #include "gateway/core/client_role.h"
 #include "gateway/core/status.h"
 
@@ -22,7 +24,10 @@ struct Caller {
   core::ClientRole role = core::ClientRole::kMunicipal;
   std::string address;     // peer network address
   std::string userHsaId;   // the person behind the request, when the client says so
-  std::string credential;  // "certificate" | "token" (for the audit record)
+  std::string credential;  // "certificate" | "token" | "access-token" (for the audit record)
+  // The scopes of an access token from POST /auth/token, which narrow the role per resource type
+  // and interaction; nullopt for mutual TLS and static tokens (the role alone decides).
+  std::optional<auth::ScopeSet> scopes;
   // The client may name the person behind a request (clients[].mayAssertUser).
   bool mayAssertUser = false;
   // Unauthenticated only: what was presented and not accepted ("certificate subject CN=...",

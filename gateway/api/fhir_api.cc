@@ -235,14 +235,25 @@ class FhirApi::Impl {
     return core::permissionDenied("this resource belongs to another municipality's patient");
   }
 
-  static Status authorizeWrite(const Caller& caller, const std::string& type) {
+  // An access token's scopes narrow the role: each interaction on each type needs its scope.
+  static Status authorizeScope(const Caller& caller, const std::string& type,
+                               auth::Interaction interaction) {
+    if (!caller.scopes || caller.scopes->permits(type, interaction)) return Status::ok();
+    const std::string needed = auth::ScopeSet::needed(type, interaction);
+    return Status(StatusCode::kPermissionDenied,
+                  "the access token's scopes do not allow this: it needs " + needed,
+                  {core::Issue::error("forbidden", "missing scope " + needed, type)});
+  }
+
+  static Status authorizeWrite(const Caller& caller, const std::string& type,
+                               auth::Interaction interaction) {
     if (fhir::isReadOnlyResourceType(type)) {
       return {StatusCode::kMethodNotAllowed, type + " is written by Brygga itself; read only"};
     }
     if (caller.role == core::ClientRole::kIntegration) {
       return core::permissionDenied("the integration role reads and operates; it does not write");
     }
-    return Status::ok();
+    return authorizeScope(caller, type, interaction);
   }
 
   // --- Reads ---------------------------------------------------------------------------------
@@ -251,6 +262,7 @@ class FhirApi::Impl {
                    std::optional<int64_t> version, Trace& trace) {
     trace.interaction = version ? "vread" : "read";
     trace.action = 'R';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeScope(request.caller, type, auth::Interaction::kRead));
     trace.entities.push_back(type + "/" + id);
     if (type == "AuditEvent") return readAudit(request, id, trace);
     if (!fhir::isValidId(id)) return errorResponse(core::notFound("no " + type + "/" + id));
@@ -324,6 +336,8 @@ class FhirApi::Impl {
                      Trace& trace) {
     trace.interaction = "search-type";
     trace.action = 'E';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeScope(request.caller, type, auth::Interaction::kSearch));
     auto query =
         buildSearchQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
@@ -389,6 +403,7 @@ class FhirApi::Impl {
                       Trace& trace) {
     trace.interaction = "history-instance";
     trace.action = 'R';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeScope(request.caller, type, auth::Interaction::kRead));
     trace.entities.push_back(type + "/" + id);
     if (type == "AuditEvent" || !fhir::isValidId(id)) {
       return errorResponse(core::notFound("no history for " + type + "/" + id));
@@ -491,7 +506,8 @@ class FhirApi::Impl {
                      int64_t started, bool& committed) {
     trace.interaction = "create";
     trace.action = 'C';
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeWrite(request.caller, type));
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeWrite(request.caller, type, auth::Interaction::kCreate));
     auto doc = parseBody(request);
     if (!doc.isOk()) return errorResponse(doc.status());
     if (fhir::stringMember(*doc, "resourceType") != type) {
@@ -515,7 +531,8 @@ class FhirApi::Impl {
                      Trace& trace, int64_t started, bool& committed) {
     trace.interaction = "update";
     trace.action = 'U';
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeWrite(request.caller, type));
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeWrite(request.caller, type, auth::Interaction::kUpdate));
     auto doc = parseBody(request);
     if (!doc.isOk()) return errorResponse(doc.status());
     if (fhir::stringMember(*doc, "resourceType") != type) {
@@ -869,7 +886,10 @@ class FhirApi::Impl {
     if (!fhir::isSupportedResourceType(op.type)) {
       return core::invalidArgument(where + ": resource type " + op.type + " is not supported");
     }
-    BRYGGA_RETURN_IF_ERROR(withPrefix(authorizeWrite(caller, op.type), where + ": "));
+    BRYGGA_RETURN_IF_ERROR(withPrefix(
+        authorizeWrite(caller, op.type,
+                       method == "POST" ? auth::Interaction::kCreate : auth::Interaction::kUpdate),
+        where + ": "));
     if (method == "POST") {
       if (url != op.type) return core::invalidArgument(where + ": POST url must be " + op.type);
       op.condition = std::string(fhir::stringMember(*req, "ifNoneExist"));

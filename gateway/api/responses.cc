@@ -52,6 +52,12 @@ std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Tra
   if (request.caller.role != core::ClientRole::kIntegration) {
     return errorResponse(core::permissionDenied(forbidden));
   }
+  if (request.caller.scopes) {
+    // SMART scopes speak of FHIR resources; they grant nothing on the operators' endpoints.
+    return errorResponse(core::permissionDenied(
+        "an access token from /auth/token is for the FHIR API only; use the client's "
+        "certificate or static token here"));
+  }
   return std::nullopt;
 }
 

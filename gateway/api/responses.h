@@ -28,7 +28,8 @@ ApiResponse dispatchGuarded(const ApiRequest& request, core::Logger& logger,
                             const std::function<ApiResponse()>& dispatch);
 
 // The caller checks of the integration team's endpoints: 401 without credentials (recorded as a
-// login attempt), 403 (`forbidden`) for any other role; nullopt when the caller may go on.
+// login attempt), 403 (`forbidden`) for any other role and for access tokens from /auth/token
+// (their scopes are about FHIR resources); nullopt when the caller may go on.
 std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Trace& trace,
                                                   const std::string& forbidden);
 

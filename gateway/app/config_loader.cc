@@ -11,8 +11,11 @@
 
 #include "gateway/audit/signed_note.h"
 #include "gateway/audit/witness.h"
+#include "gateway/auth/scopes.h"
+#include "gateway/auth/token_issuer.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
+#include "gateway/fhir/swedish_identifiers.h"
 
 namespace brygga::app {
 
@@ -94,7 +97,16 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
                                      {"role", stringInto(role, false)},
                                      {"tokenSha256", stringInto(client.tokenSha256)},
                                      {"certificateSubject", stringInto(client.certificateSubject)},
-                                     {"mayAssertUser", boolInto(client.mayAssertUser)}}));
+                                     {"mayAssertUser", boolInto(client.mayAssertUser)},
+                                     {"jwks",
+                                      [&client](const Value& j, const std::string& k) -> Status {
+                                        if (!j.IsObject()) return bad(k, "must be a JWKS object");
+                                        client.jwks = fhir::toJson(j);
+                                        auto keys = auth::parseJwks(client.jwks);
+                                        if (!keys.isOk()) return bad(k, keys.status().message());
+                                        return Status::ok();
+                                      }},
+                                     {"scope", stringInto(client.scope, false)}}));
   if (client.id.empty()) return bad(key + ".id", "is required");
   if (client.tenant.empty()) return bad(key + ".tenant", "is required");
   if (role == "municipal") {
@@ -110,20 +122,77 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
       (client.tokenSha256.size() != 64 || !core::fromHex(client.tokenSha256).isOk())) {
     return bad(key + ".tokenSha256", "must be 64 hex digits (the SHA-256 of the token)");
   }
-  if (client.tokenSha256.empty() && client.certificateSubject.empty()) {
-    return bad(key, "needs tokenSha256 or certificateSubject (or both)");
+  if (client.tokenSha256.empty() && client.certificateSubject.empty() && client.jwks.empty()) {
+    return bad(key, "needs tokenSha256, certificateSubject or jwks (or several)");
+  }
+  if (!client.scope.empty()) {
+    auto scopes = auth::ScopeSet::parse(client.scope);
+    if (!scopes.isOk()) return bad(key + ".scope", scopes.status().message());
   }
   return Status::ok();
 }
 
+// destinations.<name>.auth: how the destination's access token is obtained.
+Status readDestinationAuth(const Value& v, const std::string& key, auth::DestinationAuthConfig& a) {
+  using Type = auth::DestinationAuthConfig::Type;
+  std::string type;
+  BRYGGA_RETURN_IF_ERROR(readObject(v, key,
+                                    {{"type", stringInto(type, false)},
+                                     {"tokenUrl", stringInto(a.tokenUrl, false)},
+                                     {"clientId", stringInto(a.clientId, false)},
+                                     {"scope", stringInto(a.scope)},
+                                     {"privateKeyFile", stringInto(a.privateKeyFile, false)},
+                                     {"keyId", stringInto(a.keyId, false)},
+                                     {"algorithm", stringInto(a.algorithm, false)},
+                                     {"clientSecretFile", stringInto(a.clientSecretFile, false)},
+                                     {"retryBaseMs", intInto(a.retryBaseMs, 1, 3600000)},
+                                     {"retryMaxMs", intInto(a.retryMaxMs, 1, 86400000)}}));
+  if (type == "smart-backend") {
+    a.type = Type::kSmartBackend;
+    if (a.privateKeyFile.empty()) return bad(key + ".privateKeyFile", "is required");
+    if (a.keyId.empty()) return bad(key + ".keyId", "is required");
+    if (a.algorithm != "ES384" && a.algorithm != "RS384") {
+      return bad(key + ".algorithm", "must be \"ES384\" or \"RS384\"");
+    }
+    if (!a.clientSecretFile.empty()) {
+      return bad(key + ".clientSecretFile", "is for type client-secret");
+    }
+  } else if (type == "client-secret") {
+    a.type = Type::kClientSecret;
+    if (a.clientSecretFile.empty()) return bad(key + ".clientSecretFile", "is required");
+    if (!a.privateKeyFile.empty()) return bad(key + ".privateKeyFile", "is for type smart-backend");
+  } else {
+    return bad(key + ".type", "must be \"smart-backend\" or \"client-secret\"");
+  }
+  if (a.tokenUrl.rfind("http://", 0) != 0 && a.tokenUrl.rfind("https://", 0) != 0) {
+    return bad(key + ".tokenUrl", "is required: an http:// or https:// URL");
+  }
+  if (a.clientId.empty()) return bad(key + ".clientId", "is required");
+  if (a.retryBaseMs > a.retryMaxMs) return bad(key + ".retryBaseMs", "must not exceed retryMaxMs");
+  return Status::ok();
+}
+
 Status readDestination(const Value& v, const std::string& key, delivery::DestinationConfig& d) {
-  return readObject(v, key,
-                    withPeerReaders(d.peer, "baseUrl",
-                                    {{"maxAttempts", intInto(d.maxAttempts, 1, 1000000)},
-                                     {"retryBaseMs", intInto(d.retryBaseMs, 1, 86400000)},
-                                     {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
-                                     {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
-                                     {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)}}));
+  return readObject(
+      v, key,
+      withPeerReaders(
+          d.peer, "baseUrl",
+          {{"auth", [&d](const Value& a,
+                         const std::string& k) { return readDestinationAuth(a, k, d.auth); }},
+           {"identifierForm",
+            [&d](const Value& f, const std::string& k) -> Status {
+              if (!f.IsString() || !fhir::identifierFormNamed(f.GetString()).isOk()) {
+                return bad(k, "must be \"hl7se\", \"inera\" or \"oid\"");
+              }
+              d.identifierForm = f.GetString();
+              return Status::ok();
+            }},
+           {"maxAttempts", intInto(d.maxAttempts, 1, 1000000)},
+           {"retryBaseMs", intInto(d.retryBaseMs, 1, 86400000)},
+           {"retryMaxMs", intInto(d.retryMaxMs, 1, 7 * 86400000LL)},
+           {"maxAgeMs", intInto(d.maxAgeMs, 0, 365 * 86400000LL)},
+           {"maxQueueDepth", intInto(d.maxQueueDepth, 1, 1000000000)},
+           {"maxInFlight", intInto(d.maxInFlight, 1, 256)}}));
 }
 
 Status readAlerts(const Value& v, const std::string& key, alerts::AlertsConfig& a) {
@@ -257,6 +326,7 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
           auto& s = config.server;
           return readObject(v, key,
                             {{"bindAddress", stringInto(s.bindAddress, false)},
+                             {"publicBaseUrl", stringInto(s.publicBaseUrl, false)},
                              {"httpPort", intInto(s.httpPort, -1, 65535)},
                              {"httpsPort", intInto(s.httpsPort, -1, 65535)},
                              {"threads", intInto(s.threads, 1, 1024)},
@@ -278,6 +348,13 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
                              {"caFile", stringInto(t.caFile, false)}});
         }},
        {"dataDir", stringInto(config.dataDir, false)},
+       {"auth",
+        [&](const Value& v, const std::string& key) {
+          return readObject(
+              v, key,
+              {{"accessTokenLifetimeMs", intInto(config.auth.accessTokenLifetimeMs, 1000,
+                                                 auth::TokenIssuer::kMaxLifetimeMs)}});
+        }},
        {"clients",
         [&](const Value& v, const std::string& key) -> Status {
           if (!v.IsArray()) return bad(key, "must be an array");
@@ -379,6 +456,12 @@ core::Status checkConfig(const GatewayConfig& config) {
   }
   if (config.server.limits.defaultPageSize > config.server.limits.maxPageSize) {
     return bad("server.defaultPageSize", "must not exceed server.maxPageSize");
+  }
+  const std::string& base = config.server.publicBaseUrl;
+  if (!base.empty() && ((base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) ||
+                        base.back() == '/' || base.find_first_of("?#") != std::string::npos)) {
+    return bad("server.publicBaseUrl",
+               "must be an http:// or https:// URL without a trailing '/', query or fragment");
   }
   std::set<std::string> ids;
   for (size_t i = 0; i < config.clients.size(); ++i) {

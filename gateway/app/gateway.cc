@@ -2,8 +2,10 @@
 
 #include <filesystem>
 #include <iostream>
+#include <set>
 
 #include "adapters/http_client.h"
+#include "gateway/api/auth_api.h"
 #include "gateway/api/console_api.h"
 #include "gateway/app/observability.h"
 #include "gateway/app/provenance_http_client.h"
@@ -11,7 +13,9 @@
 #include "gateway/audit/fhir_audit_sink.h"
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/syslog_sink.h"
+#include "gateway/auth/token_client.h"
 #include "gateway/console/console_static.h"
+#include "gateway/fhir/swedish_identifiers.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -50,11 +54,17 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   // The home-care flows, driven by the mapping files; a bad file stops the start naming it.
   std::vector<std::string> flowDestinations;
   for (const auto& [name, _] : config.destinations) flowDestinations.push_back(name);
-  g->mappings_ = std::make_unique<flows::MappingRegistry>(
-      flows::mappingsDirectory(config.mappings), flowDestinations, *g->logger_, *g->time_);
+  g->mappings_ = std::make_unique<flows::MappingRegistry>(flows::mappingsDirectory(config.mappings),
+                                                          flowDestinations, *g->logger_, *g->time_);
   BRYGGA_RETURN_IF_ERROR(g->mappings_->load());
+  std::map<std::string, fhir::IdentifierForm> identifierForms;
+  for (const auto& [name, destination] : config.destinations) {
+    // Checked when the config was loaded; a config built in code names hl7se by default.
+    identifierForms[name] =
+        fhir::identifierFormNamed(destination.identifierForm).valueOr(fhir::IdentifierForm::kHl7se);
+  }
   g->flows_ = std::make_unique<flows::FlowRouter>(*g->mappings_, *g->store_, *g->time_,
-                                                  flowDestinations, *g->logger_);
+                                                  flowDestinations, *g->logger_, identifierForms);
   g->serviceDirectory_ =
       std::make_unique<flows::ServiceDirectory>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   BRYGGA_RETURN_IF_ERROR(g->serviceDirectory_->publishNow());
@@ -133,8 +143,28 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
       g->logger_->warn("provenance.unsigned", {{"reason", loaded.status().message()}});
     }
   }
+  // The public keys of the destinations' client assertions, for GET /.well-known/jwks.json.
+  std::string jwks = R"({"keys":[)";
+  std::set<std::string> publishedKids;
   for (const auto& [name, destination] : config.destinations) {
-    std::unique_ptr<adapters::HttpClient> client = adapters::makeCurlHttpClient(destination.peer);
+    std::unique_ptr<adapters::AsyncHttpClient> client =
+        adapters::makeCurlAsyncHttpClient(destination.peer, destination.maxInFlight);
+    // OAuth2 towards the destination: the token endpoint is reached with the destination's TLS
+    // settings; the access token goes on every request (after the Provenance is signed).
+    if (destination.auth.type != auth::DestinationAuthConfig::Type::kNone) {
+      BRYGGA_ASSIGN_OR_RETURN(
+          std::unique_ptr<auth::OAuthTokenClient> oauth,
+          auth::OAuthTokenClient::create(name, destination.auth,
+                                         adapters::makeCurlHttpClient(destination.peer), *g->time_,
+                                         *g->logger_));
+      const std::string jwk = oauth->publicJwk();
+      if (!jwk.empty() && publishedKids.insert(destination.auth.keyId).second) {
+        jwks += (jwks.size() > 9 ? "," : "") + jwk;
+      }
+      std::shared_ptr<auth::TokenSource> tokens = std::move(oauth);
+      g->tokenSources_[name] = tokens;
+      client = std::make_unique<auth::AuthorizedAsyncHttpClient>(std::move(client), tokens);
+    }
     if (provenance) {
       client = std::make_unique<ProvenanceHttpClient>(std::move(client), provenance, *g->time_);
     }
@@ -142,6 +172,38 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
         destination, config.delivery, *g->store_, std::move(client), *g->time_, *g->logger_);
     g->workers_[name]->setObserver(g->metrics_.get());
   }
+
+  jwks += "]}";
+
+  // SMART Backend Services for clients registered with their keys (POST /auth/token).
+  std::vector<auth::SmartClient> smartClients;
+  for (size_t i = 0; i < config.clients.size(); ++i) {
+    const http::ClientConfig& client = config.clients[i];
+    if (client.jwks.empty()) continue;
+    const std::string key = "clients[" + std::to_string(i) + "]";
+    auth::SmartClient smart;
+    smart.id = client.id;
+    auto keys = auth::parseJwks(client.jwks);
+    if (!keys.isOk())
+      return core::invalidArgument("config: " + key + ".jwks " + keys.status().message());
+    smart.keys = std::move(keys).value();
+    // Without a scope of its own, a client may be granted what its role may do.
+    const std::string allowed = !client.scope.empty()                           ? client.scope
+                                : client.role == core::ClientRole::kIntegration ? "system/*.rs"
+                                                                                : "system/*.cruds";
+    auto scopes = auth::ScopeSet::parse(allowed);
+    if (!scopes.isOk()) {
+      return core::invalidArgument("config: " + key + ".scope " + scopes.status().message());
+    }
+    smart.allowed = std::move(scopes).value();
+    smartClients.push_back(std::move(smart));
+  }
+  g->tokenIssuer_ = std::make_unique<auth::TokenIssuer>(
+      std::move(smartClients), config.auth.accessTokenLifetimeMs, *g->time_);
+  auto tokenUrl = [self = g.get()]() { return self->tokenEndpointUrl(); };
+  g->authApi_ = std::make_unique<api::AuthApi>(
+      api::AuthDependencies{*g->tokenIssuer_, *g->store_, *g->time_, *g->logger_, tokenUrl});
+  g->wellKnown_ = std::make_unique<api::WellKnownApi>(jwks, tokenUrl);
 
   std::vector<std::string> destinationNames;
   for (const auto& [name, _] : config.destinations) destinationNames.push_back(name);
@@ -166,16 +228,18 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   fhirDeps.validationObserver = g->metrics_.get();
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
-  g->adminApi_ = std::make_unique<api::AdminApi>(
-      api::AdminDependencies{*g->store_, *g->time_, *g->logger_, queueLimits,
-                             [self](const std::string& destination, bool paused) {
-                               if (auto* worker = self->deliveryWorker(destination))
-                                 worker->setPaused(paused);
-                             },
-                             [self](const std::string& destination) {
-                               if (auto* worker = self->deliveryWorker(destination))
-                                 worker->notify();
-                             }});
+  g->adminApi_ = std::make_unique<api::AdminApi>(api::AdminDependencies{
+      *g->store_, *g->time_, *g->logger_, queueLimits,
+      [self](const std::string& destination, bool paused) {
+        if (auto* worker = self->deliveryWorker(destination)) worker->setPaused(paused);
+      },
+      [self](const std::string& destination) {
+        if (auto* worker = self->deliveryWorker(destination)) worker->notify();
+      },
+      [self](const std::string& destination) {
+        auto it = self->tokenSources_.find(destination);
+        return it == self->tokenSources_.end() ? auth::TokenHealth{} : it->second->health();
+      }});
   // The web console (/console); its replays and pauses go through the AdminApi above.
   g->consoleApi_ = std::make_unique<api::ConsoleApi>(
       api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_});
@@ -190,6 +254,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
       config.alerts, inputs, alerts::makeWebhookClient(config.alerts), *g->time_, *g->logger_);
   addScrapeCollectors(g->metrics_->registry(), inputs, *g->time_, config.dataDir,
                       g->alertMonitor_.get());
+  addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
   g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
   // What the HTTP layer refuses before an endpoint sees it is audited like any request.
   auto refused = [self](const api::ApiRequest& request, const core::Status& status,
@@ -206,7 +271,10 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   };
   g->server_ = std::make_unique<http::GatewayServer>(
       config.server, config.tls, config.clients,
-      http::ServerDependencies{{{"/fhir", g->api_.get()},
+      http::ServerDependencies{{{"/fhir/.well-known", g->wellKnown_.get()},
+                                {"/fhir", g->api_.get()},
+                                {"/.well-known", g->wellKnown_.get()},
+                                {"/auth", g->authApi_.get()},
                                 {"/audit", g->auditApi_.get()},
                                 {"/admin/mappings", g->mappingsApi_.get()},
                                 {"/admin", g->adminApi_.get()},
@@ -220,7 +288,8 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
                                                        c.storage.minFreeDiskBytes);
                                },
                                g->metrics_.get(),
-                               refused});
+                               refused,
+                               g->tokenIssuer_.get()});
   return g;
 }
 
@@ -258,6 +327,20 @@ void Gateway::stop() {
   // forwarders resume from their cursors.
   if (witness_) witness_->stop();
   for (auto& forwarder : auditForwarders_) forwarder->stop();
+}
+
+std::string Gateway::tokenEndpointUrl() const {
+  const http::ServerConfig& s = config_.server;
+  if (!s.publicBaseUrl.empty()) return s.publicBaseUrl + "/auth/token";
+  // Without a configured public URL: the listener's own address (never the Host header).
+  const bool https = server_ && server_->httpsPort() > 0;
+  const std::string host =
+      s.bindAddress.find(':') != std::string::npos ? "[" + s.bindAddress + "]" : s.bindAddress;
+  return std::string(https ? "https://" : "http://") + host + ":" +
+         std::to_string(https     ? server_->httpsPort()
+                        : server_ ? server_->httpPort()
+                                  : 0) +
+         "/auth/token";
 }
 
 delivery::DeliveryWorker* Gateway::deliveryWorker(const std::string& destination) {

@@ -16,6 +16,7 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/checkpointer.h"
 #include "gateway/audit/witness.h"
+#include "gateway/auth/token_client.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_worker.h"
@@ -71,6 +72,9 @@ class Gateway {
   audit::WitnessPusher* witnessPusher() { return witness_.get(); }
   // Metrics (/metrics) and the alert rules' monitor (see app/observability.h).
   metrics::GatewayMetrics& metrics() { return *metrics_; }
+  // The URL client assertions must name as aud: server.publicBaseUrl + /auth/token, else the
+  // listener's own address.
+  std::string tokenEndpointUrl() const;
   alerts::AlertMonitor& alertMonitor() { return *alertMonitor_; }
 
  private:
@@ -84,6 +88,8 @@ class Gateway {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<fhir::Validator> validator_;
   std::map<std::string, std::unique_ptr<delivery::DeliveryWorker>> workers_;
+  // The access tokens of the destinations that use OAuth2 (shared with their clients).
+  std::map<std::string, std::shared_ptr<auth::TokenSource>> tokenSources_;
   std::unique_ptr<api::FhirApi> api_;
   std::unique_ptr<audit::AuditLog> auditLog_;
   std::unique_ptr<audit::Checkpointer> checkpointer_;
@@ -100,6 +106,10 @@ class Gateway {
   std::unique_ptr<flows::FlowRouter> flows_;
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;
+  // SMART Backend Services: the token issuer, its endpoint and the discovery documents.
+  std::unique_ptr<auth::TokenIssuer> tokenIssuer_;
+  std::unique_ptr<api::Endpoint> authApi_;
+  std::unique_ptr<api::Endpoint> wellKnown_;
   std::unique_ptr<api::Endpoint> metricsEndpoint_;
   std::unique_ptr<http::GatewayServer> server_;
   std::unique_ptr<alerts::AlertMonitor> alertMonitor_;

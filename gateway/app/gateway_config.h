@@ -6,6 +6,7 @@
 
 #include "gateway/alerts/alerts_config.h"
 #include "gateway/audit/audit_config.h"
+#include "gateway/auth/auth_config.h"
 #include "gateway/delivery/delivery_config.h"
 #include "gateway/flows/mappings_config.h"
 #include "gateway/http/server_config.h"
@@ -21,6 +22,7 @@ struct GatewayConfig {
   http::TlsConfig tls;
   std::string dataDir = "./var";
   std::vector<http::ClientConfig> clients;
+  auth::AuthConfig auth;                                            // the inbound token endpoint
   std::map<std::string, delivery::DestinationConfig> destinations;  // by name; "regional": the EHR
   delivery::DeliveryConfig delivery;
   store::StorageConfig storage;

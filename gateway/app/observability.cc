@@ -9,12 +9,10 @@
 namespace brygga::app {
 
 api::ApiResponse MetricsEndpoint::handle(const api::ApiRequest& request) {
-  if (!request.caller.authenticated) {
-    return api::errorResponse(core::unauthenticated(
-        "authentication required: an integration client's bearer token or certificate"));
-  }
-  if (request.caller.role != core::ClientRole::kIntegration) {
-    return api::errorResponse(core::permissionDenied("/metrics is for the integration team"));
+  api::Trace unrecorded;  // /metrics is not audited (see the header)
+  if (auto refused = api::checkIntegrationCaller(request, unrecorded,
+                                                 "/metrics is for the integration team")) {
+    return *refused;
   }
   if (!request.path.empty() && request.path != "/") {
     return api::errorResponse(core::notFound("no such metrics path"));
@@ -131,6 +129,31 @@ void addScrapeCollectors(metrics::Registry& registry,
                    static_cast<double>(counters.dropped));
     });
   }
+}
+
+void addTokenCollectors(metrics::Registry& registry,
+                        std::map<std::string, std::shared_ptr<auth::TokenSource>> sources,
+                        const core::TimeSource& clock) {
+  if (sources.empty()) return;
+  registry.addCollector([sources = std::move(sources), &clock](metrics::ScrapeSink& sink) {
+    const int64_t now = clock.nowMs();
+    for (const auto& [name, source] : sources) {
+      const auth::TokenHealth h = source->health();
+      const metrics::ScrapeSink::LabelPairs l = {{"destination", name}};
+      sink.gauge("brygga_destination_token_valid",
+                 "1 while an unexpired access token for the destination is held.", l,
+                 h.valid ? 1 : 0);
+      sink.gauge("brygga_destination_token_failures",
+                 "Failed requests to the destination's token endpoint since the last success.", l,
+                 h.consecutiveFailures);
+      sink.gauge("brygga_destination_token_failing_seconds",
+                 "Time since the token endpoint started failing; 0 when it is not.", l,
+                 h.failingSinceMs > 0 ? (now - h.failingSinceMs) / 1000.0 : 0);
+      sink.counter("brygga_destination_tokens_obtained_total",
+                   "Access tokens obtained from the destination's token endpoint.", l,
+                   static_cast<double>(h.obtained));
+    }
+  });
 }
 
 core::Status checkReadiness(store::Store& store, const flows::MappingRegistry& mappings,

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "gateway/alerts/alert_rules.h"
 #include "gateway/api/endpoint.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/auth/token_client.h"
 #include "gateway/core/status.h"
 #include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
@@ -45,6 +48,12 @@ void addScrapeCollectors(metrics::Registry& registry,
                          std::function<core::StatusOr<alerts::AlertInputs>()> inputs,
                          const core::TimeSource& clock, std::string dataDir,
                          const alerts::AlertMonitor* monitor);
+
+// The access tokens of the destinations that use OAuth2: whether a valid one is held, the failed
+// token requests in a row, how long the token endpoint has been failing, tokens obtained.
+void addTokenCollectors(metrics::Registry& registry,
+                        std::map<std::string, std::shared_ptr<auth::TokenSource>> sources,
+                        const core::TimeSource& clock);
 
 // /readyz: the database takes a write, the mapping files are loaded, and the file system of the
 // data dir has at least minFreeDiskBytes free. The message names every check that failed.

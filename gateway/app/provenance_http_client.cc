@@ -18,17 +18,19 @@ bool isForwardedBundle(const std::string& body) {
 
 }  // namespace
 
-adapters::HttpResult ProvenanceHttpClient::send(const adapters::HttpRequestSpec& request) {
-  if (request.method != "POST" || !isForwardedBundle(request.body)) return inner_->send(request);
-  auto signedBody = signer_->signBundle(request.body, clock_.nowMs());
-  if (!signedBody.isOk()) {
-    adapters::HttpResult failed;
-    failed.error = "not sent: its Provenance could not be signed: " + signedBody.status().message();
-    return failed;
+void ProvenanceHttpClient::start(adapters::HttpRequestSpec request, Completion done) {
+  if (request.method == "POST" && isForwardedBundle(request.body)) {
+    auto signedBody = signer_->signBundle(request.body, clock_.nowMs());
+    if (!signedBody.isOk()) {
+      adapters::HttpResult failed;
+      failed.error =
+          "not sent: its Provenance could not be signed: " + signedBody.status().message();
+      completeNow(std::move(done), std::move(failed));
+      return;
+    }
+    request.body = std::move(signedBody).value();
   }
-  adapters::HttpRequestSpec withProvenance = request;
-  withProvenance.body = std::move(signedBody).value();
-  return inner_->send(withProvenance);
+  inner().start(std::move(request), std::move(done));
 }
 
 }  // namespace brygga::app

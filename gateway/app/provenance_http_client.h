@@ -13,18 +13,17 @@ namespace brygga::app {
 // bodies pass unchanged. A Bundle that cannot be signed is not sent (status 0, so the worker
 // retries it and in the end makes it dead) rather than sent unsigned. Decorates the destination's
 // client, so neither the delivery engine nor the mappings know about signatures. Like the client
-// it wraps, not thread-safe.
-class ProvenanceHttpClient final : public adapters::HttpClient {
+// it wraps, driven by one thread.
+class ProvenanceHttpClient final : public adapters::AsyncHttpDecorator {
  public:
-  ProvenanceHttpClient(std::unique_ptr<adapters::HttpClient> inner,
+  ProvenanceHttpClient(std::unique_ptr<adapters::AsyncHttpClient> inner,
                        std::shared_ptr<const audit::ProvenanceSigner> signer,
                        const core::TimeSource& clock)
-      : inner_(std::move(inner)), signer_(std::move(signer)), clock_(clock) {}
+      : AsyncHttpDecorator(std::move(inner)), signer_(std::move(signer)), clock_(clock) {}
 
-  adapters::HttpResult send(const adapters::HttpRequestSpec& request) override;
+  void start(adapters::HttpRequestSpec request, Completion done) override;
 
  private:
-  std::unique_ptr<adapters::HttpClient> inner_;
   std::shared_ptr<const audit::ProvenanceSigner> signer_;
   const core::TimeSource& clock_;
 };

@@ -8,7 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/civil_time.h"
 
 namespace brygga::audit {
@@ -312,7 +312,7 @@ std::string buildAuditEvent(const AuditContext& c, const std::string& id) {
     writeCoding(w, kEntityType, "2", "System Object");
     w.Key("role");
     writeCoding(w, kObjectRole, "24", "Query");
-    writeMember(w, "query", base64Encode(c.query));
+    writeMember(w, "query", core::base64Encode(c.query));
     w.EndObject();
   }
   if (!c.requestId.empty()) {

@@ -7,7 +7,7 @@
 
 #include <openssl/evp.h>
 
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/digest.h"
 
 namespace brygga::audit::merkle {
@@ -170,11 +170,11 @@ core::StatusOr<Hash> fromHex(std::string_view hex) {
 }
 
 std::string toBase64(const Hash& hash) {
-  return base64Encode(view(hash));
+  return core::base64Encode(view(hash));
 }
 
 core::StatusOr<Hash> fromBase64(std::string_view text) {
-  BRYGGA_ASSIGN_OR_RETURN(const std::string bytes, base64Decode(text));
+  BRYGGA_ASSIGN_OR_RETURN(const std::string bytes, core::base64Decode(text));
   if (bytes.size() != 32) return core::invalidArgument("a hash is 32 bytes");
   Hash out{};
   std::copy(bytes.begin(), bytes.end(), out.begin());

@@ -10,13 +10,14 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
-#include "gateway/audit/base64.h"
 #include "gateway/audit/canonical_json.h"
-#include "gateway/audit/openssl_ptr.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/auth/jose.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/log.h"
+#include "gateway/core/openssl_ptr.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 
@@ -30,56 +31,15 @@ constexpr const char* kSignatureTypeSystem = "urn:iso-astm:E1762-95:2013";
 constexpr const char* kSourceSignature = "1.2.840.10065.1.12.1.14";
 constexpr const char* kJose = "application/jose";
 constexpr const char* kFhirJson = "application/fhir+json";
-constexpr size_t kEs256Half = 32;
 
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct EcdsaSigFree {
-  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
-};
-struct StoreFree {
-  void operator()(X509_STORE* s) const { X509_STORE_free(s); }
-};
-struct StoreCtxFree {
-  void operator()(X509_STORE_CTX* c) const { X509_STORE_CTX_free(c); }
-};
-struct StackFree {
-  void operator()(STACK_OF(X509) * s) const { sk_X509_pop_free(s, X509_free); }
-};
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+using core::X509Ptr;
 
 const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
-std::string base64Url(std::string_view data) {
-  std::string out = base64Encode(data);
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
-core::StatusOr<std::string> fromBase64Url(std::string_view text) {
-  std::string standard(text);
-  for (char& c : standard) {
-    if (c == '-') {
-      c = '+';
-    } else if (c == '_') {
-      c = '/';
-    } else if (c == '+' || c == '/' || c == '=') {
-      return core::invalidArgument("base64url: '+', '/' and '=' are not in its alphabet");
-    }
-  }
-  while (standard.size() % 4 != 0) standard += '=';
-  return base64Decode(standard);
-}
-
 std::string subjectOf(X509* cert) {
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio) return {};
   X509_NAME_print_ex(bio.get(), X509_get_subject_name(cert), 0, XN_FLAG_RFC2253);
   char* data = nullptr;
@@ -99,69 +59,6 @@ std::string derOf(X509* cert) {
 X509Ptr certFromDer(std::string_view der) {
   const unsigned char* p = bytes(der);
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-}
-
-// The JWS alg a key signs with; empty for keys Brygga does not sign with.
-std::string algFor(EVP_PKEY* key) {
-  if (EVP_PKEY_is_a(key, "RSA")) return "RS256";
-  if (EVP_PKEY_is_a(key, "EC")) {
-    char group[64] = {};
-    size_t length = 0;
-    if (EVP_PKEY_get_group_name(key, group, sizeof group, &length) == 1 &&
-        std::string_view(group) == "prime256v1") {
-      return "ES256";
-    }
-  }
-  return {};
-}
-
-// JWS ES256 signatures are R || S, 32 bytes each; OpenSSL speaks DER.
-std::optional<std::string> derToRaw(std::string_view der) {
-  const unsigned char* p = bytes(der);
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
-  if (!sig) return std::nullopt;
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(sig.get(), &r, &s);
-  std::string raw(2 * kEs256Half, '\0');
-  if (BN_bn2binpad(r, reinterpret_cast<unsigned char*>(raw.data()), kEs256Half) < 0 ||
-      BN_bn2binpad(s, reinterpret_cast<unsigned char*>(raw.data()) + kEs256Half, kEs256Half) < 0) {
-    return std::nullopt;
-  }
-  return raw;
-}
-
-std::optional<std::string> rawToDer(std::string_view raw) {
-  if (raw.size() != 2 * kEs256Half) return std::nullopt;
-  std::unique_ptr<ECDSA_SIG, EcdsaSigFree> sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(bytes(raw), kEs256Half, nullptr);
-  BIGNUM* s = BN_bin2bn(bytes(raw) + kEs256Half, kEs256Half, nullptr);
-  if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return std::nullopt;
-  }
-  unsigned char* der = nullptr;
-  const int n = i2d_ECDSA_SIG(sig.get(), &der);
-  if (n <= 0) return std::nullopt;
-  std::string out(reinterpret_cast<char*>(der), static_cast<size_t>(n));
-  OPENSSL_free(der);
-  return out;
-}
-
-bool verifySignature(EVP_PKEY* key, const std::string& alg, std::string_view input,
-                     std::string_view signature) {
-  if (alg != algFor(key)) return false;  // the header's alg must be the key's own
-  std::string der(signature);
-  if (alg == "ES256") {
-    auto converted = rawToDer(signature);
-    if (!converted) return false;
-    der = *converted;
-  }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  return ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-         EVP_DigestVerify(ctx.get(), bytes(der), der.size(), bytes(input), input.size()) == 1;
 }
 
 // The canonical payload: a JSON array of the resources the references name, from the Bundle's
@@ -232,13 +129,13 @@ std::optional<size_t> entryArrayEnd(std::string_view json) {
 }  // namespace
 
 struct ProvenanceSigner::Key {
-  PkeyPtr pkey;
+  auth::JoseKey jose;
 };
 
 core::StatusOr<ProvenanceSigner> ProvenanceSigner::fromPem(std::string_view certificateChainPem,
                                                            std::string_view privateKeyPem) {
   ProvenanceSigner signer;
-  BioPtr certBio(
+  core::BioPtr certBio(
       BIO_new_mem_buf(certificateChainPem.data(), static_cast<int>(certificateChainPem.size())));
   X509Ptr first;
   while (certBio) {
@@ -248,18 +145,21 @@ core::StatusOr<ProvenanceSigner> ProvenanceSigner::fromPem(std::string_view cert
     if (!first) first = std::move(cert);
   }
   if (!first) return core::invalidArgument("no PEM certificate to sign Provenance with");
-  BioPtr keyBio(BIO_new_mem_buf(privateKeyPem.data(), static_cast<int>(privateKeyPem.size())));
-  PkeyPtr key(keyBio ? PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr) : nullptr);
+  core::BioPtr keyBio(
+      BIO_new_mem_buf(privateKeyPem.data(), static_cast<int>(privateKeyPem.size())));
+  core::PkeyPtr key(keyBio ? PEM_read_bio_PrivateKey(keyBio.get(), nullptr, nullptr, nullptr)
+                           : nullptr);
   if (!key) return core::invalidArgument("no PEM private key to sign Provenance with");
   if (X509_check_private_key(first.get(), key.get()) != 1) {
     return core::invalidArgument("the Provenance signing key does not belong to the certificate");
   }
-  signer.alg_ = algFor(key.get());
-  if (signer.alg_.empty()) {
-    return core::invalidArgument("Provenance is signed with RSA or EC P-256 keys only");
+  auto jose = auth::JoseKey::fromOpenSsl(key.get());
+  if (!jose.isOk()) {
+    return core::invalidArgument("Provenance signing key: " + jose.status().message());
   }
+  signer.alg_ = auth::toString(jose->naturalAlgorithm());
   signer.subject_ = subjectOf(first.get());
-  signer.key_ = std::make_shared<Key>(Key{std::move(key)});
+  signer.key_ = std::make_shared<Key>(Key{std::move(jose).value()});
   return signer;
 }
 
@@ -291,30 +191,13 @@ core::StatusOr<std::string> ProvenanceSigner::signBundle(std::string_view bundle
   std::string header = "{\"alg\":\"" + alg_ + "\",\"x5c\":[";
   for (size_t i = 0; i < chainDer_.size(); ++i) {
     if (i > 0) header += ',';
-    header += "\"" + base64Encode(chainDer_[i]) + "\"";
+    header += "\"" + core::base64Encode(chainDer_[i]) + "\"";
   }
   header += "]}";
-  const std::string input = base64Url(header) + "." + base64Url(payload);
-  MdCtxPtr ctx(EVP_MD_CTX_new());
-  size_t length = 0;
-  if (!ctx ||
-      EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_->pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &length, bytes(input), input.size()) != 1) {
-    return core::internalError("Provenance signing failed");
-  }
-  std::string signature(length, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     bytes(input), input.size()) != 1) {
-    return core::internalError("Provenance signing failed");
-  }
-  signature.resize(length);
-  if (alg_ == "ES256") {
-    auto raw = derToRaw(signature);
-    if (!raw) return core::internalError("Provenance signing failed (ECDSA signature)");
-    signature = *raw;
-  }
   // RFC 7515 appendix F: the payload part is left empty; the verifier rebuilds it.
-  const std::string jws = base64Url(header) + ".." + base64Url(signature);
+  BRYGGA_ASSIGN_OR_RETURN(
+      const std::string jws,
+      auth::signCompactJws(key_->jose, key_->jose.naturalAlgorithm(), header, payload, true));
 
   const std::string when = core::formatInstant(nowMs);
   std::string provenance = R"({"resourceType":"Provenance","target":[)";
@@ -330,7 +213,7 @@ core::StatusOr<std::string> ProvenanceSigner::signBundle(std::string_view bundle
       kSignatureTypeSystem + R"(","code":")" + kSourceSignature +
       R"(","display":"Source Signature"}],"when":")" + when +
       R"(","who":{"display":"Brygga"},"targetFormat":")" + kFhirJson + R"(","sigFormat":")" +
-      kJose + R"(","data":")" + base64Encode(jws) + "\"}]}";
+      kJose + R"(","data":")" + core::base64Encode(jws) + "\"}]}";
   const std::string entry = R"({"fullUrl":"urn:uuid:)" + core::newUuid() + R"(","resource":)" +
                             provenance + R"(,"request":{"method":"POST","url":"Provenance"}})";
 
@@ -365,21 +248,16 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
     if (refs.empty()) return core::invalidArgument("a signed Provenance has no targets");
     for (const Value& sig : signatures->GetArray()) {
       if (fhir::stringMember(sig, "sigFormat") != kJose) continue;
-      auto jws = base64Decode(fhir::stringMember(sig, "data"));
+      auto jws = core::base64Decode(fhir::stringMember(sig, "data"));
       if (!jws.isOk()) return core::invalidArgument("Provenance.signature.data is not base64");
-      const size_t dot = jws->find("..");
-      if (dot == std::string::npos || jws->find('.', dot + 2) != std::string::npos) {
-        return core::invalidArgument("the signature is not a JWS with a detached payload");
+      BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, refs));
+      auto parsed = auth::parseCompactJws(*jws, payload, jws->size());
+      if (!parsed.isOk()) {
+        return core::invalidArgument("the signature is not a JWS with a detached payload: " +
+                                     parsed.status().message());
       }
-      const std::string headerPart = jws->substr(0, dot);
-      auto header = fromBase64Url(headerPart);
-      auto signature = fromBase64Url(jws->substr(dot + 2));
-      if (!header.isOk() || !signature.isOk()) {
-        return core::invalidArgument("the JWS is not base64url");
-      }
-      auto headerDoc = fhir::parseJson(*header);
+      auto headerDoc = fhir::parseJson(parsed->header);
       if (!headerDoc.isOk()) return core::invalidArgument("the JWS header is not JSON");
-      const std::string alg(fhir::stringMember(*headerDoc, "alg"));
       const Value* x5c = fhir::member(*headerDoc, "x5c");
       if (x5c == nullptr || !x5c->IsArray() || x5c->Empty() || !(*x5c)[0].IsString()) {
         return core::invalidArgument("the JWS header carries no x5c certificate");
@@ -387,23 +265,25 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
       std::vector<X509Ptr> chain;
       for (const Value& c : x5c->GetArray()) {
         auto der = c.IsString()
-                       ? base64Decode(c.GetString())
+                       ? core::base64Decode(c.GetString())
                        : core::StatusOr<std::string>(core::invalidArgument("not a string"));
         X509Ptr cert = der.isOk() ? certFromDer(*der) : nullptr;
         if (!cert) return core::invalidArgument("an x5c certificate does not parse");
         chain.push_back(std::move(cert));
       }
-      BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, refs));
-      PkeyPtr key(X509_get_pubkey(chain.front().get()));
-      if (!key ||
-          !verifySignature(key.get(), alg, headerPart + "." + base64Url(payload), *signature)) {
+      core::PkeyPtr key(X509_get_pubkey(chain.front().get()));
+      auto jose = auth::JoseKey::fromOpenSsl(key.get());
+      // The header's alg must be the key's own.
+      const auto alg = auth::jwsAlgorithmNamed(fhir::stringMember(*headerDoc, "alg"));
+      if (!jose.isOk() || alg != jose->naturalAlgorithm() ||
+          !jose->verify(*alg, parsed->signingInput, parsed->signature)) {
         return core::unauthenticated(
             "the Provenance signature does not verify: a target was changed after signing, or "
             "it was not signed by this certificate");
       }
       if (!caPem.empty()) {
-        std::unique_ptr<X509_STORE, StoreFree> store(X509_STORE_new());
-        BioPtr caBio(BIO_new_mem_buf(caPem.data(), static_cast<int>(caPem.size())));
+        core::X509StorePtr store(X509_STORE_new());
+        core::BioPtr caBio(BIO_new_mem_buf(caPem.data(), static_cast<int>(caPem.size())));
         int cas = 0;
         while (store && caBio) {
           X509Ptr ca(PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr));
@@ -412,12 +292,12 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
           ++cas;
         }
         if (cas == 0) return core::invalidArgument("no CA certificate to check the signer with");
-        std::unique_ptr<STACK_OF(X509), StackFree> untrusted(sk_X509_new_null());
+        core::X509StackPtr untrusted(sk_X509_new_null());
         for (size_t i = 1; i < chain.size(); ++i) {
           X509_up_ref(chain[i].get());
           sk_X509_push(untrusted.get(), chain[i].get());
         }
-        std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
+        core::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
         if (!ctx ||
             X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted.get()) !=
                 1 ||

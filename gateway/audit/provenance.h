@@ -14,7 +14,7 @@
 //   type        urn:iso-astm:E1762-95:2013#1.2.840.10065.1.12.1.14 (Source Signature)
 //   sigFormat   application/jose, targetFormat application/fhir+json
 //   data        base64 of a JWS in compact serialization with a detached payload (RFC 7515
-//               appendix F: "<header>..<signature>"), ES256 or RS256 by the key's type, the
+//               appendix F: "<header>..<signature>"), ES256, ES384 or RS256 by the key's type, the
 //               signer's certificate chain in the x5c header.
 // The payload that was signed, and that a verifier rebuilds, is the FHIR canonical JSON
 // (http://hl7.org/fhir/canonicalization/json, RFC 8785) of a JSON array of the target resources in
@@ -41,7 +41,7 @@ class ProvenanceSigner {
   struct Key;
   std::shared_ptr<Key> key_;
   std::vector<std::string> chainDer_;  // x5c, signer first
-  std::string alg_;                    // ES256 | RS256
+  std::string alg_;                    // ES256 | ES384 | RS256
   std::string subject_;
 };
 

@@ -13,9 +13,9 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "gateway/audit/base64.h"
-#include "gateway/audit/openssl_ptr.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/openssl_ptr.h"
 #include "gateway/core/text.h"
 
 namespace brygga::audit {
@@ -154,7 +154,7 @@ core::StatusOr<SignedNote> parseSignedNote(std::string_view note) {
     NoteSignature sig;
     sig.name = std::string(line.substr(0, space));
     if (!isValidKeyName(sig.name)) return bad("signed note: invalid key name in a signature");
-    auto decoded = base64Decode(line.substr(space + 1));
+    auto decoded = core::base64Decode(line.substr(space + 1));
     if (!decoded.isOk() || decoded->size() < 5) return bad("signed note: malformed signature");
     for (int i = 0; i < 4; ++i) {
       sig.keyId = (sig.keyId << 8) | static_cast<unsigned char>((*decoded)[i]);
@@ -185,7 +185,7 @@ core::StatusOr<NoteVerifier> NoteVerifier::fromVkey(std::string_view vkey) {
   if (second == std::string_view::npos) return bad("verifier key: expected name+id+key");
   const std::string name(vkey.substr(0, first));
   const std::string_view id = vkey.substr(first + 1, second - first - 1);
-  auto key = base64Decode(vkey.substr(second + 1));
+  auto key = core::base64Decode(vkey.substr(second + 1));
   if (!key.isOk() || key->size() != kEd25519KeyBytes + 1) return bad("verifier key: malformed key");
   if (static_cast<unsigned char>((*key)[0]) != kAlgEd25519) {
     return bad("verifier key: only Ed25519 (type 0x01) keys are supported");
@@ -197,8 +197,8 @@ core::StatusOr<NoteVerifier> NoteVerifier::fromVkey(std::string_view vkey) {
 
 core::StatusOr<NoteVerifier> NoteVerifier::fromPublicKeyPem(const std::string& name,
                                                             std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::PkeyPtr key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) return bad("not a PEM public key");
   if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) return bad("the public key is not Ed25519");
   BRYGGA_ASSIGN_OR_RETURN(std::string raw, rawPublicKey(key.get()));
@@ -207,27 +207,27 @@ core::StatusOr<NoteVerifier> NoteVerifier::fromPublicKeyPem(const std::string& n
 
 std::string NoteVerifier::vkey() const {
   return name_ + "+" + hex8(keyId_) + "+" +
-         base64Encode(std::string(1, static_cast<char>(kAlgEd25519)) + publicKey_);
+         core::base64Encode(std::string(1, static_cast<char>(kAlgEd25519)) + publicKey_);
 }
 
 std::string NoteVerifier::publicKeyPem() const {
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                          reinterpret_cast<const unsigned char*>(publicKey_.data()),
-                                          publicKey_.size()));
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  core::PkeyPtr key(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(publicKey_.data()),
+      publicKey_.size()));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!key || !bio || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1) return {};
   return readBio(bio.get());
 }
 
 core::Status NoteVerifier::verify(const SignedNote& note) const {
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
-                                          reinterpret_cast<const unsigned char*>(publicKey_.data()),
-                                          publicKey_.size()));
+  core::PkeyPtr key(EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(publicKey_.data()),
+      publicKey_.size()));
   if (!key) return core::internalError("cannot load the Ed25519 public key");
   // As Go's note.Open: the first line by this key decides; later ones are not consulted.
   for (const NoteSignature& sig : note.signatures) {
     if (sig.name != name_ || sig.keyId != keyId_) continue;
-    MdCtxPtr ctx(EVP_MD_CTX_new());
+    core::MdCtxPtr ctx(EVP_MD_CTX_new());
     if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
       return core::internalError("cannot set up Ed25519 verification");
     }
@@ -246,12 +246,12 @@ core::Status NoteVerifier::verify(const SignedNote& note) const {
 // --- NoteSigner ----------------------------------------------------------------------------------
 
 struct NoteSigner::Key {
-  PkeyPtr pkey;
+  core::PkeyPtr pkey;
 };
 
 core::StatusOr<std::string> NoteSigner::generatePrivateKeyPem() {
-  PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
-  BioPtr bio(BIO_new(BIO_s_mem()));
+  core::PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+  core::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!key || !bio ||
       PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return core::internalError("OpenSSL could not make an Ed25519 key");
@@ -261,8 +261,8 @@ core::StatusOr<std::string> NoteSigner::generatePrivateKeyPem() {
 
 core::StatusOr<NoteSigner> NoteSigner::fromPrivateKeyPem(const std::string& name,
                                                          std::string_view pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
+  core::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  core::PkeyPtr key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) return bad("not a PEM private key (or one protected by a passphrase)");
   if (EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
     return bad("the audit signing key must be an Ed25519 key");
@@ -313,7 +313,7 @@ core::StatusOr<std::string> NoteSigner::sign(std::string_view text) const {
       text.find("\n\n") != std::string_view::npos) {
     return bad("a note text must be non-empty UTF-8 lines without blank lines, ending in newline");
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  core::MdCtxPtr ctx(EVP_MD_CTX_new());
   unsigned char sig[kEd25519SignatureBytes];
   size_t length = sizeof sig;
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key_->pkey.get()) != 1 ||
@@ -331,7 +331,7 @@ core::StatusOr<std::string> NoteSigner::sign(std::string_view text) const {
   note += kSignaturePrefix;
   note += verifier_.name();
   note += ' ';
-  note += base64Encode(blob);
+  note += core::base64Encode(blob);
   note += '\n';
   return note;
 }

@@ -4,11 +4,11 @@
 
 #include <utility>
 
-#include "gateway/audit/base64.h"
-#include "gateway/audit/openssl_ptr.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/openssl_ptr.h"
 #include "gateway/core/text.h"
 
 namespace brygga::audit {
@@ -43,9 +43,9 @@ uint32_t cosignerKeyId(const std::string& name, const std::string& key) {
 }
 
 bool ed25519Verify(const std::string& key, std::string_view message, std::string_view signature) {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
+  core::PkeyPtr pkey(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(key.data()), key.size()));
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  core::MdCtxPtr ctx(EVP_MD_CTX_new());
   return pkey && ctx &&
          EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
          EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
@@ -64,7 +64,7 @@ core::StatusOr<CosignatureVerifier> CosignatureVerifier::fromVkey(std::string_vi
   CosignatureVerifier v;
   v.name_ = std::string(vkey.substr(0, plus1));
   if (!isValidKeyName(v.name_)) return core::invalidArgument("the witness key name is not valid");
-  auto key = base64Decode(vkey.substr(plus2 + 1));
+  auto key = core::base64Decode(vkey.substr(plus2 + 1));
   if (!key.isOk() || key->size() != 33 ||
       static_cast<unsigned char>((*key)[0]) != kCosignatureAlg) {
     return core::invalidArgument(
@@ -95,7 +95,7 @@ core::StatusOr<uint64_t> CosignatureVerifier::verify(std::string_view lines,
     const std::string_view line = lines.substr(pos, end - pos);
     pos = end + 1;
     if (line.substr(0, prefix.size()) != prefix) continue;
-    auto raw = base64Decode(line.substr(prefix.size()));
+    auto raw = core::base64Decode(line.substr(prefix.size()));
     if (!raw.isOk() || raw->size() != 4 + 8 + 64) continue;
     uint32_t id = 0;
     uint64_t timestamp = 0;

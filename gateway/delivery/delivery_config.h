@@ -4,6 +4,7 @@
 #include <string>
 
 #include "adapters/http_client.h"
+#include "gateway/auth/auth_config.h"
 
 // The delivery engine's configuration (destinations.<name>, delivery.*).
 namespace brygga::delivery {
@@ -20,6 +21,13 @@ struct DestinationConfig {
   // Back-pressure: writes that would enqueue to a destination with this many pending entries
   // are refused with 503 (by the API, which is handed these limits at wiring).
   int64_t maxQueueDepth = 100000;
+  // Requests sent at once (lanes; at most one message per patient among them). HTTP/1.1 needs a
+  // connection per lane, HTTP/2 multiplexes them on one.
+  int maxInFlight = 16;
+  auth::DestinationAuthConfig auth;  // how its access token is obtained (none: no Authorization)
+  // The form in which the destination receives Swedish identifiers: "hl7se", "inera" or "oid"
+  // (fhir::identifierFormNamed; checked when the config is loaded).
+  std::string identifierForm = "hl7se";
 };
 
 struct DeliveryConfig {

@@ -1,6 +1,7 @@
 #include "gateway/delivery/delivery_worker.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
@@ -22,9 +23,17 @@ constexpr size_t kMaxErrorBytes = 2048;
 constexpr int64_t kMaxRetryAfterMs = 24LL * 60 * 60 * 1000;
 constexpr const char* kClientId = "brygga";
 
+// A 401 that survived the token refresh (auth::BearerAuthorizer) says the destination does not
+// take Brygga's credentials: the destination's problem, not the message's, so it is retried like
+// a 5xx rather than dead-lettered.
 bool isRetryable(int status) {
-  return status == 0 || status == 408 || status == 409 || status == 429 || status >= 500;
+  return status == 0 || status == 401 || status == 408 || status == 409 || status == 429 ||
+         status >= 500;
 }
+
+// Outcomes that finished this close together (by the worker's monotonic time) are recorded in one
+// write unit.
+constexpr std::chrono::milliseconds kRecordWindow{10};
 
 std::string truncated(const std::string& text) {
   if (text.size() <= kMaxErrorBytes) return text;
@@ -53,7 +62,8 @@ std::string statusText(const adapters::HttpResult& result) {
 }  // namespace
 
 DeliveryWorker::DeliveryWorker(DestinationConfig destination, DeliveryConfig settings,
-                               store::Store& store, std::unique_ptr<adapters::HttpClient> client,
+                               store::Store& store,
+                               std::unique_ptr<adapters::AsyncHttpClient> client,
                                core::TimeSystem& clock, core::Logger& logger)
     : destination_(std::move(destination)),
       settings_(settings),
@@ -114,24 +124,54 @@ int DeliveryWorker::runPass(int& delivered) {
                   {{"destination", destination_.name}, {"error", due.status().toString()}});
     return 0;
   }
-  std::vector<Outcome> outcomes;
-  outcomes.reserve(due->size());
+  // Lanes: up to maxInFlight requests at once, each entry a different patient.
+  const size_t lanes = static_cast<size_t>(std::max(1, destination_.maxInFlight));
+  std::vector<Outcome> finished;
   std::set<std::string> keys;
-  for (const store::OutboxEntry& entry : *due) {
-    if (task_.stopRequested()) break;
-    if (paused_) break;
-    // dueOutbox already returns one entry per key; this keeps the per-patient order even if a
-    // store returns more: the second would otherwise go out before the first is recorded.
-    if (!entry.orderingKey.empty() && !keys.insert(entry.orderingKey).second) continue;
-    outcomes.push_back(attempt(entry));
-  }
-  if (outcomes.empty()) return 0;
-  if (record(outcomes)) {
-    for (const Outcome& o : outcomes) {
-      if (o.state == store::OutboxState::kDelivered) ++delivered;
+  size_t next = 0;
+  int attempted = 0;
+  core::MonotonicTime firstFinished;  // when the oldest of `finished` finished
+  auto startMore = [&] {
+    while (next < due->size() && client_->inFlight() < lanes && !task_.stopRequested() &&
+           !paused_) {
+      const store::OutboxEntry& entry = (*due)[next++];
+      // dueOutbox already returns one entry per key; this keeps the per-patient order even if a
+      // store returns more: the second would otherwise go out before the first is recorded.
+      if (!entry.orderingKey.empty() && !keys.insert(entry.orderingKey).second) continue;
+      ++attempted;
+      const int64_t startedMs = clock_.nowMs();
+      client_->start(requestFor(entry), [this, &entry, &finished, &firstFinished,
+                                         startedMs](adapters::HttpResult result) {
+        if (finished.empty()) firstFinished = clock_.monotonicTime();
+        finished.push_back(outcomeOf(entry, result, startedMs));
+      });
     }
+  };
+  auto recordFinished = [&] {
+    if (record(finished)) {
+      for (const Outcome& o : finished) {
+        if (o.state == store::OutboxState::kDelivered) ++delivered;
+      }
+    }
+    finished.clear();
+  };
+  startMore();
+  while (client_->inFlight() > 0) {
+    // With outcomes waiting, wait only as long as the recording window has left.
+    const auto windowLeft =
+        finished.empty() ? std::chrono::milliseconds(1000)
+                         : std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          firstFinished + kRecordWindow - clock_.monotonicTime()),
+                                      std::chrono::milliseconds(0), kRecordWindow);
+    client_->run(windowLeft);
+    if (!finished.empty() &&
+        (client_->inFlight() == 0 || clock_.monotonicTime() >= firstFinished + kRecordWindow)) {
+      recordFinished();
+    }
+    startMore();
   }
-  return static_cast<int>(outcomes.size());
+  if (!finished.empty()) recordFinished();
+  return attempted;
 }
 
 int64_t DeliveryWorker::backoffMs(int attempts) {
@@ -143,7 +183,7 @@ int64_t DeliveryWorker::backoffMs(int attempts) {
   return jitter(rng_);
 }
 
-DeliveryWorker::Outcome DeliveryWorker::attempt(const store::OutboxEntry& entry) {
+adapters::HttpRequestSpec DeliveryWorker::requestFor(const store::OutboxEntry& entry) const {
   adapters::HttpRequestSpec request;
   request.method = "POST";
   request.url = destination_.peer.baseUrl;  // a transaction Bundle goes to the FHIR base itself
@@ -154,11 +194,15 @@ DeliveryWorker::Outcome DeliveryWorker::attempt(const store::OutboxEntry& entry)
       {"Idempotency-Key", destination_.name + "-" + std::to_string(entry.id)},
   };
   request.body = entry.payload;
+  return request;
+}
 
+DeliveryWorker::Outcome DeliveryWorker::outcomeOf(const store::OutboxEntry& entry,
+                                                  const adapters::HttpResult& result,
+                                                  int64_t startedMs) {
   Outcome o;
   o.entry = &entry;
-  o.startedMs = clock_.nowMs();
-  const adapters::HttpResult result = client_->send(request);
+  o.startedMs = startedMs;
   o.finishedMs = clock_.nowMs();
   o.httpStatus = result.status;
   o.attempts = entry.attempts + 1;

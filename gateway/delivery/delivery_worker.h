@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "adapters/http_client.h"
-#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_config.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
@@ -21,27 +21,31 @@ namespace brygga::delivery {
 // Delivers one destination's outbox entries: oldest first per ordering key (patient), POSTs the
 // payload (a transaction Bundle) to the destination's base URL with an Idempotency-Key header
 // (destination and outbox id) and X-Request-Id, records every attempt in the exchange log and the
-// audit chain, and retries with exponential backoff and jitter. 4xx other than 408/409/429,
+// audit chain, and retries with exponential backoff and jitter. 4xx other than 401/408/409/429,
 // exhausted attempts and (with maxAgeMs) age make the entry dead. Because state lives in the
 // store, a restarted gateway carries on where it stopped.
 //
-// A pass takes up to batchSize due entries (at most one per patient), sends them one after the
-// other over the client's kept-alive connection, and records all their outcomes in one write
-// unit: one commit per pass instead of one per message. A crash (or a failed write) between
-// sending and recording makes the next pass send the same entries again, with the same
-// Idempotency-Key and the same conditional Bundle, so the peer's state does not change twice.
+// A pass takes up to batchSize due entries (at most one per patient) and sends them in parallel
+// lanes: up to the destination's maxInFlight requests at once on the asynchronous client (kept-
+// alive connections, HTTP/2 multiplexing where offered). Finished attempts are recorded in
+// batched write units (what finished within a few milliseconds of each other, or everything once
+// nothing is in flight). An entry's patient has no other entry in the pass, and its next entry
+// can only be due in a later pass, after this one's outcome is committed: order per patient
+// holds with any number of lanes. A crash (or a failed write) between sending and recording makes
+// a later pass send the same entries again, with the same Idempotency-Key and the same
+// conditional Bundle, so the peer's state does not change twice.
 // A paused destination (persisted in the store; see Store::destinationPaused) sends nothing.
 class DeliveryWorker {
  public:
   DeliveryWorker(DestinationConfig destination, DeliveryConfig settings, store::Store& store,
-                 std::unique_ptr<adapters::HttpClient> client, core::TimeSystem& clock,
+                 std::unique_ptr<adapters::AsyncHttpClient> client, core::TimeSystem& clock,
                  core::Logger& logger);
   ~DeliveryWorker();
 
   // Starts the delivery thread (no-op when running).
   void start();
-  // Stops and joins the thread. An HTTP attempt in flight finishes first (bounded by the
-  // destination's timeoutMs). Idempotent; the destructor calls it.
+  // Stops and joins the thread. HTTP attempts in flight finish first (bounded by the
+  // destination's timeoutMs) and are recorded. Idempotent; the destructor calls it.
   void stop();
   // Wakes the worker (new entries were enqueued, or it was resumed).
   void notify();
@@ -73,8 +77,11 @@ class DeliveryWorker {
   };
 
   int runPass(int& delivered);
-  // Sends one entry and decides what becomes of it.
-  Outcome attempt(const store::OutboxEntry& entry);
+  // The request that delivers `entry`.
+  adapters::HttpRequestSpec requestFor(const store::OutboxEntry& entry) const;
+  // What becomes of `entry` after `result`.
+  Outcome outcomeOf(const store::OutboxEntry& entry, const adapters::HttpResult& result,
+                    int64_t startedMs);
   // Records the outcomes in one write unit (state, exchange line and AuditEvent of each) and
   // logs them; false when the unit failed (nothing recorded: the entries go out again).
   bool record(const std::vector<Outcome>& outcomes);
@@ -84,7 +91,7 @@ class DeliveryWorker {
   const DestinationConfig destination_;
   const DeliveryConfig settings_;
   store::Store& store_;
-  std::unique_ptr<adapters::HttpClient> client_;
+  std::unique_ptr<adapters::AsyncHttpClient> client_;  // driven by the pass
   const core::TimeSource& clock_;
   core::Logger& logger_;
   metrics::DeliveryObserver* observer_ = nullptr;

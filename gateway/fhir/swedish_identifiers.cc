@@ -77,6 +77,48 @@ std::string canonicalIdentifierSystem(std::string_view system) {
   return std::string(system);
 }
 
+const char* toString(IdentifierForm form) {
+  switch (form) {
+    case IdentifierForm::kHl7se:
+      return "hl7se";
+    case IdentifierForm::kInera:
+      return "inera";
+    case IdentifierForm::kOid:
+      return "oid";
+  }
+  return "";
+}
+
+core::StatusOr<IdentifierForm> identifierFormNamed(std::string_view name) {
+  for (IdentifierForm form :
+       {IdentifierForm::kHl7se, IdentifierForm::kInera, IdentifierForm::kOid}) {
+    if (name == toString(form)) return form;
+  }
+  return core::invalidArgument("an identifier form is \"hl7se\", \"inera\" or \"oid\"");
+}
+
+std::string_view identifierSystemIn(std::string_view system, IdentifierForm form) {
+  // One row per stored system: its HL7 Sweden, Inera and OID spellings. Inera's guides name every
+  // HSA-id (organisation, person, function) by the HSA root OID 1.2.752.29.4.19.
+  struct Row {
+    std::string_view stored;
+    std::string_view forms[3];
+  };
+  static constexpr Row kTable[] = {
+      {kPersonnummerSystem, {kPersonnummerSystem, kPersonnummerInera, kPersonnummerOid}},
+      {kSamordningsnummerSystem,
+       {kSamordningsnummerSystem, kSamordningsnummerInera, kSamordningsnummerOid}},
+      {kHsaOrganizationSystem, {kHsaOrganizationSystem, kHsaOrganizationSystem, kHsaOid}},
+      {kHsaPractitionerSystem, {kHsaPractitionerSystem, kHsaOrganizationSystem, kHsaOid}},
+      // Stored as sent (it does not say whether it names an organisation or a person).
+      {kHsaOid, {kHsaOid, kHsaOrganizationSystem, kHsaOid}},
+  };
+  for (const Row& row : kTable) {
+    if (row.stored == system) return row.forms[static_cast<int>(form)];
+  }
+  return system;
+}
+
 core::StatusOr<std::string> normalizePersonnummer(std::string_view text) {
   return normalizeNationalNumber(text, 0);
 }

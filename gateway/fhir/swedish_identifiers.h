@@ -13,13 +13,32 @@ inline constexpr std::string_view kSamordningsnummerSystem =
     "http://electronichealth.se/identifier/samordningsnummer";
 inline constexpr std::string_view kHsaOrganizationSystem = "urn:oid:1.2.752.29.4.19";
 inline constexpr std::string_view kHsaPractitionerSystem = "urn:oid:1.2.752.29.6.2.1";
-// OID forms accepted on input, always emitted as the URIs above.
+// Other forms: Inera's URIs and the OIDs (RIVTA and many systems use these).
+inline constexpr std::string_view kPersonnummerInera =
+    "https://terminology.hl7.se/sid/se-personnummer";
+inline constexpr std::string_view kSamordningsnummerInera =
+    "https://terminology.hl7.se/sid/se-samordningsnummer";
 inline constexpr std::string_view kPersonnummerOid = "urn:oid:1.2.752.129.2.1.3.1";
 inline constexpr std::string_view kSamordningsnummerOid = "urn:oid:1.2.752.129.2.1.3.3";
 inline constexpr std::string_view kHsaOid = "urn:oid:1.2.752.129.2.1.4.1";
 
 // The canonical system for an accepted alias (OID forms), or the input unchanged.
 std::string canonicalIdentifierSystem(std::string_view system);
+
+// The forms a destination may want Swedish identifiers in (destinations.<name>.identifierForm).
+enum class IdentifierForm {
+  kHl7se,  // HL7 Sweden's base profiles: the canonical systems above (what Brygga stores)
+  kInera,  // Inera's implementation guides: terminology.hl7.se URIs; HSA-ids under 1.2.752.29.4.19
+  kOid,    // the OIDs: 1.2.752.129.2.1.3.1 / .3.3, HSA-ids 1.2.752.129.2.1.4.1
+};
+// "hl7se" | "inera" | "oid".
+const char* toString(IdentifierForm form);
+// kInvalidArgument for any other name.
+core::StatusOr<IdentifierForm> identifierFormNamed(std::string_view name);
+// The table of forms: the system `form` uses for what Brygga stores under `system` (personnummer,
+// samordningsnummer, organisation and practitioner HSA-ids, and the HSA OID a sender used);
+// any other system is returned unchanged.
+std::string_view identifierSystemIn(std::string_view system, IdentifierForm form);
 
 // Personnummer: 12 digits YYYYMMDDNNNC (a hyphen or plus allowed before the last four), a real
 // calendar date, Luhn check digit over the 10 digits from YYMMDD. Returns the normalised 12-digit

@@ -735,11 +735,13 @@ class FlowRouter::Unit {
 
 FlowRouter::FlowRouter(MappingRegistry& registry, store::Store& store,
                        const core::TimeSource& clock, std::vector<std::string> destinations,
-                       core::Logger& logger)
+                       core::Logger& logger,
+                       std::map<std::string, fhir::IdentifierForm> identifierForms)
     : registry_(registry),
       store_(store),
       clock_(clock),
       destinations_(std::move(destinations)),
+      identifierForms_(std::move(identifierForms)),
       logger_(logger) {}
 
 std::shared_ptr<const mappings::MappingSet> FlowRouter::mappings() const {
@@ -758,7 +760,15 @@ core::StatusOr<std::vector<store::OutboxEntry>> FlowRouter::route(
     const mappings::MappingSet& set) const {
   Unit unit(*this, txn, caller, set);
   std::vector<FlowWrite> copy = writes;  // the unit's lookups take a mutable list
-  return unit.route(copy);
+  BRYGGA_ASSIGN_OR_RETURN(std::vector<store::OutboxEntry> entries, unit.route(copy));
+  // Each destination gets Swedish identifiers in its own form, fixed here so that every attempt
+  // sends the same bytes.
+  for (store::OutboxEntry& entry : entries) {
+    auto form = identifierForms_.find(entry.destination);
+    if (form == identifierForms_.end()) continue;
+    BRYGGA_ASSIGN_OR_RETURN(entry.payload, mappings::inIdentifierForm(entry.payload, form->second));
+  }
+  return entries;
 }
 
 std::string FlowRouter::noteOf(const std::vector<FlowWrite>& writes) {

@@ -10,9 +10,10 @@
 #include <rapidjson/document.h>
 
 #include "gateway/core/client_role.h"
-#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
+#include "gateway/fhir/swedish_identifiers.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 #include "mappings/mapping_set.h"
@@ -68,8 +69,10 @@ struct FlowCaller {
 // Thread-safe (stateless apart from its dependencies).
 class FlowRouter {
  public:
+  // `identifierForms`: the form of Swedish identifiers per destination (hl7se when not named).
   FlowRouter(MappingRegistry& registry, store::Store& store, const core::TimeSource& clock,
-             std::vector<std::string> destinations, core::Logger& logger);
+             std::vector<std::string> destinations, core::Logger& logger,
+             std::map<std::string, fhir::IdentifierForm> identifierForms = {});
 
   // The set in force; a request takes it once and uses it throughout.
   std::shared_ptr<const mappings::MappingSet> mappings() const;
@@ -97,6 +100,7 @@ class FlowRouter {
   store::Store& store_;
   const core::TimeSource& clock_;
   const std::vector<std::string> destinations_;
+  const std::map<std::string, fhir::IdentifierForm> identifierForms_;
   core::Logger& logger_;
 };
 

@@ -28,7 +28,9 @@ std::string normaliseSubject(const std::string& subject) {
 
 }  // namespace
 
-Authenticator::Authenticator(std::vector<ClientConfig> clients) : clients_(std::move(clients)) {
+Authenticator::Authenticator(std::vector<ClientConfig> clients,
+                             const auth::AccessTokenVerifier* accessTokens)
+    : clients_(std::move(clients)), accessTokens_(accessTokens) {
   for (auto& c : clients_) {
     c.tokenSha256 = core::lowerAscii(c.tokenSha256);
     c.certificateSubject = normaliseSubject(c.certificateSubject);
@@ -54,6 +56,14 @@ std::optional<api::Caller> Authenticator::byToken(const std::string& token) cons
     // No early exit: the time taken does not tell which client's token was close.
     if (!c.tokenSha256.empty() && constantTimeEquals(c.tokenSha256, hash) && !found) {
       found = callerOf(c, "token");
+    }
+  }
+  if (found || accessTokens_ == nullptr) return found;
+  if (auto grant = accessTokens_->verify(token)) {
+    for (const auto& c : clients_) {
+      if (c.id != grant->clientId) continue;
+      found = callerOf(c, "access-token");
+      found->scopes = grant->scopes;
     }
   }
   return found;

@@ -96,7 +96,7 @@ class GatewayServer::Impl {
       : server_(std::move(server)),
         tls_(std::move(tls)),
         deps_(std::move(deps)),
-        auth_(std::move(clients)) {}
+        auth_(std::move(clients), deps_.accessTokens) {}
 
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:

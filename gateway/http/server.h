@@ -28,6 +28,8 @@ struct ServerDependencies {
   // it is audited. May be null.
   std::function<void(const api::ApiRequest&, const core::Status&, const std::string& subtype)>
       refused;
+  // The access tokens issued at POST /auth/token, for the Authenticator. Not owned; may be null.
+  const auth::AccessTokenVerifier* accessTokens = nullptr;
 };
 
 // The HTTP and HTTPS listeners (POCO). Routes each request to the endpoint whose prefix matches

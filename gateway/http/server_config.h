@@ -20,10 +20,19 @@ struct ClientConfig {
   // May name the person behind a request (X-Brygga-User-HSA-Id), recorded as the AuditEvent's
   // user agent; other clients' requests with that header are refused (400).
   bool mayAssertUser = false;
+  // SMART Backend Services: the client's public keys (a JWKS as JSON text; empty: the client
+  // gets no tokens at POST /auth/token) and the most its tokens may be granted (space-separated
+  // system scopes; empty: what its role may do).
+  std::string jwks;
+  std::string scope;
 };
 
 struct ServerConfig {
   std::string bindAddress = "127.0.0.1";
+  // The gateway's URL as clients know it (https://brygga.example); absolute URLs the gateway
+  // names are built from it: the token endpoint (the aud of client assertions) and the SMART
+  // configuration. Empty: the listener's own address.
+  std::string publicBaseUrl;
   int httpPort = 8080;   // 0 picks a free port; -1 disables the plain HTTP listener
   int httpsPort = 8443;  // 0 picks a free port; -1 disables the HTTPS listener
   // A kept-alive connection holds its worker thread between requests (POCO's HTTPServer), so

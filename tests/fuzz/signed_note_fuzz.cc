@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/audit/base64.h"
 #include "gateway/audit/merkle.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/core/base64.h"
 
 namespace {
 
@@ -39,8 +39,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (checkpoint.isOk()) require(formatCheckpoint(*checkpoint) == text);
   auto key = NoteVerifier::fromVkey(text);
   if (key.isOk()) require(key->vkey() == text);
-  auto decoded = base64Decode(text);
-  if (decoded.isOk()) require(base64Encode(*decoded) == text);  // one spelling per value
+  auto decoded = brygga::core::base64Decode(text);
+  if (decoded.isOk())
+    require(brygga::core::base64Encode(*decoded) == text);  // one spelling per value
   auto hash = merkle::fromBase64(text);
   if (hash.isOk()) require(merkle::toBase64(*hash) == text);
   auto hex = merkle::fromHex(text);

@@ -17,9 +17,9 @@
 #include <sys/wait.h>
 
 #include "gateway/audit/audit_log.h"
-#include "gateway/audit/base64.h"
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/signed_note.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/digest.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
@@ -89,7 +89,7 @@ bool rfcVerifyConsistency(uint64_t first, uint64_t second, const std::string& fi
 
 std::vector<std::string> hashes(const rapidjson::Value& array) {
   std::vector<std::string> out;
-  for (const auto& v : array.GetArray()) out.push_back(audit::base64Decode(v.GetString()).value());
+  for (const auto& v : array.GetArray()) out.push_back(core::base64Decode(v.GetString()).value());
   return out;
 }
 
@@ -106,7 +106,7 @@ Body bodyOf(const std::string& note) {
   size_t third = note.find('\n', second + 1);
   b.origin = note.substr(0, first);
   b.size = std::stoull(note.substr(first + 1, second - first - 1));
-  b.root = audit::base64Decode(note.substr(second + 1, third - second - 1)).value();
+  b.root = core::base64Decode(note.substr(second + 1, third - second - 1)).value();
   return b;
 }
 
@@ -195,7 +195,7 @@ TEST_F(AuditLogFlow, ACheckpointAndAnInclusionProofCoverARecordMadeByAFhirReques
                      "&size=" + std::to_string(checkpoint.size));
   ASSERT_EQ(proof.status, 200) << proof.body;
   auto proofDoc = parse(proof.body);
-  EXPECT_EQ(audit::base64Decode(proofDoc["leafHash"].GetString()).value(), leaf);
+  EXPECT_EQ(core::base64Decode(proofDoc["leafHash"].GetString()).value(), leaf);
   EXPECT_TRUE(rfcVerifyInclusion(static_cast<uint64_t>(seq - 1), checkpoint.size, leaf,
                                  hashes(proofDoc["hashes"]), checkpoint.root));
   // A changed record does not verify.

@@ -7,7 +7,7 @@
 #include <functional>
 #include <thread>
 
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 
@@ -132,7 +132,7 @@ TEST_F(ConsoleApiTest, SearchByPersonnummerFindsTheMessageWithoutKeepingTheNumbe
     if (!doc.HasMember("entity")) continue;
     for (const auto& entity : doc["entity"].GetArray()) {
       if (!entity.HasMember("query")) continue;
-      auto query = audit::base64Decode(entity["query"].GetString());
+      auto query = core::base64Decode(entity["query"].GetString());
       ASSERT_TRUE(query.isOk()) << query.status().toString();
       EXPECT_EQ(query->find("19120304"), std::string::npos) << *query;
       EXPECT_EQ(query->find(kRefusedTwelve), std::string::npos) << *query;

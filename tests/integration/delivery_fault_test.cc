@@ -50,53 +50,6 @@ std::set<std::string> sendAll(GatewayHarness& h, int firstPatient, int patients,
   return acknowledged;
 }
 
-// What the peer accepted (2xx): per patient, in arrival order, must follow acceptance order.
-// `allowResend`: the same message may come again right after itself (sent before a crash and not
-// recorded), never after a later one.
-void expectInOrderPerPatient(const std::vector<DeliveryPeer::Received>& received,
-                             bool allowResend = false) {
-  std::map<int, int> last;
-  for (const auto& r : received) {
-    if (r.answered >= 300 || r.patient < 0) continue;
-    auto it = last.find(r.patient);
-    if (it != last.end() && allowResend) {
-      EXPECT_GE(r.n, it->second) << "patient " << r.patient << " got message " << r.n << " after "
-                                 << it->second;
-    } else if (it != last.end()) {
-      EXPECT_GT(r.n, it->second) << "patient " << r.patient << " got message " << r.n << " after "
-                                 << it->second;
-    }
-    last[r.patient] = r.n;
-  }
-}
-
-// Waits until the gateway has no pending entry: everything it will ever send was sent.
-bool waitForNothingPending(GatewayHarness& h) {
-  return waitUntil([&] {
-    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
-    return pending.isOk() && pending->empty();
-  });
-}
-
-// Every episode was accepted exactly once, always under one Idempotency-Key of its own.
-void expectEachOnceUnderOneKey(const std::vector<DeliveryPeer::Received>& received,
-                               const std::set<std::string>& episodes) {
-  std::map<std::string, std::set<std::string>> keysOf;
-  std::map<std::string, int> accepted;
-  for (const auto& r : received) {
-    keysOf[r.episode].insert(r.key);
-    if (r.answered < 300) ++accepted[r.episode];
-  }
-  for (const auto& e : episodes) {
-    EXPECT_EQ(accepted[e], 1) << e;
-    EXPECT_EQ(keysOf[e].size(), 1u) << e;
-  }
-  std::set<std::string> allKeys;
-  for (const auto& [episode, keys] : keysOf) {
-    for (const auto& k : keys) EXPECT_TRUE(allKeys.insert(k).second) << "key " << k << " reused";
-  }
-}
-
 TEST(DeliveryFaults, ThePeerDownForAWhileThenBackGetsEverythingOnceAndInOrder) {
   const int port = freePort();
   DeliveryPeer peer;  // down: nothing listens on the port yet
@@ -185,46 +138,19 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
   DeliveryPeer peer;
   peer.start();
   TempDir dir;
-  const std::string config = dir.file("config.json");
-  std::ofstream(config) << R"({"server":{"httpPort":0,"httpsPort":-1},"dataDir":")"
-                        << dir.file("data")
-                        << R"(","delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
-                        << R"("baseUrl":")" << peer.baseUrl()
-                        << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
+  const std::string config = writeServeConfig(dir, peer.baseUrl());
   ServeProcess first = startServe(config, dir.file("gateway.log"));
   ASSERT_GT(first.port, 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(first.port) + "/fhir";
 
   // Six senders, each with its own patients, until the gateway dies under them.
-  std::mutex mutex;
-  std::set<std::string> acknowledged;
-  std::atomic<bool> stop{false};
-  std::atomic<int> acks{0};
-  std::vector<std::thread> senders;
-  for (int t = 0; t < 6; ++t) {
-    senders.emplace_back([&, t] {
-      for (int n = 0; !stop; ++n) {
-        const int patient = 300 + t;
-        HttpAnswer r;
-        try {
-          r = httpCall("POST", url, enrollmentOf(patient, n),
-                       {{"Authorization", "Bearer " + tokenOf("kungsbacka")}});
-        } catch (const std::exception&) {
-          return;  // the gateway is gone: this message was never acknowledged
-        }
-        if (r.status != 200) return;
-        std::lock_guard lock(mutex);
-        acknowledged.insert(episodeOf(patient, n));
-        ++acks;
-      }
-    });
-  }
-  ASSERT_TRUE(waitUntil([&] { return acks >= 150; }, kWaitMs));
+  KeepSending senders(url, 300, 6);
+  ASSERT_TRUE(waitUntil([&] { return senders.count() >= 150; }, kWaitMs));
   ASSERT_EQ(kill(first.pid, SIGKILL), 0);
   int status = 0;
   waitpid(first.pid, &status, 0);
-  stop = true;
-  for (auto& s : senders) s.join();
+  senders.stop();
+  const std::set<std::string> acknowledged = senders.acknowledged();
   ASSERT_TRUE(WIFSIGNALED(status));
 
   // Restarted on the same data: every acknowledged message reaches the peer.

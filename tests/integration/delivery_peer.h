@@ -4,6 +4,9 @@
 // same port, answer 500 at random or refuse one patient, and that de-duplicates nothing, so the
 // tests can count deliveries by Idempotency-Key and by content.
 
+#include <atomic>
+#include <chrono>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -11,11 +14,16 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "tests/integration/fixtures.h"
+#include "tests/integration/harness.h"
 #include "tests/support/test_peer.h"
 #include "tests/support/test_personnummer.h"
+#include "tests/support/test_support.h"
 
 namespace brygga::testing {
 
@@ -71,6 +79,12 @@ class DeliveryPeer {
     failShare_ = share;
     rng_.seed(seed);
   }
+  // Each answer is given `ms` after the request arrived (a peer across a WAN).
+  void answerAfterMs(int ms) { delayMs_ = ms; }
+  // The most requests the peer had in hand at the same time, and how many it has now.
+  int maxConcurrent() const { return peer_ ? peer_->maxInFlight() : 0; }
+  int concurrent() const { return peer_ ? peer_->inFlight() : 0; }
+
   // Every message of this patient is refused with 400 and an OperationOutcome.
   void refusePatient(int patient) {
     std::lock_guard lock(mutex_);
@@ -132,6 +146,7 @@ class DeliveryPeer {
   TestPeer::Response answer(const TestPeer::Request& request) {
     const Received r = episodeIn(request.body);
     TestPeer::Response out;
+    out.delay = std::chrono::milliseconds(delayMs_.load());
     std::lock_guard lock(mutex_);
     if (r.patient >= 0 && r.patient == refused_) {
       out.status = 400;
@@ -147,11 +162,128 @@ class DeliveryPeer {
     return out;
   }
 
+  std::atomic<int> delayMs_{0};
   std::mutex mutex_;  // the script's state
   double failShare_ = 0;
   int refused_ = -1;
   std::mt19937 rng_{5};
   std::unique_ptr<TestPeer> peer_;  // last: stopped before the script's state goes
 };
+
+// Senders posting enrollments to a gateway `url` until told to stop or until the gateway stops
+// answering (it was killed): sender t sends patient firstPatient + t's messages 0, 1, 2, ... one
+// after the other. What was acknowledged (200) is kept.
+class KeepSending {
+ public:
+  KeepSending(const std::string& url, int firstPatient, int senders) {
+    for (int t = 0; t < senders; ++t) {
+      threads_.emplace_back([this, url, patient = firstPatient + t] {
+        for (int n = 0; !stop_; ++n) {
+          HttpAnswer r;
+          try {
+            r = httpCall("POST", url, enrollmentOf(patient, n),
+                         {{"Authorization", "Bearer " + tokenOf("kungsbacka")}});
+          } catch (const std::exception&) {
+            return;  // the gateway is gone: this message was never acknowledged
+          }
+          if (r.status != 200) return;
+          std::lock_guard lock(mutex_);
+          acknowledged_.insert(episodeOf(patient, n));
+        }
+      });
+    }
+  }
+  ~KeepSending() { stop(); }
+  KeepSending(const KeepSending&) = delete;
+  KeepSending& operator=(const KeepSending&) = delete;
+
+  // Stops and joins the senders.
+  void stop() {
+    stop_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  size_t count() const {
+    std::lock_guard lock(mutex_);
+    return acknowledged_.size();
+  }
+  std::set<std::string> acknowledged() const {
+    std::lock_guard lock(mutex_);
+    return acknowledged_;
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::set<std::string> acknowledged_;
+  std::vector<std::thread> threads_;
+};
+
+// What the peer accepted (2xx): per patient, in arrival order, must follow acceptance order.
+// `allowResend`: the same message may come again right after itself (sent before a crash and not
+// recorded), never after a later one.
+inline void expectInOrderPerPatient(const std::vector<DeliveryPeer::Received>& received,
+                                    bool allowResend = false) {
+  std::map<int, int> last;
+  for (const auto& r : received) {
+    if (r.answered >= 300 || r.patient < 0) continue;
+    auto it = last.find(r.patient);
+    if (it != last.end() && allowResend) {
+      EXPECT_GE(r.n, it->second) << "patient " << r.patient << " got message " << r.n << " after "
+                                 << it->second;
+    } else if (it != last.end()) {
+      EXPECT_GT(r.n, it->second) << "patient " << r.patient << " got message " << r.n << " after "
+                                 << it->second;
+    }
+    last[r.patient] = r.n;
+  }
+}
+
+// Every episode was accepted exactly once, always under one Idempotency-Key of its own.
+// `resentInFlight`: at least once (what was in flight when the gateway died may come again, under
+// its own key).
+inline void expectEachOnceUnderOneKey(const std::vector<DeliveryPeer::Received>& received,
+                                      const std::set<std::string>& episodes,
+                                      bool resentInFlight = false) {
+  std::map<std::string, std::set<std::string>> keysOf;
+  std::map<std::string, int> accepted;
+  for (const auto& r : received) {
+    keysOf[r.episode].insert(r.key);
+    if (r.answered < 300) ++accepted[r.episode];
+  }
+  for (const auto& e : episodes) {
+    if (resentInFlight) {
+      EXPECT_GE(accepted[e], 1) << e;
+    } else {
+      EXPECT_EQ(accepted[e], 1) << e;
+    }
+    EXPECT_EQ(keysOf[e].size(), 1u) << e;
+  }
+  std::set<std::string> allKeys;
+  for (const auto& [episode, keys] : keysOf) {
+    for (const auto& k : keys) EXPECT_TRUE(allKeys.insert(k).second) << "key " << k << " reused";
+  }
+}
+
+// The config of a `brygga serve` on port 0 with its data in `dir`, delivering to `peerBaseUrl`
+// with short retries; returns the file's path.
+inline std::string writeServeConfig(const TempDir& dir, const std::string& peerBaseUrl) {
+  const std::string config = dir.file("config.json");
+  std::ofstream(config) << R"({"server":{"httpPort":0,"httpsPort":-1},"dataDir":")"
+                        << dir.file("data")
+                        << R"(","delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
+                        << R"("baseUrl":")" << peerBaseUrl
+                        << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
+  return config;
+}
+
+// Waits until the gateway has no pending entry: everything it will ever send was sent.
+inline bool waitForNothingPending(GatewayHarness& h) {
+  return waitUntil([&] {
+    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
+    return pending.isOk() && pending->empty();
+  });
+}
 
 }  // namespace brygga::testing

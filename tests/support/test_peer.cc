@@ -9,7 +9,9 @@
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 
+#include <algorithm>
 #include <cctype>
 #include <utility>
 
@@ -90,7 +92,9 @@ void TestPeer::start() {
   params->setMaxThreads(options_.threads);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(options_.keepAliveRequests);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new PeerFactory(*this), *socket, params);
+  if (!threads_) threads_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 2);
+  server_ =
+      std::make_unique<Poco::Net::HTTPServer>(new PeerFactory(*this), *threads_, *socket, params);
   server_->start();
 }
 
@@ -150,12 +154,22 @@ bool TestPeer::waitFor(const std::function<bool()>& condition, int timeoutMs) co
   }
 }
 
+int TestPeer::inFlight() const {
+  std::lock_guard lock(mutex_);
+  return inFlight_;
+}
+
+int TestPeer::maxInFlight() const {
+  std::lock_guard lock(mutex_);
+  return maxInFlight_;
+}
+
 TestPeer::Response TestPeer::answer(Request request) {
   Handler handler;
   size_t index = 0;
   {
     std::lock_guard lock(mutex_);
-    ++inFlight_;
+    maxInFlight_ = std::max(maxInFlight_, ++inFlight_);
     ++arrived_;
     ++changes_;
     index = requests_.size();

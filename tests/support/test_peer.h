@@ -12,9 +12,12 @@
 
 #include <Poco/Net/Context.h>
 
-namespace Poco::Net {
+namespace Poco {
+class ThreadPool;
+namespace Net {
 class HTTPServer;
 }
+}  // namespace Poco
 
 namespace brygga::testing {
 
@@ -47,9 +50,11 @@ class TestPeer {
   using Handler = std::function<Response(const Request&)>;
 
   struct Options {
-    int port = 0;        // 0: any free port; a peer restarted with start() keeps its port
-    int threads = 8;     // requests answered at once (kept-alive connections hold one each)
-    bool record = true;  // keep every request (a long-running stand-in only counts them)
+    int port = 0;  // 0: any free port; a peer restarted with start() keeps its port
+    // Requests answered at once: a kept-alive connection holds a thread, and a destination keeps
+    // up to maxInFlight (16) of them.
+    int threads = 40;
+    bool record = true;           // keep every request (a long-running stand-in only counts them)
     int keepAliveRequests = 100;  // requests on one kept-alive connection (a load test: many)
     Poco::Net::Context::Ptr tls;  // HTTPS with this server context when set
   };
@@ -79,6 +84,11 @@ class TestPeer {
   // answered; false when it still does not hold after timeoutMs. `condition` may call the peer.
   bool waitFor(const std::function<bool()>& condition, int timeoutMs = 10000) const;
 
+  // Requests being answered right now (a slow answer's delay included), and the most there were
+  // at once since the peer was made.
+  int inFlight() const;
+  int maxInFlight() const;
+
   // Called by the server's threads.
   Response answer(Request request);
 
@@ -86,6 +96,8 @@ class TestPeer {
   Options options_;
   int port_ = 0;
   std::mutex lifecycle_;  // start() and stop()
+  std::unique_ptr<Poco::ThreadPool>
+      threads_;  // the server's own (POCO's default has 16); outlives it
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 
   mutable std::mutex mutex_;                 // guards what follows
@@ -95,6 +107,7 @@ class TestPeer {
   size_t arrived_ = 0;
   uint64_t changes_ = 0;  // arrivals and answers, for waitFor()
   int inFlight_ = 0;      // requests inside answer(): stop() waits for them
+  int maxInFlight_ = 0;
   bool stopping_ = false;
 };
 

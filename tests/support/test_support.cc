@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -20,10 +21,7 @@
 
 namespace brygga::testing {
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 TempDir::TempDir() {
   std::random_device rd;

@@ -61,7 +61,7 @@ TEST(Config, EveryMistakeNamesItsKey) {
       {R"({"clients":[{"id":"a","tenant":"t","role":"regional","tokenSha256":"xyz"}]})",
        "clients[0].tokenSha256 must be 64 hex digits"},
       {R"({"clients":[{"id":"a","tenant":"t","role":"regional"}]})",
-       "clients[0] needs tokenSha256 or certificateSubject"},
+       "clients[0] needs tokenSha256, certificateSubject or jwks"},
       {R"({"clients":[{"tenant":"t","role":"regional","certificateSubject":"CN=a"}]})",
        "clients[0].id is required"},
       {R"({"destinations":{"regional":{"baseUrl":"ftp://x"}}})",

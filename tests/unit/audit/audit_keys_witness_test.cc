@@ -15,8 +15,8 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/audit_verifier.h"
-#include "gateway/audit/base64.h"
 #include "gateway/audit/witness.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/digest.h"
 #include "gateway/store/sqlite_store.h"
 #include "tests/support/simulated_time_system.h"
@@ -347,7 +347,7 @@ struct TestCosigner {
     std::snprintf(hex, sizeof hex, "%02x%02x%02x%02x", static_cast<unsigned char>(keyId[0]),
                   static_cast<unsigned char>(keyId[1]), static_cast<unsigned char>(keyId[2]),
                   static_cast<unsigned char>(keyId[3]));
-    vkey = name + "+" + hex + "+" + base64Encode(std::string(1, '\x04') + publicKey);
+    vkey = name + "+" + hex + "+" + core::base64Encode(std::string(1, '\x04') + publicKey);
   }
   ~TestCosigner() { EVP_PKEY_free(key); }
   // The cosignature line for a checkpoint's note text, at `timestamp`.
@@ -363,7 +363,8 @@ struct TestCosigner {
     std::string ts(8, '\0');
     for (int i = 0; i < 8; ++i) ts[7 - i] = static_cast<char>((timestamp >> (8 * i)) & 0xff);
     return "\xE2\x80\x94 " + name + " " +
-           base64Encode(keyId + ts + std::string(reinterpret_cast<char*>(sig), length)) + "\n";
+           core::base64Encode(keyId + ts + std::string(reinterpret_cast<char*>(sig), length)) +
+           "\n";
   }
   std::string name, publicKey, keyId, vkey;
   EVP_PKEY* key = nullptr;

@@ -13,8 +13,8 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 
-#include "gateway/audit/base64.h"
 #include "gateway/audit/canonical_json.h"
+#include "gateway/core/base64.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::audit {
@@ -170,7 +170,7 @@ TEST(Provenance, ASignedBundleVerifiesWithTheCertificateAndItsCa) {
   doc.Parse(signedBundle->c_str());
   const auto& entries = doc["entry"];
   const auto& provenance = entries[entries.Size() - 1]["resource"];
-  auto jws = base64Decode(provenance["signature"][0]["data"].GetString());
+  auto jws = core::base64Decode(provenance["signature"][0]["data"].GetString());
   ASSERT_TRUE(jws.isOk());
   EXPECT_NE(jws->find(".."), std::string::npos);
   EXPECT_STREQ(entries[entries.Size() - 1]["request"]["url"].GetString(), "Provenance");
@@ -198,9 +198,9 @@ TEST(Provenance, ASignatureByteOrAnotherCaFails) {
   rapidjson::Document doc;
   doc.Parse(signedBundle->c_str());
   auto& sig = doc["entry"][doc["entry"].Size() - 1]["resource"]["signature"][0];
-  std::string jws = *base64Decode(sig["data"].GetString());
+  std::string jws = *core::base64Decode(sig["data"].GetString());
   jws[jws.size() - 5] = jws[jws.size() - 5] == 'A' ? 'B' : 'A';
-  const std::string data = base64Encode(jws);
+  const std::string data = core::base64Encode(jws);
   sig["data"].SetString(data.c_str(), static_cast<rapidjson::SizeType>(data.size()),
                         doc.GetAllocator());
   rapidjson::StringBuffer buffer;
@@ -238,7 +238,7 @@ TEST(Provenance, RsaKeysSignWithRs256AndContentKeepsItsBytes) {
   EXPECT_TRUE(verifyBundleProvenance(*signedBundle, rsa.caPem).isOk());
   rapidjson::Document doc;
   doc.Parse(signedBundle->c_str());
-  auto jws = *base64Decode(doc["entry"][1]["resource"]["signature"][0]["data"].GetString());
+  auto jws = *core::base64Decode(doc["entry"][1]["resource"]["signature"][0]["data"].GetString());
   const std::string header = jws.substr(0, jws.find('.'));
   EXPECT_EQ(header.substr(0, 10), "eyJhbGciOi");  // {"alg":
 }

@@ -8,7 +8,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/digest.h"
 #include "tests/support/test_support.h"
 
@@ -66,7 +66,7 @@ TEST(SignedNote, KeyIdAndVerifierKeyFollowTheSpec) {
   ASSERT_EQ(vkey.rfind(std::string(kOrigin) + "+", 0), 0u);
   // The key part follows the second '+' (base64 may contain '+' itself).
   const std::string keyPart = vkey.substr(vkey.find('+', std::string(kOrigin).size() + 1) + 1);
-  auto key = base64Decode(keyPart);
+  auto key = core::base64Decode(keyPart);
   ASSERT_TRUE(key.isOk());
   ASSERT_EQ(key->size(), 33u);
   EXPECT_EQ((*key)[0], '\x01');

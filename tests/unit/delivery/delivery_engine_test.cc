@@ -39,9 +39,10 @@ class DeliveryEngineTest : public ::testing::Test {
   }
 
   std::unique_ptr<DeliveryWorker> worker() {
-    return std::make_unique<DeliveryWorker>(destination_, settings_, store_,
-                                            adapters::makeCurlHttpClient(destination_.peer), clock_,
-                                            logger_);
+    return std::make_unique<DeliveryWorker>(
+        destination_, settings_, store_,
+        adapters::makeCurlAsyncHttpClient(destination_.peer, destination_.maxInFlight), clock_,
+        logger_);
   }
 
   // The Bundle the FHIR API would enqueue for an enrollment of Tolvan Tolvansson.

@@ -98,9 +98,10 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   std::unique_ptr<DeliveryWorker> makeWorker() {
-    return std::make_unique<DeliveryWorker>(destination_, settings_, *store_,
-                                            adapters::makeCurlHttpClient(destination_.peer), clock_,
-                                            logger_);
+    return std::make_unique<DeliveryWorker>(
+        destination_, settings_, *store_,
+        adapters::makeCurlAsyncHttpClient(destination_.peer, destination_.maxInFlight), clock_,
+        logger_);
   }
 
   int64_t enqueue(const std::string& key, const std::string& tag) {
@@ -388,7 +389,7 @@ TEST_P(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenCon
   destination_.maxAttempts = 1;  // every failure becomes a dead letter at once
   RecordingObserver observer;
   for (int status : {200, 503, 429, 408, 400, 422}) {
-    peer_.setHandler([status](const testing::FakePeer::Request&) { return answer(status); });
+    peer_.setHandler([status](const testing::TestPeer::Request&) { return answer(status); });
     enqueue("Patient/s" + std::to_string(status), "S" + std::to_string(status));
     auto worker = makeWorker();
     worker->setObserver(&observer);

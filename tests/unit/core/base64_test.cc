@@ -1,8 +1,8 @@
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 
 #include <gtest/gtest.h>
 
-namespace brygga::audit {
+namespace brygga::core {
 namespace {
 
 TEST(Base64, RoundTripsTheRfc4648Vectors) {
@@ -37,5 +37,14 @@ TEST(Base64, StrictDecodingSaysWhichRuleTheTextBreaks) {
   }
 }
 
+TEST(Base64, UrlAlphabetWithoutPaddingIsStrict) {
+  EXPECT_EQ(base64UrlEncode("\xfb\xff"), "-_8");
+  EXPECT_EQ(base64UrlDecode("-_8").value(), std::string("\xfb\xff"));
+  EXPECT_FALSE(base64UrlDecode("+/8").isOk());
+  EXPECT_FALSE(base64UrlDecode("-_8=").isOk());
+  EXPECT_FALSE(base64UrlDecode("-_9").isOk());  // spare bits set
+  EXPECT_FALSE(base64UrlDecode("A").isOk());
+}
+
 }  // namespace
-}  // namespace brygga::audit
+}  // namespace brygga::core

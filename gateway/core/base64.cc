@@ -1,8 +1,8 @@
-#include "gateway/audit/base64.h"
+#include "gateway/core/base64.h"
 
 #include <cstdint>
 
-namespace brygga::audit {
+namespace brygga::core {
 
 namespace {
 
@@ -43,9 +43,8 @@ std::string base64Encode(std::string_view bytes) {
   return out;
 }
 
-core::StatusOr<std::string> base64Decode(std::string_view text) {
-  if (text.size() % 4 != 0)
-    return core::invalidArgument("base64: the length is not a multiple of 4");
+StatusOr<std::string> base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return invalidArgument("base64: the length is not a multiple of 4");
   size_t padding = 0;
   if (!text.empty() && text.back() == '=') {
     padding = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : 1;
@@ -60,14 +59,13 @@ core::StatusOr<std::string> base64Decode(std::string_view text) {
       int v = 0;
       if (j < 4 - pad) {
         v = valueOf(text[i + j]);
-        if (v < 0)
-          return core::invalidArgument("base64: a character outside the standard alphabet");
+        if (v < 0) return invalidArgument("base64: a character outside the standard alphabet");
       }
       n = (n << 6) | static_cast<uint32_t>(v);
     }
     // Bits under the padding must be zero, or two spellings would decode to the same bytes.
     if ((pad == 1 && (n & 0xff) != 0) || (pad == 2 && (n & 0xffff) != 0)) {
-      return core::invalidArgument("base64: bits under the padding are not zero");
+      return invalidArgument("base64: bits under the padding are not zero");
     }
     out += static_cast<char>((n >> 16) & 0xff);
     if (pad < 2) out += static_cast<char>((n >> 8) & 0xff);
@@ -76,4 +74,30 @@ core::StatusOr<std::string> base64Decode(std::string_view text) {
   return out;
 }
 
-}  // namespace brygga::audit
+std::string base64UrlEncode(std::string_view bytes) {
+  std::string out = base64Encode(bytes);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
+}
+
+StatusOr<std::string> base64UrlDecode(std::string_view text) {
+  // A length of 1 mod 4 cannot come from any bytes; the rest get their padding back and go
+  // through the strict standard decoder, which also checks the spare bits.
+  if (text.size() % 4 == 1) return invalidArgument("base64url: a length no bytes encode to");
+  std::string standard(text);
+  for (char& c : standard) {
+    if (c == '+' || c == '/' || c == '=') {
+      return invalidArgument("base64url: '+', '/' and '=' are not in its alphabet");
+    }
+    if (c == '-') c = '+';
+    if (c == '_') c = '/';
+  }
+  standard.append((4 - standard.size() % 4) % 4, '=');
+  return base64Decode(standard);
+}
+
+}  // namespace brygga::core
