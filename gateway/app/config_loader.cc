@@ -344,6 +344,7 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
                   a.signProvenance = b.GetBool();
                   return Status::ok();
                 }},
+               {"provenanceTrustFile", stringInto(a.provenanceTrustFile, false)},
                {"forward",
                 [&a](const Value& b, const std::string& k) {
                   return readAuditForward(b, k, a.forward);
