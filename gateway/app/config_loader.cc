@@ -270,6 +270,7 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
                              {"httpsPort", intInto(s.httpsPort, -1, 65535)},
                              {"threads", intInto(s.threads, 1, 1024)},
                              {"maxBodyBytes", intInto(s.maxBodyBytes, 1024, 1LL << 30)},
+                             {"maxBundleEntries", intInto(s.maxBundleEntries, 1, 1000000)},
                              {"maxJsonDepth", intInto(s.maxJsonDepth, 8, 1000)},
                              {"defaultPageSize", intInto(s.defaultPageSize, 1, 10000)},
                              {"maxPageSize", intInto(s.maxPageSize, 1, 10000)}});
@@ -322,7 +323,8 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
           auto& st = config.storage;
           return readObject(v, key,
                             {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
-                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)}});
+                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
+                             {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}});
         }},
        {"mappings",
         [&](const Value& v, const std::string& key) {

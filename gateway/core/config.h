@@ -31,6 +31,8 @@ struct ServerConfig {
   // this also bounds the connections served at once: connections beyond it wait in the queue.
   int threads = 64;
   int64_t maxBodyBytes = 8 * 1024 * 1024;
+  // A Bundle with more entries is refused (413) before it is validated or written.
+  int maxBundleEntries = 1000;
   int maxJsonDepth = 64;
   int defaultPageSize = 50;
   int maxPageSize = 500;
@@ -75,6 +77,8 @@ struct StorageConfig {
   int64_t maxDatabaseBytes = 0;
   // /readyz answers 503 while the file system holding dataDir has less free space than this.
   int64_t minFreeDiskBytes = 100LL * 1024 * 1024;
+  // A read waits at most this long for a free read connection, then answers 503 (Retry-After).
+  int64_t readPoolWaitMs = 5000;
 };
 
 // Forwarding audit records to an Audit Record Repository as RFC 5424 syslog over TLS (RFC
