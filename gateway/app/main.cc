@@ -30,7 +30,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: brygga COMMAND [options]\n"
     "  serve [--config FILE] [--http-port N] [--https-port N] [--data-dir DIR]\n"
-    "        [--regional-url URL]     run the gateway\n"
+    "        [--regional-url URL] [--dev]\n"
+    "                                 run the gateway (--dev: the development clients even\n"
+    "                                 beyond loopback)\n"
     "  validate FILE...               print an OperationOutcome per file; exit 1 if any is "
     "invalid\n"
     "  audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]\n"
@@ -166,8 +168,10 @@ class BryggaApp : public Poco::Util::ServerApplication {
     // Before any thread starts, so that only the reload thread below receives SIGHUP.
     flows::blockReloadSignal();
     auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
+    const core::Status usable =
+        config.isOk() ? checkServeConfig(*config, flags_.count("dev") > 0) : config.status();
+    if (!usable.isOk()) {
+      std::cerr << "brygga: " << usable.message() << "\n";
       return EXIT_CONFIG;
     }
     auto gateway = Gateway::create(*config, {});

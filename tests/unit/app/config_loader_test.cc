@@ -2,6 +2,10 @@
 
 #include "gateway/app/config_loader.h"
 
+#include <cctype>
+
+#include "gateway/core/digest.h"
+
 namespace brygga::app {
 namespace {
 
@@ -78,6 +82,42 @@ TEST(Config, EveryMistakeNamesItsKey) {
     EXPECT_NE(error.find(c.key), std::string::npos) << c.json << " -> " << error;
     EXPECT_EQ(error.rfind("config: ", 0), 0u) << error;
   }
+}
+
+TEST(Config, LoopbackAddressesAreKnown) {
+  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "localhost"}) {
+    EXPECT_TRUE(isLoopbackAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0", "::", "10.0.0.7", "192.168.1.10", "128.0.0.1",
+                              "::ffff:10.0.0.1", "fe80::1", "brygga.example", ""}) {
+    EXPECT_FALSE(isLoopbackAddress(address)) << address;
+  }
+}
+
+TEST(Config, TheDevelopmentClientsServeOnlyOnLoopbackOrWithDev) {
+  core::GatewayConfig config = defaultConfig();
+  EXPECT_TRUE(checkServeConfig(config, false).isOk());  // 127.0.0.1
+
+  config.server.bindAddress = "0.0.0.0";
+  const core::Status refused = checkServeConfig(config, false);
+  EXPECT_EQ(refused.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message().rfind("config: clients ", 0), 0u) << refused.message();
+  EXPECT_TRUE(checkServeConfig(config, true).isOk());  // serve --dev
+
+  // The config's own clients: fine anywhere, unless one of them kept a development token.
+  auto own = parseConfig(R"({"server":{"bindAddress":"10.1.2.3"},
+    "clients":[{"id":"procapita","tenant":"varberg","role":"municipal",
+                "tokenSha256":"4a960de16c34a04642c047372230673096c5adef5a4365acebaa052ce6b30af2"}]})");
+  ASSERT_TRUE(own.isOk()) << own.status().toString();
+  EXPECT_TRUE(checkServeConfig(*own, false).isOk());
+  own->clients[0].tokenSha256 = core::sha256Hex("dev-token-varberg");
+  for (char& c : own->clients[0].tokenSha256) c = static_cast<char>(std::toupper(c));
+  EXPECT_FALSE(checkServeConfig(*own, false).isOk());
+
+  // Listeners that are off do not count.
+  config.server.httpPort = -1;
+  config.server.httpsPort = -1;
+  EXPECT_TRUE(checkServeConfig(config, false).isOk());
 }
 
 TEST(Config, LimitsHaveSafeDefaultsAndNamedKeys) {
