@@ -432,7 +432,21 @@ class FhirApi::Impl {
     fhir::JsonLimits limits;
     limits.maxBytes = static_cast<size_t>(deps_.limits.maxBodyBytes);
     limits.maxDepth = deps_.limits.maxJsonDepth;
-    return fhir::parseJson(request.body, limits);
+    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, fhir::parseJson(request.body, limits));
+    // Before any validation or write work: a Bundle's cost grows with its entries, and the
+    // writes of a transaction hold the single writer.
+    if (fhir::stringMember(doc, "resourceType") == "Bundle") {
+      const Value* entries = fhir::member(doc, "entry");
+      if (entries != nullptr && entries->IsArray() &&
+          static_cast<int64_t>(entries->Size()) > deps_.limits.maxBundleEntries) {
+        return Status(StatusCode::kPayloadTooLarge,
+                      "the Bundle has " + std::to_string(entries->Size()) +
+                          " entries; this gateway takes at most " +
+                          std::to_string(deps_.limits.maxBundleEntries) +
+                          " in one Bundle: send it in parts");
+      }
+    }
+    return doc;
   }
 
   Status validateResource(const Value& resource) {

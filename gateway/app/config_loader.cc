@@ -1,5 +1,8 @@
 #include "gateway/app/config_loader.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -12,6 +15,7 @@
 #include "gateway/audit/signed_note.h"
 #include "gateway/audit/witness.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 
 namespace brygga::app {
@@ -213,25 +217,27 @@ Status readWitness(const Value& v, const std::string& key, audit::WitnessConfig&
   return Status::ok();
 }
 
+// The development clients: the six Halland municipalities, the region and the integration team.
+constexpr std::pair<const char*, core::ClientRole> kDevelopmentClients[] = {
+    {"kungsbacka", core::ClientRole::kMunicipal}, {"varberg", core::ClientRole::kMunicipal},
+    {"falkenberg", core::ClientRole::kMunicipal}, {"halmstad", core::ClientRole::kMunicipal},
+    {"laholm", core::ClientRole::kMunicipal},     {"hylte", core::ClientRole::kMunicipal},
+    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration}};
+
+std::string developmentTokenSha256(const std::string& id) {
+  return core::sha256Hex("dev-token-" + id);
+}
+
 }  // namespace
 
 GatewayConfig defaultConfig() {
   GatewayConfig config;
-  const std::pair<const char*, core::ClientRole> kClients[] = {
-      {"kungsbacka", core::ClientRole::kMunicipal},
-      {"varberg", core::ClientRole::kMunicipal},
-      {"falkenberg", core::ClientRole::kMunicipal},
-      {"halmstad", core::ClientRole::kMunicipal},
-      {"laholm", core::ClientRole::kMunicipal},
-      {"hylte", core::ClientRole::kMunicipal},
-      {"region", core::ClientRole::kRegional},
-      {"integration", core::ClientRole::kIntegration}};
-  for (const auto& [id, role] : kClients) {
+  for (const auto& [id, role] : kDevelopmentClients) {
     http::ClientConfig c;
     c.id = id;
     c.tenant = id;
     c.role = role;
-    c.tokenSha256 = core::sha256Hex(std::string("dev-token-") + id);
+    c.tokenSha256 = developmentTokenSha256(id);
     c.certificateSubject = std::string("CN=") + id + ",O=Brygga Dev,C=SE";
     config.clients.push_back(c);
   }
@@ -265,6 +271,7 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
                              {"keepAliveTimeoutMs", intInto(s.keepAliveTimeoutMs, 1, 3600000)},
                              {"timeoutMs", intInto(s.timeoutMs, 1, 3600000)},
                              {"maxBodyBytes", intInto(s.limits.maxBodyBytes, 1024, 1LL << 30)},
+                             {"maxBundleEntries", intInto(s.limits.maxBundleEntries, 1, 1000000)},
                              {"maxJsonDepth", intInto(s.limits.maxJsonDepth, 8, 1000)},
                              {"defaultPageSize", intInto(s.limits.defaultPageSize, 1, 10000)},
                              {"maxPageSize", intInto(s.limits.maxPageSize, 1, 10000)}});
@@ -317,7 +324,8 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
           auto& st = config.storage;
           return readObject(v, key,
                             {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
-                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)}});
+                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
+                             {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}});
         }},
        {"mappings",
         [&](const Value& v, const std::string& key) {
@@ -339,6 +347,7 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
                   a.signProvenance = b.GetBool();
                   return Status::ok();
                 }},
+               {"provenanceTrustFile", stringInto(a.provenanceTrustFile, false)},
                {"forward",
                 [&a](const Value& b, const std::string& k) {
                   return readAuditForward(b, k, a.forward);
@@ -392,6 +401,39 @@ core::Status checkConfig(const GatewayConfig& config) {
     }
     if (d.retryBaseMs > d.retryMaxMs) {
       return bad("destinations." + name + ".retryBaseMs", "must not exceed retryMaxMs");
+    }
+  }
+  return Status::ok();
+}
+
+bool isLoopbackAddress(const std::string& address) {
+  if (address == "localhost") return true;
+  unsigned char bytes[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, address.c_str(), bytes) == 1) return bytes[0] == 127;
+  if (inet_pton(AF_INET6, address.c_str(), bytes) != 1) return false;
+  const in6_addr& v6 = *reinterpret_cast<const in6_addr*>(bytes);
+  return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && bytes[12] == 127);
+}
+
+core::Status checkServeConfig(const GatewayConfig& config, bool development) {
+  if (development) return Status::ok();
+  // One bind address serves both listeners today; with one per listener, each enabled listener's
+  // address counts.
+  const bool listening = config.server.httpPort >= 0 || config.server.httpsPort >= 0;
+  if (!listening || isLoopbackAddress(config.server.bindAddress)) return Status::ok();
+  std::set<std::string> developmentTokens;
+  for (const auto& [id, role] : kDevelopmentClients) {
+    developmentTokens.insert(developmentTokenSha256(id));
+  }
+  for (const auto& client : config.clients) {
+    const std::string token = core::lowerAscii(client.tokenSha256);
+    if (developmentTokens.count(token) > 0) {
+      return bad(
+          "clients",
+          "must be configured when the gateway listens beyond loopback (server.bindAddress " +
+              config.server.bindAddress +
+              "): the development clients and their published tokens (dev-token-<id>) "
+              "serve only on loopback or with serve --dev");
     }
   }
   return Status::ok();

@@ -141,6 +141,9 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
   request.caller.clientId = "cli";
   request.caller.role = core::ClientRole::kIntegration;
   request.caller.credential = "local";
+  // Not a browser that another site could steer: the operator's own command
+  // (api::checkNotCrossSite).
+  request.headers["x-brygga-console"] = "1";
   const char* user = getenv("USER");
   request.caller.address = std::string("local:") + (user != nullptr ? user : "unknown");
   request.requestId = core::newUuid();

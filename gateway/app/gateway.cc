@@ -44,6 +44,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   store::SqliteOptions storeOptions;
   storeOptions.path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
   storeOptions.maxDatabaseBytes = config.storage.maxDatabaseBytes;
+  storeOptions.readPoolWaitMs = config.storage.readPoolWaitMs;
   BRYGGA_ASSIGN_OR_RETURN(g->store_, store::openSqliteStore(storeOptions));
   g->validator_ = fhir::makeValidator();
 

@@ -1,5 +1,6 @@
 #include "gateway/store/sqlite_store.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -13,6 +14,7 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Exception.h>
 
+#include "gateway/store/lease_pool.h"
 #include "gateway/store/sqlite_connection.h"
 #include "gateway/store/sqlite_schema.h"
 
@@ -269,57 +271,21 @@ class SqliteTransaction final : public StoreTransaction {
   std::optional<Status> failure_;
 };
 
-// Reader connections lent to one thread at a time. Reads wait only when all are busy.
-class ReaderPool {
- public:
-  explicit ReaderPool(std::vector<std::unique_ptr<Connection>> connections)
-      : connections_(std::move(connections)) {
-    for (auto& connection : connections_) idle_.push_back(connection.get());
-  }
-
-  class Lease {
-   public:
-    Lease(ReaderPool& pool, Connection* connection) : pool_(pool), connection_(connection) {}
-    ~Lease() { pool_.giveBack(connection_); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Connection& operator*() const { return *connection_; }
-
-   private:
-    ReaderPool& pool_;
-    Connection* connection_;
-  };
-
-  Lease acquire() {
-    std::unique_lock lock(mutex_);
-    available_.wait(lock, [this] { return !idle_.empty(); });
-    Connection* connection = idle_.back();
-    idle_.pop_back();
-    return Lease(*this, connection);
-  }
-
- private:
-  void giveBack(Connection* connection) {
-    {
-      std::lock_guard lock(mutex_);
-      idle_.push_back(connection);
-    }
-    available_.notify_one();
-  }
-
-  std::vector<std::unique_ptr<Connection>> connections_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<Connection*> idle_;
-};
+std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& connections) {
+  std::vector<Connection*> out;
+  for (const auto& connection : connections) out.push_back(connection.get());
+  return out;
+}
 
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
-              int maxUnitsPerCommit)
+              int maxUnitsPerCommit, int64_t readPoolWaitMs)
       : maxUnitsPerCommit_(static_cast<size_t>(maxUnitsPerCommit)),
+        readPoolWaitMs_(readPoolWaitMs),
         writer_(std::move(writer)),
-        readers_(std::move(readers)) {}
+        readerConnections_(std::move(readers)),
+        readers_(raw(readerConnections_)) {}
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
@@ -496,10 +462,9 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit) override {
-    return onReader("exchangesAfter",
-                    [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
-                      return c.exchangesAfter(afterSeq, limit);
-                    });
+    return onReader("exchangesAfter", [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
+      return c.exchangesAfter(afterSeq, limit);
+    });
   }
 
   StatusOr<int64_t> exchangeSeqAt(int64_t ms) override {
@@ -518,7 +483,12 @@ class SqliteStore final : public Store {
  private:
   template <typename F>
   auto onReader(const char* operation, F&& f) -> decltype(f(std::declval<Connection&>())) {
-    ReaderPool::Lease lease = readers_.acquire();
+    Connection* connection = readers_.acquire(readPoolWaitMs_);
+    if (connection == nullptr) {
+      return core::unavailable("every read connection of the database stayed busy for " +
+                               std::to_string(readPoolWaitMs_) + " ms; try again");
+    }
+    LeasePool<Connection>::Lease lease(readers_, connection);
     return guarded(operation, [&] { return f(*lease); });
   }
 
@@ -686,13 +656,15 @@ class SqliteStore final : public Store {
   static thread_local bool tInsideWriteUnit;
 
   const size_t maxUnitsPerCommit_;
+  const int64_t readPoolWaitMs_;
   std::mutex queueMutex_;
   std::condition_variable exclusiveDone_;  // exclusive() waits here for the writer
   std::deque<QueuedUnit*> queue_;
   bool committing_ = false;   // a group or an exclusive operation has the writer
   int exclusiveWaiting_ = 0;  // exclusive operations waiting for it; they go before new groups
   std::unique_ptr<Connection> writer_;
-  ReaderPool readers_;
+  std::vector<std::unique_ptr<Connection>> readerConnections_;
+  LeasePool<Connection> readers_;
 };
 
 thread_local bool SqliteStore::tInsideWriteUnit = false;
@@ -706,6 +678,9 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
   }
   if (options.maxUnitsPerCommit < 1) {
     return core::invalidArgument("store: maxUnitsPerCommit must be at least 1");
+  }
+  if (options.readPoolWaitMs < 1) {
+    return core::invalidArgument("store: readPoolWaitMs must be at least 1");
   }
   if (options.maxDatabaseBytes < 0) {
     return core::invalidArgument("store: maxDatabaseBytes must not be negative");
@@ -731,8 +706,8 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(options.path, Connection::Role::kReader));
     }
-    return std::unique_ptr<Store>(
-        new SqliteStore(std::move(writer), std::move(readers), options.maxUnitsPerCommit));
+    return std::unique_ptr<Store>(new SqliteStore(
+        std::move(writer), std::move(readers), options.maxUnitsPerCommit, options.readPoolWaitMs));
   } catch (const Poco::Exception& e) {
     return core::internalError("cannot open the database " + options.path + ": " + e.displayText());
   } catch (const std::exception& e) {

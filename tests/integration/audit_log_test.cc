@@ -335,9 +335,53 @@ TEST(ProvenanceFlow, AForwardedBundleCarriesAProvenanceThePeerCanVerify) {
   std::string changed = sent;
   changed[changed.find("Tolvansson") + 3] = 'W';
   std::ofstream(data.file("changed.json")) << changed;
-  auto bad = runBrygga("verify-provenance " + data.file("changed.json"));
+  auto bad = runBrygga("verify-provenance " + data.file("changed.json") + " --ca " + certsDir() +
+                       "/ca.crt");
   EXPECT_EQ(bad.exitCode, 65) << bad.output;
   EXPECT_NE(bad.output.find("INVALID"), std::string::npos) << bad.output;
+
+  // An entry slipped into the Bundle beside the signed ones is not vouched for.
+  std::string added = sent;
+  added.insert(added.find("[") + 1,
+               R"({"fullUrl":"urn:uuid:0b1e0000-0000-4000-8000-0000000000ff","resource":)"
+               R"({"resourceType":"Observation","status":"final","code":{"text":"x"}},)"
+               R"("request":{"method":"POST","url":"Observation"}},)");
+  std::ofstream(data.file("added.json")) << added;
+  auto uncovered =
+      runBrygga("verify-provenance " + data.file("added.json") + " --ca " + certsDir() + "/ca.crt");
+  EXPECT_EQ(uncovered.exitCode, 65) << uncovered.output;
+  EXPECT_NE(uncovered.output.find("is not covered by a signature"), std::string::npos)
+      << uncovered.output;
+}
+
+TEST(ProvenanceFlow, VerifyProvenanceTrustsOnlyAConfiguredCa) {
+  FakePeer peer;
+  TempDir data;
+  GatewayHarness harness(&peer, data.path());
+  harness.start();
+  ASSERT_EQ(harness.call("kungsbacka", "POST", "/", enrollmentBundle()).status, 200);
+  ASSERT_EQ(peer.waitForRequests(1, 10000), 1u);
+  std::ofstream(data.file("sent.json")) << peer.requests().front().body;
+
+  // Without a CA the certificate in the Bundle would vouch for itself: refused, naming both ways.
+  auto none = runBrygga("verify-provenance " + data.file("sent.json"));
+  EXPECT_EQ(none.exitCode, 78) << none.output;
+  EXPECT_NE(none.output.find("--ca"), std::string::npos) << none.output;
+  EXPECT_NE(none.output.find("audit.provenanceTrustFile"), std::string::npos) << none.output;
+
+  // The CA named in the config.
+  std::ofstream(data.file("verify.json"))
+      << R"({"audit":{"provenanceTrustFile":")" << certsDir() << R"(/ca.crt"}})";
+  auto configured = runBrygga("verify-provenance " + data.file("sent.json") + " --config " +
+                              data.file("verify.json"));
+  EXPECT_EQ(configured.exitCode, 0) << configured.output;
+  EXPECT_NE(configured.output.find(": valid: 1 signature"), std::string::npos) << configured.output;
+
+  // Another CA (the dev certificates' unrelated one) does not vouch for the gateway's key.
+  auto other = runBrygga("verify-provenance " + data.file("sent.json") + " --ca " + certsDir() +
+                         "/untrusted-ca.crt");
+  EXPECT_EQ(other.exitCode, 65) << other.output;
+  EXPECT_NE(other.output.find("does not chain"), std::string::npos) << other.output;
 }
 
 }  // namespace

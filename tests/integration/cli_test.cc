@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "gateway/core/digest.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/process.h"
@@ -59,6 +60,32 @@ TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
     EXPECT_NE(port.output.find("--http-port must be a port from -1 to 65535"), std::string::npos)
         << bad << ": " << port.output;
   }
+}
+
+TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
+  TempDir dir;
+  writeFile(dir.file("open.json"),
+            R"({"server":{"bindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+                dir.file("data") + R"("})");
+  auto refused = runBrygga("serve --config " + dir.file("open.json"));
+  EXPECT_EQ(refused.exitCode, 78) << refused.output;
+  EXPECT_NE(refused.output.find("config: clients must be configured"), std::string::npos)
+      << refused.output;
+
+  // With its own clients it starts, and the published development tokens mean nothing.
+  writeFile(dir.file("own.json"),
+            R"({"server":{"bindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+                dir.file("data") + R"(","clients":[{"id":"procapita","tenant":"varberg",)" +
+                R"("role":"municipal","tokenSha256":")" + core::sha256Hex("a-real-secret") +
+                R"("}]})");
+  const ServeProcess served = startServe(dir.file("own.json"));
+  ASSERT_GT(served.port, 0);
+  const std::string search =
+      "http://127.0.0.1:" + std::to_string(served.port) + "/fhir/Patient?_count=1";
+  EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer dev-token-region"}}).status,
+            401);
+  EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer a-real-secret"}}).status, 200);
+  EXPECT_TRUE(stopServe(served, SIGTERM));
 }
 
 TEST(Cli, ServeOnPortZeroPrintsTheChosenPortAndAnswers) {

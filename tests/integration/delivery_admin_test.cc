@@ -22,11 +22,7 @@ constexpr std::chrono::milliseconds kPollInterval{20};  // the harness's deliver
 
 HttpAnswer admin(GatewayHarness& h, const std::string& client, const std::string& method,
                  const std::string& path) {
-  std::map<std::string, std::string> headers;
-  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
-  return httpCall(method,
-                  "http://127.0.0.1:" + std::to_string(h.gateway().httpPort()) + "/admin" + path,
-                  "", headers);
+  return h.consoleCall(client, method, "/admin" + path);
 }
 
 const rapidjson::Value* destination(const rapidjson::Document& doc, const std::string& name) {
@@ -70,6 +66,50 @@ TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
   ASSERT_TRUE(verified.isOk());
   EXPECT_EQ(verified->firstBadSeq, 0);
   EXPECT_GE(verified->recordsChecked, 6);
+}
+
+TEST(DeliveryAdmin, ACrossSitePostWithTheIntegrationCertificateChangesNothing) {
+  DeliveryPeer peer;
+  peer.start();
+  GatewayHarness h(nullptr);
+  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.start();
+  std::string root = h.httpsBase();
+  root.resize(root.size() - 5);  // https://localhost:PORT
+  // What a page on another site makes the browser of the integration team send: a form POST,
+  // with the client certificate the browser presents to the gateway.
+  const TlsClient browser{certsDir() + "/ca.crt", certsDir() + "/integration.crt",
+                          certsDir() + "/integration.key"};
+  auto forged = [&](const std::string& path, std::map<std::string, std::string> headers) {
+    headers["Content-Type"] = "application/x-www-form-urlencoded";
+    return httpCall("POST", root + path, "force=true", headers, browser);
+  };
+  for (const std::string path :
+       {"/admin/destinations/regional/pause", "/console/api/destinations/regional/pause",
+        "/admin/dead-letters/1/replay", "/admin/mappings/reload"}) {
+    auto refused = forged(path, {{"Origin", "https://evil.example"}});
+    EXPECT_EQ(refused.status, 403) << path << ": " << refused.body;
+    EXPECT_NE(refused.body.find("X-Brygga-Console"), std::string::npos) << refused.body;
+    // The refusal is on record like any other.
+    const auto lines = exchangesOf(h, refused.headers["x-request-id"]);
+    ASSERT_EQ(lines.size(), 1u) << path;
+    EXPECT_EQ(lines[0].httpStatus, 403);
+  }
+  EXPECT_EQ(forged("/admin/destinations/regional/pause", {{"Origin", "null"}}).status, 403);
+  EXPECT_EQ(forged("/admin/destinations/regional/pause", {}).status, 403);
+  EXPECT_EQ(forged("/admin/destinations/regional/pause", {{"X-Brygga-Console", "yes"}}).status,
+            403);
+  auto states = parse(admin(h, "integration", "GET", "/destinations").body);
+  EXPECT_FALSE((*destination(states, "regional"))["paused"].GetBool());
+
+  // From the gateway's own origin (the console's page), or with the console's header: done.
+  EXPECT_EQ(forged("/admin/destinations/regional/pause", {{"Origin", root}}).status, 200);
+  states = parse(admin(h, "integration", "GET", "/destinations").body);
+  EXPECT_TRUE((*destination(states, "regional"))["paused"].GetBool());
+  EXPECT_EQ(forged("/console/api/destinations/regional/resume", {{"X-Brygga-Console", "1"}}).status,
+            200);
+  states = parse(admin(h, "integration", "GET", "/destinations").body);
+  EXPECT_FALSE((*destination(states, "regional"))["paused"].GetBool());
 }
 
 TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrder) {

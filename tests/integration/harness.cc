@@ -67,6 +67,14 @@ HttpAnswer GatewayHarness::call(const std::string& client, const std::string& me
   return httpCall(method, base() + path, body, headers);
 }
 
+HttpAnswer GatewayHarness::consoleCall(const std::string& client, const std::string& method,
+                                       const std::string& path) {
+  std::map<std::string, std::string> headers{{"X-Brygga-Console", "1"}};
+  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
+  return httpCall(method, "http://127.0.0.1:" + std::to_string(gateway_->httpPort()) + path, "",
+                  headers);
+}
+
 rapidjson::Document parse(const std::string& json) {
   rapidjson::Document doc;
   doc.Parse(json.c_str(), json.size());

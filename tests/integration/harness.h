@@ -35,6 +35,11 @@ class GatewayHarness {
   // A call with the dev token of `client` ("" for none).
   HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
                   const std::string& body = {}, std::map<std::string, std::string> headers = {});
+  // A call of the integration team's endpoints as the console's script makes it (with
+  // X-Brygga-Console: 1), with the dev token of `client`; `path` from the root
+  // ("/admin/destinations", "/console/api/summary").
+  HttpAnswer consoleCall(const std::string& client, const std::string& method,
+                         const std::string& path);
 
  private:
   std::unique_ptr<TempDir> temp_;

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "gateway/app/config_loader.h"
+#include "gateway/core/digest.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::app {
@@ -130,6 +131,60 @@ TEST(Config, ARelativeMappingsDirectoryIsBesideTheConfigFile) {
   EXPECT_EQ(relative->mappings.directory, parent + "/mappings");
   EXPECT_EQ(loadConfigFile(dir.file("absolute.json"))->mappings.directory, "/srv/mappings");
   EXPECT_EQ(loadConfigFile(dir.file("none.json"))->mappings.directory, "");  // the installed set
+}
+
+TEST(Config, LoopbackAddressesAreKnown) {
+  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1", "localhost"}) {
+    EXPECT_TRUE(isLoopbackAddress(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0", "::", "10.0.0.7", "192.168.1.10", "128.0.0.1",
+                              "::ffff:10.0.0.1", "fe80::1", "brygga.example", ""}) {
+    EXPECT_FALSE(isLoopbackAddress(address)) << address;
+  }
+}
+
+TEST(Config, TheDevelopmentClientsServeOnlyOnLoopbackOrWithDev) {
+  GatewayConfig config = defaultConfig();
+  EXPECT_TRUE(checkServeConfig(config, false).isOk());  // 127.0.0.1
+
+  config.server.bindAddress = "0.0.0.0";
+  const core::Status refused = checkServeConfig(config, false);
+  EXPECT_EQ(refused.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.message().rfind("config: clients ", 0), 0u) << refused.message();
+  EXPECT_TRUE(checkServeConfig(config, true).isOk());  // serve --dev
+
+  // The config's own clients: fine anywhere, unless one of them kept a development token.
+  auto own = parseConfig(R"({"server":{"bindAddress":"10.1.2.3"},
+    "clients":[{"id":"procapita","tenant":"varberg","role":"municipal",
+                "tokenSha256":"4a960de16c34a04642c047372230673096c5adef5a4365acebaa052ce6b30af2"}]})");
+  ASSERT_TRUE(own.isOk()) << own.status().toString();
+  EXPECT_TRUE(checkServeConfig(*own, false).isOk());
+  own->clients[0].tokenSha256 = core::sha256Hex("dev-token-varberg");
+  for (char& c : own->clients[0].tokenSha256) {
+    if (c >= 'a' && c <= 'f') c = static_cast<char>(c - 'a' + 'A');
+  }
+  EXPECT_FALSE(checkServeConfig(*own, false).isOk());
+
+  // Listeners that are off do not count.
+  config.server.httpPort = -1;
+  config.server.httpsPort = -1;
+  EXPECT_TRUE(checkServeConfig(config, false).isOk());
+}
+
+TEST(Config, LimitsHaveSafeDefaultsAndNamedKeys) {
+  EXPECT_EQ(defaultConfig().server.maxBundleEntries, 1000);
+  EXPECT_EQ(defaultConfig().storage.readPoolWaitMs, 5000);
+  auto config = parseConfig(
+      R"({"server":{"maxBundleEntries":20},"storage":{"readPoolWaitMs":250},
+          "audit":{"provenanceTrustFile":"/etc/brygga/peer-ca.pem"}})");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->server.maxBundleEntries, 20);
+  EXPECT_EQ(config->storage.readPoolWaitMs, 250);
+  EXPECT_EQ(config->audit.provenanceTrustFile, "/etc/brygga/peer-ca.pem");
+  EXPECT_NE(errorOf(R"({"server":{"maxBundleEntries":0}})").find("server.maxBundleEntries"),
+            std::string::npos);
+  EXPECT_NE(errorOf(R"({"storage":{"readPoolWaitMs":0}})").find("storage.readPoolWaitMs"),
+            std::string::npos);
 }
 
 }  // namespace
