@@ -388,7 +388,7 @@ TEST_P(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenCon
   destination_.maxAttempts = 1;  // every failure becomes a dead letter at once
   RecordingObserver observer;
   for (int status : {200, 503, 429, 408, 400, 422}) {
-    peer_.setHandler([status](const testing::FakePeer::Request&) { return answer(status); });
+    peer_.setHandler([status](const testing::TestPeer::Request&) { return answer(status); });
     enqueue("Patient/s" + std::to_string(status), "S" + std::to_string(status));
     auto worker = makeWorker();
     worker->setObserver(&observer);
