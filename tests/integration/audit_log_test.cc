@@ -355,7 +355,7 @@ TEST(ProvenanceFlow, AForwardedBundleCarriesAProvenanceThePeerCanVerify) {
 }
 
 TEST(ProvenanceFlow, VerifyProvenanceTrustsOnlyAConfiguredCa) {
-  FakePeer peer;
+  TestPeer peer;
   TempDir data;
   GatewayHarness harness(&peer, data.path());
   harness.start();

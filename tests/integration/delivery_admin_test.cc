@@ -72,7 +72,7 @@ TEST(DeliveryAdmin, ACrossSitePostWithTheIntegrationCertificateChangesNothing) {
   DeliveryPeer peer;
   peer.start();
   GatewayHarness h(nullptr);
-  h.config().destinations["regional"].baseUrl = peer.baseUrl();
+  h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
   h.start();
   std::string root = h.httpsBase();
   root.resize(root.size() - 5);  // https://localhost:PORT

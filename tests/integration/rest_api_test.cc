@@ -254,7 +254,7 @@ std::string patientsTransaction(int n) {
 }
 
 TEST_F(RestApiTest, ABundleOfMoreThanMaxBundleEntriesIsRefusedWhole) {
-  ASSERT_EQ(harness_->config().server.maxBundleEntries, 1000);  // the default
+  ASSERT_EQ(harness_->config().server.limits.maxBundleEntries, 1000);  // the default
   auto refused = call("kungsbacka", "POST", "/", patientsTransaction(1001));
   EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 500);
   EXPECT_NE(refused.body.find("\"too-long\""), std::string::npos) << refused.body;

@@ -172,13 +172,13 @@ TEST(Config, TheDevelopmentClientsServeOnlyOnLoopbackOrWithDev) {
 }
 
 TEST(Config, LimitsHaveSafeDefaultsAndNamedKeys) {
-  EXPECT_EQ(defaultConfig().server.maxBundleEntries, 1000);
+  EXPECT_EQ(defaultConfig().server.limits.maxBundleEntries, 1000);
   EXPECT_EQ(defaultConfig().storage.readPoolWaitMs, 5000);
   auto config = parseConfig(
       R"({"server":{"maxBundleEntries":20},"storage":{"readPoolWaitMs":250},
           "audit":{"provenanceTrustFile":"/etc/brygga/peer-ca.pem"}})");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
-  EXPECT_EQ(config->server.maxBundleEntries, 20);
+  EXPECT_EQ(config->server.limits.maxBundleEntries, 20);
   EXPECT_EQ(config->storage.readPoolWaitMs, 250);
   EXPECT_EQ(config->audit.provenanceTrustFile, "/etc/brygga/peer-ca.pem");
   EXPECT_NE(errorOf(R"({"server":{"maxBundleEntries":0}})").find("server.maxBundleEntries"),
