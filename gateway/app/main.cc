@@ -161,17 +161,21 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     std::cout << "brygga " << BRYGGA_VERSION << " listening:";
     if ((*gateway)->httpPort() >= 0) {
-      std::cout << " http://" << config->server.bindAddress << ":" << (*gateway)->httpPort()
+      std::cout << " http://" << config->server.httpBindAddress << ":" << (*gateway)->httpPort()
                 << "/fhir";
     }
     if ((*gateway)->httpsPort() >= 0) {
-      std::cout << " https://" << config->server.bindAddress << ":" << (*gateway)->httpsPort()
+      std::cout << " https://" << config->server.httpsBindAddress << ":" << (*gateway)->httpsPort()
                 << "/fhir";
     }
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
     Gateway* running = gateway->get();
-    flows::ReloadSignalThread reloader([running] { (void)running->mappings().reload(); });
+    // SIGHUP: the mapping files and the TLS files (new CRLs); each keeps what it had on an error.
+    flows::ReloadSignalThread reloader([running] {
+      (void)running->mappings().reload();
+      (void)running->reloadTls();
+    });
     waitForTerminationRequest();
     (*gateway)->stop();
     return EXIT_OK;

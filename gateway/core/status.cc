@@ -16,6 +16,8 @@ int httpStatusOf(StatusCode code) {
       return 404;
     case StatusCode::kMethodNotAllowed:
       return 405;
+    case StatusCode::kRequestTimeout:
+      return 408;
     case StatusCode::kConflict:
       return 409;
     case StatusCode::kGone:
@@ -28,6 +30,8 @@ int httpStatusOf(StatusCode code) {
       return 415;
     case StatusCode::kUnprocessable:
       return 422;
+    case StatusCode::kTooManyRequests:
+      return 429;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kInternal:
@@ -50,6 +54,8 @@ const char* toString(StatusCode code) {
       return "not-found";
     case StatusCode::kMethodNotAllowed:
       return "method-not-allowed";
+    case StatusCode::kRequestTimeout:
+      return "request-timeout";
     case StatusCode::kConflict:
       return "conflict";
     case StatusCode::kGone:
@@ -62,6 +68,8 @@ const char* toString(StatusCode code) {
       return "unsupported-media-type";
     case StatusCode::kUnprocessable:
       return "unprocessable";
+    case StatusCode::kTooManyRequests:
+      return "too-many-requests";
     case StatusCode::kUnavailable:
       return "unavailable";
     case StatusCode::kInternal:
