@@ -6,13 +6,18 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <signal.h>
 
+#include <chrono>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/integration/harness.h"
+#include "tests/integration/process.h"
 #include "tests/support/raw_connection.h"
 #include "tests/support/test_pki.h"
 
@@ -203,6 +208,42 @@ TEST_F(ClientCertificateTest, ACertificateOnTheCrlIsRefusedOnceTheCrlIsReloaded)
   writeFile(crl, ca_.crlPem({}, 1800));  // issued an hour ago, expired half an hour ago
   ASSERT_TRUE(harness_->gateway().reloadTls().isOk());
   EXPECT_EQ(call(&colleague).status, 0);
+}
+
+// The operator's way: `brygga serve`, a new CRL file, SIGHUP.
+TEST_F(ClientCertificateTest, SighupReadsTheCrlFilesAgainInTheRunningBinary) {
+  const std::string crl = temp_.file("ca.crl");
+  writeFile(crl, ca_.crlPem({}));
+  writeFile(temp_.file("cas.pem"), ca_.certificatePem());
+  std::ofstream(temp_.file("config.json"))
+      << R"({"server":{"httpPort":0,"httpsPort":0},"dataDir":")" << temp_.file("data")
+      << R"(","tls":{"certificateFile":")" << certsDir() << R"(/server.crt","privateKeyFile":")"
+      << certsDir() << R"(/server.key","caFile":")" << temp_.file("cas.pem") << R"(","crlFiles":[")"
+      << crl << R"("]},"clients":[{"id":"procapita","tenant":"kungsbacka",)"
+      << R"("role":"municipal","certificateIssuer":")" << ca_.subject()
+      << R"(","certificateSubject":"CN=procapita,O=Brygga Test,C=SE"}]})";
+  const ServeProcess served = startServe(temp_.file("config.json"), temp_.file("gateway.log"));
+  ASSERT_GT(served.httpsPort, 0);
+  const Issued procapita = issue("/C=SE/O=Brygga Test/CN=procapita", ca_);
+  auto callServed = [&] {
+    auto c = RawConnection::open(served.httpsPort);
+    TlsClientOptions tls;
+    tls.caFile = certsDir() + "/ca.crt";
+    tls.certificate = procapita.certificate;
+    tls.key = procapita.key;
+    if (c == nullptr || !c->startTls(tls) || !c->send(getRequest("/fhir/Patient"))) return 0;
+    return c->readResponse().status;
+  };
+  EXPECT_EQ(callServed(), 200);
+
+  writeFile(crl, ca_.crlPem({procapita}));
+  ASSERT_EQ(kill(served.pid, SIGHUP), 0);
+  int status = 200;
+  for (int i = 0; i < 100 && (status = callServed()) == 200; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // until the reload is done
+  }
+  EXPECT_EQ(status, 0) << "the revoked certificate was still accepted after SIGHUP";
+  EXPECT_TRUE(stopServe(served, SIGTERM));
 }
 
 TEST_F(ClientCertificateTest, ACrlNoTrustedCaSignedStopsTheStartNamingTheKey) {
