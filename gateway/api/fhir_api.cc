@@ -1015,6 +1015,10 @@ ApiResponse FhirApi::handle(const ApiRequest& request) {
   return impl_->handle(request);
 }
 
+bool FhirApi::isPublic(const ApiRequest& request) const {
+  return request.path == "/metadata";
+}
+
 const std::string& FhirApi::capabilityStatement() const {
   return impl_->capability();
 }

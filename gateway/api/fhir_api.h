@@ -54,6 +54,8 @@ class FhirApi final : public Endpoint {
 
   // Thread-safe: called concurrently by the server's worker threads.
   ApiResponse handle(const ApiRequest& request) override;
+  // GET /metadata: the CapabilityStatement is served to anyone.
+  bool isPublic(const ApiRequest& request) const override;
 
   // The CapabilityStatement this API serves at /metadata.
   const std::string& capabilityStatement() const;

@@ -6,12 +6,14 @@
 #include "adapters/http_client.h"
 #include "gateway/api/console_api.h"
 #include "gateway/app/observability.h"
+#include "gateway/app/ocsp_transport.h"
 #include "gateway/app/provenance_http_client.h"
 #include "gateway/audit/audit_keys.h"
 #include "gateway/audit/fhir_audit_sink.h"
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/syslog_sink.h"
 #include "gateway/console/console_static.h"
+#include "gateway/core/digest.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -192,36 +194,67 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   addScrapeCollectors(g->metrics_->registry(), inputs, *g->time_, config.dataDir,
                       g->alertMonitor_.get());
   g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
-  // What the HTTP layer refuses before an endpoint sees it is audited like any request.
-  auto refused = [self](const api::ApiRequest& request, const core::Status& status,
-                        const std::string& subtype) {
-    api::Trace trace;
-    trace.interaction = subtype;
+  // What the HTTP layer refuses before an endpoint sees it is audited like any request; refused
+  // logins as one record per source address and window, with the count.
+  auto record = [self](const api::ApiRequest& request, int status, const api::Trace& trace,
+                       int64_t startedMs, const std::string& detail) {
     const api::ExchangeRecorder recorder(*self->time_);
-    core::Status recorded = recorder.recordAlone(*self->store_, request, status.httpStatus(), trace,
-                                                 self->time_->nowMs(), status.message());
+    core::Status recorded =
+        recorder.recordAlone(*self->store_, request, status, trace, startedMs, detail);
     if (!recorded.isOk()) {
       self->logger_->error("audit.write_failed",
                            {{"requestId", request.requestId}, {"error", recorded.message()}});
     }
   };
-  g->server_ = std::make_unique<http::GatewayServer>(
-      config.server, config.tls, config.clients,
-      http::ServerDependencies{{{"/fhir", g->api_.get()},
-                                {"/audit", g->auditApi_.get()},
-                                {"/admin/mappings", g->mappingsApi_.get()},
-                                {"/admin", g->adminApi_.get()},
-                                {"/console/api", g->consoleApi_.get()},
-                                {"/console", g->consoleStatic_.get()},
-                                {"/metrics", g->metricsEndpoint_.get()}},
-                               *g->logger_,
-                               [self]() {
-                                 const GatewayConfig& c = self->config_;
-                                 return checkReadiness(*self->store_, *self->mappings_, c.dataDir,
-                                                       c.storage.minFreeDiskBytes);
-                               },
-                               g->metrics_.get(),
-                               refused});
+  auto refused = [self, record](const api::ApiRequest& request, const core::Status& status,
+                                const std::string& subtype) {
+    api::Trace trace;
+    trace.interaction = subtype;
+    record(request, status.httpStatus(), trace, self->time_->nowMs(), status.message());
+  };
+  auto failedLogins = [record](const http::FailedLogins& logins) {
+    api::ApiRequest request;
+    request.method = logins.handshake ? "TLS" : "";
+    request.requestId = core::newTimeOrderedUuid();
+    request.caller.address = logins.source;
+    request.serverAddress = logins.serverAddress;
+    for (const auto& credential : logins.credentials) {
+      request.caller.refusedCredential +=
+          (request.caller.refusedCredential.empty() ? "" : ", ") + credential;
+    }
+    api::Trace trace;
+    trace.interaction = "login";
+    record(request, 401, trace, logins.firstMs,
+           std::to_string(logins.count) + " refused login" + (logins.count == 1 ? "" : "s") +
+               " from " + logins.source + ", " + core::formatInstant(logins.firstMs) + " to " +
+               core::formatInstant(logins.lastMs));
+  };
+  if (config.tls.ocsp.enabled) {
+    g->ocspTransport_ = std::make_unique<CurlOcspTransport>(config.tls.ocsp.timeoutMs);
+  }
+  const std::vector<std::string> kRead{"GET"};
+  const std::vector<std::string> kReadPost{"GET", "POST"};
+  http::ServerDependencies serverDeps{{{"/fhir", g->api_.get(), {"GET", "POST", "PUT", "DELETE"}},
+                                       {"/audit", g->auditApi_.get(), kRead},
+                                       {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
+                                       {"/admin", g->adminApi_.get(), kReadPost},
+                                       {"/console/api", g->consoleApi_.get(), kReadPost},
+                                       {"/console", g->consoleStatic_.get(), kRead},
+                                       {"/metrics", g->metricsEndpoint_.get(), kRead}},
+                                      *g->logger_,
+                                      [self]() {
+                                        const GatewayConfig& c = self->config_;
+                                        return checkReadiness(*self->store_, *self->mappings_,
+                                                              c.dataDir, c.storage.minFreeDiskBytes,
+                                                              *self->logger_);
+                                      },
+                                      g->metrics_.get(),
+                                      refused,
+                                      failedLogins,
+                                      g->ocspTransport_.get(),
+                                      g->time_};
+  g->server_ = std::make_unique<http::GatewayServer>(config.server, config.tls, config.clients,
+                                                     std::move(serverDeps));
   return g;
 }
 
@@ -259,6 +292,10 @@ void Gateway::stop() {
   // forwarders resume from their cursors.
   if (witness_) witness_->stop();
   for (auto& forwarder : auditForwarders_) forwarder->stop();
+}
+
+core::Status Gateway::reloadTls() {
+  return server_->reloadTls();
 }
 
 delivery::DeliveryWorker* Gateway::deliveryWorker(const std::string& destination) {

@@ -189,19 +189,21 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     std::cout << "brygga " << BRYGGA_VERSION << " listening:";
     if ((*gateway)->httpPort() >= 0) {
-      std::cout << " http://" << config->server.bindAddress << ":" << (*gateway)->httpPort()
+      std::cout << " http://" << config->server.httpBindAddress << ":" << (*gateway)->httpPort()
                 << "/fhir";
     }
     if ((*gateway)->httpsPort() >= 0) {
-      std::cout << " https://" << config->server.bindAddress << ":" << (*gateway)->httpsPort()
+      std::cout << " https://" << config->server.httpsBindAddress << ":" << (*gateway)->httpsPort()
                 << "/fhir";
     }
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
     Gateway* running = gateway->get();
+    // SIGHUP: the mapping files and the TLS files (new CRLs); each keeps what it had on an error
+    // (a bad reload is logged where it fails).
     flows::ReloadSignalThread reloader([running] {
-      // A bad reload is logged by the registry and keeps the set in force; nothing else to do.
       running->mappings().reload().ignoreError();
+      running->reloadTls().ignoreError();
     });
     waitForTerminationRequest();
     (*gateway)->stop();

@@ -54,18 +54,23 @@ TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
   auto ok = admin(h, "integration", "GET", "/destinations");
   ASSERT_EQ(ok.status, 200) << ok.body;
   EXPECT_EQ(ok.headers["content-type"], "application/json");
-  // Each call left an exchange line and an AuditEvent, the refused ones too.
+  // Each call of a known client left an exchange line and an AuditEvent, the refused ones too.
+  // The anonymous one is counted for the aggregated record of refused logins (written when its
+  // window closes), and the DELETE no admin path serves was answered 405 by the server's front
+  // before any endpoint saw it.
   const auto lines = exchangesOf(h, ok.headers["x-request-id"]);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].clientId, "integration");
   EXPECT_EQ(lines[0].httpStatus, 200);
   store::ExchangeQuery all;
   all.direction = "inbound";
-  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 6u);
+  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 4u);
+  h.gateway().stop();  // closes the window of refused logins
+  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 5u);
   auto verified = audit::AuditTrail::verify(h.gateway().store());
   ASSERT_TRUE(verified.isOk());
   EXPECT_EQ(verified->firstBadSeq, 0);
-  EXPECT_GE(verified->recordsChecked, 6);
+  EXPECT_GE(verified->recordsChecked, 5);
 }
 
 TEST(DeliveryAdmin, ACrossSitePostWithTheIntegrationCertificateChangesNothing) {

@@ -21,12 +21,14 @@ std::string errorOf(const std::string& json) {
 TEST(Config, TheEmbeddedDefaultsAreValidAndServeTheHallandClients) {
   app::GatewayConfig config = defaultConfig();
   EXPECT_TRUE(checkConfig(config).isOk());
-  EXPECT_EQ(config.server.bindAddress, "127.0.0.1");
+  EXPECT_EQ(config.server.httpBindAddress, "127.0.0.1");
+  EXPECT_EQ(config.server.httpsBindAddress, "127.0.0.1");
   EXPECT_EQ(config.server.httpPort, 8080);
   EXPECT_EQ(config.server.httpsPort, 8443);
   EXPECT_EQ(config.dataDir, "./var");
   ASSERT_EQ(config.clients.size(), 8u);
   EXPECT_EQ(config.clients[0].certificateSubject, "CN=kungsbacka,O=Brygga Dev,C=SE");
+  EXPECT_EQ(config.clients[0].certificateIssuer, "CN=Brygga Dev CA,O=Brygga Dev,C=SE");
   EXPECT_EQ(config.destinations.at("regional").name, "regional");
 }
 
@@ -48,6 +50,19 @@ TEST(Config, AFileOverridesOnlyWhatItNames) {
   EXPECT_EQ(config->destinations.at("regional").name, "regional");
 }
 
+TEST(Config, AFingerprintAsOpensslPrintsItIsTaken) {
+  std::string printed;
+  for (int i = 0; i < 32; ++i) printed += std::string(i == 0 ? "" : ":") + "AB";
+  auto config = parseConfig(R"({"clients":[{"id":"pinned","tenant":"t","role":"regional",
+                                            "certificateSha256":")" +
+                            printed + R"("}]})");
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_TRUE(checkConfig(*config).isOk());
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += "AB";
+  EXPECT_EQ(config->clients[0].certificateSha256, hex);
+}
+
 TEST(Config, EveryMistakeNamesItsKey) {
   struct Case {
     const char* json;
@@ -62,16 +77,32 @@ TEST(Config, EveryMistakeNamesItsKey) {
       {R"({"clients":[{"id":"a","tenant":"t","role":"regional","tokenSha256":"xyz"}]})",
        "clients[0].tokenSha256 must be 64 hex digits"},
       {R"({"clients":[{"id":"a","tenant":"t","role":"regional"}]})",
-       "clients[0] needs tokenSha256 or certificateSubject"},
+       "clients[0] needs tokenSha256, certificateIssuer with certificateSubject"},
       {R"({"clients":[{"tenant":"t","role":"regional","certificateSubject":"CN=a"}]})",
        "clients[0].id is required"},
+      // Never a subject (or HSA-id) alone: any CA in tls.caFile could issue it.
+      {R"({"clients":[{"id":"a","tenant":"t","role":"regional","certificateSubject":"CN=a"}]})",
+       "clients[0].certificateIssuer is required with certificateSubject"},
+      {R"({"clients":[{"id":"a","tenant":"t","role":"regional","hsaId":"SE1-1"}]})",
+       "clients[0].certificateIssuer is required with hsaId"},
+      {R"({"clients":[{"id":"a","tenant":"t","role":"regional","certificateSha256":"ab:cd"}]})",
+       "clients[0].certificateSha256 must be the certificate's SHA-256 fingerprint"},
+      {R"({"server":{"bindAddress":"0.0.0.0"}})",
+       "server.bindAddress is no longer read: set server.httpBindAddress and "
+       "server.httpsBindAddress"},
+      {R"({"server":{"publicBaseUrl":"brygga.example"}})", "server.publicBaseUrl must be an http"},
+      {R"({"server":{"rateLimit":{"perSource":{"perSecond":5,"burst":0}}}})",
+       "server.rateLimit.perSource.burst must be an integer from 1"},
+      {R"({"tls":{"ocsp":{"failMode":"sometimes"}}})",
+       "tls.ocsp.failMode must be \"open\" or \"closed\""},
+      {R"({"tls":{"crlFiles":["a.crl", 3]}})", "tls.crlFiles[1] must be a file name"},
       {R"({"destinations":{"regional":{"baseUrl":"ftp://x"}}})",
        "destinations.regional.baseUrl must be an http"},
       {R"({"destinations":{"regional":{"timeoutMs":5}}})",
        "destinations.regional.baseUrl is required"},
       {R"({"server":{"httpPort":-1,"httpsPort":-1}})", "disables both listeners"},
-      {R"({"clients":[{"id":"a","tenant":"t","role":"regional","certificateSubject":"CN=a"},
-                      {"id":"a","tenant":"u","role":"regional","certificateSubject":"CN=b"}]})",
+      {R"({"clients":[{"id":"a","tenant":"t","role":"regional","certificateSha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+                      {"id":"a","tenant":"u","role":"regional","tokenSha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]})",
        "clients[1].id repeats the id a"},
       {R"({"server":{"port":1}, "x":2})", "server.port"},
       {R"([1,2])", "(root) must be an object"},
@@ -147,14 +178,14 @@ TEST(Config, TheDevelopmentClientsServeOnlyOnLoopbackOrWithDev) {
   GatewayConfig config = defaultConfig();
   EXPECT_TRUE(checkServeConfig(config, false).isOk());  // 127.0.0.1
 
-  config.server.bindAddress = "0.0.0.0";
+  config.server.httpsBindAddress = "0.0.0.0";
   const core::Status refused = checkServeConfig(config, false);
   EXPECT_EQ(refused.code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(refused.message().rfind("config: clients ", 0), 0u) << refused.message();
   EXPECT_TRUE(checkServeConfig(config, true).isOk());  // serve --dev
 
   // The config's own clients: fine anywhere, unless one of them kept a development token.
-  auto own = parseConfig(R"({"server":{"bindAddress":"10.1.2.3"},
+  auto own = parseConfig(R"({"server":{"httpsBindAddress":"10.1.2.3"},
     "clients":[{"id":"procapita","tenant":"varberg","role":"municipal",
                 "tokenSha256":"4a960de16c34a04642c047372230673096c5adef5a4365acebaa052ce6b30af2"}]})");
   ASSERT_TRUE(own.isOk()) << own.status().toString();
@@ -165,8 +196,15 @@ TEST(Config, TheDevelopmentClientsServeOnlyOnLoopbackOrWithDev) {
   }
   EXPECT_FALSE(checkServeConfig(*own, false).isOk());
 
-  // Listeners that are off do not count.
+  // Each enabled listener's own address counts: plain HTTP beyond loopback is refused too...
+  config.server.httpsBindAddress = "127.0.0.1";
+  config.server.httpBindAddress = "10.0.0.7";
+  EXPECT_FALSE(checkServeConfig(config, false).isOk());
+  // ...unless that listener is off.
   config.server.httpPort = -1;
+  EXPECT_TRUE(checkServeConfig(config, false).isOk());
+  config.server.httpsBindAddress = "0.0.0.0";
+  EXPECT_FALSE(checkServeConfig(config, false).isOk());
   config.server.httpsPort = -1;
   EXPECT_TRUE(checkServeConfig(config, false).isOk());
 }
