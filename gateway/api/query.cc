@@ -242,6 +242,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
         std::string code = bar == std::string::npos ? part : part.substr(bar + 1);
         if (code.empty()) return core::invalidArgument("identifier search needs a value");
         if (!system.empty()) {
+          if (auto person = fhir::personNumberOf(system, code)) code = person->number;
           system = fhir::canonicalIdentifierSystem(system);
           if (criterion.system && *criterion.system != system) {
             return core::invalidArgument(
@@ -249,11 +250,6 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                 "parameter are not supported");
           }
           criterion.system = system;
-          if (system == fhir::kPersonnummerSystem) {
-            if (auto pnr = fhir::normalizePersonnummer(code)) code = *pnr;
-          } else if (system == fhir::kSamordningsnummerSystem) {
-            if (auto snr = fhir::normalizeSamordningsnummer(code)) code = *snr;
-          }
         }
         criterion.values.push_back(code);
       }

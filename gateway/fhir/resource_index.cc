@@ -1,5 +1,7 @@
 #include "gateway/fhir/resource_index.h"
 
+#include <algorithm>
+
 #include <string_view>
 #include <utility>
 
@@ -68,12 +70,22 @@ bool isPatientReference(const std::string& ref) {
 void addIdentifier(std::vector<IndexValue>& out, const Value& identifier) {
   const std::string_view value = stringMember(identifier, "value");
   if (value.empty()) return;
-  std::string system = canonicalIdentifierSystem(stringMember(identifier, "system"));
-  std::optional<std::string> normalized;
-  if (system == kPersonnummerSystem) normalized = normalizePersonnummer(value);
-  if (system == kSamordningsnummerSystem) normalized = normalizeSamordningsnummer(value);
-  out.push_back(IndexValue{"identifier", std::move(system),
-                           normalized ? std::move(*normalized) : std::string(value)});
+  const std::string_view system = stringMember(identifier, "system");
+  if (auto person = personNumberOf(system, value)) {
+    out.push_back(IndexValue{"identifier", std::string(canonicalSystemOf(person->kind)),
+                             std::move(person->number)});
+    return;
+  }
+  out.push_back(IndexValue{"identifier", canonicalIdentifierSystem(system), std::string(value)});
+}
+
+// The identifiers of a resource as an array (an object is one identifier), or nullptr.
+template <typename V>
+V* identifierArray(V& resource) {
+  if (!resource.IsObject()) return nullptr;
+  auto it = resource.FindMember("identifier");
+  if (it == resource.MemberEnd() || !it->value.IsArray()) return nullptr;
+  return &it->value;
 }
 
 }  // namespace
@@ -109,6 +121,36 @@ std::vector<IndexValue> extractIndex(const Value& resource) {
   const std::string_view status = stringMember(resource, "status");
   if (!status.empty()) out.push_back(IndexValue{"status", {}, std::string(status)});
   return out;
+}
+
+std::vector<PersonNumber> personNumbersOf(const Value& resource) {
+  std::vector<PersonNumber> out;
+  const Value* identifiers = identifierArray(resource);
+  if (identifiers == nullptr) return out;
+  for (const Value& identifier : identifiers->GetArray()) {
+    auto person =
+        personNumberOf(stringMember(identifier, "system"), stringMember(identifier, "value"));
+    if (person && std::find(out.begin(), out.end(), *person) == out.end()) {
+      out.push_back(std::move(*person));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void normalizePersonNumbers(Value& resource, rapidjson::Document::AllocatorType& alloc) {
+  Value* identifiers = identifierArray(resource);
+  if (identifiers == nullptr) return;
+  for (Value& identifier : identifiers->GetArray()) {
+    if (!identifier.IsObject()) continue;
+    auto person =
+        personNumberOf(stringMember(identifier, "system"), stringMember(identifier, "value"));
+    if (!person) continue;
+    const std::string_view system = canonicalSystemOf(person->kind);
+    identifier["system"].SetString(system.data(), static_cast<SizeType>(system.size()), alloc);
+    identifier["value"].SetString(person->number.data(),
+                                  static_cast<SizeType>(person->number.size()), alloc);
+  }
 }
 
 std::optional<std::string> patientReferenceOf(const Value& resource) {

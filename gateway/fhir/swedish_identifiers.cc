@@ -89,9 +89,40 @@ std::optional<std::string> normalizeNationalNumber(std::string_view text, int da
 std::string canonicalIdentifierSystem(std::string_view system) {
   // The HSA OID (1.2.752.129.2.1.4.1) names HSA-ids of both organisations and people, so it has no
   // single canonical URI; it stays as sent.
-  if (system == kPersonnummerOid) return std::string(kPersonnummerSystem);
-  if (system == kSamordningsnummerOid) return std::string(kSamordningsnummerSystem);
+  if (auto kind = personNumberKind(system)) return std::string(canonicalSystemOf(*kind));
   return std::string(system);
+}
+
+const char* toString(PersonNumberKind kind) {
+  return kind == PersonNumberKind::kPersonnummer ? "pnr" : "snr";
+}
+
+std::optional<PersonNumberKind> personNumberKind(std::string_view system) {
+  if (system == kPersonnummerSystem || system == kPersonnummerInera || system == kPersonnummerOid) {
+    return PersonNumberKind::kPersonnummer;
+  }
+  if (system == kSamordningsnummerSystem || system == kSamordningsnummerInera ||
+      system == kSamordningsnummerOid) {
+    return PersonNumberKind::kSamordningsnummer;
+  }
+  return std::nullopt;
+}
+
+std::string_view canonicalSystemOf(PersonNumberKind kind) {
+  return kind == PersonNumberKind::kPersonnummer ? kPersonnummerSystem : kSamordningsnummerSystem;
+}
+
+std::optional<PersonNumber> personNumberOf(std::string_view system, std::string_view value,
+                                           std::string* why) {
+  const std::optional<PersonNumberKind> kind = personNumberKind(system);
+  if (!kind) {
+    setWhy(why, "system: not a personnummer or samordningsnummer system");
+    return std::nullopt;
+  }
+  std::optional<std::string> number =
+      normalizeNationalNumber(value, *kind == PersonNumberKind::kPersonnummer ? 0 : 60, why);
+  if (!number) return std::nullopt;
+  return PersonNumber{*kind, std::move(*number)};
 }
 
 std::optional<std::string> normalizePersonnummer(std::string_view text, std::string* why) {

@@ -762,13 +762,14 @@ class Walker final : public r4::InvariantContext {
     if (system.empty() || valueMember == nullptr || !valueMember->IsString()) return;
     const std::string_view value = view(*valueMember);
     std::string why;
-    if (system == kPersonnummerSystem || system == kPersonnummerOid) {
-      if (!normalizePersonnummer(value, &why)) {
-        error("value", "not a valid personnummer: " + why, ".value");
-      }
-    } else if (system == kSamordningsnummerSystem || system == kSamordningsnummerOid) {
-      if (!normalizeSamordningsnummer(value, &why)) {
-        error("value", "not a valid samordningsnummer: " + why, ".value");
+    if (const auto kind = personNumberKind(system)) {
+      if (!personNumberOf(system, value, &why)) {
+        error("value",
+              std::string(*kind == PersonNumberKind::kPersonnummer
+                              ? "not a valid personnummer: "
+                              : "not a valid samordningsnummer: ") +
+                  why,
+              ".value");
       }
     } else if (r4::isHsaSystem(system)) {
       if (!isValidHsaId(value)) {

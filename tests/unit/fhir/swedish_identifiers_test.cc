@@ -113,5 +113,38 @@ TEST(CanonicalSystemTest, MapsOidFormsToUris) {
   EXPECT_EQ(canonicalIdentifierSystem(""), "");
 }
 
+TEST(CanonicalSystemTest, MapsIneraFormsToUris) {
+  EXPECT_EQ(canonicalIdentifierSystem(kPersonnummerInera), kPersonnummerSystem);
+  EXPECT_EQ(canonicalIdentifierSystem(kSamordningsnummerInera), kSamordningsnummerSystem);
+}
+
+// Every accepted form of one person's number is the same person.
+TEST(PersonNumberTest, AllThreeSystemsWithOrWithoutHyphenAreOnePerson) {
+  const PersonNumber tolvan{PersonNumberKind::kPersonnummer, kTolvan};
+  for (std::string_view system : {kPersonnummerSystem, kPersonnummerInera, kPersonnummerOid}) {
+    for (const char* value : {"191212121212", "19121212-1212"}) {
+      EXPECT_THAT(personNumberOf(system, value), Optional(tolvan)) << system << " " << value;
+    }
+  }
+  const PersonNumber coordination{PersonNumberKind::kSamordningsnummer, "191212721219"};
+  for (std::string_view system :
+       {kSamordningsnummerSystem, kSamordningsnummerInera, kSamordningsnummerOid}) {
+    EXPECT_THAT(personNumberOf(system, "19121272-1219"), Optional(coordination)) << system;
+  }
+  EXPECT_STREQ(toString(PersonNumberKind::kPersonnummer), "pnr");
+  EXPECT_STREQ(toString(PersonNumberKind::kSamordningsnummer), "snr");
+}
+
+TEST(PersonNumberTest, OtherSystemsAndInvalidNumbersAreNoPerson) {
+  std::string why;
+  EXPECT_EQ(personNumberOf("https://example.org/mrn", kTolvan, &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("system:"));
+  EXPECT_EQ(personNumberOf(kPersonnummerInera, "19121212-1213", &why), std::nullopt);
+  EXPECT_THAT(why, StartsWith("check digit:"));
+  // A personnummer is no samordningsnummer (day + 60).
+  EXPECT_EQ(personNumberOf(kSamordningsnummerOid, kTolvan), std::nullopt);
+  EXPECT_EQ(personNumberKind(kHsaOid), std::nullopt);
+}
+
 }  // namespace
 }  // namespace brygga::fhir
