@@ -20,19 +20,8 @@ Value str(std::string_view s, Alloc& alloc) {
   return Value(s.data(), static_cast<SizeType>(s.size()), alloc);
 }
 
-// Member access by index: rapidjson 1.1's mutable member iterators compare ambiguously under
-// C++20 rewritten operators.
-Value* mutableMember(Value& object, std::string_view key) {
-  if (!object.IsObject()) return nullptr;
-  for (SizeType i = 0; i < object.MemberCount(); ++i) {
-    auto& m = *(object.MemberBegin() + i);
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) return &m.value;
-  }
-  return nullptr;
-}
-
 void setMember(Value& object, std::string_view key, Value&& value, Alloc& alloc) {
-  if (Value* existing = mutableMember(object, key)) {
+  if (Value* existing = fhir::mutableMember(object, key)) {
     *existing = std::move(value);
   } else {
     object.AddMember(str(key, alloc), value, alloc);
@@ -41,12 +30,12 @@ void setMember(Value& object, std::string_view key, Value&& value, Alloc& alloc)
 
 void normaliseIdentifier(Value& id, Alloc& alloc) {
   if (!id.IsObject()) return;
-  Value* sys = mutableMember(id, "system");
+  Value* sys = fhir::mutableMember(id, "system");
   if (sys == nullptr || !sys->IsString()) return;
   const std::string canonical =
       fhir::canonicalIdentifierSystem(std::string_view(sys->GetString(), sys->GetStringLength()));
   sys->SetString(canonical.data(), static_cast<SizeType>(canonical.size()), alloc);
-  Value* val = mutableMember(id, "value");
+  Value* val = fhir::mutableMember(id, "value");
   if (val == nullptr || !val->IsString()) return;
   std::optional<std::string> normal;
   const std::string_view text(val->GetString(), val->GetStringLength());
@@ -81,7 +70,7 @@ std::vector<Value*> referenceHolders(Value& root) {
     Value* v = pending.back();
     pending.pop_back();
     if (v->IsObject()) {
-      const Value* ref = mutableMember(*v, "reference");
+      const Value* ref = fhir::mutableMember(*v, "reference");
       if (ref != nullptr && ref->IsString()) out.push_back(v);
       for (SizeType i = v->MemberCount(); i > 0; --i) {
         Value& child = (v->MemberBegin() + (i - 1))->value;
@@ -211,10 +200,10 @@ void normaliseIdentifiers(Value& resource, Alloc& alloc) {
 
 void setProfile(Value& resource, Alloc& alloc, const std::string& profile) {
   if (!resource.IsObject() || profile.empty()) return;
-  Value* meta = mutableMember(resource, "meta");
+  Value* meta = fhir::mutableMember(resource, "meta");
   if (meta == nullptr || !meta->IsObject()) {
     setMember(resource, "meta", Value(rapidjson::kObjectType), alloc);
-    meta = mutableMember(resource, "meta");
+    meta = fhir::mutableMember(resource, "meta");
   }
   Value profiles(rapidjson::kArrayType);
   profiles.PushBack(str(profile, alloc), alloc);
@@ -258,7 +247,7 @@ core::Status resolveReferencesIn(Value& resource, Alloc& alloc,
   // Children before parents: changing a parent's members may move its children.
   for (auto it = holders.rbegin(); it != holders.rend(); ++it) {
     Value& holder = **it;
-    Value* ref = mutableMember(holder, "reference");
+    Value* ref = fhir::mutableMember(holder, "reference");
     const std::string text(ref->GetString(), ref->GetStringLength());
     auto local = localOf(text);
     if (!local) continue;  // urn:, #contained, conditional: the peer resolves those
@@ -306,7 +295,7 @@ core::Status resolveReferencesIn(Value& resource, Alloc& alloc,
       id.AddMember("value", str(identifier->value, alloc), alloc);
       setMember(holder, "identifier", std::move(id), alloc);
     }
-    if (!display.empty() && mutableMember(holder, "display") == nullptr) {
+    if (!display.empty() && fhir::mutableMember(holder, "display") == nullptr) {
       holder.AddMember("display", str(display, alloc), alloc);
     }
   }

@@ -314,6 +314,12 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
   return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
+rapidjson::Value* mutableMember(rapidjson::Value& object, std::string_view key) {
+  // Through the const lookup: comparing rapidjson 1.1's mutable member iterators is ambiguous
+  // under C++20 rewritten operators (clang rejects it).
+  return const_cast<rapidjson::Value*>(member(object, key));
+}
+
 std::string_view stringMember(const rapidjson::Value& object, std::string_view key) {
   const rapidjson::Value* value = member(object, key);
   if (value == nullptr || !value->IsString()) return {};

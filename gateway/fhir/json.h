@@ -27,6 +27,7 @@ std::string toJson(const rapidjson::Value& value);
 
 // Member lookup that never asserts: nullptr when `object` is not an object or lacks `key`.
 const rapidjson::Value* member(const rapidjson::Value& object, std::string_view key);
+rapidjson::Value* mutableMember(rapidjson::Value& object, std::string_view key);
 // String member or empty view.
 std::string_view stringMember(const rapidjson::Value& object, std::string_view key);
 

@@ -52,17 +52,6 @@ std::optional<std::string> referenceIn(const Value& resource, std::string_view e
   return relativeReference(text);
 }
 
-// Non-const member access by index: comparing rapidjson 1.1's mutable member iterators is
-// ambiguous under C++20 rewritten operators (clang rejects it).
-Value* mutableMember(Value& object, std::string_view key) {
-  if (!object.IsObject()) return nullptr;
-  for (SizeType i = 0; i < object.MemberCount(); ++i) {
-    auto& m = *(object.MemberBegin() + i);
-    if (std::string_view(m.name.GetString(), m.name.GetStringLength()) == key) return &m.value;
-  }
-  return nullptr;
-}
-
 bool isPatientReference(const std::string& ref) {
   return ref.compare(0, 8, "Patient/") == 0;
 }
