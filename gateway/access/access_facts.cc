@@ -5,6 +5,7 @@
 #include "gateway/access/access_policy.h"
 #include "gateway/core/clock.h"
 #include "gateway/fhir/json.h"
+#include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
 namespace brygga::access {
@@ -59,6 +60,14 @@ store::CareRelationship careRelationshipOf(const Value& episode, const std::stri
   r.endedMs = periodMs(episode, "period", "end");
   if (r.endedMs == 0 && (status == "finished" || status == "cancelled")) r.endedMs = writtenMs;
   return r;
+}
+
+std::vector<store::PersonIdentity> identitiesOf(const Value& patient) {
+  std::vector<store::PersonIdentity> out;
+  for (const fhir::PersonNumber& person : fhir::personNumbersOf(patient)) {
+    out.push_back({fhir::toString(person.kind), person.number});
+  }
+  return out;
 }
 
 bool establishesRelationship(const Value& episode, int64_t nowMs) {

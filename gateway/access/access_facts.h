@@ -25,6 +25,10 @@ store::CareRelationship careRelationshipOf(const rapidjson::Value& episode,
                                            const std::string& patientId, const std::string& tenant,
                                            int64_t writtenMs);
 
+// The person numbers a Patient carries (personnummer, samordningsnummer in any accepted system
+// form), normalised, each once: what the store's unique key holds (one person, one Patient).
+std::vector<store::PersonIdentity> identitiesOf(const rapidjson::Value& patient);
+
 // True when writing this EpisodeOfCare now gives an active relationship (an enrollment).
 bool establishesRelationship(const rapidjson::Value& episode, int64_t nowMs);
 

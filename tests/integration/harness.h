@@ -33,6 +33,10 @@ class GatewayHarness {
   // A call with the dev token of `client` ("" for none).
   HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
                   const std::string& body = {}, std::map<std::string, std::string> headers = {});
+  // Enrolls the person with `client`'s municipality (enrollmentBundle: a patient enters Brygga
+  // through an enrollment) and returns the Patient's id; empty when it was refused.
+  std::string enroll(const std::string& client, const std::string& personnummer,
+                     const std::string& episodeId = "E-1001");
 
  private:
   std::unique_ptr<TempDir> temp_;
