@@ -11,6 +11,7 @@
 
 #include "gateway/access/access_facts.h"
 #include "gateway/access/access_policy.h"
+#include "gateway/access/protected_identity.h"
 #include "gateway/api/back_pressure.h"
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
@@ -265,6 +266,15 @@ class FhirApi::Impl {
     return policy_.forCaller(caller.role, caller.tenant, deps_.clock.nowMs());
   }
 
+  // What a reader gets of a stored resource: a protected identity's Patient without address and
+  // telecom, except for the integration role.
+  static std::string forReader(const Caller& caller, const store::ResourceRecord& record) {
+    if (record.type != "Patient" || caller.role == core::ClientRole::kIntegration) {
+      return record.json;
+    }
+    return access::redactedForReader(record.json);
+  }
+
   // Whether the caller may read `record` (gateway/access). One it may not is answered exactly as
   // one that does not exist; the audit record says why (the PDL access log).
   StatusOr<bool> mayRead(const Caller& caller, const store::ResourceRecord& record, Trace& trace) {
@@ -314,7 +324,7 @@ class FhirApi::Impl {
     if (!readable.isOk()) return errorResponse(readable.status());
     if (!*readable) return notFound();  // deleted or not: what the caller may not see is not there
     if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
-    ApiResponse r = jsonResponse(200, record.json);
+    ApiResponse r = jsonResponse(200, forReader(request.caller, record));
     r.headers.emplace_back("ETag", etag(record.version));
     r.headers.emplace_back("Last-Modified", httpDate(record.lastUpdatedMs));
     return r;
@@ -401,8 +411,9 @@ class FhirApi::Impl {
     }
     std::vector<std::string> fullUrls;
     std::vector<const std::string*> bodies;
-    for (const auto& r : page->records) {
+    for (auto& r : page->records) {
       fullUrls.push_back(request.baseUrl + "/" + r.type + "/" + r.id);
+      r.json = forReader(request.caller, r);
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }
@@ -458,7 +469,7 @@ class FhirApi::Impl {
       out += R"({"fullUrl":")";
       core::appendJsonEscaped(out, request.baseUrl + "/" + type + "/" + id);
       out += "\"";
-      if (!v.deleted) out += R"(,"resource":)" + v.json;
+      if (!v.deleted) out += R"(,"resource":)" + forReader(request.caller, v);
       out += R"(,"request":{"method":")";
       out += v.deleted ? "DELETE" : (v.version == 1 ? "POST" : "PUT");
       out += R"(","url":")" + type + (v.version == 1 ? std::string() : "/" + id) + "\"}";
@@ -609,7 +620,8 @@ class FhirApi::Impl {
       r.body = op.outcome;
       r.headers.emplace_back("Content-Type", kFhirJson);
     } else if (prefer.find("return=minimal") == std::string::npos) {
-      r.body = op.record.json;
+      // A create that found the person answers with what a read would show.
+      r.body = op.matchedExisting ? forReader(request.caller, op.record) : op.record.json;
       r.headers.emplace_back("Content-Type", kFhirJson);
     }
     r.headers.emplace_back("Location", locationOf(request.baseUrl, op.record));
@@ -1004,10 +1016,12 @@ class FhirApi::Impl {
     return op;
   }
 
-  static std::string entryResponseJson(const std::string& base, const WriteOp& op) {
+  static std::string entryResponseJson(const ApiRequest& request, const WriteOp& op) {
     std::string out = R"({"fullUrl":")";
-    core::appendJsonEscaped(out, base + "/" + op.record.type + "/" + op.record.id);
-    out += R"(","resource":)" + op.record.json + R"(,"response":{"status":")";
+    core::appendJsonEscaped(out, request.baseUrl + "/" + op.record.type + "/" + op.record.id);
+    out += R"(","resource":)" +
+           (op.matchedExisting ? forReader(request.caller, op.record) : op.record.json) +
+           R"(,"response":{"status":")";
     out += op.created ? "201 Created" : "200 OK";
     out += R"(","location":")";
     core::appendJsonEscaped(out, op.record.type + "/" + op.record.id + "/_history/" +
@@ -1046,7 +1060,7 @@ class FhirApi::Impl {
     std::string out = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
     for (size_t i = 0; i < ordered.size(); ++i) {
       if (i > 0) out += ',';
-      out += entryResponseJson(request.baseUrl, ordered[i]);
+      out += entryResponseJson(request, ordered[i]);
     }
     out += "]}";
     return jsonResponse(200, out);
@@ -1078,7 +1092,7 @@ class FhirApi::Impl {
         s = op.status();
       }
       if (s.isOk()) {
-        out += entryResponseJson(request.baseUrl, ops.front());
+        out += entryResponseJson(request, ops.front());
       } else {
         // Failed entries are recorded like any refused request.
         Status r = deps_.store.write([&](store::StoreTransaction& txn) {

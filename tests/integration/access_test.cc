@@ -263,5 +263,41 @@ TEST_F(AccessTest, APersonMovingFromVarbergToFalkenbergIsOnePatientBothServe) {
   EXPECT_EQ(note.status, 200) << note.body;
 }
 
+TEST_F(AccessTest, AProtectedIdentityIsReadWithoutAddressOrTelecomByAllButIntegration) {
+  std::string bundle = enrollmentBundle("19121212-1212");
+  const std::string plain = R"("gender":"male")";
+  const size_t at = bundle.find(plain);
+  ASSERT_NE(at, std::string::npos);
+  bundle.replace(
+      at, plain.size(),
+      R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)"
+      R"("address":[{"line":["Hemliga gatan 1"],"city":"Kungsbacka"}],)"
+      R"("telecom":[{"system":"phone","value":"0300-999999"}],"gender":"male")");
+  auto enrolled = call("kungsbacka", "POST", "/", bundle);
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  const std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
+
+  const auto leaks = [](const std::string& body) {
+    return body.find("Hemliga") != std::string::npos ||
+           body.find("0300-999999") != std::string::npos;
+  };
+  for (const std::string client : {"kungsbacka", "region"}) {
+    auto read = call(client, "GET", "/Patient/" + id);
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_FALSE(leaks(read.body)) << client;
+    EXPECT_NE(read.body.find("REDACTED"), std::string::npos) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient/" + id + "/_history/1").body)) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient/" + id + "/_history").body)) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient?" + personnummerQuery("191212121212")).body))
+        << client;
+  }
+  // A create that finds the person answers with what a read shows.
+  auto again = call("kungsbacka", "POST", "/Patient", patientJson("191212121212"));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_FALSE(leaks(again.body));
+  // The integration team sees the record as stored.
+  EXPECT_TRUE(leaks(call("integration", "GET", "/Patient/" + id).body));
+}
+
 }  // namespace
 }  // namespace brygga::testing
