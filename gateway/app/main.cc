@@ -49,6 +49,9 @@ constexpr const char* kUsage =
     "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
     "  destination list | pause NAME | resume NAME\n"
     "                                 queue figures; pause or resume a destination's delivery\n"
+    "  migration-report [--data-dir DIR]\n"
+    "                                 Patients that shared a person number before schema 6:\n"
+    "                                 merged, or duplicates left for the integration team\n"
     "  hours --at TIME [--service-point NAME] [--config FILE]\n"
     "                                 open or closed at TIME by the service-hours calendar, and "
     "why\n"
@@ -106,7 +109,9 @@ class BryggaApp : public Poco::Util::ServerApplication {
       return verifyProvenanceCommand({args.begin() + 1, args.end()}, flags_, std::cout, std::cerr);
     }
     if (command == "hours") return hours();
-    if (command == "dead-letters" || command == "destination") return delivery(args);
+    if (command == "dead-letters" || command == "destination" || command == "migration-report") {
+      return delivery(args);
+    }
     std::cerr << "brygga: unknown command '" << command << "'\n" << kUsage;
     return EXIT_USAGE;
   }
