@@ -10,6 +10,7 @@
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/support/test_personnummer.h"
+#include "tests/support/test_support.h"
 
 namespace brygga::testing {
 namespace {
@@ -297,6 +298,40 @@ TEST_F(AccessTest, AProtectedIdentityIsReadWithoutAddressOrTelecomByAllButIntegr
   EXPECT_FALSE(leaks(again.body));
   // The integration team sees the record as stored.
   EXPECT_TRUE(leaks(call("integration", "GET", "/Patient/" + id).body));
+}
+
+TEST_F(AccessTest, AKungsbackaResidentAtTallglantanIsServedFromHalmstadAndHiddenFromFalkenberg) {
+  const std::string falkenbergBody = fhir::toJson(
+      parse(readTestData("flows/enrollment/facility-tallglantan.input.json"))["request"]["body"]);
+  ASSERT_EQ(call("falkenberg", "POST", "/", falkenbergBody).status, 200);
+  ASSERT_EQ(peer_.waitForRequests(1, 10000), 1u);
+
+  // Kungsbacka places one of its residents at the short-term facility in Falkenberg.
+  std::string pnr = testPersonnummer(500);
+  pnr.erase(pnr.find('-'), 1);
+  std::string body = falkenbergBody;
+  for (size_t at; (at = body.find("194001019811")) != std::string::npos;) body.replace(at, 12, pnr);
+  for (size_t at; (at = body.find("falkenberg.se")) != std::string::npos;) {
+    body.replace(at, 13, "kungsbacka.se");
+  }
+  auto enrolled = call("kungsbacka", "POST", "/", body);
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  const std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
+  // Forwarded to the service point that serves the facility: Halmstad.
+  ASSERT_EQ(peer_.waitForRequests(2, 10000), 2u);
+  EXPECT_NE(peer_.requests().back().body.find("SE2321000115-E00000000103"), std::string::npos);
+
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + id).status, 200);
+  EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
+  EXPECT_EQ(call("falkenberg", "GET", "/Patient/" + id).status, 404);
+  // Each municipality keeps its own record of the facility; neither replaced the other's.
+  const std::string facility =
+      "/Location?identifier=https://brygga.se/fhir/NamingSystem/facility%7Ctallglantan";
+  for (const std::string client : {"falkenberg", "kungsbacka"}) {
+    auto found = parse(call(client, "GET", facility).body);
+    ASSERT_EQ(found["total"].GetInt(), 1) << client;
+    EXPECT_STREQ(found["entry"][0]["resource"]["meta"]["versionId"].GetString(), "1") << client;
+  }
 }
 
 }  // namespace
