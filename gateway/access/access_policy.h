@@ -20,10 +20,8 @@
 // through a FactsReader; thread-safe.
 namespace brygga::access {
 
-struct AccessConfig {
-  // A municipality keeps access this long after its home-care episode ended (closing notes).
-  int relationshipGraceDays = 30;
-};
+// access.relationshipGraceDays in the config.
+using AccessConfig = core::AccessConfig;
 
 // The parties a block (spärr) can name: a municipality, or the region (its client and every
 // region destination: it cannot tell which physician unit reads).

@@ -324,6 +324,12 @@ core::StatusOr<core::GatewayConfig> parseConfig(const std::string& jsonText) {
                             {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
                              {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)}});
         }},
+       {"access",
+        [&](const Value& v, const std::string& key) {
+          return readObject(
+              v, key,
+              {{"relationshipGraceDays", intInto(config.access.relationshipGraceDays, 0, 3650)}});
+        }},
        {"mappings",
         [&](const Value& v, const std::string& key) {
           return readObject(v, key, {{"directory", stringInto(config.mappings.directory, false)}});

@@ -127,6 +127,12 @@ struct AuditConfig {
   WitnessConfig witness;
 };
 
+// Access by care relationship (gateway/access).
+struct AccessConfig {
+  // A municipality keeps access this long after its home-care episode ended (closing notes).
+  int relationshipGraceDays = 30;
+};
+
 // The home-care flows' mapping files (ConceptMaps, routing tables, service hours).
 struct MappingsConfig {
   // Empty: mappings/data under the working directory, else the source tree's (compiled in).
@@ -162,6 +168,7 @@ struct GatewayConfig {
   AuditConfig audit;
   MappingsConfig mappings;
   AlertsConfig alerts;
+  AccessConfig access;
 };
 
 }  // namespace brygga::core

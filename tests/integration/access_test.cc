@@ -246,6 +246,17 @@ TEST_F(AccessTest, AccessLastsTheGracePeriodAfterTheEpisodeEnds) {
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + old).status, 200);
 }
 
+TEST_F(AccessTest, TheGracePeriodIsConfigurable) {
+  harness_->stop();
+  harness_ = std::make_unique<GatewayHarness>(&peer_);
+  harness_->config().access.relationshipGraceDays = 5;
+  harness_->start();
+  const std::string id = harness_->enroll("kungsbacka", testPersonnummer(9), "E-9");
+  ASSERT_FALSE(id.empty());
+  endEpisode("kungsbacka", "E-9", nowMs() - 10 * kDayMs);  // within 30 days, not within 5
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + id).status, 404);
+}
+
 TEST_F(AccessTest, APersonMovingFromVarbergToFalkenbergIsOnePatientBothServe) {
   const std::string pnr = testPersonnummer(300);
   const std::string id = harness_->enroll("varberg", pnr, "E-V");
