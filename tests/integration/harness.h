@@ -40,6 +40,10 @@ class GatewayHarness {
   // ("/admin/destinations", "/console/api/summary").
   HttpAnswer consoleCall(const std::string& client, const std::string& method,
                          const std::string& path);
+  // Enrolls the person with `client`'s municipality (enrollmentBundle: a patient enters Brygga
+  // through an enrollment) and returns the Patient's id; empty when it was refused.
+  std::string enroll(const std::string& client, const std::string& personnummer,
+                     const std::string& episodeId = "E-1001");
 
  private:
   std::unique_ptr<TempDir> temp_;
