@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/api/admin_api.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/time_source.h"
 #include "gateway/fhir/json.h"

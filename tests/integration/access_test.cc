@@ -90,7 +90,7 @@ class AccessTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  FakePeer peer_;
+  TestPeer peer_;
   std::unique_ptr<GatewayHarness> harness_;
 };
 

@@ -255,32 +255,33 @@ TEST_F(RestApiTest, TransactionIsAtomicAndRewritesReferences) {
   EXPECT_EQ(parse(none.body)["total"].GetInt(), 0);
 }
 
-// A transaction of `n` new Patients.
-std::string patientsTransaction(int n) {
+// A transaction of `n` new Locations (a municipality's own records; a Patient enters through an
+// enrollment).
+std::string locationsTransaction(int n) {
   std::string out = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
   for (int i = 0; i < n; ++i) {
     char fullUrl[64];
     std::snprintf(fullUrl, sizeof fullUrl, "urn:uuid:7f1c2d3e-0000-4000-8000-%012d", i);
     out += std::string(i > 0 ? "," : "") + R"({"fullUrl":")" + fullUrl +
-           R"(","resource":{"resourceType":"Patient","gender":"female"},)" +
-           R"("request":{"method":"POST","url":"Patient"}})";
+           R"(","resource":{"resourceType":"Location","name":"Bostad"},)" +
+           R"("request":{"method":"POST","url":"Location"}})";
   }
   return out + "]}";
 }
 
 TEST_F(RestApiTest, ABundleOfMoreThanMaxBundleEntriesIsRefusedWhole) {
   ASSERT_EQ(harness_->config().server.limits.maxBundleEntries, 1000);  // the default
-  auto refused = call("kungsbacka", "POST", "/", patientsTransaction(1001));
+  auto refused = call("kungsbacka", "POST", "/", locationsTransaction(1001));
   EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 500);
   EXPECT_NE(refused.body.find("\"too-long\""), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("1001 entries"), std::string::npos) << refused.body;
-  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Patient?_count=0").body)["total"].GetInt(), 0);
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location?_count=0").body)["total"].GetInt(), 0);
   // Nor is it validated: $validate refuses it the same way.
-  EXPECT_EQ(call("kungsbacka", "POST", "/$validate", patientsTransaction(1001)).status, 413);
+  EXPECT_EQ(call("kungsbacka", "POST", "/$validate", locationsTransaction(1001)).status, 413);
 
-  auto accepted = call("kungsbacka", "POST", "/", patientsTransaction(1000));
+  auto accepted = call("kungsbacka", "POST", "/", locationsTransaction(1000));
   ASSERT_EQ(accepted.status, 200) << accepted.body.substr(0, 500);
-  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Patient?_count=0").body)["total"].GetInt(), 1000);
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location?_count=0").body)["total"].GetInt(), 1000);
 }
 
 TEST_F(RestApiTest, BatchEntriesSucceedOrFailOnTheirOwn) {

@@ -9,7 +9,7 @@
 #include "gateway/access/access_facts.h"
 #include "gateway/access/protected_identity.h"
 #include "gateway/fhir/json.h"
-#include "tests/unit/mappings/mappings_test_util.h"
+#include "tests/support/mappings_test_util.h"
 
 namespace brygga::access {
 namespace {

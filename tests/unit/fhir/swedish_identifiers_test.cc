@@ -111,13 +111,15 @@ TEST(PersonNumberTest, AllThreeSystemsWithOrWithoutHyphenAreOnePerson) {
   const PersonNumber tolvan{PersonNumberKind::kPersonnummer, kTolvan};
   for (std::string_view system : {kPersonnummerSystem, kPersonnummerInera, kPersonnummerOid}) {
     for (const char* value : {"191212121212", "19121212-1212"}) {
-      EXPECT_EQ(personNumberOf(system, value).valueOr({}), tolvan) << system << " " << value;
+      EXPECT_EQ(personNumberOf(system, value).valueOr(PersonNumber{}), tolvan)
+          << system << " " << value;
     }
   }
   const PersonNumber coordination{PersonNumberKind::kSamordningsnummer, "191212721219"};
   for (std::string_view system :
        {kSamordningsnummerSystem, kSamordningsnummerInera, kSamordningsnummerOid}) {
-    EXPECT_EQ(personNumberOf(system, "19121272-1219").valueOr({}), coordination) << system;
+    EXPECT_EQ(personNumberOf(system, "19121272-1219").valueOr(PersonNumber{}), coordination)
+        << system;
   }
   EXPECT_STREQ(toString(PersonNumberKind::kPersonnummer), "pnr");
   EXPECT_STREQ(toString(PersonNumberKind::kSamordningsnummer), "snr");
