@@ -57,16 +57,8 @@ std::string finishedEpisode(const std::string& episodeJson, int64_t endMs) {
   return fhir::toJson(out);
 }
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public GatewayTest {
  protected:
-  void SetUp() override {
-    harness_ = std::make_unique<GatewayHarness>(&peer_);
-    harness_->start();
-  }
-  HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
-                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
-    return harness_->call(client, method, path, body, std::move(headers));
-  }
   int total(const std::string& client, const std::string& path) {
     auto r = call(client, "GET", path);
     EXPECT_EQ(r.status, 200) << r.body;
@@ -89,9 +81,6 @@ class AccessTest : public ::testing::Test {
     auto r = call(client, "PUT", "/EpisodeOfCare/" + id, finishedEpisode(episode, endMs));
     ASSERT_EQ(r.status, 200) << r.body;
   }
-
-  TestPeer peer_;
-  std::unique_ptr<GatewayHarness> harness_;
 };
 
 TEST_F(AccessTest, OnePersonIsOnePatientWhoeverCreatesItAndABareCreateTellsNothing) {

@@ -14,23 +14,12 @@
 namespace brygga::testing {
 namespace {
 
-class RestApiTest : public ::testing::Test {
+class RestApiTest : public GatewayTest {
  protected:
-  void SetUp() override {
-    harness_ = std::make_unique<GatewayHarness>(&peer_);
-    harness_->start();
-  }
-  HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
-                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
-    return harness_->call(client, method, path, body, std::move(headers));
-  }
   // Enrolls the person with `client`'s municipality and returns the Patient's id.
   std::string createPatient(const std::string& client, const std::string& pnr) {
     return harness_->enroll(client, pnr);
   }
-
-  TestPeer peer_;
-  std::unique_ptr<GatewayHarness> harness_;
 };
 
 TEST_F(RestApiTest, MetadataAnswersWithoutCredentialsAndListsTheTypes) {
