@@ -430,6 +430,12 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
                              {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
                              {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}});
         }},
+       {"access",
+        [&](const Value& v, const std::string& key) {
+          return readObject(
+              v, key,
+              {{"relationshipGraceDays", intInto(config.access.relationshipGraceDays, 0, 3650)}});
+        }},
        {"mappings",
         [&](const Value& v, const std::string& key) {
           return readObject(v, key, {{"directory", stringInto(config.mappings.directory, false)}});

@@ -167,6 +167,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   fhirDeps.maxQueueDepth = queueLimits;
   fhirDeps.flows = g->flows_.get();
   fhirDeps.validationObserver = g->metrics_.get();
+  fhirDeps.access = config.access;
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
   g->adminApi_ = std::make_unique<api::AdminApi>(

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/access/access_config.h"
 #include "gateway/alerts/alerts_config.h"
 #include "gateway/audit/audit_config.h"
 #include "gateway/delivery/delivery_config.h"
@@ -27,6 +28,7 @@ struct GatewayConfig {
   audit::AuditConfig audit;
   flows::MappingsConfig mappings;
   alerts::AlertsConfig alerts;
+  access::AccessConfig access;
 };
 
 }  // namespace brygga::app

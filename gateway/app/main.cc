@@ -53,6 +53,9 @@ constexpr const char* kUsage =
     "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
     "  destination list | pause NAME | resume NAME\n"
     "                                 queue figures; pause or resume a destination's delivery\n"
+    "  migration-report [--data-dir DIR]\n"
+    "                                 Patients that shared a person number before schema 6:\n"
+    "                                 merged, or duplicates left for the integration team\n"
     "  hours --at TIME [--service-point NAME] [--config FILE]\n"
     "                                 open or closed at TIME by the service-hours calendar, and "
     "why\n"
@@ -127,7 +130,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     if (command == "hours") {
       return withConfig([&](Config c) { return hoursCommand(c, flags_, std::cout, std::cerr); });
     }
-    if (command == "dead-letters" || command == "destination") {
+    if (command == "dead-letters" || command == "destination" || command == "migration-report") {
       return withConfig(
           [&](Config c) { return deliveryCommand(c, args, flags_, std::cout, std::cerr); });
     }

@@ -55,6 +55,17 @@ auto guarded(const std::string& operation, F&& f) -> decltype(f()) {
   }
 }
 
+// The answer to a person number another Patient holds: recognisable (isDuplicatePerson), and
+// without the number itself.
+Status duplicatePerson(const PersonIdentity& identity) {
+  const std::string text = std::string("another Patient holds this ") +
+                           (identity.kind == "pnr" ? "personnummer" : "samordningsnummer") +
+                           ": one person is one Patient";
+  return {core::StatusCode::kConflict,
+          text,
+          {core::Issue::error("duplicate", text, "Patient.identifier")}};
+}
+
 // The operations of one write unit on the writer connection. After the first database error the
 // unit is doomed: SQLite may already have rolled it back (SQLITE_FULL does), so running further
 // statements would write outside any transaction. Every later call returns that error and write()
@@ -98,7 +109,40 @@ class SqliteTransaction final : public StoreTransaction {
                               ": it is at version " + std::to_string(current) +
                               ", the write was for version " + std::to_string(record.version));
       }
+      // The facts of access, in the same unit. A person number another Patient holds fails
+      // here, on the key, before anything of this write is stored.
+      if (record.type == "Patient") {
+        if (auto taken = connection_.setIdentities(record.id, write.identities, current > 0)) {
+          return duplicatePerson(*taken);
+        }
+      } else if (record.type == "EpisodeOfCare") {
+        connection_.setRelationship(record.id, write.relationship);
+      } else if (record.type == "Consent") {
+        connection_.setBlocks(record.id, write.blocks);
+      }
       connection_.insertResource(write);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                       const std::string& number) override {
+    return run("patientByNumber", [&]() -> StatusOr<std::optional<std::string>> {
+      return connection_.patientByNumber(kind, number);
+    });
+  }
+
+  StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) override {
+    return run("accessFacts", [&]() -> StatusOr<PatientAccessFacts> {
+      return connection_.accessFacts(patientId);
+    });
+  }
+
+  Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason) override {
+    return run("holdOutbox", [&]() -> Status {
+      if (!connection_.holdOutbox(id, atMs, reason)) {
+        return core::notFound("no pending outbox entry " + std::to_string(id));
+      }
       return Status::ok();
     });
   }
@@ -318,6 +362,42 @@ class SqliteStore final : public Store {
         throw;
       }
     });
+  }
+
+  StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                       const std::string& number) override {
+    return onReader("patientByNumber", [&](Connection& c) -> StatusOr<std::optional<std::string>> {
+      return c.patientByNumber(kind, number);
+    });
+  }
+
+  StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) override {
+    return onReader("accessFacts", [&](Connection& c) -> StatusOr<PatientAccessFacts> {
+      // One snapshot for the relationships and the blocks.
+      c.begin(false);
+      try {
+        PatientAccessFacts facts = c.accessFacts(patientId);
+        c.rollback();
+        return facts;
+      } catch (...) {
+        c.rollback();
+        throw;
+      }
+    });
+  }
+
+  StatusOr<std::vector<OutboxEntry>> heldOutbox(const std::optional<std::string>& destination,
+                                                int64_t afterId, int limit) override {
+    return onReader("heldOutbox", [&](Connection& c) -> StatusOr<std::vector<OutboxEntry>> {
+      return c.heldOutbox(destination, afterId, limit);
+    });
+  }
+
+  StatusOr<std::vector<MigrationReportEntry>> migrationReport() override {
+    return onReader("migrationReport",
+                    [&](Connection& c) -> StatusOr<std::vector<MigrationReportEntry>> {
+                      return c.migrationReport();
+                    });
   }
 
   StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) override {

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "gateway/core/digest.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
@@ -86,6 +88,33 @@ TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
             401);
   EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer a-real-secret"}}).status, 200);
   EXPECT_TRUE(stopServe(served, SIGTERM));
+}
+
+TEST(Cli, MigrationReportListsWhatTheMigrationDidWithSharedNumbers) {
+  TempDir data;
+  {
+    GatewayHarness h(nullptr, data.path());
+    h.start();
+  }
+  auto empty = runBrygga("migration-report --data-dir " + data.path());
+  EXPECT_EQ(empty.exitCode, 0) << empty.output;
+  EXPECT_NE(empty.output.find("nothing to report"), std::string::npos) << empty.output;
+
+  // As the schema-6 migration records a pair it could not merge.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(data.file("brygga.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO migration_report (created_ms, kind, subject, detail)"
+                         " VALUES (0, 'duplicate', 'Patient/b', 'Patient/a: content differs')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto report = runBrygga("migration-report --data-dir " + data.path());
+  EXPECT_EQ(report.exitCode, 0) << report.output;
+  EXPECT_NE(report.output.find("duplicate  Patient/b  Patient/a: content differs"),
+            std::string::npos)
+      << report.output;
+  EXPECT_EQ(runBrygga("migration-report --data-dir " + data.file("nowhere")).exitCode, 66);
 }
 
 TEST(Cli, ServeOnPortZeroPrintsTheChosenPortAndAnswers) {

@@ -30,18 +30,21 @@ TEST(Config, TheEmbeddedDefaultsAreValidAndServeTheHallandClients) {
   EXPECT_EQ(config.clients[0].certificateSubject, "CN=kungsbacka,O=Brygga Dev,C=SE");
   EXPECT_EQ(config.clients[0].certificateIssuer, "CN=Brygga Dev CA,O=Brygga Dev,C=SE");
   EXPECT_EQ(config.destinations.at("regional").name, "regional");
+  EXPECT_EQ(config.access.relationshipGraceDays, 30);
 }
 
 TEST(Config, AFileOverridesOnlyWhatItNames) {
   auto config = parseConfig(R"({
     "server": {"httpPort": 0, "maxBodyBytes": 4096},
     "dataDir": "/tmp/x",
+    "access": {"relationshipGraceDays": 7},
     "clients": [{"id": "procapita", "tenant": "varberg", "role": "municipal",
                  "tokenSha256": "580d28aa2fb9ee7836eab3294c802eee57ef8e890fcdaee71443e469663c617a"}],
     "destinations": {"regional": {"baseUrl": "https://ehr.example/fhir", "maxAttempts": 3}}
   })");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->server.httpPort, 0);
+  EXPECT_EQ(config->access.relationshipGraceDays, 7);
   EXPECT_EQ(config->server.httpsPort, 8443);
   EXPECT_EQ(config->server.limits.maxBodyBytes, 4096);
   ASSERT_EQ(config->clients.size(), 1u);
@@ -105,6 +108,8 @@ TEST(Config, EveryMistakeNamesItsKey) {
                       {"id":"a","tenant":"u","role":"regional","tokenSha256":"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}]})",
        "clients[1].id repeats the id a"},
       {R"({"server":{"port":1}, "x":2})", "server.port"},
+      {R"({"access":{"relationshipGraceDays":-1}})",
+       "access.relationshipGraceDays must be an integer from 0 to 3650"},
       {R"([1,2])", "(root) must be an object"},
       {R"({"dataDir":"a","dataDir":"b"})", "duplicate key"},
   };
