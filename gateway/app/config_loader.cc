@@ -75,7 +75,9 @@ auto boolInto(bool& out) {
 }
 
 // 64 hex digits: a SHA-256 as hex (token hashes, certificate fingerprints).
-bool isHex64(const std::string& s) { return s.size() == 64 && core::fromHex(s).isOk(); }
+bool isHex64(const std::string& s) {
+  return s.size() == 64 && core::fromHex(s).isOk();
+}
 
 bool isHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
@@ -180,6 +182,7 @@ Status readServer(const Value& v, const std::string& key, http::ServerConfig& s)
                   {"publicBaseUrl", stringInto(s.publicBaseUrl)},
                   {"threads", intInto(s.threads, 1, 1024)},
                   {"maxBodyBytes", intInto(s.limits.maxBodyBytes, 1024, 1LL << 30)},
+                  {"maxBundleEntries", intInto(s.limits.maxBundleEntries, 1, 1000000)},
                   {"maxJsonDepth", intInto(s.limits.maxJsonDepth, 8, 1000)},
                   {"defaultPageSize", intInto(s.limits.defaultPageSize, 1, 10000)},
                   {"maxPageSize", intInto(s.limits.maxPageSize, 1, 10000)},
@@ -532,8 +535,7 @@ core::Status checkServeConfig(const GatewayConfig& config, bool development) {
   std::string beyond;
   if (config.server.httpPort >= 0 && !isLoopbackAddress(config.server.httpBindAddress)) {
     beyond = "server.httpBindAddress " + config.server.httpBindAddress;
-  } else if (config.server.httpsPort >= 0 &&
-             !isLoopbackAddress(config.server.httpsBindAddress)) {
+  } else if (config.server.httpsPort >= 0 && !isLoopbackAddress(config.server.httpsBindAddress)) {
     beyond = "server.httpsBindAddress " + config.server.httpsBindAddress;
   }
   if (beyond.empty()) return Status::ok();

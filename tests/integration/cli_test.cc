@@ -67,7 +67,7 @@ TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
 TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
   TempDir dir;
   writeFile(dir.file("open.json"),
-            R"({"server":{"bindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+            R"({"server":{"httpBindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
                 dir.file("data") + R"("})");
   auto refused = runBrygga("serve --config " + dir.file("open.json"));
   EXPECT_EQ(refused.exitCode, 78) << refused.output;
@@ -76,7 +76,7 @@ TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
 
   // With its own clients it starts, and the published development tokens mean nothing.
   writeFile(dir.file("own.json"),
-            R"({"server":{"bindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+            R"({"server":{"httpBindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
                 dir.file("data") + R"(","clients":[{"id":"procapita","tenant":"varberg",)" +
                 R"("role":"municipal","tokenSha256":")" + core::sha256Hex("a-real-secret") +
                 R"("}]})");

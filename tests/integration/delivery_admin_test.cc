@@ -108,7 +108,10 @@ TEST(DeliveryAdmin, ACrossSitePostWithTheIntegrationCertificateChangesNothing) {
   EXPECT_FALSE((*destination(states, "regional"))["paused"].GetBool());
 
   // From the gateway's own origin (the console's page), or with the console's header: done.
-  EXPECT_EQ(forged("/admin/destinations/regional/pause", {{"Origin", root}}).status, 200);
+  // The gateway's own origin is its listener's address (or server.publicBaseUrl), never the Host
+  // a request names.
+  const std::string own = "https://127.0.0.1:" + std::to_string(h.gateway().httpsPort());
+  EXPECT_EQ(forged("/admin/destinations/regional/pause", {{"Origin", own}}).status, 200);
   states = parse(admin(h, "integration", "GET", "/destinations").body);
   EXPECT_TRUE((*destination(states, "regional"))["paused"].GetBool());
   EXPECT_EQ(forged("/console/api/destinations/regional/resume", {{"X-Brygga-Console", "1"}}).status,

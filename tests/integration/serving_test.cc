@@ -79,9 +79,10 @@ TEST_F(ServingTest, AMethodAPathDoesNotServeGets405WithAllow) {
 
 TEST_F(ServingTest, ExpectContinueIsAnsweredBeforeTheBody) {
   start();
-  const std::string body = patientJson("191212121212");
+  // A Location: a municipality's own record (a Patient enters through an enrollment).
+  const std::string body = R"({"resourceType":"Location","name":"Bostad"})";
   auto c = connect();
-  ASSERT_TRUE(c->send("POST /fhir/Patient HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
+  ASSERT_TRUE(c->send("POST /fhir/Location HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer " +
                       tokenOf("kungsbacka") +
                       "\r\nContent-Type: application/fhir+json\r\nExpect: 100-continue\r\n"
                       "Content-Length: " +
@@ -263,15 +264,16 @@ TEST_F(PublicBaseUrlTest, LinksNeverComeFromTheHostHeader) {
   for (const std::string& base : {std::string("https://brygga.example.se/"), std::string()}) {
     publicBaseUrl_ = base;
     start();
-    auto created = harness_->call("kungsbacka", "POST", "/Patient", patientJson("191212121212"),
+    auto created = harness_->call("kungsbacka", "POST", "/Location",
+                                  R"({"resourceType":"Location","name":"Bostad"})",
                                   {{"Host", "evil.example"}, {"X-Forwarded-Host", "evil.example"}});
     ASSERT_EQ(created.status, 201) << created.body;
     const std::string expected =
-        base.empty() ? "http://127.0.0.1:" + std::to_string(port()) + "/fhir/Patient/"
-                     : "https://brygga.example.se/fhir/Patient/";
+        base.empty() ? "http://127.0.0.1:" + std::to_string(port()) + "/fhir/Location/"
+                     : "https://brygga.example.se/fhir/Location/";
     EXPECT_EQ(created.headers["location"].rfind(expected, 0), 0u) << created.headers["location"];
     auto search =
-        harness_->call("kungsbacka", "GET", "/Patient?_count=1", {}, {{"Host", "evil.example"}});
+        harness_->call("kungsbacka", "GET", "/Location?_count=1", {}, {{"Host", "evil.example"}});
     EXPECT_EQ(search.body.find("evil.example"), std::string::npos);
     EXPECT_NE(search.body.find(expected), std::string::npos) << search.body;
     harness_->stop();
