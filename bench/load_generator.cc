@@ -44,6 +44,7 @@
 
 #include <curl/curl.h>
 
+#include "bench/gateway_process.h"
 #include "tests/integration/fixtures.h"
 #include "tests/support/test_peer.h"
 #include "tests/support/test_personnummer.h"
@@ -51,10 +52,11 @@
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-double secondsSince(SteadyClock::time_point t) {
-  return std::chrono::duration<double>(SteadyClock::now() - t).count();
-}
+using brygga::bench::cpuSeconds;
+using brygga::bench::peakRssKb;
+using brygga::bench::percentile;
+using brygga::bench::secondsSince;
+using brygga::bench::writtenBytes;
 
 std::string enrollment(int64_t n) {
   return brygga::testing::enrollmentBundle(brygga::testing::testPersonnummer(n),
@@ -103,85 +105,6 @@ class Deliveries {
   std::set<std::string> keys_;
   SteadyClock::time_point last_;
 };
-
-// --- The gateway process -----------------------------------------------------------------------
-
-struct Gateway {
-  pid_t pid = -1;
-  int port = -1;
-};
-
-Gateway startGateway(const std::string& binary, const std::string& configPath) {
-  int out[2];
-  if (pipe(out) != 0) return {};
-  const pid_t pid = fork();
-  if (pid < 0) return {};
-  if (pid == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    // The gateway's JSON log would compete with the load for the CPU on a terminal.
-    const int devnull = ::open("/dev/null", O_WRONLY);
-    if (devnull >= 0) dup2(devnull, STDERR_FILENO);
-    close(out[0]);
-    execl(binary.c_str(), binary.c_str(), "serve", "--config", configPath.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  Gateway g;
-  g.pid = pid;
-  FILE* f = fdopen(out[0], "r");
-  char line[1024];
-  while (g.port < 0 && f != nullptr && fgets(line, sizeof line, f) != nullptr) {
-    const std::string s(line);
-    const auto pos = s.find("http-port=");
-    if (pos != std::string::npos) g.port = std::atoi(s.c_str() + pos + 10);
-  }
-  // Keep reading (and dropping) the gateway's stdout so it never blocks on a full pipe.
-  std::thread([f] {
-    char buf[4096];
-    while (f != nullptr && fgets(buf, sizeof buf, f) != nullptr) {
-    }
-    if (f != nullptr) fclose(f);
-  }).detach();
-  return g;
-}
-
-int64_t peakRssKb(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return -1;
-}
-
-// User + system CPU seconds the process has used so far.
-double cpuSeconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return -1;
-  std::istringstream fields(text.substr(close + 2));
-  std::string field;
-  double utime = 0;
-  double stime = 0;
-  // Fields after the command: state is field 3; utime and stime are fields 14 and 15.
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14) utime = std::atof(field.c_str());
-    if (i == 15) stime = std::atof(field.c_str());
-  }
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// The gateway's write() bytes so far (WAL, checkpoints, logs): /proc/<pid>/io wchar.
-int64_t writtenBytes(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/io");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("wchar:", 0) == 0) return std::atoll(line.c_str() + 6);
-  }
-  return -1;
-}
 
 // --- Clients -----------------------------------------------------------------------------------
 
@@ -338,6 +261,9 @@ struct Options {
   bool keep = false;
   int drain = 0;        // > 0: only the drain measurement, with this many enrollments
   int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
+  // server.rateLimit.perClient far above the load; --limited keeps the gateway's default (a
+  // gateway from before issue 18 does not know the key).
+  bool unlimited = true;
 };
 
 struct Tally {
@@ -357,14 +283,6 @@ struct Tally {
     if (status != 200) ++failures[status];
   }
 };
-
-double percentile(std::vector<double> values, double p) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  const size_t i = std::min(values.size() - 1,
-                            static_cast<size_t>(p / 100.0 * static_cast<double>(values.size())));
-  return values[i];
-}
 
 void printFailures(const Tally& tally) {
   for (const auto& [status, count] : tally.failures) {
@@ -429,7 +347,8 @@ int measureDrain(const std::string& url, const Options& o, const Deliveries& pee
 int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
-               "                   [--data-dir DIR] [--keep] [--drain N] [--peer-delay-ms D]\n";
+               "                   [--data-dir DIR] [--keep] [--limited] [--drain N]\n"
+               "                   [--peer-delay-ms D]\n";
   return 64;
 }
 
@@ -462,6 +381,8 @@ int main(int argc, char** argv) {
       o.drain = std::atoi(next().c_str());
     } else if (a == "--peer-delay-ms") {
       o.peerDelayMs = std::atoi(next().c_str());
+    } else if (a == "--limited") {
+      o.unlimited = false;
     } else {
       return usage();
     }
@@ -486,14 +407,17 @@ int main(int argc, char** argv) {
     o.dataDir = pattern;
   }
   const std::string configPath = o.dataDir + "/config.json";
-  std::ofstream(configPath) << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)"
-                            << o.serverThreads << R"(},"dataDir":")" << o.dataDir << R"(/data",)"
-                            << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" +
-                                                      std::to_string(o.batchSize) + "},"
-                                                : std::string())
-                            << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)"
-                            << peerServer.port() << R"(/fhir"}}})";
-  Gateway gateway = startGateway(o.binary, configPath);
+  // The client's rate limit is set far above the load: the bucket is taken on every request, as
+  // in production, but never runs dry (this measures the path, not the limit).
+  std::ofstream(configPath)
+      << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)" << o.serverThreads
+      << (o.unlimited ? R"(,"rateLimit":{"perClient":{"perSecond":1000000,"burst":1000000}})" : "")
+      << R"(},"dataDir":")" << o.dataDir << R"(/data",)"
+      << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" + std::to_string(o.batchSize) + "},"
+                          : std::string())
+      << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)" << peerServer.port()
+      << R"(/fhir"}}})";
+  const brygga::bench::GatewayProcess gateway = brygga::bench::startGateway(o.binary, configPath);
   if (gateway.port <= 0) {
     std::cerr << "brygga_load: the gateway did not start (" << o.binary << ")\n";
     return 1;
@@ -604,9 +528,7 @@ int main(int argc, char** argv) {
             << std::filesystem::file_size(o.dataDir + "/data/brygga.db", ec) / (1024 * 1024)
             << " MiB\n";
 
-  kill(gateway.pid, SIGTERM);
-  int status = 0;
-  waitpid(gateway.pid, &status, 0);
+  brygga::bench::stopGateway(gateway);
   peerServer.stop();
   if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
   curl_global_cleanup();

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes a fresh Debian 12 machine able to build and test Brygga. Installs only what is missing;
-# when everything is present it says so and touches nothing.
+# when everything is present it says so and touches nothing. Packages named as arguments are
+# needed too (scripts/fuzz.sh asks for clang and its sanitizer runtimes this way; the test suite
+# does not need them).
 set -euo pipefail
 
 readonly kPackages=(
@@ -9,6 +11,7 @@ readonly kPackages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 curl
   nodejs npm
   chromium
+  "$@"
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -62,14 +62,27 @@ core::StatusOr<uint64_t> countParam(const std::map<std::string, std::string>& p,
   return *n;
 }
 
+bool isPublicPath(const std::vector<std::string>& parts) {
+  return parts.size() == 1 &&
+         (parts[0] == "checkpoint" || parts[0] == "key" || parts[0] == "witness");
+}
+
 }  // namespace
 
 AuditApi::AuditApi(audit::AuditLog& log, store::Store& store, const core::TimeSource& clock,
                    core::Logger& logger)
     : log_(log), store_(store), clock_(clock), logger_(logger), recorder_(clock) {}
 
+bool AuditApi::isPublic(const ApiRequest& request) const {
+  return isPublicPath(splitPath(request.path));
+}
+
 ApiResponse AuditApi::handle(const ApiRequest& request) {
   const int64_t started = clock_.nowMs();
+  if (isPublic(request)) {
+    Trace unrecorded;
+    return dispatchGuarded(request, logger_, [&] { return dispatch(request, unrecorded); });
+  }
   Trace trace;
   trace.types.insert("AuditEvent");
   trace.query = request.query;
@@ -82,8 +95,7 @@ ApiResponse AuditApi::handle(const ApiRequest& request) {
 
 ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
   const std::vector<std::string> parts = splitPath(request.path);
-  const bool isPublic =
-      parts.size() == 1 && (parts[0] == "checkpoint" || parts[0] == "key" || parts[0] == "witness");
+  const bool isPublic = isPublicPath(parts);
   const bool isProof = parts.size() == 2 && parts[0] == "proof" &&
                        (parts[1] == "inclusion" || parts[1] == "consistency");
   const bool isRecord = parts.size() == 2 && parts[0] == "records";

@@ -26,8 +26,9 @@ namespace brygga::api {
 //   GET /audit/records/{seq}                        the record's AuditEvent JSON exactly as
 //                                                   stored (its leaf is SHA-256(0x00 || body))
 // M and B default to the latest checkpoint's size. Proofs are JSON with base64 hashes. Every call
-// (the public ones included) is recorded through the ExchangeRecorder: an exchange line and an
-// AuditEvent (subtype read, or operation for proofs). Errors are OperationOutcomes.
+// but the public ones is recorded through the ExchangeRecorder: an exchange line and an
+// AuditEvent (subtype read, or operation for proofs); the public ones hold nothing about anyone
+// and cost nothing durable. Errors are OperationOutcomes.
 class AuditApi final : public Endpoint {
  public:
   AuditApi(audit::AuditLog& log, store::Store& store, const core::TimeSource& clock,
@@ -35,6 +36,8 @@ class AuditApi final : public Endpoint {
 
   // Thread-safe.
   ApiResponse handle(const ApiRequest& request) override;
+  // checkpoint, key and witness.
+  bool isPublic(const ApiRequest& request) const override;
   // The witness pusher's state as JSON (set before the server starts).
   void setWitness(std::function<std::string()> stateJson) { witnessState_ = std::move(stateJson); }
   // The forwarding sinks' state as JSON (set before the server starts).

@@ -75,11 +75,13 @@ ApiResponse AuthApi::handle(const ApiRequest& request) {
       recorded.caller.credential = "client-assertion";
     }
   }
+  if (recorded.caller.clientId.empty()) {
+    response.refusedLogin = "client assertion (" + detail.substr(0, 64) + ")";
+    return response;
+  }
   if (!recorded.caller.authenticated) {
     recorded.caller.refusedCredential =
-        "client assertion" + (recorded.caller.clientId.empty()
-                                  ? std::string()
-                                  : " of " + recorded.caller.clientId.substr(0, 64));
+        "client assertion of " + recorded.caller.clientId.substr(0, 64);
   }
   const core::Status written =
       recorder_.recordAlone(deps_.store, recorded, response.status, trace, started, detail);

@@ -25,13 +25,18 @@ struct AuthDependencies {
 // POST /auth/token (below /auth): SMART Backend Services, client credentials with a client
 // assertion (auth::TokenIssuer has the rules). The body must be
 // application/x-www-form-urlencoded; answers are JSON with Cache-Control: no-store, errors as
-// RFC 6749 §5.2 describes. Every request is recorded like a login (exchange line and AuditEvent,
-// subtype "login"): the client once its assertion verified, the OAuth error code of a refusal;
-// never the assertion or the token. Thread-safe.
+// RFC 6749 §5.2 describes. A request whose assertion a registered client's key verified is
+// recorded like a login (exchange line and AuditEvent, subtype "login"): the client, the OAuth
+// error code of a refusal (a replayed jti, a scope beyond its own); never the assertion or the
+// token. Any other request names nobody it proved: it is counted with the refused logins of its
+// source address (ApiResponse::refusedLogin), so anonymous traffic writes nothing on its own.
+// Thread-safe.
 class AuthApi final : public Endpoint {
  public:
   explicit AuthApi(AuthDependencies deps) : deps_(std::move(deps)), recorder_(deps_.clock) {}
   ApiResponse handle(const ApiRequest& request) override;
+  // The client authenticates with its assertion, not with the transport's credentials.
+  bool isPublic(const ApiRequest&) const override { return true; }
 
  private:
   AuthDependencies deps_;
@@ -48,6 +53,7 @@ class WellKnownApi final : public Endpoint {
   WellKnownApi(std::string jwks, std::function<std::string()> tokenUrl)
       : jwks_(std::move(jwks)), tokenUrl_(std::move(tokenUrl)) {}
   ApiResponse handle(const ApiRequest& request) override;
+  bool isPublic(const ApiRequest&) const override { return true; }
 
  private:
   const std::string jwks_;

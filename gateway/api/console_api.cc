@@ -69,6 +69,10 @@ const char* explain(store::MessageStatus status) {
     case store::MessageStatus::kDead:
       return "Dead letter: the receiver refused it, or Brygga gave up after too many attempts. "
              "Nothing more happens until someone replays it.";
+    case store::MessageStatus::kHeld:
+      return "Held by a block (spärr): the patient has blocked the receiving party, so Brygga did "
+             "not send it. Its content is not shown. Lifting the block releases nothing; the "
+             "integration team releases it explicitly.";
   }
   return "";
 }

@@ -42,7 +42,9 @@ struct ApiRequest {
   std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
   Caller caller;
-  std::string baseUrl;    // scheme://host/prefix as the client reached it, for links
+  // server.publicBaseUrl (or the listener's own address) and the endpoint's prefix, for links;
+  // never taken from the request's Host header.
+  std::string baseUrl;
   std::string requestId;  // X-Request-Id (given or generated)
   std::string serverAddress;
 };
@@ -51,6 +53,10 @@ struct ApiResponse {
   int status = 200;
   std::string body;  // FHIR JSON (a resource, Bundle or OperationOutcome), or empty
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set by a public endpoint that refused a login nobody proved (a token request whose client
+  // assertion no registered key verifies): what was presented, never a secret. The server counts
+  // it for the aggregated audit record of refused logins; nothing is written for it alone.
+  std::string refusedLogin;
 };
 
 // Answers requests below one path prefix. Implementations are thread-safe: the server calls
@@ -59,6 +65,15 @@ class Endpoint {
  public:
   virtual ~Endpoint() = default;
   virtual ApiResponse handle(const ApiRequest& request) = 0;
+  // True for a request this endpoint serves to anyone, without credentials (the
+  // CapabilityStatement, the audit log's checkpoint, the console's files). Such requests are not
+  // audited: anonymous traffic must cost nothing durable. Every other request reaches handle()
+  // only with an authenticated caller; the server answers the rest with 401 and counts them for
+  // the aggregated audit record of refused logins.
+  virtual bool isPublic(const ApiRequest& request) const {
+    (void)request;
+    return false;
+  }
 };
 
 // The header by which a client names the person behind a request.

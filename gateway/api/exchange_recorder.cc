@@ -51,6 +51,7 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   ex.patient = trace.patient.value_or("");
   // Which mapping files were in force, so that a forwarded message can be traced to its rules.
   if (!trace.flowNote.empty()) ex.detail += "; " + trace.flowNote;
+  if (!trace.accessNote.empty()) ex.detail += "; " + trace.accessNote;
   if (trace.mappings) ex.detail += "; mappings=" + trace.mappings->version();
   BRYGGA_RETURN_IF_ERROR(txn.recordExchange(ex));
 
@@ -60,6 +61,7 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   ctx.action = trace.action;
   ctx.httpStatus = status;
   ctx.outcomeText = detail;
+  if (!trace.accessNote.empty()) ctx.outcomeText += "; " + trace.accessNote;
   if (!request.caller.authenticated && !request.caller.refusedCredential.empty()) {
     ctx.outcomeText += "; refused " + request.caller.refusedCredential;
   }

@@ -31,6 +31,12 @@ struct Trace {
   // The mapping files in force for the request; their version goes into the exchange line.
   std::shared_ptr<const mappings::MappingSet> mappings;
   std::string flowNote;  // what the flows decided, PHI-free ("task rejected: public-holiday")
+  // A refusal the caller must not be able to tell from "not found", said in the audit record
+  // only: "refused: a block against tenant:varberg stands" (PHI-free).
+  std::string accessNote;
+  // The request's exchange line and AuditEvent were committed with what it wrote (a write unit
+  // records its own); otherwise they are recorded in a unit of their own after the answer.
+  bool recorded = false;
 };
 
 // True for the interactions that make an inbound line a message in the console (writes:

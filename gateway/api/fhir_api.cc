@@ -8,6 +8,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "gateway/access/access_facts.h"
+#include "gateway/access/access_policy.h"
+#include "gateway/access/protected_identity.h"
 #include "gateway/api/back_pressure.h"
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
@@ -125,7 +128,8 @@ class FhirApi::Impl {
       : deps_(std::move(deps)),
         recorder_(deps_.clock),
         capability_(buildCapabilityStatement(deps_.limits)),
-        flows_(deps_.flows) {}
+        flows_(deps_.flows),
+        policy_(deps_.access) {}
 
   const std::string& capability() const { return capability_; }
 
@@ -229,10 +233,32 @@ class FhirApi::Impl {
 
   // --- Authorization -----------------------------------------------------------------------
 
-  static Status authorizeRead(const Caller& caller, const store::ResourceRecord& record) {
-    if (caller.role != core::ClientRole::kMunicipal) return Status::ok();
-    if (record.tenant.empty() || record.tenant == caller.tenant) return Status::ok();
-    return core::permissionDenied("this resource belongs to another municipality's patient");
+  access::CallerAccess accessOf(const Caller& caller) const {
+    return policy_.forCaller(caller.role, caller.tenant, deps_.clock.nowMs());
+  }
+
+  // What a reader gets of a stored resource: a protected identity's Patient without address and
+  // telecom, except for the integration role.
+  static std::string forReader(const Caller& caller, const store::ResourceRecord& record) {
+    if (record.type != "Patient" || caller.role == core::ClientRole::kIntegration) {
+      return record.json;
+    }
+    return access::redactedForReader(record.json);
+  }
+
+  // Whether the caller may read `record` (gateway/access). One it may not is answered exactly as
+  // one that does not exist; the audit record says why (the PDL access log).
+  StatusOr<bool> mayRead(const Caller& caller, const store::ResourceRecord& record, Trace& trace) {
+    BRYGGA_ASSIGN_OR_RETURN(access::Decision d,
+                            accessOf(caller).read(record, [this](const std::string& patientId) {
+                              return deps_.store.accessFacts(patientId);
+                            }));
+    if (d.verdict == access::Verdict::kBlocked) {
+      trace.accessNote = "refused: a block against " + d.blockedParty + " stands";
+    } else if (!d.allowed()) {
+      trace.accessNote = "not found for the caller: no care relationship";
+    }
+    return d.allowed();
   }
 
   // An access token's scopes narrow the role: each interaction on each type needs its scope.
@@ -266,19 +292,22 @@ class FhirApi::Impl {
     trace.entities.push_back(type + "/" + id);
     if (type == "AuditEvent") return readAudit(request, id, trace);
     if (!fhir::isValidId(id)) return errorResponse(core::notFound("no " + type + "/" + id));
-    auto found = deps_.store.read(type, id, version);
-    if (!found.isOk()) return errorResponse(found.status());
-    if (!found->has_value()) {
+    const auto notFound = [&] {
       return errorResponse(core::notFound(type + "/" + id +
                                           (version ? " has no version " + std::to_string(*version)
                                                    : std::string(" does not exist"))));
-    }
+    };
+    auto found = deps_.store.read(type, id, version);
+    if (!found.isOk()) return errorResponse(found.status());
+    if (!found->has_value()) return notFound();
     const store::ResourceRecord& record = **found;
     // Known before the access check, so a refused attempt shows in the patient's access log too.
     trace.patient = patientOf(record);
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeRead(request.caller, record));
+    auto readable = mayRead(request.caller, record, trace);
+    if (!readable.isOk()) return errorResponse(readable.status());
+    if (!*readable) return notFound();  // deleted or not: what the caller may not see is not there
     if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
-    ApiResponse r = jsonResponse(200, record.json);
+    ApiResponse r = jsonResponse(200, forReader(request.caller, record));
     r.headers.emplace_back("ETag", etag(record.version));
     r.headers.emplace_back("Last-Modified", core::formatHttpDate(record.lastUpdatedMs));
     return r;
@@ -345,9 +374,8 @@ class FhirApi::Impl {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
     }
     if (type == "AuditEvent") return searchAudit(request, *query, trace);
-    if (request.caller.role == core::ClientRole::kMunicipal && !isSharedType(type)) {
-      query->tenant = request.caller.tenant;
-    }
+    // The store counts and pages only what the caller may see.
+    query->visibility = accessOf(request.caller).visibility();
     auto page = deps_.store.search(*query);
     if (!page.isOk()) return errorResponse(page.status());
 
@@ -367,8 +395,9 @@ class FhirApi::Impl {
     }
     std::vector<std::string> fullUrls;
     std::vector<const std::string*> bodies;
-    for (const auto& r : page->records) {
+    for (auto& r : page->records) {
       fullUrls.push_back(request.baseUrl + "/" + r.type + "/" + r.id);
+      r.json = forReader(request.caller, r);
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }
@@ -410,10 +439,12 @@ class FhirApi::Impl {
     }
     auto versions = deps_.store.history(type, id);
     if (!versions.isOk()) return errorResponse(versions.status());
-    if (versions->empty())
-      return errorResponse(core::notFound(type + "/" + id + " does not exist"));
+    const Status notFound = core::notFound(type + "/" + id + " does not exist");
+    if (versions->empty()) return errorResponse(notFound);
     trace.patient = patientOf(versions->front());
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeRead(request.caller, versions->front()));
+    auto readable = mayRead(request.caller, versions->front(), trace);
+    if (!readable.isOk()) return errorResponse(readable.status());
+    if (!*readable) return errorResponse(notFound);
     std::string out = R"({"resourceType":"Bundle","type":"history","total":)" +
                       std::to_string(versions->size()) + R"(,"entry":[)";
     bool first = true;
@@ -423,7 +454,7 @@ class FhirApi::Impl {
       out += R"({"fullUrl":")";
       core::appendJsonEscaped(out, request.baseUrl + "/" + type + "/" + id);
       out += "\"";
-      if (!v.deleted) out += R"(,"resource":)" + v.json;
+      if (!v.deleted) out += R"(,"resource":)" + forReader(request.caller, v);
       out += R"(,"request":{"method":")";
       out += v.deleted ? "DELETE" : (v.version == 1 ? "POST" : "PUT");
       out += R"(","url":")" + type + (v.version == 1 ? std::string() : "/" + id) + "\"}";
@@ -447,7 +478,21 @@ class FhirApi::Impl {
     fhir::JsonLimits limits;
     limits.maxBytes = static_cast<size_t>(deps_.limits.maxBodyBytes);
     limits.maxDepth = deps_.limits.maxJsonDepth;
-    return fhir::parseJson(request.body, limits);
+    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, fhir::parseJson(request.body, limits));
+    // Before any validation or write work: a Bundle's cost grows with its entries, and the
+    // writes of a transaction hold the single writer.
+    if (fhir::stringMember(doc, "resourceType") == "Bundle") {
+      const Value* entries = fhir::member(doc, "entry");
+      if (entries != nullptr && entries->IsArray() &&
+          static_cast<int64_t>(entries->Size()) > deps_.limits.maxBundleEntries) {
+        return Status(StatusCode::kPayloadTooLarge,
+                      "the Bundle has " + std::to_string(entries->Size()) +
+                          " entries; this gateway takes at most " +
+                          std::to_string(deps_.limits.maxBundleEntries) +
+                          " in one Bundle: send it in parts");
+      }
+    }
+    return doc;
   }
 
   Status validateResource(const Value& resource) {
@@ -578,7 +623,8 @@ class FhirApi::Impl {
       r.body = op.outcome;
       r.headers.emplace_back("Content-Type", kFhirJson);
     } else if (prefer.find("return=minimal") == std::string::npos) {
-      r.body = op.record.json;
+      // A create that found the person answers with what a read would show.
+      r.body = op.matchedExisting ? forReader(request.caller, op.record) : op.record.json;
       r.headers.emplace_back("Content-Type", kFhirJson);
     }
     r.headers.emplace_back("Location", locationOf(request.baseUrl, op.record));
@@ -588,50 +634,70 @@ class FhirApi::Impl {
   }
 
   // Resolves a conditional (If-None-Exist or conditional update) to the ids that match.
-  StatusOr<std::vector<std::string>> matches(store::StoreTransaction& txn, const std::string& type,
+  // It sees only what the caller may read, and of the types their owner writes only the caller's
+  // own: another party's record behaves as if there were none.
+  StatusOr<std::vector<std::string>> matches(store::StoreTransaction& txn,
+                                             const access::CallerAccess& ca,
+                                             const std::string& type,
                                              const std::string& condition) {
     BRYGGA_ASSIGN_OR_RETURN(QueryParams params, parseQuery(condition));
     if (params.empty()) return core::invalidArgument("empty condition");
     BRYGGA_ASSIGN_OR_RETURN(store::SearchQuery query, buildSearchQuery(type, params, 2, 2));
     query.count = 2;
     query.offset = 0;
+    query.visibility = ca.visibility();
+    if (isSharedType(type) || type == "EpisodeOfCare" || type == "Consent") {
+      query.tenant = ca.owner();
+    }
     BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.search(query));
     std::vector<std::string> ids;
     for (const auto& r : page.records) ids.push_back(r.id);
     return ids;
   }
 
-  // Tenant of a resource about to be written: a Patient keeps the tenant it has (or takes the
-  // writing municipality's); anything else belongs to its patient's tenant.
-  StatusOr<std::string> tenantFor(store::StoreTransaction& txn, const Caller& caller,
-                                  const WriteOp& op,
-                                  const std::optional<store::ResourceRecord>& current,
-                                  const std::map<std::string, std::string>& pendingTenants) {
-    std::string tenant;
-    if (current && !current->tenant.empty()) {
-      tenant = current->tenant;
-    } else if (op.type == "Patient") {
-      tenant = caller.role == core::ClientRole::kMunicipal ? caller.tenant : std::string();
-    } else if (auto patient = fhir::patientReferenceOf(*op.resource)) {
-      auto pending = pendingTenants.find(*patient);
-      if (pending != pendingTenants.end()) {
-        tenant = pending->second;
-      } else {
-        auto pos = patient->find('/');
-        BRYGGA_ASSIGN_OR_RETURN(auto record, txn.readCurrent("Patient", patient->substr(pos + 1)));
-        if (record) {
-          tenant = record->tenant;
-        } else if (caller.role == core::ClientRole::kMunicipal) {
-          tenant = caller.tenant;
-        }
-      }
-    } else if (caller.role == core::ClientRole::kMunicipal && !isSharedType(op.type)) {
-      tenant = caller.tenant;
+  // The patients this unit gives the caller a care relationship to: those of the active home-care
+  // EpisodeOfCare a municipality writes (its enrollment), by literal reference.
+  static std::set<std::string> establishedPatients(const std::vector<WriteOp>& ops,
+                                                   const access::CallerAccess& ca) {
+    std::set<std::string> out;
+    if (ca.role() != core::ClientRole::kMunicipal) return out;
+    for (const auto& op : ops) {
+      if (op.type != "EpisodeOfCare" || op.resource == nullptr) continue;
+      if (!access::establishesRelationship(*op.resource, ca.nowMs())) continue;
+      std::string id = patientIdOf(*op.resource);
+      if (!id.empty()) out.insert(std::move(id));
     }
-    if (caller.role == core::ClientRole::kMunicipal && !tenant.empty() && tenant != caller.tenant) {
-      return core::permissionDenied("the patient belongs to another municipality");
+    return out;
+  }
+
+  // The id of the Patient a resource concerns (its own for a Patient); empty when none.
+  static std::string patientIdOf(const Value& resource) {
+    auto ref = fhir::patientReferenceOf(resource);
+    if (!ref || ref->rfind("Patient/", 0) != 0) return {};
+    return ref->substr(8);
+  }
+
+  // The Patient already holding one of the person numbers a Patient carries (one person, one
+  // Patient: the store's unique key on the number).
+  static StatusOr<std::optional<std::string>> patientHolding(store::StoreTransaction& txn,
+                                                             const Value& patient) {
+    for (const store::PersonIdentity& identity : access::identitiesOf(patient)) {
+      BRYGGA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                              txn.patientByNumber(identity.kind, identity.number));
+      if (holder) return holder;
     }
-    return tenant;
+    return std::optional<std::string>();
+  }
+
+  // A Patient written by a caller without a care relationship to it: the same answer whether or
+  // not Brygga holds that person.
+  static Status noRelationshipToPatient(const std::string& where) {
+    const std::string text =
+        "Patient: this client has no care relationship with that patient; a patient enters "
+        "Brygga through its municipality's enrollment (a transaction with the Patient and an "
+        "active home-care EpisodeOfCare)";
+    return core::unprocessable(where + text,
+                               {core::Issue::error("business-rule", text, "Patient")});
   }
 
   // Runs `ops` in one write unit together with their outbox entries, exchange line and
@@ -666,16 +732,18 @@ class FhirApi::Impl {
 
   Status applyOps(store::StoreTransaction& txn, const Caller& caller, std::vector<WriteOp>& ops) {
     const int64_t now = deps_.clock.nowMs();
+    const access::CallerAccess ca = accessOf(caller);
     // 1. Resolve conditionals and assign ids.
     std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
     for (auto& op : ops) {
       op.matchedExisting = false;
       op.created = false;
       std::string where = transactionEntryPrefix(op);
+      bool fresh = false;  // no existing resource named or matched
       if (op.method == "POST") {
         op.id.clear();
         if (!op.condition.empty()) {
-          auto found = matches(txn, op.type, op.condition);
+          auto found = matches(txn, ca, op.type, op.condition);
           if (!found.isOk()) return withPrefix(found.status(), where + "If-None-Exist: ");
           if (found->size() > 1) {
             return core::preconditionFailed(where + "If-None-Exist matches more than one " +
@@ -686,9 +754,10 @@ class FhirApi::Impl {
             op.matchedExisting = true;
           }
         }
-        if (op.id.empty()) op.id = core::newTimeOrderedUuid();
+        fresh = op.id.empty();
+        if (fresh) op.id = core::newTimeOrderedUuid();
       } else if (op.id.empty()) {
-        auto found = matches(txn, op.type, op.condition);
+        auto found = matches(txn, ca, op.type, op.condition);
         if (!found.isOk()) return withPrefix(found.status(), where + "conditional update: ");
         if (found->size() > 1) {
           return core::preconditionFailed(where + "the conditional update matches more than one " +
@@ -697,9 +766,21 @@ class FhirApi::Impl {
         if (found->size() == 1) {
           op.id = found->front();
         } else {
+          fresh = true;
           std::string_view bodyId = fhir::stringMember(*op.resource, "id");
           op.id = !bodyId.empty() && fhir::isValidId(bodyId) ? std::string(bodyId)
                                                              : core::newTimeOrderedUuid();
+        }
+      }
+      // One person, one Patient: a Patient whose number Brygga holds is that Patient, whatever
+      // the condition said (a plain create answers as a conditional create that matched). The
+      // access check below decides as for any Patient, so nothing tells whether it existed.
+      if (op.type == "Patient" && fresh) {
+        BRYGGA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
+                                patientHolding(txn, *op.resource));
+        if (holder) {
+          op.id = *holder;
+          op.matchedExisting = op.method == "POST";
         }
       }
       if (!op.fullUrl.empty()) resolved[op.fullUrl] = op.type + "/" + op.id;
@@ -714,16 +795,22 @@ class FhirApi::Impl {
                                 return it->second;
                               });
     }
-    // 3. Write.
-    std::map<std::string, std::string> pendingTenants;  // "Patient/id" -> tenant
+    // 3. Decide access and write.
+    const std::set<std::string> established = establishedPatients(ops, ca);
     for (auto& op : ops) {
       std::string where = transactionEntryPrefix(op);
       BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
                               txn.readCurrent(op.type, op.id));
+      const std::string patientId = op.type == "Patient" ? op.id : patientIdOf(*op.resource);
+      if (!patientId.empty()) {
+        BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(patientId));
+        if (!ca.writePatient(facts, established.count(patientId) > 0).allowed()) {
+          return op.type == "Patient" ? noRelationshipToPatient(where)
+                                      : flows::patientNotKnown(op.type);
+        }
+      }
       if (op.matchedExisting) {
         op.record = *current;
-        BRYGGA_RETURN_IF_ERROR(authorizeRead(caller, op.record));
-        if (op.type == "Patient") pendingTenants["Patient/" + op.id] = op.record.tenant;
         continue;
       }
       if (op.ifMatch && (!current || current->version != *op.ifMatch)) {
@@ -731,13 +818,18 @@ class FhirApi::Impl {
             where + "If-Match " + etag(*op.ifMatch) + " is stale: the current version is " +
             (current ? std::to_string(current->version) : std::string("none")));
       }
-      if (current && !current->deleted && caller.role == core::ClientRole::kMunicipal &&
-          !current->tenant.empty() && current->tenant != caller.tenant) {
-        return core::permissionDenied(where + "this resource belongs to another municipality");
+      // Directory records, enrollments and blocks are their owner's to change.
+      const bool owned = access::CallerAccess::ownerWrites(op.type, patientId);
+      if (owned && current && !current->deleted && !ca.writeOwned(*current).allowed()) {
+        return core::permissionDenied(where + op.type + "/" + op.id +
+                                      " is another party's: only its owner changes it (a "
+                                      "municipality its own, the region and integration team "
+                                      "the shared ones)");
       }
-      BRYGGA_ASSIGN_OR_RETURN(std::string tenant,
-                              tenantFor(txn, caller, op, current, pendingTenants));
-      if (op.type == "Patient") pendingTenants["Patient/" + op.id] = tenant;
+      // The owner: who wrote it first (a municipality, or "" for the region, the integration
+      // team and Brygga); a Patient has none, access to it is by care relationship.
+      std::string tenant = current ? current->tenant : ca.owner();
+      if (op.type == "Patient") tenant.clear();
 
       const int64_t version = current ? current->version + 1 : 1;
       fhir::stampMeta(*op.resource, *op.allocator, op.id, version, now);
@@ -747,8 +839,14 @@ class FhirApi::Impl {
       write.record.version = version;
       write.record.lastUpdatedMs = now;
       write.record.tenant = tenant;
+      write.record.patientId = patientId;
       write.record.json = fhir::toJson(*op.resource);
       write.index = indexOf(*op.resource);
+      if (op.type == "Patient") write.identities = access::identitiesOf(*op.resource);
+      if (op.type == "EpisodeOfCare" && !tenant.empty() && !patientId.empty()) {
+        write.relationship =
+            access::careRelationshipOf(*op.resource, op.id, patientId, tenant, now);
+      }
       BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
       op.created = !current;
       op.record = std::move(write.record);
@@ -799,7 +897,12 @@ class FhirApi::Impl {
   }
 
   static flows::FlowCaller flowCaller(const ApiRequest& request) {
-    return {request.caller.role, request.caller.tenant, request.caller.clientId, request.requestId};
+    flows::FlowCaller caller;
+    caller.role = request.caller.role;
+    caller.tenant = request.caller.tenant;
+    caller.clientId = request.caller.clientId;
+    caller.requestId = request.requestId;
+    return caller;
   }
 
   // Before the writes: the flows check what they will forward (422 unknown facility, patient not
@@ -809,7 +912,15 @@ class FhirApi::Impl {
                       std::vector<WriteOp>& ops, Trace& trace) {
     if (flows_ == nullptr || !trace.mappings) return Status::ok();
     std::vector<flows::FlowWrite> writes = flowWrites(ops, false);
-    BRYGGA_RETURN_IF_ERROR(flows_->prepare(txn, flowCaller(request), writes, *trace.mappings));
+    // A stored patient the unit names must be one the caller may write for (gateway/access).
+    const access::CallerAccess ca = accessOf(request.caller);
+    const std::set<std::string> established = establishedPatients(ops, ca);
+    flows::FlowCaller caller = flowCaller(request);
+    caller.writesForPatient = [&](const std::string& patientId) -> StatusOr<bool> {
+      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(patientId));
+      return ca.writePatient(facts, established.count(patientId) > 0).allowed();
+    };
+    BRYGGA_RETURN_IF_ERROR(flows_->prepare(txn, caller, writes, *trace.mappings));
     // A retried unit sees its resources already completed: keep the first answer.
     for (size_t i = 0; i < ops.size(); ++i) {
       if (!writes[i].outcome.empty()) ops[i].outcome = writes[i].outcome;
@@ -912,10 +1023,12 @@ class FhirApi::Impl {
     return op;
   }
 
-  static std::string entryResponseJson(const std::string& base, const WriteOp& op) {
+  static std::string entryResponseJson(const ApiRequest& request, const WriteOp& op) {
     std::string out = R"({"fullUrl":")";
-    core::appendJsonEscaped(out, base + "/" + op.record.type + "/" + op.record.id);
-    out += R"(","resource":)" + op.record.json + R"(,"response":{"status":")";
+    core::appendJsonEscaped(out, request.baseUrl + "/" + op.record.type + "/" + op.record.id);
+    out += R"(","resource":)" +
+           (op.matchedExisting ? forReader(request.caller, op.record) : op.record.json) +
+           R"(,"response":{"status":")";
     out += op.created ? "201 Created" : "200 OK";
     out += R"(","location":")";
     core::appendJsonEscaped(out, op.record.type + "/" + op.record.id + "/_history/" +
@@ -954,7 +1067,7 @@ class FhirApi::Impl {
     std::string out = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
     for (size_t i = 0; i < ordered.size(); ++i) {
       if (i > 0) out += ',';
-      out += entryResponseJson(request.baseUrl, ordered[i]);
+      out += entryResponseJson(request, ordered[i]);
     }
     out += "]}";
     return jsonResponse(200, out);
@@ -986,7 +1099,7 @@ class FhirApi::Impl {
         s = op.status();
       }
       if (s.isOk()) {
-        out += entryResponseJson(request.baseUrl, ops.front());
+        out += entryResponseJson(request, ops.front());
       } else {
         // Failed entries are recorded like any refused request.
         Status r = deps_.store.write([&](store::StoreTransaction& txn) {
@@ -1010,6 +1123,7 @@ class FhirApi::Impl {
   const std::string capability_;
   // The wired flows; null: writes are stored and nothing is routed.
   flows::FlowRouter* const flows_;
+  const access::AccessPolicy policy_;
 };
 
 #undef BRYGGA_RETURN_RESPONSE_IF_ERROR
@@ -1019,6 +1133,10 @@ FhirApi::~FhirApi() = default;
 
 ApiResponse FhirApi::handle(const ApiRequest& request) {
   return impl_->handle(request);
+}
+
+bool FhirApi::isPublic(const ApiRequest& request) const {
+  return request.path == "/metadata";
 }
 
 const std::string& FhirApi::capabilityStatement() const {

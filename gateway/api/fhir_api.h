@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/access/access_policy.h"
 #include "gateway/api/endpoint.h"
 #include "gateway/api/request_limits.h"
 #include "gateway/core/time_source.h"
@@ -43,6 +44,8 @@ struct ApiDependencies {
   flows::FlowRouter* flows = nullptr;
   // Told about each write refused because its body did not validate (metrics). May be null.
   metrics::ValidationObserver* validationObserver = nullptr;
+  // Access by care relationship (gateway/access; config access.*).
+  access::AccessConfig access;
 };
 
 class FhirApi final : public Endpoint {
@@ -54,6 +57,8 @@ class FhirApi final : public Endpoint {
 
   // Thread-safe: called concurrently by the server's worker threads.
   ApiResponse handle(const ApiRequest& request) override;
+  // GET /metadata: the CapabilityStatement is served to anyone.
+  bool isPublic(const ApiRequest& request) const override;
 
   // The CapabilityStatement this API serves at /metadata.
   const std::string& capabilityStatement() const;

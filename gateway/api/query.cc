@@ -180,6 +180,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
         std::string code = bar == std::string::npos ? part : part.substr(bar + 1);
         if (code.empty()) return core::invalidArgument("identifier search needs a value");
         if (!system.empty()) {
+          if (auto person = fhir::personNumberOf(system, code); person.isOk()) code = person->number;
           system = fhir::canonicalIdentifierSystem(system);
           if (criterion.system && *criterion.system != system) {
             return core::invalidArgument(
@@ -187,11 +188,6 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                 "parameter are not supported");
           }
           criterion.system = system;
-          if (system == fhir::kPersonnummerSystem) {
-            code = fhir::normalizePersonnummer(code).valueOr(code);
-          } else if (system == fhir::kSamordningsnummerSystem) {
-            code = fhir::normalizeSamordningsnummer(code).valueOr(code);
-          }
         }
         criterion.values.push_back(code);
       }

@@ -9,6 +9,8 @@ namespace brygga::api {
 // the same figures and advertises them in the CapabilityStatement.
 struct RequestLimits {
   int64_t maxBodyBytes = 8 * 1024 * 1024;
+  // A Bundle with more entries is refused (413) before it is validated or written.
+  int maxBundleEntries = 1000;
   int maxJsonDepth = 64;
   int defaultPageSize = 50;
   int maxPageSize = 500;

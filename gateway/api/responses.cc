@@ -1,10 +1,12 @@
 #include "gateway/api/responses.h"
 
 #include <exception>
+#include <string_view>
 #include <utility>
 
 #include "gateway/api/back_pressure.h"
 #include "gateway/core/civil_time.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
 
 namespace brygga::api {
@@ -58,7 +60,45 @@ std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Tra
         "an access token from /auth/token is for the FHIR API only; use the client's "
         "certificate or static token here"));
   }
+  if (core::Status crossSite = checkNotCrossSite(request); !crossSite.isOk()) {
+    return errorResponse(crossSite);
+  }
   return std::nullopt;
+}
+
+namespace {
+
+// "https://Host:443/fhir" -> "https://host": scheme and authority, lower case, default port
+// dropped (browsers leave it out of Origin). Empty for anything else.
+std::string originOf(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string origin = core::lowerAscii(url.substr(0, url.find_first_of("/?#", scheme + 3)));
+  const std::string_view defaultPort = origin.starts_with("https://")  ? ":443"
+                                       : origin.starts_with("http://") ? ":80"
+                                                                       : "";
+  if (!defaultPort.empty() && origin.ends_with(defaultPort)) {
+    origin.resize(origin.size() - defaultPort.size());
+  }
+  return origin;
+}
+
+}  // namespace
+
+core::Status checkNotCrossSite(const ApiRequest& request) {
+  if (request.method == "GET" || request.method == "HEAD") return core::Status::ok();
+  if (auto it = request.headers.find(core::lowerAscii(kConsoleHeader));
+      it != request.headers.end() && it->second == "1") {
+    return core::Status::ok();
+  }
+  if (auto it = request.headers.find("origin"); it != request.headers.end()) {
+    const std::string own = originOf(request.baseUrl);
+    if (!own.empty() && originOf(it->second) == own) return core::Status::ok();
+  }
+  return core::permissionDenied(
+      std::string("a request that changes something must carry the header ") + kConsoleHeader +
+      ": 1 (the console sends it) or come from the gateway's own origin; a request another web "
+      "site made the browser send is refused");
 }
 
 std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* expected) {

@@ -28,10 +28,21 @@ ApiResponse dispatchGuarded(const ApiRequest& request, core::Logger& logger,
                             const std::function<ApiResponse()>& dispatch);
 
 // The caller checks of the integration team's endpoints: 401 without credentials (recorded as a
-// login attempt), 403 (`forbidden`) for any other role and for access tokens from /auth/token
-// (their scopes are about FHIR resources); nullopt when the caller may go on.
+// login attempt), 403 (`forbidden`) for any other role, 403 for access tokens from /auth/token
+// (their scopes are about FHIR resources), and 403 for a state-changing request that is not
+// plainly from the console or a script (see checkNotCrossSite); nullopt when the caller may go on.
 std::optional<ApiResponse> checkIntegrationCaller(const ApiRequest& request, Trace& trace,
                                                   const std::string& forbidden);
+
+// The header the console's script sends with every call (kConsoleHeader: 1).
+inline constexpr const char* kConsoleHeader = "X-Brygga-Console";
+
+// CSRF: a browser presents the integration client's certificate (or cookies) to any page that
+// makes it send a request, so a request that changes something (any method but GET and HEAD)
+// must show it was not made by another site: it carries X-Brygga-Console: 1 (which a cross-origin
+// page cannot send without a CORS preflight, never granted), or an Origin that is the gateway's
+// own (scheme, host and port of request.baseUrl). kPermissionDenied otherwise.
+core::Status checkNotCrossSite(const ApiRequest& request);
 
 // 405 unless the request uses `expected`.
 std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* expected);

@@ -220,21 +220,26 @@ int auditRotateKeyCommand(const GatewayConfig& config, const std::map<std::strin
   return EX_OK;
 }
 
-int verifyProvenanceCommand(const std::vector<std::string>& files,
+int verifyProvenanceCommand(const GatewayConfig& config,
+                            const std::vector<std::string>& files,
                             const std::map<std::string, std::string>& flags, std::ostream& out,
                             std::ostream& err) {
   if (files.empty()) {
     err << "brygga verify-provenance: name at least one Bundle file\n";
     return EX_USAGE;
   }
-  std::string ca;
-  if (const std::string caFile = flag(flags, "ca"); !caFile.empty()) {
-    auto text = audit::readFile(caFile);
-    if (!text.isOk()) {
-      err << "brygga: cannot read the CA file " << caFile << "\n";
-      return EX_NOINPUT;
-    }
-    ca = *text;
+  // The signer's certificate comes with the Bundle; only a CA named here makes it mean anything.
+  std::string caFile = flag(flags, "ca");
+  if (caFile.empty()) caFile = config.audit.provenanceTrustFile;
+  if (caFile.empty()) {
+    err << "brygga verify-provenance: no trusted CA: give --ca FILE, or set "
+           "audit.provenanceTrustFile in the --config file\n";
+    return EX_CONFIG;
+  }
+  auto ca = audit::readFile(caFile);
+  if (!ca.isOk()) {
+    err << "brygga: cannot read the CA file " << caFile << "\n";
+    return EX_NOINPUT;
   }
   bool allValid = true;
   for (const std::string& file : files) {
@@ -244,7 +249,7 @@ int verifyProvenanceCommand(const std::vector<std::string>& files,
       allValid = false;
       continue;
     }
-    auto checked = audit::verifyBundleProvenance(*bundle, ca);
+    auto checked = audit::verifyBundleProvenance(*bundle, *ca);
     if (!checked.isOk()) {
       out << file << ": INVALID: " << checked.status().message() << "\n";
       allValid = false;
@@ -254,7 +259,7 @@ int verifyProvenanceCommand(const std::vector<std::string>& files,
         << (checked->signatures == 1 ? "" : "s") << " over " << checked->targets
         << " resources, signed by";
     for (const std::string& signer : checked->signers) out << " " << signer;
-    out << (ca.empty() ? " (certificate not checked against a CA: give --ca)" : "") << "\n";
+    out << "\n";
   }
   return allValid ? EX_OK : EX_DATAERR;
 }

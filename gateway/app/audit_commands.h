@@ -32,8 +32,10 @@ int auditRotateKeyCommand(const GatewayConfig& config,
                           std::ostream& err);
 
 // `brygga verify-provenance FILE... [--ca FILE]`: checks the signed Provenance of each Bundle
-// file (gateway/audit/provenance.h) and prints one line per file; 65 when any fails.
-int verifyProvenanceCommand(const std::vector<std::string>& files,
+// file (gateway/audit/provenance.h) against the CA of --ca, else audit.provenanceTrustFile, and
+// prints one line per file; 65 when any fails, 78 when neither names a CA.
+int verifyProvenanceCommand(const GatewayConfig& config,
+                            const std::vector<std::string>& files,
                             const std::map<std::string, std::string>& flags, std::ostream& out,
                             std::ostream& err);
 

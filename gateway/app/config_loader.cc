@@ -1,5 +1,8 @@
 #include "gateway/app/config_loader.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,6 +17,7 @@
 #include "gateway/auth/scopes.h"
 #include "gateway/auth/token_issuer.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
@@ -73,6 +77,11 @@ auto boolInto(bool& out) {
   };
 }
 
+// 64 hex digits: a SHA-256 as hex (token hashes, certificate fingerprints).
+bool isHex64(const std::string& s) {
+  return s.size() == 64 && core::fromHex(s).isOk();
+}
+
 bool isHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -96,7 +105,10 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
                                      {"tenant", stringInto(client.tenant, false)},
                                      {"role", stringInto(role, false)},
                                      {"tokenSha256", stringInto(client.tokenSha256)},
+                                     {"certificateIssuer", stringInto(client.certificateIssuer)},
                                      {"certificateSubject", stringInto(client.certificateSubject)},
+                                     {"hsaId", stringInto(client.hsaId)},
+                                     {"certificateSha256", stringInto(client.certificateSha256)},
                                      {"mayAssertUser", boolInto(client.mayAssertUser)},
                                      {"jwks",
                                       [&client](const Value& j, const std::string& k) -> Status {
@@ -118,12 +130,34 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
   } else {
     return bad(key + ".role", "must be \"municipal\", \"regional\" or \"integration\"");
   }
-  if (!client.tokenSha256.empty() &&
-      (client.tokenSha256.size() != 64 || !core::fromHex(client.tokenSha256).isOk())) {
+  // A fingerprint as openssl prints it (AB:CD:...) or plain hex; checked by checkConfig.
+  std::erase(client.certificateSha256, ':');
+  return Status::ok();
+}
+
+// What identifies a client: a token hash, or a certificate by issuer and subject, by issuer and
+// HSA-id, or by fingerprint. Never a subject alone: tls.caFile may hold several CAs, and any of
+// them could issue a certificate with that subject.
+Status checkClient(const http::ClientConfig& client, const std::string& key) {
+  if (!client.tokenSha256.empty() && !isHex64(client.tokenSha256)) {
     return bad(key + ".tokenSha256", "must be 64 hex digits (the SHA-256 of the token)");
   }
-  if (client.tokenSha256.empty() && client.certificateSubject.empty() && client.jwks.empty()) {
-    return bad(key, "needs tokenSha256, certificateSubject or jwks (or several)");
+  if (!client.certificateSha256.empty() && !isHex64(client.certificateSha256)) {
+    return bad(key + ".certificateSha256",
+               "must be the certificate's SHA-256 fingerprint (64 hex digits)");
+  }
+  if ((!client.certificateSubject.empty() || !client.hsaId.empty()) &&
+      client.certificateIssuer.empty()) {
+    return bad(key + ".certificateIssuer",
+               "is required with " +
+                   std::string(client.certificateSubject.empty() ? "hsaId" : "certificateSubject") +
+                   ": a subject alone would match a certificate from any CA in tls.caFile");
+  }
+  if (client.tokenSha256.empty() && client.certificateSubject.empty() && client.hsaId.empty() &&
+      client.certificateSha256.empty() && client.jwks.empty()) {
+    return bad(key,
+               "needs tokenSha256, certificateIssuer with certificateSubject or hsaId, "
+               "certificateSha256, or jwks");
   }
   if (!client.scope.empty()) {
     auto scopes = auth::ScopeSet::parse(client.scope);
@@ -170,6 +204,104 @@ Status readDestinationAuth(const Value& v, const std::string& key, auth::Destina
   if (a.clientId.empty()) return bad(key + ".clientId", "is required");
   if (a.retryBaseMs > a.retryMaxMs) return bad(key + ".retryBaseMs", "must not exceed retryMaxMs");
   return Status::ok();
+}
+
+// {"perSecond": N, "burst": M}; perSecond 0 turns the limit off.
+Status readRateLimit(const Value& v, const std::string& key, http::RateLimitConfig& limit) {
+  BRYGGA_RETURN_IF_ERROR(readObject(v, key,
+                                    {{"perSecond", intInto(limit.perSecond, 0, 1000000)},
+                                     {"burst", intInto(limit.burst, 1, 10000000)}}));
+  if (limit.perSecond > 0 && limit.burst < 1) return bad(key + ".burst", "must be at least 1");
+  return Status::ok();
+}
+
+Status readServer(const Value& v, const std::string& key, http::ServerConfig& s) {
+  // Keys of the POCO server that nothing reads any more: refused with what replaced them.
+  for (const auto& [old, instead] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"bindAddress", "set server.httpBindAddress and server.httpsBindAddress"},
+           {"maxQueuedConnections",
+            "connections no longer wait for a worker: see server.maxConnections, "
+            "server.maxConnectionsPerSource and server.maxQueuedRequests"},
+           {"keepAliveMaxRequests", "set server.maxRequestsPerConnection"},
+           {"timeoutMs",
+            "set server.requestLineTimeoutMs, headerTimeoutMs, bodyTimeoutMs, writeTimeoutMs"}}) {
+    if (v.IsObject() && v.HasMember(old)) {
+      return bad(key + "." + old, std::string("is no longer read: ") + instead);
+    }
+  }
+  BRYGGA_RETURN_IF_ERROR(
+      readObject(v, key,
+                 {{"httpBindAddress", stringInto(s.httpBindAddress, false)},
+                  {"httpsBindAddress", stringInto(s.httpsBindAddress, false)},
+                  {"httpPort", intInto(s.httpPort, -1, 65535)},
+                  {"httpsPort", intInto(s.httpsPort, -1, 65535)},
+                  {"publicBaseUrl", stringInto(s.publicBaseUrl)},
+                  {"threads", intInto(s.threads, 1, 1024)},
+                  {"maxBodyBytes", intInto(s.limits.maxBodyBytes, 1024, 1LL << 30)},
+                  {"maxBundleEntries", intInto(s.limits.maxBundleEntries, 1, 1000000)},
+                  {"maxJsonDepth", intInto(s.limits.maxJsonDepth, 8, 1000)},
+                  {"defaultPageSize", intInto(s.limits.defaultPageSize, 1, 10000)},
+                  {"maxPageSize", intInto(s.limits.maxPageSize, 1, 10000)},
+                  {"requestLineTimeoutMs", intInto(s.requestLineTimeoutMs, 100, 3600000)},
+                  {"headerTimeoutMs", intInto(s.headerTimeoutMs, 100, 3600000)},
+                  {"bodyTimeoutMs", intInto(s.bodyTimeoutMs, 100, 3600000)},
+                  {"writeTimeoutMs", intInto(s.writeTimeoutMs, 100, 3600000)},
+                  {"minBytesPerSecond", intInto(s.minBytesPerSecond, 0, 1LL << 30)},
+                  {"keepAliveTimeoutMs", intInto(s.keepAliveTimeoutMs, 100, 3600000)},
+                  {"maxRequestsPerConnection", intInto(s.maxRequestsPerConnection, 1, 1000000)},
+                  {"maxRequestLineBytes", intInto(s.maxRequestLineBytes, 256, 1 << 20)},
+                  {"maxHeaderBytes", intInto(s.maxHeaderBytes, 1024, 1 << 24)},
+                  {"maxConnections", intInto(s.maxConnections, 1, 1000000)},
+                  {"maxConnectionsPerSource", intInto(s.maxConnectionsPerSource, 1, 1000000)},
+                  {"maxQueuedRequests", intInto(s.maxQueuedRequests, 1, 1000000)},
+                  {"failedAuthWindowMs", intInto(s.failedAuthWindowMs, 10, 86400000)},
+                  {"rateLimit", [&s](const Value& r, const std::string& k) {
+                     return readObject(r, k,
+                                       {{"perSource",
+                                         [&s](const Value& o, const std::string& kk) {
+                                           return readRateLimit(o, kk, s.rateLimit.perSource);
+                                         }},
+                                        {"perClient", [&s](const Value& o, const std::string& kk) {
+                                           return readRateLimit(o, kk, s.rateLimit.perClient);
+                                         }}});
+                   }}}));
+  if (!s.publicBaseUrl.empty() && s.publicBaseUrl.rfind("http://", 0) != 0 &&
+      s.publicBaseUrl.rfind("https://", 0) != 0) {
+    return bad(key + ".publicBaseUrl", "must be an http:// or https:// URL (or empty)");
+  }
+  return Status::ok();
+}
+
+Status readTls(const Value& v, const std::string& key, http::TlsConfig& t) {
+  return readObject(v, key,
+                    {{"certificateFile", stringInto(t.certificateFile, false)},
+                     {"privateKeyFile", stringInto(t.privateKeyFile, false)},
+                     {"caFile", stringInto(t.caFile, false)},
+                     {"crlFiles",
+                      [&t](const Value& a, const std::string& k) -> Status {
+                        if (!a.IsArray()) return bad(k, "must be an array of file names");
+                        t.crlFiles.clear();
+                        for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+                          if (!a[i].IsString() || a[i].GetStringLength() == 0) {
+                            return bad(k + "[" + std::to_string(i) + "]", "must be a file name");
+                          }
+                          t.crlFiles.emplace_back(a[i].GetString(), a[i].GetStringLength());
+                        }
+                        return Status::ok();
+                      }},
+                     {"ocsp", [&t](const Value& o, const std::string& k) -> Status {
+                        std::string failMode = t.ocsp.failClosed ? "closed" : "open";
+                        BRYGGA_RETURN_IF_ERROR(
+                            readObject(o, k,
+                                       {{"enabled", boolInto(t.ocsp.enabled)},
+                                        {"failMode", stringInto(failMode, false)},
+                                        {"timeoutMs", intInto(t.ocsp.timeoutMs, 100, 60000)}}));
+                        if (failMode != "open" && failMode != "closed") {
+                          return bad(k + ".failMode", "must be \"open\" or \"closed\"");
+                        }
+                        t.ocsp.failClosed = failMode == "closed";
+                        return Status::ok();
+                      }}});
 }
 
 Status readDestination(const Value& v, const std::string& key, delivery::DestinationConfig& d) {
@@ -282,25 +414,28 @@ Status readWitness(const Value& v, const std::string& key, audit::WitnessConfig&
   return Status::ok();
 }
 
+// The development clients: the six Halland municipalities, the region and the integration team.
+constexpr std::pair<const char*, core::ClientRole> kDevelopmentClients[] = {
+    {"kungsbacka", core::ClientRole::kMunicipal}, {"varberg", core::ClientRole::kMunicipal},
+    {"falkenberg", core::ClientRole::kMunicipal}, {"halmstad", core::ClientRole::kMunicipal},
+    {"laholm", core::ClientRole::kMunicipal},     {"hylte", core::ClientRole::kMunicipal},
+    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration}};
+
+std::string developmentTokenSha256(const std::string& id) {
+  return core::sha256Hex("dev-token-" + id);
+}
+
 }  // namespace
 
 GatewayConfig defaultConfig() {
   GatewayConfig config;
-  const std::pair<const char*, core::ClientRole> kClients[] = {
-      {"kungsbacka", core::ClientRole::kMunicipal},
-      {"varberg", core::ClientRole::kMunicipal},
-      {"falkenberg", core::ClientRole::kMunicipal},
-      {"halmstad", core::ClientRole::kMunicipal},
-      {"laholm", core::ClientRole::kMunicipal},
-      {"hylte", core::ClientRole::kMunicipal},
-      {"region", core::ClientRole::kRegional},
-      {"integration", core::ClientRole::kIntegration}};
-  for (const auto& [id, role] : kClients) {
+  for (const auto& [id, role] : kDevelopmentClients) {
     http::ClientConfig c;
     c.id = id;
     c.tenant = id;
     c.role = role;
-    c.tokenSha256 = core::sha256Hex(std::string("dev-token-") + id);
+    c.tokenSha256 = developmentTokenSha256(id);
+    c.certificateIssuer = "CN=Brygga Dev CA,O=Brygga Dev,C=SE";
     c.certificateSubject = std::string("CN=") + id + ",O=Brygga Dev,C=SE";
     config.clients.push_back(c);
   }
@@ -322,31 +457,8 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
   BRYGGA_RETURN_IF_ERROR(readObject(
       *doc, "",
       {{"server",
-        [&](const Value& v, const std::string& key) {
-          auto& s = config.server;
-          return readObject(v, key,
-                            {{"bindAddress", stringInto(s.bindAddress, false)},
-                             {"publicBaseUrl", stringInto(s.publicBaseUrl, false)},
-                             {"httpPort", intInto(s.httpPort, -1, 65535)},
-                             {"httpsPort", intInto(s.httpsPort, -1, 65535)},
-                             {"threads", intInto(s.threads, 1, 1024)},
-                             {"maxQueuedConnections", intInto(s.maxQueuedConnections, 1, 100000)},
-                             {"keepAliveMaxRequests", intInto(s.keepAliveMaxRequests, 0, 1000000)},
-                             {"keepAliveTimeoutMs", intInto(s.keepAliveTimeoutMs, 1, 3600000)},
-                             {"timeoutMs", intInto(s.timeoutMs, 1, 3600000)},
-                             {"maxBodyBytes", intInto(s.limits.maxBodyBytes, 1024, 1LL << 30)},
-                             {"maxJsonDepth", intInto(s.limits.maxJsonDepth, 8, 1000)},
-                             {"defaultPageSize", intInto(s.limits.defaultPageSize, 1, 10000)},
-                             {"maxPageSize", intInto(s.limits.maxPageSize, 1, 10000)}});
-        }},
-       {"tls",
-        [&](const Value& v, const std::string& key) {
-          auto& t = config.tls;
-          return readObject(v, key,
-                            {{"certificateFile", stringInto(t.certificateFile, false)},
-                             {"privateKeyFile", stringInto(t.privateKeyFile, false)},
-                             {"caFile", stringInto(t.caFile, false)}});
-        }},
+        [&](const Value& v, const std::string& key) { return readServer(v, key, config.server); }},
+       {"tls", [&](const Value& v, const std::string& key) { return readTls(v, key, config.tls); }},
        {"dataDir", stringInto(config.dataDir, false)},
        {"auth",
         [&](const Value& v, const std::string& key) {
@@ -394,7 +506,14 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
           auto& st = config.storage;
           return readObject(v, key,
                             {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
-                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)}});
+                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
+                             {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}});
+        }},
+       {"access",
+        [&](const Value& v, const std::string& key) {
+          return readObject(
+              v, key,
+              {{"relationshipGraceDays", intInto(config.access.relationshipGraceDays, 0, 3650)}});
         }},
        {"mappings",
         [&](const Value& v, const std::string& key) {
@@ -416,6 +535,7 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
                   a.signProvenance = b.GetBool();
                   return Status::ok();
                 }},
+               {"provenanceTrustFile", stringInto(a.provenanceTrustFile, false)},
                {"forward",
                 [&a](const Value& b, const std::string& k) {
                   return readAuditForward(b, k, a.forward);
@@ -459,12 +579,13 @@ core::Status checkConfig(const GatewayConfig& config) {
   }
   const std::string& base = config.server.publicBaseUrl;
   if (!base.empty() && ((base.rfind("http://", 0) != 0 && base.rfind("https://", 0) != 0) ||
-                        base.back() == '/' || base.find_first_of("?#") != std::string::npos)) {
+                        base.find_first_of("?#") != std::string::npos)) {
     return bad("server.publicBaseUrl",
-               "must be an http:// or https:// URL without a trailing '/', query or fragment");
+               "must be an http:// or https:// URL without query or fragment");
   }
   std::set<std::string> ids;
   for (size_t i = 0; i < config.clients.size(); ++i) {
+    BRYGGA_RETURN_IF_ERROR(checkClient(config.clients[i], "clients[" + std::to_string(i) + "]"));
     if (!ids.insert(config.clients[i].id).second) {
       return bad("clients[" + std::to_string(i) + "].id", "repeats the id " + config.clients[i].id);
     }
@@ -475,6 +596,42 @@ core::Status checkConfig(const GatewayConfig& config) {
     }
     if (d.retryBaseMs > d.retryMaxMs) {
       return bad("destinations." + name + ".retryBaseMs", "must not exceed retryMaxMs");
+    }
+  }
+  return Status::ok();
+}
+
+bool isLoopbackAddress(const std::string& address) {
+  if (address == "localhost") return true;
+  unsigned char bytes[sizeof(in6_addr)];
+  if (inet_pton(AF_INET, address.c_str(), bytes) == 1) return bytes[0] == 127;
+  if (inet_pton(AF_INET6, address.c_str(), bytes) != 1) return false;
+  const in6_addr& v6 = *reinterpret_cast<const in6_addr*>(bytes);
+  return IN6_IS_ADDR_LOOPBACK(&v6) || (IN6_IS_ADDR_V4MAPPED(&v6) && bytes[12] == 127);
+}
+
+core::Status checkServeConfig(const GatewayConfig& config, bool development) {
+  if (development) return Status::ok();
+  // Each enabled listener's own address counts: plain HTTP on loopback and HTTPS beyond it is
+  // still beyond loopback.
+  std::string beyond;
+  if (config.server.httpPort >= 0 && !isLoopbackAddress(config.server.httpBindAddress)) {
+    beyond = "server.httpBindAddress " + config.server.httpBindAddress;
+  } else if (config.server.httpsPort >= 0 && !isLoopbackAddress(config.server.httpsBindAddress)) {
+    beyond = "server.httpsBindAddress " + config.server.httpsBindAddress;
+  }
+  if (beyond.empty()) return Status::ok();
+  std::set<std::string> developmentTokens;
+  for (const auto& [id, role] : kDevelopmentClients) {
+    developmentTokens.insert(developmentTokenSha256(id));
+  }
+  for (const auto& client : config.clients) {
+    const std::string token = core::lowerAscii(client.tokenSha256);
+    if (developmentTokens.count(token) > 0) {
+      return bad("clients", "must be configured when the gateway listens beyond loopback (" +
+                                beyond +
+                                "): the development clients and their published tokens "
+                                "(dev-token-<id>) serve only on loopback or with serve --dev");
     }
   }
   return Status::ok();

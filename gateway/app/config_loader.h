@@ -25,4 +25,14 @@ core::StatusOr<GatewayConfig> loadConfigFile(const std::string& path);
 // destination URLs.
 core::Status checkConfig(const GatewayConfig& config);
 
+// 127.0.0.0/8, ::1 (also as ::ffff:127.x.y.z) or "localhost".
+bool isLoopbackAddress(const std::string& address);
+
+// What `serve` checks besides checkConfig, so that a gateway reachable from the network never runs
+// with the development identities: when a listener is bound to an address other than loopback,
+// the config must name its own `clients`, none of them with a development token
+// ("dev-token-<id>", published in the README); `development` (serve --dev) allows them anyway.
+// kInvalidArgument naming the key `clients`.
+core::Status checkServeConfig(const GatewayConfig& config, bool development);
+
 }  // namespace brygga::app

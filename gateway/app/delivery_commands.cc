@@ -10,6 +10,7 @@
 #include <rapidjson/document.h>
 
 #include "gateway/api/admin_api.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/time_source.h"
 #include "gateway/fhir/json.h"
@@ -22,7 +23,27 @@ namespace {
 constexpr const char* kUsage =
     "usage: brygga dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
     "       brygga destination list | pause NAME | resume NAME\n"
+    "       brygga migration-report\n"
     "       (with --config FILE or --data-dir DIR as for serve)\n";
+
+// What schema 6's migration did with Patients that shared a person number: one line each (no
+// numbers, only Patient references).
+int printMigrationReport(store::Store& store, std::ostream& out, std::ostream& err) {
+  auto entries = store.migrationReport();
+  if (!entries.isOk()) {
+    err << "brygga: " << entries.status().message() << "\n";
+    return EX_IOERR;
+  }
+  if (entries->empty()) {
+    out << "no Patients shared a person number: nothing to report\n";
+    return EX_OK;
+  }
+  for (const store::MigrationReportEntry& e : *entries) {
+    out << e.id << "  " << core::formatInstant(e.createdMs) << "  " << e.kind << "  " << e.subject
+        << "  " << e.detail << "\n";
+  }
+  return EX_OK;
+}
 
 int exitCodeOf(int httpStatus) {
   if (httpStatus < 300) return EX_OK;
@@ -107,6 +128,8 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
   } else if (group == "destination" && (verb == "pause" || verb == "resume") && args.size() == 3) {
     request.method = "POST";
     request.path = "/destinations/" + operand + "/" + verb;
+  } else if (group == "migration-report" && args.size() == 1) {
+    // Read-only, from the store (no API call to record).
   } else {
     err << kUsage;
     return EX_USAGE;
@@ -127,6 +150,8 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
     return EX_IOERR;
   }
 
+  if (group == "migration-report") return printMigrationReport(**store, out, err);
+
   core::RealTimeSystem clock;
   std::ostringstream log;  // the admin API's request log line is for servers, not terminals
   core::Logger logger(log);
@@ -141,6 +166,9 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
   request.caller.clientId = "cli";
   request.caller.role = core::ClientRole::kIntegration;
   request.caller.credential = "local";
+  // Not a browser that another site could steer: the operator's own command
+  // (api::checkNotCrossSite).
+  request.headers["x-brygga-console"] = "1";
   const char* user = getenv("USER");
   request.caller.address = std::string("local:") + (user != nullptr ? user : "unknown");
   request.requestId = core::newUuid();

@@ -16,6 +16,8 @@
 //   dead-letters replay ID [--force]          back to pending with attempts reset
 //   destination pause NAME | resume NAME
 //   destination list                          queue depth, dead letters, oldest age, paused
+//   migration-report                          what schema 6 did with Patients that shared a
+//                                             person number (merged, or left as duplicates)
 // Exit codes (sysexits): 0 done, 64 usage, 65 refused (e.g. not a dead letter, or a newer
 // message of the patient was delivered: --force), 66 no database or no such entry/destination,
 // 74 database errors, 75 the database is busy or full (try again).

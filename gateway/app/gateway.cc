@@ -8,6 +8,7 @@
 #include "gateway/api/auth_api.h"
 #include "gateway/api/console_api.h"
 #include "gateway/app/observability.h"
+#include "gateway/app/ocsp_transport.h"
 #include "gateway/app/provenance_http_client.h"
 #include "gateway/audit/audit_keys.h"
 #include "gateway/audit/fhir_audit_sink.h"
@@ -15,6 +16,7 @@
 #include "gateway/audit/syslog_sink.h"
 #include "gateway/auth/token_client.h"
 #include "gateway/console/console_static.h"
+#include "gateway/core/digest.h"
 #include "gateway/fhir/swedish_identifiers.h"
 #include "gateway/store/sqlite_store.h"
 
@@ -48,6 +50,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   store::SqliteOptions storeOptions;
   storeOptions.path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
   storeOptions.maxDatabaseBytes = config.storage.maxDatabaseBytes;
+  storeOptions.readPoolWaitMs = config.storage.readPoolWaitMs;
   BRYGGA_ASSIGN_OR_RETURN(g->store_, store::openSqliteStore(storeOptions));
   g->validator_ = fhir::makeValidator();
 
@@ -226,6 +229,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   fhirDeps.maxQueueDepth = queueLimits;
   fhirDeps.flows = g->flows_.get();
   fhirDeps.validationObserver = g->metrics_.get();
+  fhirDeps.access = config.access;
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
   g->adminApi_ = std::make_unique<api::AdminApi>(api::AdminDependencies{
@@ -256,40 +260,71 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
                       g->alertMonitor_.get());
   addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
   g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
-  // What the HTTP layer refuses before an endpoint sees it is audited like any request.
-  auto refused = [self](const api::ApiRequest& request, const core::Status& status,
-                        const std::string& subtype) {
-    api::Trace trace;
-    trace.interaction = subtype;
+  // What the HTTP layer refuses before an endpoint sees it is audited like any request; refused
+  // logins as one record per source address and window, with the count.
+  auto record = [self](const api::ApiRequest& request, int status, const api::Trace& trace,
+                       int64_t startedMs, const std::string& detail) {
     const api::ExchangeRecorder recorder(*self->time_);
-    core::Status recorded = recorder.recordAlone(*self->store_, request, status.httpStatus(), trace,
-                                                 self->time_->nowMs(), status.message());
+    core::Status recorded =
+        recorder.recordAlone(*self->store_, request, status, trace, startedMs, detail);
     if (!recorded.isOk()) {
       self->logger_->error("audit.write_failed",
                            {{"requestId", request.requestId}, {"error", recorded.message()}});
     }
   };
-  g->server_ = std::make_unique<http::GatewayServer>(
-      config.server, config.tls, config.clients,
-      http::ServerDependencies{{{"/fhir/.well-known", g->wellKnown_.get()},
-                                {"/fhir", g->api_.get()},
-                                {"/.well-known", g->wellKnown_.get()},
-                                {"/auth", g->authApi_.get()},
-                                {"/audit", g->auditApi_.get()},
-                                {"/admin/mappings", g->mappingsApi_.get()},
-                                {"/admin", g->adminApi_.get()},
-                                {"/console/api", g->consoleApi_.get()},
-                                {"/console", g->consoleStatic_.get()},
-                                {"/metrics", g->metricsEndpoint_.get()}},
-                               *g->logger_,
-                               [self]() {
-                                 const GatewayConfig& c = self->config_;
-                                 return checkReadiness(*self->store_, *self->mappings_, c.dataDir,
-                                                       c.storage.minFreeDiskBytes);
-                               },
-                               g->metrics_.get(),
-                               refused,
-                               g->tokenIssuer_.get()});
+  auto refused = [self, record](const api::ApiRequest& request, const core::Status& status,
+                                const std::string& subtype) {
+    api::Trace trace;
+    trace.interaction = subtype;
+    record(request, status.httpStatus(), trace, self->time_->nowMs(), status.message());
+  };
+  auto failedLogins = [record](const http::FailedLogins& logins) {
+    api::ApiRequest request;
+    request.method = logins.handshake ? "TLS" : "";
+    request.requestId = core::newTimeOrderedUuid();
+    request.caller.address = logins.source;
+    request.serverAddress = logins.serverAddress;
+    for (const auto& credential : logins.credentials) {
+      request.caller.refusedCredential +=
+          (request.caller.refusedCredential.empty() ? "" : ", ") + credential;
+    }
+    api::Trace trace;
+    trace.interaction = "login";
+    record(request, 401, trace, logins.firstMs,
+           std::to_string(logins.count) + " refused login" + (logins.count == 1 ? "" : "s") +
+               " from " + logins.source + ", " + core::formatInstant(logins.firstMs) + " to " +
+               core::formatInstant(logins.lastMs));
+  };
+  if (config.tls.ocsp.enabled) {
+    g->ocspTransport_ = std::make_unique<CurlOcspTransport>(config.tls.ocsp.timeoutMs);
+  }
+  const std::vector<std::string> kRead{"GET"};
+  const std::vector<std::string> kReadPost{"GET", "POST"};
+  http::ServerDependencies serverDeps{{{"/fhir/.well-known", g->wellKnown_.get(), kRead},
+                                       {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "DELETE"}},
+                                       {"/.well-known", g->wellKnown_.get(), kRead},
+                                       {"/auth", g->authApi_.get(), {"POST"}},
+                                       {"/audit", g->auditApi_.get(), kRead},
+                                       {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
+                                       {"/admin", g->adminApi_.get(), kReadPost},
+                                       {"/console/api", g->consoleApi_.get(), kReadPost},
+                                       {"/console", g->consoleStatic_.get(), kRead},
+                                       {"/metrics", g->metricsEndpoint_.get(), kRead}},
+                                      *g->logger_,
+                                      [self]() {
+                                        const GatewayConfig& c = self->config_;
+                                        return checkReadiness(*self->store_, *self->mappings_,
+                                                              c.dataDir, c.storage.minFreeDiskBytes,
+                                                              *self->logger_);
+                                      },
+                                      g->metrics_.get(),
+                                      refused,
+                                      g->tokenIssuer_.get(),
+                                      failedLogins,
+                                      g->ocspTransport_.get(),
+                                      g->time_};
+  g->server_ = std::make_unique<http::GatewayServer>(config.server, config.tls, config.clients,
+                                                     std::move(serverDeps));
   return g;
 }
 
@@ -331,16 +366,24 @@ void Gateway::stop() {
 
 std::string Gateway::tokenEndpointUrl() const {
   const http::ServerConfig& s = config_.server;
-  if (!s.publicBaseUrl.empty()) return s.publicBaseUrl + "/auth/token";
+  if (!s.publicBaseUrl.empty()) {
+    std::string base = s.publicBaseUrl;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    return base + "/auth/token";
+  }
   // Without a configured public URL: the listener's own address (never the Host header).
   const bool https = server_ && server_->httpsPort() > 0;
-  const std::string host =
-      s.bindAddress.find(':') != std::string::npos ? "[" + s.bindAddress + "]" : s.bindAddress;
+  const std::string& address = https ? s.httpsBindAddress : s.httpBindAddress;
+  const std::string host = address.find(':') != std::string::npos ? "[" + address + "]" : address;
   return std::string(https ? "https://" : "http://") + host + ":" +
          std::to_string(https     ? server_->httpsPort()
                         : server_ ? server_->httpPort()
                                   : 0) +
          "/auth/token";
+}
+
+core::Status Gateway::reloadTls() {
+  return server_->reloadTls();
 }
 
 delivery::DeliveryWorker* Gateway::deliveryWorker(const std::string& destination) {

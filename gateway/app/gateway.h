@@ -61,6 +61,8 @@ class Gateway {
   delivery::DeliveryWorker* deliveryWorker(const std::string& destination);
   // The mapping files in force (reload on SIGHUP and POST /admin/mappings/reload).
   flows::MappingRegistry& mappings() { return *mappings_; }
+  // Reads the TLS files again (the CRLs above all; on SIGHUP); new connections use them.
+  core::Status reloadTls();
   delivery::Retention& retention() { return *retention_; }
   audit::AuditLog& auditLog() { return *auditLog_; }
   audit::Checkpointer& checkpointer() { return *checkpointer_; }
@@ -111,6 +113,7 @@ class Gateway {
   std::unique_ptr<api::Endpoint> authApi_;
   std::unique_ptr<api::Endpoint> wellKnown_;
   std::unique_ptr<api::Endpoint> metricsEndpoint_;
+  std::unique_ptr<http::OcspTransport> ocspTransport_;
   std::unique_ptr<http::GatewayServer> server_;
   std::unique_ptr<alerts::AlertMonitor> alertMonitor_;
   bool startDelivery_ = true;

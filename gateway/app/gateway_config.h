@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/access/access_config.h"
 #include "gateway/alerts/alerts_config.h"
 #include "gateway/audit/audit_config.h"
 #include "gateway/auth/auth_config.h"
@@ -29,6 +30,7 @@ struct GatewayConfig {
   audit::AuditConfig audit;
   flows::MappingsConfig mappings;
   alerts::AlertsConfig alerts;
+  access::AccessConfig access;
 };
 
 }  // namespace brygga::app

@@ -31,7 +31,9 @@ namespace {
 constexpr const char* kUsage =
     "usage: brygga COMMAND [options]\n"
     "  serve [--config FILE] [--http-port N] [--https-port N] [--data-dir DIR]\n"
-    "        [--regional-url URL]     run the gateway\n"
+    "        [--regional-url URL] [--dev]\n"
+    "                                 run the gateway (--dev: the development clients even\n"
+    "                                 beyond loopback)\n"
     "  validate FILE...               print an OperationOutcome per file; exit 1 if any is "
     "invalid\n"
     "  audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]\n"
@@ -43,13 +45,17 @@ constexpr const char* kUsage =
     "  audit rotate-key [--data-dir DIR]\n"
     "                                 a new audit signing key; the old one signs a last\n"
     "                                 checkpoint and vouches for the new one\n"
-    "  verify-provenance FILE... [--ca FILE]\n"
-    "                                 check the signed Provenance of forwarded Bundles; exit 65\n"
-    "                                 if any does not verify\n"
+    "  verify-provenance FILE... [--ca FILE] [--config FILE]\n"
+    "                                 check the signed Provenance of forwarded Bundles against\n"
+    "                                 the CA of --ca or audit.provenanceTrustFile; exit 65 if any\n"
+    "                                 does not verify\n"
     "  dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
     "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
     "  destination list | pause NAME | resume NAME\n"
     "                                 queue figures; pause or resume a destination's delivery\n"
+    "  migration-report [--data-dir DIR]\n"
+    "                                 Patients that shared a person number before schema 6:\n"
+    "                                 merged, or duplicates left for the integration team\n"
     "  hours --at TIME [--service-point NAME] [--config FILE]\n"
     "                                 open or closed at TIME by the service-hours calendar, and "
     "why\n"
@@ -77,12 +83,14 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("checkpoint", "FILE", "audit verify: a signed checkpoint saved earlier");
     add("patient", "REF", "audit extract: the patient, Patient/ID");
     add("format", "FORMAT", "audit extract: text or json");
-    add("ca", "FILE", "verify-provenance: CA certificate(s) the signer must chain to");
+    add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
     add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
     add("at", "TIME", "hours: the time to ask about (2026-06-19T10:00, Stockholm time)");
     add("service-point", "NAME",
         "hours: a service point (Kungsbacka, Varberg, Halmstad, Hylte VC)");
+    add("dev", nullptr,
+        "serve: allow the development clients on a listener beyond loopback (never in production)");
     add("help", nullptr, "show usage");
   }
 
@@ -100,14 +108,32 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     if (command == "validate") return validate({args.begin() + 1, args.end()});
     if (command == "serve") return serve();
-    if (command == "audit" && args.size() == 2 && args[1] == "verify") return auditVerify();
-    if (command == "audit" && args.size() == 2 && args[1] == "extract") return auditExtract();
-    if (command == "audit" && args.size() == 2 && args[1] == "rotate-key") return auditRotateKey();
-    if (command == "verify-provenance") {
-      return verifyProvenanceCommand({args.begin() + 1, args.end()}, flags_, std::cout, std::cerr);
+    using Config = const GatewayConfig&;
+    if (command == "audit" && args.size() == 2 && args[1] == "verify") {
+      return withConfig(
+          [&](Config c) { return auditVerifyCommand(c, flags_, std::cout, std::cerr); });
     }
-    if (command == "hours") return hours();
-    if (command == "dead-letters" || command == "destination") return delivery(args);
+    if (command == "audit" && args.size() == 2 && args[1] == "extract") {
+      return withConfig(
+          [&](Config c) { return auditExtractCommand(c, flags_, std::cout, std::cerr); });
+    }
+    if (command == "audit" && args.size() == 2 && args[1] == "rotate-key") {
+      return withConfig(
+          [&](Config c) { return auditRotateKeyCommand(c, flags_, std::cout, std::cerr); });
+    }
+    if (command == "verify-provenance") {
+      const std::vector<std::string> files(args.begin() + 1, args.end());
+      return withConfig([&](Config c) {
+        return verifyProvenanceCommand(c, files, flags_, std::cout, std::cerr);
+      });
+    }
+    if (command == "hours") {
+      return withConfig([&](Config c) { return hoursCommand(c, flags_, std::cout, std::cerr); });
+    }
+    if (command == "dead-letters" || command == "destination" || command == "migration-report") {
+      return withConfig(
+          [&](Config c) { return deliveryCommand(c, args, flags_, std::cout, std::cerr); });
+    }
     std::cerr << "brygga: unknown command '" << command << "'\n" << kUsage;
     return EXIT_USAGE;
   }
@@ -148,8 +174,10 @@ class BryggaApp : public Poco::Util::ServerApplication {
     // Before any thread starts, so that only the reload thread below receives SIGHUP.
     flows::blockReloadSignal();
     auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
+    const core::Status usable =
+        config.isOk() ? checkServeConfig(*config, flags_.count("dev") > 0) : config.status();
+    if (!usable.isOk()) {
+      std::cerr << "brygga: " << usable.message() << "\n";
       return EXIT_CONFIG;
     }
     auto gateway = Gateway::create(*config, {});
@@ -164,19 +192,21 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     std::cout << "brygga " << BRYGGA_VERSION << " listening:";
     if ((*gateway)->httpPort() >= 0) {
-      std::cout << " http://" << config->server.bindAddress << ":" << (*gateway)->httpPort()
+      std::cout << " http://" << config->server.httpBindAddress << ":" << (*gateway)->httpPort()
                 << "/fhir";
     }
     if ((*gateway)->httpsPort() >= 0) {
-      std::cout << " https://" << config->server.bindAddress << ":" << (*gateway)->httpsPort()
+      std::cout << " https://" << config->server.httpsBindAddress << ":" << (*gateway)->httpsPort()
                 << "/fhir";
     }
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
     Gateway* running = gateway->get();
+    // SIGHUP: the mapping files and the TLS files (new CRLs); each keeps what it had on an error
+    // (a bad reload is logged where it fails).
     flows::ReloadSignalThread reloader([running] {
-      // A bad reload is logged by the registry and keeps the set in force; nothing else to do.
       running->mappings().reload().ignoreError();
+      running->reloadTls().ignoreError();
     });
     waitForTerminationRequest();
     (*gateway)->stop();
@@ -214,49 +244,15 @@ class BryggaApp : public Poco::Util::ServerApplication {
     return allValid ? EXIT_OK : EXIT_DATAERR;
   }
 
-  int auditVerify() {
+  // Runs a command that needs the configuration; a bad one is exit 78 naming the key.
+  template <typename Command>
+  int withConfig(Command command) {
     auto config = configuration();
     if (!config.isOk()) {
       std::cerr << "brygga: " << config.status().message() << "\n";
       return EXIT_CONFIG;
     }
-    return auditVerifyCommand(*config, flags_, std::cout, std::cerr);
-  }
-
-  int delivery(const std::vector<std::string>& args) {
-    auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
-      return EXIT_CONFIG;
-    }
-    return deliveryCommand(*config, args, flags_, std::cout, std::cerr);
-  }
-
-  int hours() {
-    auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
-      return EXIT_CONFIG;
-    }
-    return hoursCommand(*config, flags_, std::cout, std::cerr);
-  }
-
-  int auditExtract() {
-    auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
-      return EXIT_CONFIG;
-    }
-    return auditExtractCommand(*config, flags_, std::cout, std::cerr);
-  }
-
-  int auditRotateKey() {
-    auto config = configuration();
-    if (!config.isOk()) {
-      std::cerr << "brygga: " << config.status().message() << "\n";
-      return EXIT_CONFIG;
-    }
-    return auditRotateKeyCommand(*config, flags_, std::cout, std::cerr);
+    return command(*config);
   }
 
   std::map<std::string, std::string> flags_;

@@ -157,26 +157,30 @@ void addTokenCollectors(metrics::Registry& registry,
 }
 
 core::Status checkReadiness(store::Store& store, const flows::MappingRegistry& mappings,
-                            const std::string& dataDir, int64_t minFreeDiskBytes) {
+                            const std::string& dataDir, int64_t minFreeDiskBytes,
+                            core::Logger& logger) {
   std::string failed;
-  auto add = [&failed](const std::string& what) {
-    if (!failed.empty()) failed += "; ";
-    failed += what;
+  std::string details;
+  auto add = [&](const std::string& check, const std::string& detail) {
+    failed += (failed.empty() ? "" : "; ") + check;
+    details += (details.empty() ? "" : "; ") + detail;
   };
   if (core::Status s = store.checkWritable(); !s.isOk()) {
-    add("database: not writable (" + s.message() + ")");
+    add("database: not writable", s.message());
   }
-  if (!mappings.current()) add("mappings: not loaded");
+  if (!mappings.current()) add("mappings: not loaded", "no mapping set in force");
   std::error_code ec;
   const auto space = std::filesystem::space(dataDir, ec);
   if (ec) {
-    add("disk: cannot read the free space of " + dataDir + " (" + ec.message() + ")");
+    add("disk: free space unknown",
+        "cannot read the free space of " + dataDir + " (" + ec.message() + ")");
   } else if (static_cast<int64_t>(space.available) < minFreeDiskBytes) {
-    add("disk: " + std::to_string(space.available / (1024 * 1024)) + " MiB free in " + dataDir +
-        ", below the floor of " + std::to_string(minFreeDiskBytes / (1024 * 1024)) +
-        " MiB (storage.minFreeDiskBytes)");
+    add("disk: free space below storage.minFreeDiskBytes",
+        std::to_string(space.available / (1024 * 1024)) + " MiB free in " + dataDir +
+            ", below the floor of " + std::to_string(minFreeDiskBytes / (1024 * 1024)) + " MiB");
   }
   if (failed.empty()) return core::Status::ok();
+  logger.warn("readiness.failed", {{"checks", failed}, {"details", details}});
   return core::unavailable(failed);
 }
 

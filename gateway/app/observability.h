@@ -11,6 +11,7 @@
 #include "gateway/api/endpoint.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/auth/token_client.h"
+#include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
@@ -56,8 +57,11 @@ void addTokenCollectors(metrics::Registry& registry,
                         const core::TimeSource& clock);
 
 // /readyz: the database takes a write, the mapping files are loaded, and the file system of the
-// data dir has at least minFreeDiskBytes free. The message names every check that failed.
+// data dir has at least minFreeDiskBytes free. The message names every check that failed, and
+// nothing more (it is shown to anyone: no paths, no database errors); the details are logged
+// (`readiness.failed`).
 core::Status checkReadiness(store::Store& store, const flows::MappingRegistry& mappings,
-                            const std::string& dataDir, int64_t minFreeDiskBytes);
+                            const std::string& dataDir, int64_t minFreeDiskBytes,
+                            core::Logger& logger);
 
 }  // namespace brygga::app

@@ -54,6 +54,9 @@ struct AuditConfig {
   // Forwarded Bundles carry a Provenance signed with the TLS certificate and key (when those
   // can be read).
   bool signProvenance = true;
+  // CA certificate(s), PEM, that `brygga verify-provenance` accepts signers from (its --ca flag
+  // overrides it); without either it verifies nothing.
+  std::string provenanceTrustFile;
   AuditForwardConfig forward;
   WitnessConfig witness;
 };

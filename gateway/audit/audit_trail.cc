@@ -16,6 +16,24 @@ constexpr int kVerifyPageSize = 1000;
 
 }  // namespace
 
+core::StatusOr<int64_t> AuditTrail::appendHold(store::StoreTransaction& txn,
+                                               const store::OutboxEntry& entry,
+                                               const std::string& clientId, int64_t nowMs) {
+  AuditContext context;
+  context.recordedMs = nowMs;
+  context.subtype = "transaction";
+  context.action = 'E';
+  context.httpStatus = 403;  // refused: not sent
+  context.outcomeText = entry.lastError;
+  context.clientId = clientId;
+  context.clientTenant = entry.tenant;
+  context.outbound = true;
+  context.destination = entry.destination;
+  context.requestId = entry.requestId;
+  if (entry.orderingKey.rfind("Patient/", 0) == 0) context.patient = entry.orderingKey;
+  return append(txn, context);
+}
+
 std::string AuditTrail::chainHash(const std::string& prevHashHex, const std::string& json) {
   // Chaining over the raw bytes keeps the hash independent of hex letter case. A prevHash that is
   // not hex cannot come from append(); it is hashed as text so that verify() still gets a

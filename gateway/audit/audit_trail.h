@@ -17,6 +17,12 @@ class AuditTrail {
  public:
   // Builds the AuditEvent for `context` and appends it. Returns the new record's seq.
   static core::StatusOr<int64_t> append(store::StoreTransaction& txn, const AuditContext& context);
+  // The record of a forwarded copy held because a block (spärr) stands against its receiving
+  // party: an outbound event refused (outcome minor failure), the patient and the party named,
+  // the entry's lastError as its text. `clientId`: who held it (the API's caller, or delivery).
+  static core::StatusOr<int64_t> appendHold(store::StoreTransaction& txn,
+                                            const store::OutboxEntry& entry,
+                                            const std::string& clientId, int64_t nowMs);
 
   static std::string chainHash(const std::string& prevHashHex, const std::string& json);
 

@@ -1,10 +1,13 @@
 #include "gateway/audit/provenance.h"
 
 #include <optional>
+#include <sstream>
+#include <unordered_map>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -61,22 +64,37 @@ X509Ptr certFromDer(std::string_view der) {
   return X509Ptr(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
 }
 
+// The entries of a Bundle by fullUrl. Two entries with one fullUrl are refused: a signature over
+// one of them would seem to vouch for the other.
+using FullUrlIndex = std::unordered_map<std::string_view, size_t>;
+core::StatusOr<FullUrlIndex> indexByFullUrl(const Value& entries) {
+  FullUrlIndex index;
+  for (size_t i = 0; i < entries.Size(); ++i) {
+    const std::string_view fullUrl = fhir::stringMember(entries[i], "fullUrl");
+    if (fullUrl.empty()) continue;
+    if (!index.emplace(fullUrl, i).second) {
+      return core::invalidArgument("two entries of the Bundle have the fullUrl " +
+                                   fhir::quoteForDiagnostics(fullUrl));
+    }
+  }
+  return index;
+}
+
 // The canonical payload: a JSON array of the resources the references name, from the Bundle's
-// entries (by fullUrl).
-core::StatusOr<std::string> payloadOf(const Value& entries, const std::vector<std::string>& refs) {
+// entries (by fullUrl). Marks the entries it took in `covered`.
+core::StatusOr<std::string> payloadOf(const Value& entries, const FullUrlIndex& index,
+                                      const std::vector<std::string>& refs,
+                                      std::vector<bool>& covered) {
   std::string out = "[";
   for (size_t i = 0; i < refs.size(); ++i) {
-    const Value* found = nullptr;
-    for (const Value& entry : entries.GetArray()) {
-      if (fhir::stringMember(entry, "fullUrl") == refs[i]) {
-        found = fhir::member(entry, "resource");
-        break;
-      }
-    }
+    auto it = index.find(refs[i]);
+    const Value* found =
+        it == index.end() ? nullptr : fhir::member(entries[it->second], "resource");
     if (found == nullptr || !found->IsObject()) {
       return core::invalidArgument("Provenance target " + fhir::quoteForDiagnostics(refs[i]) +
                                    " is not a resource of the Bundle");
     }
+    covered[it->second] = true;
     if (i > 0) out += ',';
     out += canonicalJson(*found);
   }
@@ -180,13 +198,19 @@ core::StatusOr<std::string> ProvenanceSigner::signBundle(std::string_view bundle
   const Value& entries = doc["entry"];
   std::vector<std::string> targets;
   for (const Value& entry : entries.GetArray()) {
-    if (fhir::member(entry, "resource") == nullptr) continue;  // a DELETE carries nothing
+    // Every entry is covered, or a verifier refuses the Bundle; an entry without a resource (a
+    // DELETE) would have nothing to sign.
+    if (fhir::member(entry, "resource") == nullptr) {
+      return core::invalidArgument("an entry without a resource cannot be signed");
+    }
     const std::string_view fullUrl = fhir::stringMember(entry, "fullUrl");
     if (fullUrl.empty()) return core::invalidArgument("an entry to sign has no fullUrl");
     targets.emplace_back(fullUrl);
   }
   if (targets.empty()) return core::invalidArgument("the Bundle has nothing to sign");
-  BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, targets));
+  BRYGGA_ASSIGN_OR_RETURN(const FullUrlIndex index, indexByFullUrl(entries));
+  std::vector<bool> covered(entries.Size());
+  BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, index, targets, covered));
 
   std::string header = "{\"alg\":\"" + alg_ + "\",\"x5c\":[";
   for (size_t i = 0; i < chainDer_.size(); ++i) {
@@ -229,12 +253,28 @@ core::StatusOr<std::string> ProvenanceSigner::signBundle(std::string_view bundle
 }
 
 core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view bundleJson,
-                                                              std::string_view caPem) {
+                                                              std::string_view trustedCaPem) {
+  // The signer's certificate travels in the Bundle, so only a CA the verifier chose can say whom
+  // it belongs to: without one, anybody's self-made certificate would do.
+  core::X509StorePtr store(X509_STORE_new());
+  core::BioPtr caBio(BIO_new_mem_buf(trustedCaPem.data(), static_cast<int>(trustedCaPem.size())));
+  int cas = 0;
+  while (store && caBio) {
+    X509Ptr ca(PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr));
+    if (!ca) break;
+    X509_STORE_add_cert(store.get(), ca.get());
+    ++cas;
+  }
+  ERR_clear_error();  // the end of the PEM text
+  if (cas == 0) return core::invalidArgument("no trusted CA certificate to check the signer with");
+
   BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, parseBundle(bundleJson));
   const Value& entries = doc["entry"];
+  BRYGGA_ASSIGN_OR_RETURN(const FullUrlIndex index, indexByFullUrl(entries));
+  std::vector<bool> covered(entries.Size());
   ProvenanceVerification result;
-  for (const Value& entry : entries.GetArray()) {
-    const Value* resource = fhir::member(entry, "resource");
+  for (size_t e = 0; e < entries.Size(); ++e) {
+    const Value* resource = fhir::member(entries[e], "resource");
     if (resource == nullptr || fhir::stringMember(*resource, "resourceType") != "Provenance") {
       continue;
     }
@@ -250,7 +290,8 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
       if (fhir::stringMember(sig, "sigFormat") != kJose) continue;
       auto jws = core::base64Decode(fhir::stringMember(sig, "data"));
       if (!jws.isOk()) return core::invalidArgument("Provenance.signature.data is not base64");
-      BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, refs));
+      std::vector<bool> targeted(entries.Size());
+      BRYGGA_ASSIGN_OR_RETURN(std::string payload, payloadOf(entries, index, refs, targeted));
       auto parsed = auth::parseCompactJws(*jws, payload, jws->size());
       if (!parsed.isOk()) {
         return core::invalidArgument("the signature is not a JWS with a detached payload: " +
@@ -281,37 +322,35 @@ core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view b
             "the Provenance signature does not verify: a target was changed after signing, or "
             "it was not signed by this certificate");
       }
-      if (!caPem.empty()) {
-        core::X509StorePtr store(X509_STORE_new());
-        core::BioPtr caBio(BIO_new_mem_buf(caPem.data(), static_cast<int>(caPem.size())));
-        int cas = 0;
-        while (store && caBio) {
-          X509Ptr ca(PEM_read_bio_X509(caBio.get(), nullptr, nullptr, nullptr));
-          if (!ca) break;
-          X509_STORE_add_cert(store.get(), ca.get());
-          ++cas;
-        }
-        if (cas == 0) return core::invalidArgument("no CA certificate to check the signer with");
-        core::X509StackPtr untrusted(sk_X509_new_null());
-        for (size_t i = 1; i < chain.size(); ++i) {
-          X509_up_ref(chain[i].get());
-          sk_X509_push(untrusted.get(), chain[i].get());
-        }
-        core::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-        if (!ctx ||
-            X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted.get()) !=
-                1 ||
-            X509_verify_cert(ctx.get()) != 1) {
-          return core::unauthenticated("the signing certificate " + subjectOf(chain.front().get()) +
-                                       " does not chain to the given CA");
-        }
+      core::X509StackPtr untrusted(sk_X509_new_null());
+      for (size_t i = 1; i < chain.size(); ++i) {
+        X509_up_ref(chain[i].get());
+        sk_X509_push(untrusted.get(), chain[i].get());
       }
+      core::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+      if (!ctx ||
+          X509_STORE_CTX_init(ctx.get(), store.get(), chain.front().get(), untrusted.get()) != 1 ||
+          X509_verify_cert(ctx.get()) != 1) {
+        return core::unauthenticated("the signing certificate " + subjectOf(chain.front().get()) +
+                                     " does not chain to the trusted CA");
+      }
+      for (size_t i = 0; i < targeted.size(); ++i) covered[i] = covered[i] || targeted[i];
+      covered[e] = true;  // the Provenance carrying a valid signature
       ++result.signatures;
       result.targets += static_cast<int>(refs.size());
       result.signers.push_back(subjectOf(chain.front().get()));
     }
   }
   if (result.signatures == 0) return core::invalidArgument("the Bundle has no signed Provenance");
+  for (size_t i = 0; i < covered.size(); ++i) {
+    if (covered[i]) continue;
+    const std::string_view fullUrl = fhir::stringMember(entries[i], "fullUrl");
+    return core::unauthenticated("entry " + std::to_string(i) +
+                                 (fullUrl.empty()
+                                      ? std::string(" (no fullUrl)")
+                                      : " (" + fhir::quoteForDiagnostics(fullUrl) + ")") +
+                                 " is not covered by a signature, so nothing vouches for it");
+  }
   return result;
 }
 

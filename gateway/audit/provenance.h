@@ -53,10 +53,13 @@ struct ProvenanceVerification {
 
 // Verifies every JOSE-signed Provenance in a Bundle (there must be at least one): rebuilds the
 // canonical payload from the Bundle's own entries, checks the JWS with the certificate in its x5c
-// header and, when `caPem` is given, that the certificate chains to one of those CAs.
-// kUnauthenticated for a signature that does not verify (a changed byte anywhere in a target),
-// kInvalidArgument for a malformed Bundle, Provenance or JWS.
+// header, and that the certificate chains to one of the CAs in `trustedCaPem` (PEM, one or more;
+// required: the certificate comes with the Bundle, so only the verifier's own trust anchors say
+// whom it belongs to). Every entry must be covered: a target of a valid signature, or the
+// Provenance carrying one. kInvalidArgument for a malformed Bundle, Provenance or JWS, no CA, or
+// two entries with one fullUrl; kUnauthenticated for a signature that does not verify (a changed
+// byte anywhere in a target), a signer outside the trusted CAs, or an entry no signature covers.
 core::StatusOr<ProvenanceVerification> verifyBundleProvenance(std::string_view bundleJson,
-                                                              std::string_view caPem = {});
+                                                              std::string_view trustedCaPem);
 
 }  // namespace brygga::audit

@@ -12,6 +12,7 @@ namespace brygga::console {
 class ConsoleStatic final : public api::Endpoint {
  public:
   api::ApiResponse handle(const api::ApiRequest& request) override;
+  bool isPublic(const api::ApiRequest&) const override { return true; }
 };
 
 }  // namespace brygga::console

@@ -19,6 +19,8 @@ int httpStatusOf(StatusCode code) {
       return 404;
     case StatusCode::kMethodNotAllowed:
       return 405;
+    case StatusCode::kRequestTimeout:
+      return 408;
     case StatusCode::kConflict:
       return 409;
     case StatusCode::kGone:
@@ -31,6 +33,8 @@ int httpStatusOf(StatusCode code) {
       return 415;
     case StatusCode::kUnprocessable:
       return 422;
+    case StatusCode::kTooManyRequests:
+      return 429;
     case StatusCode::kUnavailable:
       return 503;
     case StatusCode::kInternal:
@@ -53,6 +57,8 @@ const char* toString(StatusCode code) {
       return "not-found";
     case StatusCode::kMethodNotAllowed:
       return "method-not-allowed";
+    case StatusCode::kRequestTimeout:
+      return "request-timeout";
     case StatusCode::kConflict:
       return "conflict";
     case StatusCode::kGone:
@@ -65,6 +71,8 @@ const char* toString(StatusCode code) {
       return "unsupported-media-type";
     case StatusCode::kUnprocessable:
       return "unprocessable";
+    case StatusCode::kTooManyRequests:
+      return "too-many-requests";
     case StatusCode::kUnavailable:
       return "unavailable";
     case StatusCode::kInternal:

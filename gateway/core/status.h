@@ -17,12 +17,14 @@ enum class StatusCode {
   kPermissionDenied,      // 403
   kNotFound,              // 404
   kMethodNotAllowed,      // 405
+  kRequestTimeout,        // 408: a request that did not arrive in time
   kConflict,              // 409
   kGone,                  // 410: deleted resource
   kPreconditionFailed,    // 412: stale If-Match, ambiguous conditional
   kPayloadTooLarge,       // 413
   kUnsupportedMediaType,  // 415
   kUnprocessable,         // 422: parses, but is not valid FHIR / business rules
+  kTooManyRequests,       // 429: a rate limit
   kUnavailable,           // 503: back-pressure, peer down, disk full
   kInternal,              // 500: a bug or an environment failure
 };

@@ -538,9 +538,7 @@ bool hasIdentifierWith(const Value* identifiers, bool (*systemOk)(std::string_vi
 }
 
 bool validPersonIdentity(std::string_view system, std::string_view value) {
-  const std::string canonical = canonicalIdentifierSystem(system);
-  if (canonical == kPersonnummerSystem) return normalizePersonnummer(value).isOk();
-  return normalizeSamordningsnummer(value).isOk();
+  return personNumberOf(system, value).isOk();
 }
 
 bool validHsa(std::string_view, std::string_view value) {
@@ -728,8 +726,7 @@ constexpr std::array<Entry, 69> kInvariants = {{
 }  // namespace
 
 bool isPersonIdentitySystem(std::string_view system) {
-  return system == kPersonnummerSystem || system == kPersonnummerOid ||
-         system == kSamordningsnummerSystem || system == kSamordningsnummerOid;
+  return personNumberKind(system).has_value();
 }
 
 bool isHsaSystem(std::string_view system) {

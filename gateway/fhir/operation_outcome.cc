@@ -25,6 +25,8 @@ const char* issueTypeOf(core::StatusCode code) {
       return "not-found";
     case core::StatusCode::kMethodNotAllowed:
       return "not-supported";
+    case core::StatusCode::kRequestTimeout:
+      return "timeout";
     case core::StatusCode::kConflict:
       return "conflict";
     case core::StatusCode::kGone:
@@ -37,6 +39,8 @@ const char* issueTypeOf(core::StatusCode code) {
       return "not-supported";
     case core::StatusCode::kUnprocessable:
       return "invalid";
+    case core::StatusCode::kTooManyRequests:
+      return "throttled";
     case core::StatusCode::kUnavailable:
       return "transient";
     case core::StatusCode::kInternal:

@@ -1,5 +1,7 @@
 #include "gateway/fhir/resource_index.h"
 
+#include <algorithm>
+
 #include <string_view>
 #include <utility>
 
@@ -57,14 +59,22 @@ bool isPatientReference(const std::string& ref) {
 void addIdentifier(std::vector<IndexValue>& out, const Value& identifier) {
   const std::string_view value = stringMember(identifier, "value");
   if (value.empty()) return;
-  std::string system = canonicalIdentifierSystem(stringMember(identifier, "system"));
-  // A number that does not normalise is indexed as written (validation has reported it).
-  std::string normalized(value);
-  if (system == kPersonnummerSystem) normalized = normalizePersonnummer(value).valueOr(normalized);
-  if (system == kSamordningsnummerSystem) {
-    normalized = normalizeSamordningsnummer(value).valueOr(normalized);
+  const std::string_view system = stringMember(identifier, "system");
+  if (auto person = personNumberOf(system, value); person.isOk()) {
+    out.push_back(IndexValue{"identifier", std::string(canonicalSystemOf(person->kind)),
+                             std::move(person->number)});
+    return;
   }
-  out.push_back(IndexValue{"identifier", std::move(system), std::move(normalized)});
+  out.push_back(IndexValue{"identifier", canonicalIdentifierSystem(system), std::string(value)});
+}
+
+// The identifiers of a resource as an array (an object is one identifier), or nullptr.
+template <typename V>
+V* identifierArray(V& resource) {
+  if (!resource.IsObject()) return nullptr;
+  auto it = resource.FindMember("identifier");
+  if (it == resource.MemberEnd() || !it->value.IsArray()) return nullptr;
+  return &it->value;
 }
 
 }  // namespace
@@ -100,6 +110,36 @@ std::vector<IndexValue> extractIndex(const Value& resource) {
   const std::string_view status = stringMember(resource, "status");
   if (!status.empty()) out.push_back(IndexValue{"status", {}, std::string(status)});
   return out;
+}
+
+std::vector<PersonNumber> personNumbersOf(const Value& resource) {
+  std::vector<PersonNumber> out;
+  const Value* identifiers = identifierArray(resource);
+  if (identifiers == nullptr) return out;
+  for (const Value& identifier : identifiers->GetArray()) {
+    auto person =
+        personNumberOf(stringMember(identifier, "system"), stringMember(identifier, "value"));
+    if (person.isOk() && std::find(out.begin(), out.end(), *person) == out.end()) {
+      out.push_back(std::move(*person));
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void normalizePersonNumbers(Value& resource, rapidjson::Document::AllocatorType& alloc) {
+  Value* identifiers = identifierArray(resource);
+  if (identifiers == nullptr) return;
+  for (Value& identifier : identifiers->GetArray()) {
+    if (!identifier.IsObject()) continue;
+    auto person =
+        personNumberOf(stringMember(identifier, "system"), stringMember(identifier, "value"));
+    if (!person.isOk()) continue;
+    const std::string_view system = canonicalSystemOf(person->kind);
+    identifier["system"].SetString(system.data(), static_cast<SizeType>(system.size()), alloc);
+    identifier["value"].SetString(person->number.data(),
+                                  static_cast<SizeType>(person->number.size()), alloc);
+  }
 }
 
 std::optional<std::string> patientReferenceOf(const Value& resource) {

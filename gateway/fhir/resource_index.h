@@ -8,6 +8,8 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/fhir/swedish_identifiers.h"
+
 namespace brygga::fhir {
 
 // A search-index value of a resource (see SearchParameter definitions in R4).
@@ -24,6 +26,13 @@ std::vector<IndexValue> extractIndex(const rapidjson::Value& resource);
 // The patient a resource concerns as "Patient/id": itself for a Patient, else its subject or
 // patient reference (relative form). nullopt when none.
 std::optional<std::string> patientReferenceOf(const rapidjson::Value& resource);
+
+// The personnummer and samordningsnummer among a resource's identifiers (any accepted system
+// form, with or without hyphen), normalised, without repeats, sorted.
+std::vector<PersonNumber> personNumbersOf(const rapidjson::Value& resource);
+// Rewrites every valid personnummer or samordningsnummer identifier of the resource to its stored
+// form: the HL7 Sweden system and the 12 digits.
+void normalizePersonNumbers(rapidjson::Value& resource, rapidjson::Document::AllocatorType& alloc);
 
 // Calls `fn` on every string value whose member name is "reference", anywhere in the tree
 // (iteratively), letting it replace the value. `fn` returns the new text or nullopt to keep it.

@@ -72,8 +72,7 @@ core::StatusOr<std::string> normalizeNationalNumber(std::string_view text, int d
 std::string canonicalIdentifierSystem(std::string_view system) {
   // The HSA OID (1.2.752.129.2.1.4.1) names HSA-ids of both organisations and people, so it has no
   // single canonical URI; it stays as sent.
-  if (system == kPersonnummerOid) return std::string(kPersonnummerSystem);
-  if (system == kSamordningsnummerOid) return std::string(kSamordningsnummerSystem);
+  if (auto kind = personNumberKind(system)) return std::string(canonicalSystemOf(*kind));
   return std::string(system);
 }
 
@@ -117,6 +116,34 @@ std::string_view identifierSystemIn(std::string_view system, IdentifierForm form
     if (row.stored == system) return row.forms[static_cast<int>(form)];
   }
   return system;
+}
+
+const char* toString(PersonNumberKind kind) {
+  return kind == PersonNumberKind::kPersonnummer ? "pnr" : "snr";
+}
+
+std::optional<PersonNumberKind> personNumberKind(std::string_view system) {
+  if (system == kPersonnummerSystem || system == kPersonnummerInera || system == kPersonnummerOid) {
+    return PersonNumberKind::kPersonnummer;
+  }
+  if (system == kSamordningsnummerSystem || system == kSamordningsnummerInera ||
+      system == kSamordningsnummerOid) {
+    return PersonNumberKind::kSamordningsnummer;
+  }
+  return std::nullopt;
+}
+
+std::string_view canonicalSystemOf(PersonNumberKind kind) {
+  return kind == PersonNumberKind::kPersonnummer ? kPersonnummerSystem : kSamordningsnummerSystem;
+}
+
+core::StatusOr<PersonNumber> personNumberOf(std::string_view system, std::string_view value) {
+  const std::optional<PersonNumberKind> kind = personNumberKind(system);
+  if (!kind) return core::invalidArgument("system: not a personnummer or samordningsnummer system");
+  BRYGGA_ASSIGN_OR_RETURN(
+      std::string number,
+      normalizeNationalNumber(value, *kind == PersonNumberKind::kPersonnummer ? 0 : 60));
+  return PersonNumber{*kind, std::move(number)};
 }
 
 core::StatusOr<std::string> normalizePersonnummer(std::string_view text) {

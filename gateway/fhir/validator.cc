@@ -761,13 +761,14 @@ class Walker final : public r4::InvariantContext {
     const Value* valueMember = member(identifier, "value");
     if (system.empty() || valueMember == nullptr || !valueMember->IsString()) return;
     const std::string_view value = view(*valueMember);
-    if (system == kPersonnummerSystem || system == kPersonnummerOid) {
-      if (auto number = normalizePersonnummer(value); !number.isOk()) {
-        error("value", "not a valid personnummer: " + number.status().message(), ".value");
-      }
-    } else if (system == kSamordningsnummerSystem || system == kSamordningsnummerOid) {
-      if (auto number = normalizeSamordningsnummer(value); !number.isOk()) {
-        error("value", "not a valid samordningsnummer: " + number.status().message(), ".value");
+    if (const auto kind = personNumberKind(system)) {
+      if (auto number = personNumberOf(system, value); !number.isOk()) {
+        error("value",
+              std::string(*kind == PersonNumberKind::kPersonnummer
+                              ? "not a valid personnummer: "
+                              : "not a valid samordningsnummer: ") +
+                  number.status().message(),
+              ".value");
       }
     } else if (r4::isHsaSystem(system)) {
       if (!isValidHsaId(value)) {

@@ -87,8 +87,8 @@ Status notEnrolled(const std::string& where) {
 
 Status unknownPatient(const std::string& where) {
   const std::string text =
-      "patient not enrolled: Brygga holds no patient with that identifier (enroll the patient "
-      "first)";
+      "patient not enrolled: Brygga holds no patient by that reference that this client has a "
+      "care relationship with (a patient enters Brygga through its municipality's enrollment)";
   return core::unprocessable(text, {core::Issue::error("not-found", text, where)});
 }
 
@@ -97,6 +97,10 @@ bool isConfigured(const std::vector<std::string>& destinations, const std::strin
 }
 
 }  // namespace
+
+Status patientNotKnown(std::string_view type) {
+  return unknownPatient(std::string(type) + "." + patientElement(type));
+}
 
 core::StatusOr<std::map<std::string, mappings::StoredResource>> referencedResources(
     const std::vector<mappings::StoredResource>& sending, const ResourceReader& read) {
@@ -147,6 +151,7 @@ class FlowRouter::Unit {
     for (auto& w : writes) {
       if (w.resource == nullptr || !m::isPatientDataType(w.type) || w.type == "Patient") continue;
       BRYGGA_RETURN_IF_ERROR(resolvePatientReference(w));
+      BRYGGA_RETURN_IF_ERROR(checkPatientAccess(w));
     }
     const bool municipal = caller_.role == core::ClientRole::kMunicipal;
     // Enrollments first: a Task or visit in the same transaction is routed by them.
@@ -299,6 +304,17 @@ class FlowRouter::Unit {
     }
     setReference(*ref, *w.allocator, "Patient/" + ids.front());
     return Status::ok();
+  }
+
+  // A stored Patient the write names must be one the caller may write for; a Patient of the same
+  // unit is decided with the unit (the API's write path). Otherwise: as for no such patient.
+  Status checkPatientAccess(FlowWrite& w) {
+    if (!caller_.writesForPatient) return Status::ok();
+    const std::string text = referenceText(referenceObject(*w.resource, patientElement(w.type)));
+    const std::string local = localReference(text);
+    if (local.rfind("Patient/", 0) != 0 || writeByReference(text) != nullptr) return Status::ok();
+    BRYGGA_ASSIGN_OR_RETURN(bool allowed, caller_.writesForPatient(local.substr(8)));
+    return allowed ? Status::ok() : patientNotKnown(w.type);
   }
 
   static void setReference(Value& ref, Alloc& alloc, const std::string& target) {

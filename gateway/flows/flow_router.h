@@ -64,7 +64,15 @@ struct FlowCaller {
   std::string tenant;
   std::string clientId;
   std::string requestId;
+  // Whether the caller may write for the stored Patient with this id (gateway/access: a care
+  // relationship, no block); unset: any. A patient it may not is answered exactly as one Brygga
+  // does not hold (patientNotKnown), so that the answer tells nothing of care elsewhere.
+  std::function<core::StatusOr<bool>(const std::string& patientId)> writesForPatient;
 };
+
+// The answer to a write naming a patient Brygga holds none of, or none the caller has a care
+// relationship with: the same 422 either way (the element is the type's patient element).
+core::Status patientNotKnown(std::string_view type);
 
 // Thread-safe (stateless apart from its dependencies).
 class FlowRouter {

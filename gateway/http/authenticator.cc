@@ -14,11 +14,12 @@ bool constantTimeEquals(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
-// Subjects compare without regard to spaces after commas and to case of attribute names.
-std::string normaliseSubject(const std::string& subject) {
+}  // namespace
+
+std::string normaliseDn(const std::string& dn) {
   std::string out;
   bool afterComma = false;
-  for (char c : subject) {
+  for (char c : dn) {
     if (afterComma && c == ' ') continue;
     afterComma = c == ',';
     out += c;
@@ -26,14 +27,14 @@ std::string normaliseSubject(const std::string& subject) {
   return out;
 }
 
-}  // namespace
-
 Authenticator::Authenticator(std::vector<ClientConfig> clients,
                              const auth::AccessTokenVerifier* accessTokens)
     : clients_(std::move(clients)), accessTokens_(accessTokens) {
   for (auto& c : clients_) {
     c.tokenSha256 = core::lowerAscii(c.tokenSha256);
-    c.certificateSubject = normaliseSubject(c.certificateSubject);
+    c.certificateSha256 = core::lowerAscii(c.certificateSha256);
+    c.certificateSubject = normaliseDn(c.certificateSubject);
+    c.certificateIssuer = normaliseDn(c.certificateIssuer);
   }
 }
 
@@ -46,6 +47,27 @@ api::Caller Authenticator::callerOf(const ClientConfig& client, const char* cred
   caller.credential = credential;
   caller.mayAssertUser = client.mayAssertUser;
   return caller;
+}
+
+Identification Authenticator::identify(const Credentials& credentials) const {
+  Identification who;
+  if (credentials.certificate != nullptr) {
+    who.caller = byCertificate(*credentials.certificate);
+    if (who.caller) return who;
+    who.refused = "certificate subject " + credentials.certificate->subject.substr(0, 256) +
+                  " issuer " + credentials.certificate->issuer.substr(0, 256);
+    return who;
+  }
+  const std::string& authorization = credentials.authorization;
+  if (core::lowerAscii(authorization.substr(0, 7)) == "bearer ") {
+    const std::string token = authorization.substr(7);
+    who.caller = byToken(token);
+    // Named by a hash prefix only: even a mistyped token may be close to a real one.
+    if (!who.caller) who.refused = "bearer token sha256:" + core::sha256Hex(token).substr(0, 8);
+    return who;
+  }
+  if (!authorization.empty()) who.refused = "an Authorization header of an unknown scheme";
+  return who;
 }
 
 std::optional<api::Caller> Authenticator::byToken(const std::string& token) const {
@@ -69,12 +91,17 @@ std::optional<api::Caller> Authenticator::byToken(const std::string& token) cons
   return found;
 }
 
-std::optional<api::Caller> Authenticator::byCertificateSubject(const std::string& subject) const {
-  const std::string wanted = normaliseSubject(subject);
+std::optional<api::Caller> Authenticator::byCertificate(const PeerCertificate& certificate) const {
+  const std::string subject = normaliseDn(certificate.subject);
+  const std::string issuer = normaliseDn(certificate.issuer);
   for (const auto& c : clients_) {
-    if (!c.certificateSubject.empty() && c.certificateSubject == wanted) {
-      return callerOf(c, "certificate");
-    }
+    const bool byFingerprint =
+        !c.certificateSha256.empty() && c.certificateSha256 == certificate.sha256;
+    const bool fromIssuer = !c.certificateIssuer.empty() && c.certificateIssuer == issuer;
+    const bool bySubject =
+        fromIssuer && !c.certificateSubject.empty() && c.certificateSubject == subject;
+    const bool byHsaId = fromIssuer && !c.hsaId.empty() && c.hsaId == certificate.hsaId;
+    if (byFingerprint || bySubject || byHsaId) return callerOf(c, "certificate");
   }
   return std::nullopt;
 }

@@ -1,57 +1,29 @@
 #include "gateway/http/server.h"
 
-#include <Poco/Delegate.h>
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/SSLManager.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/SecureStreamSocket.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/VerificationErrorArgs.h>
-#include <Poco/Net/X509Certificate.h>
-#include <Poco/ThreadPool.h>
-#include <openssl/bio.h>
-#include <openssl/x509.h>
-
 #include <chrono>
-#include <filesystem>
-#include <istream>
+#include <cstdio>
+#include <mutex>
 
 #include "gateway/api/responses.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/text.h"
+#include "gateway/http/http_front.h"
+#include "gateway/http/rate_limiter.h"
 
 namespace brygga::http {
 
 namespace {
 
-using Poco::Net::HTTPServerRequest;
-using Poco::Net::HTTPServerResponse;
+constexpr int64_t kReadinessCacheMs = 1000;
+// A responder that cannot be reached is asked again after this long; meanwhile the fail mode
+// decides (and the warning is not repeated).
+constexpr int64_t kOcspFailureCacheMs = 10000;
 
-// How much of an oversized body is read away before answering 413 (then the connection closes).
-constexpr int64_t kMaxDrainBytes = 64 * 1024 * 1024;
-
-// RFC 4514 (RFC 2253 order) text of a certificate's subject: CN=kungsbacka,O=Brygga Dev,C=SE.
-std::string subjectOf(const Poco::Net::X509Certificate& cert) {
-  const X509* x509 = cert.certificate();
-  BIO* bio = BIO_new(BIO_s_mem());
-  if (bio == nullptr) return {};
-  X509_NAME_print_ex(bio, X509_get_subject_name(x509), 0, XN_FLAG_RFC2253);
-  char* data = nullptr;
-  long len = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(len));
-  BIO_free(bio);
-  return out;
-}
-
-Poco::Timespan milliseconds(int64_t ms) {
-  return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms) * 1000);
+int64_t monotonicMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 bool isSaneRequestId(const std::string& id) {
@@ -64,144 +36,172 @@ bool isSaneRequestId(const std::string& id) {
   return true;
 }
 
-void send(HTTPServerResponse& resp, int status, const std::string& body,
-          const std::vector<std::pair<std::string, std::string>>& headers) {
-  resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-  for (const auto& [k, v] : headers) {
-    if (k == "Content-Type") {
-      resp.setContentType(v);
-    } else {
-      resp.set(k, v);
-    }
-  }
-  resp.setContentLength(static_cast<std::streamsize>(body.size()));
-  std::ostream& out = resp.send();
-  out.write(body.data(), static_cast<std::streamsize>(body.size()));
+// An error the server answers itself, shaped as the endpoints shape theirs.
+OutgoingResponse statusResponse(const core::Status& status) {
+  api::ApiResponse answer = api::errorResponse(status);
+  OutgoingResponse r;
+  r.status = answer.status;
+  r.body = std::move(answer.body);
+  r.headers = std::move(answer.headers);
+  return r;
 }
 
-// An error the server answers itself, shaped as the endpoints shape theirs.
-void sendStatus(HTTPServerResponse& resp, const core::Status& status,
-                const std::string& requestId) {
-  api::ApiResponse answer = api::errorResponse(status);
-  answer.headers.emplace_back("X-Request-Id", requestId);
-  send(resp, answer.status, answer.body, answer.headers);
+OutgoingResponse jsonResponse(int status, std::string body) {
+  OutgoingResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.headers = {{"Content-Type", "application/json"}, {"Cache-Control", "no-store"}};
+  return r;
+}
+
+FrontLimits frontLimits(const ServerConfig& s) {
+  FrontLimits limits;
+  limits.parser.maxRequestLineBytes = static_cast<size_t>(s.maxRequestLineBytes);
+  limits.parser.maxHeaderBytes = static_cast<size_t>(s.maxHeaderBytes);
+  limits.parser.maxBodyBytes = s.limits.maxBodyBytes;
+  limits.requestLineTimeoutMs = s.requestLineTimeoutMs;
+  limits.headerTimeoutMs = s.headerTimeoutMs;
+  limits.bodyTimeoutMs = s.bodyTimeoutMs;
+  limits.writeTimeoutMs = s.writeTimeoutMs;
+  limits.minBytesPerSecond = s.minBytesPerSecond;
+  limits.keepAliveTimeoutMs = s.keepAliveTimeoutMs;
+  limits.maxRequestsPerConnection = s.maxRequestsPerConnection;
+  limits.maxConnections = s.maxConnections;
+  limits.maxConnectionsPerSource = s.maxConnectionsPerSource;
+  limits.threads = s.threads;
+  limits.maxQueuedRequests = static_cast<size_t>(s.maxQueuedRequests);
+  return limits;
+}
+
+RateLimiter::Limit limitOf(const RateLimitConfig& c) {
+  return {static_cast<double>(c.perSecond), static_cast<double>(c.burst)};
+}
+
+std::string trimmedBase(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
 }
 
 }  // namespace
 
-class GatewayServer::Impl {
+class GatewayServer::Impl final : public FrontHandler {
  public:
   Impl(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
        ServerDependencies deps)
       : server_(std::move(server)),
         tls_(std::move(tls)),
         deps_(std::move(deps)),
-        auth_(std::move(clients), deps_.accessTokens) {}
-
-  class Handler : public Poco::Net::HTTPRequestHandler {
-   public:
-    Handler(Impl& impl, bool secure) : impl_(impl), secure_(secure) {}
-    void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
-      impl_.handle(req, resp, secure_);
+        clock_(deps_.time != nullptr ? *deps_.time : systemTime_),
+        auth_(std::move(clients), deps_.accessTokens),
+        perSource_(limitOf(server_.rateLimit.perSource)),
+        perClient_(limitOf(server_.rateLimit.perClient)),
+        failedLogins_(server_.failedAuthWindowMs),
+        flusher_(clock_),
+        front_(frontLimits(server_), *this, deps_.logger) {
+    if (deps_.ocsp != nullptr && tls_.ocsp.enabled) {
+      OcspChecker::Options options;
+      options.failureCacheMs = kOcspFailureCacheMs;
+      ocsp_ = std::make_unique<OcspChecker>(*deps_.ocsp, options);
     }
-
-   private:
-    Impl& impl_;
-    bool secure_;
-  };
-
-  class Factory : public Poco::Net::HTTPRequestHandlerFactory {
-   public:
-    Factory(Impl& impl, bool secure) : impl_(impl), secure_(secure) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-      return new Handler(impl_, secure_);
-    }
-
-   private:
-    Impl& impl_;
-    bool secure_;
-  };
+  }
 
   core::Status start() {
-    try {
-      pool_ = std::make_unique<Poco::ThreadPool>(2, std::max(4, server_.threads * 2));
-      if (server_.httpPort >= 0) {
-        Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(
-            server_.bindAddress, static_cast<Poco::UInt16>(server_.httpPort)));
-        httpPort_ = socket.address().port();
-        http_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, false), *pool_, socket,
-                                                        params());
-      }
-      if (server_.httpsPort >= 0) {
-        for (const auto* file : {&tls_.certificateFile, &tls_.privateKeyFile, &tls_.caFile}) {
-          if (!std::filesystem::exists(*file)) {
-            return core::invalidArgument("TLS file " + *file +
-                                         " does not exist: run certs/make-dev-certs.sh or set "
-                                         "the tls keys in the config");
-          }
-        }
-        Poco::Net::initializeSSL();
-        Poco::Net::Context::Params p;
-        p.privateKeyFile = tls_.privateKeyFile;
-        p.certificateFile = tls_.certificateFile;
-        p.caLocation = tls_.caFile;
-        // Relaxed: a client certificate is asked for and, when presented, must chain to our CA
-        // (otherwise the handshake fails); clients without one may still use a bearer token.
-        p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
-        p.loadDefaultCAs = false;
-        p.cipherList = "HIGH:!aNULL:!MD5:!RC4";
-        context_ = new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, p);
-        Poco::Net::SSLManager::instance().ServerVerificationError +=
-            Poco::delegate(this, &Impl::onCertificateRefused);
-        subscribed_ = true;
-        context_->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
-        context_->enableSessionCache(true, "brygga");
-        Poco::Net::SecureServerSocket socket(
-            Poco::Net::SocketAddress(server_.bindAddress,
-                                     static_cast<Poco::UInt16>(server_.httpsPort)),
-            64, context_);
-        httpsPort_ = socket.address().port();
-        https_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this, true), *pool_, socket,
-                                                         params());
-      }
-    } catch (const Poco::Exception& e) {
-      return core::unavailable("cannot start listeners: " + e.displayText());
-    } catch (const std::exception& e) {
-      return core::unavailable(std::string("cannot start listeners: ") + e.what());
+    const auto& s = server_;
+    std::vector<ListenerSpec> listeners;
+    std::shared_ptr<TlsServerContext> tls;
+    if (s.httpPort >= 0) {
+      httpIndex_ = static_cast<int>(listeners.size());
+      listeners.push_back({s.httpBindAddress, s.httpPort, false});
     }
-    if (http_) http_->start();
-    if (https_) https_->start();
+    if (s.httpsPort >= 0) {
+      BRYGGA_ASSIGN_OR_RETURN(tls, TlsServerContext::create(tlsFiles()));
+      httpsIndex_ = static_cast<int>(listeners.size());
+      listeners.push_back({s.httpsBindAddress, s.httpsPort, true});
+    }
+    BRYGGA_RETURN_IF_ERROR(front_.start(listeners, std::move(tls)));
+    if (deps_.failedLogins) {
+      const int64_t interval = std::max<int64_t>(10, std::min<int64_t>(1000, s.failedAuthWindowMs));
+      flusher_.start([this, interval] {
+        flushFailedLogins(failedLogins_.takeDue(clock_.nowMs()));
+        return core::PeriodicTask::Next::after(interval);
+      });
+    }
     return core::Status::ok();
   }
 
   void stop() {
-    if (http_) http_->stopAll(true);
-    if (https_) https_->stopAll(true);
-    if (pool_) pool_->joinAll();
-    http_.reset();
-    https_.reset();
-    if (subscribed_) {
-      Poco::Net::SSLManager::instance().ServerVerificationError -=
-          Poco::delegate(this, &Impl::onCertificateRefused);
-      subscribed_ = false;
-    }
+    front_.stop();
+    flusher_.stop();
+    flushFailedLogins(failedLogins_.takeAll());
   }
 
-  int httpPort() const { return http_ ? httpPort_ : -1; }
-  int httpsPort() const { return https_ ? httpsPort_ : -1; }
+  int httpPort() const { return httpIndex_ >= 0 ? front_.port(httpIndex_) : -1; }
+  int httpsPort() const { return httpsIndex_ >= 0 ? front_.port(httpsIndex_) : -1; }
+
+  core::Status reloadTls() {
+    if (httpsIndex_ < 0) return core::Status::ok();
+    auto tls = TlsServerContext::create(tlsFiles());
+    if (!tls.isOk()) {
+      deps_.logger.error("tls.reload_failed", {{"error", tls.status().message()}});
+      return tls.status();
+    }
+    deps_.logger.info("tls.reloaded", {{"crls", std::to_string((*tls)->crlCount())}});
+    front_.setTls(std::move(tls).value());
+    return core::Status::ok();
+  }
+
+  // --- FrontHandler: on the event loop -------------------------------------------------------
+
+  const std::vector<std::string>* methodsFor(std::string_view path) const override {
+    if (path == "/healthz" || path == "/readyz") return &kGetOnly;
+    const Route* route = routeOf(path);
+    return route != nullptr ? &route->methods : nullptr;
+  }
+
+  OutgoingResponse frontAnswer(int httpStatus, const core::Status& why) const override {
+    if (why.isOk()) return {httpStatus, {}, {}, false};
+    OutgoingResponse r = statusResponse(why);
+    r.status = httpStatus;
+    return r;
+  }
+
+  void answeredByFront(const IncomingRequest& request, int httpStatus) override {
+    const std::string& target = request.http.target;
+    RequestInfo info;
+    info.path = target.substr(0, target.find('?'));
+    logRequest(request.http.method, info, httpStatus, 0, std::string());
+  }
+
+  void handshakeRefused(const std::string& peerAddress, const std::string& localAddress,
+                        const HandshakeNotes& notes) override {
+    noteFailedLogin(
+        peerAddress, localAddress,
+        "certificate subject " + notes.subject.substr(0, 256) + " (" + notes.error + ")", true);
+  }
+
+  // --- FrontHandler: on a worker -------------------------------------------------------------
+
+  OutgoingResponse handle(IncomingRequest& request) override {
+    const auto started = std::chrono::steady_clock::now();
+    const std::string* given = request.http.header("x-request-id");
+    std::string requestId = given != nullptr ? *given : std::string();
+    if (!isSaneRequestId(requestId)) requestId = core::newTimeOrderedUuid();
+    RequestInfo info;
+    OutgoingResponse response;
+    try {
+      response = handleChecked(request, requestId, info);
+    } catch (const std::exception& e) {
+      deps_.logger.error("http.exception", {{"requestId", requestId}, {"what", e.what()}});
+      response = statusResponse(core::internalError("internal error"));
+    }
+    response.headers.emplace_back("X-Request-Id", requestId);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    logRequest(request.http.method, info, response.status, seconds, requestId);
+    return response;
+  }
 
  private:
-  Poco::Net::HTTPServerParams* params() const {
-    auto* p = new Poco::Net::HTTPServerParams;
-    p->setMaxThreads(server_.threads);
-    p->setMaxQueued(server_.maxQueuedConnections);
-    p->setKeepAlive(true);
-    p->setMaxKeepAliveRequests(server_.keepAliveMaxRequests);
-    p->setKeepAliveTimeout(milliseconds(server_.keepAliveTimeoutMs));
-    p->setTimeout(milliseconds(server_.timeoutMs));
-    return p;
-  }
-
   // Who asked, for the request log (the caller is known only for endpoint requests).
   struct RequestInfo {
     std::string path;
@@ -209,20 +209,148 @@ class GatewayServer::Impl {
     std::string tenant;
   };
 
-  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure) {
-    const auto started = std::chrono::steady_clock::now();
-    std::string requestId = req.get("X-Request-Id", "");
-    if (!isSaneRequestId(requestId)) requestId = core::newTimeOrderedUuid();
-    RequestInfo info;
-    try {
-      handleChecked(req, resp, secure, requestId, info);
-    } catch (const std::exception& e) {
-      deps_.logger.error("http.exception", {{"requestId", requestId}, {"what", e.what()}});
-      if (!resp.sent()) sendStatus(resp, core::internalError("internal error"), requestId);
+  TlsFiles tlsFiles() const {
+    return {tls_.certificateFile, tls_.privateKeyFile, tls_.caFile, tls_.crlFiles};
+  }
+
+  const Route* routeOf(std::string_view path) const {
+    for (const auto& route : deps_.routes) {
+      if (path == route.prefix || (path.size() > route.prefix.size() &&
+                                   path.substr(0, route.prefix.size()) == route.prefix &&
+                                   path[route.prefix.size()] == '/')) {
+        return &route;
+      }
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    logRequest(req.getMethod(), info, static_cast<int>(resp.getStatus()), seconds, requestId);
+    return nullptr;
+  }
+
+  OutgoingResponse handleChecked(IncomingRequest& in, const std::string& requestId,
+                                 RequestInfo& info) {
+    const std::string& target = in.http.target;
+    const size_t q = target.find('?');
+    const std::string path = target.substr(0, q);
+    info.path = path;
+    if (path == "/healthz") return jsonResponse(200, R"({"status":"ok"})");
+
+    // Who is asking, and may they ask now.
+    const std::string* authorization = in.http.header("authorization");
+    Identification who =
+        auth_.identify({in.certificate.get(), authorization != nullptr ? *authorization : ""});
+    if (who.caller && who.caller->credential == "certificate" && ocsp_ != nullptr &&
+        !in.certificate->ocspUrl.empty()) {
+      if (auto refusal = checkRevocation(in, who)) return *refusal;
+    }
+    const bool identified = who.caller.has_value();
+    RateLimiter& limiter = identified ? perClient_ : perSource_;
+    const std::string key = identified ? who.caller->clientId : in.peerAddress;
+    if (const int64_t wait = limiter.take(key, monotonicMs()); wait > 0) {
+      OutgoingResponse r =
+          statusResponse({core::StatusCode::kTooManyRequests,
+                          identified ? "too many requests from this client; slow down"
+                                     : "too many requests from this address; slow down"});
+      r.headers.emplace_back("Retry-After", std::to_string(wait));
+      return r;
+    }
+    if (path == "/readyz") return readiness();
+
+    const Route* route = routeOf(path);
+    if (route == nullptr) {
+      return statusResponse(core::notFound("no such endpoint: the FHIR API is at /fhir"));
+    }
+    api::ApiRequest request;
+    // HEAD is served as GET; the front sends the answer's headers without its body.
+    request.method = in.http.method == "HEAD" ? std::string("GET") : in.http.method;
+    request.path = path.substr(route->prefix.size());
+    request.query = q == std::string::npos ? std::string() : target.substr(q + 1);
+    request.requestId = requestId;
+    for (const auto& [name, value] : in.http.headers) request.headers.emplace(name, value);
+    request.body = std::move(in.http.body);
+    if (who.caller) {
+      request.caller = *who.caller;
+      info.client = request.caller.clientId;
+      info.tenant = request.caller.tenant;
+    }
+    request.caller.refusedCredential = who.refused;
+    request.caller.address = in.peer;
+    request.serverAddress = in.localAddress;
+    request.baseUrl =
+        trimmedBase(server_.publicBaseUrl.empty()
+                        ? std::string(in.secure ? "https://" : "http://") + in.localAddress
+                        : server_.publicBaseUrl) +
+        route->prefix;
+
+    if (!identified && !route->endpoint->isPublic(request)) {
+      noteFailedLogin(in.peerAddress, in.localAddress, who.refused.empty() ? "none" : who.refused,
+                      false);
+      OutgoingResponse r = statusResponse(core::unauthenticated(
+          "authentication required: a client certificate (HTTPS) or a bearer token"));
+      r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
+      return r;
+    }
+    if (core::Status user = takeUserHsaId(request); !user.isOk()) {
+      if (deps_.refused) deps_.refused(request, user, "unknown");
+      return statusResponse(user);
+    }
+    api::ApiResponse answer = route->endpoint->handle(request);
+    if (!answer.refusedLogin.empty()) {
+      noteFailedLogin(in.peerAddress, in.localAddress, answer.refusedLogin, false);
+    }
+    return {answer.status, std::move(answer.headers), std::move(answer.body), false};
+  }
+
+  // OCSP for a certificate that names a responder. A revoked certificate is a refused login; no
+  // usable answer is decided by tls.ocsp.failMode.
+  std::optional<OutgoingResponse> checkRevocation(const IncomingRequest& in, Identification& who) {
+    const OcspChecker::Result result =
+        ocsp_->check(*in.certificate, in.tls->caStore(), clock_.nowMs());
+    if (result.verdict == OcspChecker::Verdict::kGood) return std::nullopt;
+    if (result.verdict == OcspChecker::Verdict::kRevoked) {
+      who.caller.reset();
+      who.refused = "certificate subject " + in.certificate->subject.substr(0, 256) + " (" +
+                    result.detail + " by OCSP)";
+      return std::nullopt;
+    }
+    deps_.logger.warn("tls.ocsp_unavailable", {{"subject", in.certificate->subject},
+                                               {"reason", result.detail},
+                                               {"failMode", failClosed() ? "closed" : "open"}});
+    if (!failClosed()) return std::nullopt;
+    OutgoingResponse r = statusResponse(core::unavailable(
+        "the revocation status of the client certificate cannot be established now"));
+    r.headers.emplace_back("Retry-After", std::to_string(kOcspFailureCacheMs / 1000));
+    return r;
+  }
+
+  bool failClosed() const { return tls_.ocsp.failClosed; }
+
+  OutgoingResponse readiness() {
+    core::Status ready;
+    {
+      std::lock_guard lock(readinessMutex_);
+      const int64_t now = monotonicMs();
+      if (!readinessKnown_ || now - readinessCheckedMs_ >= kReadinessCacheMs) {
+        readiness_ = deps_.readiness ? deps_.readiness() : core::Status::ok();
+        readinessCheckedMs_ = now;
+        readinessKnown_ = true;
+      }
+      ready = readiness_;
+    }
+    if (ready.isOk()) return jsonResponse(200, R"({"status":"ready"})");
+    OutgoingResponse r = statusResponse(core::unavailable("not ready: " + ready.message()));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    return r;
+  }
+
+  void noteFailedLogin(const std::string& source, const std::string& server,
+                       const std::string& credential, bool handshake) {
+    const bool first = failedLogins_.add(source, server, credential, handshake, clock_.nowMs());
+    // One warning per source and window; the audit record carries the count.
+    deps_.logger.log(first ? core::Logger::Level::kWarn : core::Logger::Level::kDebug,
+                     "auth.login_refused", {{"source", source}, {"credential", credential}});
+  }
+
+  void flushFailedLogins(const std::vector<FailedLogins>& summaries) {
+    if (!deps_.failedLogins) return;
+    for (const auto& summary : summaries) deps_.failedLogins(summary);
   }
 
   // One line per request and the request metrics. The route is a template (no ids, no query),
@@ -246,159 +374,35 @@ class GatewayServer::Impl {
                       {"durationMs", ms}});
   }
 
-  void handleChecked(HTTPServerRequest& req, HTTPServerResponse& resp, bool secure,
-                     const std::string& requestId, RequestInfo& info) {
-    const std::string uri = req.getURI();
-    const size_t q = uri.find('?');
-    const std::string path = uri.substr(0, q);
-    const std::string query = q == std::string::npos ? std::string() : uri.substr(q + 1);
-    info.path = path;
-
-    if (path == "/healthz") {
-      send(resp, 200, R"({"status":"ok"})", {{"Content-Type", "application/json"}});
-      return;
-    }
-    if (path == "/readyz") {
-      core::Status s = deps_.readiness ? deps_.readiness() : core::Status::ok();
-      if (s.isOk()) {
-        send(resp, 200, R"({"status":"ready"})", {{"Content-Type", "application/json"}});
-      } else {
-        sendStatus(resp, core::unavailable("not ready: " + s.message()), requestId);
-      }
-      return;
-    }
-    api::Endpoint* endpoint = nullptr;
-    std::string prefix;
-    for (const auto& [p, e] : deps_.endpoints) {
-      if (path == p || path.rfind(p + "/", 0) == 0) {
-        endpoint = e;
-        prefix = p;
-        break;
-      }
-    }
-    if (endpoint == nullptr) {
-      sendStatus(resp, core::notFound("no such endpoint: the FHIR API is at /fhir"), requestId);
-      return;
-    }
-
-    api::ApiRequest request;
-    request.method = req.getMethod();
-    request.path = path.substr(prefix.size());
-    request.query = query;
-    request.requestId = requestId;
-    for (const auto& [k, v] : req) request.headers[core::lowerAscii(k)] = v;
-
-    // Body, bounded before it is read.
-    const int64_t limit = server_.limits.maxBodyBytes;
-    std::istream& in = req.stream();
-    char buf[16384];
-    const core::Status tooLarge(
-        core::StatusCode::kPayloadTooLarge,
-        "the body is larger than the limit of " + std::to_string(limit) + " bytes");
-    if (req.hasContentLength() && req.getContentLength64() > limit) {
-      // Not kept; read away (up to a bound) so that the client, still sending, sees the 413
-      // instead of a reset connection.
-      int64_t drained = 0;
-      while (drained < kMaxDrainBytes && (in.read(buf, sizeof buf) || in.gcount() > 0)) {
-        drained += in.gcount();
-      }
-      resp.setKeepAlive(false);
-      sendStatus(resp, tooLarge, requestId);
-      return;
-    }
-    std::string body;
-    while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-      body.append(buf, static_cast<size_t>(in.gcount()));
-      if (static_cast<int64_t>(body.size()) > limit) {
-        resp.setKeepAlive(false);
-        sendStatus(resp, tooLarge, requestId);
-        return;
-      }
-    }
-    request.body = std::move(body);
-
-    auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
-    request.caller = identify(impl, req, secure);
-    info.client = request.caller.clientId;
-    info.tenant = request.caller.tenant;
-    request.caller.address = req.clientAddress().toString();
-    request.serverAddress = req.serverAddress().toString();
-    if (core::Status user = takeUserHsaId(req, request.caller); !user.isOk()) {
-      if (deps_.refused) deps_.refused(request, user, "unknown");
-      sendStatus(resp, user, requestId);
-      return;
-    }
-    std::string host = req.getHost();
-    if (host.empty()) host = req.serverAddress().toString();
-    request.baseUrl = std::string(secure ? "https://" : "http://") + host + prefix;
-
-    api::ApiResponse answer = endpoint->handle(request);
-    answer.headers.emplace_back("X-Request-Id", requestId);
-    send(resp, answer.status, answer.body, answer.headers);
+  // X-Brygga-User-HSA-Id names the person behind the request (the AuditEvent's user agent). Only
+  // clients configured with mayAssertUser may send it, and it must be an HSA-id; anything else is
+  // refused (400), and the refusal audited, rather than recorded as a user nobody vouched for.
+  static core::Status takeUserHsaId(api::ApiRequest& request) {
+    auto it = request.headers.find(core::lowerAscii(api::kUserHsaIdHeader));
+    if (it == request.headers.end()) return core::Status::ok();
+    return api::assertUser(request.caller, it->second);
   }
 
-  api::Caller identify(Poco::Net::HTTPServerRequestImpl& impl, HTTPServerRequest& req,
-                       bool secure) {
-    if (secure) {
-      Poco::Net::SecureStreamSocket socket(impl.socket());
-      if (socket.havePeerCertificate()) {
-        // The handshake already verified the chain to our CA; the subject names the client.
-        std::string subject = subjectOf(socket.peerCertificate());
-        if (auto caller = auth_.byCertificateSubject(subject)) return *caller;
-        deps_.logger.warn("auth.unknown_certificate", {{"subject", subject}});
-        api::Caller refused;
-        refused.refusedCredential = "certificate subject " + subject.substr(0, 256);
-        return refused;
-      }
-    }
-    std::string authorization = req.get("Authorization", "");
-    if (core::lowerAscii(authorization.substr(0, 7)) == "bearer ") {
-      if (auto caller = auth_.byToken(authorization.substr(7))) return *caller;
-      // Named by a hash prefix only: even a mistyped token may be close to a real one.
-      api::Caller refused;
-      refused.refusedCredential =
-          "bearer token sha256:" + core::sha256Hex(authorization.substr(7)).substr(0, 8);
-      return refused;
-    }
-    return {};
-  }
-
-  // The person behind the request (api::assertUser): refused (400), and the refusal audited,
-  // when the client may not name one or names no HSA-id.
-  core::Status takeUserHsaId(HTTPServerRequest& req, api::Caller& caller) {
-    if (!req.has(api::kUserHsaIdHeader)) return core::Status::ok();
-    return api::assertUser(caller, req.get(api::kUserHsaIdHeader));
-  }
-
-  // POCO reports a client certificate that fails verification (another CA, expired, ...) here,
-  // during the handshake, which then fails: the connection never becomes a request, so the
-  // refused login is audited from here.
-  void onCertificateRefused(const void*, Poco::Net::VerificationErrorArgs& args) {
-    const std::string subject = subjectOf(args.certificate());
-    deps_.logger.warn("auth.certificate_refused",
-                      {{"subject", subject}, {"error", args.errorMessage()}});
-    if (!deps_.refused) return;
-    api::ApiRequest request;
-    request.method = "TLS";
-    request.requestId = core::newTimeOrderedUuid();
-    request.serverAddress = server_.bindAddress + ":" + std::to_string(httpsPort_);
-    request.caller.refusedCredential =
-        "certificate subject " + subject.substr(0, 256) + " (" + args.errorMessage() + ")";
-    deps_.refused(request, core::unauthenticated("client certificate refused in the TLS handshake"),
-                  "login");
-  }
+  inline static const std::vector<std::string> kGetOnly{"GET"};
 
   const ServerConfig server_;
   const TlsConfig tls_;
   ServerDependencies deps_;
+  core::RealTimeSystem systemTime_;
+  core::TimeSystem& clock_;  // wall clock; the failed-logins flusher sleeps on it
   Authenticator auth_;
-  std::unique_ptr<Poco::ThreadPool> pool_;
-  Poco::Net::Context::Ptr context_;
-  std::unique_ptr<Poco::Net::HTTPServer> http_;
-  std::unique_ptr<Poco::Net::HTTPServer> https_;
-  int httpPort_ = -1;
-  int httpsPort_ = -1;
-  bool subscribed_ = false;  // to SSLManager::ServerVerificationError
+  RateLimiter perSource_;
+  RateLimiter perClient_;
+  FailedLoginCounter failedLogins_;
+  core::PeriodicTask flusher_;
+  std::unique_ptr<OcspChecker> ocsp_;
+  std::mutex readinessMutex_;
+  bool readinessKnown_ = false;
+  int64_t readinessCheckedMs_ = 0;
+  core::Status readiness_;
+  HttpFront front_;  // last: stopped and destroyed first
+  int httpIndex_ = -1;
+  int httpsIndex_ = -1;
 };
 
 GatewayServer::GatewayServer(ServerConfig server, TlsConfig tls, std::vector<ClientConfig> clients,
@@ -421,6 +425,9 @@ int GatewayServer::httpPort() const {
 }
 int GatewayServer::httpsPort() const {
   return impl_->httpsPort();
+}
+core::Status GatewayServer::reloadTls() {
+  return impl_->reloadTls();
 }
 
 }  // namespace brygga::http

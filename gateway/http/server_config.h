@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "gateway/api/request_limits.h"
 #include "gateway/core/client_role.h"
@@ -15,8 +16,14 @@ struct ClientConfig {
   std::string id;
   std::string tenant;
   core::ClientRole role = core::ClientRole::kMunicipal;
-  std::string tokenSha256;         // hex SHA-256 of the bearer token; empty: no token login
-  std::string certificateSubject;  // RFC 4514 subject DN; empty: no certificate login
+  std::string tokenSha256;  // hex SHA-256 of the bearer token; empty: no token login
+  // Certificate login, by one of: the issuer's and the subject's DN (RFC 4514); the issuer's DN
+  // and the HSA-id in the subject's serialNumber (SITHS function certificates); the certificate's
+  // SHA-256 fingerprint. Never by subject alone: tls.caFile may hold more than one CA.
+  std::string certificateIssuer;
+  std::string certificateSubject;
+  std::string hsaId;
+  std::string certificateSha256;  // lower-case hex, no separators
   // May name the person behind a request (X-Brygga-User-HSA-Id), recorded as the AuditEvent's
   // user agent; other clients' requests with that header are refused (400).
   bool mayAssertUser = false;
@@ -27,33 +34,63 @@ struct ClientConfig {
   std::string scope;
 };
 
+// A token bucket: `perSecond` requests a second, `burst` saved up; perSecond 0: no limit.
+struct RateLimitConfig {
+  int perSecond = 0;
+  int burst = 0;
+};
+
 struct ServerConfig {
-  std::string bindAddress = "127.0.0.1";
-  // The gateway's URL as clients know it (https://brygga.example); absolute URLs the gateway
-  // names are built from it: the token endpoint (the aud of client assertions) and the SMART
-  // configuration. Empty: the listener's own address.
-  std::string publicBaseUrl;
+  // Each listener its own address: plain HTTP stays on loopback unless configured otherwise.
+  std::string httpBindAddress = "127.0.0.1";
+  std::string httpsBindAddress = "127.0.0.1";
   int httpPort = 8080;   // 0 picks a free port; -1 disables the plain HTTP listener
   int httpsPort = 8443;  // 0 picks a free port; -1 disables the HTTPS listener
-  // A kept-alive connection holds its worker thread between requests (POCO's HTTPServer), so
-  // this also bounds the connections served at once: connections beyond it wait in the queue.
-  int threads = 64;
-  // Accepted connections waiting for a worker thread; past this many a new one is closed.
-  int maxQueuedConnections = 256;
-  // A kept-alive connection is closed after this many requests (0: no limit)...
-  int keepAliveMaxRequests = 1000;
-  // ...or when its next request has not begun this long after the previous answer.
+  // Every absolute URL the gateway writes (Location, fullUrl, paging links, the token endpoint
+  // that is the aud of client assertions, the SMART configuration) starts with this, e.g.
+  // "https://brygga.regionhalland.se"; empty: the listener's own address. Never the Host header.
+  std::string publicBaseUrl;
+  int threads = 64;  // workers: requests handled at once (an idle connection holds none)
+  // The front's limits (gateway/http/http_front.h): deadlines, sizes, connection caps.
+  int64_t requestLineTimeoutMs = 10000;
+  int64_t headerTimeoutMs = 10000;
+  int64_t bodyTimeoutMs = 30000;
+  int64_t writeTimeoutMs = 30000;
+  int64_t minBytesPerSecond = 4096;
   int64_t keepAliveTimeoutMs = 15000;
-  // Reading a request or writing an answer that stalls (nothing received or sent) this long
-  // ends the connection.
-  int64_t timeoutMs = 30000;
-  api::RequestLimits limits;  // maxBodyBytes, maxJsonDepth, defaultPageSize, maxPageSize
+  int maxRequestsPerConnection = 1000;
+  int maxRequestLineBytes = 8 * 1024;
+  int maxHeaderBytes = 64 * 1024;
+  int maxConnections = 10000;
+  int maxConnectionsPerSource = 256;
+  int maxQueuedRequests = 1024;
+  // Requests that name no valid client count against their source address; authenticated ones
+  // against their client. Beyond: 429 with Retry-After, nothing recorded.
+  struct RateLimits {
+    RateLimitConfig perSource{50, 100};
+    RateLimitConfig perClient{1000, 2000};
+  } rateLimit;
+  // Refused logins are audited as one AuditEvent per source address and window, with the count.
+  int64_t failedAuthWindowMs = 60000;
+  // maxBodyBytes, maxBundleEntries, maxJsonDepth, defaultPageSize, maxPageSize
+  api::RequestLimits limits;
+};
+
+// OCSP for client certificates that name a responder (Authority Information Access).
+struct OcspConfig {
+  bool enabled = true;
+  // What no usable answer means: "open" accepts the certificate (CRLs still apply), "closed"
+  // refuses the request with 503.
+  bool failClosed = false;
+  int64_t timeoutMs = 3000;
 };
 
 struct TlsConfig {
   std::string certificateFile = "certs/out/server.crt";
   std::string privateKeyFile = "certs/out/server.key";
-  std::string caFile = "certs/out/ca.crt";  // CA that signs client certificates
+  std::string caFile = "certs/out/ca.crt";  // CA(s) that sign client certificates
+  std::vector<std::string> crlFiles;        // their CRLs (PEM or DER), re-read on SIGHUP
+  OcspConfig ocsp;
 };
 
 }  // namespace brygga::http

@@ -23,16 +23,21 @@ constexpr int64_t kWalSizeLimitBytes = 64 << 20;
 constexpr std::size_t kOpenTimeoutSeconds = 5;
 
 // Column lists in the order the *Columns::bindTo functions extract them.
+// The patient id is the current version's (c, joined in every query that reads records).
 constexpr const char* kRecordColumns =
-    "v.type, v.id, v.version, v.last_updated_ms, v.deleted, v.tenant, v.json";
+    "v.type, v.id, v.version, v.last_updated_ms, v.deleted, v.tenant, v.json,"
+    " COALESCE(c.patient_id, '')";
 constexpr const char* kOutboxColumns =
     "id, destination, ordering_key, request_id, tenant, payload, state, attempts, created_ms,"
-    " next_attempt_ms, last_error";
+    " next_attempt_ms, last_error, party";
 constexpr const char* kAuditColumns = "seq, recorded_ms, json, prev_hash, hash, patient";
 
 constexpr const char* kCurrentJoin =
     " FROM resource_current c JOIN resource_version v"
     " ON v.type = c.type AND v.id = c.id AND v.version = c.version";
+// A version with its resource's current row (for the patient id).
+constexpr const char* kVersionJoin =
+    " FROM resource_version v LEFT JOIN resource_current c ON c.type = v.type AND c.id = v.id";
 
 // SQL built at run time (search, exchange listing) with its positional parameters.
 struct DynamicSql {
@@ -74,6 +79,41 @@ struct DynamicSql {
   }
 };
 
+// What a caller may see of the current resources `c` (see Visibility): the patients with a
+// counting care relationship (care_relationship_by_tenant or _by_patient) and no block against
+// the caller's party, and the resources of no patient by their owner.
+DynamicSql visibilityClause(const Visibility& v) {
+  DynamicSql sql;
+  sql.text += " AND ((c.patient_id <> '' AND (c.patient_id IN (SELECT r.patient_id FROM";
+  if (v.relationshipTenant) {
+    sql.add(" care_relationship r WHERE r.tenant = ? AND", *v.relationshipTenant);
+  } else {
+    sql.text += " care_relationship r WHERE";
+  }
+  sql.add(" ((r.active = 1 AND r.ended_ms = 0) OR r.ended_ms > ?))", Poco::Int64{v.endedAfterMs});
+  if (!v.alsoPatients.empty()) {
+    sql.text += " OR c.patient_id IN ";
+    sql.addList(v.alsoPatients);
+  }
+  sql.add(
+      ") AND NOT EXISTS (SELECT 1 FROM patient_block b WHERE b.patient_id = c.patient_id"
+      " AND b.party = ?",
+      v.blockedParty);
+  sql.add(" AND b.active = 1 AND b.start_ms <= ?", Poco::Int64{v.nowMs});
+  sql.add(" AND (b.end_ms = 0 OR b.end_ms > ?)))", Poco::Int64{v.nowMs});
+  sql.text += " OR (c.patient_id = ''";
+  if (v.owners) {
+    sql.text += " AND c.tenant IN ";
+    if (v.owners->empty()) {
+      sql.text += "(NULL)";  // no owner: nothing without a patient
+    } else {
+      sql.addList(*v.owners);
+    }
+  }
+  sql.text += "))";
+  return sql;
+}
+
 template <typename T>
 std::optional<T> firstOf(std::vector<T> rows) {
   if (rows.empty()) return std::nullopt;
@@ -94,6 +134,7 @@ ResourceRecord recordOf(const Query& q) {
   r.deleted = q.integer(4) != 0;
   r.tenant = q.text(5);
   r.json = q.text(6);
+  r.patientId = q.text(7);
   return r;
 }
 
@@ -148,16 +189,17 @@ OutboxEntry outboxOf(const Query& q) {
   e.createdMs = q.integer(8);
   e.nextAttemptMs = q.integer(9);
   e.lastError = q.text(10);
+  e.party = q.text(11);
   return e;
 }
 
 void RecordColumns::bindTo(Statement& statement) {
   statement, into(type), into(id), into(version), into(lastUpdatedMs), into(deleted), into(tenant),
-      into(json);
+      into(json), into(patientId);
 }
 
 void RecordColumns::clear() {
-  for (auto* v : {&type, &id, &tenant, &json}) v->clear();
+  for (auto* v : {&type, &id, &tenant, &json, &patientId}) v->clear();
   for (auto* v : {&version, &lastUpdatedMs, &deleted}) v->clear();
 }
 
@@ -172,6 +214,7 @@ std::vector<ResourceRecord> RecordColumns::take() {
     r.deleted = deleted[i] != 0;
     r.tenant = std::move(tenant[i]);
     r.json = std::move(json[i]);
+    r.patientId = std::move(patientId[i]);
   }
   clear();
   return out;
@@ -180,12 +223,13 @@ std::vector<ResourceRecord> RecordColumns::take() {
 void OutboxColumns::bindTo(Statement& statement) {
   statement, into(id), into(destination), into(orderingKey), into(requestId), into(tenant),
       into(payload), into(state), into(attempts), into(createdMs), into(nextAttemptMs),
-      into(lastError);
+      into(lastError), into(party);
 }
 
 void OutboxColumns::clear() {
   for (auto* v : {&id, &createdMs, &nextAttemptMs}) v->clear();
-  for (auto* v : {&destination, &orderingKey, &requestId, &tenant, &payload, &state, &lastError}) {
+  for (auto* v :
+       {&destination, &orderingKey, &requestId, &tenant, &payload, &state, &lastError, &party}) {
     v->clear();
   }
   attempts.clear();
@@ -207,6 +251,7 @@ std::vector<OutboxEntry> OutboxColumns::take() {
     e.createdMs = createdMs[i];
     e.nextAttemptMs = nextAttemptMs[i];
     e.lastError = std::move(lastError[i]);
+    e.party = std::move(party[i]);
   }
   clear();
   return out;
@@ -346,9 +391,8 @@ std::optional<ResourceRecord> Connection::readCurrent(const std::string& type,
 
 std::optional<ResourceRecord> Connection::readVersion(const std::string& type,
                                                       const std::string& id, int64_t version) {
-  static const std::string kSql =
-      std::string("SELECT ") + kRecordColumns +
-      " FROM resource_version v WHERE v.type = ? AND v.id = ? AND v.version = ?";
+  static const std::string kSql = std::string("SELECT ") + kRecordColumns + kVersionJoin +
+                                  " WHERE v.type = ? AND v.id = ? AND v.version = ?";
   Query q(statements_.get(kSql));
   q.bind(type).bind(id).bind(version);
   if (!q.next()) return std::nullopt;
@@ -357,8 +401,8 @@ std::optional<ResourceRecord> Connection::readVersion(const std::string& type,
 
 std::vector<ResourceRecord> Connection::history(const std::string& type, const std::string& id) {
   prepared(selectHistory_, [this](Statement& s) {
-    s << "SELECT " << kRecordColumns
-      << " FROM resource_version v WHERE v.type = ? AND v.id = ? ORDER BY v.version DESC",
+    s << "SELECT " << kRecordColumns << kVersionJoin
+      << " WHERE v.type = ? AND v.id = ? ORDER BY v.version DESC",
         use(type_), use(id_);
     records_.bindTo(s);
   });
@@ -399,6 +443,7 @@ SearchPage Connection::search(const SearchQuery& query) {
   if (query.lastUpdatedGeMs) where.add(" AND c.last_updated_ms >= ?", *query.lastUpdatedGeMs);
   if (query.lastUpdatedLeMs) where.add(" AND c.last_updated_ms <= ?", *query.lastUpdatedLeMs);
   if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
+  if (query.visibility) where.append(visibilityClause(*query.visibility));
   for (const SearchCriterion& criterion : query.criteria) {
     if (criterion.values.empty()) return page;  // an OR over no values matches nothing
     // An uncorrelated IN: SQLite reads the matching ids once from the search_index key (and
@@ -457,18 +502,19 @@ void Connection::insertResource(const ResourceWrite& write) {
       .bind(r.tenant)
       .bind(r.json)
       .run();
-  Query(statements_.get(
-            "INSERT INTO resource_current (type, id, version, last_updated_ms, deleted, tenant)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
-            " last_updated_ms = excluded.last_updated_ms, deleted = excluded.deleted,"
-            " tenant = excluded.tenant"))
+  Query(statements_.get("INSERT INTO resource_current"
+                        " (type, id, version, last_updated_ms, deleted, tenant, patient_id)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                        " ON CONFLICT (type, id) DO UPDATE SET version = excluded.version,"
+                        " last_updated_ms = excluded.last_updated_ms, deleted = excluded.deleted,"
+                        " tenant = excluded.tenant, patient_id = excluded.patient_id"))
       .bind(r.type)
       .bind(r.id)
       .bind(r.version)
       .bind(r.lastUpdatedMs)
       .bind(deleted)
       .bind(r.tenant)
+      .bind(r.patientId)
       .run();
   // The first version has no index rows to remove.
   if (r.version > 1) {
@@ -494,8 +540,8 @@ void Connection::insertResource(const ResourceWrite& write) {
 int64_t Connection::insertOutbox(const OutboxEntry& entry) {
   Query q(statements_.get(
       "INSERT INTO outbox (destination, ordering_key, request_id, tenant, payload, state,"
-      " attempts, created_ms, next_attempt_ms, last_error)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+      " attempts, created_ms, next_attempt_ms, last_error, party)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
   q.bind(entry.destination)
       .bind(entry.orderingKey)
       .bind(entry.requestId)
@@ -505,7 +551,8 @@ int64_t Connection::insertOutbox(const OutboxEntry& entry) {
       .bind(entry.attempts)
       .bind(entry.createdMs)
       .bind(entry.nextAttemptMs)
-      .bind(entry.lastError);
+      .bind(entry.lastError)
+      .bind(entry.party);
   if (!q.next()) throw Poco::Data::DataException("outbox insert returned no id");
   const int64_t id = q.integer(0);
   q.run();

@@ -18,7 +18,7 @@ namespace brygga::store::sqlite {
 
 // Result columns of a query, extracted by POCO into one vector per column.
 struct RecordColumns {
-  std::vector<std::string> type, id, tenant, json;
+  std::vector<std::string> type, id, tenant, json, patientId;
   std::vector<Poco::Int64> version, lastUpdatedMs, deleted;
   void bindTo(Poco::Data::Statement& statement);
   void clear();
@@ -27,7 +27,8 @@ struct RecordColumns {
 
 struct OutboxColumns {
   std::vector<Poco::Int64> id, createdMs, nextAttemptMs;
-  std::vector<std::string> destination, orderingKey, requestId, tenant, payload, state, lastError;
+  std::vector<std::string> destination, orderingKey, requestId, tenant, payload, state, lastError,
+      party;
   std::vector<int> attempts;
   void bindTo(Poco::Data::Statement& statement);
   void clear();
@@ -97,6 +98,21 @@ class Connection {
   // Writes the version, moves the head and replaces the search index; no version check.
   void insertResource(const ResourceWrite& write);
 
+  // Schema 6, the facts of access (sqlite_access.cc). Sets the Patient's person numbers; returns
+  // the one another Patient holds (nothing is changed then), else nullopt.
+  std::optional<PersonIdentity> setIdentities(const std::string& patientId,
+                                              const std::vector<PersonIdentity>& identities,
+                                              bool replace);
+  std::optional<std::string> patientByNumber(const std::string& kind, const std::string& number);
+  void setRelationship(const std::string& episodeId,
+                       const std::optional<CareRelationship>& relationship);
+  void setBlocks(const std::string& consentId, const std::vector<PatientBlock>& blocks);
+  PatientAccessFacts accessFacts(const std::string& patientId);
+  bool holdOutbox(int64_t id, int64_t atMs, const std::string& reason);
+  std::vector<OutboxEntry> heldOutbox(const std::optional<std::string>& destination,
+                                      int64_t afterId, int limit);
+  std::vector<MigrationReportEntry> migrationReport();
+
   int64_t insertOutbox(const OutboxEntry& entry);
   // False when there is no entry `id`.
   bool updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
@@ -138,6 +154,10 @@ class Connection {
   bool paused(const std::string& destination);
   std::vector<OutboxEntry> deadLetters(const std::optional<std::string>& destination,
                                        int64_t afterId, int limit);
+  // Entries in `state` ("dead", "held") of one destination or all, id > afterId, by id.
+  std::vector<OutboxEntry> outboxInState(const char* state,
+                                         const std::optional<std::string>& destination,
+                                         int64_t afterId, int limit);
   // Deletes up to `limit` entries delivered before `beforeMs`; returns how many.
   int64_t purgeDelivered(int64_t beforeMs, int limit);
   // Outside any transaction: incremental_vacuum, then a TRUNCATE checkpoint so the freed pages

@@ -23,7 +23,7 @@ namespace {
 // The outbox columns in outboxOf's order; the payload only when asked for.
 constexpr const char* kEntryColumnsNoPayload =
     "id, destination, ordering_key, request_id, tenant, '', state, attempts, created_ms,"
-    " next_attempt_ms, last_error";
+    " next_attempt_ms, last_error, party";
 // A request is answered within this long, so a message received before a time was recorded
 // (its inbound line written) before that time plus this.
 constexpr int64_t kRecordingSlackMs = 120000;
@@ -68,6 +68,8 @@ std::optional<MessageStatus> Connection::outboxStatus(const std::vector<OutboxEn
   MessageStatus worst = MessageStatus::kDelivered;
   const auto rank = [](MessageStatus s) {
     switch (s) {
+      case MessageStatus::kHeld:
+        return 4;
       case MessageStatus::kDead:
         return 3;
       case MessageStatus::kRetrying:
@@ -81,6 +83,7 @@ std::optional<MessageStatus> Connection::outboxStatus(const std::vector<OutboxEn
   for (const OutboxEntry& e : entries) {
     MessageStatus s = MessageStatus::kDelivered;
     if (e.state == OutboxState::kDead) s = MessageStatus::kDead;
+    if (e.state == OutboxState::kHeld) s = MessageStatus::kHeld;
     if (e.state == OutboxState::kPending) {
       s = e.attempts > 0 ? MessageStatus::kRetrying : MessageStatus::kQueued;
     }
@@ -141,11 +144,13 @@ MessagePage Connection::messages(const MessageQuery& query) {
   const bool byOutbox =
       !query.requestId && !query.patient && query.status &&
       (*query.status == MessageStatus::kDead || *query.status == MessageStatus::kQueued ||
-       *query.status == MessageStatus::kRetrying);
+       *query.status == MessageStatus::kRetrying || *query.status == MessageStatus::kHeld);
   if (byOutbox) {
     // Few messages wait or are dead, and outbox_by_state lists them per destination by id
     // (acceptance order): merge the destinations newest first, a batch at a time.
-    const char* state = *query.status == MessageStatus::kDead ? "dead" : "pending";
+    const char* state = *query.status == MessageStatus::kDead   ? "dead"
+                        : *query.status == MessageStatus::kHeld ? "held"
+                                                                : "pending";
     int64_t below = std::numeric_limits<int64_t>::max();  // exclusive
     if (!query.cursor.empty()) below = parseCursor(query.cursor, 'o').valueOr(0);
     std::vector<std::string> destinations;

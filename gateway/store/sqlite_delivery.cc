@@ -79,13 +79,18 @@ bool Connection::paused(const std::string& destination) {
 
 std::vector<OutboxEntry> Connection::deadLetters(const std::optional<std::string>& destination,
                                                  int64_t afterId, int limit) {
-  static const std::string kOne = std::string("SELECT ") + outboxColumns() +
-                                  " FROM outbox WHERE destination = ? AND state = 'dead'"
-                                  " AND id > ? ORDER BY id LIMIT ?";
-  static const std::string kAll =
-      std::string("SELECT ") + outboxColumns() +
-      " FROM outbox WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?";
-  Query q(statements_.get(destination ? kOne : kAll));
+  return outboxInState("dead", destination, afterId, limit);
+}
+
+std::vector<OutboxEntry> Connection::outboxInState(const char* state,
+                                                   const std::optional<std::string>& destination,
+                                                   int64_t afterId, int limit) {
+  // The state is written into the text (one of the few stored forms), so that SQLite may use a
+  // partial index on it (outbox_held).
+  const std::string sql =
+      std::string("SELECT ") + outboxColumns() + " FROM outbox WHERE state = '" + state + "'" +
+      (destination ? " AND destination = ?" : "") + " AND id > ? ORDER BY id LIMIT ?";
+  Query q(statements_.get(sql));
   if (destination) q.bind(*destination);
   q.bind(afterId).bind(std::max(limit, 0));
   std::vector<OutboxEntry> entries;

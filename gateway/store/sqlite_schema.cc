@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
 
@@ -15,7 +16,29 @@ using namespace Poco::Data::Keywords;
 struct Migration {
   int version;
   std::vector<const char*> statements;
+  // Run after the statements, in the same transaction: data that SQL alone cannot move.
+  void (*data)(sqlite3* db) = nullptr;
 };
+
+// The triggers that keep destination_state.pending (schema 2; created again when schema 6
+// rebuilds the outbox).
+constexpr const char* kOutboxPendingInsert =
+    "CREATE TRIGGER outbox_pending_insert AFTER INSERT ON outbox"
+    " WHEN NEW.state = 'pending' BEGIN"
+    " INSERT INTO destination_state (destination, pending) VALUES (NEW.destination, 1)"
+    " ON CONFLICT (destination) DO UPDATE SET pending = pending + 1; END";
+constexpr const char* kOutboxPendingUpdate =
+    "CREATE TRIGGER outbox_pending_update AFTER UPDATE OF state ON outbox"
+    " WHEN (OLD.state = 'pending') <> (NEW.state = 'pending') BEGIN"
+    " INSERT INTO destination_state (destination, pending)"
+    " VALUES (NEW.destination, CASE WHEN NEW.state = 'pending' THEN 1 ELSE 0 END)"
+    " ON CONFLICT (destination) DO UPDATE SET pending = pending +"
+    " CASE WHEN NEW.state = 'pending' THEN 1 ELSE -1 END; END";
+constexpr const char* kOutboxPendingDelete =
+    "CREATE TRIGGER outbox_pending_delete AFTER DELETE ON outbox"
+    " WHEN OLD.state = 'pending' BEGIN"
+    " UPDATE destination_state SET pending = pending - 1"
+    " WHERE destination = OLD.destination; END";
 
 // Append-only: a released step is never edited, a change is a new step. The DDL keeps to what
 // PostgreSQL also accepts (apart from WITHOUT ROWID and AUTOINCREMENT) so a second implementation
@@ -100,20 +123,9 @@ const std::vector<Migration>& migrations() {
            ") WITHOUT ROWID",
            "INSERT INTO destination_state (destination, pending)"
            " SELECT destination, SUM(state = 'pending') FROM outbox GROUP BY destination",
-           "CREATE TRIGGER outbox_pending_insert AFTER INSERT ON outbox"
-           " WHEN NEW.state = 'pending' BEGIN"
-           " INSERT INTO destination_state (destination, pending) VALUES (NEW.destination, 1)"
-           " ON CONFLICT (destination) DO UPDATE SET pending = pending + 1; END",
-           "CREATE TRIGGER outbox_pending_update AFTER UPDATE OF state ON outbox"
-           " WHEN (OLD.state = 'pending') <> (NEW.state = 'pending') BEGIN"
-           " INSERT INTO destination_state (destination, pending)"
-           " VALUES (NEW.destination, CASE WHEN NEW.state = 'pending' THEN 1 ELSE 0 END)"
-           " ON CONFLICT (destination) DO UPDATE SET pending = pending +"
-           " CASE WHEN NEW.state = 'pending' THEN 1 ELSE -1 END; END",
-           "CREATE TRIGGER outbox_pending_delete AFTER DELETE ON outbox"
-           " WHEN OLD.state = 'pending' BEGIN"
-           " UPDATE destination_state SET pending = pending - 1"
-           " WHERE destination = OLD.destination; END",
+           kOutboxPendingInsert,
+           kOutboxPendingUpdate,
+           kOutboxPendingDelete,
            // Retention finds delivered entries by when they were delivered (next_attempt_ms is
            // that time once an entry is delivered); partial, so pending traffic does not pay.
            "CREATE INDEX outbox_delivered ON outbox (next_attempt_ms, id)"
@@ -177,13 +189,72 @@ const std::vector<Migration>& migrations() {
            "CREATE TRIGGER audit_key_no_delete BEFORE DELETE ON audit_key"
            " BEGIN SELECT RAISE(ABORT, 'audit keys are append-only'); END",
        }},
+      // 6: access by care relationship (gateway/access). The facts a decision rests on are kept
+      // beside the resources they come from, written in the same unit by the write pipeline.
+      {6,
+       {
+           // The Patient a current resource concerns (its own id for a Patient), so a search
+           // joins on what the caller may see.
+           "ALTER TABLE resource_current ADD COLUMN patient_id TEXT NOT NULL DEFAULT ''",
+           // One person, one Patient: the key, not a search, keeps a number on one Patient.
+           "CREATE TABLE patient_identity ("
+           " kind TEXT NOT NULL CHECK (kind IN ('pnr', 'snr')), number TEXT NOT NULL,"
+           " patient_id TEXT NOT NULL, PRIMARY KEY (kind, number)) WITHOUT ROWID",
+           "CREATE INDEX patient_identity_by_patient ON patient_identity (patient_id)",
+           // One row per municipal EpisodeOfCare (its current version).
+           "CREATE TABLE care_relationship ("
+           " episode_id TEXT PRIMARY KEY, patient_id TEXT NOT NULL, tenant TEXT NOT NULL,"
+           " active INTEGER NOT NULL, ended_ms INTEGER NOT NULL) WITHOUT ROWID",
+           "CREATE INDEX care_relationship_by_patient ON care_relationship (patient_id)",
+           "CREATE INDEX care_relationship_by_tenant ON care_relationship (tenant, patient_id)",
+           // The blocks (spärr) each Consent puts, one row per blocked party.
+           "CREATE TABLE patient_block ("
+           " consent_id TEXT NOT NULL, party TEXT NOT NULL, patient_id TEXT NOT NULL,"
+           " active INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+           " PRIMARY KEY (consent_id, party)) WITHOUT ROWID",
+           "CREATE INDEX patient_block_by_patient ON patient_block (patient_id, party)",
+           // What this step did with Patients that shared a person number.
+           "CREATE TABLE migration_report ("
+           " id INTEGER PRIMARY KEY, created_ms INTEGER NOT NULL, kind TEXT NOT NULL,"
+           " subject TEXT NOT NULL, detail TEXT NOT NULL)",
+           // The outbox gets the state `held` (a block stands against the receiving party) and
+           // the party itself; a CHECK constraint cannot change, so the table is rebuilt, keeping
+           // its AUTOINCREMENT counter (ids are never reused).
+           "CREATE TABLE outbox_v6 ("
+           " id INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL,"
+           " ordering_key TEXT NOT NULL, request_id TEXT NOT NULL, tenant TEXT NOT NULL,"
+           " payload TEXT NOT NULL,"
+           " state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'held')),"
+           " attempts INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+           " next_attempt_ms INTEGER NOT NULL, last_error TEXT NOT NULL,"
+           " party TEXT NOT NULL DEFAULT '')",
+           "INSERT INTO outbox_v6 (id, destination, ordering_key, request_id, tenant, payload,"
+           " state, attempts, created_ms, next_attempt_ms, last_error)"
+           " SELECT id, destination, ordering_key, request_id, tenant, payload, state, attempts,"
+           " created_ms, next_attempt_ms, last_error FROM outbox",
+           "INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_v6', 0"
+           " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_v6')",
+           "UPDATE sqlite_sequence SET seq = MAX(seq, COALESCE((SELECT seq FROM sqlite_sequence"
+           " WHERE name = 'outbox'), 0)) WHERE name = 'outbox_v6'",
+           "DROP TABLE outbox",
+           "ALTER TABLE outbox_v6 RENAME TO outbox",
+           "CREATE INDEX outbox_by_state ON outbox (destination, state, id)",
+           "CREATE INDEX outbox_by_key ON outbox (destination, ordering_key, state, id)",
+           "CREATE INDEX outbox_delivered ON outbox (next_attempt_ms, id)"
+           " WHERE state = 'delivered'",
+           "CREATE INDEX outbox_held ON outbox (id) WHERE state = 'held'",
+           kOutboxPendingInsert,
+           kOutboxPendingUpdate,
+           kOutboxPendingDelete,
+       },
+       &migrateAccessFacts},
   };
   return kMigrations;
 }
 
 }  // namespace
 
-core::Status migrate(Poco::Data::Session& session) {
+core::Status migrate(Poco::Data::Session& session, int target) {
   try {
     // IMMEDIATE: two processes opening a fresh file at once must not both create the schema.
     session << "BEGIN IMMEDIATE", now;
@@ -199,8 +270,11 @@ core::Status migrate(Poco::Data::Session& session) {
                                    "; this build knows up to " + std::to_string(kSchemaVersion));
       }
       for (const Migration& migration : migrations()) {
-        if (migration.version <= current) continue;
+        if (migration.version <= current || migration.version > target) continue;
         for (const char* statement : migration.statements) session << statement, now;
+        if (migration.data != nullptr) {
+          migration.data(Poco::Data::SQLite::Utility::dbHandle(session));
+        }
         int version = migration.version;
         session << "INSERT INTO schema_version (version, applied_at)"
                    " VALUES (?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",

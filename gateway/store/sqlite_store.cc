@@ -1,5 +1,6 @@
 #include "gateway/store/sqlite_store.h"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -13,6 +14,7 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Exception.h>
 
+#include "gateway/store/lease_pool.h"
 #include "gateway/store/sqlite_connection.h"
 #include "gateway/store/sqlite_schema.h"
 
@@ -51,6 +53,17 @@ auto guarded(const std::string& operation, F&& f) -> decltype(f()) {
   } catch (...) {
     return statusOf(operation, std::current_exception());
   }
+}
+
+// The answer to a person number another Patient holds: recognisable (isDuplicatePerson), and
+// without the number itself.
+Status duplicatePerson(const PersonIdentity& identity) {
+  const std::string text = std::string("another Patient holds this ") +
+                           (identity.kind == "pnr" ? "personnummer" : "samordningsnummer") +
+                           ": one person is one Patient";
+  return {core::StatusCode::kConflict,
+          text,
+          {core::Issue::error("duplicate", text, "Patient.identifier")}};
 }
 
 // The operations of one write unit on the writer connection. After the first database error the
@@ -96,7 +109,40 @@ class SqliteTransaction final : public StoreTransaction {
                               ": it is at version " + std::to_string(current) +
                               ", the write was for version " + std::to_string(record.version));
       }
+      // The facts of access, in the same unit. A person number another Patient holds fails
+      // here, on the key, before anything of this write is stored.
+      if (record.type == "Patient") {
+        if (auto taken = connection_.setIdentities(record.id, write.identities, current > 0)) {
+          return duplicatePerson(*taken);
+        }
+      } else if (record.type == "EpisodeOfCare") {
+        connection_.setRelationship(record.id, write.relationship);
+      } else if (record.type == "Consent") {
+        connection_.setBlocks(record.id, write.blocks);
+      }
       connection_.insertResource(write);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                       const std::string& number) override {
+    return run("patientByNumber", [&]() -> StatusOr<std::optional<std::string>> {
+      return connection_.patientByNumber(kind, number);
+    });
+  }
+
+  StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) override {
+    return run("accessFacts", [&]() -> StatusOr<PatientAccessFacts> {
+      return connection_.accessFacts(patientId);
+    });
+  }
+
+  Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason) override {
+    return run("holdOutbox", [&]() -> Status {
+      if (!connection_.holdOutbox(id, atMs, reason)) {
+        return core::notFound("no pending outbox entry " + std::to_string(id));
+      }
       return Status::ok();
     });
   }
@@ -269,57 +315,21 @@ class SqliteTransaction final : public StoreTransaction {
   std::optional<Status> failure_;
 };
 
-// Reader connections lent to one thread at a time. Reads wait only when all are busy.
-class ReaderPool {
- public:
-  explicit ReaderPool(std::vector<std::unique_ptr<Connection>> connections)
-      : connections_(std::move(connections)) {
-    for (auto& connection : connections_) idle_.push_back(connection.get());
-  }
-
-  class Lease {
-   public:
-    Lease(ReaderPool& pool, Connection* connection) : pool_(pool), connection_(connection) {}
-    ~Lease() { pool_.giveBack(connection_); }
-    Lease(const Lease&) = delete;
-    Lease& operator=(const Lease&) = delete;
-    Connection& operator*() const { return *connection_; }
-
-   private:
-    ReaderPool& pool_;
-    Connection* connection_;
-  };
-
-  Lease acquire() {
-    std::unique_lock lock(mutex_);
-    available_.wait(lock, [this] { return !idle_.empty(); });
-    Connection* connection = idle_.back();
-    idle_.pop_back();
-    return Lease(*this, connection);
-  }
-
- private:
-  void giveBack(Connection* connection) {
-    {
-      std::lock_guard lock(mutex_);
-      idle_.push_back(connection);
-    }
-    available_.notify_one();
-  }
-
-  std::vector<std::unique_ptr<Connection>> connections_;
-  std::mutex mutex_;
-  std::condition_variable available_;
-  std::vector<Connection*> idle_;
-};
+std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& connections) {
+  std::vector<Connection*> out;
+  for (const auto& connection : connections) out.push_back(connection.get());
+  return out;
+}
 
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
-              int maxUnitsPerCommit)
+              int maxUnitsPerCommit, int64_t readPoolWaitMs)
       : maxUnitsPerCommit_(static_cast<size_t>(maxUnitsPerCommit)),
+        readPoolWaitMs_(readPoolWaitMs),
         writer_(std::move(writer)),
-        readers_(std::move(readers)) {}
+        readerConnections_(std::move(readers)),
+        readers_(raw(readerConnections_)) {}
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
@@ -352,6 +362,42 @@ class SqliteStore final : public Store {
         throw;
       }
     });
+  }
+
+  StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                       const std::string& number) override {
+    return onReader("patientByNumber", [&](Connection& c) -> StatusOr<std::optional<std::string>> {
+      return c.patientByNumber(kind, number);
+    });
+  }
+
+  StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) override {
+    return onReader("accessFacts", [&](Connection& c) -> StatusOr<PatientAccessFacts> {
+      // One snapshot for the relationships and the blocks.
+      c.begin(false);
+      try {
+        PatientAccessFacts facts = c.accessFacts(patientId);
+        c.rollback();
+        return facts;
+      } catch (...) {
+        c.rollback();
+        throw;
+      }
+    });
+  }
+
+  StatusOr<std::vector<OutboxEntry>> heldOutbox(const std::optional<std::string>& destination,
+                                                int64_t afterId, int limit) override {
+    return onReader("heldOutbox", [&](Connection& c) -> StatusOr<std::vector<OutboxEntry>> {
+      return c.heldOutbox(destination, afterId, limit);
+    });
+  }
+
+  StatusOr<std::vector<MigrationReportEntry>> migrationReport() override {
+    return onReader("migrationReport",
+                    [&](Connection& c) -> StatusOr<std::vector<MigrationReportEntry>> {
+                      return c.migrationReport();
+                    });
   }
 
   StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) override {
@@ -496,10 +542,9 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit) override {
-    return onReader("exchangesAfter",
-                    [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
-                      return c.exchangesAfter(afterSeq, limit);
-                    });
+    return onReader("exchangesAfter", [&](Connection& c) -> StatusOr<std::vector<ExchangeRecord>> {
+      return c.exchangesAfter(afterSeq, limit);
+    });
   }
 
   StatusOr<int64_t> exchangeSeqAt(int64_t ms) override {
@@ -518,7 +563,12 @@ class SqliteStore final : public Store {
  private:
   template <typename F>
   auto onReader(const char* operation, F&& f) -> decltype(f(std::declval<Connection&>())) {
-    ReaderPool::Lease lease = readers_.acquire();
+    Connection* connection = readers_.acquire(readPoolWaitMs_);
+    if (connection == nullptr) {
+      return core::unavailable("every read connection of the database stayed busy for " +
+                               std::to_string(readPoolWaitMs_) + " ms; try again");
+    }
+    LeasePool<Connection>::Lease lease(readers_, connection);
     return guarded(operation, [&] { return f(*lease); });
   }
 
@@ -686,13 +736,15 @@ class SqliteStore final : public Store {
   static thread_local bool tInsideWriteUnit;
 
   const size_t maxUnitsPerCommit_;
+  const int64_t readPoolWaitMs_;
   std::mutex queueMutex_;
   std::condition_variable exclusiveDone_;  // exclusive() waits here for the writer
   std::deque<QueuedUnit*> queue_;
   bool committing_ = false;   // a group or an exclusive operation has the writer
   int exclusiveWaiting_ = 0;  // exclusive operations waiting for it; they go before new groups
   std::unique_ptr<Connection> writer_;
-  ReaderPool readers_;
+  std::vector<std::unique_ptr<Connection>> readerConnections_;
+  LeasePool<Connection> readers_;
 };
 
 thread_local bool SqliteStore::tInsideWriteUnit = false;
@@ -706,6 +758,9 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
   }
   if (options.maxUnitsPerCommit < 1) {
     return core::invalidArgument("store: maxUnitsPerCommit must be at least 1");
+  }
+  if (options.readPoolWaitMs < 1) {
+    return core::invalidArgument("store: readPoolWaitMs must be at least 1");
   }
   if (options.maxDatabaseBytes < 0) {
     return core::invalidArgument("store: maxDatabaseBytes must not be negative");
@@ -731,8 +786,8 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(options.path, Connection::Role::kReader));
     }
-    return std::unique_ptr<Store>(
-        new SqliteStore(std::move(writer), std::move(readers), options.maxUnitsPerCommit));
+    return std::unique_ptr<Store>(new SqliteStore(
+        std::move(writer), std::move(readers), options.maxUnitsPerCommit, options.readPoolWaitMs));
   } catch (const Poco::Exception& e) {
     return core::internalError("cannot open the database " + options.path + ": " + e.displayText());
   } catch (const std::exception& e) {

@@ -11,6 +11,9 @@ namespace brygga::store {
 struct SqliteOptions {
   std::string path;         // database file; its directory must exist
   int readConnections = 4;  // reader sessions; reads never wait for the writer (WAL)
+  // A read waits at most this long for one of them; then it fails with kUnavailable (503 with
+  // Retry-After to a client) instead of queueing for ever behind slow reads.
+  int64_t readPoolWaitMs = 5000;
   // Upper bound on the database size; 0: none but the disk. A write unit that would grow the
   // database past it fails with kUnavailable like one that meets a full disk, so operators can
   // keep room on a volume shared with logs.

@@ -11,6 +11,8 @@ struct StorageConfig {
   int64_t maxDatabaseBytes = 0;
   // /readyz answers 503 while the file system holding dataDir has less free space than this.
   int64_t minFreeDiskBytes = 100LL * 1024 * 1024;
+  // A read waits at most this long for a free read connection, then answers 503 (Retry-After).
+  int64_t readPoolWaitMs = 5000;
 };
 
 }  // namespace brygga::store

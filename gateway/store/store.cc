@@ -10,15 +10,18 @@ const char* toString(OutboxState state) {
       return "delivered";
     case OutboxState::kDead:
       return "dead";
+    case OutboxState::kHeld:
+      return "held";
   }
   return "unknown";
 }
 
 StatusOr<OutboxState> parseOutboxState(std::string_view text) {
-  for (OutboxState state : {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead}) {
+  for (OutboxState state :
+       {OutboxState::kPending, OutboxState::kDelivered, OutboxState::kDead, OutboxState::kHeld}) {
     if (text == toString(state)) return state;
   }
-  return core::invalidArgument("an outbox state is pending, delivered or dead");
+  return core::invalidArgument("an outbox state is pending, delivered, dead or held");
 }
 
 namespace {
@@ -125,6 +128,53 @@ StatusOr<int64_t> Store::purgeDelivered(int64_t, int) {
 
 Status Store::reclaimSpace() {
   return noDeliveryOperations();
+}
+
+namespace {
+
+Status noAccessFacts() {
+  return core::internalError("this store does not keep the facts of access (schema 6)");
+}
+
+}  // namespace
+
+bool isDuplicatePerson(const Status& status) {
+  if (status.code() != core::StatusCode::kConflict) return false;
+  for (const core::Issue& issue : status.issues()) {
+    if (issue.code == "duplicate" && issue.expression == "Patient.identifier") return true;
+  }
+  return false;
+}
+
+StatusOr<std::optional<std::string>> StoreTransaction::patientByNumber(const std::string&,
+                                                                       const std::string&) {
+  return noAccessFacts();
+}
+
+StatusOr<PatientAccessFacts> StoreTransaction::accessFacts(const std::string&) {
+  return noAccessFacts();
+}
+
+Status StoreTransaction::holdOutbox(int64_t, int64_t, const std::string&) {
+  return noAccessFacts();
+}
+
+StatusOr<std::optional<std::string>> Store::patientByNumber(const std::string&,
+                                                            const std::string&) {
+  return noAccessFacts();
+}
+
+StatusOr<PatientAccessFacts> Store::accessFacts(const std::string&) {
+  return noAccessFacts();
+}
+
+StatusOr<std::vector<OutboxEntry>> Store::heldOutbox(const std::optional<std::string>&, int64_t,
+                                                     int) {
+  return noAccessFacts();
+}
+
+StatusOr<std::vector<MigrationReportEntry>> Store::migrationReport() {
+  return noAccessFacts();
 }
 
 }  // namespace brygga::store

@@ -36,17 +36,73 @@ struct ResourceRecord {
   int64_t version = 0;        // 1, 2, 3 ...
   int64_t lastUpdatedMs = 0;  // epoch ms, UTC
   bool deleted = false;
-  std::string tenant;  // owning tenant (the municipality of the patient); empty: shared
-  std::string json;    // the resource as stored, meta.versionId/lastUpdated already set
+  // The owner: the municipality (tenant) that wrote the resource first, empty when the region,
+  // the integration team or Brygga wrote it, and always empty for a Patient (see gateway/access).
+  std::string tenant;
+  std::string json;  // the resource as stored, meta.versionId/lastUpdated already set
+  // Schema 6: the id of the Patient the resource concerns (its own id for a Patient), empty when
+  // none. Reads return the current version's, whatever version they read.
+  std::string patientId;
+};
+
+// Schema 6: the facts access decisions rest on (gateway/access), kept by the store from what the
+// write pipeline passes with each write, in the same unit.
+
+// A person number of a Patient: kind "pnr" | "snr", number the normalised 12 digits. Unique
+// across the store: one person, one Patient.
+struct PersonIdentity {
+  std::string kind;
+  std::string number;
+  bool operator==(const PersonIdentity&) const = default;
+};
+
+// The care relationship one municipal EpisodeOfCare gives its tenant to its patient.
+struct CareRelationship {
+  std::string episodeId;
+  std::string patientId;
+  std::string tenant;
+  // Status active, planned, onhold or waitlist.
+  bool active = false;
+  // When it ended or ends (period.end, or when it was finished); 0: no end.
+  int64_t endedMs = 0;
+};
+
+// A block (spärr) a Consent puts on one party: "tenant:<tenant>" (a municipality) or "region"
+// (the regional client and every region destination).
+struct PatientBlock {
+  std::string consentId;
+  std::string patientId;
+  std::string party;
+  bool active = false;  // the Consent is active
+  int64_t startMs = 0;  // provision.period.start; 0: from the beginning
+  int64_t endMs = 0;    // provision.period.end; 0: no end
+};
+
+// What the store knows about one patient's access (gateway/access decides with it).
+struct PatientAccessFacts {
+  std::vector<CareRelationship> relationships;
+  std::vector<PatientBlock> blocks;
 };
 
 // A new version of a resource. `version` must be exactly current+1 (1 for a new resource),
 // otherwise putResource fails with kConflict: this is the optimistic check that keeps two
 // writers from both succeeding.
 struct ResourceWrite {
-  ResourceRecord record;
+  ResourceRecord record;  // record.patientId: the patient the resource concerns
   std::vector<IndexEntry> index;
+  // A Patient: its person numbers, which replace the ones it had. A number another Patient holds
+  // fails the write with kConflict and the issue isDuplicatePerson() recognises (the unique key,
+  // not a search, decides).
+  std::vector<PersonIdentity> identities;
+  // An EpisodeOfCare: the care relationship it gives (a municipality's), replacing the one it
+  // gave; nullopt: none (a region's, or no longer a municipality's).
+  std::optional<CareRelationship> relationship;
+  // A Consent: the blocks it puts, replacing the ones it put.
+  std::vector<PatientBlock> blocks;
 };
+
+// True for the putResource failure of a person number another Patient holds.
+bool isDuplicatePerson(const Status& status);
 
 struct SearchCriterion {
   std::string param;
@@ -54,13 +110,30 @@ struct SearchCriterion {
   std::vector<std::string> values;    // OR-ed; no values matches nothing
 };
 
+// Which resources a caller may see, decided by gateway/access and pushed into the query so that
+// paging and totals count only those (never filtered after the fact).
+struct Visibility {
+  // Resources of a patient (patientId set) are visible when the patient has a care relationship
+  // of `relationshipTenant` (nullopt: of any municipality) that is active, or that ended after
+  // `endedAfterMs` (the grace period), or is one of `alsoPatients` (a write unit establishing a
+  // relationship), and no active block against `blockedParty` stands at `nowMs`.
+  std::optional<std::string> relationshipTenant;
+  int64_t endedAfterMs = 0;
+  std::vector<std::string> alsoPatients;
+  std::string blockedParty;
+  int64_t nowMs = 0;
+  // Resources of no patient are visible when their owner (tenant) is one of these; nullopt: any.
+  std::optional<std::vector<std::string>> owners;
+};
+
 struct SearchQuery {
   std::string type;
   std::vector<SearchCriterion> criteria;  // AND-ed
   std::optional<int64_t> lastUpdatedGeMs;
   std::optional<int64_t> lastUpdatedLeMs;
-  std::optional<std::string> tenant;  // exactly this tenant (municipal callers); shared excluded
-  int count = 50;                     // 0: only the total
+  std::optional<std::string> tenant;     // exactly this owner (a conditional on an owned type)
+  std::optional<Visibility> visibility;  // nullopt: everything (the integration role, the flows)
+  int count = 50;                        // 0: only the total
   int offset = 0;
 };
 
@@ -104,8 +177,10 @@ struct ExchangeQuery {
   int limit = 100;
 };
 
-enum class OutboxState { kPending, kDelivered, kDead };
-// "pending", "delivered", "dead" (also the stored form).
+// kHeld (schema 6): not sent because a block (spärr) stood against the receiving party; only an
+// explicit release (gateway/api AdminApi) makes it pending again.
+enum class OutboxState { kPending, kDelivered, kDead, kHeld };
+// "pending", "delivered", "dead", "held" (also the stored form).
 const char* toString(OutboxState state);
 // The inverse of toString; kInvalidArgument for anything else.
 StatusOr<OutboxState> parseOutboxState(std::string_view text);
@@ -120,8 +195,10 @@ struct OutboxEntry {
   OutboxState state = OutboxState::kPending;
   int attempts = 0;
   int64_t createdMs = 0;
-  int64_t nextAttemptMs = 0;  // pending: when due; delivered or dead: when that happened
-  std::string lastError;
+  int64_t nextAttemptMs = 0;  // pending: when due; delivered, dead or held: when that happened
+  std::string lastError;      // held: which block held it ("held by a block against region")
+  // Schema 6: the party receiving it ("region" or "tenant:<tenant>"), which a block can stop.
+  std::string party;
 };
 
 // What the integration team sees of one destination's queue (GET /admin/destinations).
@@ -133,6 +210,18 @@ struct DestinationState {
   int64_t pending = 0;    // entries waiting for delivery (including ones waiting to retry)
   int64_t dead = 0;       // dead letters
   int64_t oldestPendingCreatedMs = 0;  // acceptance time of the oldest pending entry; 0: none
+};
+
+// What the schema-6 migration did with Patients that shared a person number (Store::
+// migrationReport): "merged" (same content: references moved to the surviving Patient, the other
+// marked deleted, replaced-by) or "duplicate" (content differs: left for the integration team;
+// the number now resolves to the surviving Patient). Names Patients by reference, never a number.
+struct MigrationReportEntry {
+  int64_t id = 0;
+  int64_t createdMs = 0;
+  std::string kind;     // merged | duplicate
+  std::string subject;  // "Patient/<the other>"
+  std::string detail;   // "Patient/<survivor>: ..."
 };
 
 struct AuditRecord {
@@ -184,7 +273,8 @@ struct AuditKeyRecord {
 // nothing to forward), queued (waiting for its first delivery), retrying (an attempt failed and
 // it will be tried again), delivered, dead (dead letter: given up, may be replayed). With several
 // outbox entries the worst of them counts (dead, retrying, queued, delivered).
-enum class MessageStatus { kRejected, kAccepted, kQueued, kRetrying, kDelivered, kDead };
+// held (schema 6): a block (spärr) keeps a forwarded copy from leaving until it is released.
+enum class MessageStatus { kRejected, kAccepted, kQueued, kRetrying, kDelivered, kDead, kHeld };
 const char* toString(MessageStatus status);
 // The inverse of toString; kInvalidArgument naming the statuses for anything else.
 StatusOr<MessageStatus> parseMessageStatus(std::string_view text);
@@ -230,6 +320,15 @@ class StoreTransaction {
                                                               const std::string& value) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
   virtual Status putResource(const ResourceWrite& write) = 0;
+  // Schema 6 (the defaults fail with kInternal). The Patient holding a person number (kind
+  // "pnr"|"snr", 12 digits); nullopt when none does.
+  virtual StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                               const std::string& number);
+  // The care relationships and blocks of a patient as this unit sees them.
+  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId);
+  // Holds a pending outbox entry (a block stands against its party): state held, `reason` in
+  // lastError; kNotFound when there is no such entry.
+  virtual Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason);
   // Returns the assigned outbox id.
   virtual StatusOr<int64_t> enqueue(const OutboxEntry& entry) = 0;
   // Records the outcome of a delivery attempt on an outbox entry (kNotFound: no such entry).
@@ -324,6 +423,16 @@ class Store {
   virtual StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit);
   // Gives the space freed by deletions back to the file system (the database file shrinks).
   virtual Status reclaimSpace();
+
+  // Schema 6 (the defaults fail with kInternal): as the StoreTransaction calls, on committed
+  // data; held entries (of one destination, or all) with id > afterId, by id; the migration's
+  // report on Patients that shared a person number, by id.
+  virtual StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                               const std::string& number);
+  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId);
+  virtual StatusOr<std::vector<OutboxEntry>> heldOutbox(
+      const std::optional<std::string>& destination, int64_t afterId, int limit);
+  virtual StatusOr<std::vector<MigrationReportEntry>> migrationReport();
 
   // Audit records with seq >= fromSeq, in order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecords(int64_t fromSeq, int limit) = 0;

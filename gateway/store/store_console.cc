@@ -9,8 +9,8 @@ namespace brygga::store {
 
 namespace {
 
-constexpr std::array<const char*, 6> kStatusNames = {"rejected", "accepted",  "queued",
-                                                     "retrying", "delivered", "dead"};
+constexpr std::array<const char*, 7> kStatusNames = {"rejected",  "accepted", "queued", "retrying",
+                                                     "delivered", "dead",     "held"};
 
 Status noConsole() {
   return core::internalError("this store does not keep the console's message index");

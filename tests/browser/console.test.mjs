@@ -79,7 +79,7 @@ function startPeer() {
 
 function startGateway(peerUrl, dir) {
   const config = {
-    server: { bindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0 },
+    server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0 },
     tls: { certificateFile: path.join(certs, 'server.crt'), privateKeyFile: path.join(certs, 'server.key'), caFile: path.join(certs, 'ca.crt') },
     dataDir: path.join(dir, 'data'),
     destinations: { regional: { baseUrl: peerUrl, retryBaseMs: 200, retryMaxMs: 1000 } },

@@ -1,29 +1,19 @@
 // libFuzzer target for the audit log's parsers of outside input: signed notes and checkpoints (an
 // auditor's saved checkpoint given to `audit verify --checkpoint`), verifier keys (`--key`) and
 // base64. None may crash, hang or assert; what parses must keep its invariants.
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
 #include <string>
-#include <string_view>
 
 #include "gateway/audit/merkle.h"
 #include "gateway/audit/signed_note.h"
 #include "gateway/core/base64.h"
-
-namespace {
-
-void require(bool condition) {
-  if (!condition) std::abort();
-}
-
-}  // namespace
+#include "tests/fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace brygga::audit;
+  using brygga::fuzz::require;
   static const auto verifier =
       NoteVerifier::fromVkey("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
-  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const std::string_view text = brygga::fuzz::asText(data, size);
 
   auto note = parseSignedNote(text);
   if (note.isOk()) {

@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <fstream>
 
+#include <sqlite3.h>
+
+#include "gateway/core/digest.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/process.h"
@@ -59,6 +62,59 @@ TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
     EXPECT_NE(port.output.find("--http-port must be a port from -1 to 65535"), std::string::npos)
         << bad << ": " << port.output;
   }
+}
+
+TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
+  TempDir dir;
+  writeFile(dir.file("open.json"),
+            R"({"server":{"httpBindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+                dir.file("data") + R"("})");
+  auto refused = runBrygga("serve --config " + dir.file("open.json"));
+  EXPECT_EQ(refused.exitCode, 78) << refused.output;
+  EXPECT_NE(refused.output.find("config: clients must be configured"), std::string::npos)
+      << refused.output;
+
+  // With its own clients it starts, and the published development tokens mean nothing.
+  writeFile(dir.file("own.json"),
+            R"({"server":{"httpBindAddress":"0.0.0.0","httpPort":0,"httpsPort":-1},"dataDir":")" +
+                dir.file("data") + R"(","clients":[{"id":"procapita","tenant":"varberg",)" +
+                R"("role":"municipal","tokenSha256":")" + core::sha256Hex("a-real-secret") +
+                R"("}]})");
+  const ServeProcess served = startServe(dir.file("own.json"));
+  ASSERT_GT(served.port, 0);
+  const std::string search =
+      "http://127.0.0.1:" + std::to_string(served.port) + "/fhir/Patient?_count=1";
+  EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer dev-token-region"}}).status,
+            401);
+  EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer a-real-secret"}}).status, 200);
+  EXPECT_TRUE(stopServe(served, SIGTERM));
+}
+
+TEST(Cli, MigrationReportListsWhatTheMigrationDidWithSharedNumbers) {
+  TempDir data;
+  {
+    GatewayHarness h(nullptr, data.path());
+    h.start();
+  }
+  auto empty = runBrygga("migration-report --data-dir " + data.path());
+  EXPECT_EQ(empty.exitCode, 0) << empty.output;
+  EXPECT_NE(empty.output.find("nothing to report"), std::string::npos) << empty.output;
+
+  // As the schema-6 migration records a pair it could not merge.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(data.file("brygga.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "INSERT INTO migration_report (created_ms, kind, subject, detail)"
+                         " VALUES (0, 'duplicate', 'Patient/b', 'Patient/a: content differs')",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto report = runBrygga("migration-report --data-dir " + data.path());
+  EXPECT_EQ(report.exitCode, 0) << report.output;
+  EXPECT_NE(report.output.find("duplicate  Patient/b  Patient/a: content differs"),
+            std::string::npos)
+      << report.output;
+  EXPECT_EQ(runBrygga("migration-report --data-dir " + data.file("nowhere")).exitCode, 66);
 }
 
 TEST(Cli, ServeOnPortZeroPrintsTheChosenPortAndAnswers) {

@@ -19,11 +19,7 @@ constexpr const char* kRefusedTwelve = "191203049901";
 
 HttpAnswer console(GatewayHarness& h, const std::string& client, const std::string& method,
                    const std::string& path) {
-  std::map<std::string, std::string> headers;
-  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
-  return httpCall(
-      method, "http://127.0.0.1:" + std::to_string(h.gateway().httpPort()) + "/console/api" + path,
-      "", headers);
+  return h.consoleCall(client, method, "/console/api" + path);
 }
 
 // The regional EHR: refuses the kRefused patient's Bundles (422, a dead letter at once) while

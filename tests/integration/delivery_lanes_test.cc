@@ -22,9 +22,7 @@ namespace {
 constexpr int kWaitMs = 60000;
 
 HttpAnswer admin(GatewayHarness& h, const std::string& method, const std::string& path) {
-  return httpCall(method,
-                  "http://127.0.0.1:" + std::to_string(h.gateway().httpPort()) + "/admin" + path,
-                  "", {{"Authorization", "Bearer " + tokenOf("integration")}});
+  return h.consoleCall("integration", method, "/admin" + path);
 }
 
 // Enrollments of `patients` patients (from `first`), `messages` each, sent by `threads` senders;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/integration/fixtures.h"
+
 namespace brygga::testing {
 
 std::string certsDir() {
@@ -65,6 +67,23 @@ HttpAnswer GatewayHarness::call(const std::string& client, const std::string& me
                                 std::map<std::string, std::string> headers) {
   if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
   return httpCall(method, base() + path, body, headers);
+}
+
+HttpAnswer GatewayHarness::consoleCall(const std::string& client, const std::string& method,
+                                       const std::string& path) {
+  std::map<std::string, std::string> headers{{"X-Brygga-Console", "1"}};
+  if (!client.empty()) headers["Authorization"] = "Bearer " + tokenOf(client);
+  return httpCall(method, "http://127.0.0.1:" + std::to_string(gateway_->httpPort()) + path, "",
+                  headers);
+}
+
+std::string GatewayHarness::enroll(const std::string& client, const std::string& personnummer,
+                                   const std::string& episodeId) {
+  auto r = call(client, "POST", "/", enrollmentBundle(personnummer, episodeId));
+  EXPECT_EQ(r.status, 200) << r.body;
+  if (r.status != 200) return {};
+  auto doc = parse(r.body);
+  return doc["entry"][0]["resource"]["id"].GetString();
 }
 
 rapidjson::Document parse(const std::string& json) {

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
 #include "gateway/app/config_loader.h"
@@ -35,6 +36,15 @@ class GatewayHarness {
   // A call with the dev token of `client` ("" for none).
   HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
                   const std::string& body = {}, std::map<std::string, std::string> headers = {});
+  // A call of the integration team's endpoints as the console's script makes it (with
+  // X-Brygga-Console: 1), with the dev token of `client`; `path` from the root
+  // ("/admin/destinations", "/console/api/summary").
+  HttpAnswer consoleCall(const std::string& client, const std::string& method,
+                         const std::string& path);
+  // Enrolls the person with `client`'s municipality (enrollmentBundle: a patient enters Brygga
+  // through an enrollment) and returns the Patient's id; empty when it was refused.
+  std::string enroll(const std::string& client, const std::string& personnummer,
+                     const std::string& episodeId = "E-1001");
 
  private:
   std::unique_ptr<TempDir> temp_;
@@ -42,6 +52,22 @@ class GatewayHarness {
   std::ostringstream log_;
   std::unique_ptr<app::Gateway> gateway_;
   core::TimeSystem* time_ = nullptr;
+};
+
+// A test against a gateway started on the embedded defaults, delivering to `peer_`.
+class GatewayTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    harness_ = std::make_unique<GatewayHarness>(&peer_);
+    harness_->start();
+  }
+  HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
+                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+    return harness_->call(client, method, path, body, std::move(headers));
+  }
+
+  TestPeer peer_;
+  std::unique_ptr<GatewayHarness> harness_;
 };
 
 rapidjson::Document parse(const std::string& json);

@@ -291,9 +291,7 @@ class MappingsReload : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   HttpAnswer admin(const std::string& client, const std::string& method, const std::string& path) {
-    std::string base = harness_.base();
-    base.resize(base.size() - 5);  // without /fhir
-    return httpCall(method, base + path, "", {{"Authorization", "Bearer " + tokenOf(client)}});
+    return harness_.consoleCall(client, method, path);
   }
 
   TempDir dir_;

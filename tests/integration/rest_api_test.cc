@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -13,26 +14,12 @@
 namespace brygga::testing {
 namespace {
 
-class RestApiTest : public ::testing::Test {
+class RestApiTest : public GatewayTest {
  protected:
-  void SetUp() override {
-    harness_ = std::make_unique<GatewayHarness>(&peer_);
-    harness_->start();
-  }
-  HttpAnswer call(const std::string& client, const std::string& method, const std::string& path,
-                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
-    return harness_->call(client, method, path, body, std::move(headers));
-  }
-  // Creates a Patient for `client` and returns its id.
+  // Enrolls the person with `client`'s municipality and returns the Patient's id.
   std::string createPatient(const std::string& client, const std::string& pnr) {
-    auto r = call(client, "POST", "/Patient", patientJson(pnr));
-    EXPECT_EQ(r.status, 201) << r.body;
-    auto doc = parse(r.body);
-    return doc.HasMember("id") ? doc["id"].GetString() : "";
+    return harness_->enroll(client, pnr);
   }
-
-  TestPeer peer_;
-  std::unique_ptr<GatewayHarness> harness_;
 };
 
 TEST_F(RestApiTest, MetadataAnswersWithoutCredentialsAndListsTheTypes) {
@@ -95,19 +82,22 @@ TEST_F(RestApiTest, CreateReadVreadUpdateAndHistory) {
 }
 
 TEST_F(RestApiTest, ConditionalCreateAndConditionalUpdateByIdentifier) {
+  const std::string id = createPatient("kungsbacka", "191212121212");
   std::string body = patientJson("191212121212");
   std::map<std::string, std::string> cond = {{"If-None-Exist", personnummerQuery("191212121212")}};
-  auto first = call("kungsbacka", "POST", "/Patient", body, cond);
-  EXPECT_EQ(first.status, 201);
   auto second = call("kungsbacka", "POST", "/Patient", body, cond);
-  EXPECT_EQ(second.status, 200);
-  EXPECT_EQ(parse(first.body)["id"], parse(second.body)["id"]);
+  EXPECT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(parse(second.body)["id"].GetString(), id);
+  // One person, one Patient: a plain create of the same person answers as the conditional one.
+  auto plain = call("kungsbacka", "POST", "/Patient", body);
+  EXPECT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(parse(plain.body)["id"].GetString(), id);
 
   auto put = call(
       "kungsbacka", "PUT", "/Patient?" + personnummerQuery("19121212-1212"),
       R"({"resourceType":"Patient","identifier":[{"system":"http://electronichealth.se/identifier/personnummer","value":"191212121212"}],"gender":"male"})");
   ASSERT_EQ(put.status, 200) << put.body;
-  EXPECT_EQ(parse(put.body)["id"], parse(first.body)["id"]);
+  EXPECT_EQ(parse(put.body)["id"].GetString(), id);
   EXPECT_STREQ(parse(put.body)["meta"]["versionId"].GetString(), "2");
 }
 
@@ -117,9 +107,13 @@ TEST_F(RestApiTest, ParallelConditionalCreatesMakeOneResource) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&] {
-      auto r = call("kungsbacka", "POST", "/Patient", patientJson("191212121212"),
-                    {{"If-None-Exist", personnummerQuery("191212121212")}});
-      (r.status == 201 ? created : r.status == 200 ? matched : other)++;
+      auto r = call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212"));
+      if (r.status != 200) {
+        other++;
+        return;
+      }
+      const std::string status = parse(r.body)["entry"][0]["response"]["status"].GetString();
+      (status == "201 Created" ? created : status == "200 OK" ? matched : other)++;
     });
   }
   for (auto& t : threads) t.join();
@@ -177,17 +171,29 @@ TEST_F(RestApiTest, SearchByIdentifierStatusPatientLastUpdatedWithPaging) {
 
 TEST_F(RestApiTest, MunicipalitiesSeeOnlyTheirOwnPatients) {
   std::string id = createPatient("kungsbacka", "191212121212");
-  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id).status, 403);
+  // Another municipality gets what a patient Brygga does not hold gets.
+  auto refused = call("varberg", "GET", "/Patient/" + id);
+  auto unknown = call("varberg", "GET", "/Patient/no-such-patient");
+  EXPECT_EQ(refused.status, 404);
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id + "/_history").status, 404);
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id + "/_history/1").status, 404);
   EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
   auto search = call("varberg", "GET", "/Patient?" + personnummerQuery("191212121212"));
   EXPECT_EQ(parse(search.body)["total"].GetInt(), 0);
-  // Nor may they write for another municipality's patient.
-  auto episode = R"({"resourceType":"EpisodeOfCare","status":"active",
-    "identifier":[{"system":"https://kungsbacka.se/hemsjukvard/inskrivning","value":"E-77"}],
+  EXPECT_EQ(parse(call("varberg", "GET", "/EpisodeOfCare").body)["total"].GetInt(), 0);
+  // Nor may they write for another municipality's patient: the same answer as for none.
+  const auto episodeFor = [](const std::string& patient) {
+    return R"({"resourceType":"EpisodeOfCare","status":"finished",
+    "identifier":[{"system":"https://varberg.se/hemsjukvard/inskrivning","value":"E-77"}],
     "patient":{"reference":"Patient/)" +
-                 id + R"("}})";
-  EXPECT_EQ(call("varberg", "POST", "/EpisodeOfCare", episode).status, 403);
-  EXPECT_EQ(call("kungsbacka", "POST", "/EpisodeOfCare", episode).status, 201);
+           patient + R"("}})";
+  };
+  auto theirs = call("varberg", "POST", "/EpisodeOfCare", episodeFor(id));
+  auto none = call("varberg", "POST", "/EpisodeOfCare", episodeFor("no-such-patient"));
+  EXPECT_EQ(theirs.status, 422) << theirs.body;
+  EXPECT_EQ(theirs.status, none.status);
+  EXPECT_EQ(theirs.body, none.body);
+  EXPECT_EQ(call("kungsbacka", "POST", "/EpisodeOfCare", episodeFor(id)).status, 201);
 }
 
 TEST_F(RestApiTest, ErrorsAreOperationOutcomesWithTheRightStatus) {
@@ -228,38 +234,61 @@ TEST_F(RestApiTest, TransactionIsAtomicAndRewritesReferences) {
 
   // A transaction whose second entry fails leaves nothing behind.
   std::string broken = R"({"resourceType":"Bundle","type":"transaction","entry":[
-    {"fullUrl":"urn:uuid:7f1c2d3e-0000-4000-8000-000000000009","resource":)" +
-                       patientJson("194003012384") +
-                       R"(,"request":{"method":"POST","url":"Patient"}},
-    {"resource":{"resourceType":"Patient","id":"p2"},
-     "request":{"method":"PUT","url":"Patient/p2","ifMatch":"W/\"7\""}}]})";
+    {"resource":{"resourceType":"Location","name":"Bostad"},
+     "request":{"method":"POST","url":"Location"}},
+    {"resource":{"resourceType":"Location","id":"l2","name":"Bostad"},
+     "request":{"method":"PUT","url":"Location/l2","ifMatch":"W/\"7\""}}]})";
   auto failed = call("kungsbacka", "POST", "/", broken);
   EXPECT_EQ(failed.status, 412) << failed.body;
-  auto none = call("kungsbacka", "GET", "/Patient?" + personnummerQuery("194003012384"));
+  auto none = call("kungsbacka", "GET", "/Location");
   EXPECT_EQ(parse(none.body)["total"].GetInt(), 0);
+}
+
+// A transaction of `n` new Locations (a municipality's own records; a Patient enters through an
+// enrollment).
+std::string locationsTransaction(int n) {
+  std::string out = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+  for (int i = 0; i < n; ++i) {
+    char fullUrl[64];
+    std::snprintf(fullUrl, sizeof fullUrl, "urn:uuid:7f1c2d3e-0000-4000-8000-%012d", i);
+    out += std::string(i > 0 ? "," : "") + R"({"fullUrl":")" + fullUrl +
+           R"(","resource":{"resourceType":"Location","name":"Bostad"},)" +
+           R"("request":{"method":"POST","url":"Location"}})";
+  }
+  return out + "]}";
+}
+
+TEST_F(RestApiTest, ABundleOfMoreThanMaxBundleEntriesIsRefusedWhole) {
+  ASSERT_EQ(harness_->config().server.limits.maxBundleEntries, 1000);  // the default
+  auto refused = call("kungsbacka", "POST", "/", locationsTransaction(1001));
+  EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 500);
+  EXPECT_NE(refused.body.find("\"too-long\""), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("1001 entries"), std::string::npos) << refused.body;
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location?_count=0").body)["total"].GetInt(), 0);
+  // Nor is it validated: $validate refuses it the same way.
+  EXPECT_EQ(call("kungsbacka", "POST", "/$validate", locationsTransaction(1001)).status, 413);
+
+  auto accepted = call("kungsbacka", "POST", "/", locationsTransaction(1000));
+  ASSERT_EQ(accepted.status, 200) << accepted.body.substr(0, 500);
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location?_count=0").body)["total"].GetInt(), 1000);
 }
 
 TEST_F(RestApiTest, BatchEntriesSucceedOrFailOnTheirOwn) {
   std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
-    {"resource":)" + patientJson("191212121212") +
-                      R"(,"request":{"method":"POST","url":"Patient"}},
-    {"resource":{"resourceType":"Patient","id":"p9"},"request":{"method":"PUT","url":"Patient/p9","ifMatch":"W/\"4\""}}]})";
+    {"resource":{"resourceType":"Location","name":"Bostad"},"request":{"method":"POST","url":"Location"}},
+    {"resource":{"resourceType":"Location","id":"l9","name":"Bostad"},"request":{"method":"PUT","url":"Location/l9","ifMatch":"W/\"4\""}}]})";
   auto r = call("kungsbacka", "POST", "/", batch);
   ASSERT_EQ(r.status, 200) << r.body;
   auto doc = parse(r.body);
   EXPECT_STREQ(doc["type"].GetString(), "batch-response");
   EXPECT_STREQ(doc["entry"][0]["response"]["status"].GetString(), "201 Created");
   EXPECT_STREQ(doc["entry"][1]["response"]["status"].GetString(), "412");
-  EXPECT_EQ(
-      parse(
-          call("kungsbacka", "GET", "/Patient?" + personnummerQuery("191212121212")).body)["total"]
-          .GetInt(),
-      1);
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location").body)["total"].GetInt(), 1);
 }
 
 TEST_F(RestApiTest, AuditEventsRecordEveryExchangeForTheIntegrationTeamOnly) {
   std::string id = createPatient("kungsbacka", "191212121212");
-  call("varberg", "GET", "/Patient/" + id);  // refused: 403, audited too
+  call("varberg", "GET", "/Patient/" + id);  // refused as not found (404), audited too
   EXPECT_EQ(call("kungsbacka", "GET", "/AuditEvent").status, 403);
   auto list = call("integration", "GET", "/AuditEvent?patient=Patient/" + id);
   ASSERT_EQ(list.status, 200) << list.body;
@@ -270,7 +299,7 @@ TEST_F(RestApiTest, AuditEventsRecordEveryExchangeForTheIntegrationTeamOnly) {
     const auto& ev = e["resource"];
     std::string subtype = ev["subtype"][0]["code"].GetString();
     std::string outcome = ev["outcome"].GetString();
-    if (subtype == "create" && outcome == "0") sawCreate = true;
+    if (subtype == "transaction" && outcome == "0") sawCreate = true;
     if (subtype == "read" && outcome == "4") sawRefusal = true;
   }
   EXPECT_TRUE(sawCreate);

@@ -42,8 +42,9 @@ class SmartTokens : public ::testing::Test {
     config.server.publicBaseUrl = kPublicBase;
     http::ClientConfig app;
     app.id = "ehr-app";
-    app.tenant = "region";
-    app.role = core::ClientRole::kRegional;
+    // A municipality's care system: a patient enters Brygga through its enrollment (issue 11).
+    app.tenant = "kungsbacka";
+    app.role = core::ClientRole::kMunicipal;
     app.jwks = R"({"keys":[)" + key_.publicJwk("ehr-1", auth::JwsAlgorithm::kES384) + "]}";
     app.scope = "system/Patient.cruds system/EpisodeOfCare.cruds";
     config.clients.push_back(app);
@@ -166,6 +167,25 @@ TEST_F(SmartTokens, AttacksOnTheTokenEndpointAreInvalidClient) {
   const HttpAnswer replay = askToken(once, "system/Patient.rs");
   EXPECT_EQ(replay.status, 401);
   EXPECT_THAT(replay.body, HasSubstr("jti"));
+}
+
+// Anonymous traffic costs nothing durable (issue 18): an assertion no registered key verifies names
+// nobody, so it is counted with its source's refused logins instead of written on its own.
+TEST_F(SmartTokens, AssertionsNoRegisteredKeyVerifiesAreCountedNotWrittenOneByOne) {
+  const auth::JoseKey stranger = auth::JoseKey::privateFromPem(makeEcKeyPem("P-384")).value();
+  store::Store& store = harness_.gateway().store();
+  const size_t before = store.auditRecords(1, 1 << 30).value().size();
+  for (int i = 0; i < 50; ++i) {
+    Claims claims;
+    claims.jti = "stranger-" + std::to_string(i);
+    ASSERT_EQ(askToken(assertion(claims, &stranger), "system/Patient.rs").status, 401);
+  }
+  EXPECT_EQ(store.auditRecords(1, 1 << 30).value().size(), before);
+  harness_.gateway().stop();  // closes the open window of refused logins
+  const auto records = store.auditRecords(1, 1 << 30).value();
+  ASSERT_EQ(records.size(), before + 1);
+  EXPECT_THAT(records.back().json, HasSubstr("50 refused logins from 127.0.0.1"));
+  EXPECT_THAT(records.back().json, HasSubstr("client assertion"));
 }
 
 TEST_F(SmartTokens, ScopeEscalationAndMalformedRequestsFollowRfc6749) {

@@ -62,12 +62,12 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, AClientCertificateIdentifiesTheMunicipality) {
   int port = harness_->gateway().httpsPort();
-  auto created = httpsCall(port, "kungsbacka", "POST", "/Patient", patientJson("191212121212"));
-  ASSERT_EQ(created.status, 201) << created.body;
-  std::string id = parse(created.body)["id"].GetString();
+  auto enrolled = httpsCall(port, "kungsbacka", "POST", "/", enrollmentBundle("19121212-1212"));
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
   EXPECT_EQ(httpsCall(port, "kungsbacka", "GET", "/Patient/" + id).status, 200);
-  // The same patient is out of bounds for another municipality's certificate.
-  EXPECT_EQ(httpsCall(port, "varberg", "GET", "/Patient/" + id).status, 403);
+  // The same patient is out of bounds for another municipality's certificate: not found for it.
+  EXPECT_EQ(httpsCall(port, "varberg", "GET", "/Patient/" + id).status, 404);
   store::ExchangeQuery q;
   q.direction = "inbound";
   auto log = harness_->gateway().store().exchanges(q);

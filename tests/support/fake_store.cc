@@ -36,6 +36,13 @@ bool matches(const FakeStore::Version& v, const store::SearchCriterion& criterio
   return false;
 }
 
+// The fake keeps no facts of access (schema 6): a query that asks for visibility is an error
+// here rather than an answer that ignores it.
+core::Status noVisibility(const store::SearchQuery& query) {
+  if (!query.visibility) return core::Status::ok();
+  return core::internalError("FakeStore does not implement visibility; use a SqliteStore");
+}
+
 store::SearchPage searchState(const State& state, const store::SearchQuery& query) {
   std::vector<ResourceRecord> hits;
   for (const auto& [key, versions] : state.resources) {
@@ -95,6 +102,7 @@ class FakeTransaction final : public store::StoreTransaction {
   }
 
   StatusOr<store::SearchPage> search(const store::SearchQuery& query) override {
+    BRYGGA_RETURN_IF_ERROR(noVisibility(query));
     return searchState(state_, query);
   }
 
@@ -264,6 +272,7 @@ StatusOr<std::vector<ResourceRecord>> FakeStore::history(const std::string& type
 
 StatusOr<store::SearchPage> FakeStore::search(const store::SearchQuery& query) {
   std::lock_guard lock(mutex_);
+  BRYGGA_RETURN_IF_ERROR(noVisibility(query));
   return searchState(state_, query);
 }
 

@@ -12,17 +12,13 @@
 #include <Poco/ThreadPool.h>
 
 #include <algorithm>
-#include <cctype>
 #include <utility>
+
+#include "gateway/core/text.h"
 
 namespace brygga::testing {
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 class PeerHandler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -32,7 +28,7 @@ class PeerHandler : public Poco::Net::HTTPRequestHandler {
     TestPeer::Request r;
     r.method = req.getMethod();
     r.uri = req.getURI();
-    for (const auto& [k, v] : req) r.headers[lower(k)] = v;
+    for (const auto& [k, v] : req) r.headers[core::lowerAscii(k)] = v;
     Poco::StreamCopier::copyToString(req.stream(), r.body);
     const TestPeer::Response answer = peer_.answer(std::move(r));
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));

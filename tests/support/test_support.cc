@@ -1,8 +1,11 @@
 #include "tests/support/test_support.h"
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
@@ -12,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -57,9 +61,23 @@ int freePort() {
 }
 
 HttpAnswer httpCall(const std::string& method, const std::string& url, const std::string& body,
-                    const std::map<std::string, std::string>& headers) {
+                    const std::map<std::string, std::string>& headers, const TlsClient& tls) {
   Poco::URI uri(url);
-  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+  std::unique_ptr<Poco::Net::HTTPClientSession> owned;
+  if (uri.getScheme() == "https") {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Params p;
+    p.caLocation = tls.caFile;
+    p.certificateFile = tls.certificateFile;
+    p.privateKeyFile = tls.privateKeyFile;
+    p.verificationMode = Poco::Net::Context::VERIFY_RELAXED;
+    p.loadDefaultCAs = false;
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, p);
+    owned = std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+  } else {
+    owned = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+  }
+  Poco::Net::HTTPClientSession& session = *owned;
   session.setTimeout(Poco::Timespan(30, 0));
   Poco::Net::HTTPRequest req(method, uri.getPathAndQuery(), Poco::Net::HTTPMessage::HTTP_1_1);
   bool hasContentType = false;

@@ -32,14 +32,22 @@ bool waitUntil(const std::function<bool()>& condition, int timeoutMs = 10000);
 // A port on 127.0.0.1 nothing listens on right now (for a peer that is down from the start).
 int freePort();
 
-// A plain HTTP call against a local server, for tests.
+// An HTTP or HTTPS call against a local server, for tests.
 struct HttpAnswer {
   int status = 0;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-cased names
 };
+// For an https:// URL: the CA the server's certificate must chain to, and the client certificate
+// and key to present (PEM files; empty: none).
+struct TlsClient {
+  std::string caFile;
+  std::string certificateFile;
+  std::string privateKeyFile;
+};
 HttpAnswer httpCall(const std::string& method, const std::string& url, const std::string& body = {},
-                    const std::map<std::string, std::string>& headers = {});
+                    const std::map<std::string, std::string>& headers = {},
+                    const TlsClient& tls = {});
 
 // Reads a file under tests/testdata.
 std::string readTestData(const std::string& relativePath);

@@ -66,7 +66,9 @@ function showError(text) {
 
 // Calls the console API; throws an Error carrying the OperationOutcome's text and the status.
 async function api(path, options) {
-  const headers = {};
+  // The gateway refuses a state-changing call without this header (or its own Origin): a page of
+  // another site cannot send it without a CORS preflight, which the gateway never grants.
+  const headers = { 'X-Brygga-Console': '1' };
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = 'Bearer ' + token;
   const response = await fetch('api/' + path, Object.assign({ headers, credentials: 'same-origin' }, options || {}));

@@ -19,10 +19,11 @@
 #include "gateway/fhir/validator.h"
 #include "gateway/flows/flow_router.h"
 #include "gateway/flows/mapping_registry.h"
+#include "gateway/store/sqlite_store.h"
 #include "mappings/service_hours.h"
-#include "tests/support/fake_store.h"
 #include "tests/support/json_equal.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_support.h"
 
 namespace brygga::api {
 namespace {
@@ -44,11 +45,22 @@ std::string toJson(const Value& v) {
   return fhir::toJson(v);
 }
 
-// A FHIR API with the flows wired as in the gateway, over an in-memory store and a fake clock.
+// The store of a bench: SQLite in a temp dir (the facts of access live in its schema).
+std::unique_ptr<store::Store> openBenchStore(const std::string& dir) {
+  store::SqliteOptions options;
+  options.path = dir + "/brygga.db";
+  auto opened = store::openSqliteStore(options);
+  EXPECT_TRUE(opened.isOk()) << opened.status().toString();
+  return opened.isOk() ? std::move(opened).value() : nullptr;
+}
+
+// A FHIR API with the flows wired as in the gateway, over a real store and a fake clock.
 class FlowBench {
  public:
   FlowBench()
-      : clock_(0),
+      : storePtr_(openBenchStore(dir_.path())),
+        store_(*storePtr_),
+        clock_(0),
         logger_(log_),
         validator_(fhir::makeValidator()),
         registry_(std::string(BRYGGA_SOURCE_DIR) + "/mappings/data", kDestinations, logger_,
@@ -64,7 +76,7 @@ class FlowBench {
 
   const core::Status& loaded() const { return loaded_; }
   testing::SimulatedTimeSystem& clock() { return clock_; }
-  testing::FakeStore& store() { return store_; }
+  store::Store& store() { return store_; }
   const fhir::Validator& validator() const { return *validator_; }
 
   ApiResponse call(const Value& spec) {
@@ -111,11 +123,13 @@ class FlowBench {
   }
 
  private:
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> storePtr_;
+  store::Store& store_;
   std::ostringstream log_;
   testing::SimulatedTimeSystem clock_;
   core::Logger logger_;
   std::unique_ptr<fhir::Validator> validator_;
-  testing::FakeStore store_;
   flows::MappingRegistry registry_;
   core::Status loaded_;
   std::unique_ptr<flows::FlowRouter> router_;

@@ -118,11 +118,11 @@ X509* makeCert(const std::string& cn, EVP_PKEY* key, X509* issuer, EVP_PKEY* iss
 }
 
 // A CA and a certificate it issued, with keys of `type` ("EC" P-256 or "RSA").
-Pki makePki(const std::string& type) {
+Pki makePki(const std::string& type, const std::string& caName = "Test CA") {
   EVP_PKEY* caKey = EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
   EVP_PKEY* key = type == "RSA" ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048})
                                 : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  X509* ca = makeCert("Test CA", caKey, nullptr, nullptr);
+  X509* ca = makeCert(caName, caKey, nullptr, nullptr);
   X509* cert = makeCert("brygga.test", key, ca, caKey);
   Pki pki{pemOf(ca), pemOf(cert), pemOf(key)};
   X509_free(cert);
@@ -185,7 +185,7 @@ TEST(Provenance, OneChangedByteInATargetFails) {
     const size_t at = changed.find(from);
     ASSERT_NE(at, std::string::npos) << from;
     changed[at + 1] = static_cast<char>(changed[at + 1] ^ 0x01);
-    auto checked = verifyBundleProvenance(changed);
+    auto checked = verifyBundleProvenance(changed, ecPki().caPem);
     ASSERT_FALSE(checked.isOk()) << from;
     EXPECT_EQ(checked.status().code(), core::StatusCode::kUnauthenticated) << from;
   }
@@ -206,13 +206,76 @@ TEST(Provenance, ASignatureByteOrAnotherCaFails) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   doc.Accept(writer);
-  EXPECT_EQ(verifyBundleProvenance(buffer.GetString()).status().code(),
+  EXPECT_EQ(verifyBundleProvenance(buffer.GetString(), ecPki().caPem).status().code(),
             core::StatusCode::kUnauthenticated);
 
-  EXPECT_TRUE(verifyBundleProvenance(*signedBundle).isOk());  // no CA: the signature only
   auto otherCa = verifyBundleProvenance(*signedBundle, makePki("EC").caPem);
   ASSERT_FALSE(otherCa.isOk());
   EXPECT_THAT(otherCa.status().message(), HasSubstr("does not chain"));
+}
+
+// A Bundle whose entries are `entries` spliced in before the signed Provenance.
+std::string withEntriesAdded(const std::string& signedBundle, const std::string& entries) {
+  const size_t provenance = signedBundle.rfind("{\"fullUrl\"");
+  EXPECT_NE(provenance, std::string::npos);
+  return signedBundle.substr(0, provenance) + entries + "," + signedBundle.substr(provenance);
+}
+
+TEST(Provenance, WithoutATrustedCaNothingVerifies) {
+  auto signedBundle = signerFor(ecPki()).signBundle(enrollment(), 1795428900000);
+  ASSERT_TRUE(signedBundle.isOk());
+  // The certificate in x5c would vouch for itself: whoever made the Bundle made it.
+  auto checked = verifyBundleProvenance(*signedBundle, "");
+  ASSERT_FALSE(checked.isOk());
+  EXPECT_EQ(checked.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_THAT(checked.status().message(), HasSubstr("trusted CA"));
+  EXPECT_FALSE(verifyBundleProvenance(*signedBundle, "not a certificate").isOk());
+  // A signer's own CA that the verifier did not choose is no help.
+  const Pki attacker = makePki("EC", "Attacker CA");
+  auto forged = signerFor(attacker).signBundle(enrollment(), 1795428900000);
+  ASSERT_TRUE(forged.isOk());
+  EXPECT_EQ(verifyBundleProvenance(*forged, ecPki().caPem).status().code(),
+            core::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(verifyBundleProvenance(*signedBundle, attacker.caPem + ecPki().caPem).isOk());
+}
+
+TEST(Provenance, AnEntryNoSignatureCoversFails) {
+  auto signedBundle = signerFor(ecPki()).signBundle(enrollment(), 1795428900000);
+  ASSERT_TRUE(signedBundle.isOk());
+  ASSERT_TRUE(verifyBundleProvenance(*signedBundle, ecPki().caPem).isOk());
+
+  // A resource slipped in beside the signed ones.
+  const std::string added = withEntriesAdded(
+      *signedBundle, R"({"fullUrl":"urn:uuid:0b1e0000-0000-4000-8000-0000000000ff","resource":)"
+                     R"({"resourceType":"Observation","status":"final","code":{"text":"falsk"}},)"
+                     R"("request":{"method":"POST","url":"Observation"}})");
+  auto checked = verifyBundleProvenance(added, ecPki().caPem);
+  ASSERT_FALSE(checked.isOk());
+  EXPECT_EQ(checked.status().code(), core::StatusCode::kUnauthenticated);
+  EXPECT_THAT(checked.status().message(),
+              HasSubstr("urn:uuid:0b1e0000-0000-4000-8000-0000000000ff"));
+  EXPECT_THAT(checked.status().message(), HasSubstr("not covered"));
+
+  // A DELETE carries no resource for a signature to cover.
+  EXPECT_EQ(
+      verifyBundleProvenance(
+          withEntriesAdded(*signedBundle, R"({"request":{"method":"DELETE","url":"Patient/1"}})"),
+          ecPki().caPem)
+          .status()
+          .code(),
+      core::StatusCode::kUnauthenticated);
+
+  // A second entry under a signed target's fullUrl: the signature cannot say which one it saw.
+  rapidjson::Document doc;
+  doc.Parse(signedBundle->c_str());
+  const std::string firstUrl = doc["entry"][0]["fullUrl"].GetString();
+  auto twin = verifyBundleProvenance(
+      withEntriesAdded(*signedBundle, R"({"fullUrl":")" + firstUrl +
+                                          R"(","resource":{"resourceType":"Patient"},)"
+                                          R"("request":{"method":"POST","url":"Patient"}})"),
+      ecPki().caPem);
+  ASSERT_FALSE(twin.isOk());
+  EXPECT_THAT(twin.status().message(), HasSubstr("two entries"));
 }
 
 TEST(Provenance, ReformattedJsonStillVerifiesBecauseTheTargetsAreCanonicalized) {
@@ -252,8 +315,13 @@ TEST(Provenance, WhatCannotBeSignedIsRefused) {
                    .signBundle(R"({"resourceType":"Bundle","type":"transaction","entry":[)"
                                R"({"resource":{"resourceType":"Patient"}}]})",
                                0)
-                   .isOk());                                  // no fullUrl to point at
-  EXPECT_FALSE(verifyBundleProvenance(enrollment()).isOk());  // nothing signed
+                   .isOk());  // no fullUrl to point at
+  EXPECT_FALSE(signer
+                   .signBundle(R"({"resourceType":"Bundle","type":"transaction","entry":[)"
+                               R"({"request":{"method":"DELETE","url":"Patient/1"}}]})",
+                               0)
+                   .isOk());  // nothing a signature could cover
+  EXPECT_FALSE(verifyBundleProvenance(enrollment(), ecPki().caPem).isOk());  // nothing signed
   EXPECT_FALSE(ProvenanceSigner::fromPem(ecPki().certPem, makePki("EC").keyPem).isOk());
 }
 

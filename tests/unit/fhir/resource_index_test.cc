@@ -46,6 +46,31 @@ TEST(ExtractIndexTest, PatientIdentifiersAreCanonicalAndNormalised) {
           indexValue("identifier", "", "no-system")));
 }
 
+TEST(PersonNumbersTest, EveryFormIsOnePersonAndIsStoredNormalised) {
+  auto doc = parseTestJson(R"({"resourceType":"Patient","id":"p1","identifier":[
+    {"system":"https://terminology.hl7.se/sid/se-personnummer","value":"19121212-1212"},
+    {"system":"urn:oid:1.2.752.129.2.1.3.1","value":"191212121212"},
+    {"system":"https://terminology.hl7.se/sid/se-samordningsnummer","value":"19121272-1219"},
+    {"system":"http://electronichealth.se/identifier/personnummer","value":"19121212-1213"},
+    {"system":"https://example.org/mrn","value":"A-1"}
+  ]})");
+  EXPECT_THAT(
+      personNumbersOf(doc),
+      ::testing::ElementsAre(PersonNumber{PersonNumberKind::kPersonnummer, "191212121212"},
+                             PersonNumber{PersonNumberKind::kSamordningsnummer, "191212721219"}));
+  normalizePersonNumbers(doc, doc.GetAllocator());
+  const auto& ids = doc["identifier"];
+  EXPECT_STREQ(ids[0]["system"].GetString(), "http://electronichealth.se/identifier/personnummer");
+  EXPECT_STREQ(ids[0]["value"].GetString(), "191212121212");
+  EXPECT_STREQ(ids[1]["system"].GetString(), "http://electronichealth.se/identifier/personnummer");
+  EXPECT_STREQ(ids[2]["system"].GetString(),
+               "http://electronichealth.se/identifier/samordningsnummer");
+  EXPECT_STREQ(ids[2]["value"].GetString(), "191212721219");
+  // Invalid numbers and other systems stay as sent.
+  EXPECT_STREQ(ids[3]["value"].GetString(), "19121212-1213");
+  EXPECT_STREQ(ids[4]["system"].GetString(), "https://example.org/mrn");
+}
+
 TEST(ExtractIndexTest, EpisodeOfCareFromTheEnrollmentBundle) {
   const auto bundle = parseTestJson(brygga::testing::readTestData("enrollment-bundle.json"));
   const rapidjson::Value& episode = bundle["entry"][1]["resource"];

@@ -13,7 +13,8 @@ using ::testing::StartsWith;
 constexpr const char* kTolvan = "191212121212";
 
 // Why a number was refused ("" when it was accepted).
-std::string why(const core::StatusOr<std::string>& number) {
+template <typename T>
+std::string why(const core::StatusOr<T>& number) {
   if (number.isOk()) return "";
   EXPECT_EQ(number.status().code(), core::StatusCode::kInvalidArgument);
   return number.status().message();
@@ -98,6 +99,38 @@ TEST(CanonicalSystemTest, MapsOidFormsToUris) {
   EXPECT_EQ(canonicalIdentifierSystem(kHsaOrganizationSystem), kHsaOrganizationSystem);
   EXPECT_EQ(canonicalIdentifierSystem("https://example.org/ids"), "https://example.org/ids");
   EXPECT_EQ(canonicalIdentifierSystem(""), "");
+}
+
+TEST(CanonicalSystemTest, MapsIneraFormsToUris) {
+  EXPECT_EQ(canonicalIdentifierSystem(kPersonnummerInera), kPersonnummerSystem);
+  EXPECT_EQ(canonicalIdentifierSystem(kSamordningsnummerInera), kSamordningsnummerSystem);
+}
+
+// Every accepted form of one person's number is the same person.
+TEST(PersonNumberTest, AllThreeSystemsWithOrWithoutHyphenAreOnePerson) {
+  const PersonNumber tolvan{PersonNumberKind::kPersonnummer, kTolvan};
+  for (std::string_view system : {kPersonnummerSystem, kPersonnummerInera, kPersonnummerOid}) {
+    for (const char* value : {"191212121212", "19121212-1212"}) {
+      EXPECT_EQ(personNumberOf(system, value).valueOr(PersonNumber{}), tolvan)
+          << system << " " << value;
+    }
+  }
+  const PersonNumber coordination{PersonNumberKind::kSamordningsnummer, "191212721219"};
+  for (std::string_view system :
+       {kSamordningsnummerSystem, kSamordningsnummerInera, kSamordningsnummerOid}) {
+    EXPECT_EQ(personNumberOf(system, "19121272-1219").valueOr(PersonNumber{}), coordination)
+        << system;
+  }
+  EXPECT_STREQ(toString(PersonNumberKind::kPersonnummer), "pnr");
+  EXPECT_STREQ(toString(PersonNumberKind::kSamordningsnummer), "snr");
+}
+
+TEST(PersonNumberTest, OtherSystemsAndInvalidNumbersAreNoPerson) {
+  EXPECT_THAT(why(personNumberOf("https://example.org/mrn", kTolvan)), StartsWith("system:"));
+  EXPECT_THAT(why(personNumberOf(kPersonnummerInera, "19121212-1213")), StartsWith("check digit:"));
+  // A personnummer is no samordningsnummer (day + 60).
+  EXPECT_THAT(why(personNumberOf(kSamordningsnummerOid, kTolvan)), StartsWith("date:"));
+  EXPECT_EQ(personNumberKind(kHsaOid), std::nullopt);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/validator.h"
 #include "mappings/enrollment_forward.h"
-#include "tests/unit/mappings/mappings_test_util.h"
+#include "tests/support/mappings_test_util.h"
 
 namespace brygga::mappings {
 namespace {

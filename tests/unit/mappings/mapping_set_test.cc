@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/fhir/json.h"
-#include "tests/unit/mappings/mappings_test_util.h"
+#include "tests/support/mappings_test_util.h"
 
 namespace brygga::mappings {
 namespace {

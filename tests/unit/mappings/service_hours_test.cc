@@ -7,7 +7,7 @@
 
 #include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
-#include "tests/unit/mappings/mappings_test_util.h"
+#include "tests/support/mappings_test_util.h"
 
 namespace brygga::mappings {
 namespace {

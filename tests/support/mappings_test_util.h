@@ -14,6 +14,7 @@
 
 namespace brygga::testing {
 
+// (Header-only; its users link brygga::mappings.)
 // The mapping files of the repository (mappings/data), read the way gateway/flows reads them.
 inline std::vector<mappings::MappingFile> repoMappingFiles() {
   std::vector<mappings::MappingFile> files;

@@ -1,0 +1,338 @@
+// Access by care relationship (issue 11), tried as a hostile municipal client would over HTTP:
+// one person is one Patient, shared directory records have an owner, and "in home care elsewhere"
+// answers exactly as "unknown".
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "gateway/core/civil_time.h"
+#include "gateway/fhir/json.h"
+#include "tests/integration/fixtures.h"
+#include "tests/integration/harness.h"
+#include "tests/support/test_personnummer.h"
+#include "tests/support/test_support.h"
+
+namespace brygga::testing {
+namespace {
+
+constexpr int64_t kDayMs = 24LL * 60 * 60 * 1000;
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A bare Patient in the Inera system form with the hyphen (the same person as the HL7 form).
+std::string ineraPatient(const std::string& pnr) {
+  return R"({"resourceType":"Patient","identifier":[{"system":"http://electronichealth.se/identifier/personnummer","value":")" +
+         pnr + R"("}],"gender":"male"})";
+}
+
+// A Condition naming its patient by personnummer only (an identifier reference).
+std::string conditionFor(const std::string& pnr) {
+  return R"({"resourceType":"Condition","code":{"text":"Fall"},"subject":{"identifier":{"system":"http://electronichealth.se/identifier/personnummer","value":")" +
+         pnr + R"("}}})";
+}
+
+std::string location(const std::string& system, const std::string& value, const std::string& name,
+                     const std::string& id = {}) {
+  return R"({"resourceType":"Location",)" +
+         (id.empty() ? std::string() : R"("id":")" + id + "\",") + R"("identifier":[{"system":")" +
+         system + R"(","value":")" + value + R"("}],"name":")" + name + R"("})";
+}
+
+// The same EpisodeOfCare, finished at `endMs` (after a period of 60 days).
+std::string finishedEpisode(const std::string& episodeJson, int64_t endMs) {
+  auto doc = parse(episodeJson);
+  rapidjson::Document out;
+  out.CopyFrom(doc, out.GetAllocator());
+  out["status"].SetString("finished");
+  const std::string start = core::formatInstant(endMs - 60 * kDayMs);
+  const std::string end = core::formatInstant(endMs);
+  out["period"]["start"].SetString(start.c_str(), out.GetAllocator());
+  out["period"].AddMember("end", rapidjson::Value(end.c_str(), out.GetAllocator()),
+                          out.GetAllocator());
+  out.RemoveMember("meta");
+  return fhir::toJson(out);
+}
+
+class AccessTest : public GatewayTest {
+ protected:
+  int total(const std::string& client, const std::string& path) {
+    auto r = call(client, "GET", path);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? parse(r.body)["total"].GetInt() : -1;
+  }
+  // The EpisodeOfCare with this identifier (enrollmentBundle's system).
+  std::string episodeOf(const std::string& client, const std::string& episodeId) {
+    auto r = call(
+        client, "GET",
+        "/EpisodeOfCare?identifier=https://kungsbacka.se/hemsjukvard/inskrivning%7C" + episodeId);
+    auto doc = parse(r.body);
+    if (r.status != 200 || doc["total"].GetInt() != 1) return {};
+    return fhir::toJson(doc["entry"][0]["resource"]);
+  }
+  // Ends `client`'s episode `episodeId` at `endMs`.
+  void endEpisode(const std::string& client, const std::string& episodeId, int64_t endMs) {
+    const std::string episode = episodeOf(client, episodeId);
+    ASSERT_FALSE(episode.empty());
+    const std::string id = parse(episode)["id"].GetString();
+    auto r = call(client, "PUT", "/EpisodeOfCare/" + id, finishedEpisode(episode, endMs));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+};
+
+TEST_F(AccessTest, OnePersonIsOnePatientWhoeverCreatesItAndABareCreateTellsNothing) {
+  const std::string pnr = "19121212-1212";
+  // Falkenberg's bare creates: refused, the same way twice, and nothing is stored.
+  auto first = call("falkenberg", "POST", "/Patient", ineraPatient(pnr));
+  auto second = call("falkenberg", "POST", "/Patient", ineraPatient(pnr));
+  EXPECT_EQ(first.status, 422) << first.body;
+  EXPECT_NE(first.body.find("through its municipality's enrollment"), std::string::npos);
+  EXPECT_EQ(first.body, second.body);
+  EXPECT_EQ(total("integration", "/Patient"), 0);
+
+  // Kungsbacka's real enrollment is not blocked, and it makes the one Patient.
+  const std::string id = harness_->enroll("kungsbacka", pnr);
+  ASSERT_FALSE(id.empty());
+  // Now that the person exists, Falkenberg's bare create answers exactly as before.
+  auto after = call("falkenberg", "POST", "/Patient", ineraPatient(pnr));
+  EXPECT_EQ(after.status, first.status);
+  EXPECT_EQ(after.body, first.body);
+  auto conditional = call("falkenberg", "POST", "/Patient", ineraPatient(pnr),
+                          {{"If-None-Exist", personnummerQuery("191212121212")}});
+  EXPECT_EQ(conditional.status, first.status);
+  EXPECT_EQ(conditional.body, first.body);
+
+  // Falkenberg's enrollment of the same person (number without hyphen) resolves to that Patient.
+  EXPECT_EQ(harness_->enroll("falkenberg", "191212121212"), id);
+  // And a second Kungsbacka enrollment still resolves (no "matches more than one").
+  EXPECT_EQ(harness_->enroll("kungsbacka", pnr, "E-2002"), id);
+  EXPECT_EQ(total("integration", "/Patient"), 1);
+  EXPECT_EQ(total("integration", "/Patient?" + personnummerQuery("191212121212")), 1);
+}
+
+TEST_F(AccessTest, AnotherMunicipalityCannotReplaceOrSeeAnOwnedLocation) {
+  const std::string system = "https://falkenberg.se/hemsjukvard/bostad";
+  auto created = call("falkenberg", "POST", "/Location", location(system, "BO-X", "Falkenbergs"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = parse(created.body)["id"].GetString();
+
+  // Varberg's conditional update does not see Falkenberg's record: it makes one of its own.
+  auto takeover = call("varberg", "PUT", "/Location?identifier=" + system + "%7CBO-X",
+                       location(system, "BO-X", "Varbergs"));
+  EXPECT_EQ(takeover.status, 201) << takeover.body;
+  EXPECT_NE(parse(takeover.body)["id"].GetString(), id);
+  // Nor may it replace it by id, or read it.
+  EXPECT_EQ(
+      call("varberg", "PUT", "/Location/" + id, location(system, "BO-X", "Varbergs", id)).status,
+      403);
+  EXPECT_EQ(call("varberg", "GET", "/Location/" + id).status, 404);
+  // The region writes only global records: not Falkenberg's.
+  EXPECT_EQ(
+      call("region", "PUT", "/Location/" + id, location(system, "BO-X", "Regionens", id)).status,
+      403);
+
+  auto mine = call("falkenberg", "GET", "/Location/" + id);
+  ASSERT_EQ(mine.status, 200);
+  EXPECT_STREQ(parse(mine.body)["name"].GetString(), "Falkenbergs");
+  EXPECT_STREQ(parse(mine.body)["meta"]["versionId"].GetString(), "1");
+  EXPECT_EQ(total("falkenberg", "/Location"), 1);
+
+  // A global record (the region's): every municipality reads it, none changes it.
+  auto global = call("region", "POST", "/Location",
+                     location("https://regionhalland.se/plats", "KTA", "Korttidsboende"));
+  ASSERT_EQ(global.status, 201) << global.body;
+  const std::string globalId = parse(global.body)["id"].GetString();
+  EXPECT_EQ(call("varberg", "GET", "/Location/" + globalId).status, 200);
+  EXPECT_EQ(call("varberg", "PUT", "/Location/" + globalId,
+                 location("https://regionhalland.se/plats", "KTA", "Varbergs", globalId))
+                .status,
+            403);
+}
+
+TEST_F(AccessTest, InHomeCareElsewhereAnswersExactlyAsUnknown) {
+  const std::string enrolled = "19121212-1212";
+  const std::string unknown = testPersonnummer(4242);
+  const std::string id = harness_->enroll("kungsbacka", enrolled);
+  ASSERT_FALSE(id.empty());
+
+  // A Condition naming the patient by identifier.
+  auto elsewhere = call("varberg", "POST", "/Condition", conditionFor(enrolled));
+  auto none = call("varberg", "POST", "/Condition", conditionFor(unknown));
+  EXPECT_EQ(elsewhere.status, 422) << elsewhere.body;
+  EXPECT_NE(elsewhere.body.find("care relationship"), std::string::npos) << elsewhere.body;
+  EXPECT_EQ(elsewhere.status, none.status);
+  EXPECT_EQ(elsewhere.body, none.body);
+  // If-None-Exist on Patient.
+  auto ifNoneExist = [&](const std::string& pnr) {
+    return call("varberg", "POST", "/Patient", ineraPatient(pnr),
+                {{"If-None-Exist", personnummerQuery(pnr)}});
+  };
+  auto a = ifNoneExist(enrolled);
+  auto b = ifNoneExist(unknown);
+  EXPECT_EQ(a.status, 422) << a.body;
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.body, b.body);
+  // A conditional update of the Patient.
+  auto putA =
+      call("varberg", "PUT", "/Patient?" + personnummerQuery(enrolled), ineraPatient(enrolled));
+  auto putB =
+      call("varberg", "PUT", "/Patient?" + personnummerQuery(unknown), ineraPatient(unknown));
+  EXPECT_EQ(putA.status, putB.status);
+  EXPECT_EQ(putA.body, putB.body);
+  // Reads and searches.
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id).body,
+            call("varberg", "GET", "/Patient/" + id).body);
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id).status, 404);
+  EXPECT_EQ(total("varberg", "/Patient?" + personnummerQuery(enrolled)), 0);
+  EXPECT_EQ(total("varberg", "/Patient"), 0);
+  EXPECT_EQ(total("varberg", "/EpisodeOfCare?patient=Patient/" + id), 0);
+  // Nothing of Kungsbacka's patient changed.
+  auto patient = call("kungsbacka", "GET", "/Patient/" + id);
+  ASSERT_EQ(patient.status, 200);
+  EXPECT_STREQ(parse(patient.body)["meta"]["versionId"].GetString(), "1");
+  EXPECT_EQ(total("kungsbacka", "/Condition"), 0);
+}
+
+TEST_F(AccessTest, TheRegionWritesOnlyForPatientsInHomeCareAndLeavesNothingOpen) {
+  // The region cannot bring a patient in on its own (that Patient was tenant "" and open to
+  // every municipality's conditional interactions).
+  const std::string pnr = testPersonnummer(77);
+  auto bare = call("region", "POST", "/Patient", ineraPatient(pnr));
+  EXPECT_EQ(bare.status, 422) << bare.body;
+  EXPECT_EQ(total("integration", "/Patient"), 0);
+
+  const std::string id = harness_->enroll("kungsbacka", pnr);
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
+  EXPECT_EQ(total("region", "/Patient"), 1);
+  auto updated = call("region", "PUT", "/Patient/" + id, patientJson(pnr, id));
+  EXPECT_EQ(updated.status, 200) << updated.body;
+  // Still nobody else's to take over.
+  auto takeover = call("varberg", "PUT", "/Patient?" + personnummerQuery(pnr), ineraPatient(pnr));
+  EXPECT_EQ(takeover.status, 422);
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id).status, 404);
+}
+
+TEST_F(AccessTest, AccessLastsTheGracePeriodAfterTheEpisodeEnds) {
+  const std::string recent = harness_->enroll("kungsbacka", testPersonnummer(1), "E-1");
+  const std::string old = harness_->enroll("kungsbacka", testPersonnummer(2), "E-2");
+  ASSERT_FALSE(recent.empty());
+  ASSERT_FALSE(old.empty());
+  endEpisode("kungsbacka", "E-1", nowMs() - 10 * kDayMs);  // within the 30 days
+  endEpisode("kungsbacka", "E-2", nowMs() - 40 * kDayMs);  // past them
+
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + recent).status, 200);
+  EXPECT_EQ(call("region", "GET", "/Patient/" + recent).status, 200);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + old).status, 404);
+  EXPECT_EQ(call("region", "GET", "/Patient/" + old).status, 404);
+  EXPECT_EQ(total("kungsbacka", "/Patient"), 1);
+  EXPECT_EQ(call("integration", "GET", "/Patient/" + old).status, 200);  // reads all, audited
+  // A new enrollment gives the relationship back.
+  EXPECT_EQ(harness_->enroll("kungsbacka", testPersonnummer(2), "E-3"), old);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + old).status, 200);
+}
+
+TEST_F(AccessTest, TheGracePeriodIsConfigurable) {
+  harness_->stop();
+  harness_ = std::make_unique<GatewayHarness>(&peer_);
+  harness_->config().access.relationshipGraceDays = 5;
+  harness_->start();
+  const std::string id = harness_->enroll("kungsbacka", testPersonnummer(9), "E-9");
+  ASSERT_FALSE(id.empty());
+  endEpisode("kungsbacka", "E-9", nowMs() - 10 * kDayMs);  // within 30 days, not within 5
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + id).status, 404);
+}
+
+TEST_F(AccessTest, APersonMovingFromVarbergToFalkenbergIsOnePatientBothServe) {
+  const std::string pnr = testPersonnummer(300);
+  const std::string id = harness_->enroll("varberg", pnr, "E-V");
+  ASSERT_FALSE(id.empty());
+  EXPECT_EQ(call("falkenberg", "GET", "/Patient/" + id).status, 404);
+  // Falkenberg enrolls the person on arrival: the same Patient.
+  EXPECT_EQ(harness_->enroll("falkenberg", pnr, "E-F"), id);
+  EXPECT_EQ(call("falkenberg", "GET", "/Patient/" + id).status, 200);
+  // The patient's data is one record: both municipalities and the region see both episodes.
+  EXPECT_EQ(total("falkenberg", "/EpisodeOfCare?patient=Patient/" + id), 2);
+  EXPECT_EQ(total("region", "/EpisodeOfCare?patient=Patient/" + id), 2);
+  // Varberg closes its episode today and may still write its closing notes.
+  endEpisode("varberg", "E-V", nowMs());
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + id).status, 200);
+  auto note = call("varberg", "PUT", "/Patient/" + id, patientJson(pnr, id));
+  EXPECT_EQ(note.status, 200) << note.body;
+}
+
+TEST_F(AccessTest, AProtectedIdentityIsReadWithoutAddressOrTelecomByAllButIntegration) {
+  std::string bundle = enrollmentBundle("19121212-1212");
+  const std::string plain = R"("gender":"male")";
+  const size_t at = bundle.find(plain);
+  ASSERT_NE(at, std::string::npos);
+  bundle.replace(
+      at, plain.size(),
+      R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)"
+      R"("address":[{"line":["Hemliga gatan 1"],"city":"Kungsbacka"}],)"
+      R"("telecom":[{"system":"phone","value":"0300-999999"}],"gender":"male")");
+  auto enrolled = call("kungsbacka", "POST", "/", bundle);
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  const std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
+
+  const auto leaks = [](const std::string& body) {
+    return body.find("Hemliga") != std::string::npos ||
+           body.find("0300-999999") != std::string::npos;
+  };
+  for (const std::string client : {"kungsbacka", "region"}) {
+    auto read = call(client, "GET", "/Patient/" + id);
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_FALSE(leaks(read.body)) << client;
+    EXPECT_NE(read.body.find("REDACTED"), std::string::npos) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient/" + id + "/_history/1").body)) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient/" + id + "/_history").body)) << client;
+    EXPECT_FALSE(leaks(call(client, "GET", "/Patient?" + personnummerQuery("191212121212")).body))
+        << client;
+  }
+  // A create that finds the person answers with what a read shows.
+  auto again = call("kungsbacka", "POST", "/Patient", patientJson("191212121212"));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_FALSE(leaks(again.body));
+  // The integration team sees the record as stored.
+  EXPECT_TRUE(leaks(call("integration", "GET", "/Patient/" + id).body));
+}
+
+TEST_F(AccessTest, AKungsbackaResidentAtTallglantanIsServedFromHalmstadAndHiddenFromFalkenberg) {
+  const std::string falkenbergBody = fhir::toJson(
+      parse(readTestData("flows/enrollment/facility-tallglantan.input.json"))["request"]["body"]);
+  ASSERT_EQ(call("falkenberg", "POST", "/", falkenbergBody).status, 200);
+  ASSERT_EQ(peer_.waitForRequests(1, 10000), 1u);
+
+  // Kungsbacka places one of its residents at the short-term facility in Falkenberg.
+  std::string pnr = testPersonnummer(500);
+  pnr.erase(pnr.find('-'), 1);
+  std::string body = falkenbergBody;
+  for (size_t at; (at = body.find("194001019811")) != std::string::npos;) body.replace(at, 12, pnr);
+  for (size_t at; (at = body.find("falkenberg.se")) != std::string::npos;) {
+    body.replace(at, 13, "kungsbacka.se");
+  }
+  auto enrolled = call("kungsbacka", "POST", "/", body);
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  const std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
+  // Forwarded to the service point that serves the facility: Halmstad.
+  ASSERT_EQ(peer_.waitForRequests(2, 10000), 2u);
+  EXPECT_NE(peer_.requests().back().body.find("SE2321000115-E00000000103"), std::string::npos);
+
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + id).status, 200);
+  EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
+  EXPECT_EQ(call("falkenberg", "GET", "/Patient/" + id).status, 404);
+  // Each municipality keeps its own record of the facility; neither replaced the other's.
+  const std::string facility =
+      "/Location?identifier=https://brygga.se/fhir/NamingSystem/facility%7Ctallglantan";
+  for (const std::string client : {"falkenberg", "kungsbacka"}) {
+    auto found = parse(call(client, "GET", facility).body);
+    ASSERT_EQ(found["total"].GetInt(), 1) << client;
+    EXPECT_STREQ(found["entry"][0]["resource"]["meta"]["versionId"].GetString(), "1") << client;
+  }
+}
+
+}  // namespace
+}  // namespace brygga::testing
