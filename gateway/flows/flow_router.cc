@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "gateway/access/protected_identity.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
@@ -528,8 +529,24 @@ class FlowRouter::Unit {
     return context;
   }
 
-  void enqueue(std::vector<store::OutboxEntry>& out, const std::string& destination,
-               const std::string& patient, const std::string& tenant, std::string payload) {
+  // Protected identity: a protected patient's label travels with everything forwarded about it,
+  // and its address and telecom never leave (gateway/access, protected_identity.h).
+  StatusOr<std::string> protectedPayload(const std::string& patientRef, std::string payload) {
+    std::optional<std::string> label;
+    const std::string local = localReference(patientRef);
+    if (local.rfind("Patient/", 0) == 0) {
+      BRYGGA_ASSIGN_OR_RETURN(auto patient, txn_.readCurrent("Patient", local.substr(8)));
+      if (patient && access::mayCarryConfidentiality(patient->json)) {
+        auto doc = fhir::parseJson(patient->json);
+        if (doc.isOk()) label = access::confidentialityOf(*doc);
+      }
+    }
+    return access::protectForward(payload, label);
+  }
+
+  Status enqueue(std::vector<store::OutboxEntry>& out, const std::string& destination,
+                 const std::string& patient, const std::string& tenant, std::string payload) {
+    BRYGGA_ASSIGN_OR_RETURN(payload, protectedPayload(patient, std::move(payload)));
     store::OutboxEntry entry;
     entry.destination = destination;
     entry.orderingKey = patient;
@@ -539,6 +556,7 @@ class FlowRouter::Unit {
     entry.createdMs = router_.clock_.nowMs();
     entry.nextAttemptMs = entry.createdMs;
     out.push_back(std::move(entry));
+    return Status::ok();
   }
 
   // The service point's destination, which must be configured (checked when mappings load).
@@ -599,7 +617,8 @@ class FlowRouter::Unit {
       BRYGGA_ASSIGN_OR_RETURN(std::string destination, destinationOf(*sp));
       BRYGGA_ASSIGN_OR_RETURN(m::FlowContext context, contextFor(resources));
       BRYGGA_ASSIGN_OR_RETURN(std::string payload, m::buildEnrollmentForward(resources, context));
-      enqueue(out, destination, *patient, episodeWrite.record->tenant, std::move(payload));
+      BRYGGA_RETURN_IF_ERROR(
+          enqueue(out, destination, *patient, episodeWrite.record->tenant, std::move(payload)));
     }
     return Status::ok();
   }
@@ -631,7 +650,8 @@ class FlowRouter::Unit {
       BRYGGA_ASSIGN_OR_RETURN(std::string destination, destinationOf(*sp));
       BRYGGA_ASSIGN_OR_RETURN(m::FlowContext context, contextFor(resources));
       BRYGGA_ASSIGN_OR_RETURN(std::string payload, m::buildConsultationForward(resources, context));
-      enqueue(out, destination, patient.value_or(""), w.record->tenant, std::move(payload));
+      BRYGGA_RETURN_IF_ERROR(
+          enqueue(out, destination, patient.value_or(""), w.record->tenant, std::move(payload)));
     }
     return Status::ok();
   }
@@ -671,7 +691,7 @@ class FlowRouter::Unit {
       BRYGGA_ASSIGN_OR_RETURN(std::string destination, destinationOf(*input.servicePoint));
       BRYGGA_ASSIGN_OR_RETURN(m::FlowContext context, contextFor(input.written));
       BRYGGA_ASSIGN_OR_RETURN(std::string payload, m::buildVisitForward(input, context));
-      enqueue(out, destination, patient, tenant, std::move(payload));
+      BRYGGA_RETURN_IF_ERROR(enqueue(out, destination, patient, tenant, std::move(payload)));
     }
     return Status::ok();
   }
@@ -695,7 +715,8 @@ class FlowRouter::Unit {
       std::vector<m::StoredResource> resources = {{w.record->type, w.record->id, w.record->json}};
       BRYGGA_ASSIGN_OR_RETURN(m::FlowContext context, contextFor(resources));
       BRYGGA_ASSIGN_OR_RETURN(std::string payload, m::buildCarePlanForward(resources, context));
-      enqueue(out, destination, *patient, w.record->tenant, std::move(payload));
+      BRYGGA_RETURN_IF_ERROR(
+          enqueue(out, destination, *patient, w.record->tenant, std::move(payload)));
     }
     return Status::ok();
   }
@@ -735,7 +756,8 @@ class FlowRouter::Unit {
       }
       BRYGGA_ASSIGN_OR_RETURN(m::FlowContext context, contextFor(resources));
       BRYGGA_ASSIGN_OR_RETURN(std::string payload, m::buildMunicipalityForward(resources, context));
-      enqueue(out, municipality->destination, patient, tenant, std::move(payload));
+      BRYGGA_RETURN_IF_ERROR(
+          enqueue(out, municipality->destination, patient, tenant, std::move(payload)));
     }
     return Status::ok();
   }

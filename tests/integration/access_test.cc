@@ -300,6 +300,44 @@ TEST_F(AccessTest, AProtectedIdentityIsReadWithoutAddressOrTelecomByAllButIntegr
   EXPECT_TRUE(leaks(call("integration", "GET", "/Patient/" + id).body));
 }
 
+// What leaves Brygga about a protected patient carries its label and neither its address nor its
+// telephone: the enrollment (with its residence) and a visit that names the patient only by
+// personnummer.
+TEST_F(AccessTest, AProtectedIdentityIsForwardedLabelledWithoutAddressOrTelecom) {
+  auto visitCase = parse(readTestData("flows/visit/home-visit.input.json"));
+  rapidjson::Value& enrollment = visitCase["setup"][0]["body"];
+  auto& alloc = visitCase.GetAllocator();
+  for (auto& entry : enrollment["entry"].GetArray()) {
+    rapidjson::Value& resource = entry["resource"];
+    if (std::string(resource["resourceType"].GetString()) != "Patient") continue;
+    rapidjson::Document extra;
+    extra.Parse(
+        R"({"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"V"}]})");
+    resource.RemoveMember("meta");
+    resource.AddMember("meta", rapidjson::Value(extra, alloc), alloc);
+    extra.Parse(R"([{"line":["Hemliga gatan 1"],"city":"Kungsbacka"}])");
+    resource.RemoveMember("address");
+    resource.AddMember("address", rapidjson::Value(extra, alloc), alloc);
+    extra.Parse(R"([{"system":"phone","value":"0300-999999"}])");
+    resource.RemoveMember("telecom");
+    resource.AddMember("telecom", rapidjson::Value(extra, alloc), alloc);
+  }
+  ASSERT_EQ(call("kungsbacka", "POST", "/", fhir::toJson(enrollment)).status, 200);
+  ASSERT_EQ(call("kungsbacka", "POST", "/", fhir::toJson(visitCase["request"]["body"])).status,
+            200);
+  ASSERT_GE(peer_.waitForRequests(2), 2u);
+  for (const auto& request : peer_.requests()) {
+    EXPECT_EQ(request.body.find("Hemliga"), std::string::npos) << request.body;
+    EXPECT_EQ(request.body.find("0300-999999"), std::string::npos) << request.body;
+    auto bundle = parse(request.body);
+    ASSERT_TRUE(bundle.HasMember("meta")) << request.body;
+    const auto& label = bundle["meta"]["security"][0];
+    EXPECT_EQ(std::string(label["system"].GetString()),
+              "http://terminology.hl7.org/CodeSystem/v3-Confidentiality");
+    EXPECT_EQ(std::string(label["code"].GetString()), "V");
+  }
+}
+
 TEST_F(AccessTest, AKungsbackaResidentAtTallglantanIsServedFromHalmstadAndHiddenFromFalkenberg) {
   const std::string falkenbergBody = fhir::toJson(
       parse(readTestData("flows/enrollment/facility-tallglantan.input.json"))["request"]["body"]);
