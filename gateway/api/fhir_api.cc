@@ -689,6 +689,25 @@ class FhirApi::Impl {
     return std::optional<std::string>();
   }
 
+  // A Patient's person numbers are fixed once it exists. An update adding one would otherwise
+  // answer differently for a number another Patient holds (the store's unique key) than for a
+  // free one, and so tell the caller that person is in Brygga: it is refused alike for every
+  // number. A wrong number is the integration team's to correct; removing one is allowed.
+  static Status keepsPersonNumbers(const store::ResourceRecord& current, const Value& patient,
+                                   const std::string& where) {
+    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document stored, fhir::parseJson(current.json));
+    const std::vector<store::PersonIdentity> before = access::identitiesOf(stored);
+    for (const store::PersonIdentity& identity : access::identitiesOf(patient)) {
+      if (std::find(before.begin(), before.end(), identity) != before.end()) continue;
+      const std::string text =
+          "Patient.identifier: an update does not add or change a personnummer or "
+          "samordningsnummer; the integration team corrects a Patient's number";
+      return core::unprocessable(where + text,
+                                 {core::Issue::error("business-rule", text, "Patient.identifier")});
+    }
+    return Status::ok();
+  }
+
   // A Patient written by a caller without a care relationship to it: the same answer whether or
   // not Brygga holds that person.
   static Status noRelationshipToPatient(const std::string& where) {
@@ -817,6 +836,9 @@ class FhirApi::Impl {
         return core::preconditionFailed(
             where + "If-Match " + etag(*op.ifMatch) + " is stale: the current version is " +
             (current ? std::to_string(current->version) : std::string("none")));
+      }
+      if (op.type == "Patient" && current && !current->deleted) {
+        BRYGGA_RETURN_IF_ERROR(keepsPersonNumbers(*current, *op.resource, where));
       }
       // Directory records, enrollments and blocks are their owner's to change.
       const bool owned = access::CallerAccess::ownerWrites(op.type, patientId);

@@ -113,6 +113,25 @@ TEST_F(AccessTest, OnePersonIsOnePatientWhoeverCreatesItAndABareCreateTellsNothi
   EXPECT_EQ(total("integration", "/Patient?" + personnummerQuery("191212121212")), 1);
 }
 
+// The 409 of the store's unique key would tell a municipality that another's patient exists: an
+// update that brings a new number is refused alike whether the number is held or free.
+TEST_F(AccessTest, AnUpdateCannotProbeForANumberThroughItsOwnPatient) {
+  const std::string held = "19121212-1212";
+  ASSERT_FALSE(harness_->enroll("kungsbacka", held).empty());
+  const std::string own = testPersonnummer(17);
+  const std::string id = harness_->enroll("falkenberg", own);
+  ASSERT_FALSE(id.empty());
+  auto probeHeld = call("falkenberg", "PUT", "/Patient/" + id, patientJson(held, id));
+  auto probeFree =
+      call("falkenberg", "PUT", "/Patient/" + id, patientJson(testPersonnummer(18), id));
+  EXPECT_EQ(probeHeld.status, 422) << probeHeld.body;
+  EXPECT_EQ(probeHeld.body, probeFree.body);
+  EXPECT_EQ(probeHeld.body.find("1212"), std::string::npos);
+  // An update that keeps the number goes through.
+  EXPECT_EQ(call("falkenberg", "PUT", "/Patient/" + id, patientJson(own, id)).status, 200);
+  EXPECT_EQ(total("falkenberg", "/Patient?" + personnummerQuery(held)), 0);
+}
+
 TEST_F(AccessTest, AnotherMunicipalityCannotReplaceOrSeeAnOwnedLocation) {
   const std::string system = "https://falkenberg.se/hemsjukvard/bostad";
   auto created = call("falkenberg", "POST", "/Location", location(system, "BO-X", "Falkenbergs"));
