@@ -4,6 +4,7 @@
 #include <optional>
 #include <utility>
 
+#include "gateway/access/access_policy.h"
 #include "gateway/api/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/text.h"
@@ -118,12 +119,18 @@ ApiResponse AdminApi::dispatch(const ApiRequest& request, Trace& trace, int64_t 
     }
     if (parts.size() == 3 && parts[2] == "replay") {
       if (auto wrong = checkMethod(request, "POST")) return *wrong;
-      return replay(request, parts[1], trace, started, recorded);
+      return requeue(request, parts[1], store::OutboxState::kDead, trace, started, recorded);
     }
+  }
+  if (parts.size() == 3 && parts[0] == "held" && parts[2] == "release") {
+    if (auto wrong = checkMethod(request, "POST")) return *wrong;
+    trace.types.insert("Bundle");
+    return requeue(request, parts[1], store::OutboxState::kHeld, trace, started, recorded);
   }
   return errorResponse(core::notFound(
       "no such admin resource: /admin/destinations, /admin/destinations/{name}/pause|resume, "
-      "/admin/dead-letters, /admin/dead-letters/{id} and /admin/dead-letters/{id}/replay exist"));
+      "/admin/dead-letters, /admin/dead-letters/{id}, /admin/dead-letters/{id}/replay and "
+      "/admin/held/{id}/release exist"));
 }
 
 bool AdminApi::isKnownDestination(const std::string& name) {
@@ -255,8 +262,10 @@ ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
   return noStoreResponse(200, entryJson(**entry, true));
 }
 
-ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idText, Trace& trace,
-                             int64_t started, bool& recorded) {
+ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idText,
+                              store::OutboxState from, Trace& trace, int64_t started,
+                              bool& recorded) {
+  const bool release = from == store::OutboxState::kHeld;
   const auto id = core::parseDecimal(idText);
   if (!id.isOk()) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
   auto params = parseQuery(request.query);
@@ -273,11 +282,22 @@ ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idTex
     BRYGGA_ASSIGN_OR_RETURN(std::optional<store::OutboxEntry> entry, txn.readOutbox(*id));
     if (!entry) return core::notFound("no outbox entry " + idText);
     if (entry->orderingKey.rfind("Patient/", 0) == 0) trace.patient = entry->orderingKey;
-    if (entry->state != store::OutboxState::kDead) {
+    if (entry->state != from) {
       return core::conflict("outbox entry " + idText + " is " + store::toString(entry->state) +
-                            "; only dead letters can be replayed");
+                            (release ? "; only held messages can be released"
+                                     : "; only dead letters can be replayed"));
     }
-    if (!force && !entry->orderingKey.empty()) {
+    if (release && !force && entry->orderingKey.rfind("Patient/", 0) == 0) {
+      // Lifting a block releases nothing by itself, and a release while it stands is deliberate.
+      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts,
+                              txn.accessFacts(entry->orderingKey.substr(8)));
+      if (access::AccessPolicy::blockAgainst(facts, entry->party, deps_.clock.nowMs())) {
+        return core::conflict("a block against " + entry->party +
+                              " still stands for outbox entry " + idText +
+                              " (release with force=true to send it anyway)");
+      }
+    }
+    if (!release && !force && !entry->orderingKey.empty()) {
       BRYGGA_ASSIGN_OR_RETURN(bool newer,
                               txn.deliveredAfter(entry->destination, entry->orderingKey, *id));
       if (newer) {
@@ -296,14 +316,15 @@ ApiResponse AdminApi::replay(const ApiRequest& request, const std::string& idTex
     replayed.attempts = 0;
     replayed.nextAttemptMs = now;
     replayed.lastError.clear();
-    return recorder_.record(txn, request, 200, trace, started, "replayed");
+    return recorder_.record(txn, request, 200, trace, started, release ? "released" : "replayed");
   });
   if (!s.isOk()) return errorResponse(s);
   recorded = true;
   if (deps_.onReplayed) deps_.onReplayed(replayed.destination);
-  deps_.logger.info("delivery.replayed", {{"outboxId", idText},
-                                          {"destination", replayed.destination},
-                                          {"by", request.caller.clientId}});
+  deps_.logger.info(release ? "delivery.released" : "delivery.replayed",
+                    {{"outboxId", idText},
+                     {"destination", replayed.destination},
+                     {"by", request.caller.clientId}});
   return noStoreResponse(200, entryJson(replayed, false));
 }
 

@@ -49,6 +49,11 @@ struct AdminDependencies {
 //                                                    of the same patient was delivered since
 //                                                    (the old Bundle would overwrite newer data
 //                                                    at the peer) unless force=true.
+//   POST /admin/held/{id}/release[?force=true]
+//                                                    a message a block (spärr) held, back to
+//                                                    pending; 409 while the block still stands
+//                                                    unless force=true (lifting a block
+//                                                    releases nothing by itself).
 // Every call is recorded through the ExchangeRecorder (exchange line + AuditEvent); a pause,
 // resume or replay in the same write unit as the change. The `brygga dead-letters` and `brygga
 // destination` commands use this class too, as client "cli", so both paths behave and are
@@ -66,8 +71,10 @@ class AdminApi final : public Endpoint {
                         Trace& trace, int64_t started, bool& recorded);
   ApiResponse deadLetters(const ApiRequest& request);
   ApiResponse deadLetter(const std::string& idText, Trace& trace);
-  ApiResponse replay(const ApiRequest& request, const std::string& idText, Trace& trace,
-                     int64_t started, bool& recorded);
+  // Makes a dead letter (replay) or a held message (release) pending again, in one unit with
+  // its exchange line and AuditEvent; `from` is the state it must be in.
+  ApiResponse requeue(const ApiRequest& request, const std::string& idText, store::OutboxState from,
+                      Trace& trace, int64_t started, bool& recorded);
   bool isKnownDestination(const std::string& name);
 
   AdminDependencies deps_;

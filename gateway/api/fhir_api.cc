@@ -728,7 +728,7 @@ class FhirApi::Impl {
     Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
       enqueuedTo.clear();
       BRYGGA_RETURN_IF_ERROR(prepareFlows(txn, request, ops, trace));
-      BRYGGA_RETURN_IF_ERROR(applyOps(txn, request.caller, ops));
+      BRYGGA_RETURN_IF_ERROR(applyOps(txn, request.caller, ops, trace.mappings.get()));
       BRYGGA_RETURN_IF_ERROR(route(txn, request, ops, trace, enqueuedTo));
       for (const auto& op : ops) {
         trace.types.insert(op.type);
@@ -749,7 +749,10 @@ class FhirApi::Impl {
     return Status::ok();
   }
 
-  Status applyOps(store::StoreTransaction& txn, const Caller& caller, std::vector<WriteOp>& ops) {
+  // `set`: the mappings in force (a block's party is found through its routing table); may be
+  // null when no flows are wired, and then a Consent cannot be written.
+  Status applyOps(store::StoreTransaction& txn, const Caller& caller, std::vector<WriteOp>& ops,
+                  const mappings::MappingSet* set) {
     const int64_t now = deps_.clock.nowMs();
     const access::CallerAccess ca = accessOf(caller);
     // 1. Resolve conditionals and assign ids.
@@ -865,6 +868,17 @@ class FhirApi::Impl {
       write.record.json = fhir::toJson(*op.resource);
       write.index = indexOf(*op.resource);
       if (op.type == "Patient") write.identities = access::identitiesOf(*op.resource);
+      if (op.type == "Consent") {
+        if (set == nullptr) return core::unavailable("blocks need the mapping set in force");
+        if (patientId.empty()) {
+          return core::unprocessable(
+              where + "Consent.patient: a block names its patient",
+              {core::Issue::error("required", "no patient", "Consent.patient")});
+        }
+        auto blocks = access::blocksOf(*op.resource, op.id, patientId, set->routing());
+        if (!blocks.isOk()) return withPrefix(blocks.status(), where);
+        write.blocks = std::move(blocks).value();
+      }
       if (op.type == "EpisodeOfCare" && !tenant.empty() && !patientId.empty()) {
         write.relationship =
             access::careRelationshipOf(*op.resource, op.id, patientId, tenant, now);

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/access/access_policy.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/text.h"
@@ -138,6 +139,7 @@ int DeliveryWorker::runPass(int& delivered) {
       // dueOutbox already returns one entry per key; this keeps the per-patient order even if a
       // store returns more: the second would otherwise go out before the first is recorded.
       if (!entry.orderingKey.empty() && !keys.insert(entry.orderingKey).second) continue;
+      if (heldByBlock(entry)) continue;
       ++attempted;
       const int64_t startedMs = clock_.nowMs();
       client_->start(requestFor(entry), [this, &entry, &finished, &firstFinished,
@@ -172,6 +174,28 @@ int DeliveryWorker::runPass(int& delivered) {
   }
   if (!finished.empty()) recordFinished();
   return attempted;
+}
+
+bool DeliveryWorker::heldByBlock(const store::OutboxEntry& entry) {
+  if (entry.party.empty() || entry.orderingKey.rfind("Patient/", 0) != 0) return false;
+  auto facts = store_.accessFacts(entry.orderingKey.substr(8));
+  if (!facts.isOk()) {
+    // Not knowing whether a block stands, the entry waits for the next pass.
+    logger_.error("delivery.block_check_failed",
+                  {{"destination", destination_.name}, {"error", facts.status().toString()}});
+    return true;
+  }
+  const int64_t now = clock_.nowMs();
+  if (!access::AccessPolicy::blockAgainst(*facts, entry.party, now)) return false;
+  const std::string reason = "held by a block against " + entry.party;
+  core::Status held = store_.write(
+      [&](store::StoreTransaction& txn) { return txn.holdOutbox(entry.id, now, reason); });
+  logger_.log(held.isOk() ? core::Logger::Level::kInfo : core::Logger::Level::kError,
+              held.isOk() ? "delivery.held" : "delivery.hold_failed",
+              {{"destination", destination_.name},
+               {"outboxId", std::to_string(entry.id)},
+               {"party", entry.party}});
+  return true;
 }
 
 int64_t DeliveryWorker::backoffMs(int attempts) {

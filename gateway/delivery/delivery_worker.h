@@ -85,6 +85,9 @@ class DeliveryWorker {
   // Records the outcomes in one write unit (state, exchange line and AuditEvent of each) and
   // logs them; false when the unit failed (nothing recorded: the entries go out again).
   bool record(const std::vector<Outcome>& outcomes);
+  // True when the entry must not go out now: a block (spärr) stands against its party (the entry
+  // is then held until the integration team releases it), or whether one does cannot be read.
+  bool heldByBlock(const store::OutboxEntry& entry);
   // Delay before attempt number `attempts` + 1, after `attempts` failed ones.
   int64_t backoffMs(int attempts);
 

@@ -446,6 +446,24 @@ void con3(InvariantContext& c, const Value& v) {
   if (problemList) c.fail();
 }
 
+// ppc-1: policy.exists() or policyRule.exists().
+void ppc1(InvariantContext& c, const Value& v) {
+  if (!has(v, "policy") && !has(v, "policyRule")) c.fail();
+}
+
+// ppc-2..5: patient.exists() or scope.coding.where(system='something' and code=X).exists().not().
+// R4 names the system 'something' (a placeholder in the published expression); the rule is
+// implemented as published, so it bites only for that system.
+template <const char* kScope>
+void ppcPatientForScope(InvariantContext& c, const Value& v) {
+  if (has(v, "patient")) return;
+  if (hasCoding(get(v, "scope"), "something", {std::string_view(kScope)})) c.fail();
+}
+constexpr char kPrivacyScope[] = "patient-privacy";
+constexpr char kResearchScope[] = "research";
+constexpr char kAdrScope[] = "adr";
+constexpr char kTreatmentScope[] = "treatment";
+
 void con4(InvariantContext& c, const Value& v) {
   if (!hasChoice(v, "abatement")) return;
   if (!hasCoding(get(v, "clinicalStatus"), kConditionClinical,
@@ -651,7 +669,7 @@ struct Entry {
 };
 
 // Keys are unique within a type; a few (inv-1) mean different rules on different types.
-constexpr std::array<Entry, 69> kInvariants = {{
+constexpr std::array<Entry, 74> kInvariants = {{
     {"", "ext-1", ext1},
     {"", "per-1", per1},
     {"", "cpt-2", cpt2},
@@ -707,6 +725,11 @@ constexpr std::array<Entry, 69> kInvariants = {{
     {"Condition", "con-3", con3},
     {"Condition", "con-4", con4},
     {"Condition", "con-5", con5},
+    {"Consent", "ppc-1", ppc1},
+    {"Consent", "ppc-2", ppcPatientForScope<kPrivacyScope>},
+    {"Consent", "ppc-3", ppcPatientForScope<kResearchScope>},
+    {"Consent", "ppc-4", ppcPatientForScope<kAdrScope>},
+    {"Consent", "ppc-5", ppcPatientForScope<kTreatmentScope>},
     {"Organization", "org-1", org1},
     {"Organization", "org-2", orgNoHomeUse},
     {"Organization", "org-3", orgNoHomeUse},

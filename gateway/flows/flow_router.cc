@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "gateway/access/access_facts.h"
+#include "gateway/access/access_policy.h"
 #include "gateway/access/protected_identity.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
@@ -548,6 +550,17 @@ class FlowRouter::Unit {
                  const std::string& patient, const std::string& tenant, std::string payload) {
     BRYGGA_ASSIGN_OR_RETURN(payload, protectedPayload(patient, std::move(payload)));
     store::OutboxEntry entry;
+    // A block (spärr) against the receiving party holds the message here; only the integration
+    // team's release lets it go (the delivery worker checks again before each send).
+    entry.party = access::partyOfDestination(set_.routing(), destination);
+    const std::string local = localReference(patient);
+    if (!entry.party.empty() && local.rfind("Patient/", 0) == 0) {
+      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn_.accessFacts(local.substr(8)));
+      if (access::AccessPolicy::blockAgainst(facts, entry.party, router_.clock_.nowMs())) {
+        entry.state = store::OutboxState::kHeld;
+        entry.lastError = "held by a block against " + entry.party;
+      }
+    }
     entry.destination = destination;
     entry.orderingKey = patient;
     entry.requestId = caller_.requestId;

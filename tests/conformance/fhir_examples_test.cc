@@ -162,11 +162,12 @@ TEST_F(OfficialPackage, ExamplesOfTheTypesBryggaServesValidate) {
       EXPECT_FALSE(hasErrors(issues)) << ex.file << "\n" << errorsOf(issues);
     }
   }
-  // The 16 resource types Brygga serves, plus Bundle and OperationOutcome (the package has no
+  // The 17 resource types Brygga serves, plus Bundle and OperationOutcome (the package has no
   // Parameters example).
-  EXPECT_EQ(count, 190u);
+  EXPECT_EQ(count, 202u);
   EXPECT_EQ(perType["Patient"], 22u);
   EXPECT_EQ(perType["EpisodeOfCare"], 1u);
+  EXPECT_EQ(perType["Consent"], 12u);
   EXPECT_EQ(perType["Encounter"], 10u);
   EXPECT_EQ(perType["Bundle"], 44u);
 }
@@ -281,7 +282,7 @@ TEST_F(OfficialPackage, DroppingARequiredElementIsRejected) {
                     }
                     return false;
                   });
-  EXPECT_EQ(applied, 89u);
+  EXPECT_EQ(applied, 101u);
 }
 
 TEST_F(OfficialPackage, AValueOfTheWrongTypeIsRejected) {
@@ -304,7 +305,7 @@ TEST_F(OfficialPackage, AValueOfTheWrongTypeIsRejected) {
         }
         return false;
       });
-  EXPECT_EQ(applied, 146u);
+  EXPECT_EQ(applied, 158u);
 }
 
 TEST_F(OfficialPackage, AnUnknownElementIsRejected) {
@@ -329,8 +330,8 @@ TEST_F(OfficialPackage, AnUnknownElementIsRejected) {
                     expected = {type + ".bryggaUnknown", "structure"};
                     return true;
                   });
-  EXPECT_EQ(applied, 146u);
-  EXPECT_EQ(nested, 108u);
+  EXPECT_EQ(applied, 158u);
+  EXPECT_EQ(nested, 120u);
 }
 
 TEST_F(OfficialPackage, ACodeOutsideARequiredValueSetIsRejected) {
@@ -350,7 +351,7 @@ TEST_F(OfficialPackage, ACodeOutsideARequiredValueSetIsRejected) {
                     }
                     return false;
                   });
-  EXPECT_EQ(applied, 104u);
+  EXPECT_EQ(applied, 116u);
 }
 
 TEST_F(OfficialPackage, AMalformedDateIsRejected) {
@@ -373,7 +374,7 @@ TEST_F(OfficialPackage, AMalformedDateIsRejected) {
                       return false;
                     });
   }
-  EXPECT_EQ(applied, 85u);
+  EXPECT_EQ(applied, 97u);
 }
 
 TEST_F(OfficialPackage, ABrokenPersonnummerCheckDigitIsRejected) {

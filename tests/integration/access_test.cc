@@ -357,6 +357,92 @@ TEST_F(AccessTest, AProtectedIdentityIsForwardedLabelledWithoutAddressOrTelecom)
   }
 }
 
+// A block (spärr) by the patient's municipality against the region (the clinic's HSA-id).
+std::string blockJson(const std::string& patientId, const std::string& status,
+                      const std::string& id = {}) {
+  return R"({"resourceType":"Consent",)" + (id.empty() ? std::string() : "\"id\":\"" + id + "\",") +
+         R"("status":")" + status +
+         R"(","scope":{"coding":[{"system":)"
+         R"("http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},)"
+         R"("category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],)"
+         R"("patient":{"reference":"Patient/)" +
+         patientId +
+         R"("},)"
+         R"("policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode",)"
+         R"("code":"OPTOUT"}]},"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":)"
+         R"("http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},)"
+         R"("reference":{"identifier":{"system":"urn:oid:1.2.752.29.4.19",)"
+         R"("value":"SE2321000115-E00000000100"}}}]}})";
+}
+
+// What the peer (the region's destination) received naming this episode identifier.
+size_t receivedWith(const TestPeer& peer, const std::string& episodeId) {
+  size_t n = 0;
+  for (const auto& r : peer.requests())
+    n += r.body.find("\"" + episodeId + "\"") != std::string::npos;
+  return n;
+}
+
+// While a block stands, the region neither reads the patient nor receives what the municipality
+// sends about it: the message is held. Lifting the block releases nothing by itself; the
+// integration team's release sends it, and is refused while the block still stands.
+TEST_F(AccessTest, ABlockHoldsWhatWouldReachTheBlockedPartyUntilTheIntegrationTeamReleasesIt) {
+  const std::string id = harness_->enroll("kungsbacka", "19121212-1212", "E-2001");
+  ASSERT_FALSE(id.empty());
+  ASSERT_GE(peer_.waitForRequests(1), 1u);
+  ASSERT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
+  auto block = call("kungsbacka", "POST", "/Consent", blockJson(id, "active"));
+  ASSERT_EQ(block.status, 201) << block.body;
+  const std::string consentId = parse(block.body)["id"].GetString();
+  EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 404);
+
+  // The blocked patient's next enrollment is accepted and held; another patient's goes out.
+  ASSERT_FALSE(harness_->enroll("kungsbacka", "19121212-1212", "E-2002").empty());
+  ASSERT_FALSE(harness_->enroll("kungsbacka", testPersonnummer(5), "E-2003").empty());
+  ASSERT_TRUE(peer_.waitFor([&] { return receivedWith(peer_, "E-2003") == 1; }));
+  EXPECT_EQ(receivedWith(peer_, "E-2002"), 0u);
+  auto held =
+      parse(harness_->consoleCall("integration", "GET", "/console/api/messages?status=held").body);
+  ASSERT_EQ(held["messages"].Size(), 1u);
+  EXPECT_EQ(held["messages"][0].GetObject().FindMember("payload"), held["messages"][0].MemberEnd());
+  const std::string outboxId = std::to_string(held["messages"][0]["entries"][0]["id"].GetInt64());
+  const std::string release = "/admin/held/" + outboxId + "/release";
+
+  // Released while the block stands: refused. A municipality cannot release at all.
+  EXPECT_EQ(harness_->consoleCall("integration", "POST", release).status, 409);
+  EXPECT_EQ(harness_->consoleCall("kungsbacka", "POST", release).status, 403);
+  // Lifted: still held until released.
+  ASSERT_EQ(call("kungsbacka", "PUT", "/Consent/" + consentId, blockJson(id, "inactive", consentId))
+                .status,
+            200);
+  EXPECT_EQ(call("region", "GET", "/Patient/" + id).status, 200);
+  held =
+      parse(harness_->consoleCall("integration", "GET", "/console/api/messages?status=held").body);
+  EXPECT_EQ(held["messages"].Size(), 1u);
+  auto released = harness_->consoleCall("integration", "POST", release);
+  ASSERT_EQ(released.status, 200) << released.body;
+  EXPECT_TRUE(peer_.waitFor([&] { return receivedWith(peer_, "E-2002") == 1; }));
+}
+
+// A block registered while a message waits in the queue holds it when it would go out.
+TEST_F(AccessTest, AMessageQueuedBeforeABlockIsHeldWhenItWouldGoOut) {
+  const std::string id = harness_->enroll("kungsbacka", "19121212-1212", "E-2001");
+  ASSERT_FALSE(id.empty());
+  ASSERT_GE(peer_.waitForRequests(1), 1u);
+  const std::string destination = "/admin/destinations/regional/";
+  ASSERT_EQ(harness_->consoleCall("integration", "POST", destination + "pause").status, 200);
+  ASSERT_FALSE(harness_->enroll("kungsbacka", "19121212-1212", "E-2002").empty());
+  ASSERT_EQ(call("kungsbacka", "POST", "/Consent", blockJson(id, "active")).status, 201);
+  ASSERT_FALSE(harness_->enroll("kungsbacka", testPersonnummer(5), "E-2003").empty());
+  ASSERT_EQ(harness_->consoleCall("integration", "POST", destination + "resume").status, 200);
+  // The worker looks at the queue in order: once E-2003 arrived, E-2002 was held.
+  ASSERT_TRUE(peer_.waitFor([&] { return receivedWith(peer_, "E-2003") == 1; }));
+  EXPECT_EQ(receivedWith(peer_, "E-2002"), 0u);
+  auto held =
+      parse(harness_->consoleCall("integration", "GET", "/console/api/messages?status=held").body);
+  EXPECT_EQ(held["messages"].Size(), 1u);
+}
+
 TEST_F(AccessTest, AKungsbackaResidentAtTallglantanIsServedFromHalmstadAndHiddenFromFalkenberg) {
   const std::string falkenbergBody = fhir::toJson(
       parse(readTestData("flows/enrollment/facility-tallglantan.input.json"))["request"]["body"]);

@@ -12,11 +12,11 @@ TEST(ResourceTypesTest, SupportedTypes) {
   for (const char* type :
        {"Patient", "EpisodeOfCare", "Encounter", "CarePlan", "Task", "DocumentReference",
         "Composition", "Condition", "Organization", "Practitioner", "PractitionerRole", "Location",
-        "Provenance", "AuditEvent", "ServiceRequest", "HealthcareService"}) {
+        "Provenance", "AuditEvent", "ServiceRequest", "HealthcareService", "Consent"}) {
     EXPECT_TRUE(isSupportedResourceType(type)) << type;
     EXPECT_TRUE(isKnownR4ResourceType(type)) << type;
   }
-  EXPECT_EQ(supportedResourceTypes().size(), 16u);
+  EXPECT_EQ(supportedResourceTypes().size(), 17u);
   EXPECT_FALSE(isSupportedResourceType("Observation"));
   EXPECT_FALSE(isSupportedResourceType("patient"));
 }

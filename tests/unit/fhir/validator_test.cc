@@ -330,6 +330,27 @@ TEST_F(ValidatorTest, FindsReferencesDeepInArrays) {
       << describe(issues);
 }
 
+// Consent (blocks, issue 11): a policy or policy rule is required (ppc-1); ppc-2..5 are applied
+// as R4 publishes them (system 'something').
+TEST_F(ValidatorTest, ConsentNeedsAPolicyAndThePublishedScopeRules) {
+  const std::string base = R"({"resourceType":"Consent","status":"active",
+    "category":[{"text":"spärr"}],)";
+  EXPECT_THAT(validate(base + R"("scope":{"text":"x"},"policyRule":{"text":"OPTOUT"}})"),
+              IsEmpty());
+  auto noPolicy = validate(base + R"("scope":{"text":"x"}})");
+  EXPECT_THAT(noPolicy, UnorderedElementsAre(issueAt("invariant", "Consent")))
+      << describe(noPolicy);
+  EXPECT_THAT(noPolicy, Contains(Field(&core::Issue::diagnostics, HasSubstr("ppc-1"))));
+  auto noPatient = validate(
+      base +
+      R"("scope":{"coding":[{"system":"something","code":"research"}]},"policyRule":{"text":"x"}})");
+  EXPECT_THAT(noPatient, Contains(Field(&core::Issue::diagnostics, HasSubstr("ppc-3"))))
+      << describe(noPatient);
+  EXPECT_THAT(validate(base + R"("scope":{"coding":[{"system":"something","code":"research"}]},)"
+                              R"("policyRule":{"text":"x"},"patient":{"reference":"Patient/1"}})"),
+              Not(Contains(Field(&core::Issue::diagnostics, HasSubstr("ppc-3")))));
+}
+
 TEST_F(ValidatorTest, DatesAndPeriods) {
   const auto issues = validate(R"({"resourceType":"EpisodeOfCare","status":"finished",
     "patient":{"reference":"Patient/1"},
