@@ -291,10 +291,12 @@ void printFailures(const Tally& tally) {
   }
 }
 
-// POST with an empty body to the admin API (pause, resume); the HTTP status.
+// POST with an empty body to the admin API (pause, resume), as a script does; the HTTP status.
 long adminPost(const std::string& url) {
   CURL* h = curl_easy_init();
   curl_slist* headers = curl_slist_append(nullptr, "Authorization: Bearer dev-token-integration");
+  // A state-changing admin call must say it is not a browser's cross-site request (issue 18).
+  headers = curl_slist_append(headers, "X-Brygga-Console: 1");
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
