@@ -238,13 +238,15 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
     if (parts.size() == 3 && parts[2] == "payload") return message(parts[1], true, trace);
   }
   // The delivery engine's operations: AdminApi records them itself.
-  if (!parts.empty() && (parts[0] == "destinations" || parts[0] == "dead-letters")) {
+  if (!parts.empty() &&
+      (parts[0] == "destinations" || parts[0] == "dead-letters" || parts[0] == "held")) {
     record = false;
     return forward(request, request.path);
   }
   return errorResponse(core::notFound(
       "no such console resource: /console/api/session, summary, messages, messages/{seq}, "
-      "messages/{seq}/payload, destinations, dead-letters/{id}/replay and audit exist"));
+      "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release and "
+      "audit exist"));
 }
 
 ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& adminPath) {
@@ -500,7 +502,11 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
       out += ',';
       appendField(out, "destination", e.destination);
       out += ",\"bundle\":";
-      if (!e.payload.empty() && fhir::parseJson(e.payload).isOk()) {
+      if (e.state == store::OutboxState::kHeld) {
+        // A block keeps it from the blocked party; the console does not show it either.
+        out += "null,";
+        appendField(out, "heldBy", e.lastError);
+      } else if (!e.payload.empty() && fhir::parseJson(e.payload).isOk()) {
         out += e.payload;
       } else {
         core::appendJsonString(out, e.payload);

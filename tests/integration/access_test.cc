@@ -406,6 +406,13 @@ TEST_F(AccessTest, ABlockHoldsWhatWouldReachTheBlockedPartyUntilTheIntegrationTe
   ASSERT_EQ(held["messages"].Size(), 1u);
   EXPECT_EQ(held["messages"][0].GetObject().FindMember("payload"), held["messages"][0].MemberEnd());
   const std::string outboxId = std::to_string(held["messages"][0]["entries"][0]["id"].GetInt64());
+  // Not even the integration team's payload view shows a held message's content.
+  const std::string seq = std::to_string(held["messages"][0]["seq"].GetInt64());
+  auto content =
+      harness_->consoleCall("integration", "GET", "/console/api/messages/" + seq + "/payload");
+  ASSERT_EQ(content.status, 200) << content.body;
+  EXPECT_EQ(content.body.find("E-2002"), std::string::npos);
+  EXPECT_NE(content.body.find("held by a block against region"), std::string::npos) << content.body;
   const std::string release = "/admin/held/" + outboxId + "/release";
 
   // Released while the block stands: refused. A municipality cannot release at all.
