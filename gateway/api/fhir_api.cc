@@ -271,14 +271,10 @@ class FhirApi::Impl {
                   {core::Issue::error("forbidden", "missing scope " + needed, type)});
   }
 
-  static Status authorizeWrite(const Caller& caller, const std::string& type,
-                               auth::Interaction interaction) {
-    if (fhir::isReadOnlyResourceType(type)) {
-      return {StatusCode::kMethodNotAllowed, type + " is written by Brygga itself; read only"};
-    }
-    if (caller.role == core::ClientRole::kIntegration) {
-      return core::permissionDenied("the integration role reads and operates; it does not write");
-    }
+  // Which types the caller's role writes at all (gateway/access), then its token's scopes.
+  Status authorizeWrite(const Caller& caller, const std::string& type,
+                        auth::Interaction interaction) const {
+    BRYGGA_RETURN_IF_ERROR(accessOf(caller).mayWriteType(type));
     return authorizeScope(caller, type, interaction);
   }
 

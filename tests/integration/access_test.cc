@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <vector>
 
 #include "gateway/core/civil_time.h"
 #include "gateway/fhir/json.h"
@@ -358,8 +360,11 @@ TEST_F(AccessTest, AProtectedIdentityIsForwardedLabelledWithoutAddressOrTelecom)
 }
 
 // A block (spärr) by the patient's municipality against the region (the clinic's HSA-id).
+constexpr const char* kClinicHsaId = "SE2321000115-E00000000100";
+constexpr const char* kKungsbackaHsaId = "SE2120001306-HSJV01";
+
 std::string blockJson(const std::string& patientId, const std::string& status,
-                      const std::string& id = {}) {
+                      const std::string& id = {}, const std::string& actor = kClinicHsaId) {
   return R"({"resourceType":"Consent",)" + (id.empty() ? std::string() : "\"id\":\"" + id + "\",") +
          R"("status":")" + status +
          R"(","scope":{"coding":[{"system":)"
@@ -372,7 +377,8 @@ std::string blockJson(const std::string& patientId, const std::string& status,
          R"("code":"OPTOUT"}]},"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":)"
          R"("http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},)"
          R"("reference":{"identifier":{"system":"urn:oid:1.2.752.29.4.19",)"
-         R"("value":"SE2321000115-E00000000100"}}}]}})";
+         R"("value":")" +
+         actor + R"("}}}]}})";
 }
 
 // What the peer (the region's destination) received naming this episode identifier.
@@ -481,6 +487,80 @@ TEST_F(AccessTest, AKungsbackaResidentAtTallglantanIsServedFromHalmstadAndHidden
     auto found = parse(call(client, "GET", facility).body);
     ASSERT_EQ(found["total"].GetInt(), 1) << client;
     EXPECT_STREQ(found["entry"][0]["resource"]["meta"]["versionId"].GetString(), "1") << client;
+  }
+}
+
+// The README's access table, end to end: role x relationship state x interaction. Each patient
+// is in one state towards Kungsbacka (and through it towards the region).
+TEST_F(AccessTest, TheAccessTableHoldsForEveryRoleStateAndInteraction) {
+  struct Patient {
+    std::string state, id, pnr;
+  };
+  std::vector<Patient> patients;
+  const auto enroll = [&](const std::string& state, const std::string& client, int n) {
+    const std::string pnr = testPersonnummer(n);
+    const std::string id = harness_->enroll(client, pnr, "E-" + state);
+    ASSERT_FALSE(id.empty()) << state;
+    patients.push_back({state, id, pnr});
+  };
+  enroll("none", "varberg", 501);  // Varberg's patient: Kungsbacka has no relationship
+  enroll("active", "kungsbacka", 502);
+  enroll("grace", "kungsbacka", 503);
+  enroll("ended", "kungsbacka", 504);
+  enroll("blockedK", "kungsbacka", 505);
+  enroll("blockedR", "kungsbacka", 506);
+  endEpisode("kungsbacka", "E-grace", nowMs() - 10 * kDayMs);
+  endEpisode("kungsbacka", "E-ended", nowMs() - 40 * kDayMs);
+  ASSERT_EQ(call("integration", "POST", "/Consent",
+                 blockJson(patients[4].id, "active", {}, kKungsbackaHsaId))
+                .status,
+            201);
+  ASSERT_EQ(call("kungsbacka", "POST", "/Consent", blockJson(patients[5].id, "active")).status,
+            201);
+
+  // Expected: true = as one's own (read 200, found by search, history 200, a Condition written
+  // 201); false = as unknown (404, not found, 404, 422).
+  const std::map<std::string, std::map<std::string, bool>> table = {
+      {"kungsbacka",
+       {{"none", false},
+        {"active", true},
+        {"grace", true},
+        {"ended", false},
+        {"blockedK", false},
+        {"blockedR", true}}},
+      {"region",
+       {{"none", true},
+        {"active", true},
+        {"grace", true},
+        {"ended", false},
+        {"blockedK", true},
+        {"blockedR", false}}},
+  };
+  for (const auto& [client, row] : table) {
+    for (const Patient& p : patients) {
+      const bool visible = row.at(p.state);
+      const std::string what = client + " / " + p.state;
+      EXPECT_EQ(call(client, "GET", "/Patient/" + p.id).status, visible ? 200 : 404) << what;
+      EXPECT_EQ(total(client, "/Patient?" + personnummerQuery(p.pnr)), visible ? 1 : 0) << what;
+      EXPECT_EQ(call(client, "GET", "/Patient/" + p.id + "/_history").status, visible ? 200 : 404)
+          << what;
+      const std::string condition = R"({"resourceType":"Condition","code":{"text":"Fall"},)"
+                                    R"("subject":{"reference":"Patient/)" +
+                                    p.id + R"("}})";
+      EXPECT_EQ(call(client, "POST", "/Condition", condition).status, visible ? 201 : 422) << what;
+    }
+  }
+  // The integration role reads every one of them and writes none.
+  for (const Patient& p : patients) {
+    EXPECT_EQ(call("integration", "GET", "/Patient/" + p.id).status, 200) << p.state;
+    EXPECT_EQ(
+        call(
+            "integration", "POST", "/Condition",
+            R"({"resourceType":"Condition","code":{"text":"Fall"},"subject":{"reference":"Patient/)" +
+                p.id + R"("}})")
+            .status,
+        403)
+        << p.state;
   }
 }
 
