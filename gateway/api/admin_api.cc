@@ -133,6 +133,49 @@ ApiResponse AdminApi::dispatch(const ApiRequest& request, Trace& trace, int64_t 
       "/admin/held/{id}/release exist"));
 }
 
+namespace {
+
+// One destination's health at a glance, worst first: paused (by whom, since when), failing (its
+// deliveries or its token endpoint, since the first failure after the last success), holding
+// dead letters, or ok.
+void appendHealth(std::string& out, const store::DestinationState& s,
+                  const auth::TokenHealth& token,
+                  const metrics::GatewayMetrics::DestinationHealth& delivery) {
+  std::string state = "ok";
+  int64_t since = 0;
+  int lastStatus = 0;
+  std::string detail;
+  if (s.paused) {
+    state = "paused";
+    since = s.changedMs;
+    detail = s.changedBy.empty() ? "paused" : "paused by " + s.changedBy;
+  } else if (delivery.failingSinceMs > 0) {
+    state = "failing";
+    since = delivery.failingSinceMs;
+    lastStatus = delivery.lastStatus;
+    detail = std::to_string(delivery.consecutiveFailures) + " failed attempt" +
+             (delivery.consecutiveFailures == 1 ? "" : "s") + " in a row, the last " +
+             (lastStatus > 0 ? "HTTP " + std::to_string(lastStatus) : std::string("unanswered"));
+  } else if (token.configured && token.failingSinceMs > 0) {
+    state = "failing";
+    since = token.failingSinceMs;
+    detail = "the token endpoint: " + token.lastError;
+  } else if (s.dead > 0) {
+    state = "dead-letters";
+    detail = std::to_string(s.dead) + " dead letter" + (s.dead == 1 ? "" : "s") + " to look at";
+  }
+  out += ",\"health\":{\"state\":";
+  core::appendJsonString(out, state);
+  out += ",\"since\":";
+  appendInstantOrNull(out, since);
+  out += ",\"lastStatus\":" + (lastStatus > 0 ? std::to_string(lastStatus) : std::string("null")) +
+         ",\"detail\":";
+  core::appendJsonString(out, detail);
+  out += '}';
+}
+
+}  // namespace
+
 bool AdminApi::isKnownDestination(const std::string& name) {
   if (deps_.maxQueueDepth.count(name) > 0) return true;
   auto states = deps_.store.destinationStates();
@@ -172,6 +215,9 @@ ApiResponse AdminApi::destinations() {
                 : std::string("null"));
     const auth::TokenHealth token =
         deps_.tokenHealth ? deps_.tokenHealth(name) : auth::TokenHealth{};
+    appendHealth(out, s, token,
+                 deps_.deliveryHealth ? deps_.deliveryHealth(name)
+                                      : metrics::GatewayMetrics::DestinationHealth{});
     if (token.configured) {
       out += std::string(",\"token\":{\"valid\":") + (token.valid ? "true" : "false") +
              ",\"expires\":";

@@ -10,6 +10,7 @@
 #include "gateway/auth/token_client.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
+#include "gateway/metrics/gateway_metrics.h"
 #include "gateway/store/store.h"
 
 namespace brygga::api {
@@ -26,6 +27,9 @@ struct AdminDependencies {
   std::function<void(const std::string& destination)> onReplayed;
   // The state of a destination's access token (not configured when it uses none). May be empty.
   std::function<auth::TokenHealth(const std::string& destination)> tokenHealth;
+  // How the destination's last delivery attempts went (metrics::GatewayMetrics). May be empty.
+  std::function<metrics::GatewayMetrics::DestinationHealth(const std::string& destination)>
+      deliveryHealth;
 };
 
 // Operating the delivery engine over HTTP, below /admin, for the integration role only (401
@@ -36,7 +40,10 @@ struct AdminDependencies {
 //                                                    the oldest pending message, and for one
 //                                                    that uses OAuth2 its token ("token": valid,
 //                                                    expires, failing since, failures in a
-//                                                    row, next attempt, last error)
+//                                                    row, next attempt, last error), and its
+//                                                    health at a glance: "health": {"state":
+//                                                    "paused" | "failing" | "dead-letters" |
+//                                                    "ok", "since", "lastStatus", "detail"}
 //   POST /admin/destinations/{name}/pause            the worker sends nothing until resumed
 //   POST /admin/destinations/{name}/resume
 //   GET  /admin/dead-letters[?destination=&after=ID&limit=N]

@@ -243,6 +243,11 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
       [self](const std::string& destination) {
         auto it = self->tokenSources_.find(destination);
         return it == self->tokenSources_.end() ? auth::TokenHealth{} : it->second->health();
+      },
+      [self](const std::string& destination) {
+        const auto all = self->metrics_->destinationHealth();
+        auto it = all.find(destination);
+        return it == all.end() ? metrics::GatewayMetrics::DestinationHealth{} : it->second;
       }});
   // The web console (/console); its replays and pauses go through the AdminApi above.
   g->consoleApi_ = std::make_unique<api::ConsoleApi>(

@@ -183,6 +183,9 @@ async function main() {
     await waitFor('a dead letter on the overview', async () => (await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(8)')) === '1');
     check(navigations.filter((u) => !u.includes('#')).length === 0, 'the page was not reloaded while counting');
     check(true, 'the overview shows one dead letter for the regional EHR');
+    await waitFor('the health banner', async () => (await page.locator('#health-list li[data-destination="regional"][data-state="dead-letters"]').count()) === 1);
+    check((await page.locator('#health').textContent()).includes('1 dead letter to look at'), 'the banner says the regional EHR holds a dead letter');
+    check((await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(2)')) === 'holding dead letters', 'the overview states the same as the banner');
     await page.screenshot({ path: path.join(out, 'console-overview.png'), fullPage: true });
 
     // Find the refused patient by personnummer.
@@ -220,6 +223,8 @@ async function main() {
       return (await page.locator('#m-status').textContent()).includes('delivered');
     });
     check(true, 'the message shows as delivered after the replay');
+    await waitFor('the banner to clear', async () => page.locator('#health').isHidden());
+    check(true, 'the health banner clears once no destination needs attention');
 
     // Viewing the content asks first (it is audited).
     await page.click('#show-payload');

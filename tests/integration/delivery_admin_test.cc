@@ -11,6 +11,7 @@
 
 #include "gateway/app/config_loader.h"
 #include "gateway/audit/audit_trail.h"
+#include "gateway/fhir/json.h"
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/process.h"
@@ -229,6 +230,44 @@ TEST(DeliveryAdmin, ADeadLetterCanBeListedInspectedAndReplayed) {
       409);
   EXPECT_EQ(admin(h, "integration", "POST", "/dead-letters/999999/replay").status, 404);
   EXPECT_EQ(admin(h, "integration", "GET", "/dead-letters?after=x").status, 400);
+}
+
+// What the console's banner shows: each destination's health at a glance, worst first.
+TEST(DeliveryAdmin, EachDestinationShowsItsHealthAtAGlance) {
+  const auto health = [](GatewayHarness& h) {
+    auto doc = parse(admin(h, "integration", "GET", "/destinations").body);
+    const rapidjson::Value* d = destination(doc, "regional");
+    return d == nullptr ? std::string("missing") : fhir::toJson((*d)["health"]);
+  };
+  {
+    DeliveryPeer peer;
+    peer.refusePatient(7);
+    peer.start();
+    GatewayHarness h(nullptr);
+    h.config().destinations["regional"].peer.baseUrl = peer.baseUrl();
+    h.start();
+    EXPECT_NE(health(h).find(R"("state":"ok")"), std::string::npos) << health(h);
+    ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(7, 0)).status, 200);
+    ASSERT_TRUE(
+        waitUntil([&] { return health(h).find("dead-letters") != std::string::npos; }, 10000))
+        << health(h);
+    EXPECT_NE(health(h).find("1 dead letter to look at"), std::string::npos) << health(h);
+    ASSERT_EQ(admin(h, "integration", "POST", "/destinations/regional/pause").status, 200);
+    EXPECT_NE(health(h).find(R"("state":"paused")"), std::string::npos) << health(h);
+    EXPECT_NE(health(h).find("paused by integration"), std::string::npos) << health(h);
+  }
+  {
+    GatewayHarness h(nullptr);  // the regional destination points at a closed port
+    h.start();
+    ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(8, 0)).status, 200);
+    ASSERT_TRUE(waitUntil(
+        [&] { return health(h).find(R"("state":"failing")") != std::string::npos; }, 10000))
+        << health(h);
+    const auto doc = parse(health(h));
+    EXPECT_TRUE(doc["since"].IsString());
+    EXPECT_TRUE(doc["lastStatus"].IsNull());
+    EXPECT_NE(std::string(doc["detail"].GetString()).find("unanswered"), std::string::npos);
+  }
 }
 
 TEST(DeliveryAdmin, ReplayingAMessageOlderThanOneDeliveredIsRefusedUnlessForced) {

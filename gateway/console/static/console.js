@@ -116,6 +116,51 @@ function poll(fn, ms) {
   timer = setInterval(fn, ms);
 }
 
+// Destination health on every page: a banner naming each destination that is not ok (paused,
+// failing since when with the last error, or holding dead letters), refreshed every 5 s.
+const HEALTH_TEXT = { ok: 'ok', paused: 'paused', failing: 'failing', 'dead-letters': 'holding dead letters' };
+const health = {};
+let healthTimer = null;
+
+function healthBadge(h) {
+  return el('span', { class: 'badge health-' + h.state }, HEALTH_TEXT[h.state] || h.state);
+}
+
+async function loadHealth() {
+  try {
+    const d = await api('destinations');
+    const problems = [];
+    for (const x of d.destinations) {
+      if (!x.health) continue;
+      health[x.name] = x.health;
+      // The overview's state column says the same as the banner at once.
+      const cell = document.querySelector('#destinations-flow tr[data-destination="' + CSS.escape(x.name) + '"] td:nth-child(2)');
+      if (cell) cell.replaceChildren(healthBadge(x.health));
+      if (x.health.state === 'ok') continue;
+      problems.push(el('li', { 'data-destination': x.name, 'data-state': x.health.state },
+        el('strong', { text: x.name }), ' ', healthBadge(x.health),
+        x.health.since ? ' since ' + when(x.health.since) : '',
+        x.health.detail ? ': ' + x.health.detail : ''));
+    }
+    $('health-list').replaceChildren(...problems);
+    $('health').hidden = problems.length === 0;
+  } catch (e) {
+    // The page's own loader reports a failing gateway; the banner keeps its last state.
+  }
+}
+
+function startHealth() {
+  if (healthTimer) return;
+  loadHealth();
+  healthTimer = setInterval(loadHealth, 5000);
+}
+
+function stopHealth() {
+  if (healthTimer) clearInterval(healthTimer);
+  healthTimer = null;
+  $('health').hidden = true;
+}
+
 async function route() {
   stopPolling();
   showError('');
@@ -126,7 +171,9 @@ async function route() {
     $('who-name').textContent = 'Logged in as ' + session.client;
     $('who').hidden = false;
     $('nav').hidden = false;
+    startHealth();
   } catch (e) {
+    stopHealth();
     $('nav').hidden = true;
     $('who').hidden = true;
     showPage('login');
@@ -171,7 +218,8 @@ async function loadSummary() {
     for (const d of s.destinations) {
       const k = 'd.' + d.name + '.';
       dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
-        el('td', {}, el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
+        el('td', {}, health[d.name] ? healthBadge(health[d.name])
+          : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
         countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
         countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
         countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
@@ -351,8 +399,9 @@ async function loadDestinations() {
     const d = await api('destinations');
     const body = $('destinations').tBodies[0];
     body.replaceChildren(...d.destinations.map((x) => el('tr', { 'data-destination': x.name }, td(x.name),
-      el('td', {}, el('span', { class: 'badge ' + (x.paused ? 'paused' : 'active') }, x.paused ? 'paused' : 'active'),
-        x.paused && x.pausedChangedBy ? ' by ' + x.pausedChangedBy + ', ' + when(x.pausedChanged) : ''),
+      el('td', {}, x.health ? healthBadge(x.health) : el('span', { class: 'badge ' + (x.paused ? 'paused' : 'active') }, x.paused ? 'paused' : 'active'),
+        x.health && x.health.since ? ' since ' + when(x.health.since) : '',
+        x.health && x.health.detail ? ': ' + x.health.detail : ''),
       td(x.pending, 'num'), td(x.maxQueueDepth, 'num'), td(age(x.oldestPendingAgeMs), 'num'), td(x.dead, 'num'),
       el('td', {}, el('button', { type: 'button', class: x.paused ? 'primary' : 'danger', onclick: () => setPaused(x.name, !x.paused) },
         x.paused ? 'Resume' : 'Pause')))));
