@@ -24,14 +24,6 @@ constexpr int kMaxPage = 1000;
 // The list shows the start of the peer's answer; the whole of it is in GET dead-letters/{id}.
 constexpr size_t kReasonPreviewBytes = 300;
 
-// Cuts at a UTF-8 boundary.
-std::string preview(const std::string& text, size_t max) {
-  if (text.size() <= max) return text;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut) + "...";
-}
-
 std::string entryJson(const store::OutboxEntry& e, bool full) {
   std::string out = "{\"id\":" + std::to_string(e.id) + ",\"destination\":";
   core::appendJsonString(out, e.destination);
@@ -50,7 +42,7 @@ std::string entryJson(const store::OutboxEntry& e, bool full) {
   appendInstantOrNull(out, e.nextAttemptMs);
   if (!full) {
     out += ",\"reason\":";
-    core::appendJsonString(out, preview(e.lastError, kReasonPreviewBytes));
+    core::appendJsonString(out, previewText(e.lastError, kReasonPreviewBytes));
     return out + "}";
   }
   // The whole of what the peer answered (or why Brygga gave up), and what was sent.

@@ -131,6 +131,9 @@ void appendMessageFields(std::string& out, const store::Message& m, bool withAns
   out += ',';
   appendField(out, "httpStatus", l.httpStatus);
   out += ',';
+  // Why a rejected request was refused (the answer's first diagnostic; PHI-free by construction).
+  appendField(out, "reason", m.status == store::MessageStatus::kRejected ? l.detail : "");
+  out += ',';
   appendField(out, "status", store::toString(m.status));
 }
 
@@ -156,6 +159,14 @@ void appendSummary(std::string& out, const store::Message& m) {
     appendField(out, "state", store::toString(m.outbox[i].state));
     out += ',';
     appendField(out, "attempts", m.outbox[i].attempts);
+    if (m.outbox[i].state == store::OutboxState::kDead ||
+        m.outbox[i].state == store::OutboxState::kHeld) {
+      // When it died (or was held) and why: the start of the peer's answer.
+      out += ',';
+      appendInstant(out, "finished", m.outbox[i].nextAttemptMs);
+      out += ',';
+      appendField(out, "reason", previewText(m.outbox[i].lastError, 200));
+    }
     out += '}';
   }
   out += "]}";

@@ -107,6 +107,13 @@ std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* ex
                         std::string("use ") + expected + " for " + request.path});
 }
 
+std::string previewText(const std::string& text, size_t maxBytes) {
+  if (text.size() <= maxBytes) return text;
+  size_t cut = maxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
 void appendInstantOrNull(std::string& out, int64_t ms) {
   if (ms <= 0) {
     out += "null";

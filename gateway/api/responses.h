@@ -50,6 +50,9 @@ std::optional<ApiResponse> checkMethod(const ApiRequest& request, const char* ex
 // Appends the instant `ms` as a JSON string (formatInstant), or null when it is not set (<= 0).
 void appendInstantOrNull(std::string& out, int64_t ms);
 
+// The first `maxBytes` of `text`, cut at a UTF-8 boundary and marked "..." when cut.
+std::string previewText(const std::string& text, size_t maxBytes);
+
 // "/a/b//c" -> {"a", "b", "c"}.
 std::vector<std::string> splitPath(const std::string& path);
 

@@ -196,6 +196,7 @@ async function main() {
     await waitFor('one search result', async () => (await page.locator('#results tbody tr').count()) === 1);
     const row = page.locator('#results tbody tr').first();
     check((await row.textContent()).includes('dead letter'), 'the search by personnummer finds the dead message');
+    check(/422/.test(await row.locator('td.reason').textContent()), 'the search result says why it died (the receiver\'s 422)');
 
     // Open it: the receiver's answer is shown.
     await row.click();

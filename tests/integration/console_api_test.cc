@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "gateway/core/base64.h"
+#include "gateway/fhir/json.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 
@@ -229,6 +230,10 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
   auto rejected = parse(console(*h_, "integration", "GET", "/messages?status=rejected").body);
   ASSERT_EQ(rejected["messages"].Size(), 1u);
   EXPECT_EQ(rejected["messages"][0]["httpStatus"].GetInt(), 422);
+  // Why it was refused, in the list itself.
+  EXPECT_NE(std::string(rejected["messages"][0]["reason"].GetString()).find("gender"),
+            std::string::npos)
+      << fhir::toJson(rejected["messages"][0]);
   EXPECT_EQ(
       parse(console(*h_, "integration", "GET", "/messages?tenant=varberg").body)["messages"].Size(),
       0u);

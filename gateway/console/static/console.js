@@ -253,6 +253,14 @@ function searchQuery() {
   return params;
 }
 
+// Why a message is where it is: a rejected request's status and refusal, or the start of the
+// receiver's answer to a dead or held entry.
+function reasonOf(m) {
+  if (m.status === 'rejected') return 'HTTP ' + m.httpStatus + (m.reason ? ': ' + m.reason : '');
+  const e = (m.entries || []).find((x) => x.reason);
+  return e ? e.reason : '';
+}
+
 function destinationsOf(m) {
   return (m.destinations || []).join(', ');
 }
@@ -269,7 +277,7 @@ async function search(more) {
     for (const m of page.messages) {
       body.append(el('tr', { class: 'link', 'data-seq': m.seq, onclick: () => { location.hash = '#/message/' + m.seq; } },
         td(when(m.received)), td(m.tenant), td(m.resourceTypes), td(m.patient),
-        el('td', {}, badge(m.status)), td(destinationsOf(m)), td(m.requestId)));
+        el('td', {}, badge(m.status)), td(destinationsOf(m)), td(reasonOf(m), 'reason'), td(m.requestId)));
     }
     searchCursor = page.next;
     $('more').hidden = !page.next;
@@ -382,13 +390,13 @@ async function loadDead(more) {
       for (const e of m.entries.filter((x) => x.state === 'dead')) {
         body.append(el('tr', { 'data-outbox': e.id },
           el('td', {}, el('a', { href: '#/message/' + m.seq, text: when(m.received) })), td(m.tenant), td(m.resourceTypes),
-          td(m.patient), td(e.destination), td(e.attempts, 'num'),
+          td(m.patient), td(e.destination), td(e.attempts, 'num'), td(when(e.finished)), td(e.reason, 'reason'),
           el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'))));
       }
     }
     deadCursor = page.next;
     $('dead-more').hidden = !page.next;
-    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 7, text: 'No dead letters. Good.' })));
+    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 9, text: 'No dead letters. Good.' })));
   } catch (e) {
     showError('Could not load the dead letters: ' + e.message);
   }
