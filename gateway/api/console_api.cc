@@ -69,6 +69,9 @@ const char* explain(store::MessageStatus status) {
     case store::MessageStatus::kDead:
       return "Dead letter: the receiver refused it, or Brygga gave up after too many attempts. "
              "Nothing more happens until someone replays it.";
+    case store::MessageStatus::kDeclined:
+      return "Accepted and answered with a refusal: a consultation request out of service hours "
+             "(the Task is rejected and the sender told to use the on-call service).";
     case store::MessageStatus::kHeld:
       return "Held by a block (spärr): the patient has blocked the receiving party, so Brygga did "
              "not send it. Its content is not shown. Lifting the block releases nothing; the "
@@ -173,13 +176,16 @@ void appendSummary(std::string& out, const store::Message& m) {
 }
 
 void appendCounts(std::string& out, const std::string& name, int64_t received, int64_t accepted,
-                  int64_t rejected, int64_t delivered, int64_t retried, int64_t dead) {
+                  int64_t declined, int64_t rejected, int64_t delivered, int64_t retried,
+                  int64_t dead) {
   out += '{';
   appendField(out, "name", name);
   out += ',';
   appendField(out, "received", received);
   out += ',';
   appendField(out, "accepted", accepted);
+  out += ',';
+  appendField(out, "declined", declined);
   out += ',';
   appendField(out, "rejected", rejected);
   out += ',';
@@ -283,7 +289,7 @@ core::Status ConsoleApi::catchUp() {
       if (l.direction == "inbound" && l.message) {
         Counts& c = bucket["tenant:" + l.tenant];
         ++c.received;
-        ++(l.httpStatus >= 400 ? c.rejected : c.accepted);
+        ++(l.httpStatus >= 400 ? c.rejected : store::isDeclined(l) ? c.declined : c.accepted);
       } else if (l.direction == "outbound") {
         for (const std::string& key : {"destination:" + l.destination, "tenant:" + l.tenant}) {
           Counts& c = bucket[key];
@@ -331,6 +337,7 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
         t.received += c.received;
         t.accepted += c.accepted;
         t.rejected += c.rejected;
+        t.declined += c.declined;
         t.delivered += c.delivered;
         t.retried += c.retried;
         t.dead += c.dead;
@@ -349,8 +356,8 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
     if (key.rfind("tenant:", 0) != 0) continue;
     if (!first) out += ',';
     first = false;
-    appendCounts(out, key.substr(7), c.received, c.accepted, c.rejected, c.delivered, c.retried,
-                 c.dead);
+    appendCounts(out, key.substr(7), c.received, c.accepted, c.declined, c.rejected, c.delivered,
+                 c.retried, c.dead);
   }
   out += "],\"destinations\":[";
   first = true;
@@ -361,8 +368,8 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
                          ? totals["destination:" + d.destination]
                          : Counts{};
     std::string counts;
-    appendCounts(counts, d.destination, c.received, c.accepted, c.rejected, c.delivered, c.retried,
-                 c.dead);
+    appendCounts(counts, d.destination, c.received, c.accepted, c.declined, c.rejected, c.delivered,
+                 c.retried, c.dead);
     counts.pop_back();  // add the queue figures to the same object
     out += counts + ",\"paused\":" + (d.paused ? "true" : "false");
     out += ',';

@@ -51,7 +51,8 @@ class ConsoleApi final : public Endpoint {
 
  private:
   struct Counts {
-    int64_t received = 0, accepted = 0, rejected = 0, delivered = 0, retried = 0, dead = 0;
+    int64_t received = 0, accepted = 0, declined = 0, rejected = 0, delivered = 0, retried = 0,
+            dead = 0;
   };
   ApiResponse dispatch(const ApiRequest& request, Trace& trace, bool& record);
   ApiResponse summary(const ApiRequest& request);

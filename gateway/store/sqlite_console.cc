@@ -112,6 +112,8 @@ Message Connection::messageOf(ExchangeRecord line, bool withPayload) {
   }
   if (line.httpStatus >= 400) {
     m.status = MessageStatus::kRejected;
+  } else if (isDeclined(line)) {
+    m.status = MessageStatus::kDeclined;
   } else if (auto s = outboxStatus(m.outbox)) {
     m.status = *s;
   } else {

@@ -274,7 +274,20 @@ struct AuditKeyRecord {
 // it will be tried again), delivered, dead (dead letter: given up, may be replayed). With several
 // outbox entries the worst of them counts (dead, retrying, queued, delivered).
 // held (schema 6): a block (spärr) keeps a forwarded copy from leaving until it is released.
-enum class MessageStatus { kRejected, kAccepted, kQueued, kRetrying, kDelivered, kDead, kHeld };
+// declined: accepted and answered with a refusal by the flows (a consultation request out of
+// service hours: the Task is rejected), counted apart from accepted.
+enum class MessageStatus {
+  kRejected,
+  kAccepted,
+  kQueued,
+  kRetrying,
+  kDelivered,
+  kDead,
+  kHeld,
+  kDeclined
+};
+// True for the exchange line of a request the flows declined (its detail names the refusal).
+bool isDeclined(const ExchangeRecord& line);
 const char* toString(MessageStatus status);
 // The inverse of toString; kInvalidArgument naming the statuses for anything else.
 StatusOr<MessageStatus> parseMessageStatus(std::string_view text);

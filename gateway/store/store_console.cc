@@ -9,8 +9,8 @@ namespace brygga::store {
 
 namespace {
 
-constexpr std::array<const char*, 7> kStatusNames = {"rejected",  "accepted", "queued", "retrying",
-                                                     "delivered", "dead",     "held"};
+constexpr std::array<const char*, 8> kStatusNames = {"rejected",  "accepted", "queued", "retrying",
+                                                     "delivered", "dead",     "held",   "declined"};
 
 Status noConsole() {
   return core::internalError("this store does not keep the console's message index");
@@ -27,7 +27,12 @@ StatusOr<MessageStatus> parseMessageStatus(std::string_view text) {
     if (text == kStatusNames[i]) return static_cast<MessageStatus>(i);
   }
   return core::invalidArgument(
-      "status must be rejected, accepted, queued, retrying, delivered or dead");
+      "status must be rejected, accepted, declined, queued, retrying, delivered, dead or held");
+}
+
+bool isDeclined(const ExchangeRecord& line) {
+  // gateway/flows' note on the line: "...; task rejected: <reason code>".
+  return line.httpStatus < 400 && line.detail.find("task rejected:") != std::string::npos;
 }
 
 StatusOr<MessagePage> Store::messages(const MessageQuery&) {

@@ -158,6 +158,15 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
   }
   EXPECT_TRUE(rejected);
 
+  // The console counts them apart: declined, not accepted.
+  auto declined = parse(
+      harness_.consoleCall("integration", "GET", "/console/api/messages?status=declined").body);
+  EXPECT_EQ(declined["messages"].Size(), 2u);
+  auto summary = parse(harness_.consoleCall("integration", "GET", "/console/api/summary").body);
+  ASSERT_EQ(summary["tenants"].Size(), 1u);
+  EXPECT_EQ(summary["tenants"][0]["declined"].GetInt(), 2);
+  EXPECT_EQ(summary["tenants"][0]["accepted"].GetInt(), 1);  // the enrollment
+
   // On a Monday morning the same kind of request goes to the service point.
   clock_.setSystemTimeMs(at("2026-11-23T10:00"));
   auto r = call("kungsbacka", "POST", "/", caseBody("consultation/in-hours"));

@@ -7,10 +7,12 @@ const TOKEN_KEY = 'brygga.console.token';
 const STATUS_TEXT = {
   rejected: 'Brygga refused the message (invalid, not allowed or conflicting); nothing was stored or forwarded. The sender was told why.',
   accepted: 'Stored; nothing had to be forwarded.',
+  declined: 'Accepted and answered with a refusal: a consultation request out of service hours (the Task is rejected and the sender told to use the on-call service).',
   queued: 'Stored and waiting for its first delivery attempt.',
   retrying: 'A delivery attempt failed (receiver unavailable or busy); Brygga tries again automatically.',
   delivered: 'Forwarded and acknowledged by the receiver.',
   dead: 'Dead letter: the receiver refused it, or Brygga gave up after too many attempts. Nothing more happens until someone replays it.',
+  held: 'Held by a block (spärr): the patient has blocked the receiving party, so Brygga did not send it. Its content is not shown. The integration team releases it explicitly.',
 };
 
 let timer = null;
@@ -209,10 +211,11 @@ async function loadSummary() {
       const k = 't.' + t.name + '.';
       tenants.append(el('tr', { 'data-tenant': t.name }, td(t.name),
         countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
+        countCell(k + 'declined', t.declined),
         countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
         countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered)));
     }
-    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 7, text: 'No messages in this period.' })));
+    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 8, text: 'No messages in this period.' })));
     const dests = $('destinations-flow').tBodies[0];
     dests.replaceChildren();
     for (const d of s.destinations) {
