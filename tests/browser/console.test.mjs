@@ -158,6 +158,10 @@ async function main() {
     await page.goto(base);
     await page.locator('#page-login').waitFor({ state: 'visible' });
     check(true, 'the login page is shown to a visitor without credentials');
+    await page.fill('#token', 'not-a-token');
+    await page.click('#login-button');
+    await waitFor('the refusal of a wrong token', async () => /not accepted/.test(await page.locator('#error').textContent()));
+    check(true, 'a wrong token is told apart from no token');
     await page.fill('#token', 'dev-token-kungsbacka');
     await page.click('#login-button');
     await waitFor('the refusal of a municipal token', async () => /not|may/i.test(await page.locator('#error').textContent()));

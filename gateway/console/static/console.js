@@ -180,6 +180,7 @@ async function route() {
     $('who').hidden = true;
     showPage('login');
     if (e.status === 403) showError('This identity may not use the console: ' + e.message);
+    else if (e.status === 401 && sessionStorage.getItem(TOKEN_KEY)) showError('Login failed: the token was not accepted (mistyped, or not a client of this gateway).');
     else if (sessionStorage.getItem(TOKEN_KEY)) showError('Login failed: ' + e.message);
     return;
   }
