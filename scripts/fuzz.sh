@@ -4,10 +4,12 @@
 # priority. Prints one line per target: executions, seconds, coverage (libFuzzer's cov: edges and
 # ft: features) and the corpus size; a crash stops with the reproducer's path.
 #
-#   scripts/fuzz.sh [--runs N] [--build-only] [TARGET...]
+#   scripts/fuzz.sh [--runs N] [--max-time SECONDS] [--build-only] [TARGET...]
 #
 # TARGET is a name of tests/fuzz/CMakeLists.txt (json_reader, validator, search_query,
-# signed_note, config, mappings, ...); default: all of them. --runs defaults to 10000000.
+# signed_note, config, mappings, http_request_parser); default: all of them. --runs defaults to
+# 10000000; --max-time stops a target earlier, after that many seconds (libFuzzer's
+# -max_total_time; default: no limit), for a target too slow to reach --runs.
 # New inputs go to build-fuzz/fuzz/<target>/corpus (the seed corpus in tests/fuzz/corpus is only
 # read); logs to build-fuzz/fuzz/<target>/log. A crash found: fix it, copy the reproducer into
 # tests/fuzz/corpus/<target>/ so that ctest replays it for good, and run again.
@@ -16,13 +18,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 readonly kBuildDir=build-fuzz
 runs=10000000
+max_time=0
 build_only=0
 targets=()
 while (($#)); do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
+    --max-time) max_time="$2"; shift 2 ;;
     --build-only) build_only=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) targets+=("$1"); shift ;;
   esac
 done
@@ -31,8 +35,8 @@ if ((${#targets[@]} == 0)); then
 fi
 
 # Longest input per target: a little more than the largest seed.
-declare -A max_len=([json_reader]=4096 [validator]=16384 [search_query]=1024 [signed_note]=2048
-                    [config]=8192 [mappings]=8192 [http_request]=8192)
+declare -A max_len=([json_reader]=8192 [validator]=16384 [search_query]=1024 [signed_note]=2048
+                    [config]=8192 [mappings]=8192 [http_request_parser]=8192)
 # Targets reading JSON get the JSON dictionary.
 declare -A dict=([json_reader]=1 [validator]=1 [config]=1 [mappings]=1)
 
@@ -48,7 +52,7 @@ printf '%-14s %12s %9s %7s %7s %7s\n' target executions seconds cov ft corpus
 for target in "${targets[@]}"; do
   work="$kBuildDir/fuzz/$target"
   mkdir -p "$work/corpus" "$work/artifacts"
-  args=(-runs="$runs" -max_len="${max_len[$target]:-4096}" -timeout=30 -rss_limit_mb=2560
+  args=(-runs="$runs" -max_total_time="$max_time" -max_len="${max_len[$target]:-4096}" -timeout=30 -rss_limit_mb=2560
         -print_final_stats=1 -artifact_prefix="$work/artifacts/")
   [[ -n "${dict[$target]:-}" ]] && args+=(-dict=tests/fuzz/json.dict)
   start=$(date +%s)

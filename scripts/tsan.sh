@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the store's and delivery's tests with ThreadSanitizer in build-tsan/ (apart from the
 # normal build) and runs the tests of concurrent code: the store's group commit and reader pool,
-# the delivery workers, and the integration tests that deliver (admin, faults, enrollment flow).
-# A data race or lock-order inversion fails the test that met it (halt_on_error).
+# the delivery workers, the integration tests that deliver (admin, faults, enrollment flow), and
+# the event-driven front's. A data race, lock-order inversion or use after free fails the test that
+# met it (halt_on_error).
 #
 #   scripts/tsan.sh [CTEST_REGEX]
 #
@@ -11,7 +12,10 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 readonly kBuildDir=build-tsan
-readonly regex="${1:-GroupCommit|ReadPool|Delivery|Retention|EnrollmentFlow|Outbox}"
+# Every test of unit_store (its group commit is tested as SqliteStoreTest.ManyConcurrentWriters...
+# and SqliteDeliveryStoreTest.UnitsQueuedBehindASlowOne...), of unit_delivery, and the integration
+# tests that deliver or write in parallel, and those of the event-driven front (ServingTest).
+readonly regex="${1:-Sqlite|Rollback|Search|Schema|ReadPool|Outbox|Delivery|Retention|EnrollmentFlow|Parallel|Concurrent|Serving}"
 
 ./scripts/setup.sh
 if [[ ! -f "$kBuildDir/CMakeCache.txt" ]]; then

@@ -17,8 +17,6 @@ namespace {
 
 using core::Status;
 
-constexpr const char* kJson = "application/json";
-constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
 constexpr int kDefaultPage = 100;
 constexpr int kMaxPage = 1000;
 // The list shows the start of the peer's answer; the whole of it is in GET dead-letters/{id}.

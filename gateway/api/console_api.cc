@@ -393,17 +393,13 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
   std::string patientNote;
   for (const auto& [name, value] : *params) {
     if (value.empty()) continue;
-    const auto time = [&](std::optional<int64_t>& into) -> Status {
+    if (name == "from" || name == "to") {
       auto ms = core::parseFhirDateTime(value);
       if (!ms.isOk()) {
-        return core::invalidArgument(name + " must be a date or date-time, e.g. 2026-11-23T10:00Z");
+        return errorResponse(
+            core::invalidArgument(name + " must be a date or date-time, e.g. 2026-11-23T10:00Z"));
       }
-      into = *ms;
-      return Status::ok();
-    };
-    if (name == "from" || name == "to") {
-      Status s = time(name == "from" ? query.fromMs : query.toMs);
-      if (!s.isOk()) return errorResponse(s);
+      (name == "from" ? query.fromMs : query.toMs) = *ms;
     } else if (name == "tenant") {
       query.tenant = value;
     } else if (name == "type") {

@@ -1011,17 +1011,17 @@ class FhirApi::Impl {
     op.entryIndex = index;
     op.method = method;
     op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
-    auto resIt = entry.FindMember("resource");
+    Value* resource = fhir::mutableMember(entry, "resource");
     if (method != "POST" && method != "PUT") {
       return Status(StatusCode::kMethodNotAllowed,
                     where + ": request.method " + method + " is not supported (POST and PUT are)");
     }
-    if (resIt == entry.MemberEnd() || !resIt->value.IsObject()) {
+    if (resource == nullptr || !resource->IsObject()) {
       return core::invalidArgument(where + ": a " + method + " entry needs a resource");
     }
-    op.resource = &resIt->value;
+    op.resource = resource;
     op.allocator = &alloc;
-    op.type = std::string(fhir::stringMember(resIt->value, "resourceType"));
+    op.type = std::string(fhir::stringMember(*resource, "resourceType"));
     std::string urlType = url.substr(0, url.find_first_of("/?"));
     if (urlType != op.type) {
       return core::invalidArgument(where + ": request.url " + url + " does not match the resource");
@@ -1041,7 +1041,7 @@ class FhirApi::Impl {
       if (op.condition.empty()) return core::invalidArgument(where + ": empty conditional url");
     } else {
       op.id = url.size() > op.type.size() + 1 ? url.substr(op.type.size() + 1) : std::string();
-      if (!fhir::isValidId(op.id) || fhir::stringMember(resIt->value, "id") != op.id) {
+      if (!fhir::isValidId(op.id) || fhir::stringMember(*resource, "id") != op.id) {
         return core::invalidArgument(where + ": PUT " + url +
                                      " needs the same valid id in the url and the resource");
       }

@@ -143,9 +143,10 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
     if (name == "_lastUpdated") {
-      std::string prefix =
-          value.size() > 2 && core::isAsciiAlpha(value[0]) ? value.substr(0, 2) : "eq";
-      std::string date = prefix == "eq" && !core::isAsciiAlpha(value[0]) ? value : value.substr(2);
+      // A date begins with a digit: a letter begins a two-letter prefix (none is eq).
+      const bool prefixed = core::isAsciiAlpha(value[0]);
+      const std::string prefix = prefixed ? value.substr(0, 2) : "eq";
+      const std::string date = prefixed ? value.substr(prefix.size()) : value;
       auto parsed = core::parseFhirDateTime(date);
       if (!parsed.isOk()) {
         return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
@@ -180,7 +181,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
         std::string code = bar == std::string::npos ? part : part.substr(bar + 1);
         if (code.empty()) return core::invalidArgument("identifier search needs a value");
         if (!system.empty()) {
-          if (auto person = fhir::personNumberOf(system, code); person.isOk()) code = person->number;
+          if (auto person = fhir::personNumberOf(system, code); person.isOk())
+            code = person->number;
           system = fhir::canonicalIdentifierSystem(system);
           if (criterion.system && *criterion.system != system) {
             return core::invalidArgument(

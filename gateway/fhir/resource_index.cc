@@ -68,13 +68,16 @@ void addIdentifier(std::vector<IndexValue>& out, const Value& identifier) {
   out.push_back(IndexValue{"identifier", canonicalIdentifierSystem(system), std::string(value)});
 }
 
-// The identifiers of a resource as an array (an object is one identifier), or nullptr.
-template <typename V>
-V* identifierArray(V& resource) {
-  if (!resource.IsObject()) return nullptr;
-  auto it = resource.FindMember("identifier");
-  if (it == resource.MemberEnd() || !it->value.IsArray()) return nullptr;
-  return &it->value;
+// The identifiers of a resource as an array, or nullptr.
+const Value* identifierArray(const Value& resource) {
+  const Value* identifiers = member(resource, "identifier");
+  return identifiers != nullptr && identifiers->IsArray() ? identifiers : nullptr;
+}
+
+Value* identifierArray(Value& resource) {
+  // `resource` is not const, so neither are its identifiers (as in mutableMember: rapidjson 1.1's
+  // mutable member iterators compare ambiguously under C++20, which clang refuses).
+  return const_cast<Value*>(identifierArray(std::as_const(resource)));
 }
 
 }  // namespace

@@ -188,7 +188,7 @@ std::string joinMethods(const std::vector<std::string>* methods) {
 }  // namespace
 
 struct HttpFront::Connection {
-  enum class Phase { kHandshake, kReading, kDispatched, kWriting, kLingering };
+  enum class Phase { kHandshake, kReading, kDispatched, kWriting, kLingering, kClosed };
   // What the deadline is for, and so what happens when it passes.
   enum class Wait { kRequestLine, kIdle, kHeaders, kBody, kWrite, kLinger, kNone };
   enum class After { kNextRequest, kContinueReading, kClose };
@@ -354,6 +354,7 @@ void HttpFront::run() {
       sweep(now);
       nextSweep = now + kSweepMs;
     }
+    closed_.clear();  // nothing of this turn refers to them any more
     if (stopping_) {
       if (!stopSeen) {
         stopSeen = true;
@@ -380,6 +381,7 @@ void HttpFront::run() {
   std::vector<Connection*> all;
   for (auto& [_, c] : connections_) all.push_back(c.get());
   for (Connection* c : all) close(*c);
+  closed_.clear();
 }
 
 void HttpFront::noteRefusedConnection(const char* why, int64_t nowMs) {
@@ -471,13 +473,20 @@ void HttpFront::setInterest(Connection& c, uint32_t events) {
 }
 
 void HttpFront::close(Connection& c) {
+  if (c.phase == Connection::Phase::kClosed) return;
   epoll_ctl(epoll_, EPOLL_CTL_DEL, c.fd, nullptr);
   if (c.ssl != nullptr) SSL_free(c.ssl);
+  c.ssl = nullptr;
   ::close(c.fd);
+  c.fd = -1;
   if (auto it = perSource_.find(c.peerAddress); it != perSource_.end() && --it->second <= 0) {
     perSource_.erase(it);
   }
-  connections_.erase(c.id);  // destroys c
+  c.phase = Connection::Phase::kClosed;
+  c.wait = Connection::Wait::kNone;
+  c.deadlineMs = 0;
+  auto node = connections_.extract(c.id);
+  closed_.push_back(std::move(node.mapped()));
   connectionCount_ = connections_.size();
 }
 
@@ -494,6 +503,8 @@ void HttpFront::onEvent(Connection& c, uint32_t events, int64_t nowMs) {
     case Connection::Phase::kDispatched:
       // Only errors are polled for meanwhile: the client is gone, its answer will be dropped.
       if ((events & (EPOLLERR | EPOLLHUP)) != 0) close(c);
+      return;
+    case Connection::Phase::kClosed:
       return;
   }
 }

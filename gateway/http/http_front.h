@@ -151,6 +151,9 @@ class HttpFront {
   void sweep(int64_t nowMs);
   void expire(Connection& c, int64_t nowMs);
   void setInterest(Connection& c, uint32_t events);
+  // Closes the socket and takes `c` out of the connections; `c` itself lives on (phase kClosed)
+  // until the loop's turn ends, as the caller may be deep in a chain that still reads it (a read
+  // that answers, writes, lingers and closes, then looks at the phase again).
   void close(Connection& c);
   void complete(uint64_t id, std::string bytes, bool close);
   void wake();
@@ -178,6 +181,7 @@ class HttpFront {
   // Loop thread only.
   uint64_t nextId_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> connections_;
+  std::vector<std::unique_ptr<Connection>> closed_;  // closed this turn, destroyed at its end
   std::unordered_map<std::string, int> perSource_;
   int64_t refusedConnections_ = 0;
   int64_t lastRefusalLogMs_ = 0;

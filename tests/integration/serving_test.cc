@@ -124,6 +124,25 @@ TEST_F(ServingTest, AmbiguousFramingIsRefusedAndTheConnectionClosed) {
   EXPECT_TRUE(c->closedWithin(3000));
 }
 
+// The front answers, writes, drains and closes in one go when the client has already finished
+// sending; the read that started it must not touch the closed connection afterwards (a use
+// after free that ThreadSanitizer found, scripts/tsan.sh; a sanitizer build fails here).
+TEST_F(ServingTest, AClientThatHasFinishedSendingGetsItsRefusalAndTheFrontServesOn) {
+  start();
+  for (int i = 0; i < 20; ++i) {
+    auto c = connect();
+    ASSERT_TRUE(
+        c->send("POST /fhir HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"));
+    ASSERT_TRUE(c->finishSending());
+    EXPECT_EQ(c->readResponse().status, 400);
+    EXPECT_TRUE(c->closedWithin(3000));
+  }
+  auto proper = connect();
+  ASSERT_TRUE(proper->send(getRequest("/healthz")));
+  EXPECT_EQ(proper->readResponse().status, 200);
+}
+
 class SlowClientTest : public ServingTest {
  protected:
   void configure(app::GatewayConfig& config) override {

@@ -160,6 +160,10 @@ HttpAnswer RawConnection::readResponse(bool head) {
   return answer;
 }
 
+bool RawConnection::finishSending() {
+  return ::shutdown(fd_, SHUT_WR) == 0;
+}
+
 bool RawConnection::closedWithin(int timeoutMs) {
   timeval tv{timeoutMs / 1000, (timeoutMs % 1000) * 1000};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

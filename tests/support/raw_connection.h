@@ -43,6 +43,9 @@ class RawConnection {
   std::string tlsCipher() const;
 
   bool send(const std::string& bytes);
+  // Half-closes the connection (plain TCP): the server reads the end of the input after what
+  // was sent, and can still answer.
+  bool finishSending();
   // One response: status line, headers, a Content-Length body (none after HEAD, 204 and 1xx).
   // status 0 when the connection closed or the timeout passed first.
   HttpAnswer readResponse(bool head = false);

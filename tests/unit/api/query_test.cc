@@ -56,6 +56,12 @@ TEST(Query, LastUpdatedPrefixesBoundThePeriod) {
       buildSearchQuery("Patient", *parseQuery("_lastUpdated=ge-yesterday"), 50, 500).isOk());
   EXPECT_FALSE(
       buildSearchQuery("Patient", *parseQuery("_lastUpdated=sa2026-01-01"), 50, 500).isOk());
+  // A prefix with no date, or a lone letter (found by fuzz_search_query: it threw).
+  for (const char* text : {"_lastUpdated=B", "_lastUpdated=ge", "_lastUpdated=g"}) {
+    auto refused = buildSearchQuery("Patient", *parseQuery(text), 50, 500);
+    ASSERT_FALSE(refused.isOk()) << text;
+    EXPECT_EQ(refused.status().code(), core::StatusCode::kInvalidArgument) << text;
+  }
 }
 
 TEST(Query, CountIsCappedAndUnknownParametersAreRefused) {
