@@ -144,7 +144,8 @@ async function main() {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
-    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+    // A browser in another zone: the console still shows Swedish time.
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 }, timezoneId: 'America/New_York' });
     const page = await context.newPage();
     const consoleErrors = [];
     // 401 and 403 are expected answers here (no token yet, a municipal token); anything else
@@ -201,6 +202,21 @@ async function main() {
     const row = page.locator('#results tbody tr').first();
     check((await row.textContent()).includes('dead letter'), 'the search by personnummer finds the dead message');
     check(/422/.test(await row.locator('td.reason').textContent()), 'the search result says why it died (the receiver\'s 422)');
+    {
+      const shown = (await row.locator('td').first().textContent()).trim();
+      const expected = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).format(new Date());
+      check(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(shown) && shown.slice(0, 13) === expected.replace(',', '').slice(0, 13),
+        'times are Swedish time with ISO dates in a New York browser (' + shown + ' vs ' + expected + ')');
+      // The date filters take Swedish time as text; a malformed one is told, not sent.
+      await page.fill('#search-form input[name="from"]', '24/12/2026');
+      await page.click('#search-button');
+      await waitFor('the filter refusal', async () => /YYYY-MM-DD/.test(await page.locator('#error').textContent()));
+      check(true, 'a date filter that is not YYYY-MM-DD is refused with the format');
+      await page.fill('#search-form input[name="from"]', '2000-01-01 00:00');
+      await page.click('#search-button');
+      await waitFor('the result again', async () => (await page.locator('#results tbody tr').count()) === 1 && (await page.locator('#error').isHidden()));
+      check(true, 'a Swedish-time filter finds the message');
+    }
 
     // Open it: the receiver's answer is shown.
     await row.click();

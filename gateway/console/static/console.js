@@ -46,10 +46,41 @@ function badge(status) {
     status === 'dead' ? 'dead letter' : status);
 }
 
+// Every time the console shows is Swedish time (Europe/Stockholm), whatever the browser's zone,
+// with ISO dates; the header says so.
+const ZONE = 'Europe/Stockholm';
+const WALL = new Intl.DateTimeFormat('sv-SE', {
+  timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit',
+  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+
+function wallParts(ms) {
+  const p = {};
+  for (const x of WALL.formatToParts(new Date(ms))) p[x.type] = x.value;
+  return p;
+}
+
 function when(instant) {
   if (!instant) return '';
   const d = new Date(instant);
-  return isNaN(d) ? instant : d.toLocaleString('sv-SE');
+  if (isNaN(d)) return instant;
+  const p = wallParts(d.getTime());
+  return p.year + '-' + p.month + '-' + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second;
+}
+
+// "YYYY-MM-DD[ HH:MM]" in Swedish time -> the UTC instant; null when it is not such a text. In the
+// autumn's repeated hour the first of the two is meant.
+function stockholmToIso(text) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}))?$/.exec(text);
+  if (!m) return null;
+  const wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +(m[4] || 0), +(m[5] || 0));
+  let guess = wall;
+  for (let i = 0; i < 2; i++) {
+    const p = wallParts(guess);
+    const shown = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second);
+    guess -= shown - wall;
+  }
+  return new Date(guess).toISOString();
 }
 
 function age(ms) {
@@ -251,8 +282,11 @@ function searchQuery() {
     if (v) params.set(name, v);
   }
   for (const name of ['from', 'to']) {
-    const v = form.elements[name].value;
-    if (v) params.set(name, new Date(v).toISOString());
+    const v = form.elements[name].value.trim();
+    if (!v) continue;
+    const instant = stockholmToIso(v);
+    if (!instant) throw new Error(name + ' must be YYYY-MM-DD or YYYY-MM-DD HH:MM (Swedish time)');
+    params.set(name, instant);
   }
   return params;
 }
@@ -271,7 +305,13 @@ function destinationsOf(m) {
 
 async function search(more) {
   showError('');
-  const params = more ? new URLSearchParams(lastSearch) : searchQuery();
+  let params;
+  try {
+    params = more ? new URLSearchParams(lastSearch) : searchQuery();
+  } catch (e) {
+    showError(e.message);
+    return;
+  }
   if (!more) lastSearch = params.toString();
   if (more && searchCursor) params.set('cursor', searchCursor);
   const body = $('results').tBodies[0];
