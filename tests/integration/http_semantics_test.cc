@@ -1,0 +1,70 @@
+// The FHIR API's HTTP semantics over real HTTP, as a third-party client meets them: status lines,
+// content negotiation, POST search, Prefer, history paging and batch entries.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "tests/integration/fixtures.h"
+#include "tests/integration/harness.h"
+#include "tests/support/test_personnummer.h"
+
+namespace brygga::testing {
+namespace {
+
+class HttpSemanticsTest : public GatewayTest {
+ protected:
+  static constexpr const char* kForm = "application/x-www-form-urlencoded";
+
+  static std::vector<std::string> idsOf(const rapidjson::Document& bundle) {
+    std::vector<std::string> ids;
+    if (!bundle.HasMember("entry")) return ids;
+    for (const auto& e : bundle["entry"].GetArray()) ids.push_back(e["resource"]["id"].GetString());
+    return ids;
+  }
+
+  static std::string linkOf(const rapidjson::Document& bundle, const std::string& relation) {
+    for (const auto& l : bundle["link"].GetArray()) {
+      if (l["relation"].GetString() == relation) return l["url"].GetString();
+    }
+    return {};
+  }
+
+  // The part of a link below the FHIR base, as call() takes it.
+  std::string pathOf(const std::string& url) const { return url.substr(harness_->base().size()); }
+};
+
+TEST_F(HttpSemanticsTest, EveryStatusLineCarriesItsOwnReasonPhrase) {
+  auto metadata = call("", "GET", "/metadata");
+  EXPECT_EQ(metadata.status, 200);
+  EXPECT_EQ(metadata.reason, "OK");
+
+  auto created = call("kungsbacka", "POST", "/Organization",
+                      R"({"resourceType":"Organization","name":"Hemsjukvård Väst"})");
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_EQ(created.reason, "Created");
+
+  auto anonymous = call("", "GET", "/Patient");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(anonymous.reason, "Unauthorized");
+
+  auto missing = call("kungsbacka", "GET", "/Patient/does-not-exist");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.reason, "Not Found");
+
+  auto wrongMethod = call("kungsbacka", "PUT", "/metadata");
+  EXPECT_EQ(wrongMethod.status, 405);
+  EXPECT_EQ(wrongMethod.reason, "Method Not Allowed");
+
+  auto notJson = call("kungsbacka", "POST", "/Organization", "<Organization/>",
+                      {{"Content-Type", "application/fhir+xml"}});
+  EXPECT_EQ(notJson.status, 415);
+  EXPECT_EQ(notJson.reason, "Unsupported Media Type");
+
+  auto invalid = call("kungsbacka", "POST", "/Organization",
+                      R"({"resourceType":"Organization","active":"yes"})");
+  EXPECT_EQ(invalid.status, 422);
+  EXPECT_EQ(invalid.reason, "Unprocessable Content");
+}
+
+}  // namespace
+}  // namespace brygga::testing
