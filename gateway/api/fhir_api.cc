@@ -74,22 +74,32 @@ bool isJsonMediaType(const std::string& value) {
   return v == "application/fhir+json" || v == "application/json" || v == "json";
 }
 
-// Accept and _format may ask only for something we do not produce (XML, Turtle).
-Status checkResponseFormat(const ApiRequest& request, const QueryParams& params) {
+// 406 Not Acceptable. Content negotiation is the FHIR API's own concern, so it has no core
+// StatusCode of its own; the OperationOutcome says not-supported, as for a 415.
+ApiResponse notAcceptable(const std::string& message) {
+  ApiResponse r = errorResponse({StatusCode::kUnsupportedMediaType, message});
+  r.status = 406;
+  return r;
+}
+
+// Accept and _format may ask only for something we do not produce (XML, Turtle): 406. (A request
+// body we cannot read is the other question, 415: see parseBody.)
+std::optional<ApiResponse> checkResponseFormat(const ApiRequest& request,
+                                               const QueryParams& params) {
   for (const auto& [name, value] : params) {
     if (name == "_format" && !isJsonMediaType(value)) {
-      return {StatusCode::kUnsupportedMediaType,
-              "_format " + value + " is not supported: Brygga speaks application/fhir+json only"};
+      return notAcceptable("_format " + value +
+                           " is not available: Brygga answers in application/fhir+json only");
     }
   }
   std::string accept = core::lowerAscii(header(request, "accept"));
   if (accept.empty() || accept.find("json") != std::string::npos ||
       accept.find("*/*") != std::string::npos ||
       accept.find("application/*") != std::string::npos) {
-    return Status::ok();
+    return std::nullopt;
   }
-  return {StatusCode::kUnsupportedMediaType,
-          "Accept " + accept + " is not supported: Brygga speaks application/fhir+json only"};
+  return notAcceptable("Accept " + accept +
+                       " is not available: Brygga answers in application/fhir+json only");
 }
 
 // One create or update inside a write unit (a single interaction, or one entry of a transaction).
@@ -179,7 +189,7 @@ class FhirApi::Impl {
     if (parts.size() == 1 && parts[0] == "metadata") {
       trace.audited = false;
       if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
-      BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+      if (auto refused = checkResponseFormat(request, *params)) return *refused;
       return jsonResponse(200, capability_);
     }
     if (!request.caller.authenticated) {
@@ -191,7 +201,7 @@ class FhirApi::Impl {
       return errorResponse(core::unauthenticated(
           "authentication required: a client certificate (HTTPS) or a bearer token"));
     }
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+    if (auto refused = checkResponseFormat(request, *params)) return *refused;
 
     // The HTTP layer passes the path undecoded: "$" may arrive percent-encoded.
     if (!parts.empty() && parts.size() <= 2 &&

@@ -66,5 +66,37 @@ TEST_F(HttpSemanticsTest, EveryStatusLineCarriesItsOwnReasonPhrase) {
   EXPECT_EQ(invalid.reason, "Unprocessable Content");
 }
 
+// Accept and _format are about the answer (406 when we cannot give one in JSON); Content-Type is
+// about the request body (415 when we cannot read it).
+TEST_F(HttpSemanticsTest, AnAnswerOnlyInXmlIsNotAcceptableAndAnXmlBodyIsUnsupported) {
+  const auto expectNotAcceptable = [](const HttpAnswer& r) {
+    EXPECT_EQ(r.status, 406) << r.body;
+    EXPECT_EQ(r.reason, "Not Acceptable");
+    auto outcome = parse(r.body);
+    ASSERT_TRUE(outcome.IsObject()) << r.body;
+    EXPECT_STREQ(outcome["resourceType"].GetString(), "OperationOutcome");
+    EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "not-supported");
+  };
+  expectNotAcceptable(
+      call("kungsbacka", "GET", "/Patient", "", {{"Accept", "application/fhir+xml"}}));
+  expectNotAcceptable(call("kungsbacka", "GET", "/Patient", "",
+                           {{"Accept", "application/xml, text/turtle;q=0.5"}}));
+  expectNotAcceptable(call("kungsbacka", "GET", "/Patient?_format=xml"));
+  expectNotAcceptable(call("", "GET", "/metadata", "", {{"Accept", "application/fhir+xml"}}));
+
+  // JSON among the acceptable types, or anything at all, is served.
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient", "",
+                 {{"Accept", "application/fhir+xml;q=0.9, application/fhir+json"}})
+                .status,
+            200);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient", "", {{"Accept", "*/*"}}).status, 200);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient?_format=json").status, 200);
+
+  auto xmlBody = call("kungsbacka", "POST", "/Organization", "<Organization/>",
+                      {{"Content-Type", "application/fhir+xml"}});
+  EXPECT_EQ(xmlBody.status, 415) << xmlBody.body;
+  EXPECT_NE(xmlBody.body.find("OperationOutcome"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace brygga::testing
