@@ -68,9 +68,16 @@ std::string header(const ApiRequest& request, const std::string& name) {
   return it == request.headers.end() ? std::string() : it->second;
 }
 
-bool isJsonMediaType(const std::string& value) {
+// "Application/FHIR+JSON; charset=utf-8" -> "application/fhir+json".
+std::string mediaTypeOf(const std::string& value) {
   std::string v = core::lowerAscii(value.substr(0, value.find(';')));
   while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  return v;
+}
+
+bool isJsonMediaType(const std::string& value) {
+  const std::string v = mediaTypeOf(value);
   return v == "application/fhir+json" || v == "application/json" || v == "json";
 }
 
@@ -227,6 +234,9 @@ class FhirApi::Impl {
         return update(request, type, "", trace, started, committed);
       }
     } else if (parts.size() == 2) {
+      if (parts[1] == "_search" && request.method == "POST") {
+        return searchByPost(request, type, *params, trace);
+      }
       if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
       if (request.method == "PUT")
         return update(request, type, parts[1], trace, started, committed);
@@ -412,6 +422,29 @@ class FhirApi::Impl {
       trace.entities.push_back(r.type + "/" + r.id);
     }
     return jsonResponse(200, searchsetBundle(self, next, page->total, fullUrls, bodies));
+  }
+
+  // POST [type]/_search (R4 3.1.1.2): the parameters in a form body, together with any in the URL,
+  // answered as the same GET search.
+  ApiResponse searchByPost(const ApiRequest& request, const std::string& type, QueryParams params,
+                           Trace& trace) {
+    trace.interaction = "search-type";
+    trace.action = 'E';
+    const std::string contentType = header(request, "content-type");
+    if (mediaTypeOf(contentType) != "application/x-www-form-urlencoded") {
+      return errorResponse(
+          {StatusCode::kUnsupportedMediaType, "Content-Type '" + contentType +
+                                                  "' is not supported: POST _search takes "
+                                                  "application/x-www-form-urlencoded"});
+    }
+    auto form = parseQuery(request.body);
+    if (!form.isOk()) return errorResponse(form.status());
+    if (auto refused = checkResponseFormat(request, *form)) return *refused;
+    if (!request.body.empty()) {
+      trace.query += (trace.query.empty() ? "" : "&") + request.body;
+    }
+    params.insert(params.end(), form->begin(), form->end());
+    return search(request, type, params, trace);
   }
 
   ApiResponse searchAudit(const ApiRequest& request, const store::SearchQuery& query,

@@ -98,5 +98,45 @@ TEST_F(HttpSemanticsTest, AnAnswerOnlyInXmlIsNotAcceptableAndAnXmlBodyIsUnsuppor
   EXPECT_NE(xmlBody.body.find("OperationOutcome"), std::string::npos);
 }
 
+// R4 3.1.1.2: a server that supports search supports it by POST, the parameters in a form body.
+TEST_F(HttpSemanticsTest, PostSearchAnswersAsTheSameGetSearch) {
+  const std::string mine = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string other = harness_->enroll("kungsbacka", testPersonnummer(1), "E-1002");
+  ASSERT_FALSE(mine.empty());
+  ASSERT_FALSE(other.empty());
+
+  const std::string criteria = personnummerQuery("19121212-1212");
+  auto get = call("kungsbacka", "GET", "/Patient?" + criteria);
+  ASSERT_EQ(get.status, 200) << get.body;
+  auto post = call("kungsbacka", "POST", "/Patient/_search", criteria, {{"Content-Type", kForm}});
+  ASSERT_EQ(post.status, 200) << post.body;
+  auto bundle = parse(post.body);
+  EXPECT_STREQ(bundle["type"].GetString(), "searchset");
+  EXPECT_EQ(idsOf(bundle), std::vector<std::string>{mine});
+  EXPECT_EQ(idsOf(bundle), idsOf(parse(get.body)));
+
+  // Parameters from the URL and the body together; the next link is a GET that works.
+  auto paged = call("kungsbacka", "POST", "/Patient/_search?_count=1", "_lastUpdated=ge2020-01-01",
+                    {{"Content-Type", kForm}});
+  ASSERT_EQ(paged.status, 200) << paged.body;
+  auto first = parse(paged.body);
+  EXPECT_EQ(first["total"].GetInt(), 2);
+  ASSERT_EQ(idsOf(first).size(), 1u);
+  const std::string next = linkOf(first, "next");
+  ASSERT_FALSE(next.empty());
+  auto second = call("kungsbacka", "GET", pathOf(next));
+  ASSERT_EQ(second.status, 200) << second.body;
+  ASSERT_EQ(idsOf(parse(second.body)).size(), 1u);
+  EXPECT_NE(idsOf(parse(second.body)), idsOf(first));
+
+  // Access as for GET: another municipality finds nothing.
+  auto theirs = call("varberg", "POST", "/Patient/_search", criteria, {{"Content-Type", kForm}});
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_EQ(parse(theirs.body)["total"].GetInt(), 0);
+
+  // A body that is not a form is not read as one.
+  EXPECT_EQ(call("kungsbacka", "POST", "/Patient/_search", "{}").status, 415);
+}
+
 }  // namespace
 }  // namespace brygga::testing
