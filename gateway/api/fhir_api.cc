@@ -68,6 +68,29 @@ std::string header(const ApiRequest& request, const std::string& name) {
   return it == request.headers.end() ? std::string() : it->second;
 }
 
+// One preference of the Prefer header (RFC 7240: "return=minimal, handling=lenient"), lower-cased;
+// empty when the request does not state it.
+std::string preference(const ApiRequest& request, std::string_view name) {
+  const std::string prefer = core::lowerAscii(header(request, "prefer"));
+  size_t start = 0;
+  while (start < prefer.size()) {
+    size_t end = prefer.find_first_of(",;", start);
+    if (end == std::string::npos) end = prefer.size();
+    std::string item = prefer.substr(start, end - start);
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    if (item.size() > name.size() && item.compare(0, name.size(), name) == 0 &&
+        item[name.size()] == '=') {
+      std::string value = item.substr(name.size() + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
 // "Application/FHIR+JSON; charset=utf-8" -> "application/fhir+json".
 std::string mediaTypeOf(const std::string& value) {
   std::string v = core::lowerAscii(value.substr(0, value.find(';')));
@@ -387,8 +410,11 @@ class FhirApi::Impl {
     trace.action = 'E';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeScope(request.caller, type, auth::Interaction::kSearch));
+    // Lenient: what the type does not search by is left out, of the search and of its links.
+    const QueryParams& used =
+        preference(request, "handling") == "lenient" ? withoutUnknownParams(type, params) : params;
     auto query =
-        buildSearchQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+        buildSearchQuery(type, used, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     for (const auto& c : query->criteria) {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
@@ -401,7 +427,7 @@ class FhirApi::Impl {
 
     // Links repeat the caller's parameters with our paging.
     std::string common;
-    for (const auto& [name, value] : params) {
+    for (const auto& [name, value] : used) {
       if (name == "_offset" || name == "_count") continue;
       common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
     }

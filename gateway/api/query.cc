@@ -42,6 +42,25 @@ int64_t periodEnd(const std::string& text, int64_t start) {
   return core::daysFromCivil(next) * core::kDayMs - 1;
 }
 
+// The parameters every search takes besides the type's own.
+bool isControlParam(const std::string& name) {
+  return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty";
+}
+
+// "identifier:exact" -> "identifier".
+std::string baseNameOf(const std::string& name) {
+  return name.substr(0, name.find(':'));
+}
+
+// A search the server cannot do: not-supported, naming what the type does support, so that the
+// client can correct itself.
+core::Status notSupported(const std::string& type, const std::string& what) {
+  std::string supported;
+  for (const auto& name : searchParamsFor(type)) supported += name + ", ";
+  const std::string text = what + "; " + type + " searches by " + supported + "_count and _offset";
+  return {core::StatusCode::kInvalidArgument, text, {core::Issue::error("not-supported", text)}};
+}
+
 }  // namespace
 
 core::StatusOr<QueryParams> parseQuery(const std::string& query) {
@@ -90,6 +109,18 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
   return it == kParams.end() ? kNone : it->second;
 }
 
+QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params) {
+  const auto& allowed = searchParamsFor(type);
+  QueryParams kept;
+  for (const auto& param : params) {
+    const std::string name = baseNameOf(param.first);
+    if (isControlParam(name) || std::find(allowed.begin(), allowed.end(), name) != allowed.end()) {
+      kept.push_back(param);
+    }
+  }
+  return kept;
+}
+
 core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
   if (fhir::isValidId(text)) return "Patient/" + text;
   const auto bad = [] {
@@ -120,8 +151,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (name == "_format" || name == "_pretty") continue;
     if (!modifier.empty()) {
-      return core::invalidArgument("search modifier :" + modifier + " on " + name +
-                                   " is not supported");
+      return notSupported(type,
+                          "search modifier :" + modifier + " on " + name + " is not supported");
     }
     if (name == "_count") {
       const auto count = core::parseDecimal(value);
@@ -139,7 +170,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       continue;
     }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return core::invalidArgument("search parameter '" + name + "' is not supported for " + type);
+      return notSupported(type, "search parameter '" + name + "' is not supported");
     }
     if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
     if (name == "_lastUpdated") {

@@ -138,5 +138,35 @@ TEST_F(HttpSemanticsTest, PostSearchAnswersAsTheSameGetSearch) {
   EXPECT_EQ(call("kungsbacka", "POST", "/Patient/_search", "{}").status, 415);
 }
 
+TEST_F(HttpSemanticsTest, LenientHandlingIgnoresUnknownParametersAndStrictNamesTheSupported) {
+  const std::string id = harness_->enroll("kungsbacka", "19121212-1212");
+  ASSERT_FALSE(id.empty());
+  const std::string path = "/Patient?shoe-size=42&" + personnummerQuery("19121212-1212");
+
+  auto strict = call("kungsbacka", "GET", path);
+  EXPECT_EQ(strict.status, 400);
+  auto outcome = parse(strict.body);
+  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "not-supported");
+  const std::string diagnostics = outcome["issue"][0]["diagnostics"].GetString();
+  EXPECT_NE(diagnostics.find("shoe-size"), std::string::npos) << diagnostics;
+  EXPECT_NE(diagnostics.find("identifier"), std::string::npos) << diagnostics;
+  EXPECT_NE(diagnostics.find("_lastUpdated"), std::string::npos) << diagnostics;
+  EXPECT_EQ(call("kungsbacka", "GET", path, "", {{"Prefer", "handling=strict"}}).status, 400);
+
+  auto lenient = call("kungsbacka", "GET", path, "", {{"Prefer", "handling=lenient"}});
+  ASSERT_EQ(lenient.status, 200) << lenient.body;
+  auto bundle = parse(lenient.body);
+  EXPECT_EQ(idsOf(bundle), std::vector<std::string>{id});
+  const std::string self = linkOf(bundle, "self");
+  EXPECT_EQ(self.find("shoe-size"), std::string::npos) << self;
+  EXPECT_NE(self.find("identifier="), std::string::npos) << self;
+
+  // Lenient leaves out what is unknown, not what is known but wrong.
+  EXPECT_EQ(
+      call("kungsbacka", "GET", "/Patient?_lastUpdated=soon", "", {{"Prefer", "handling=lenient"}})
+          .status,
+      400);
+}
+
 }  // namespace
 }  // namespace brygga::testing
