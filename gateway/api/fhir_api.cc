@@ -686,12 +686,21 @@ class FhirApi::Impl {
   ApiResponse writeResponse(const ApiRequest& request, const WriteOp& op) {
     ApiResponse r;
     r.status = op.created ? 201 : 200;
-    std::string prefer = core::lowerAscii(header(request, "prefer"));
-    if (!op.outcome.empty() && prefer.find("return=representation") == std::string::npos) {
+    const std::string wanted = preference(request, "return");
+    if (wanted == "operationoutcome" && op.outcome.empty()) {
+      const std::string what =
+          op.record.type + "/" + op.record.id + " version " + std::to_string(op.record.version);
+      r.body = fhir::operationOutcomeJson(
+          {core::Issue{core::Issue::Severity::kInformation, "informational",
+                       op.created           ? what + " created"
+                       : op.matchedExisting ? what + " already exists; nothing was written"
+                                            : what + " updated"}});
+      r.headers.emplace_back("Content-Type", kFhirJson);
+    } else if (!op.outcome.empty() && wanted != "representation") {
       // What the flows answered (a request rejected out of hours) is what the sender must read.
       r.body = op.outcome;
       r.headers.emplace_back("Content-Type", kFhirJson);
-    } else if (prefer.find("return=minimal") == std::string::npos) {
+    } else if (wanted != "minimal") {
       // A create that found the person answers with what a read would show.
       r.body = op.matchedExisting ? forReader(request.caller, op.record) : op.record.json;
       r.headers.emplace_back("Content-Type", kFhirJson);

@@ -168,5 +168,37 @@ TEST_F(HttpSemanticsTest, LenientHandlingIgnoresUnknownParametersAndStrictNamesT
       400);
 }
 
+TEST_F(HttpSemanticsTest, ReturnOperationOutcomeAnswersAWriteWithAnOutcome) {
+  const std::string organization = R"({"resourceType":"Organization","name":"Hemsjukvård Väst"})";
+  auto created = call("kungsbacka", "POST", "/Organization", organization,
+                      {{"Prefer", "return=OperationOutcome"}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto outcome = parse(created.body);
+  EXPECT_STREQ(outcome["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_STREQ(outcome["issue"][0]["severity"].GetString(), "information");
+  EXPECT_STREQ(outcome["issue"][0]["code"].GetString(), "informational");
+  const std::string location = created.headers["location"];
+  ASSERT_NE(location.find("/Organization/"), std::string::npos);
+  const std::string id =
+      location.substr(location.find("/Organization/") + 14,
+                      location.find("/_history") - location.find("/Organization/") - 14);
+
+  auto updated =
+      call("kungsbacka", "PUT", "/Organization/" + id,
+           R"({"resourceType":"Organization","id":")" + id + R"(","name":"Hemsjukvård Syd"})",
+           {{"Prefer", "return=OperationOutcome"}});
+  ASSERT_EQ(updated.status, 200) << updated.body;
+  EXPECT_STREQ(parse(updated.body)["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_EQ(updated.headers["etag"], "W/\"2\"");
+
+  auto minimal =
+      call("kungsbacka", "POST", "/Organization", organization, {{"Prefer", "return=minimal"}});
+  EXPECT_EQ(minimal.status, 201);
+  EXPECT_TRUE(minimal.body.empty()) << minimal.body;
+  auto representation = call("kungsbacka", "POST", "/Organization", organization);
+  EXPECT_EQ(representation.status, 201);
+  EXPECT_STREQ(parse(representation.body)["resourceType"].GetString(), "Organization");
+}
+
 }  // namespace
 }  // namespace brygga::testing
