@@ -174,12 +174,17 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
     if (name == "_lastUpdated") {
-      std::string prefix =
-          value.size() > 2 && core::isAsciiAlpha(value[0]) ? value.substr(0, 2) : "eq";
-      std::string date = prefix == "eq" && !core::isAsciiAlpha(value[0]) ? value : value.substr(2);
+      // A prefix is two letters before a digit (ge2026-01-01); anything else is the date itself,
+      // and a diagnostic quotes the value as the client sent it.
+      const bool prefixed = value.size() > 2 && core::isAsciiAlpha(value[0]) &&
+                            core::isAsciiAlpha(value[1]) && !core::isAsciiAlpha(value[2]);
+      std::string prefix = prefixed ? value.substr(0, 2) : "eq";
+      std::string date = prefixed ? value.substr(2) : value;
       auto parsed = core::parseFhirDateTime(date);
       if (!parsed.isOk()) {
-        return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
+        return core::invalidArgument("_lastUpdated: '" + value +
+                                     "' is not a FHIR date or dateTime, optionally prefixed with "
+                                     "eq, ge, gt, le or lt");
       }
       const int64_t start = *parsed;
       const int64_t end = periodEnd(date, start);
@@ -211,7 +216,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
         std::string code = bar == std::string::npos ? part : part.substr(bar + 1);
         if (code.empty()) return core::invalidArgument("identifier search needs a value");
         if (!system.empty()) {
-          if (auto person = fhir::personNumberOf(system, code); person.isOk()) code = person->number;
+          if (auto person = fhir::personNumberOf(system, code); person.isOk())
+            code = person->number;
           system = fhir::canonicalIdentifierSystem(system);
           if (criterion.system && *criterion.system != system) {
             return core::invalidArgument(

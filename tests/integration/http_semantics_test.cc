@@ -200,5 +200,16 @@ TEST_F(HttpSemanticsTest, ReturnOperationOutcomeAnswersAWriteWithAnOutcome) {
   EXPECT_STREQ(parse(representation.body)["resourceType"].GetString(), "Organization");
 }
 
+TEST_F(HttpSemanticsTest, ABadDateIsQuotedWhole) {
+  auto r = call("kungsbacka", "GET", "/Patient?_lastUpdated=yesterday");
+  EXPECT_EQ(r.status, 400);
+  const std::string diagnostics = parse(r.body)["issue"][0]["diagnostics"].GetString();
+  EXPECT_NE(diagnostics.find("'yesterday' is not a FHIR date"), std::string::npos) << diagnostics;
+  auto prefixed = call("kungsbacka", "GET", "/Patient?_lastUpdated=ge2026-13-45");
+  EXPECT_EQ(prefixed.status, 400);
+  EXPECT_NE(prefixed.body.find("'ge2026-13-45'"), std::string::npos) << prefixed.body;
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient?_lastUpdated=ge2026-01-01").status, 200);
+}
+
 }  // namespace
 }  // namespace brygga::testing
