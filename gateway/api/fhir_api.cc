@@ -156,6 +156,42 @@ bool isSharedType(const std::string& type) {
          type == "Location" || type == "HealthcareService";
 }
 
+// The self and next links of one page of a search or history.
+struct PageLinks {
+  std::string self;
+  std::string next;  // empty on the last page
+
+  // `{"relation":"self","url":...}` and the next one, for a Bundle's link array.
+  std::string json() const {
+    std::string out = R"({"relation":"self","url":")";
+    core::appendJsonEscaped(out, self);
+    out += "\"}";
+    if (!next.empty()) {
+      out += R"(,{"relation":"next","url":")";
+      core::appendJsonEscaped(out, next);
+      out += "\"}";
+    }
+    return out;
+  }
+};
+
+// Links that repeat the caller's parameters (but its paging) with ours, below `url`.
+PageLinks pageLinks(const std::string& url, const QueryParams& params,
+                    const store::SearchQuery& query, const store::SearchPage& page) {
+  std::string common;
+  for (const auto& [name, value] : params) {
+    if (name == "_offset" || name == "_count") continue;
+    common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
+  }
+  const std::string base = url + "?" + common + "_count=" + std::to_string(query.count);
+  PageLinks links;
+  links.self = base + "&_offset=" + std::to_string(query.offset);
+  if (query.offset + static_cast<int64_t>(page.records.size()) < page.total && query.count > 0) {
+    links.next = base + "&_offset=" + std::to_string(query.offset + query.count);
+  }
+  return links;
+}
+
 std::string locationOf(const std::string& base, const store::ResourceRecord& r) {
   return base + "/" + r.type + "/" + r.id + "/_history/" + std::to_string(r.version);
 }
@@ -260,11 +296,14 @@ class FhirApi::Impl {
       if (parts[1] == "_search" && request.method == "POST") {
         return searchByPost(request, type, *params, trace);
       }
+      if (parts[1] == "_history" && request.method == "GET") {
+        return typeHistory(request, type, *params, trace);
+      }
       if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
       if (request.method == "PUT")
         return update(request, type, parts[1], trace, started, committed);
     } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
-      return history(request, type, parts[1], trace);
+      return history(request, type, parts[1], *params, trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
       auto version = parseEtag(parts[3]);
       if (!version.isOk()) return errorResponse(core::notFound("no version '" + parts[3] + "'"));
@@ -378,20 +417,12 @@ class FhirApi::Impl {
     return jsonResponse(200, records->front().json);
   }
 
-  std::string searchsetBundle(const std::string& selfUrl, const std::string& nextUrl, int64_t total,
+  std::string searchsetBundle(const PageLinks& links, int64_t total,
                               const std::vector<std::string>& fullUrls,
                               const std::vector<const std::string*>& resources) {
     std::string out = R"({"resourceType":"Bundle","type":"searchset","total":)";
     out += std::to_string(total);
-    out += R"(,"link":[{"relation":"self","url":")";
-    core::appendJsonEscaped(out, selfUrl);
-    out += "\"}";
-    if (!nextUrl.empty()) {
-      out += R"(,{"relation":"next","url":")";
-      core::appendJsonEscaped(out, nextUrl);
-      out += "\"}";
-    }
-    out += R"(],"entry":[)";
+    out += R"(,"link":[)" + links.json() + R"(],"entry":[)";
     for (size_t i = 0; i < resources.size(); ++i) {
       if (i > 0) out += ',';
       out += R"({"fullUrl":")";
@@ -425,20 +456,7 @@ class FhirApi::Impl {
     auto page = deps_.store.search(*query);
     if (!page.isOk()) return errorResponse(page.status());
 
-    // Links repeat the caller's parameters with our paging.
-    std::string common;
-    for (const auto& [name, value] : used) {
-      if (name == "_offset" || name == "_count") continue;
-      common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
-    }
-    std::string base =
-        request.baseUrl + "/" + type + "?" + common + "_count=" + std::to_string(query->count);
-    std::string self = base + "&_offset=" + std::to_string(query->offset);
-    std::string next;
-    if (query->offset + static_cast<int64_t>(page->records.size()) < page->total &&
-        query->count > 0) {
-      next = base + "&_offset=" + std::to_string(query->offset + query->count);
-    }
+    const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
     std::vector<std::string> fullUrls;
     std::vector<const std::string*> bodies;
     for (auto& r : page->records) {
@@ -447,7 +465,7 @@ class FhirApi::Impl {
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }
-    return jsonResponse(200, searchsetBundle(self, next, page->total, fullUrls, bodies));
+    return jsonResponse(200, searchsetBundle(links, page->total, fullUrls, bodies));
   }
 
   // POST [type]/_search (R4 3.1.1.2): the parameters in a form body, together with any in the URL,
@@ -491,14 +509,17 @@ class FhirApi::Impl {
       fullUrls.push_back(request.baseUrl + "/AuditEvent/" + std::to_string(r.seq));
       bodies.push_back(&r.json);
     }
-    std::string self = request.baseUrl + "/AuditEvent" +
-                       (request.query.empty() ? std::string() : "?" + request.query);
+    PageLinks links;
+    links.self = request.baseUrl + "/AuditEvent" +
+                 (request.query.empty() ? std::string() : "?" + request.query);
     return jsonResponse(
-        200, searchsetBundle(self, "", static_cast<int64_t>(records->size()), fullUrls, bodies));
+        200, searchsetBundle(links, static_cast<int64_t>(records->size()), fullUrls, bodies));
   }
 
+  // GET [type]/{id}/_history: every version, newest first, paged by _count and _offset. Access is
+  // decided on the current version, as for a read: what the caller may not read does not exist.
   ApiResponse history(const ApiRequest& request, const std::string& type, const std::string& id,
-                      Trace& trace) {
+                      const QueryParams& params, Trace& trace) {
     trace.interaction = "history-instance";
     trace.action = 'R';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeScope(request.caller, type, auth::Interaction::kRead));
@@ -506,6 +527,9 @@ class FhirApi::Impl {
     if (type == "AuditEvent" || !fhir::isValidId(id)) {
       return errorResponse(core::notFound("no history for " + type + "/" + id));
     }
+    auto query =
+        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    if (!query.isOk()) return errorResponse(query.status());
     auto versions = deps_.store.history(type, id);
     if (!versions.isOk()) return errorResponse(versions.status());
     const Status notFound = core::notFound(type + "/" + id + " does not exist");
@@ -514,25 +538,63 @@ class FhirApi::Impl {
     auto readable = mayRead(request.caller, versions->front(), trace);
     if (!readable.isOk()) return errorResponse(readable.status());
     if (!*readable) return errorResponse(notFound);
+    // A resource has few versions: they are paged here rather than in the store.
+    store::SearchPage page;
+    for (auto& v : *versions) {
+      if (query->lastUpdatedGeMs && v.lastUpdatedMs < *query->lastUpdatedGeMs) continue;
+      if (page.total++ >= query->offset &&
+          page.records.size() < static_cast<size_t>(query->count)) {
+        page.records.push_back(std::move(v));
+      }
+    }
+    return jsonResponse(
+        200, historyBundle(request, "/" + type + "/" + id + "/_history", params, *query, page));
+  }
+
+  // GET [type]/_history: every version of the resources of the type the caller may read (the
+  // store pages only those, as for a search), newest first.
+  ApiResponse typeHistory(const ApiRequest& request, const std::string& type,
+                          const QueryParams& params, Trace& trace) {
+    trace.interaction = "history-type";
+    trace.action = 'R';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeScope(request.caller, type, auth::Interaction::kSearch));
+    if (type == "AuditEvent") return errorResponse(core::notFound("no history for AuditEvent"));
+    auto query =
+        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    if (!query.isOk()) return errorResponse(query.status());
+    query->visibility = accessOf(request.caller).visibility();
+    auto page = deps_.store.typeHistory(*query);
+    if (!page.isOk()) return errorResponse(page.status());
+    for (const auto& r : page->records) trace.entities.push_back(r.type + "/" + r.id);
+    return jsonResponse(200,
+                        historyBundle(request, "/" + type + "/_history", params, *query, *page));
+  }
+
+  // A history Bundle of `page` (versions, newest first) with self and next links below `path`.
+  std::string historyBundle(const ApiRequest& request, const std::string& path,
+                            const QueryParams& params, const store::SearchQuery& query,
+                            const store::SearchPage& page) {
+    const PageLinks links = pageLinks(request.baseUrl + path, params, query, page);
     std::string out = R"({"resourceType":"Bundle","type":"history","total":)" +
-                      std::to_string(versions->size()) + R"(,"entry":[)";
+                      std::to_string(page.total) + R"(,"link":[)" + links.json() + R"(],"entry":[)";
     bool first = true;
-    for (const auto& v : *versions) {
+    for (const auto& v : page.records) {
       if (!first) out += ',';
       first = false;
       out += R"({"fullUrl":")";
-      core::appendJsonEscaped(out, request.baseUrl + "/" + type + "/" + id);
+      core::appendJsonEscaped(out, request.baseUrl + "/" + v.type + "/" + v.id);
       out += "\"";
       if (!v.deleted) out += R"(,"resource":)" + forReader(request.caller, v);
       out += R"(,"request":{"method":")";
       out += v.deleted ? "DELETE" : (v.version == 1 ? "POST" : "PUT");
-      out += R"(","url":")" + type + (v.version == 1 ? std::string() : "/" + id) + "\"}";
+      out += R"(","url":")" + v.type + (v.version == 1 ? std::string() : "/" + v.id) + "\"}";
       out += R"(,"response":{"status":")" + std::string(v.version == 1 ? "201" : "200") +
              R"(","etag":")" + std::string("W/\\\"") + std::to_string(v.version) + "\\\"" +
              R"(","lastModified":")" + core::formatInstant(v.lastUpdatedMs) + "\"}}";
     }
     out += "]}";
-    return jsonResponse(200, out);
+    return out;
   }
 
   // --- Writes --------------------------------------------------------------------------------

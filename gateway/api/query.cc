@@ -61,6 +61,33 @@ core::Status notSupported(const std::string& type, const std::string& what) {
   return {core::StatusCode::kInvalidArgument, text, {core::Issue::error("not-supported", text)}};
 }
 
+store::SearchQuery firstPageOf(const std::string& type, int defaultCount) {
+  store::SearchQuery query;
+  query.type = type;
+  query.count = defaultCount;
+  return query;
+}
+
+// _count and _offset into `query`: true when `name` is one of them.
+core::StatusOr<bool> readPaging(const std::string& name, const std::string& value, int maxCount,
+                                store::SearchQuery& query) {
+  if (name == "_count") {
+    const auto count = core::parseDecimal(value);
+    if (!count.isOk() || value.size() > 6) return core::invalidArgument("_count must be a number");
+    query.count = std::min(static_cast<int>(*count), maxCount);
+    return true;
+  }
+  if (name == "_offset") {
+    const auto offset = core::parseDecimal(value);
+    if (!offset.isOk() || value.size() > 9) {
+      return core::invalidArgument("_offset must be a number");
+    }
+    query.offset = static_cast<int>(*offset);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 core::StatusOr<QueryParams> parseQuery(const std::string& query) {
@@ -121,6 +148,31 @@ QueryParams withoutUnknownParams(const std::string& type, const QueryParams& par
   return kept;
 }
 
+core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
+                                                     const QueryParams& params, int defaultCount,
+                                                     int maxCount) {
+  store::SearchQuery query = firstPageOf(type, defaultCount);
+  for (const auto& [name, value] : params) {
+    if (name == "_format" || name == "_pretty") continue;
+    BRYGGA_ASSIGN_OR_RETURN(bool paging, readPaging(name, value, maxCount, query));
+    if (paging) continue;
+    if (name == "_since") {
+      auto since = core::parseFhirDateTime(value);
+      if (!since.isOk()) {
+        return core::invalidArgument("_since: '" + value + "' is not a FHIR instant or dateTime");
+      }
+      query.lastUpdatedGeMs = *since;
+      continue;
+    }
+    const std::string text = "history parameter '" + name +
+                             "' is not supported; history takes _count, _offset and "
+                             "_since";
+    return core::Status(core::StatusCode::kInvalidArgument, text,
+                        {core::Issue::error("not-supported", text)});
+  }
+  return query;
+}
+
 core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
   if (fhir::isValidId(text)) return "Patient/" + text;
   const auto bad = [] {
@@ -138,9 +190,7 @@ core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount) {
-  store::SearchQuery query;
-  query.type = type;
-  query.count = defaultCount;
+  store::SearchQuery query = firstPageOf(type, defaultCount);
   const auto& allowed = searchParamsFor(type);
   for (const auto& [rawName, value] : params) {
     std::string name = rawName;
@@ -154,21 +204,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       return notSupported(type,
                           "search modifier :" + modifier + " on " + name + " is not supported");
     }
-    if (name == "_count") {
-      const auto count = core::parseDecimal(value);
-      if (!count.isOk() || value.size() > 6)
-        return core::invalidArgument("_count must be a number");
-      query.count = std::min(static_cast<int>(*count), maxCount);
-      continue;
-    }
-    if (name == "_offset") {
-      const auto offset = core::parseDecimal(value);
-      if (!offset.isOk() || value.size() > 9) {
-        return core::invalidArgument("_offset must be a number");
-      }
-      query.offset = static_cast<int>(*offset);
-      continue;
-    }
+    BRYGGA_ASSIGN_OR_RETURN(bool paging, readPaging(name, value, maxCount, query));
+    if (paging) continue;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       return notSupported(type, "search parameter '" + name + "' is not supported");
     }

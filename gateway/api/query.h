@@ -33,6 +33,12 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
 // parameters (_count, _offset, _format, _pretty) and the type's own stay, with their modifiers.
 QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params);
 
+// The paging of a history (instance or type): _count, _offset and _since (a dateTime: versions
+// written at or after it). Anything else is kInvalidArgument (not-supported).
+core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
+                                                     const QueryParams& params, int defaultCount,
+                                                     int maxCount);
+
 // "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; kInvalidArgument when
 // it does not name a Patient.
 core::StatusOr<std::string> normalisePatientReference(const std::string& text);

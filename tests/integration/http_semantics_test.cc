@@ -211,5 +211,60 @@ TEST_F(HttpSemanticsTest, ABadDateIsQuotedWhole) {
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient?_lastUpdated=ge2026-01-01").status, 200);
 }
 
+// Instance and type history page as a search does; the type's history holds only what the caller
+// may read.
+TEST_F(HttpSemanticsTest, HistoryPagesAtInstanceAndTypeLevelWithinTheCallersAccess) {
+  const std::string mine = harness_->enroll("kungsbacka", "19121212-1212");
+  ASSERT_FALSE(mine.empty());
+  for (int i = 0; i < 2; ++i) {
+    auto put = call("kungsbacka", "PUT", "/Patient/" + mine, patientJson("19121212-1212", mine));
+    ASSERT_EQ(put.status, 200) << put.body;
+  }
+  const std::string theirs = harness_->enroll("varberg", testPersonnummer(2));
+  ASSERT_FALSE(theirs.empty());
+
+  // Follows the next links from `path`; the versions seen, page by page.
+  const auto walk = [&](const std::string& client, std::string path) {
+    std::vector<std::string> seen;
+    for (int pages = 0; !path.empty() && pages < 10; ++pages) {
+      auto r = call(client, "GET", path);
+      EXPECT_EQ(r.status, 200) << r.body;
+      if (r.status != 200) break;
+      auto bundle = parse(r.body);
+      EXPECT_STREQ(bundle["type"].GetString(), "history");
+      EXPECT_LE(bundle["entry"].Size(), 1u);
+      for (const auto& e : bundle["entry"].GetArray()) {
+        seen.push_back(std::string(e["resource"]["id"].GetString()) + "/" +
+                       e["resource"]["meta"]["versionId"].GetString());
+      }
+      const std::string next = linkOf(bundle, "next");
+      path = next.empty() ? std::string() : pathOf(next);
+    }
+    return seen;
+  };
+
+  auto first = call("kungsbacka", "GET", "/Patient/" + mine + "/_history?_count=1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto page = parse(first.body);
+  EXPECT_EQ(page["total"].GetInt(), 3);
+  EXPECT_EQ(page["entry"].Size(), 1u);
+  EXPECT_FALSE(linkOf(page, "next").empty());
+  EXPECT_EQ(walk("kungsbacka", "/Patient/" + mine + "/_history?_count=1"),
+            (std::vector<std::string>{mine + "/3", mine + "/2", mine + "/1"}));
+
+  // The type's history: each municipality its own patient's versions, newest first.
+  EXPECT_EQ(walk("kungsbacka", "/Patient/_history?_count=1"),
+            (std::vector<std::string>{mine + "/3", mine + "/2", mine + "/1"}));
+  EXPECT_EQ(walk("varberg", "/Patient/_history?_count=1"),
+            (std::vector<std::string>{theirs + "/1"}));
+  auto all = call("varberg", "GET", "/Patient/_history");
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(parse(all.body)["total"].GetInt(), 1);
+
+  // Another's patient's history does not exist for the caller.
+  EXPECT_EQ(call("varberg", "GET", "/Patient/" + mine + "/_history").status, 404);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/_history?_elements=id").status, 400);
+}
+
 }  // namespace
 }  // namespace brygga::testing
