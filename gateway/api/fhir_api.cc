@@ -68,28 +68,68 @@ std::string header(const ApiRequest& request, const std::string& name) {
   return it == request.headers.end() ? std::string() : it->second;
 }
 
-bool isJsonMediaType(const std::string& value) {
+// One preference of the Prefer header (RFC 7240: "return=minimal, handling=lenient"), lower-cased;
+// empty when the request does not state it.
+std::string preference(const ApiRequest& request, std::string_view name) {
+  const std::string prefer = core::lowerAscii(header(request, "prefer"));
+  size_t start = 0;
+  while (start < prefer.size()) {
+    size_t end = prefer.find_first_of(",;", start);
+    if (end == std::string::npos) end = prefer.size();
+    std::string item = prefer.substr(start, end - start);
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    if (item.size() > name.size() && item.compare(0, name.size(), name) == 0 &&
+        item[name.size()] == '=') {
+      std::string value = item.substr(name.size() + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+// "Application/FHIR+JSON; charset=utf-8" -> "application/fhir+json".
+std::string mediaTypeOf(const std::string& value) {
   std::string v = core::lowerAscii(value.substr(0, value.find(';')));
   while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  return v;
+}
+
+bool isJsonMediaType(const std::string& value) {
+  const std::string v = mediaTypeOf(value);
   return v == "application/fhir+json" || v == "application/json" || v == "json";
 }
 
-// Accept and _format may ask only for something we do not produce (XML, Turtle).
-Status checkResponseFormat(const ApiRequest& request, const QueryParams& params) {
+// 406 Not Acceptable. Content negotiation is the FHIR API's own concern, so it has no core
+// StatusCode of its own; the OperationOutcome says not-supported, as for a 415.
+ApiResponse notAcceptable(const std::string& message) {
+  ApiResponse r = errorResponse({StatusCode::kUnsupportedMediaType, message});
+  r.status = 406;
+  return r;
+}
+
+// Accept and _format may ask only for something we do not produce (XML, Turtle): 406. (A request
+// body we cannot read is the other question, 415: see parseBody.)
+std::optional<ApiResponse> checkResponseFormat(const ApiRequest& request,
+                                               const QueryParams& params) {
   for (const auto& [name, value] : params) {
     if (name == "_format" && !isJsonMediaType(value)) {
-      return {StatusCode::kUnsupportedMediaType,
-              "_format " + value + " is not supported: Brygga speaks application/fhir+json only"};
+      return notAcceptable("_format " + value +
+                           " is not available: Brygga answers in application/fhir+json only");
     }
   }
   std::string accept = core::lowerAscii(header(request, "accept"));
   if (accept.empty() || accept.find("json") != std::string::npos ||
       accept.find("*/*") != std::string::npos ||
       accept.find("application/*") != std::string::npos) {
-    return Status::ok();
+    return std::nullopt;
   }
-  return {StatusCode::kUnsupportedMediaType,
-          "Accept " + accept + " is not supported: Brygga speaks application/fhir+json only"};
+  return notAcceptable("Accept " + accept +
+                       " is not available: Brygga answers in application/fhir+json only");
 }
 
 // One create or update inside a write unit (a single interaction, or one entry of a transaction).
@@ -114,6 +154,42 @@ struct WriteOp {
 bool isSharedType(const std::string& type) {
   return type == "Organization" || type == "Practitioner" || type == "PractitionerRole" ||
          type == "Location" || type == "HealthcareService";
+}
+
+// The self and next links of one page of a search or history.
+struct PageLinks {
+  std::string self;
+  std::string next;  // empty on the last page
+
+  // `{"relation":"self","url":...}` and the next one, for a Bundle's link array.
+  std::string json() const {
+    std::string out = R"({"relation":"self","url":")";
+    core::appendJsonEscaped(out, self);
+    out += "\"}";
+    if (!next.empty()) {
+      out += R"(,{"relation":"next","url":")";
+      core::appendJsonEscaped(out, next);
+      out += "\"}";
+    }
+    return out;
+  }
+};
+
+// Links that repeat the caller's parameters (but its paging) with ours, below `url`.
+PageLinks pageLinks(const std::string& url, const QueryParams& params,
+                    const store::SearchQuery& query, const store::SearchPage& page) {
+  std::string common;
+  for (const auto& [name, value] : params) {
+    if (name == "_offset" || name == "_count") continue;
+    common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
+  }
+  const std::string base = url + "?" + common + "_count=" + std::to_string(query.count);
+  PageLinks links;
+  links.self = base + "&_offset=" + std::to_string(query.offset);
+  if (query.offset + static_cast<int64_t>(page.records.size()) < page.total && query.count > 0) {
+    links.next = base + "&_offset=" + std::to_string(query.offset + query.count);
+  }
+  return links;
 }
 
 std::string locationOf(const std::string& base, const store::ResourceRecord& r) {
@@ -179,7 +255,7 @@ class FhirApi::Impl {
     if (parts.size() == 1 && parts[0] == "metadata") {
       trace.audited = false;
       if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
-      BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+      if (auto refused = checkResponseFormat(request, *params)) return *refused;
       return jsonResponse(200, capability_);
     }
     if (!request.caller.authenticated) {
@@ -191,7 +267,7 @@ class FhirApi::Impl {
       return errorResponse(core::unauthenticated(
           "authentication required: a client certificate (HTTPS) or a bearer token"));
     }
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(checkResponseFormat(request, *params));
+    if (auto refused = checkResponseFormat(request, *params)) return *refused;
 
     // The HTTP layer passes the path undecoded: "$" may arrive percent-encoded.
     if (!parts.empty() && parts.size() <= 2 &&
@@ -217,11 +293,17 @@ class FhirApi::Impl {
         return update(request, type, "", trace, started, committed);
       }
     } else if (parts.size() == 2) {
+      if (parts[1] == "_search" && request.method == "POST") {
+        return searchByPost(request, type, *params, trace);
+      }
+      if (parts[1] == "_history" && request.method == "GET") {
+        return typeHistory(request, type, *params, trace);
+      }
       if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
       if (request.method == "PUT")
         return update(request, type, parts[1], trace, started, committed);
     } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
-      return history(request, type, parts[1], trace);
+      return history(request, type, parts[1], *params, trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
       auto version = parseEtag(parts[3]);
       if (!version.isOk()) return errorResponse(core::notFound("no version '" + parts[3] + "'"));
@@ -331,20 +413,12 @@ class FhirApi::Impl {
     return jsonResponse(200, records->front().json);
   }
 
-  std::string searchsetBundle(const std::string& selfUrl, const std::string& nextUrl, int64_t total,
+  std::string searchsetBundle(const PageLinks& links, int64_t total,
                               const std::vector<std::string>& fullUrls,
                               const std::vector<const std::string*>& resources) {
     std::string out = R"({"resourceType":"Bundle","type":"searchset","total":)";
     out += std::to_string(total);
-    out += R"(,"link":[{"relation":"self","url":")";
-    core::appendJsonEscaped(out, selfUrl);
-    out += "\"}";
-    if (!nextUrl.empty()) {
-      out += R"(,{"relation":"next","url":")";
-      core::appendJsonEscaped(out, nextUrl);
-      out += "\"}";
-    }
-    out += R"(],"entry":[)";
+    out += R"(,"link":[)" + links.json() + R"(],"entry":[)";
     for (size_t i = 0; i < resources.size(); ++i) {
       if (i > 0) out += ',';
       out += R"({"fullUrl":")";
@@ -363,8 +437,11 @@ class FhirApi::Impl {
     trace.action = 'E';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeScope(request.caller, type, auth::Interaction::kSearch));
+    // Lenient: what the type does not search by is left out, of the search and of its links.
+    const QueryParams& used =
+        preference(request, "handling") == "lenient" ? withoutUnknownParams(type, params) : params;
     auto query =
-        buildSearchQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+        buildSearchQuery(type, used, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     for (const auto& c : query->criteria) {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
@@ -375,20 +452,7 @@ class FhirApi::Impl {
     auto page = deps_.store.search(*query);
     if (!page.isOk()) return errorResponse(page.status());
 
-    // Links repeat the caller's parameters with our paging.
-    std::string common;
-    for (const auto& [name, value] : params) {
-      if (name == "_offset" || name == "_count") continue;
-      common += core::percentEncode(name) + "=" + core::percentEncode(value) + "&";
-    }
-    std::string base =
-        request.baseUrl + "/" + type + "?" + common + "_count=" + std::to_string(query->count);
-    std::string self = base + "&_offset=" + std::to_string(query->offset);
-    std::string next;
-    if (query->offset + static_cast<int64_t>(page->records.size()) < page->total &&
-        query->count > 0) {
-      next = base + "&_offset=" + std::to_string(query->offset + query->count);
-    }
+    const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
     std::vector<std::string> fullUrls;
     std::vector<const std::string*> bodies;
     for (auto& r : page->records) {
@@ -397,7 +461,30 @@ class FhirApi::Impl {
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }
-    return jsonResponse(200, searchsetBundle(self, next, page->total, fullUrls, bodies));
+    return jsonResponse(200, searchsetBundle(links, page->total, fullUrls, bodies));
+  }
+
+  // POST [type]/_search (R4 3.1.1.2): the parameters in a form body, together with any in the URL,
+  // answered as the same GET search.
+  ApiResponse searchByPost(const ApiRequest& request, const std::string& type, QueryParams params,
+                           Trace& trace) {
+    trace.interaction = "search-type";
+    trace.action = 'E';
+    const std::string contentType = header(request, "content-type");
+    if (mediaTypeOf(contentType) != "application/x-www-form-urlencoded") {
+      return errorResponse(
+          {StatusCode::kUnsupportedMediaType, "Content-Type '" + contentType +
+                                                  "' is not supported: POST _search takes "
+                                                  "application/x-www-form-urlencoded"});
+    }
+    auto form = parseQuery(request.body);
+    if (!form.isOk()) return errorResponse(form.status());
+    if (auto refused = checkResponseFormat(request, *form)) return *refused;
+    if (!request.body.empty()) {
+      trace.query += (trace.query.empty() ? "" : "&") + request.body;
+    }
+    params.insert(params.end(), form->begin(), form->end());
+    return search(request, type, params, trace);
   }
 
   ApiResponse searchAudit(const ApiRequest& request, const store::SearchQuery& query,
@@ -418,14 +505,17 @@ class FhirApi::Impl {
       fullUrls.push_back(request.baseUrl + "/AuditEvent/" + std::to_string(r.seq));
       bodies.push_back(&r.json);
     }
-    std::string self = request.baseUrl + "/AuditEvent" +
-                       (request.query.empty() ? std::string() : "?" + request.query);
+    PageLinks links;
+    links.self = request.baseUrl + "/AuditEvent" +
+                 (request.query.empty() ? std::string() : "?" + request.query);
     return jsonResponse(
-        200, searchsetBundle(self, "", static_cast<int64_t>(records->size()), fullUrls, bodies));
+        200, searchsetBundle(links, static_cast<int64_t>(records->size()), fullUrls, bodies));
   }
 
+  // GET [type]/{id}/_history: every version, newest first, paged by _count and _offset. Access is
+  // decided on the current version, as for a read: what the caller may not read does not exist.
   ApiResponse history(const ApiRequest& request, const std::string& type, const std::string& id,
-                      Trace& trace) {
+                      const QueryParams& params, Trace& trace) {
     trace.interaction = "history-instance";
     trace.action = 'R';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeScope(request.caller, type, auth::Interaction::kRead));
@@ -433,6 +523,9 @@ class FhirApi::Impl {
     if (type == "AuditEvent" || !fhir::isValidId(id)) {
       return errorResponse(core::notFound("no history for " + type + "/" + id));
     }
+    auto query =
+        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    if (!query.isOk()) return errorResponse(query.status());
     auto versions = deps_.store.history(type, id);
     if (!versions.isOk()) return errorResponse(versions.status());
     const Status notFound = core::notFound(type + "/" + id + " does not exist");
@@ -441,25 +534,63 @@ class FhirApi::Impl {
     auto readable = mayRead(request.caller, versions->front(), trace);
     if (!readable.isOk()) return errorResponse(readable.status());
     if (!*readable) return errorResponse(notFound);
+    // A resource has few versions: they are paged here rather than in the store.
+    store::SearchPage page;
+    for (auto& v : *versions) {
+      if (query->lastUpdatedGeMs && v.lastUpdatedMs < *query->lastUpdatedGeMs) continue;
+      if (page.total++ >= query->offset &&
+          page.records.size() < static_cast<size_t>(query->count)) {
+        page.records.push_back(std::move(v));
+      }
+    }
+    return jsonResponse(
+        200, historyBundle(request, "/" + type + "/" + id + "/_history", params, *query, page));
+  }
+
+  // GET [type]/_history: every version of the resources of the type the caller may read (the
+  // store pages only those, as for a search), newest first.
+  ApiResponse typeHistory(const ApiRequest& request, const std::string& type,
+                          const QueryParams& params, Trace& trace) {
+    trace.interaction = "history-type";
+    trace.action = 'R';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeScope(request.caller, type, auth::Interaction::kSearch));
+    if (type == "AuditEvent") return errorResponse(core::notFound("no history for AuditEvent"));
+    auto query =
+        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    if (!query.isOk()) return errorResponse(query.status());
+    query->visibility = accessOf(request.caller).visibility();
+    auto page = deps_.store.typeHistory(*query);
+    if (!page.isOk()) return errorResponse(page.status());
+    for (const auto& r : page->records) trace.entities.push_back(r.type + "/" + r.id);
+    return jsonResponse(200,
+                        historyBundle(request, "/" + type + "/_history", params, *query, *page));
+  }
+
+  // A history Bundle of `page` (versions, newest first) with self and next links below `path`.
+  std::string historyBundle(const ApiRequest& request, const std::string& path,
+                            const QueryParams& params, const store::SearchQuery& query,
+                            const store::SearchPage& page) {
+    const PageLinks links = pageLinks(request.baseUrl + path, params, query, page);
     std::string out = R"({"resourceType":"Bundle","type":"history","total":)" +
-                      std::to_string(versions->size()) + R"(,"entry":[)";
+                      std::to_string(page.total) + R"(,"link":[)" + links.json() + R"(],"entry":[)";
     bool first = true;
-    for (const auto& v : *versions) {
+    for (const auto& v : page.records) {
       if (!first) out += ',';
       first = false;
       out += R"({"fullUrl":")";
-      core::appendJsonEscaped(out, request.baseUrl + "/" + type + "/" + id);
+      core::appendJsonEscaped(out, request.baseUrl + "/" + v.type + "/" + v.id);
       out += "\"";
       if (!v.deleted) out += R"(,"resource":)" + forReader(request.caller, v);
       out += R"(,"request":{"method":")";
       out += v.deleted ? "DELETE" : (v.version == 1 ? "POST" : "PUT");
-      out += R"(","url":")" + type + (v.version == 1 ? std::string() : "/" + id) + "\"}";
+      out += R"(","url":")" + v.type + (v.version == 1 ? std::string() : "/" + v.id) + "\"}";
       out += R"(,"response":{"status":")" + std::string(v.version == 1 ? "201" : "200") +
              R"(","etag":")" + std::string("W/\\\"") + std::to_string(v.version) + "\\\"" +
              R"(","lastModified":")" + core::formatInstant(v.lastUpdatedMs) + "\"}}";
     }
     out += "]}";
-    return jsonResponse(200, out);
+    return out;
   }
 
   // --- Writes --------------------------------------------------------------------------------
@@ -613,12 +744,21 @@ class FhirApi::Impl {
   ApiResponse writeResponse(const ApiRequest& request, const WriteOp& op) {
     ApiResponse r;
     r.status = op.created ? 201 : 200;
-    std::string prefer = core::lowerAscii(header(request, "prefer"));
-    if (!op.outcome.empty() && prefer.find("return=representation") == std::string::npos) {
+    const std::string wanted = preference(request, "return");
+    if (wanted == "operationoutcome" && op.outcome.empty()) {
+      const std::string what =
+          op.record.type + "/" + op.record.id + " version " + std::to_string(op.record.version);
+      r.body = fhir::operationOutcomeJson(
+          {core::Issue{core::Issue::Severity::kInformation, "informational",
+                       op.created           ? what + " created"
+                       : op.matchedExisting ? what + " already exists; nothing was written"
+                                            : what + " updated"}});
+      r.headers.emplace_back("Content-Type", kFhirJson);
+    } else if (!op.outcome.empty() && wanted != "representation") {
       // What the flows answered (a request rejected out of hours) is what the sender must read.
       r.body = op.outcome;
       r.headers.emplace_back("Content-Type", kFhirJson);
-    } else if (prefer.find("return=minimal") == std::string::npos) {
+    } else if (wanted != "minimal") {
       // A create that found the person answers with what a read would show.
       r.body = op.matchedExisting ? forReader(request.caller, op.record) : op.record.json;
       r.headers.emplace_back("Content-Type", kFhirJson);

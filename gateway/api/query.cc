@@ -42,6 +42,52 @@ int64_t periodEnd(const std::string& text, int64_t start) {
   return core::daysFromCivil(next) * core::kDayMs - 1;
 }
 
+// The parameters every search takes besides the type's own.
+bool isControlParam(const std::string& name) {
+  return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty";
+}
+
+// "identifier:exact" -> "identifier".
+std::string baseNameOf(const std::string& name) {
+  return name.substr(0, name.find(':'));
+}
+
+// A search the server cannot do: not-supported, naming what the type does support, so that the
+// client can correct itself.
+core::Status notSupported(const std::string& type, const std::string& what) {
+  std::string supported;
+  for (const auto& name : searchParamsFor(type)) supported += name + ", ";
+  const std::string text = what + "; " + type + " searches by " + supported + "_count and _offset";
+  return {core::StatusCode::kInvalidArgument, text, {core::Issue::error("not-supported", text)}};
+}
+
+store::SearchQuery firstPageOf(const std::string& type, int defaultCount) {
+  store::SearchQuery query;
+  query.type = type;
+  query.count = defaultCount;
+  return query;
+}
+
+// _count and _offset into `query`: true when `name` is one of them.
+core::StatusOr<bool> readPaging(const std::string& name, const std::string& value, int maxCount,
+                                store::SearchQuery& query) {
+  if (name == "_count") {
+    const auto count = core::parseDecimal(value);
+    if (!count.isOk() || value.size() > 6) return core::invalidArgument("_count must be a number");
+    query.count = std::min(static_cast<int>(*count), maxCount);
+    return true;
+  }
+  if (name == "_offset") {
+    const auto offset = core::parseDecimal(value);
+    if (!offset.isOk() || value.size() > 9) {
+      return core::invalidArgument("_offset must be a number");
+    }
+    query.offset = static_cast<int>(*offset);
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 core::StatusOr<QueryParams> parseQuery(const std::string& query) {
@@ -90,6 +136,43 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
   return it == kParams.end() ? kNone : it->second;
 }
 
+QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params) {
+  const auto& allowed = searchParamsFor(type);
+  QueryParams kept;
+  for (const auto& param : params) {
+    const std::string name = baseNameOf(param.first);
+    if (isControlParam(name) || std::find(allowed.begin(), allowed.end(), name) != allowed.end()) {
+      kept.push_back(param);
+    }
+  }
+  return kept;
+}
+
+core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
+                                                     const QueryParams& params, int defaultCount,
+                                                     int maxCount) {
+  store::SearchQuery query = firstPageOf(type, defaultCount);
+  for (const auto& [name, value] : params) {
+    if (name == "_format" || name == "_pretty") continue;
+    BRYGGA_ASSIGN_OR_RETURN(bool paging, readPaging(name, value, maxCount, query));
+    if (paging) continue;
+    if (name == "_since") {
+      auto since = core::parseFhirDateTime(value);
+      if (!since.isOk()) {
+        return core::invalidArgument("_since: '" + value + "' is not a FHIR instant or dateTime");
+      }
+      query.lastUpdatedGeMs = *since;
+      continue;
+    }
+    const std::string text = "history parameter '" + name +
+                             "' is not supported; history takes _count, _offset and "
+                             "_since";
+    return core::Status(core::StatusCode::kInvalidArgument, text,
+                        {core::Issue::error("not-supported", text)});
+  }
+  return query;
+}
+
 core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
   if (fhir::isValidId(text)) return "Patient/" + text;
   const auto bad = [] {
@@ -107,9 +190,7 @@ core::StatusOr<std::string> normalisePatientReference(const std::string& text) {
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount) {
-  store::SearchQuery query;
-  query.type = type;
-  query.count = defaultCount;
+  store::SearchQuery query = firstPageOf(type, defaultCount);
   const auto& allowed = searchParamsFor(type);
   for (const auto& [rawName, value] : params) {
     std::string name = rawName;
@@ -120,36 +201,27 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (name == "_format" || name == "_pretty") continue;
     if (!modifier.empty()) {
-      return core::invalidArgument("search modifier :" + modifier + " on " + name +
-                                   " is not supported");
+      return notSupported(type,
+                          "search modifier :" + modifier + " on " + name + " is not supported");
     }
-    if (name == "_count") {
-      const auto count = core::parseDecimal(value);
-      if (!count.isOk() || value.size() > 6)
-        return core::invalidArgument("_count must be a number");
-      query.count = std::min(static_cast<int>(*count), maxCount);
-      continue;
-    }
-    if (name == "_offset") {
-      const auto offset = core::parseDecimal(value);
-      if (!offset.isOk() || value.size() > 9) {
-        return core::invalidArgument("_offset must be a number");
-      }
-      query.offset = static_cast<int>(*offset);
-      continue;
-    }
+    BRYGGA_ASSIGN_OR_RETURN(bool paging, readPaging(name, value, maxCount, query));
+    if (paging) continue;
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
-      return core::invalidArgument("search parameter '" + name + "' is not supported for " + type);
+      return notSupported(type, "search parameter '" + name + "' is not supported");
     }
     if (value.empty()) return core::invalidArgument("search parameter '" + name + "' has no value");
     if (name == "_lastUpdated") {
-      // A date begins with a digit: a letter begins a two-letter prefix (none is eq).
-      const bool prefixed = core::isAsciiAlpha(value[0]);
+      // A prefix is two letters before a digit (ge2026-01-01); anything else is the date itself,
+      // and a diagnostic quotes the value as the client sent it.
+      const bool prefixed = value.size() > 2 && core::isAsciiAlpha(value[0]) &&
+                            core::isAsciiAlpha(value[1]) && !core::isAsciiAlpha(value[2]);
       const std::string prefix = prefixed ? value.substr(0, 2) : "eq";
-      const std::string date = prefixed ? value.substr(prefix.size()) : value;
+      const std::string date = prefixed ? value.substr(2) : value;
       auto parsed = core::parseFhirDateTime(date);
       if (!parsed.isOk()) {
-        return core::invalidArgument("_lastUpdated: '" + date + "' is not a FHIR date or dateTime");
+        return core::invalidArgument("_lastUpdated: '" + value +
+                                     "' is not a FHIR date or dateTime, optionally prefixed with "
+                                     "eq, ge, gt, le or lt");
       }
       const int64_t start = *parsed;
       const int64_t end = periodEnd(date, start);

@@ -23,10 +23,21 @@ const std::vector<std::string>& searchParamsFor(const std::string& type);
 // Turns FHIR search parameters into a store query: identifier (system|value, |value, value),
 // patient / subject ("Patient/1" or "1"), status (comma = or), _lastUpdated (ge, le, gt, lt, eq
 // or a bare date meaning the whole period), _count and _offset. Unknown or unsupported
-// parameters are kInvalidArgument naming them.
+// parameters and modifiers are kInvalidArgument with a not-supported issue that names the type's
+// parameters.
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount);
+
+// `params` without those the type does not search by (Prefer: handling=lenient): the control
+// parameters (_count, _offset, _format, _pretty) and the type's own stay, with their modifiers.
+QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params);
+
+// The paging of a history (instance or type): _count, _offset and _since (a dateTime: versions
+// written at or after it). Anything else is kInvalidArgument (not-supported).
+core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
+                                                     const QueryParams& params, int defaultCount,
+                                                     int maxCount);
 
 // "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; kInvalidArgument when
 // it does not name a Patient.

@@ -413,6 +413,33 @@ std::vector<ResourceRecord> Connection::history(const std::string& type, const s
   return records_.take();
 }
 
+SearchPage Connection::typeHistory(const SearchQuery& query) {
+  SearchPage page;
+  DynamicSql where;
+  where.add(" WHERE v.type = ?", query.type);
+  if (query.lastUpdatedGeMs) where.add(" AND v.last_updated_ms >= ?", *query.lastUpdatedGeMs);
+  // The current row `c` decides for all its versions, as visibilityClause does for a search.
+  if (query.visibility) where.append(visibilityClause(*query.visibility));
+  if (const int limit = nonNegative(query.count); limit > 0) {
+    DynamicSql select;
+    select.text = std::string("SELECT ") + kRecordColumns + kVersionJoin;
+    select.append(where);
+    select.text += " ORDER BY v.last_updated_ms DESC, v.id DESC, v.version DESC";
+    select.add(" LIMIT ?", Poco::Int64{limit});
+    select.add(" OFFSET ?", Poco::Int64{nonNegative(query.offset)});
+    Query q(statements_.get(select.text));
+    select.bindTo(q);
+    while (q.next()) page.records.push_back(recordOf(q));
+  }
+  DynamicSql count;
+  count.text = std::string("SELECT COUNT(*)") + kVersionJoin;
+  count.append(where);
+  Query q(statements_.get(count.text));
+  count.bindTo(q);
+  page.total = q.next() ? q.integer(0) : 0;
+  return page;
+}
+
 int64_t Connection::currentVersion(const std::string& type, const std::string& id) {
   Query q(statements_.get("SELECT version FROM resource_current WHERE type = ? AND id = ?"));
   q.bind(type).bind(id);

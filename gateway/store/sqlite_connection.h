@@ -89,6 +89,7 @@ class Connection {
   std::optional<ResourceRecord> readVersion(const std::string& type, const std::string& id,
                                             int64_t version);
   std::vector<ResourceRecord> history(const std::string& type, const std::string& id);
+  SearchPage typeHistory(const SearchQuery& query);
   // 0 when the resource has never been written.
   int64_t currentVersion(const std::string& type, const std::string& id);
   std::vector<std::string> findByIdentifier(const std::string& type, const std::string& system,

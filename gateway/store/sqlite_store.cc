@@ -350,18 +350,11 @@ class SqliteStore final : public Store {
   }
 
   StatusOr<SearchPage> search(const SearchQuery& query) override {
-    return onReader("search", [&](Connection& c) -> StatusOr<SearchPage> {
-      // One snapshot for the count and the page, so `total` agrees with the records.
-      c.begin(false);
-      try {
-        SearchPage page = c.search(query);
-        c.commit();
-        return page;
-      } catch (...) {
-        c.rollback();
-        throw;
-      }
-    });
+    return pageOnReader("search", [&](Connection& c) { return c.search(query); });
+  }
+
+  StatusOr<SearchPage> typeHistory(const SearchQuery& query) override {
+    return pageOnReader("typeHistory", [&](Connection& c) { return c.typeHistory(query); });
   }
 
   StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
@@ -561,6 +554,22 @@ class SqliteStore final : public Store {
   }
 
  private:
+  // A page and its total read in one snapshot, so that `total` agrees with the records.
+  template <typename F>
+  StatusOr<SearchPage> pageOnReader(const char* operation, F&& f) {
+    return onReader(operation, [&](Connection& c) -> StatusOr<SearchPage> {
+      c.begin(false);
+      try {
+        SearchPage page = f(c);
+        c.commit();
+        return page;
+      } catch (...) {
+        c.rollback();
+        throw;
+      }
+    });
+  }
+
   template <typename F>
   auto onReader(const char* operation, F&& f) -> decltype(f(std::declval<Connection&>())) {
     Connection* connection = readers_.acquire(readPoolWaitMs_);

@@ -138,7 +138,8 @@ struct SearchQuery {
 };
 
 struct SearchPage {
-  std::vector<ResourceRecord> records;  // current versions, not deleted, ordered by lastUpdated, id
+  // search: current versions, not deleted, ordered by lastUpdated, id (typeHistory: see there)
+  std::vector<ResourceRecord> records;
   int64_t total = 0;
 };
 
@@ -409,6 +410,11 @@ class Store {
   virtual StatusOr<std::vector<ResourceRecord>> history(const std::string& type,
                                                         const std::string& id) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
+  // The history of a type: every version of the resources of query.type, deletions included,
+  // newest first (by lastUpdated, then id and version), paged by count and offset with their
+  // total; lastUpdatedGeMs is _since. A resource's versions are visible as its current version is
+  // (query.visibility), as for a read of one resource's history. criteria and tenant are unused.
+  virtual StatusOr<SearchPage> typeHistory(const SearchQuery& query) = 0;
 
   // Matching exchange records in the order they were recorded, at most query.limit.
   virtual StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) = 0;

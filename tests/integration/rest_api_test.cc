@@ -212,7 +212,7 @@ TEST_F(RestApiTest, ErrorsAreOperationOutcomesWithTheRightStatus) {
                      {{"Content-Type", "application/fhir+xml"}}),
                 415);
   expectOutcome(call("kungsbacka", "GET", "/Patient", "", {{"Accept", "application/fhir+xml"}}),
-                415);
+                406);
   expectOutcome(call("kungsbacka", "POST", "/Patient", std::string(300 * 1024, ' ')), 413);
   expectOutcome(call("kungsbacka", "POST", "/Patient", patientJson("191212121213")), 422);
   expectOutcome(call("kungsbacka", "GET", "/Spaceship/1"), 404);

@@ -276,6 +276,30 @@ StatusOr<store::SearchPage> FakeStore::search(const store::SearchQuery& query) {
   return searchState(state_, query);
 }
 
+StatusOr<store::SearchPage> FakeStore::typeHistory(const store::SearchQuery& query) {
+  std::lock_guard lock(mutex_);
+  BRYGGA_RETURN_IF_ERROR(noVisibility(query));
+  std::vector<ResourceRecord> all;
+  for (const auto& [key, versions] : state_.resources) {
+    if (key.first != query.type) continue;
+    for (const Version& v : versions) {
+      if (!query.lastUpdatedGeMs || v.record.lastUpdatedMs >= *query.lastUpdatedGeMs) {
+        all.push_back(v.record);
+      }
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const ResourceRecord& a, const ResourceRecord& b) {
+    return std::tie(b.lastUpdatedMs, b.id, b.version) < std::tie(a.lastUpdatedMs, a.id, a.version);
+  });
+  store::SearchPage page;
+  page.total = static_cast<int64_t>(all.size());
+  const size_t from = std::min(all.size(), static_cast<size_t>(std::max(query.offset, 0)));
+  const size_t to = std::min(all.size(), from + static_cast<size_t>(std::max(query.count, 0)));
+  page.records.assign(all.begin() + static_cast<std::ptrdiff_t>(from),
+                      all.begin() + static_cast<std::ptrdiff_t>(to));
+  return page;
+}
+
 StatusOr<std::vector<store::ExchangeRecord>> FakeStore::exchanges(
     const store::ExchangeQuery& query) {
   std::lock_guard lock(mutex_);

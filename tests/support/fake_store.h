@@ -29,6 +29,7 @@ class FakeStore final : public store::Store {
   core::StatusOr<std::vector<store::ResourceRecord>> history(const std::string& type,
                                                              const std::string& id) override;
   core::StatusOr<store::SearchPage> search(const store::SearchQuery& query) override;
+  core::StatusOr<store::SearchPage> typeHistory(const store::SearchQuery& query) override;
   core::StatusOr<std::vector<store::ExchangeRecord>> exchanges(
       const store::ExchangeQuery& query) override;
   core::StatusOr<std::vector<store::OutboxEntry>> dueOutbox(const std::string& destination,

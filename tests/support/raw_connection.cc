@@ -131,6 +131,7 @@ HttpAnswer RawConnection::readResponse(bool head) {
   const std::string statusLine = head_.substr(0, lineEnd);
   if (statusLine.size() < 12) return answer;
   const int status = std::stoi(statusLine.substr(9, 3));
+  if (statusLine.size() > 13) answer.reason = statusLine.substr(13);
   size_t pos = lineEnd == std::string::npos ? head_.size() : lineEnd + 2;
   while (pos < head_.size()) {
     size_t end = head_.find("\r\n", pos);

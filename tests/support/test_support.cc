@@ -94,6 +94,7 @@ HttpAnswer httpCall(const std::string& method, const std::string& url, const std
   std::istream& in = session.receiveResponse(resp);
   HttpAnswer answer;
   answer.status = resp.getStatus();
+  answer.reason = resp.getReason();
   for (const auto& [k, v] : resp) answer.headers[core::lowerAscii(k)] = v;
   Poco::StreamCopier::copyToString(in, answer.body);
   return answer;

@@ -35,6 +35,7 @@ int freePort();
 // An HTTP or HTTPS call against a local server, for tests.
 struct HttpAnswer {
   int status = 0;
+  std::string reason;  // the status line's reason phrase ("Created")
   std::string body;
   std::map<std::string, std::string> headers;  // lower-cased names
 };
