@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds Brygga, makes the dev certificates if needed and starts the gateway with its embedded
-# defaults: data under ./var, HTTP on 127.0.0.1:8080, HTTPS on 8443 with certs/out/*.
+# Builds the gateway (the `brygga` target and its mapping data; not the tests), makes the dev
+# certificates if needed and starts the gateway with its embedded defaults: data under ./var, HTTP
+# on 127.0.0.1:8080, HTTPS on 8443 with certs/out/*.
 # Arguments go to `brygga serve`.
 #
 # `scripts/run.sh --demo` also starts a stand-in regional EHR on 127.0.0.1:9090 and sends
@@ -16,7 +17,13 @@ if [[ "${1:-}" == "--demo" ]]; then
   shift
 fi
 
-./scripts/build.sh
+# Only what runs here: the gateway (and, for the demo, brygga-traffic); ./scripts/test.sh builds
+# the tests.
+if $demo; then
+  ./scripts/build.sh brygga brygga-traffic
+else
+  ./scripts/build.sh brygga
+fi
 ./certs/make-dev-certs.sh
 mkdir -p var
 if ! $demo; then

@@ -7,7 +7,10 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <sqlite3.h>
 
@@ -115,6 +118,46 @@ TEST(Cli, MigrationReportListsWhatTheMigrationDidWithSharedNumbers) {
             std::string::npos)
       << report.output;
   EXPECT_EQ(runBrygga("migration-report --data-dir " + data.file("nowhere")).exitCode, 66);
+}
+
+// scripts/run.sh builds only what it runs: the gateway target (whose mapping data comes with it),
+// not the test suite. Run in a copy of the scripts with a cmake, a setup, a certificate script and
+// a brygga that only record how they were called.
+TEST(Cli, RunScriptBuildsOnlyTheGatewayAndStartsIt) {
+  namespace fs = std::filesystem;
+  TempDir tree;
+  fs::create_directories(tree.file("scripts"));
+  fs::create_directories(tree.file("certs"));
+  fs::create_directories(tree.file("build/bin"));
+  fs::create_directories(tree.file("fake"));
+  for (const char* script : {"scripts/run.sh", "scripts/build.sh"}) {
+    fs::copy_file(fs::path(BRYGGA_SOURCE_DIR) / script, tree.file(script));
+  }
+  const std::string calls = tree.file("calls.txt");
+  auto recorder = [&](const std::string& path, const std::string& name) {
+    writeFile(path, "#!/bin/sh\necho \"" + name + " $*\" >> " + calls + "\n");
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add);
+  };
+  recorder(tree.file("scripts/setup.sh"), "setup");
+  recorder(tree.file("certs/make-dev-certs.sh"), "certs");
+  recorder(tree.file("build/bin/brygga"), "brygga");
+  recorder(tree.file("fake/cmake"), "cmake");
+
+  auto run = runCommand("PATH=" + tree.file("fake") + ":$PATH " + tree.file("scripts/run.sh") +
+                        " --http-port 0");
+  ASSERT_EQ(run.exitCode, 0) << run.output;
+  std::ifstream in(calls);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "setup ");
+  EXPECT_EQ(lines[1].rfind("cmake -S . -B build", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("cmake --build build -j", 0), 0u) << lines[2];
+  EXPECT_NE(lines[2].find(" --target brygga"), std::string::npos) << lines[2];
+  EXPECT_EQ(lines[2].find("--target", lines[2].find("--target") + 1), std::string::npos)
+      << "only the gateway: " << lines[2];
+  EXPECT_EQ(lines[3], "certs ");
+  EXPECT_EQ(lines[4], "brygga serve --http-port 0");
 }
 
 TEST(Cli, ServeOnPortZeroPrintsTheChosenPortAndAnswers) {
