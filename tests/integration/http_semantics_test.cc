@@ -303,5 +303,49 @@ TEST_F(HttpSemanticsTest, BatchEntriesStandAloneAndATransactionFallsWhole) {
   EXPECT_EQ(organizations(), 1);
 }
 
+// What the CapabilityStatement claims works: every searchParam of every type is searched by, the
+// history of each type is read, and the system interactions are transaction and batch.
+TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
+  auto metadata = call("", "GET", "/metadata");
+  ASSERT_EQ(metadata.status, 200);
+  auto capability = parse(metadata.body);
+  const auto& rest = capability["rest"][0];
+  std::set<std::string> system;
+  for (const auto& i : rest["interaction"].GetArray()) system.insert(i["code"].GetString());
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch"}));
+  EXPECT_NE(std::string(rest["documentation"].GetString()).find("handling=lenient"),
+            std::string::npos);
+
+  const std::map<std::string, std::string> sample = {
+      {"token", "x"}, {"reference", "Patient/x"}, {"date", "ge2026-01-01"}};
+  int searched = 0;
+  for (const auto& resource : rest["resource"].GetArray()) {
+    const std::string type = resource["type"].GetString();
+    std::set<std::string> interactions;
+    for (const auto& i : resource["interaction"].GetArray()) {
+      interactions.insert(i["code"].GetString());
+    }
+    EXPECT_TRUE(interactions.count("search-type")) << type;
+    for (const auto& param : resource["searchParam"].GetArray()) {
+      const std::string path =
+          "/" + type + "?" + param["name"].GetString() + "=" + sample.at(param["type"].GetString());
+      for (const char* method : {"GET", "POST"}) {
+        auto r = std::string(method) == "GET"
+                     ? call("integration", "GET", path)
+                     : call("integration", "POST", "/" + type + "/_search",
+                            path.substr(path.find('?') + 1), {{"Content-Type", kForm}});
+        EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.body;
+        ++searched;
+      }
+    }
+    if (interactions.count("history-type")) {
+      auto history = call("integration", "GET", "/" + type + "/_history?_count=1");
+      EXPECT_EQ(history.status, 200) << type << ": " << history.body;
+      EXPECT_TRUE(interactions.count("history-instance")) << type;
+    }
+  }
+  EXPECT_GT(searched, 20);
+}
+
 }  // namespace
 }  // namespace brygga::testing
