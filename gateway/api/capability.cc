@@ -59,6 +59,18 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       std::to_string(limits.maxBodyBytes) + " bytes.";
   security.AddMember("description", Value(securityText.c_str(), a), a);
   rest.AddMember("security", security, a);
+  rest.AddMember(
+      "documentation",
+      "Search by GET [type]?... or POST [type]/_search with an application/x-www-form-urlencoded "
+      "body (its parameters and the URL's together), paged by _count and _offset. Prefer: "
+      "handling=lenient leaves out search parameters a type does not support (and its links do "
+      "not repeat them); strict, the default, answers 400 naming the supported ones. History of "
+      "an instance or a type pages by _count and _offset and takes _since. Create and update "
+      "honour Prefer: return=minimal, return=representation (the default) and "
+      "return=OperationOutcome. A batch's entries succeed or fail each on its own; a "
+      "transaction's all or none. Answers are application/fhir+json only: an Accept or _format "
+      "asking for anything else is 406.",
+      a);
 
   Value resources(rapidjson::kArrayType);
   for (std::string_view typeView : fhir::supportedResourceTypes()) {
@@ -69,7 +81,8 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
     Value interactions(rapidjson::kArrayType);
     std::vector<const char*> codes = {"read", "search-type"};
     if (!readOnly) {
-      codes = {"read", "vread", "update", "history-instance", "create", "search-type"};
+      codes = {"read",   "vread",       "update",      "history-instance",
+               "create", "search-type", "history-type"};
     }
     for (const char* code : codes) {
       Value i(rapidjson::kObjectType);

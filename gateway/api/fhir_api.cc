@@ -18,6 +18,7 @@
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/http_reason.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -190,6 +191,11 @@ PageLinks pageLinks(const std::string& url, const QueryParams& params,
     links.next = base + "&_offset=" + std::to_string(query.offset + query.count);
   }
   return links;
+}
+
+// A Bundle entry's response.status: "201 Created".
+std::string statusText(int status) {
+  return std::to_string(status) + " " + core::httpReasonPhrase(status);
 }
 
 std::string locationOf(const std::string& base, const store::ResourceRecord& r) {
@@ -1134,9 +1140,10 @@ class FhirApi::Impl {
     }
     trace.interaction = std::string(type);
     trace.action = 'E';
+    if (type == "batch") return batch(request, *doc, trace, started, committed);
+    // A transaction is valid as a whole or not at all; a batch's entries each on their own.
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
-    return type == "transaction" ? transaction(request, *doc, trace, started, committed)
-                                 : batch(request, *doc, trace, started, committed);
+    return transaction(request, *doc, trace, started, committed);
   }
 
   // Reads a Bundle entry's request into a WriteOp; entries must be POST or PUT of a supported,
@@ -1201,7 +1208,7 @@ class FhirApi::Impl {
     out += R"(","resource":)" +
            (op.matchedExisting ? forReader(request.caller, op.record) : op.record.json) +
            R"(,"response":{"status":")";
-    out += op.created ? "201 Created" : "200 OK";
+    out += statusText(op.created ? 201 : 200);
     out += R"(","location":")";
     core::appendJsonEscaped(out, op.record.type + "/" + op.record.id + "/_history/" +
                                      std::to_string(op.record.version));
@@ -1266,7 +1273,9 @@ class FhirApi::Impl {
       if (op.isOk()) {
         ops.push_back(std::move(op).value());
         entryTrace.types.insert(ops.front().type);
-        s = commitOps(request, ops, entryTrace, started, false, entryCommitted);
+        s = withPrefix(validateResource(*ops.front().resource),
+                       "Bundle.entry[" + std::to_string(i) + "]: ");
+        if (s.isOk()) s = commitOps(request, ops, entryTrace, started, false, entryCommitted);
       } else {
         s = op.status();
       }
@@ -1279,7 +1288,7 @@ class FhirApi::Impl {
                                 std::string(core::toString(s.code())));
         });
         if (!r.isOk()) return errorResponse(r);
-        out += R"({"response":{"status":")" + std::to_string(s.httpStatus()) + R"(","outcome":)" +
+        out += R"({"response":{"status":")" + statusText(s.httpStatus()) + R"(","outcome":)" +
                fhir::operationOutcomeJson(s) + "}}";
       }
     }

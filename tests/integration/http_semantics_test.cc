@@ -2,7 +2,10 @@
 // content negotiation, POST search, Prefer, history paging and batch entries.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
@@ -264,6 +267,84 @@ TEST_F(HttpSemanticsTest, HistoryPagesAtInstanceAndTypeLevelWithinTheCallersAcce
   // Another's patient's history does not exist for the caller.
   EXPECT_EQ(call("varberg", "GET", "/Patient/" + mine + "/_history").status, 404);
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient/_history?_elements=id").status, 400);
+}
+
+// A batch's entries succeed or fail each on its own, an invalid resource included; a transaction
+// with the same entries fails whole.
+TEST_F(HttpSemanticsTest, BatchEntriesStandAloneAndATransactionFallsWhole) {
+  const std::string entries = R"([
+    {"resource":{"resourceType":"Organization","name":"Hemsjukvård Väst"},
+     "request":{"method":"POST","url":"Organization"}},
+    {"resource":{"resourceType":"Organization","active":"yes"},
+     "request":{"method":"POST","url":"Organization"}},
+    {"resource":{"resourceType":"Organization","id":"o9","name":"Hemsjukvård Syd"},
+     "request":{"method":"PUT","url":"Organization/o9","ifMatch":"W/\"4\""}}])";
+  const auto bundle = [&](const std::string& type) {
+    return R"({"resourceType":"Bundle","type":")" + type + R"(","entry":)" + entries + "}";
+  };
+  const auto organizations = [&] {
+    return parse(call("kungsbacka", "GET", "/Organization").body)["total"].GetInt();
+  };
+
+  auto transaction = call("kungsbacka", "POST", "/", bundle("transaction"));
+  EXPECT_EQ(transaction.status, 422) << transaction.body;
+  EXPECT_EQ(organizations(), 0);
+
+  auto batch = call("kungsbacka", "POST", "/", bundle("batch"));
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto response = parse(batch.body);
+  EXPECT_STREQ(response["type"].GetString(), "batch-response");
+  ASSERT_EQ(response["entry"].Size(), 3u);
+  EXPECT_STREQ(response["entry"][0]["response"]["status"].GetString(), "201 Created");
+  EXPECT_STREQ(response["entry"][1]["response"]["status"].GetString(), "422 Unprocessable Content");
+  EXPECT_STREQ(response["entry"][1]["response"]["outcome"]["resourceType"].GetString(),
+               "OperationOutcome");
+  EXPECT_STREQ(response["entry"][2]["response"]["status"].GetString(), "412 Precondition Failed");
+  EXPECT_EQ(organizations(), 1);
+}
+
+// What the CapabilityStatement claims works: every searchParam of every type is searched by, the
+// history of each type is read, and the system interactions are transaction and batch.
+TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
+  auto metadata = call("", "GET", "/metadata");
+  ASSERT_EQ(metadata.status, 200);
+  auto capability = parse(metadata.body);
+  const auto& rest = capability["rest"][0];
+  std::set<std::string> system;
+  for (const auto& i : rest["interaction"].GetArray()) system.insert(i["code"].GetString());
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch"}));
+  EXPECT_NE(std::string(rest["documentation"].GetString()).find("handling=lenient"),
+            std::string::npos);
+
+  const std::map<std::string, std::string> sample = {
+      {"token", "x"}, {"reference", "Patient/x"}, {"date", "ge2026-01-01"}};
+  int searched = 0;
+  for (const auto& resource : rest["resource"].GetArray()) {
+    const std::string type = resource["type"].GetString();
+    std::set<std::string> interactions;
+    for (const auto& i : resource["interaction"].GetArray()) {
+      interactions.insert(i["code"].GetString());
+    }
+    EXPECT_TRUE(interactions.count("search-type")) << type;
+    for (const auto& param : resource["searchParam"].GetArray()) {
+      const std::string path =
+          "/" + type + "?" + param["name"].GetString() + "=" + sample.at(param["type"].GetString());
+      for (const char* method : {"GET", "POST"}) {
+        auto r = std::string(method) == "GET"
+                     ? call("integration", "GET", path)
+                     : call("integration", "POST", "/" + type + "/_search",
+                            path.substr(path.find('?') + 1), {{"Content-Type", kForm}});
+        EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.body;
+        ++searched;
+      }
+    }
+    if (interactions.count("history-type")) {
+      auto history = call("integration", "GET", "/" + type + "/_history?_count=1");
+      EXPECT_EQ(history.status, 200) << type << ": " << history.body;
+      EXPECT_TRUE(interactions.count("history-instance")) << type;
+    }
+  }
+  EXPECT_GT(searched, 20);
 }
 
 }  // namespace

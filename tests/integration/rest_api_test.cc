@@ -282,7 +282,7 @@ TEST_F(RestApiTest, BatchEntriesSucceedOrFailOnTheirOwn) {
   auto doc = parse(r.body);
   EXPECT_STREQ(doc["type"].GetString(), "batch-response");
   EXPECT_STREQ(doc["entry"][0]["response"]["status"].GetString(), "201 Created");
-  EXPECT_STREQ(doc["entry"][1]["response"]["status"].GetString(), "412");
+  EXPECT_STREQ(doc["entry"][1]["response"]["status"].GetString(), "412 Precondition Failed");
   EXPECT_EQ(parse(call("kungsbacka", "GET", "/Location").body)["total"].GetInt(), 1);
 }
 

@@ -76,5 +76,43 @@ TEST(Query, CountIsCappedAndUnknownParametersAreRefused) {
   EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("_count=-1"), 50, 500).isOk());
 }
 
+TEST(Query, AnUnsupportedParameterIsNotSupportedAndNamesTheSupportedOnes) {
+  auto unknown = buildSearchQuery("Patient", *parseQuery("name=Tolvan"), 50, 500);
+  ASSERT_FALSE(unknown.isOk());
+  ASSERT_EQ(unknown.status().issues().size(), 1u);
+  EXPECT_EQ(unknown.status().issues()[0].code, "not-supported");
+  EXPECT_NE(unknown.status().message().find("identifier, _lastUpdated"), std::string::npos)
+      << unknown.status().message();
+}
+
+TEST(Query, LenientKeepsWhatTheTypeSearchesByAndThePaging) {
+  const QueryParams kept = withoutUnknownParams(
+      "Patient", *parseQuery("name=Tolvan&identifier:text=x&_count=5&_lastUpdated=2026&shoe=42"));
+  EXPECT_EQ(kept,
+            (QueryParams{{"identifier:text", "x"}, {"_count", "5"}, {"_lastUpdated", "2026"}}));
+}
+
+TEST(Query, ABadLastUpdatedIsQuotedAsSent) {
+  for (const char* value : {"yesterday", "ge2026-13-01", "2026-1"}) {
+    auto query = buildSearchQuery("Patient", {{"_lastUpdated", value}}, 50, 500);
+    ASSERT_FALSE(query.isOk()) << value;
+    EXPECT_NE(query.status().message().find(std::string("'") + value + "'"), std::string::npos)
+        << query.status().message();
+  }
+}
+
+TEST(Query, HistoryTakesPagingAndSinceOnly) {
+  auto query =
+      buildHistoryQuery("Patient", *parseQuery("_count=1&_offset=2&_since=2026-01-01"), 50, 500);
+  ASSERT_TRUE(query.isOk()) << query.status().toString();
+  EXPECT_EQ(query->count, 1);
+  EXPECT_EQ(query->offset, 2);
+  EXPECT_EQ(*query->lastUpdatedGeMs, core::parseFhirDateTime("2026-01-01").value());
+  auto other = buildHistoryQuery("Patient", *parseQuery("identifier=x"), 50, 500);
+  ASSERT_FALSE(other.isOk());
+  EXPECT_EQ(other.status().issues()[0].code, "not-supported");
+  EXPECT_FALSE(buildHistoryQuery("Patient", *parseQuery("_since=soon"), 50, 500).isOk());
+}
+
 }  // namespace
 }  // namespace brygga::api

@@ -383,5 +383,43 @@ TEST_F(SchemaSixMigrationTest, TheOutboxKeepsItsEntriesAndNeverReusesAnId) {
   EXPECT_EQ(enqueueOrFail(outboxEntry("regional", "Patient/q", 0)), 4);
 }
 
+// A type's history: every version, newest first, paged with its total, each resource's versions
+// visible as its current row is.
+TEST_F(SqliteStoreAccessTest, ATypesHistoryHoldsTheVersionsOfWhatTheCallerMaySee) {
+  ASSERT_TRUE(putPatient("mine", {}).isOk());
+  ASSERT_TRUE(putPatient("mine", {}, 2).isOk());
+  ASSERT_TRUE(putEpisode("e-mine", "mine", "varberg", true, 0).isOk());
+  ASSERT_TRUE(putPatient("theirs", {}, 1).isOk());
+  ASSERT_TRUE(putEpisode("e-theirs", "theirs", "falkenberg", true, 0).isOk());
+
+  const auto versionsOf = [](const SearchPage& page) {
+    std::vector<std::string> out;
+    for (const ResourceRecord& r : page.records)
+      out.push_back(r.id + "/" + std::to_string(r.version));
+    return out;
+  };
+  SearchQuery query;
+  query.type = "Patient";
+  query.visibility = municipal("varberg");
+  query.count = 1;
+  auto first = store_->typeHistory(query);
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  EXPECT_EQ(first->total, 2);
+  EXPECT_THAT(versionsOf(*first), ElementsAre("mine/2"));
+  query.offset = 1;
+  EXPECT_THAT(versionsOf(*store_->typeHistory(query)), ElementsAre("mine/1"));
+
+  // Everything, newest first; _since as lastUpdatedGeMs.
+  query.visibility.reset();
+  query.offset = 0;
+  query.count = 10;
+  auto all = store_->typeHistory(query);
+  ASSERT_TRUE(all.isOk());
+  EXPECT_EQ(all->total, 3);
+  EXPECT_THAT(versionsOf(*all), ElementsAre("mine/2", "theirs/1", "mine/1"));
+  query.lastUpdatedGeMs = 2000;
+  EXPECT_THAT(versionsOf(*store_->typeHistory(query)), ElementsAre("mine/2"));
+}
+
 }  // namespace
 }  // namespace brygga::store
