@@ -49,9 +49,9 @@ constexpr const char* kUsage =
     "                                 check the signed Provenance of forwarded Bundles against\n"
     "                                 the CA of --ca or audit.provenanceTrustFile; exit 65 if any\n"
     "                                 does not verify\n"
-    "  dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
+    "  dead-letters list [--destination NAME] | show ID | replay ID [--force] [--json]\n"
     "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
-    "  destination list | pause NAME | resume NAME\n"
+    "  destination list | pause NAME | resume NAME [--json]\n"
     "                                 queue figures; pause or resume a destination's delivery\n"
     "  migration-report [--data-dir DIR]\n"
     "                                 Patients that shared a person number before schema 6:\n"
@@ -83,6 +83,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("checkpoint", "FILE", "audit verify: a signed checkpoint saved earlier");
     add("patient", "REF", "audit extract: the patient, Patient/ID");
     add("format", "FORMAT", "audit extract: text or json");
+    add("json", nullptr, "JSON for scripts (UTC instants) instead of text for people");
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
     add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
