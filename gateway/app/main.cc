@@ -40,8 +40,9 @@ constexpr const char* kUsage =
     "                                 recompute the audit log (hash chain and Merkle tree)\n"
     "                                 against its signed checkpoints; exit 65 at the first bad\n"
     "                                 record\n"
-    "  audit extract --patient Patient/ID [--format text|json] [--data-dir DIR]\n"
-    "                                 the patient's PDL log extract (itself audited)\n"
+    "  audit extract --patient PERSONNUMMER|Patient/ID [--json] [--data-dir DIR]\n"
+    "                                 the patient's PDL log extract (itself audited); exit 66\n"
+    "                                 for an unknown patient\n"
     "  audit rotate-key [--data-dir DIR]\n"
     "                                 a new audit signing key; the old one signs a last\n"
     "                                 checkpoint and vouches for the new one\n"
@@ -81,8 +82,9 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("regional-url", "URL", "base URL of the regional EHR");
     add("key", "FILE", "audit verify: the log's public key (PEM or signed-note vkey)");
     add("checkpoint", "FILE", "audit verify: a signed checkpoint saved earlier");
-    add("patient", "REF", "audit extract: the patient, Patient/ID");
-    add("format", "FORMAT", "audit extract: text or json");
+    add("patient", "PATIENT",
+        "audit extract: a personnummer/samordningsnummer or a Patient id (Patient/ID)");
+    add("format", "FORMAT", "audit extract: text or json (--json)");
     add("json", nullptr, "JSON for scripts (UTC instants) instead of text for people");
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
