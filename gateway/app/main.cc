@@ -57,9 +57,9 @@ constexpr const char* kUsage =
     "  migration-report [--data-dir DIR]\n"
     "                                 Patients that shared a person number before schema 6:\n"
     "                                 merged, or duplicates left for the integration team\n"
-    "  hours --at TIME [--service-point NAME] [--config FILE]\n"
-    "                                 open or closed at TIME by the service-hours calendar, and "
-    "why\n"
+    "  hours --at DAY|TIME [--service-point NAME] [--config FILE]\n"
+    "                                 open or closed at TIME (or on DAY, 2026-12-24) by the\n"
+    "                                 service-hours calendar, and why\n"
     "  version                        print the version\n";
 
 }  // namespace
@@ -89,7 +89,8 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
     add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
-    add("at", "TIME", "hours: the time to ask about (2026-06-19T10:00, Stockholm time)");
+    add("at", "TIME",
+        "hours: the day (2026-12-24) or time (2026-06-19T10:00, Stockholm time) to ask about");
     add("service-point", "NAME",
         "hours: a service point (Kungsbacka, Varberg, Halmstad, Hylte VC)");
     add("dev", nullptr,
