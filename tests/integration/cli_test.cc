@@ -40,10 +40,46 @@ TEST(Cli, ValidatePrintsAnOutcomePerFileAndFailsOnInvalidOnes) {
   EXPECT_EQ(good.exitCode, 0) << good.output;
   EXPECT_NE(good.output.find("OperationOutcome"), std::string::npos);
   auto both = runBrygga("validate " + dir.file("good.json") + " " + dir.file("bad.json"));
-  EXPECT_NE(both.exitCode, 0);
+  EXPECT_EQ(both.exitCode, 65);  // as `brygga validate --help` says
   EXPECT_NE(both.output.find("bad.json: invalid"), std::string::npos) << both.output;
   EXPECT_NE(both.output.find("good.json: valid"), std::string::npos) << both.output;
   EXPECT_NE(runBrygga("validate " + dir.file("missing.json")).exitCode, 0);
+}
+
+// Each command has its own --help with the exit codes it uses; the overview states the output
+// and time conventions.
+TEST(Cli, EveryCommandHasAHelpWithItsExitCodes) {
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"serve", "78 a bad configuration"},
+      {"validate", "65 any file is invalid"},
+      {"audit verify", "65 a bad record"},
+      {"audit extract", "66 no database, or no such"},
+      {"audit rotate-key", "75 a running gateway"},
+      {"verify-provenance", "65 any file does not verify"},
+      {"dead-letters", "65 refused"},
+      {"destination", "66 no database or no such destination"},
+      {"migration-report", "66 no database"},
+      {"hours", "64 an unreadable --at"},
+      {"version", "exit codes:\n  0\n"},
+  };
+  for (const auto& [command, code] : commands) {
+    auto help = runBrygga(command + " --help");
+    EXPECT_EQ(help.exitCode, 0) << command;
+    EXPECT_EQ(help.output.rfind("usage: brygga " + command, 0), 0u) << help.output;
+    EXPECT_NE(help.output.find("exit codes:"), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find(code), std::string::npos) << command << ": " << help.output;
+  }
+  auto overview = runBrygga("--help");
+  EXPECT_EQ(overview.exitCode, 0);
+  EXPECT_NE(
+      overview.output.find("Europe/Stockholm time with its offset\n(2026-12-05 14:03:11 +01:00)"),
+      std::string::npos)
+      << overview.output;
+  EXPECT_NE(overview.output.find("--json output keeps UTC RFC 3339 instants"), std::string::npos);
+  EXPECT_EQ(runBrygga("").exitCode, 64);
+  auto unknown = runBrygga("frobnicate --help");
+  EXPECT_EQ(unknown.exitCode, 64);
+  EXPECT_NE(unknown.output.find("unknown command 'frobnicate'"), std::string::npos);
 }
 
 TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
