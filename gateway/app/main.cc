@@ -5,6 +5,7 @@
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -47,6 +48,11 @@ constexpr CommandHelp kCommands[] = {
      "run the gateway (--dev: the development clients even beyond loopback)",
      "0 stopped by SIGTERM or SIGINT; 78 a bad configuration (the message names the key);\n"
      "69 a listener or the store could not start"},
+    {"check-config", "check-config FILE [--dev]",
+     "load and check FILE exactly as serve would (every key, the cross-key rules and the\n"
+     "production-safety rules) without starting anything; print ok and a summary (listeners,\n"
+     "clients, destinations) or the problem",
+     "0 ok; 64 no FILE named; 66 FILE does not exist; 78 a problem (the message names the key)"},
     {"validate", "validate FILE...",
      "print an OperationOutcome per FHIR JSON file (validation against Brygga's profiles)",
      "0 every file is valid; 64 no file named; 65 any file is invalid or cannot be read"},
@@ -193,6 +199,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     if (command == "validate") return validate({args.begin() + 1, args.end()});
     if (command == "serve") return serve();
+    if (command == "check-config") return checkConfigCommand({args.begin() + 1, args.end()});
     using Config = const GatewayConfig&;
     if (command == "audit" && args.size() == 2 && args[1] == "verify") {
       return withConfig(
@@ -255,14 +262,60 @@ class BryggaApp : public Poco::Util::ServerApplication {
     return config;
   }
 
+  // What serve runs with: the configuration and the flags, checked as every command checks them,
+  // then by the rules only a serving gateway needs (the development clients only on loopback).
+  core::StatusOr<GatewayConfig> serveConfiguration() {
+    BRYGGA_ASSIGN_OR_RETURN(GatewayConfig config, configuration());
+    BRYGGA_RETURN_IF_ERROR(checkServeConfig(config, flags_.count("dev") > 0));
+    return config;
+  }
+
+  // `brygga check-config FILE`: serve's own checks (serveConfiguration) on FILE, nothing started.
+  int checkConfigCommand(const std::vector<std::string>& files) {
+    if (files.size() != 1) {
+      std::cerr << "brygga check-config: name one config file\n" << commandHelp({"check-config"});
+      return EXIT_USAGE;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(files[0], ec)) {
+      std::cerr << "brygga check-config: no such file: " << files[0] << "\n";
+      return EXIT_NOINPUT;
+    }
+    flags_["config"] = files[0];
+    auto config = serveConfiguration();
+    if (!config.isOk()) {
+      std::cerr << "brygga check-config: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
+    }
+    auto listener = [](const char* scheme, const std::string& address, int port) {
+      return port < 0 ? std::string(scheme) + " off"
+                      : std::string(scheme) + " " + address + ":" + std::to_string(port);
+    };
+    std::cout << "ok: " << files[0] << "\n"
+              << "listeners: "
+              << listener("http", config->server.httpBindAddress, config->server.httpPort) << ", "
+              << listener("https", config->server.httpsBindAddress, config->server.httpsPort)
+              << "\n"
+              << "clients: " << config->clients.size() << " (";
+    for (size_t i = 0; i < config->clients.size(); ++i) {
+      std::cout << (i > 0 ? ", " : "") << config->clients[i].id;
+    }
+    std::cout << ")\ndestinations: " << config->destinations.size() << " (";
+    bool first = true;
+    for (const auto& [name, destination] : config->destinations) {
+      std::cout << (first ? "" : ", ") << name << " " << destination.peer.baseUrl;
+      first = false;
+    }
+    std::cout << ")\ndata dir: " << config->dataDir << "\n";
+    return EXIT_OK;
+  }
+
   int serve() {
     // Before any thread starts, so that only the reload thread below receives SIGHUP.
     flows::blockReloadSignal();
-    auto config = configuration();
-    const core::Status usable =
-        config.isOk() ? checkServeConfig(*config, flags_.count("dev") > 0) : config.status();
-    if (!usable.isOk()) {
-      std::cerr << "brygga: " << usable.message() << "\n";
+    auto config = serveConfiguration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
       return EXIT_CONFIG;
     }
     auto gateway = Gateway::create(*config, {});
