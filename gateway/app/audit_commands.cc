@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "gateway/app/gateway.h"
 #include "gateway/audit/audit_keys.h"
@@ -14,8 +16,9 @@
 #include "gateway/audit/log_extract.h"
 #include "gateway/audit/provenance.h"
 #include "gateway/audit/signed_note.h"
-#include "gateway/core/time_source.h"
 #include "gateway/core/text.h"
+#include "gateway/core/time_source.h"
+#include "gateway/fhir/swedish_identifiers.h"
 #include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
@@ -52,6 +55,57 @@ core::StatusOr<std::unique_ptr<store::Store>> openExisting(const GatewayConfig& 
   auto store = store::openSqliteStore(options);
   if (!store.isOk()) exitCode = EX_IOERR;
   return store;
+}
+
+// What --patient names: a person number (12 digits, with or without the hyphen) or a Patient id
+// (Patient/ID or ID).
+struct PatientArgument {
+  std::optional<fhir::PersonNumber> number;
+  std::string id;
+};
+
+// Messages never repeat the text: it may be a personnummer.
+core::StatusOr<PatientArgument> patientArgument(const std::string& text) {
+  constexpr const char* kForms =
+      "a personnummer or samordningsnummer (12 digits, with or without the hyphen) or a Patient "
+      "id (Patient/ID)";
+  if (text.empty()) return core::invalidArgument(std::string("--patient is required: ") + kForms);
+  size_t digits = 0, separators = 0;
+  for (char c : text) {
+    digits += core::isAsciiDigit(c) ? 1 : 0;
+    separators += c == '-' || c == '+' ? 1 : 0;
+  }
+  PatientArgument argument;
+  if (digits == 12 && digits + separators == text.size() && separators <= 1) {
+    for (std::string_view system : {fhir::kPersonnummerSystem, fhir::kSamordningsnummerSystem}) {
+      if (auto number = fhir::personNumberOf(system, text); number.isOk()) {
+        argument.number = *number;
+        return argument;
+      }
+    }
+    return core::invalidArgument(
+        "--patient is not a valid personnummer or samordningsnummer (date or check digit)");
+  }
+  argument.id = text.rfind("Patient/", 0) == 0 ? text.substr(8) : text;
+  bool valid = !argument.id.empty() && argument.id.size() <= 64;
+  for (char c : argument.id) valid = valid && (core::isAsciiAlnum(c) || c == '-' || c == '.');
+  if (!valid) return core::invalidArgument(std::string("--patient must be ") + kForms);
+  return argument;
+}
+
+// The id of the Patient the argument names, through the store's patient identity for a person
+// number; kNotFound when the data dir knows no such patient.
+core::StatusOr<std::string> resolvePatient(store::Store& store, const PatientArgument& argument) {
+  if (argument.number) {
+    BRYGGA_ASSIGN_OR_RETURN(
+        const std::optional<std::string> id,
+        store.patientByNumber(fhir::toString(argument.number->kind), argument.number->number));
+    if (!id) return core::notFound("no Patient with that person number in this data dir");
+    return *id;
+  }
+  BRYGGA_ASSIGN_OR_RETURN(const auto record, store.read("Patient", argument.id));
+  if (!record) return core::notFound("no Patient/" + argument.id + " in this data dir");
+  return argument.id;
 }
 
 }  // namespace
@@ -135,19 +189,16 @@ int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, 
 int auditExtractCommand(const GatewayConfig& config,
                         const std::map<std::string, std::string>& flags, std::ostream& out,
                         std::ostream& err) {
-  const std::string patient = flag(flags, "patient");
-  const std::string format = flags.count("format") ? flag(flags, "format") : "text";
-  const std::string id = patient.rfind("Patient/", 0) == 0 ? patient.substr(8) : std::string();
-  bool validId = !id.empty() && id.size() <= 64;
-  for (char c : id) {
-    validId = validId && (core::isAsciiAlnum(c) || c == '-' || c == '.');
-  }
-  if (!validId) {
-    err << "brygga audit extract: --patient must name a patient as Patient/ID\n";
-    return EX_USAGE;
-  }
+  const std::string format = flags.count("json") > 0     ? std::string("json")
+                             : flags.count("format") > 0 ? flag(flags, "format")
+                                                         : std::string("text");
   if (format != "text" && format != "json") {
     err << "brygga audit extract: --format must be text or json\n";
+    return EX_USAGE;
+  }
+  auto asked = patientArgument(flag(flags, "patient"));
+  if (!asked.isOk()) {
+    err << "brygga audit extract: " << asked.status().message() << "\n";
     return EX_USAGE;
   }
   int exitCode = EX_OK;
@@ -156,6 +207,12 @@ int auditExtractCommand(const GatewayConfig& config,
     err << "brygga: " << store.status().message() << "\n";
     return exitCode;
   }
+  auto id = resolvePatient(**store, *asked);
+  if (!id.isOk()) {
+    err << "brygga audit extract: " << id.status().message() << "\n";
+    return id.status().code() == core::StatusCode::kNotFound ? EX_NOINPUT : EX_IOERR;
+  }
+  const std::string patient = "Patient/" + *id;
   core::RealTimeSystem clock;
   // The extract is an access to the patient's log like GET AuditEvent?patient=: recorded first,
   // so that it cannot be made without leaving its own trace.
@@ -220,8 +277,7 @@ int auditRotateKeyCommand(const GatewayConfig& config, const std::map<std::strin
   return EX_OK;
 }
 
-int verifyProvenanceCommand(const GatewayConfig& config,
-                            const std::vector<std::string>& files,
+int verifyProvenanceCommand(const GatewayConfig& config, const std::vector<std::string>& files,
                             const std::map<std::string, std::string>& flags, std::ostream& out,
                             std::ostream& err) {
   if (files.empty()) {

@@ -18,8 +18,11 @@ namespace brygga::app {
 int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
                        std::ostream& out, std::ostream& err);
 
-// Flags: patient ("Patient/ID", required), format (text or json; default text). The extract is
-// itself recorded in the audit log (and so appears in its own listing) before it is printed.
+// Flags: patient (required: a personnummer or samordningsnummer, 12 digits with or without the
+// hyphen, resolved through the store's patient identity; or a Patient id, Patient/ID or ID),
+// format (text or json; default text) or json. 64 for a malformed patient, 66 for one the data dir
+// does not know; no message repeats a person number. The extract is itself recorded in the audit
+// log (and so appears in its own listing) before it is printed.
 int auditExtractCommand(const GatewayConfig& config,
                         const std::map<std::string, std::string>& flags, std::ostream& out,
                         std::ostream& err);
@@ -34,8 +37,7 @@ int auditRotateKeyCommand(const GatewayConfig& config,
 // `brygga verify-provenance FILE... [--ca FILE]`: checks the signed Provenance of each Bundle
 // file (gateway/audit/provenance.h) against the CA of --ca, else audit.provenanceTrustFile, and
 // prints one line per file; 65 when any fails, 78 when neither names a CA.
-int verifyProvenanceCommand(const GatewayConfig& config,
-                            const std::vector<std::string>& files,
+int verifyProvenanceCommand(const GatewayConfig& config, const std::vector<std::string>& files,
                             const std::map<std::string, std::string>& flags, std::ostream& out,
                             std::ostream& err);
 

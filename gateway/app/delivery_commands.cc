@@ -6,12 +6,15 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
 #include "gateway/api/admin_api.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
+#include "gateway/core/text.h"
 #include "gateway/core/time_source.h"
 #include "gateway/fhir/json.h"
 #include "gateway/store/sqlite_store.h"
@@ -24,7 +27,7 @@ constexpr const char* kUsage =
     "usage: brygga dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
     "       brygga destination list | pause NAME | resume NAME\n"
     "       brygga migration-report\n"
-    "       (with --config FILE or --data-dir DIR as for serve)\n";
+    "       (with --config FILE or --data-dir DIR as for serve; --json for scripts)\n";
 
 // What schema 6's migration did with Patients that shared a person number: one line each (no
 // numbers, only Patient references).
@@ -38,10 +41,12 @@ int printMigrationReport(store::Store& store, std::ostream& out, std::ostream& e
     out << "no Patients shared a person number: nothing to report\n";
     return EX_OK;
   }
+  std::vector<std::vector<std::string>> rows = {{"ID", "WHEN", "KIND", "PATIENT", "DETAIL"}};
   for (const store::MigrationReportEntry& e : *entries) {
-    out << e.id << "  " << core::formatInstant(e.createdMs) << "  " << e.kind << "  " << e.subject
-        << "  " << e.detail << "\n";
+    rows.push_back({std::to_string(e.id), core::formatStockholmForPeople(e.createdMs), e.kind,
+                    e.subject, e.detail});
   }
+  out << core::alignColumns(rows);
   return EX_OK;
 }
 
@@ -54,40 +59,70 @@ int exitCodeOf(int httpStatus) {
   return EX_IOERR;
 }
 
+// A member of the admin API's JSON as text for people: instants in Stockholm time (the
+// command line's time convention), null and absent as "".
 std::string text(const rapidjson::Value& object, const char* name) {
   const rapidjson::Value* v = fhir::member(object, name);
-  if (v == nullptr) return "-";
-  if (v->IsString()) return v->GetString();
+  if (v == nullptr) return "";
+  if (v->IsString()) {
+    const std::string value = v->GetString();
+    if (value.size() >= 20 && value[10] == 'T') {
+      if (auto ms = core::parseFhirDateTime(value); ms.isOk()) {
+        return core::formatStockholmForPeople(*ms);
+      }
+    }
+    return value;
+  }
   if (v->IsInt64()) return std::to_string(v->GetInt64());
   if (v->IsBool()) return v->GetBool() ? "yes" : "no";
-  return "-";
+  return "";
 }
 
-// The admin API's JSON, as lines for a terminal.
-void printList(const std::string& body, const char* arrayName, std::ostream& out) {
+// The admin API's answer, for a terminal.
+void printForPeople(const std::string& group, const std::string& verb, const std::string& body,
+                    std::ostream& out) {
   auto doc = fhir::parseJson(body);
-  if (!doc.isOk()) {
+  if (!doc.isOk() || !doc->IsObject()) {
     out << body << "\n";
     return;
   }
-  const rapidjson::Value* items = fhir::member(*doc, arrayName);
+  if (verb == "pause" || verb == "resume") {
+    out << "destination " << text(*doc, "name") << " "
+        << (text(*doc, "paused") == "yes" ? "paused: nothing is sent to it until it is resumed"
+                                          : "resumed: delivery continues")
+        << "\n";
+    return;
+  }
+  if (verb == "replay") {
+    out << "dead letter " << text(*doc, "id") << " replayed: back in the queue of "
+        << text(*doc, "destination") << " for " << text(*doc, "patient") << ", attempts reset, due "
+        << text(*doc, "nextAttempt") << "\n";
+    return;
+  }
+  const bool deadLetters = group == "dead-letters";
+  const rapidjson::Value* items = fhir::member(*doc, deadLetters ? "deadLetters" : "destinations");
   if (items == nullptr || !items->IsArray()) return;
-  if (std::string(arrayName) == "deadLetters") {
-    out << "ID\tDESTINATION\tPATIENT\tATTEMPTS\tFINISHED\tREASON\n";
+  std::vector<std::vector<std::string>> rows;
+  if (deadLetters) {
+    rows.push_back({"ID", "DESTINATION", "PATIENT", "ATTEMPTS", "DIED", "REASON"});
     for (const auto& item : items->GetArray()) {
-      out << text(item, "id") << "\t" << text(item, "destination") << "\t" << text(item, "patient")
-          << "\t" << text(item, "attempts") << "\t" << text(item, "finished") << "\t"
-          << text(item, "reason") << "\n";
+      rows.push_back({text(item, "id"), text(item, "destination"), text(item, "patient"),
+                      text(item, "attempts"), text(item, "finished"), text(item, "reason")});
     }
-    if (text(*doc, "next") != "-") out << "(more: the list shows the first page)\n";
   } else {
-    out << "DESTINATION\tPAUSED\tPENDING\tMAX\tDEAD\tOLDEST PENDING\n";
+    rows.push_back({"DESTINATION", "PAUSED", "PENDING", "MAX", "DEAD", "OLDEST PENDING"});
     for (const auto& item : items->GetArray()) {
-      out << text(item, "name") << "\t" << text(item, "paused") << "\t" << text(item, "pending")
-          << "\t" << text(item, "maxQueueDepth") << "\t" << text(item, "dead") << "\t"
-          << text(item, "oldestPending") << "\n";
+      rows.push_back({text(item, "name"), text(item, "paused"), text(item, "pending"),
+                      text(item, "maxQueueDepth"), text(item, "dead"),
+                      text(item, "oldestPending")});
     }
   }
+  if (rows.size() == 1) {
+    out << (deadLetters ? "no dead letters\n" : "no destinations\n");
+    return;
+  }
+  out << core::alignColumns(rows);
+  if (!text(*doc, "next").empty()) out << "(more: the list shows the first page)\n";
 }
 
 // The diagnostics of an OperationOutcome, or the body as it is.
@@ -179,10 +214,11 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
     err << "brygga: " << problemOf(response.body) << "\n";
     return exitCodeOf(response.status);
   }
-  if (verb == "list") {
-    printList(response.body, group == "dead-letters" ? "deadLetters" : "destinations", out);
-  } else {
+  // `show` is the whole entry (payload and the peer's answer): JSON is its readable form.
+  if (flags.count("json") > 0 || verb == "show") {
     out << response.body << "\n";
+  } else {
+    printForPeople(group, verb, response.body, out);
   }
   return EX_OK;
 }

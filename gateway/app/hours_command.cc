@@ -19,13 +19,21 @@ int hoursCommand(const GatewayConfig& config, const std::map<std::string, std::s
                  std::ostream& out, std::ostream& err) {
   auto at = flags.find("at");
   if (at == flags.end()) {
-    err << "brygga hours: give the time to ask about: --at 2026-06-19T10:00 (Stockholm time) or "
-           "--at 2026-06-19T10:00:00+02:00\n";
+    err << "brygga hours: give the day or time to ask about: --at 2026-12-24 (the whole day), "
+           "--at 2026-06-19T10:00 (Stockholm time) or --at 2026-06-19T10:00:00+02:00\n";
     return kUsage;
   }
-  auto when = mappings::parseTimeArgument(at->second);
-  if (!when.isOk()) {
-    err << "brygga hours: " << when.status().message() << "\n";
+  // A date alone asks about the whole day: the service's hours are one window a day, so the
+  // answer at its opening time is the day's (open during those hours, or closed and why).
+  const bool wholeDay = at->second.size() == 10;
+  const auto day = wholeDay ? core::parseIsoDate(at->second)
+                            : core::StatusOr<core::CivilDate>(core::CivilDate{});
+  auto when = wholeDay ? core::StatusOr<int64_t>(0) : mappings::parseTimeArgument(at->second);
+  if (!day.isOk() || !when.isOk()) {
+    err << "brygga hours: "
+        << (wholeDay ? "--at: " + day.status().message() + " (a day is 2026-12-24)"
+                     : when.status().message())
+        << "\n";
     return kUsage;
   }
   const std::string directory = flows::mappingsDirectory(config.mappings);
@@ -55,9 +63,16 @@ int hoursCommand(const GatewayConfig& config, const std::map<std::string, std::s
     code = point->code;
     name = point->name;
   }
+  if (wholeDay) when = core::fromStockholm(*day, (*set)->hours().rules(code).openMinute);
   const mappings::HoursVerdict verdict = (*set)->hours().at(*when, code);
   out << verdict.text() << "\n";
-  out << "time: " << core::formatStockholm(*when) << " (Europe/Stockholm)\n";
+  if (wholeDay) {
+    out << "day: " << day->iso() << " (" << core::weekdayName(core::isoWeekday(*day))
+        << "), the whole day: the answer at its opening time, "
+        << core::formatStockholmForPeople(*when) << "\n";
+  } else {
+    out << "time: " << core::formatStockholmForPeople(*when) << " (Europe/Stockholm)\n";
+  }
   out << "service point: " << (name.empty() ? std::string("all (common calendar)") : name) << ", "
       << (*set)->hours().hoursText(code) << "\n";
   out << "mappings: " << (*set)->version() << " (" << directory << ")\n";

@@ -1,13 +1,17 @@
-// brygga: the gateway binary. Subcommands: serve, validate, audit verify, audit extract,
-// audit rotate-key, version.
+// brygga: the gateway binary. Its commands, their exit codes and the output conventions are in
+// kCommands and kConventions below (`brygga --help`, `brygga COMMAND --help`).
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "gateway/app/audit_commands.h"
 #include "gateway/app/config_loader.h"
@@ -28,38 +32,113 @@ namespace brygga::app {
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: brygga COMMAND [options]\n"
-    "  serve [--config FILE] [--http-port N] [--https-port N] [--data-dir DIR]\n"
-    "        [--regional-url URL] [--dev]\n"
-    "                                 run the gateway (--dev: the development clients even\n"
-    "                                 beyond loopback)\n"
-    "  validate FILE...               print an OperationOutcome per file; exit 1 if any is "
-    "invalid\n"
-    "  audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]\n"
-    "                                 recompute the audit log (hash chain and Merkle tree)\n"
-    "                                 against its signed checkpoints; exit 65 at the first bad\n"
-    "                                 record\n"
-    "  audit extract --patient Patient/ID [--format text|json] [--data-dir DIR]\n"
-    "                                 the patient's PDL log extract (itself audited)\n"
-    "  audit rotate-key [--data-dir DIR]\n"
-    "                                 a new audit signing key; the old one signs a last\n"
-    "                                 checkpoint and vouches for the new one\n"
-    "  verify-provenance FILE... [--ca FILE] [--config FILE]\n"
-    "                                 check the signed Provenance of forwarded Bundles against\n"
-    "                                 the CA of --ca or audit.provenanceTrustFile; exit 65 if any\n"
-    "                                 does not verify\n"
-    "  dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
-    "                                 list, inspect and replay dead letters [--data-dir DIR]\n"
-    "  destination list | pause NAME | resume NAME\n"
-    "                                 queue figures; pause or resume a destination's delivery\n"
-    "  migration-report [--data-dir DIR]\n"
-    "                                 Patients that shared a person number before schema 6:\n"
-    "                                 merged, or duplicates left for the integration team\n"
-    "  hours --at TIME [--service-point NAME] [--config FILE]\n"
-    "                                 open or closed at TIME by the service-hours calendar, and "
-    "why\n"
-    "  version                        print the version\n";
+// One entry per command: its synopsis (the first line, shown by `brygga --help`), what it does and
+// its exit codes (shown by `brygga COMMAND --help`). The codes are sysexits.h's.
+struct CommandHelp {
+  std::string_view name;
+  const char* synopsis;
+  const char* description;
+  const char* exitCodes;
+};
+
+constexpr CommandHelp kCommands[] = {
+    {"serve",
+     "serve [--config FILE] [--http-port N] [--https-port N] [--data-dir DIR]\n"
+     "        [--regional-url URL] [--dev]",
+     "run the gateway (--dev: the development clients even beyond loopback)",
+     "0 stopped by SIGTERM or SIGINT; 78 a bad configuration (the message names the key);\n"
+     "69 a listener or the store could not start"},
+    {"check-config", "check-config FILE [--dev]",
+     "load and check FILE exactly as serve would (every key, the cross-key rules and the\n"
+     "production-safety rules) without starting anything; print ok and a summary (listeners,\n"
+     "clients, destinations) or the problem",
+     "0 ok; 64 no FILE named; 66 FILE does not exist; 78 a problem (the message names the key)"},
+    {"validate", "validate FILE...",
+     "print an OperationOutcome per FHIR JSON file (validation against Brygga's profiles)",
+     "0 every file is valid; 64 no file named; 65 any file is invalid or cannot be read"},
+    {"audit verify", "audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]",
+     "recompute the audit log (hash chain and Merkle tree) against its signed checkpoints",
+     "0 intact; 65 a bad record (the first is named); 66 no database, key or checkpoint file;\n"
+     "74 a database error; 78 a key that does not parse, or a bad --config"},
+    {"audit extract", "audit extract --patient PERSONNUMMER|Patient/ID [--json] [--data-dir DIR]",
+     "the patient's PDL log extract (itself audited): a personnummer or samordningsnummer\n"
+     "(12 digits, with or without the hyphen) or a Patient id; aligned columns, or with --json\n"
+     "(or --format json) a FHIR Bundle of the AuditEvents",
+     "0 the extract; 64 no or malformed --patient, a bad --format; 66 no database, or no such\n"
+     "patient in it (the message never repeats a person number); 74 a database error"},
+    {"audit rotate-key", "audit rotate-key [--data-dir DIR]",
+     "a new audit signing key; the old one signs a last checkpoint and vouches for the new one",
+     "0 rotated; 66 no database; 74 a database or file error; 75 a running gateway kept\n"
+     "signing checkpoints (try again); 78 a signing key that does not parse"},
+    {"verify-provenance", "verify-provenance FILE... [--ca FILE] [--config FILE]",
+     "check the signed Provenance of forwarded Bundles against the CA of --ca or\n"
+     "audit.provenanceTrustFile",
+     "0 every file verifies; 64 no file named; 65 any file does not verify; 66 the CA file\n"
+     "cannot be read; 78 no CA named"},
+    {"dead-letters",
+     "dead-letters list [--destination NAME] | show ID | replay ID [--force] [--json]",
+     "list (aligned columns: when each died and why), inspect (JSON: the payload and the peer's\n"
+     "answer) and replay dead letters, on the data dir of a gateway that may be running",
+     "0 done; 64 usage; 65 refused (not a dead letter, or newer data of the patient was sent:\n"
+     "--force); 66 no database or no such entry; 74 a database error; 75 busy (try again)"},
+    {"destination", "destination list | pause NAME | resume NAME [--json]",
+     "queue figures per destination; pause or resume a destination's delivery",
+     "0 done; 64 usage; 66 no database or no such destination; 74 a database error;\n"
+     "75 busy (try again)"},
+    {"migration-report", "migration-report [--data-dir DIR]",
+     "Patients that shared a person number before schema 6: merged, or duplicates left for the\n"
+     "integration team",
+     "0 the report; 66 no database; 74 a database error"},
+    {"hours", "hours --at DAY|TIME [--service-point NAME] [--config FILE]",
+     "open or closed by the service-hours calendar, and why: at TIME (2026-06-19T10:00 Stockholm\n"
+     "time, or with an offset), or on DAY (2026-12-24: the whole day)",
+     "0 answered; 64 an unreadable --at or an unknown service point; 78 bad mapping files"},
+    {"version", "version", "print the version", "0"},
+};
+
+constexpr const char* kConventions =
+    "Output is for people; --json (where offered) prints JSON for scripts.\n"
+    "Times: output for people shows Europe/Stockholm time with its offset\n"
+    "(2026-12-05 14:03:11 +01:00); --json output keeps UTC RFC 3339 instants\n"
+    "(2026-12-05T13:03:11.000Z). A time you give without an offset is Stockholm time.\n"
+    "Exit codes (sysexits.h): 0 ok, 64 usage, 65 bad data, 66 missing input (file, database,\n"
+    "entry, patient), 69 unavailable, 74 I/O or database error, 75 try again, 78 configuration\n"
+    "(every command that reads --config exits 78 naming the key of a bad one).\n"
+    "`brygga COMMAND --help` shows a command's own.\n";
+
+std::string indented(const char* text, const char* indent) {
+  std::string out = indent;
+  for (const char* c = text; *c != '\0'; ++c) {
+    out += *c;
+    if (*c == '\n') out += indent;
+  }
+  return out + "\n";
+}
+
+std::string overview() {
+  std::string out = "usage: brygga COMMAND [options]\n";
+  for (const CommandHelp& c : kCommands) {
+    out += indented(c.synopsis, "  ");
+    out += indented(c.description, "      ");
+  }
+  return out + "\n" + kConventions;
+}
+
+// The help of the command `args` name ("audit extract"; "audit": every audit command); empty
+// when they name none.
+std::string commandHelp(const std::vector<std::string>& args) {
+  const std::string one = args[0];
+  const std::string two = args.size() > 1 ? one + " " + args[1] : std::string();
+  std::string out;
+  for (const CommandHelp& c : kCommands) {
+    const bool named =
+        c.name == two || c.name == one || (args.size() == 1 && c.name.rfind(one + " ", 0) == 0);
+    if (!named) continue;
+    out += "usage: brygga " + std::string(c.synopsis) + "\n" + indented(c.description, "  ") +
+           "exit codes:\n" + indented(c.exitCodes, "  ");
+  }
+  return out.empty() ? out : out + "Times and output: see `brygga --help`.\n";
+}
 
 }  // namespace
 
@@ -81,12 +160,15 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("regional-url", "URL", "base URL of the regional EHR");
     add("key", "FILE", "audit verify: the log's public key (PEM or signed-note vkey)");
     add("checkpoint", "FILE", "audit verify: a signed checkpoint saved earlier");
-    add("patient", "REF", "audit extract: the patient, Patient/ID");
-    add("format", "FORMAT", "audit extract: text or json");
+    add("patient", "PATIENT",
+        "audit extract: a personnummer/samordningsnummer or a Patient id (Patient/ID)");
+    add("format", "FORMAT", "audit extract: text or json (--json)");
+    add("json", nullptr, "JSON for scripts (UTC instants) instead of text for people");
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
     add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
-    add("at", "TIME", "hours: the time to ask about (2026-06-19T10:00, Stockholm time)");
+    add("at", "TIME",
+        "hours: the day (2026-12-24) or time (2026-06-19T10:00, Stockholm time) to ask about");
     add("service-point", "NAME",
         "hours: a service point (Kungsbacka, Varberg, Halmstad, Hylte VC)");
     add("dev", nullptr,
@@ -97,9 +179,18 @@ class BryggaApp : public Poco::Util::ServerApplication {
   void onOption(const std::string& name, const std::string& value) { flags_[name] = value; }
 
   int main(const std::vector<std::string>& args) override {
-    if (flags_.count("help") || args.empty()) {
-      std::cout << kUsage;
-      return args.empty() && !flags_.count("help") ? EXIT_USAGE : EXIT_OK;
+    if (args.empty()) {
+      (flags_.count("help") ? std::cout : std::cerr) << overview();
+      return flags_.count("help") ? EXIT_OK : EXIT_USAGE;
+    }
+    if (flags_.count("help")) {
+      const std::string help = commandHelp(args);
+      if (help.empty()) {
+        std::cerr << "brygga: unknown command '" << args[0] << "'\n" << overview();
+        return EXIT_USAGE;
+      }
+      std::cout << help;
+      return EXIT_OK;
     }
     const std::string& command = args[0];
     if (command == "version") {
@@ -108,6 +199,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
     }
     if (command == "validate") return validate({args.begin() + 1, args.end()});
     if (command == "serve") return serve();
+    if (command == "check-config") return checkConfigCommand({args.begin() + 1, args.end()});
     using Config = const GatewayConfig&;
     if (command == "audit" && args.size() == 2 && args[1] == "verify") {
       return withConfig(
@@ -134,7 +226,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
       return withConfig(
           [&](Config c) { return deliveryCommand(c, args, flags_, std::cout, std::cerr); });
     }
-    std::cerr << "brygga: unknown command '" << command << "'\n" << kUsage;
+    std::cerr << "brygga: unknown command '" << command << "'\n" << overview();
     return EXIT_USAGE;
   }
 
@@ -170,14 +262,60 @@ class BryggaApp : public Poco::Util::ServerApplication {
     return config;
   }
 
+  // What serve runs with: the configuration and the flags, checked as every command checks them,
+  // then by the rules only a serving gateway needs (the development clients only on loopback).
+  core::StatusOr<GatewayConfig> serveConfiguration() {
+    BRYGGA_ASSIGN_OR_RETURN(GatewayConfig config, configuration());
+    BRYGGA_RETURN_IF_ERROR(checkServeConfig(config, flags_.count("dev") > 0));
+    return config;
+  }
+
+  // `brygga check-config FILE`: serve's own checks (serveConfiguration) on FILE, nothing started.
+  int checkConfigCommand(const std::vector<std::string>& files) {
+    if (files.size() != 1) {
+      std::cerr << "brygga check-config: name one config file\n" << commandHelp({"check-config"});
+      return EXIT_USAGE;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(files[0], ec)) {
+      std::cerr << "brygga check-config: no such file: " << files[0] << "\n";
+      return EXIT_NOINPUT;
+    }
+    flags_["config"] = files[0];
+    auto config = serveConfiguration();
+    if (!config.isOk()) {
+      std::cerr << "brygga check-config: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
+    }
+    auto listener = [](const char* scheme, const std::string& address, int port) {
+      return port < 0 ? std::string(scheme) + " off"
+                      : std::string(scheme) + " " + address + ":" + std::to_string(port);
+    };
+    std::cout << "ok: " << files[0] << "\n"
+              << "listeners: "
+              << listener("http", config->server.httpBindAddress, config->server.httpPort) << ", "
+              << listener("https", config->server.httpsBindAddress, config->server.httpsPort)
+              << "\n"
+              << "clients: " << config->clients.size() << " (";
+    for (size_t i = 0; i < config->clients.size(); ++i) {
+      std::cout << (i > 0 ? ", " : "") << config->clients[i].id;
+    }
+    std::cout << ")\ndestinations: " << config->destinations.size() << " (";
+    bool first = true;
+    for (const auto& [name, destination] : config->destinations) {
+      std::cout << (first ? "" : ", ") << name << " " << destination.peer.baseUrl;
+      first = false;
+    }
+    std::cout << ")\ndata dir: " << config->dataDir << "\n";
+    return EXIT_OK;
+  }
+
   int serve() {
     // Before any thread starts, so that only the reload thread below receives SIGHUP.
     flows::blockReloadSignal();
-    auto config = configuration();
-    const core::Status usable =
-        config.isOk() ? checkServeConfig(*config, flags_.count("dev") > 0) : config.status();
-    if (!usable.isOk()) {
-      std::cerr << "brygga: " << usable.message() << "\n";
+    auto config = serveConfiguration();
+    if (!config.isOk()) {
+      std::cerr << "brygga: " << config.status().message() << "\n";
       return EXIT_CONFIG;
     }
     auto gateway = Gateway::create(*config, {});

@@ -5,6 +5,7 @@
 
 #include "gateway/core/civil_time.h"
 #include "gateway/core/log.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 
 namespace brygga::audit {
@@ -72,12 +73,6 @@ void readAgent(const Value& agent, ExtractEntry& e, std::string& destination) {
   }
 }
 
-std::string pad(std::string text, size_t width) {
-  if (text.empty()) text = "-";
-  if (text.size() < width) text.append(width - text.size(), ' ');
-  return text;
-}
-
 }  // namespace
 
 ExtractEntry toExtractEntry(const store::AuditRecord& record) {
@@ -140,21 +135,21 @@ std::string extractBundle(const std::vector<store::AuditRecord>& records, int64_
 
 std::string extractTable(const std::vector<store::AuditRecord>& records, const std::string& patient,
                          int64_t nowMs) {
-  std::string out = "PDL log extract for " + patient + ": " + std::to_string(records.size()) +
-                    (records.size() == 1 ? " entry" : " entries") + ", oldest first (made " +
-                    core::formatInstant(nowMs) + ")\n";
-  out += pad("#", 8) + pad("when (UTC)", 26) + pad("who", 14) + pad("care unit", 26) +
-         pad("user (HSA-id)", 26) + pad("from", 22) + pad("how", 22) + pad("what", 34) +
-         "outcome\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"#", "WHEN", "WHO", "CARE UNIT", "USER (HSA-ID)", "FROM", "HOW", "WHAT", "OUTCOME"}};
   for (const store::AuditRecord& record : records) {
     const ExtractEntry e = toExtractEntry(record);
     std::string how = e.interaction;
     if (!e.action.empty()) how += " (" + e.action + ")";
-    out += pad(std::to_string(e.seq), 8) + pad(e.recorded, 26) + pad(e.who, 14) +
-           pad(e.careUnit, 26) + pad(e.userHsaId, 26) + pad(e.from, 22) + pad(how, 22) +
-           pad(e.resources, 34) + e.outcome + "\n";
+    const auto recorded = core::parseFhirDateTime(e.recorded);
+    rows.push_back({std::to_string(e.seq),
+                    recorded.isOk() ? core::formatStockholmForPeople(*recorded) : e.recorded, e.who,
+                    e.careUnit, e.userHsaId, e.from, how, e.resources, e.outcome});
   }
-  return out;
+  return "PDL log extract for " + patient + ": " + std::to_string(records.size()) +
+         (records.size() == 1 ? " entry" : " entries") + ", oldest first (made " +
+         core::formatStockholmForPeople(nowMs) + "; times Europe/Stockholm)\n" +
+         core::alignColumns(rows);
 }
 
 }  // namespace brygga::audit

@@ -32,8 +32,9 @@ ExtractEntry toExtractEntry(const store::AuditRecord& record);
 // A FHIR R4 Bundle (type collection) of the records' AuditEvents, oldest first.
 std::string extractBundle(const std::vector<store::AuditRecord>& records, int64_t nowMs);
 
-// A fixed-width table for people, one line per record, oldest first, with a heading naming the
-// patient and the time the extract was made.
+// A table for people in aligned columns under a header, one line per record, oldest first, with a
+// heading naming the patient and the time the extract was made; times in Europe/Stockholm with
+// the offset (core::formatStockholmForPeople).
 std::string extractTable(const std::vector<store::AuditRecord>& records, const std::string& patient,
                          int64_t nowMs);
 

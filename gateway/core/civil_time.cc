@@ -282,12 +282,26 @@ int64_t fromStockholm(const CivilDate& date, int minuteOfDay, int second) {
   return at.later;
 }
 
-std::string formatStockholm(int64_t utcMs) {
+namespace {
+
+// The date, `separator`, hh:mm:ss, `beforeOffset` and +hh:00 (Stockholm's offsets are whole hours).
+std::string formatStockholmWith(int64_t utcMs, const char* separator, const char* beforeOffset) {
   const StockholmTime t = toStockholm(utcMs);
   char buf[96];
-  std::snprintf(buf, sizeof buf, "%sT%02d:%02d:%02d+%02d:00", t.date.iso().c_str(),
-                t.minuteOfDay / 60, t.minuteOfDay % 60, t.second, t.offsetMinutes / 60);
+  std::snprintf(buf, sizeof buf, "%s%s%02d:%02d:%02d%s+%02d:00", t.date.iso().c_str(), separator,
+                t.minuteOfDay / 60, t.minuteOfDay % 60, t.second, beforeOffset,
+                t.offsetMinutes / 60);
   return buf;
+}
+
+}  // namespace
+
+std::string formatStockholm(int64_t utcMs) {
+  return formatStockholmWith(utcMs, "T", "");
+}
+
+std::string formatStockholmForPeople(int64_t utcMs) {
+  return formatStockholmWith(utcMs, " ", " ");
 }
 
 }  // namespace brygga::core

@@ -107,5 +107,8 @@ StockholmInstants stockholmInstants(const CivilDate& date, int minuteOfDay, int 
 int64_t fromStockholm(const CivilDate& date, int minuteOfDay, int second = 0);
 // 2026-06-19T10:00:00+02:00
 std::string formatStockholm(int64_t utcMs);
+// For people (the command line's one time convention): 2026-12-05 14:03:11 +01:00, the Stockholm
+// wall-clock time with the offset in force. Machine output keeps formatInstant (UTC).
+std::string formatStockholmForPeople(int64_t utcMs);
 
 }  // namespace brygga::core

@@ -1,5 +1,7 @@
 #include "gateway/core/text.h"
 
+#include <algorithm>
+
 namespace brygga::core {
 
 std::string lowerAscii(std::string_view text) {
@@ -58,6 +60,38 @@ StatusOr<int64_t> parseDecimal(std::string_view text) {
     n = n * 10 + (c - '0');
   }
   return n;
+}
+
+namespace {
+
+size_t utf8Length(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+}  // namespace
+
+std::string alignColumns(const std::vector<std::vector<std::string>>& rows) {
+  auto cell = [](const std::vector<std::string>& row, size_t i) -> std::string_view {
+    return i < row.size() && !row[i].empty() ? std::string_view(row[i]) : std::string_view("-");
+  };
+  size_t columns = 0;
+  for (const auto& row : rows) columns = std::max(columns, row.size());
+  std::vector<size_t> widths(columns, 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < columns; ++i) widths[i] = std::max(widths[i], utf8Length(cell(row, i)));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < columns; ++i) {
+      const std::string_view text = cell(row, i);
+      out += text;
+      if (i + 1 < columns) out.append(widths[i] - utf8Length(text) + 2, ' ');
+    }
+    out += '\n';
+  }
+  return out;
 }
 
 }  // namespace brygga::core

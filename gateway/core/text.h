@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "gateway/core/status.h"
 
@@ -51,5 +52,10 @@ std::string percentEncode(std::string_view text);
 // zeros allowed, nothing else (no sign, no spaces). kInvalidArgument saying what is wrong; the
 // message never repeats the text.
 StatusOr<int64_t> parseDecimal(std::string_view text);
+
+// Rows as aligned columns for a terminal: the first row is the header; each column is as wide as
+// its widest cell (counted in UTF-8 characters) and two spaces apart; an empty cell shows "-"; the
+// last column is not padded. One line per row, each ending in '\n'.
+std::string alignColumns(const std::vector<std::vector<std::string>>& rows);
 
 }  // namespace brygga::core

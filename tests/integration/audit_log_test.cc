@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/integration/process.h"
+#include "tests/support/test_personnummer.h"
 
 namespace brygga::testing {
 namespace {
@@ -275,7 +278,60 @@ TEST_F(AuditLogFlow, ThePatientsLogExtractListsRefusedAttemptsAndItsOwnRequests)
   auto bundle = parse(json.output);
   EXPECT_STREQ(bundle["resourceType"].GetString(), "Bundle");
   EXPECT_GE(bundle["entry"].Size(), 6u);  // create, 2 refusals, 2 extracts, the text extract...
-  EXPECT_EQ(runBrygga("audit extract --patient 12 --data-dir " + data_.path()).exitCode, 64);
+  EXPECT_EQ(runBrygga("audit extract --patient Patient/a%20b --data-dir " + data_.path()).exitCode,
+            64);
+}
+
+// What the operator at the terminal has in hand is the person number: the extract takes it, with
+// or without the hyphen, in aligned columns; an unknown patient is an error that does not repeat
+// the number.
+TEST_F(AuditLogFlow, TheCommandLineExtractTakesAPersonNumberAndRefusesAnUnknownPatient) {
+  const std::string id = createPatient("kungsbacka", "19121212-1212");
+  EXPECT_EQ(harness_->call("varberg", "GET", "/Patient/" + id).status, 404);
+  harness_->stop();
+  const std::string dir = " --data-dir " + data_.path();
+
+  for (const char* number : {"19121212-1212", "191212121212"}) {
+    auto text = runBrygga(std::string("audit extract --patient ") + number + dir);
+    ASSERT_EQ(text.exitCode, 0) << text.output;
+    EXPECT_NE(text.output.find("PDL log extract for Patient/" + id), std::string::npos)
+        << text.output;
+    EXPECT_EQ(text.output.find("19121212"), std::string::npos) << text.output;
+    // Aligned columns: every row's WHO starts where the header's does, and the times are
+    // Stockholm's with their offset.
+    std::vector<std::string> lines;
+    std::istringstream in(text.output);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_GE(lines.size(), 4u) << text.output;  // heading, header, create, refused read
+    const size_t who = lines[1].find("WHO");
+    ASSERT_NE(who, std::string::npos) << lines[1];
+    EXPECT_EQ(lines[1].rfind("#  ", 0), 0u) << lines[1];
+    for (size_t i = 2; i < lines.size(); ++i) {
+      EXPECT_EQ(lines[i][who - 2], ' ') << lines[i];
+      EXPECT_NE(lines[i][who], ' ') << lines[i];
+      EXPECT_TRUE(
+          std::regex_search(lines[i], std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0[12]:00)")))
+          << lines[i];
+    }
+    EXPECT_NE(text.output.find("refused: not-found"), std::string::npos) << text.output;
+  }
+  auto json = runBrygga("audit extract --patient 19121212-1212 --json" + dir);
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  EXPECT_STREQ(parse(json.output)["resourceType"].GetString(), "Bundle");
+  EXPECT_NE(json.output.find("\"recorded\":\""), std::string::npos);
+
+  // A valid test number no Patient here has.
+  const std::string other = testPersonnummer(42);
+  auto unknown = runBrygga("audit extract --patient " + other + dir);
+  EXPECT_EQ(unknown.exitCode, 66) << unknown.output;
+  EXPECT_NE(unknown.output.find("no Patient with that person number"), std::string::npos)
+      << unknown.output;
+  EXPECT_EQ(unknown.output.find(other.substr(0, 8)), std::string::npos) << unknown.output;
+  auto wrong = runBrygga("audit extract --patient 19121212-1213" + dir);  // check digit
+  EXPECT_EQ(wrong.exitCode, 64) << wrong.output;
+  EXPECT_EQ(wrong.output.find("19121212"), std::string::npos) << wrong.output;
+  EXPECT_EQ(runBrygga("audit extract --patient Patient/nobody" + dir).exitCode, 66);
+  EXPECT_EQ(runBrygga("audit extract --patient " + id + dir).exitCode, 0);
 }
 
 TEST_F(AuditLogFlow, AuditVerifyOnTheDataDirCatchesAChangedRecord) {

@@ -40,10 +40,47 @@ TEST(Cli, ValidatePrintsAnOutcomePerFileAndFailsOnInvalidOnes) {
   EXPECT_EQ(good.exitCode, 0) << good.output;
   EXPECT_NE(good.output.find("OperationOutcome"), std::string::npos);
   auto both = runBrygga("validate " + dir.file("good.json") + " " + dir.file("bad.json"));
-  EXPECT_NE(both.exitCode, 0);
+  EXPECT_EQ(both.exitCode, 65);  // as `brygga validate --help` says
   EXPECT_NE(both.output.find("bad.json: invalid"), std::string::npos) << both.output;
   EXPECT_NE(both.output.find("good.json: valid"), std::string::npos) << both.output;
   EXPECT_NE(runBrygga("validate " + dir.file("missing.json")).exitCode, 0);
+}
+
+// Each command has its own --help with the exit codes it uses; the overview states the output
+// and time conventions.
+TEST(Cli, EveryCommandHasAHelpWithItsExitCodes) {
+  const std::vector<std::pair<std::string, std::string>> commands = {
+      {"serve", "78 a bad configuration"},
+      {"check-config", "66 FILE does not exist"},
+      {"validate", "65 any file is invalid"},
+      {"audit verify", "65 a bad record"},
+      {"audit extract", "66 no database, or no such"},
+      {"audit rotate-key", "75 a running gateway"},
+      {"verify-provenance", "65 any file does not verify"},
+      {"dead-letters", "65 refused"},
+      {"destination", "66 no database or no such destination"},
+      {"migration-report", "66 no database"},
+      {"hours", "64 an unreadable --at"},
+      {"version", "exit codes:\n  0\n"},
+  };
+  for (const auto& [command, code] : commands) {
+    auto help = runBrygga(command + " --help");
+    EXPECT_EQ(help.exitCode, 0) << command;
+    EXPECT_EQ(help.output.rfind("usage: brygga " + command, 0), 0u) << help.output;
+    EXPECT_NE(help.output.find("exit codes:"), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find(code), std::string::npos) << command << ": " << help.output;
+  }
+  auto overview = runBrygga("--help");
+  EXPECT_EQ(overview.exitCode, 0);
+  EXPECT_NE(
+      overview.output.find("Europe/Stockholm time with its offset\n(2026-12-05 14:03:11 +01:00)"),
+      std::string::npos)
+      << overview.output;
+  EXPECT_NE(overview.output.find("--json output keeps UTC RFC 3339 instants"), std::string::npos);
+  EXPECT_EQ(runBrygga("").exitCode, 64);
+  auto unknown = runBrygga("frobnicate --help");
+  EXPECT_EQ(unknown.exitCode, 64);
+  EXPECT_NE(unknown.output.find("unknown command 'frobnicate'"), std::string::npos);
 }
 
 TEST(Cli, ABadConfigKeyStopsStartupNamingTheKey) {
@@ -91,6 +128,43 @@ TEST(Cli, BeyondLoopbackTheDevelopmentClientsDoNotServe) {
             401);
   EXPECT_EQ(httpCall("GET", search, "", {{"Authorization", "Bearer a-real-secret"}}).status, 200);
   EXPECT_TRUE(stopServe(served, SIGTERM));
+}
+
+// check-config answers what serve would, without starting anything: the same keys, the same
+// cross-key and production-safety rules.
+TEST(Cli, CheckConfigSaysWhatServeWouldSayOfAFile) {
+  TempDir dir;
+  writeFile(dir.file("good.json"),
+            R"({"server":{"httpPort":8085,"httpsPort":-1},"dataDir":")" + dir.file("data") +
+                R"(","destinations":{"regional":{"baseUrl":"http://127.0.0.1:9191/fhir"}}})");
+  auto good = runBrygga("check-config " + dir.file("good.json"));
+  EXPECT_EQ(good.exitCode, 0) << good.output;
+  EXPECT_EQ(good.output.rfind("ok: " + dir.file("good.json") + "\n", 0), 0u) << good.output;
+  EXPECT_NE(good.output.find("listeners: http 127.0.0.1:8085, https off\n"), std::string::npos)
+      << good.output;
+  EXPECT_NE(good.output.find("clients: 8 (kungsbacka, "), std::string::npos) << good.output;
+  EXPECT_NE(good.output.find("destinations: 1 (regional http://127.0.0.1:9191/fhir)"),
+            std::string::npos)
+      << good.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("data")));  // nothing was started or created
+
+  writeFile(dir.file("typo.json"), R"({"server":{"htpPort":8080}})");
+  auto typo = runBrygga("check-config " + dir.file("typo.json"));
+  EXPECT_EQ(typo.exitCode, 78) << typo.output;
+  EXPECT_NE(typo.output.find("server.htpPort"), std::string::npos) << typo.output;
+
+  // The production-safety rule serve applies: the development clients only on loopback.
+  writeFile(dir.file("open.json"), R"({"server":{"httpBindAddress":"0.0.0.0"}})");
+  auto open = runBrygga("check-config " + dir.file("open.json"));
+  EXPECT_EQ(open.exitCode, 78) << open.output;
+  EXPECT_NE(open.output.find("config: clients must be configured"), std::string::npos)
+      << open.output;
+  EXPECT_EQ(runBrygga("check-config " + dir.file("open.json") + " --dev").exitCode, 0);
+
+  auto missing = runBrygga("check-config " + dir.file("nowhere.json"));
+  EXPECT_EQ(missing.exitCode, 66) << missing.output;
+  EXPECT_NE(missing.output.find("no such file"), std::string::npos) << missing.output;
+  EXPECT_EQ(runBrygga("check-config").exitCode, 64);
 }
 
 TEST(Cli, MigrationReportListsWhatTheMigrationDidWithSharedNumbers) {

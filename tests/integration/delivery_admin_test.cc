@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <regex>
 
 #include "gateway/app/config_loader.h"
 #include "gateway/audit/audit_trail.h"
@@ -406,8 +407,22 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   auto list = runBrygga("dead-letters list" + dir);
   ASSERT_EQ(list.exitCode, 0) << list.output;
   const int64_t id = h.gateway().store().deadLetters({}, 0, 10)->front().id;
-  EXPECT_NE(list.output.find(std::to_string(id) + "\tregional"), std::string::npos) << list.output;
+  // For people: aligned columns under a header, the time of death in Stockholm time.
+  EXPECT_EQ(list.output.rfind("ID  DESTINATION  PATIENT", 0), 0u) << list.output;
+  EXPECT_NE(list.output.find(std::to_string(id) + "   regional     Patient/"), std::string::npos)
+      << list.output;
   EXPECT_NE(list.output.find("HTTP 400"), std::string::npos);
+  EXPECT_TRUE(std::regex_search(
+      list.output, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0[12]:00  HTTP 400)")))
+      << list.output;
+  // For scripts: the admin API's JSON, UTC instants.
+  auto json = runBrygga("dead-letters list --json" + dir);
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  auto listed = fhir::parseJson(json.output);
+  ASSERT_TRUE(listed.isOk()) << json.output;
+  ASSERT_TRUE((*listed)["deadLetters"].IsArray());
+  EXPECT_EQ((*listed)["deadLetters"][0]["id"].GetInt64(), id);
+  EXPECT_EQ(std::string((*listed)["deadLetters"][0]["finished"].GetString()).back(), 'Z');
 
   auto show = runBrygga("dead-letters show " + std::to_string(id) + dir);
   ASSERT_EQ(show.exitCode, 0) << show.output;
@@ -419,17 +434,34 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   // Paused from the command line: the running gateway stops sending on its next pass.
   auto pause = runBrygga("destination pause regional" + dir);
   ASSERT_EQ(pause.exitCode, 0) << pause.output;
+  EXPECT_EQ(pause.output,
+            "destination regional paused: nothing is sent to it until it is resumed\n");
   time.advanceTimeWait(kPollInterval);  // the next pass
   peer.refusePatient(-1);
   auto replay = runBrygga("dead-letters replay " + std::to_string(id) + dir);
   ASSERT_EQ(replay.exitCode, 0) << replay.output;
+  EXPECT_EQ(replay.output.rfind("dead letter " + std::to_string(id) +
+                                    " replayed: back in the queue of regional for Patient/",
+                                0),
+            0u)
+      << replay.output;
   time.setSystemTimeMs(std::max(time.nowMs(), machine.nowMs()));        // the replay is due
   time.advanceTimeWait(std::chrono::milliseconds(400), kPollInterval);  // 20 passes
   EXPECT_EQ(peer.received().size(), 1u);  // still only the refused attempt
   auto destinations = runBrygga("destination list" + dir);
-  EXPECT_NE(destinations.output.find("regional\tyes\t1"), std::string::npos) << destinations.output;
+  EXPECT_EQ(destinations.output.rfind("DESTINATION  PAUSED  PENDING  MAX", 0), 0u)
+      << destinations.output;
+  EXPECT_NE(destinations.output.find("regional     yes     1        "), std::string::npos)
+      << destinations.output;
+  auto destinationsJson = runBrygga("destination list --json" + dir);
+  EXPECT_NE(
+      destinationsJson.output.find("\"name\":\"regional\",\"configured\":true,\"paused\":true"),
+      std::string::npos)
+      << destinationsJson.output;
 
-  ASSERT_EQ(runBrygga("destination resume regional" + dir).exitCode, 0);
+  auto resume = runBrygga("destination resume regional --json" + dir);
+  ASSERT_EQ(resume.exitCode, 0) << resume.output;
+  EXPECT_EQ(resume.output, "{\"name\":\"regional\",\"paused\":false}\n");
   ASSERT_TRUE(time.advanceUntil(
       [&] { return peer.acceptedPerEpisode().count(episodeOf(30, 0)) > 0; }, kPollInterval));
   EXPECT_EQ(runBrygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);

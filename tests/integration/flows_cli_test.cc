@@ -37,7 +37,9 @@ TEST(HoursCommand, SaysOpenOrClosedAndWhy) {
   EXPECT_EQ(firstLine(midsummer.output).rfind("closed: Midsummer Eve; on-call service open: ", 0),
             0u)
       << midsummer.output;
-  EXPECT_NE(midsummer.output.find("time: 2026-06-19T10:00:00+02:00"), std::string::npos);
+  EXPECT_NE(midsummer.output.find("time: 2026-06-19 10:00:00 +02:00 (Europe/Stockholm)"),
+            std::string::npos)
+      << midsummer.output;
   EXPECT_NE(midsummer.output.find("service point: Kungsbacka"), std::string::npos);
 
   // 16:45 on a Thursday in winter, given in UTC.
@@ -52,6 +54,18 @@ TEST(HoursCommand, SaysOpenOrClosedAndWhy) {
   auto unknown = runBrygga("hours --at 2026-11-23T10:00 --service-point Göteborg");
   EXPECT_EQ(unknown.exitCode, 64);
   EXPECT_NE(unknown.output.find("unknown service point"), std::string::npos);
+  // A day alone: the answer for the whole day.
+  auto christmasEve = runBrygga("hours --at 2026-12-24");
+  EXPECT_EQ(christmasEve.exitCode, 0) << christmasEve.output;
+  EXPECT_EQ(firstLine(christmasEve.output).rfind("closed: Christmas Eve", 0), 0u)
+      << christmasEve.output;
+  EXPECT_NE(christmasEve.output.find("day: 2026-12-24 (Thursday), the whole day"),
+            std::string::npos)
+      << christmasEve.output;
+  auto workday = runBrygga("hours --at 2026-12-23 --service-point Kungsbacka");
+  EXPECT_EQ(firstLine(workday.output), "open: service hours (08:00-16:30 Mon-Fri)")
+      << workday.output;
+  EXPECT_EQ(runBrygga("hours --at 2026-02-30").exitCode, 64);
   EXPECT_EQ(runBrygga("hours").exitCode, 64);
   EXPECT_EQ(runBrygga("hours --at tomorrow").exitCode, 64);
 }

@@ -256,6 +256,8 @@ TEST(Stockholm, SummerTimeRunsFromTheLastSundayOfMarchToTheLastOfOctoberAt0100Ut
 
 TEST(Stockholm, TheWallClockJumpsForwardOn29March2026AndBackOn25October2026) {
   EXPECT_EQ(formatStockholm(utc("2026-03-29T00:59:59Z")), "2026-03-29T01:59:59+01:00");
+  EXPECT_EQ(formatStockholmForPeople(utc("2026-12-05T13:03:11Z")), "2026-12-05 14:03:11 +01:00");
+  EXPECT_EQ(formatStockholmForPeople(utc("2026-06-19T08:00:00Z")), "2026-06-19 10:00:00 +02:00");
   EXPECT_EQ(formatStockholm(utc("2026-03-29T01:00:00Z")), "2026-03-29T03:00:00+02:00");
   EXPECT_EQ(formatStockholm(utc("2026-10-25T00:59:59Z")), "2026-10-25T02:59:59+02:00");
   EXPECT_EQ(formatStockholm(utc("2026-10-25T01:00:00Z")), "2026-10-25T02:00:00+01:00");

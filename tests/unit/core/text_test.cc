@@ -69,5 +69,20 @@ TEST(PercentCoding, RoundTripsAQueryComponentAndRefusesAMalformedEscape) {
   }
 }
 
+TEST(AlignColumns, LinesUpEachColumnUnderItsHeaderWhateverTheCellsLength) {
+  const std::string table = alignColumns({{"ID", "DESTINATION", "REASON"},
+                                          {"1", "regional", "HTTP 400: unknown care unit"},
+                                          {"12345", "", "g\xc3\xb6teborg"},
+                                          {"7", "a-much-longer-destination"}});
+  EXPECT_EQ(table,
+            "ID     DESTINATION                REASON\n"
+            "1      regional                   HTTP 400: unknown care unit\n"
+            "12345  -                          g\xc3\xb6teborg\n"
+            "7      a-much-longer-destination  -\n");
+  // "Göteborg" is 8 characters wide, not 9 bytes: the next column starts where it does for ASCII.
+  EXPECT_EQ(alignColumns({{"g\xc3\xb6teborg", "x"}, {"halmstad", "y"}}),
+            "g\xc3\xb6teborg  x\nhalmstad  y\n");
+}
+
 }  // namespace
 }  // namespace brygga::core
