@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "gateway/access/access_policy.h"
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
@@ -249,7 +249,7 @@ ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& na
 }
 
 ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
-  auto params = parseQuery(request.query);
+  auto params = search::parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
   std::optional<std::string> destination;
   int64_t after = 0;
@@ -304,7 +304,7 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
   const bool release = from == store::OutboxState::kHeld;
   const auto id = core::parseDecimal(idText);
   if (!id.isOk()) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
-  auto params = parseQuery(request.query);
+  auto params = search::parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
   bool force = false;
   for (const auto& [name, value] : *params) {

@@ -5,7 +5,7 @@
 #include <optional>
 #include <vector>
 
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -39,7 +39,7 @@ std::string hashArray(const std::vector<audit::merkle::Hash>& hashes) {
 // The named parameters of the query; anything else is a 400 naming it.
 core::StatusOr<std::map<std::string, std::string>> params(
     const ApiRequest& request, std::initializer_list<const char*> known) {
-  BRYGGA_ASSIGN_OR_RETURN(QueryParams parsed, parseQuery(request.query));
+  BRYGGA_ASSIGN_OR_RETURN(search::QueryParams parsed, search::parseQuery(request.query));
   std::map<std::string, std::string> out;
   for (const auto& [name, value] : parsed) {
     bool ok = false;

@@ -2,7 +2,7 @@
 
 #include <rapidjson/document.h>
 
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/validator.h"
@@ -100,7 +100,7 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       res.AddMember("conditionalDelete", "not-supported", a);
     }
     Value params(rapidjson::kArrayType);
-    for (const auto& name : searchParamsFor(type)) {
+    for (const auto& name : search::searchParamsFor(type)) {
       Value p(rapidjson::kObjectType);
       p.AddMember("name", Value(name.c_str(), a), a);
       p.AddMember("type", Value(searchTypeOf(name), a), a);

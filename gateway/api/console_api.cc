@@ -4,7 +4,7 @@
 #include <optional>
 #include <utility>
 
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
@@ -314,7 +314,7 @@ core::Status ConsoleApi::catchUp() {
 
 ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   int64_t windowS = 3600;
-  auto params = parseQuery(request.query);
+  auto params = search::parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
   for (const auto& [name, value] : *params) {
     if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
@@ -385,7 +385,7 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
 }
 
 ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
-  auto params = parseQuery(request.query);
+  auto params = search::parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
   store::MessageQuery query;
   query.limit = kDefaultPage;

@@ -1,23 +1,15 @@
 #include "gateway/api/fhir_api.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
-#include "gateway/access/access_facts.h"
 #include "gateway/access/access_policy.h"
 #include "gateway/access/protected_identity.h"
-#include "gateway/api/back_pressure.h"
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
-#include "gateway/api/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
-#include "gateway/core/digest.h"
 #include "gateway/core/http_reason.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
@@ -25,6 +17,8 @@
 #include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/flows/flow_router.h"
+#include "gateway/search/query.h"
+#include "gateway/write/write_pipeline.h"
 
 namespace brygga::api {
 
@@ -42,10 +36,6 @@ using rapidjson::Value;
   } while (0)
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
-
-std::string etag(int64_t version) {
-  return "W/\"" + std::to_string(version) + "\"";
-}
 
 // If-Match: W/"3" or "3" -> 3 (and a bare version number, as in _history/3).
 StatusOr<int64_t> parseEtag(std::string_view text) {
@@ -116,7 +106,7 @@ ApiResponse notAcceptable(const std::string& message) {
 // Accept and _format may ask only for something we do not produce (XML, Turtle): 406. (A request
 // body we cannot read is the other question, 415: see parseBody.)
 std::optional<ApiResponse> checkResponseFormat(const ApiRequest& request,
-                                               const QueryParams& params) {
+                                               const search::QueryParams& params) {
   for (const auto& [name, value] : params) {
     if (name == "_format" && !isJsonMediaType(value)) {
       return notAcceptable("_format " + value +
@@ -131,30 +121,6 @@ std::optional<ApiResponse> checkResponseFormat(const ApiRequest& request,
   }
   return notAcceptable("Accept " + accept +
                        " is not available: Brygga answers in application/fhir+json only");
-}
-
-// One create or update inside a write unit (a single interaction, or one entry of a transaction).
-struct WriteOp {
-  size_t entryIndex = 0;
-  std::string method;  // POST | PUT
-  std::string type;
-  std::string id;         // PUT Type/id
-  std::string condition;  // If-None-Exist (POST) or the query of a conditional PUT
-  std::optional<int64_t> ifMatch;
-  std::string fullUrl;
-  Value* resource = nullptr;                                // points into the request document
-  rapidjson::Document::AllocatorType* allocator = nullptr;  // that document's allocator
-  // Outcome
-  bool matchedExisting = false;  // conditional create found one: nothing written
-  bool created = false;
-  store::ResourceRecord record;
-  std::string outcome;  // an OperationOutcome the flows answer with (a request out of hours)
-};
-
-// Resources that belong to no patient and are shared by every tenant (directory data).
-bool isSharedType(const std::string& type) {
-  return type == "Organization" || type == "Practitioner" || type == "PractitionerRole" ||
-         type == "Location" || type == "HealthcareService";
 }
 
 // The self and next links of one page of a search or history.
@@ -177,7 +143,7 @@ struct PageLinks {
 };
 
 // Links that repeat the caller's parameters (but its paging) with ours, below `url`.
-PageLinks pageLinks(const std::string& url, const QueryParams& params,
+PageLinks pageLinks(const std::string& url, const search::QueryParams& params,
                     const store::SearchQuery& query, const store::SearchPage& page) {
   std::string common;
   for (const auto& [name, value] : params) {
@@ -211,7 +177,9 @@ class FhirApi::Impl {
         recorder_(deps_.clock),
         capability_(buildCapabilityStatement(deps_.limits)),
         flows_(deps_.flows),
-        policy_(deps_.access) {}
+        policy_(deps_.access),
+        pipeline_(write::PipelineDependencies{deps_.store, deps_.clock, deps_.access, deps_.flows,
+                                              deps_.maxQueueDepth, deps_.onEnqueued}) {}
 
   const std::string& capability() const { return capability_; }
 
@@ -220,20 +188,18 @@ class FhirApi::Impl {
     Trace trace;
     // The mappings in force when the request arrived serve it throughout, and are recorded.
     if (flows_ != nullptr) trace.mappings = flows_->mappings();
-    std::vector<store::OutboxEntry> outbox;
     ApiResponse response;
-    // Writes commit their exchange line and AuditEvent inside their own unit (`committed`);
+    // Writes commit their exchange line and AuditEvent inside their own unit (trace.recorded);
     // everything else (reads, refusals, failed writes) records them in a unit of their own.
-    bool committed = false;
     try {
-      response = dispatch(request, trace, started, committed);
+      response = dispatch(request, trace, started);
     } catch (const std::exception& e) {
       deps_.logger.error("request.exception",
                          {{"requestId", request.requestId}, {"what", e.what()}});
       response = errorResponse(core::internalError("internal error; see the gateway log"));
-      committed = false;
+      trace.recorded = false;
     }
-    if (!committed && trace.audited) {
+    if (!trace.recorded && trace.audited) {
       Status s = recorder_.recordAlone(deps_.store, request, response.status, trace, started,
                                        ExchangeRecorder::detailOf(response.status, response.body));
       if (!s.isOk()) {
@@ -247,14 +213,9 @@ class FhirApi::Impl {
   }
 
  private:
-  Status recordExchange(store::StoreTransaction& txn, const ApiRequest& request, int status,
-                        const Trace& trace, int64_t started, const std::string& detail) {
-    return recorder_.record(txn, request, status, trace, started, detail);
-  }
-
-  ApiResponse dispatch(const ApiRequest& request, Trace& trace, int64_t started, bool& committed) {
+  ApiResponse dispatch(const ApiRequest& request, Trace& trace, int64_t started) {
     auto parts = splitPath(request.path);
-    auto params = parseQuery(request.query);
+    auto params = search::parseQuery(request.query);
     if (!params.isOk()) return errorResponse(params.status());
     trace.query = request.query;
 
@@ -285,7 +246,7 @@ class FhirApi::Impl {
         return errorResponse({StatusCode::kMethodNotAllowed,
                               "the FHIR base accepts POST of a transaction or batch Bundle"});
       }
-      return bundle(request, trace, started, committed);
+      return bundle(request, trace, started);
     }
     const std::string& type = parts[0];
     if (!fhir::isSupportedResourceType(type)) {
@@ -294,9 +255,9 @@ class FhirApi::Impl {
     trace.types.insert(type);
     if (parts.size() == 1) {
       if (request.method == "GET") return search(request, type, *params, trace);
-      if (request.method == "POST") return create(request, type, trace, started, committed);
+      if (request.method == "POST") return create(request, type, trace, started);
       if (request.method == "PUT" && !request.query.empty()) {
-        return update(request, type, "", trace, started, committed);
+        return update(request, type, "", trace, started);
       }
     } else if (parts.size() == 2) {
       if (parts[1] == "_search" && request.method == "POST") {
@@ -306,8 +267,7 @@ class FhirApi::Impl {
         return typeHistory(request, type, *params, trace);
       }
       if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
-      if (request.method == "PUT")
-        return update(request, type, parts[1], trace, started, committed);
+      if (request.method == "PUT") return update(request, type, parts[1], trace, started);
     } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
       return history(request, type, parts[1], *params, trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
@@ -392,7 +352,7 @@ class FhirApi::Impl {
     if (!*readable) return notFound();  // deleted or not: what the caller may not see is not there
     if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
     ApiResponse r = jsonResponse(200, forReader(request.caller, record));
-    r.headers.emplace_back("ETag", etag(record.version));
+    r.headers.emplace_back("ETag", write::weakEtag(record.version));
     r.headers.emplace_back("Last-Modified", core::formatHttpDate(record.lastUpdatedMs));
     return r;
   }
@@ -437,17 +397,18 @@ class FhirApi::Impl {
     return out;
   }
 
-  ApiResponse search(const ApiRequest& request, const std::string& type, const QueryParams& params,
-                     Trace& trace) {
+  ApiResponse search(const ApiRequest& request, const std::string& type,
+                     const search::QueryParams& params, Trace& trace) {
     trace.interaction = "search-type";
     trace.action = 'E';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeScope(request.caller, type, auth::Interaction::kSearch));
     // Lenient: what the type does not search by is left out, of the search and of its links.
-    const QueryParams& used =
-        preference(request, "handling") == "lenient" ? withoutUnknownParams(type, params) : params;
-    auto query =
-        buildSearchQuery(type, used, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    const search::QueryParams& used = preference(request, "handling") == "lenient"
+                                          ? search::withoutUnknownParams(type, params)
+                                          : params;
+    auto query = search::buildSearchQuery(type, used, deps_.limits.defaultPageSize,
+                                          deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     for (const auto& c : query->criteria) {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
@@ -472,8 +433,8 @@ class FhirApi::Impl {
 
   // POST [type]/_search (R4 3.1.1.2): the parameters in a form body, together with any in the URL,
   // answered as the same GET search.
-  ApiResponse searchByPost(const ApiRequest& request, const std::string& type, QueryParams params,
-                           Trace& trace) {
+  ApiResponse searchByPost(const ApiRequest& request, const std::string& type,
+                           search::QueryParams params, Trace& trace) {
     trace.interaction = "search-type";
     trace.action = 'E';
     const std::string contentType = header(request, "content-type");
@@ -483,7 +444,7 @@ class FhirApi::Impl {
                                                   "' is not supported: POST _search takes "
                                                   "application/x-www-form-urlencoded"});
     }
-    auto form = parseQuery(request.body);
+    auto form = search::parseQuery(request.body);
     if (!form.isOk()) return errorResponse(form.status());
     if (auto refused = checkResponseFormat(request, *form)) return *refused;
     if (!request.body.empty()) {
@@ -521,7 +482,7 @@ class FhirApi::Impl {
   // GET [type]/{id}/_history: every version, newest first, paged by _count and _offset. Access is
   // decided on the current version, as for a read: what the caller may not read does not exist.
   ApiResponse history(const ApiRequest& request, const std::string& type, const std::string& id,
-                      const QueryParams& params, Trace& trace) {
+                      const search::QueryParams& params, Trace& trace) {
     trace.interaction = "history-instance";
     trace.action = 'R';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(authorizeScope(request.caller, type, auth::Interaction::kRead));
@@ -529,8 +490,8 @@ class FhirApi::Impl {
     if (type == "AuditEvent" || !fhir::isValidId(id)) {
       return errorResponse(core::notFound("no history for " + type + "/" + id));
     }
-    auto query =
-        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    auto query = search::buildHistoryQuery(type, params, deps_.limits.defaultPageSize,
+                                           deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     auto versions = deps_.store.history(type, id);
     if (!versions.isOk()) return errorResponse(versions.status());
@@ -556,14 +517,14 @@ class FhirApi::Impl {
   // GET [type]/_history: every version of the resources of the type the caller may read (the
   // store pages only those, as for a search), newest first.
   ApiResponse typeHistory(const ApiRequest& request, const std::string& type,
-                          const QueryParams& params, Trace& trace) {
+                          const search::QueryParams& params, Trace& trace) {
     trace.interaction = "history-type";
     trace.action = 'R';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeScope(request.caller, type, auth::Interaction::kSearch));
     if (type == "AuditEvent") return errorResponse(core::notFound("no history for AuditEvent"));
-    auto query =
-        buildHistoryQuery(type, params, deps_.limits.defaultPageSize, deps_.limits.maxPageSize);
+    auto query = search::buildHistoryQuery(type, params, deps_.limits.defaultPageSize,
+                                           deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     query->visibility = accessOf(request.caller).visibility();
     auto page = deps_.store.typeHistory(*query);
@@ -575,7 +536,7 @@ class FhirApi::Impl {
 
   // A history Bundle of `page` (versions, newest first) with self and next links below `path`.
   std::string historyBundle(const ApiRequest& request, const std::string& path,
-                            const QueryParams& params, const store::SearchQuery& query,
+                            const search::QueryParams& params, const store::SearchQuery& query,
                             const store::SearchPage& page) {
     const PageLinks links = pageLinks(request.baseUrl + path, params, query, page);
     std::string out = R"({"resourceType":"Bundle","type":"history","total":)" +
@@ -681,7 +642,7 @@ class FhirApi::Impl {
   }
 
   ApiResponse create(const ApiRequest& request, const std::string& type, Trace& trace,
-                     int64_t started, bool& committed) {
+                     int64_t started) {
     trace.interaction = "create";
     trace.action = 'C';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
@@ -692,21 +653,21 @@ class FhirApi::Impl {
       return errorResponse(core::invalidArgument("the body is not a " + type));
     }
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
-    WriteOp op;
+    write::WriteOp op;
     op.method = "POST";
     op.type = type;
     op.condition = header(request, "if-none-exist");
     op.resource = &doc.value();
     op.allocator = &doc->GetAllocator();
-    std::vector<WriteOp> ops;
+    std::vector<write::WriteOp> ops;
     ops.push_back(std::move(op));
-    Status s = commitOps(request, ops, trace, started, /*transaction=*/false, committed);
+    Status s = commitOps(request, ops, trace, started, /*transaction=*/false);
     if (!s.isOk()) return errorResponse(s);
     return writeResponse(request, ops.front());
   }
 
   ApiResponse update(const ApiRequest& request, const std::string& type, const std::string& id,
-                     Trace& trace, int64_t started, bool& committed) {
+                     Trace& trace, int64_t started) {
     trace.interaction = "update";
     trace.action = 'U';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
@@ -725,7 +686,7 @@ class FhirApi::Impl {
       }
     }
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
-    WriteOp op;
+    write::WriteOp op;
     op.method = "PUT";
     op.type = type;
     op.id = id;
@@ -740,14 +701,14 @@ class FhirApi::Impl {
     }
     op.resource = &doc.value();
     op.allocator = &doc->GetAllocator();
-    std::vector<WriteOp> ops;
+    std::vector<write::WriteOp> ops;
     ops.push_back(std::move(op));
-    Status s = commitOps(request, ops, trace, started, false, committed);
+    Status s = commitOps(request, ops, trace, started, false);
     if (!s.isOk()) return errorResponse(s);
     return writeResponse(request, ops.front());
   }
 
-  ApiResponse writeResponse(const ApiRequest& request, const WriteOp& op) {
+  ApiResponse writeResponse(const ApiRequest& request, const write::WriteOp& op) {
     ApiResponse r;
     r.status = op.created ? 201 : 200;
     const std::string wanted = preference(request, "return");
@@ -770,364 +731,40 @@ class FhirApi::Impl {
       r.headers.emplace_back("Content-Type", kFhirJson);
     }
     r.headers.emplace_back("Location", locationOf(request.baseUrl, op.record));
-    r.headers.emplace_back("ETag", etag(op.record.version));
+    r.headers.emplace_back("ETag", write::weakEtag(op.record.version));
     r.headers.emplace_back("Last-Modified", core::formatHttpDate(op.record.lastUpdatedMs));
     return r;
   }
 
-  // Resolves a conditional (If-None-Exist or conditional update) to the ids that match.
-  // It sees only what the caller may read, and of the types their owner writes only the caller's
-  // own: another party's record behaves as if there were none.
-  StatusOr<std::vector<std::string>> matches(store::StoreTransaction& txn,
-                                             const access::CallerAccess& ca,
-                                             const std::string& type,
-                                             const std::string& condition) {
-    BRYGGA_ASSIGN_OR_RETURN(QueryParams params, parseQuery(condition));
-    if (params.empty()) return core::invalidArgument("empty condition");
-    BRYGGA_ASSIGN_OR_RETURN(store::SearchQuery query, buildSearchQuery(type, params, 2, 2));
-    query.count = 2;
-    query.offset = 0;
-    query.visibility = ca.visibility();
-    if (isSharedType(type) || type == "EpisodeOfCare" || type == "Consent") {
-      query.tenant = ca.owner();
-    }
-    BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.search(query));
-    std::vector<std::string> ids;
-    for (const auto& r : page.records) ids.push_back(r.id);
-    return ids;
-  }
-
-  // The patients this unit gives the caller a care relationship to: those of the active home-care
-  // EpisodeOfCare a municipality writes (its enrollment), by literal reference.
-  static std::set<std::string> establishedPatients(const std::vector<WriteOp>& ops,
-                                                   const access::CallerAccess& ca) {
-    std::set<std::string> out;
-    if (ca.role() != core::ClientRole::kMunicipal) return out;
-    for (const auto& op : ops) {
-      if (op.type != "EpisodeOfCare" || op.resource == nullptr) continue;
-      if (!access::establishesRelationship(*op.resource, ca.nowMs())) continue;
-      std::string id = patientIdOf(*op.resource);
-      if (!id.empty()) out.insert(std::move(id));
-    }
-    return out;
-  }
-
-  // The id of the Patient a resource concerns (its own for a Patient); empty when none.
-  static std::string patientIdOf(const Value& resource) {
-    auto ref = fhir::patientReferenceOf(resource);
-    if (!ref || ref->rfind("Patient/", 0) != 0) return {};
-    return ref->substr(8);
-  }
-
-  // The Patient already holding one of the person numbers a Patient carries (one person, one
-  // Patient: the store's unique key on the number).
-  static StatusOr<std::optional<std::string>> patientHolding(store::StoreTransaction& txn,
-                                                             const Value& patient) {
-    for (const store::PersonIdentity& identity : access::identitiesOf(patient)) {
-      BRYGGA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                              txn.patientByNumber(identity.kind, identity.number));
-      if (holder) return holder;
-    }
-    return std::optional<std::string>();
-  }
-
-  // A Patient's person numbers are fixed once it exists. An update adding one would otherwise
-  // answer differently for a number another Patient holds (the store's unique key) than for a
-  // free one, and so tell the caller that person is in Brygga: it is refused alike for every
-  // number. A wrong number is the integration team's to correct; removing one is allowed.
-  static Status keepsPersonNumbers(const store::ResourceRecord& current, const Value& patient,
-                                   const std::string& where) {
-    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document stored, fhir::parseJson(current.json));
-    const std::vector<store::PersonIdentity> before = access::identitiesOf(stored);
-    for (const store::PersonIdentity& identity : access::identitiesOf(patient)) {
-      if (std::find(before.begin(), before.end(), identity) != before.end()) continue;
-      const std::string text =
-          "Patient.identifier: an update does not add or change a personnummer or "
-          "samordningsnummer; the integration team corrects a Patient's number";
-      return core::unprocessable(where + text,
-                                 {core::Issue::error("business-rule", text, "Patient.identifier")});
-    }
-    return Status::ok();
-  }
-
-  // A Patient written by a caller without a care relationship to it: the same answer whether or
-  // not Brygga holds that person.
-  static Status noRelationshipToPatient(const std::string& where) {
-    const std::string text =
-        "Patient: this client has no care relationship with that patient; a patient enters "
-        "Brygga through its municipality's enrollment (a transaction with the Patient and an "
-        "active home-care EpisodeOfCare)";
-    return core::unprocessable(where + text,
-                               {core::Issue::error("business-rule", text, "Patient")});
-  }
-
-  // Runs `ops` in one write unit together with their outbox entries, exchange line and
-  // AuditEvent. For a transaction the ops are the Bundle's entries.
-  Status commitOps(const ApiRequest& request, std::vector<WriteOp>& ops, Trace& trace,
-                   int64_t started, bool transaction, bool& committed) {
-    std::vector<std::string> enqueuedTo;
-    int status = 0;
-    Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
-      enqueuedTo.clear();
-      BRYGGA_RETURN_IF_ERROR(prepareFlows(txn, request, ops, trace));
-      BRYGGA_RETURN_IF_ERROR(applyOps(txn, request.caller, ops, trace.mappings.get()));
-      BRYGGA_RETURN_IF_ERROR(route(txn, request, ops, trace, enqueuedTo));
-      for (const auto& op : ops) {
-        trace.types.insert(op.type);
-        trace.entities.push_back(op.record.type + "/" + op.record.id);
-        if (!trace.patient) trace.patient = patientOf(op.record);
-      }
-      status = transaction ? 200 : (ops.front().created ? 201 : 200);
-      return recordExchange(txn, request, status, trace, started, "ok");
-    });
+  // Runs `ops` in one write unit (gateway/write) with the request's exchange line and AuditEvent,
+  // which the trace then says are recorded. For a transaction the ops are the Bundle's entries.
+  Status commitOps(const ApiRequest& request, std::vector<write::WriteOp>& ops, Trace& trace,
+                   int64_t started, bool transaction) {
+    const write::Writer writer{request.caller.role, request.caller.tenant, request.caller.clientId,
+                               request.requestId};
+    const size_t entitiesBefore = trace.entities.size();
+    Status s = pipeline_.commit(
+        writer, ops, trace.mappings,
+        [&](store::StoreTransaction& txn, const write::UnitResult& unit) -> Status {
+          trace.entities.resize(entitiesBefore);  // a unit run again starts over
+          if (!unit.flowNote.empty()) trace.flowNote = unit.flowNote;
+          for (const auto& op : unit.ops) {
+            trace.types.insert(op.type);
+            trace.entities.push_back(op.record.type + "/" + op.record.id);
+            if (!trace.patient) trace.patient = patientOf(op.record);
+          }
+          const int status = transaction ? 200 : (unit.ops.front().created ? 201 : 200);
+          return recorder_.record(txn, request, status, trace, started, "ok");
+        });
     if (!s.isOk()) {
-      trace.entities.clear();
+      trace.entities.resize(entitiesBefore);
       return s;
     }
-    committed = true;
-    for (const auto& destination : enqueuedTo) {
-      if (deps_.onEnqueued) deps_.onEnqueued(destination);
-    }
+    trace.recorded = true;
     return Status::ok();
   }
 
-  // `set`: the mappings in force (a block's party is found through its routing table); may be
-  // null when no flows are wired, and then a Consent cannot be written.
-  Status applyOps(store::StoreTransaction& txn, const Caller& caller, std::vector<WriteOp>& ops,
-                  const mappings::MappingSet* set) {
-    const int64_t now = deps_.clock.nowMs();
-    const access::CallerAccess ca = accessOf(caller);
-    // 1. Resolve conditionals and assign ids.
-    std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
-    for (auto& op : ops) {
-      op.matchedExisting = false;
-      op.created = false;
-      std::string where = transactionEntryPrefix(op);
-      bool fresh = false;  // no existing resource named or matched
-      if (op.method == "POST") {
-        op.id.clear();
-        if (!op.condition.empty()) {
-          auto found = matches(txn, ca, op.type, op.condition);
-          if (!found.isOk()) return withPrefix(found.status(), where + "If-None-Exist: ");
-          if (found->size() > 1) {
-            return core::preconditionFailed(where + "If-None-Exist matches more than one " +
-                                            op.type);
-          }
-          if (found->size() == 1) {
-            op.id = found->front();
-            op.matchedExisting = true;
-          }
-        }
-        fresh = op.id.empty();
-        if (fresh) op.id = core::newTimeOrderedUuid();
-      } else if (op.id.empty()) {
-        auto found = matches(txn, ca, op.type, op.condition);
-        if (!found.isOk()) return withPrefix(found.status(), where + "conditional update: ");
-        if (found->size() > 1) {
-          return core::preconditionFailed(where + "the conditional update matches more than one " +
-                                          op.type);
-        }
-        if (found->size() == 1) {
-          op.id = found->front();
-        } else {
-          fresh = true;
-          std::string_view bodyId = fhir::stringMember(*op.resource, "id");
-          op.id = !bodyId.empty() && fhir::isValidId(bodyId) ? std::string(bodyId)
-                                                             : core::newTimeOrderedUuid();
-        }
-      }
-      // One person, one Patient: a Patient whose number Brygga holds is that Patient, whatever
-      // the condition said (a plain create answers as a conditional create that matched). The
-      // access check below decides as for any Patient, so nothing tells whether it existed.
-      if (op.type == "Patient" && fresh) {
-        BRYGGA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                                patientHolding(txn, *op.resource));
-        if (holder) {
-          op.id = *holder;
-          op.matchedExisting = op.method == "POST";
-        }
-      }
-      if (!op.fullUrl.empty()) resolved[op.fullUrl] = op.type + "/" + op.id;
-    }
-    // 2. Point references at the ids just assigned.
-    for (auto& op : ops) {
-      if (resolved.empty()) break;
-      fhir::rewriteReferences(*op.resource, *op.allocator,
-                              [&](const std::string& ref) -> std::optional<std::string> {
-                                auto it = resolved.find(ref);
-                                if (it == resolved.end()) return std::nullopt;
-                                return it->second;
-                              });
-    }
-    // 3. Decide access and write.
-    const std::set<std::string> established = establishedPatients(ops, ca);
-    for (auto& op : ops) {
-      std::string where = transactionEntryPrefix(op);
-      BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
-                              txn.readCurrent(op.type, op.id));
-      const std::string patientId = op.type == "Patient" ? op.id : patientIdOf(*op.resource);
-      if (!patientId.empty()) {
-        BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(patientId));
-        if (!ca.writePatient(facts, established.count(patientId) > 0).allowed()) {
-          return op.type == "Patient" ? noRelationshipToPatient(where)
-                                      : flows::patientNotKnown(op.type);
-        }
-      }
-      if (op.matchedExisting) {
-        op.record = *current;
-        continue;
-      }
-      if (op.ifMatch && (!current || current->version != *op.ifMatch)) {
-        return core::preconditionFailed(
-            where + "If-Match " + etag(*op.ifMatch) + " is stale: the current version is " +
-            (current ? std::to_string(current->version) : std::string("none")));
-      }
-      if (op.type == "Patient" && current && !current->deleted) {
-        BRYGGA_RETURN_IF_ERROR(keepsPersonNumbers(*current, *op.resource, where));
-      }
-      // Directory records, enrollments and blocks are their owner's to change.
-      const bool owned = access::CallerAccess::ownerWrites(op.type, patientId);
-      if (owned && current && !current->deleted && !ca.writeOwned(*current).allowed()) {
-        return core::permissionDenied(where + op.type + "/" + op.id +
-                                      " is another party's: only its owner changes it (a "
-                                      "municipality its own, the region and integration team "
-                                      "the shared ones)");
-      }
-      // The owner: who wrote it first (a municipality, or "" for the region, the integration
-      // team and Brygga); a Patient has none, access to it is by care relationship.
-      std::string tenant = current ? current->tenant : ca.owner();
-      if (op.type == "Patient") tenant.clear();
-
-      const int64_t version = current ? current->version + 1 : 1;
-      fhir::stampMeta(*op.resource, *op.allocator, op.id, version, now);
-      store::ResourceWrite write;
-      write.record.type = op.type;
-      write.record.id = op.id;
-      write.record.version = version;
-      write.record.lastUpdatedMs = now;
-      write.record.tenant = tenant;
-      write.record.patientId = patientId;
-      write.record.json = fhir::toJson(*op.resource);
-      write.index = indexOf(*op.resource);
-      if (op.type == "Patient") write.identities = access::identitiesOf(*op.resource);
-      if (op.type == "Consent") {
-        if (set == nullptr) return core::unavailable("blocks need the mapping set in force");
-        if (patientId.empty()) {
-          return core::unprocessable(
-              where + "Consent.patient: a block names its patient",
-              {core::Issue::error("required", "no patient", "Consent.patient")});
-        }
-        auto blocks = access::blocksOf(*op.resource, op.id, patientId, set->routing());
-        if (!blocks.isOk()) return withPrefix(blocks.status(), where);
-        write.blocks = std::move(blocks).value();
-      }
-      if (op.type == "EpisodeOfCare" && !tenant.empty() && !patientId.empty()) {
-        write.relationship =
-            access::careRelationshipOf(*op.resource, op.id, patientId, tenant, now);
-      }
-      BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
-      op.created = !current;
-      op.record = std::move(write.record);
-    }
-    return Status::ok();
-  }
-
-  static std::vector<store::IndexEntry> indexOf(const Value& resource) {
-    std::vector<store::IndexEntry> index;
-    for (auto& v : fhir::extractIndex(resource)) {
-      if (v.param == "patient" || v.param == "subject") continue;  // one "patient" entry below
-      index.push_back({std::move(v.param), std::move(v.system), std::move(v.value)});
-    }
-    if (auto patient = fhir::patientReferenceOf(resource)) {
-      index.push_back({"patient", "", *patient});
-    }
-    return index;
-  }
-
-  static std::string transactionEntryPrefix(const WriteOp& op) {
-    return op.fullUrl.empty() && op.entryIndex == 0
-               ? std::string()
-               : "Bundle.entry[" + std::to_string(op.entryIndex) + "]: ";
-  }
-
-  static Status withPrefix(const Status& s, const std::string& prefix) {
-    return {s.code(), prefix + s.message(), s.issues()};
-  }
-
-  // The write unit's resources as the flows (gateway/flows) see them; `written` once applyOps()
-  // has stored them.
-  static std::vector<flows::FlowWrite> flowWrites(std::vector<WriteOp>& ops, bool written) {
-    std::vector<flows::FlowWrite> writes;
-    for (auto& op : ops) {
-      flows::FlowWrite w;
-      w.method = op.method;
-      w.type = op.type;
-      w.id = written ? op.record.id : op.id;
-      w.condition = op.condition;
-      w.fullUrl = op.fullUrl;
-      w.resource = op.resource;
-      w.allocator = op.allocator;
-      if (written) w.record = &op.record;
-      w.outcome = op.outcome;
-      writes.push_back(std::move(w));
-    }
-    return writes;
-  }
-
-  static flows::FlowCaller flowCaller(const ApiRequest& request) {
-    flows::FlowCaller caller;
-    caller.role = request.caller.role;
-    caller.tenant = request.caller.tenant;
-    caller.clientId = request.caller.clientId;
-    caller.requestId = request.requestId;
-    return caller;
-  }
-
-  // Before the writes: the flows check what they will forward (422 unknown facility, patient not
-  // enrolled, code with no mapping; 409 care-plan conflict) and complete the resources (the
-  // responsible service point, a request out of hours rejected).
-  Status prepareFlows(store::StoreTransaction& txn, const ApiRequest& request,
-                      std::vector<WriteOp>& ops, Trace& trace) {
-    if (flows_ == nullptr || !trace.mappings) return Status::ok();
-    std::vector<flows::FlowWrite> writes = flowWrites(ops, false);
-    // A stored patient the unit names must be one the caller may write for (gateway/access).
-    const access::CallerAccess ca = accessOf(request.caller);
-    const std::set<std::string> established = establishedPatients(ops, ca);
-    flows::FlowCaller caller = flowCaller(request);
-    caller.writesForPatient = [&](const std::string& patientId) -> StatusOr<bool> {
-      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(patientId));
-      return ca.writePatient(facts, established.count(patientId) > 0).allowed();
-    };
-    BRYGGA_RETURN_IF_ERROR(flows_->prepare(txn, caller, writes, *trace.mappings));
-    // A retried unit sees its resources already completed: keep the first answer.
-    for (size_t i = 0; i < ops.size(); ++i) {
-      if (!writes[i].outcome.empty()) ops[i].outcome = writes[i].outcome;
-    }
-    if (std::string note = flows::FlowRouter::noteOf(writes); !note.empty()) {
-      trace.flowNote = note;
-    }
-    return Status::ok();
-  }
-
-  // Decides what leaves Brygga because of these writes (gateway/flows): enrollments, requests,
-  // visits and care plans from a municipality to its responsible service point's destination,
-  // the region's encounters and plan changes to the patient's municipality.
-  Status route(store::StoreTransaction& txn, const ApiRequest& request, std::vector<WriteOp>& ops,
-               const Trace& trace, std::vector<std::string>& enqueuedTo) {
-    if (flows_ == nullptr || !trace.mappings) return Status::ok();
-    BRYGGA_ASSIGN_OR_RETURN(
-        std::vector<store::OutboxEntry> entries,
-        flows_->route(txn, flowCaller(request), flowWrites(ops, true), *trace.mappings));
-    for (const auto& entry : entries) {
-      BRYGGA_RETURN_IF_ERROR(checkQueueRoom(txn, entry.destination, deps_.maxQueueDepth));
-      BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(entry));
-      (void)id;
-      enqueuedTo.push_back(entry.destination);
-    }
-    return Status::ok();
-  }
-
-  ApiResponse bundle(const ApiRequest& request, Trace& trace, int64_t started, bool& committed) {
+  ApiResponse bundle(const ApiRequest& request, Trace& trace, int64_t started) {
     auto doc = parseBody(request);
     if (!doc.isOk()) return errorResponse(doc.status());
     trace.types.insert("Bundle");
@@ -1140,21 +777,21 @@ class FhirApi::Impl {
     }
     trace.interaction = std::string(type);
     trace.action = 'E';
-    if (type == "batch") return batch(request, *doc, trace, started, committed);
+    if (type == "batch") return batch(request, *doc, trace, started);
     // A transaction is valid as a whole or not at all; a batch's entries each on their own.
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
-    return transaction(request, *doc, trace, started, committed);
+    return transaction(request, *doc, trace, started);
   }
 
-  // Reads a Bundle entry's request into a WriteOp; entries must be POST or PUT of a supported,
-  // writable type.
-  StatusOr<WriteOp> entryOp(const Caller& caller, Value& entry, size_t index,
-                            rapidjson::Document::AllocatorType& alloc) {
+  // Reads a Bundle entry's request into a write::WriteOp; entries must be POST or PUT of a
+  // supported, writable type.
+  StatusOr<write::WriteOp> entryOp(const Caller& caller, Value& entry, size_t index,
+                                   rapidjson::Document::AllocatorType& alloc) {
     const std::string where = "Bundle.entry[" + std::to_string(index) + "]";
     const Value* req = fhir::member(entry, "request");
     std::string method(req ? fhir::stringMember(*req, "method") : "");
     std::string url(req ? fhir::stringMember(*req, "url") : "");
-    WriteOp op;
+    write::WriteOp op;
     op.entryIndex = index;
     op.method = method;
     op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
@@ -1176,10 +813,10 @@ class FhirApi::Impl {
     if (!fhir::isSupportedResourceType(op.type)) {
       return core::invalidArgument(where + ": resource type " + op.type + " is not supported");
     }
-    BRYGGA_RETURN_IF_ERROR(withPrefix(
+    BRYGGA_RETURN_IF_ERROR(
         authorizeWrite(caller, op.type,
-                       method == "POST" ? auth::Interaction::kCreate : auth::Interaction::kUpdate),
-        where + ": "));
+                       method == "POST" ? auth::Interaction::kCreate : auth::Interaction::kUpdate)
+            .withPrefix(where + ": "));
     if (method == "POST") {
       if (url != op.type) return core::invalidArgument(where + ": POST url must be " + op.type);
       op.condition = std::string(fhir::stringMember(*req, "ifNoneExist"));
@@ -1202,7 +839,7 @@ class FhirApi::Impl {
     return op;
   }
 
-  static std::string entryResponseJson(const ApiRequest& request, const WriteOp& op) {
+  static std::string entryResponseJson(const ApiRequest& request, const write::WriteOp& op) {
     std::string out = R"({"fullUrl":")";
     core::appendJsonEscaped(out, request.baseUrl + "/" + op.record.type + "/" + op.record.id);
     out += R"(","resource":)" +
@@ -1220,8 +857,8 @@ class FhirApi::Impl {
   }
 
   ApiResponse transaction(const ApiRequest& request, rapidjson::Document& doc, Trace& trace,
-                          int64_t started, bool& committed) {
-    std::vector<WriteOp> ops;
+                          int64_t started) {
+    std::vector<write::WriteOp> ops;
     Value* entries = doc.HasMember("entry") ? &doc["entry"] : nullptr;
     if (entries != nullptr && entries->IsArray()) {
       size_t index = 0;
@@ -1232,17 +869,18 @@ class FhirApi::Impl {
       }
     }
     // FHIR processing order: creates before updates; the response keeps the Bundle's order.
-    std::vector<WriteOp> ordered;
+    std::vector<write::WriteOp> ordered;
     for (auto& op : ops) {
       if (op.method == "POST") ordered.push_back(op);
     }
     for (auto& op : ops) {
       if (op.method == "PUT") ordered.push_back(op);
     }
-    Status s = commitOps(request, ordered, trace, started, true, committed);
+    Status s = commitOps(request, ordered, trace, started, true);
     if (!s.isOk()) return errorResponse(s);
-    std::sort(ordered.begin(), ordered.end(),
-              [](const WriteOp& a, const WriteOp& b) { return a.entryIndex < b.entryIndex; });
+    std::sort(ordered.begin(), ordered.end(), [](const write::WriteOp& a, const write::WriteOp& b) {
+      return a.entryIndex < b.entryIndex;
+    });
     std::string out = R"({"resourceType":"Bundle","type":"transaction-response","entry":[)";
     for (size_t i = 0; i < ordered.size(); ++i) {
       if (i > 0) out += ',';
@@ -1255,7 +893,7 @@ class FhirApi::Impl {
   // A batch: every entry on its own, each in its own write unit with its own exchange line and
   // AuditEvent; the response says per entry what happened.
   ApiResponse batch(const ApiRequest& request, rapidjson::Document& doc, Trace& trace,
-                    int64_t started, bool& committed) {
+                    int64_t started) {
     std::string out = R"({"resourceType":"Bundle","type":"batch-response","entry":[)";
     Value* entries = doc.HasMember("entry") ? &doc["entry"] : nullptr;
     size_t count = entries != nullptr && entries->IsArray() ? entries->Size() : 0;
@@ -1265,17 +903,16 @@ class FhirApi::Impl {
       entryTrace.interaction = "batch";
       entryTrace.action = 'E';
       entryTrace.query = trace.query;
-      bool entryCommitted = false;
       Status s;
-      std::vector<WriteOp> ops;
+      std::vector<write::WriteOp> ops;
       auto op = entryOp(request.caller, (*entries)[static_cast<rapidjson::SizeType>(i)], i,
                         doc.GetAllocator());
       if (op.isOk()) {
         ops.push_back(std::move(op).value());
         entryTrace.types.insert(ops.front().type);
-        s = withPrefix(validateResource(*ops.front().resource),
-                       "Bundle.entry[" + std::to_string(i) + "]: ");
-        if (s.isOk()) s = commitOps(request, ops, entryTrace, started, false, entryCommitted);
+        s = validateResource(*ops.front().resource)
+                .withPrefix("Bundle.entry[" + std::to_string(i) + "]: ");
+        if (s.isOk()) s = commitOps(request, ops, entryTrace, started, false);
       } else {
         s = op.status();
       }
@@ -1283,10 +920,8 @@ class FhirApi::Impl {
         out += entryResponseJson(request, ops.front());
       } else {
         // Failed entries are recorded like any refused request.
-        Status r = deps_.store.write([&](store::StoreTransaction& txn) {
-          return recordExchange(txn, request, s.httpStatus(), entryTrace, started,
-                                std::string(core::toString(s.code())));
-        });
+        Status r = recorder_.recordAlone(deps_.store, request, s.httpStatus(), entryTrace, started,
+                                         std::string(core::toString(s.code())));
         if (!r.isOk()) return errorResponse(r);
         out += R"({"response":{"status":")" + statusText(s.httpStatus()) + R"(","outcome":)" +
                fhir::operationOutcomeJson(s) + "}}";
@@ -1294,7 +929,6 @@ class FhirApi::Impl {
     }
     out += "]}";
     // Each entry was recorded on its own.
-    committed = true;
     trace.audited = false;
     return jsonResponse(200, out);
   }
@@ -1305,6 +939,7 @@ class FhirApi::Impl {
   // The wired flows; null: writes are stored and nothing is routed.
   flows::FlowRouter* const flows_;
   const access::AccessPolicy policy_;
+  write::WritePipeline pipeline_;
 };
 
 #undef BRYGGA_RETURN_RESPONSE_IF_ERROR

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <utility>
 
-#include "gateway/api/back_pressure.h"
+#include "gateway/write/back_pressure.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -20,7 +20,7 @@ ApiResponse errorResponse(const core::Status& status) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
   }
   if (status.code() == core::StatusCode::kUnavailable) {
-    r.headers.emplace_back("Retry-After", std::to_string(kRetryAfterSeconds));
+    r.headers.emplace_back("Retry-After", std::to_string(write::kRetryAfterSeconds));
   }
   return r;
 }

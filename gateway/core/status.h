@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -65,6 +66,10 @@ class [[nodiscard]] Status {
   const std::vector<Issue>& issues() const { return issues_; }
   int httpStatus() const { return httpStatusOf(code_); }
   std::string toString() const;
+  // The same status with `prefix` before its message ("Bundle.entry[2]: ..."); ok stays ok.
+  Status withPrefix(std::string_view prefix) const {
+    return isOk() ? *this : Status(code_, std::string(prefix) + message_, issues_);
+  }
 
   // Drops this status on purpose. Every call carries a comment saying why nothing is to be done
   // with an error there (it was already logged, a later pass retries, ...).

@@ -4,7 +4,7 @@
 // refused is kInvalidArgument, one that is accepted stays within the page limits.
 #include <string>
 
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/core/text.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -19,22 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string type = mark == std::string::npos ? "Patient" : text.substr(0, mark);
   const std::string query = mark == std::string::npos ? text : text.substr(mark + 1);
 
-  auto params = api::parseQuery(query);
+  auto params = search::parseQuery(query);
   if (!params.isOk()) {
     require(params.status().code() == core::StatusCode::kInvalidArgument);
     return 0;
   }
   for (const auto& [name, value] : *params) {
     // What percentEncode writes, parseQuery reads back as it was.
-    auto again = api::parseQuery(core::percentEncode(name) + "=" + core::percentEncode(value));
+    auto again = search::parseQuery(core::percentEncode(name) + "=" + core::percentEncode(value));
     require(again.isOk() && again->size() == 1 && (*again)[0].first == name &&
             (*again)[0].second == value);
     core::parseDecimal(value).ignoreError();  // any text: a number or a clear refusal
-    if (auto patient = api::normalisePatientReference(value); patient.isOk()) {
+    if (auto patient = search::normalisePatientReference(value); patient.isOk()) {
       require(patient->rfind("Patient/", 0) == 0);
     }
   }
-  auto search = api::buildSearchQuery(type, *params, kDefaultCount, kMaxCount);
+  auto search = search::buildSearchQuery(type, *params, kDefaultCount, kMaxCount);
   if (!search.isOk()) {
     require(search.status().code() == core::StatusCode::kInvalidArgument);
     return 0;

@@ -7,7 +7,7 @@
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
-namespace brygga::api {
+namespace brygga::write {
 
 // What a 503 tells the sender to wait before trying again (Retry-After, seconds): long enough
 // for a delivery worker to drain a good part of a queue, or for an operator to free disk space.
@@ -20,4 +20,4 @@ inline constexpr int kRetryAfterSeconds = 30;
 core::Status checkQueueRoom(store::StoreTransaction& txn, const std::string& destination,
                             const std::map<std::string, int64_t>& maxQueueDepth);
 
-}  // namespace brygga::api
+}  // namespace brygga::write

@@ -1,6 +1,6 @@
-#include "gateway/api/back_pressure.h"
+#include "gateway/write/back_pressure.h"
 
-namespace brygga::api {
+namespace brygga::write {
 
 core::Status checkQueueRoom(store::StoreTransaction& txn, const std::string& destination,
                             const std::map<std::string, int64_t>& maxQueueDepth) {
@@ -16,4 +16,4 @@ core::Status checkQueueRoom(store::StoreTransaction& txn, const std::string& des
   return core::Status(core::StatusCode::kUnavailable, message, {issue});
 }
 
-}  // namespace brygga::api
+}  // namespace brygga::write

@@ -1,4 +1,4 @@
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 
 #include <algorithm>
 #include <map>
@@ -8,7 +8,7 @@
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
-namespace brygga::api {
+namespace brygga::search {
 
 namespace {
 
@@ -283,4 +283,4 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
   return query;
 }
 
-}  // namespace brygga::api
+}  // namespace brygga::search

@@ -9,7 +9,7 @@
 #include "gateway/core/status.h"
 #include "gateway/store/store.h"
 
-namespace brygga::api {
+namespace brygga::search {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
@@ -43,4 +43,4 @@ core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
 // it does not name a Patient.
 core::StatusOr<std::string> normalisePatientReference(const std::string& text);
 
-}  // namespace brygga::api
+}  // namespace brygga::search

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "gateway/api/query.h"
+#include "gateway/search/query.h"
 #include "gateway/core/civil_time.h"
 
-namespace brygga::api {
+namespace brygga::search {
 namespace {
 
 TEST(Query, DecodesPercentEscapesAndPlus) {
@@ -115,4 +115,4 @@ TEST(Query, HistoryTakesPagingAndSinceOnly) {
 }
 
 }  // namespace
-}  // namespace brygga::api
+}  // namespace brygga::search
