@@ -319,6 +319,20 @@ TEST_F(AccessTest, AProtectedIdentityIsReadWithoutAddressOrTelecomByAllButIntegr
   EXPECT_FALSE(leaks(again.body));
   // The integration team sees the record as stored.
   EXPECT_TRUE(leaks(call("integration", "GET", "/Patient/" + id).body));
+
+  // The patient's PDL log extract is the integration team's alone, and neither it nor the
+  // gateway's log holds the address or the telephone.
+  for (const std::string client : {"kungsbacka", "region"}) {
+    auto extract = call(client, "GET", "/AuditEvent?patient=Patient/" + id);
+    EXPECT_EQ(extract.status, 403) << client;
+    EXPECT_FALSE(leaks(extract.body)) << client;
+  }
+  auto extract = call("integration", "GET", "/AuditEvent?patient=Patient/" + id);
+  ASSERT_EQ(extract.status, 200) << extract.body;
+  EXPECT_GE(parse(extract.body)["total"].GetInt(), 4);  // the enrollment and the reads above
+  EXPECT_FALSE(leaks(extract.body));
+  harness_->stop();
+  EXPECT_FALSE(leaks(harness_->logText()));
 }
 
 // What leaves Brygga about a protected patient carries its label and neither its address nor its
