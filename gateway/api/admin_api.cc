@@ -5,11 +5,11 @@
 #include <utility>
 
 #include "gateway/access/access_policy.h"
-#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
+#include "gateway/search/query.h"
 
 namespace brygga::api {
 

@@ -5,10 +5,10 @@
 #include <optional>
 #include <vector>
 
-#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
+#include "gateway/search/query.h"
 
 namespace brygga::api {
 

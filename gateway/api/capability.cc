@@ -2,10 +2,10 @@
 
 #include <rapidjson/document.h>
 
-#include "gateway/search/query.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/validator.h"
+#include "gateway/search/query.h"
 
 #ifndef BRYGGA_VERSION
 #define BRYGGA_VERSION "0.0.0"
@@ -67,7 +67,13 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       "not repeat them); strict, the default, answers 400 naming the supported ones. History of "
       "an instance or a type pages by _count and _offset and takes _since. Create and update "
       "honour Prefer: return=minimal, return=representation (the default) and "
-      "return=OperationOutcome. A batch's entries succeed or fail each on its own; a "
+      "return=OperationOutcome. Delete is versioned (a later read answers 410, history lists it) "
+      "and answers 204 whether or not there was something to delete; a Patient is not deleted; "
+      "a conditional delete matching several is 412; the flows forward no deletes. A read "
+      "honours If-None-Match and If-Modified-Since (304). PATCH takes a JSON Patch "
+      "(application/json-patch+json) and writes the patched version like an update. A batch's "
+      "entries succeed or fail each "
+      "on its own; a "
       "transaction's all or none. Answers are application/fhir+json only: an Accept or _format "
       "asking for anything else is 406.",
       a);
@@ -81,7 +87,7 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
     Value interactions(rapidjson::kArrayType);
     std::vector<const char*> codes = {"read", "search-type"};
     if (!readOnly) {
-      codes = {"read",   "vread",       "update",      "history-instance",
+      codes = {"read",   "vread",       "update",      "patch", "delete", "history-instance",
                "create", "search-type", "history-type"};
     }
     for (const char* code : codes) {
@@ -96,8 +102,8 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       res.AddMember("updateCreate", true, a);
       res.AddMember("conditionalCreate", true, a);
       res.AddMember("conditionalUpdate", true, a);
-      res.AddMember("conditionalRead", "not-supported", a);
-      res.AddMember("conditionalDelete", "not-supported", a);
+      res.AddMember("conditionalRead", "full-support", a);
+      res.AddMember("conditionalDelete", "single", a);
     }
     Value params(rapidjson::kArrayType);
     for (const auto& name : search::searchParamsFor(type)) {

@@ -4,12 +4,12 @@
 #include <optional>
 #include <utility>
 
-#include "gateway/search/query.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/swedish_identifiers.h"
+#include "gateway/search/query.h"
 
 namespace brygga::api {
 

@@ -13,6 +13,7 @@
 #include "gateway/core/http_reason.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
+#include "gateway/fhir/json_patch.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/resource_types.h"
@@ -57,6 +58,15 @@ ApiResponse jsonResponse(int status, std::string body) {
 std::string header(const ApiRequest& request, const std::string& name) {
   auto it = request.headers.find(name);
   return it == request.headers.end() ? std::string() : it->second;
+}
+
+// The If-Match header as a version; nullopt when the request has none.
+StatusOr<std::optional<int64_t>> ifMatchOf(const ApiRequest& request) {
+  const std::string text = header(request, "if-match");
+  if (text.empty()) return std::optional<int64_t>();
+  auto version = parseEtag(text);
+  if (!version.isOk()) return core::invalidArgument("If-Match must be an ETag W/\"n\"");
+  return std::optional<int64_t>(*version);
 }
 
 // One preference of the Prefer header (RFC 7240: "return=minimal, handling=lenient"), lower-cased;
@@ -259,6 +269,9 @@ class FhirApi::Impl {
       if (request.method == "PUT" && !request.query.empty()) {
         return update(request, type, "", trace, started);
       }
+      if (request.method == "DELETE" && !request.query.empty()) {
+        return remove(request, type, "", trace, started);
+      }
     } else if (parts.size() == 2) {
       if (parts[1] == "_search" && request.method == "POST") {
         return searchByPost(request, type, *params, trace);
@@ -268,6 +281,8 @@ class FhirApi::Impl {
       }
       if (request.method == "GET") return read(request, type, parts[1], std::nullopt, trace);
       if (request.method == "PUT") return update(request, type, parts[1], trace, started);
+      if (request.method == "DELETE") return remove(request, type, parts[1], trace, started);
+      if (request.method == "PATCH") return patch(request, type, parts[1], trace, started);
     } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
       return history(request, type, parts[1], *params, trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
@@ -351,14 +366,46 @@ class FhirApi::Impl {
     if (!readable.isOk()) return errorResponse(readable.status());
     if (!*readable) return notFound();  // deleted or not: what the caller may not see is not there
     if (record.deleted) return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
-    ApiResponse r = jsonResponse(200, forReader(request.caller, record));
+    ApiResponse r;
+    if (!version && notModified(request, record)) {
+      r.status = 304;  // the caller's copy is current: no body
+    } else {
+      r = jsonResponse(200, forReader(request.caller, record));
+    }
     r.headers.emplace_back("ETag", write::weakEtag(record.version));
     r.headers.emplace_back("Last-Modified", core::formatHttpDate(record.lastUpdatedMs));
     return r;
   }
 
+  // Conditional read (RFC 9110 13.1): If-None-Match naming the current version (or *), else
+  // If-Modified-Since not before its last change (whole seconds, as Last-Modified says them). An
+  // If-Modified-Since we cannot parse is ignored, as RFC 9110 says.
+  static bool notModified(const ApiRequest& request, const store::ResourceRecord& current) {
+    if (const std::string tags = header(request, "if-none-match"); !tags.empty()) {
+      size_t start = 0;
+      while (start <= tags.size()) {
+        size_t end = tags.find(',', start);
+        if (end == std::string::npos) end = tags.size();
+        std::string tag = tags.substr(start, end - start);
+        tag.erase(0, tag.find_first_not_of(' '));
+        tag.erase(tag.find_last_not_of(' ') + 1);
+        if (tag == "*") return true;
+        auto v = parseEtag(tag);
+        if (v.isOk() && *v == current.version) return true;
+        start = end + 1;
+      }
+      return false;
+    }
+    if (const std::string since = header(request, "if-modified-since"); !since.empty()) {
+      auto ms = core::parseHttpDate(since);
+      return ms.isOk() && current.lastUpdatedMs / 1000 * 1000 <= *ms;
+    }
+    return false;
+  }
+
   static std::optional<std::string> patientOf(const store::ResourceRecord& record) {
     if (record.type == "Patient") return "Patient/" + record.id;
+    if (!record.patientId.empty()) return "Patient/" + record.patientId;
     auto doc = fhir::parseJson(record.json);
     if (!doc.isOk()) return std::nullopt;
     return fhir::patientReferenceOf(*doc);
@@ -589,6 +636,15 @@ class FhirApi::Impl {
     return doc;
   }
 
+  // The body of a create or update, which must be a `type`.
+  StatusOr<rapidjson::Document> parseBodyOf(const ApiRequest& request, const std::string& type) {
+    BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, parseBody(request));
+    if (fhir::stringMember(doc, "resourceType") != type) {
+      return core::invalidArgument("the body is not a " + type);
+    }
+    return doc;
+  }
+
   Status validateResource(const Value& resource) {
     auto issues = deps_.validator.validate(resource);
     if (fhir::hasErrors(issues)) {
@@ -647,11 +703,8 @@ class FhirApi::Impl {
     trace.action = 'C';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeWrite(request.caller, type, auth::Interaction::kCreate));
-    auto doc = parseBody(request);
+    auto doc = parseBodyOf(request, type);
     if (!doc.isOk()) return errorResponse(doc.status());
-    if (fhir::stringMember(*doc, "resourceType") != type) {
-      return errorResponse(core::invalidArgument("the body is not a " + type));
-    }
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
     write::WriteOp op;
     op.method = "POST";
@@ -659,11 +712,7 @@ class FhirApi::Impl {
     op.condition = header(request, "if-none-exist");
     op.resource = &doc.value();
     op.allocator = &doc->GetAllocator();
-    std::vector<write::WriteOp> ops;
-    ops.push_back(std::move(op));
-    Status s = commitOps(request, ops, trace, started, /*transaction=*/false);
-    if (!s.isOk()) return errorResponse(s);
-    return writeResponse(request, ops.front());
+    return commitOne(request, std::move(op), trace, started);
   }
 
   ApiResponse update(const ApiRequest& request, const std::string& type, const std::string& id,
@@ -672,11 +721,8 @@ class FhirApi::Impl {
     trace.action = 'U';
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeWrite(request.caller, type, auth::Interaction::kUpdate));
-    auto doc = parseBody(request);
+    auto doc = parseBodyOf(request, type);
     if (!doc.isOk()) return errorResponse(doc.status());
-    if (fhir::stringMember(*doc, "resourceType") != type) {
-      return errorResponse(core::invalidArgument("the body is not a " + type));
-    }
     if (!id.empty()) {
       if (!fhir::isValidId(id)) return errorResponse(core::invalidArgument("bad id '" + id + "'"));
       std::string_view bodyId = fhir::stringMember(*doc, "id");
@@ -691,20 +737,116 @@ class FhirApi::Impl {
     op.type = type;
     op.id = id;
     op.condition = id.empty() ? request.query : std::string();
-    std::string ifMatch = header(request, "if-match");
-    if (!ifMatch.empty()) {
-      auto version = parseEtag(ifMatch);
-      if (!version.isOk()) {
-        return errorResponse(core::invalidArgument("If-Match must be an ETag W/\"n\""));
-      }
-      op.ifMatch = *version;
-    }
+    auto ifMatch = ifMatchOf(request);
+    if (!ifMatch.isOk()) return errorResponse(ifMatch.status());
+    op.ifMatch = *ifMatch;
     op.resource = &doc.value();
     op.allocator = &doc->GetAllocator();
+    return commitOne(request, std::move(op), trace, started);
+  }
+
+  // PATCH [type]/[id] with a JSON Patch (RFC 6902, application/json-patch+json): applied to the
+  // current version as the caller reads it, validated, and written as an update of exactly that
+  // version (If-Match: the caller's, else the version read), so a change in between is a 412 and
+  // never lost. What the caller may not read is a 404, as for a read; a deleted resource is 410.
+  ApiResponse patch(const ApiRequest& request, const std::string& type, const std::string& id,
+                    Trace& trace, int64_t started) {
+    trace.interaction = "patch";
+    trace.action = 'U';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeWrite(request.caller, type, auth::Interaction::kUpdate));
+    const std::string contentType = header(request, "content-type");
+    if (mediaTypeOf(contentType) != "application/json-patch+json") {
+      return errorResponse({StatusCode::kUnsupportedMediaType,
+                            "Content-Type '" + contentType +
+                                "' is not supported: PATCH takes application/json-patch+json "
+                                "(RFC 6902)"});
+    }
+    fhir::JsonLimits limits;
+    limits.maxBytes = static_cast<size_t>(deps_.limits.maxBodyBytes);
+    limits.maxDepth = deps_.limits.maxJsonDepth;
+    auto operations = fhir::parseJson(request.body, limits);
+    if (!operations.isOk()) return errorResponse(operations.status());
+    trace.entities.push_back(type + "/" + id);
+    const Status notFound = core::notFound(type + "/" + id + " does not exist");
+    if (!fhir::isValidId(id)) return errorResponse(notFound);
+    auto found = deps_.store.read(type, id, std::nullopt);
+    if (!found.isOk()) return errorResponse(found.status());
+    if (!found->has_value()) return errorResponse(notFound);
+    const store::ResourceRecord& current = **found;
+    trace.patient = patientOf(current);
+    auto readable = mayRead(request.caller, current, trace);
+    if (!readable.isOk()) return errorResponse(readable.status());
+    if (!*readable) return errorResponse(notFound);
+    if (current.deleted)
+      return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
+    const std::string seen = forReader(request.caller, current);
+    if (seen != current.json) {
+      // A protected identity the caller reads without address and telecom: a patch of what it
+      // sees would drop them, and a "test" of what it does not see would tell them.
+      return errorResponse(core::unprocessable(
+          "Patient: a protected identity is changed by an update of the whole resource",
+          {core::Issue::error("business-rule", "protected identity", "Patient")}));
+    }
+    write::WriteOp op;
+    op.method = "PUT";
+    op.type = type;
+    op.id = id;
+    auto ifMatch = ifMatchOf(request);
+    if (!ifMatch.isOk()) return errorResponse(ifMatch.status());
+    op.ifMatch = ifMatch->value_or(current.version);
+    auto doc = fhir::parseJson(current.json);
+    if (!doc.isOk()) return errorResponse(doc.status());
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(fhir::applyJsonPatch(*doc, *operations));
+    if (fhir::stringMember(*doc, "resourceType") != type || fhir::stringMember(*doc, "id") != id) {
+      return errorResponse(core::unprocessable(
+          "a patch may not change the resource's resourceType or id",
+          {core::Issue::error("business-rule", "resourceType and id are fixed", type)}));
+    }
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
+    op.resource = &doc.value();
+    op.allocator = &doc->GetAllocator();
+    trace.entities.clear();  // the unit names what it wrote
+    return commitOne(request, std::move(op), trace, started);
+  }
+
+  // DELETE [type]/[id], or [type]?... (conditional): 204 whether there was something to delete
+  // or not (R4), and alike for what the caller may not see; 412 when a condition matches
+  // several; If-Match as for an update. A later read answers 410 and history lists the delete.
+  ApiResponse remove(const ApiRequest& request, const std::string& type, const std::string& id,
+                     Trace& trace, int64_t started) {
+    trace.interaction = "delete";
+    trace.action = 'D';
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeWrite(request.caller, type, auth::Interaction::kDelete));
+    if (!id.empty() && !fhir::isValidId(id)) {
+      return errorResponse(core::invalidArgument("bad id '" + id + "'"));
+    }
+    write::WriteOp op;
+    op.method = "DELETE";
+    op.type = type;
+    op.id = id;
+    op.condition = id.empty() ? request.query : std::string();
+    auto ifMatch = ifMatchOf(request);
+    if (!ifMatch.isOk()) return errorResponse(ifMatch.status());
+    op.ifMatch = *ifMatch;
     std::vector<write::WriteOp> ops;
     ops.push_back(std::move(op));
-    Status s = commitOps(request, ops, trace, started, false);
-    if (!s.isOk()) return errorResponse(s);
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(commitOps(request, ops, trace, started, false));
+    ApiResponse r;
+    r.status = 204;
+    if (ops.front().deleted) {
+      r.headers.emplace_back("ETag", write::weakEtag(ops.front().record.version));
+    }
+    return r;
+  }
+
+  // A create, update or patch in a write unit of its own, answered from its outcome.
+  ApiResponse commitOne(const ApiRequest& request, write::WriteOp op, Trace& trace,
+                        int64_t started) {
+    std::vector<write::WriteOp> ops;
+    ops.push_back(std::move(op));
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(commitOps(request, ops, trace, started, false));
     return writeResponse(request, ops.front());
   }
 
@@ -750,10 +892,14 @@ class FhirApi::Impl {
           if (!unit.flowNote.empty()) trace.flowNote = unit.flowNote;
           for (const auto& op : unit.ops) {
             trace.types.insert(op.type);
+            if (op.record.id.empty()) continue;  // a delete that found nothing
             trace.entities.push_back(op.record.type + "/" + op.record.id);
             if (!trace.patient) trace.patient = patientOf(op.record);
           }
-          const int status = transaction ? 200 : (unit.ops.front().created ? 201 : 200);
+          const int status = transaction                           ? 200
+                             : unit.ops.front().method == "DELETE" ? 204
+                             : unit.ops.front().created            ? 201
+                                                                   : 200;
           return recorder_.record(txn, request, status, trace, started, "ok");
         });
     if (!s.isOk()) {
@@ -785,8 +931,10 @@ class FhirApi::Impl {
 
   // Reads a Bundle entry's request into a write::WriteOp; entries must be POST or PUT of a
   // supported, writable type.
+  // `inBatch`: a DELETE entry is taken (each batch entry is a unit of its own; a transaction's
+  // entries share one, which a delete cannot join).
   StatusOr<write::WriteOp> entryOp(const Caller& caller, Value& entry, size_t index,
-                                   rapidjson::Document::AllocatorType& alloc) {
+                                   rapidjson::Document::AllocatorType& alloc, bool inBatch) {
     const std::string where = "Bundle.entry[" + std::to_string(index) + "]";
     const Value* req = fhir::member(entry, "request");
     std::string method(req ? fhir::stringMember(*req, "method") : "");
@@ -796,9 +944,11 @@ class FhirApi::Impl {
     op.method = method;
     op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
     Value* resource = fhir::mutableMember(entry, "resource");
+    if (method == "DELETE" && inBatch) return deleteEntryOp(caller, *req, where, std::move(op));
     if (method != "POST" && method != "PUT") {
       return Status(StatusCode::kMethodNotAllowed,
-                    where + ": request.method " + method + " is not supported (POST and PUT are)");
+                    where + ": request.method " + method + " is not supported (POST and PUT are" +
+                        (method == "DELETE" ? "; DELETE in a batch" : "") + ")");
     }
     if (resource == nullptr || !resource->IsObject()) {
       return core::invalidArgument(where + ": a " + method + " entry needs a resource");
@@ -830,12 +980,38 @@ class FhirApi::Impl {
                                      " needs the same valid id in the url and the resource");
       }
     }
-    std::string ifMatch(fhir::stringMember(*req, "ifMatch"));
-    if (!ifMatch.empty()) {
-      auto version = parseEtag(ifMatch);
-      if (!version.isOk()) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
-      op.ifMatch = *version;
+    BRYGGA_ASSIGN_OR_RETURN(op.ifMatch, entryIfMatch(*req, where));
+    return op;
+  }
+
+  static StatusOr<std::optional<int64_t>> entryIfMatch(const Value& req, const std::string& where) {
+    std::string ifMatch(fhir::stringMember(req, "ifMatch"));
+    if (ifMatch.empty()) return std::optional<int64_t>();
+    auto version = parseEtag(ifMatch);
+    if (!version.isOk()) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
+    return std::optional<int64_t>(*version);
+  }
+
+  // A batch entry DELETE Type/id or DELETE Type?condition.
+  StatusOr<write::WriteOp> deleteEntryOp(const Caller& caller, const Value& req,
+                                         const std::string& where, write::WriteOp op) {
+    const std::string url(fhir::stringMember(req, "url"));
+    op.type = url.substr(0, url.find_first_of("/?"));
+    if (!fhir::isSupportedResourceType(op.type)) {
+      return core::invalidArgument(where + ": resource type '" + op.type + "' is not supported");
     }
+    BRYGGA_RETURN_IF_ERROR(
+        authorizeWrite(caller, op.type, auth::Interaction::kDelete).withPrefix(where + ": "));
+    if (size_t q = url.find('?'); q != std::string::npos) {
+      op.condition = url.substr(q + 1);
+      if (op.condition.empty()) return core::invalidArgument(where + ": empty conditional url");
+    } else {
+      op.id = url.size() > op.type.size() + 1 ? url.substr(op.type.size() + 1) : std::string();
+      if (!fhir::isValidId(op.id)) {
+        return core::invalidArgument(where + ": DELETE " + url + " needs a valid id");
+      }
+    }
+    BRYGGA_ASSIGN_OR_RETURN(op.ifMatch, entryIfMatch(req, where));
     return op;
   }
 
@@ -863,7 +1039,7 @@ class FhirApi::Impl {
     if (entries != nullptr && entries->IsArray()) {
       size_t index = 0;
       for (auto& entry : entries->GetArray()) {
-        auto op = entryOp(request.caller, entry, index++, doc.GetAllocator());
+        auto op = entryOp(request.caller, entry, index++, doc.GetAllocator(), false);
         if (!op.isOk()) return errorResponse(op.status());
         ops.push_back(std::move(op).value());
       }
@@ -906,17 +1082,25 @@ class FhirApi::Impl {
       Status s;
       std::vector<write::WriteOp> ops;
       auto op = entryOp(request.caller, (*entries)[static_cast<rapidjson::SizeType>(i)], i,
-                        doc.GetAllocator());
+                        doc.GetAllocator(), true);
       if (op.isOk()) {
         ops.push_back(std::move(op).value());
         entryTrace.types.insert(ops.front().type);
-        s = validateResource(*ops.front().resource)
-                .withPrefix("Bundle.entry[" + std::to_string(i) + "]: ");
+        if (ops.front().resource != nullptr) {
+          s = validateResource(*ops.front().resource)
+                  .withPrefix("Bundle.entry[" + std::to_string(i) + "]: ");
+        }
         if (s.isOk()) s = commitOps(request, ops, entryTrace, started, false);
       } else {
         s = op.status();
       }
-      if (s.isOk()) {
+      if (s.isOk() && ops.front().method == "DELETE") {
+        out += R"({"response":{"status":")" + statusText(204) + "\"";
+        if (ops.front().deleted) {
+          out += R"(,"etag":"W/\")" + std::to_string(ops.front().record.version) + R"(\"")";
+        }
+        out += "}}";
+      } else if (s.isOk()) {
         out += entryResponseJson(request, ops.front());
       } else {
         // Failed entries are recorded like any refused request.

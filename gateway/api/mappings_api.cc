@@ -2,7 +2,6 @@
 
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
-#include "gateway/core/civil_time.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "mappings/mapping_set.h"
 

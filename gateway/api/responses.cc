@@ -4,10 +4,10 @@
 #include <string_view>
 #include <utility>
 
-#include "gateway/write/back_pressure.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
+#include "gateway/write/back_pressure.h"
 
 namespace brygga::api {
 

@@ -306,7 +306,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   const std::vector<std::string> kRead{"GET"};
   const std::vector<std::string> kReadPost{"GET", "POST"};
   http::ServerDependencies serverDeps{{{"/fhir/.well-known", g->wellKnown_.get(), kRead},
-                                       {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "DELETE"}},
+                                       {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
                                        {"/.well-known", g->wellKnown_.get(), kRead},
                                        {"/auth", g->authApi_.get(), {"POST"}},
                                        {"/audit", g->auditApi_.get(), kRead},

@@ -230,6 +230,39 @@ std::string formatHttpDate(int64_t utcMs) {
   return buf;
 }
 
+StatusOr<int64_t> parseHttpDate(std::string_view text) {
+  // "Sun, 06 Nov 1994 08:49:37 GMT": fixed positions.
+  const auto bad = [] { return invalidArgument("not an HTTP date (IMF-fixdate)"); };
+  if (text.size() != 29 || text.substr(3, 2) != ", " || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.substr(25) != " GMT") {
+    return bad();
+  }
+  const auto number = [&](size_t at, size_t length) -> int {
+    int value = 0;
+    for (size_t i = at; i < at + length; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  CivilDateTime t;
+  t.date.day = number(5, 2);
+  t.date.year = number(12, 4);
+  t.hour = number(17, 2);
+  t.minute = number(20, 2);
+  t.second = number(23, 2);
+  t.date.month = 0;
+  for (int m = 1; m <= 12; ++m) {
+    if (text.substr(8, 3) == kShortMonths[m]) t.date.month = m;
+  }
+  if (t.date.month == 0 || t.date.day < 1 || t.date.day > daysInMonth(t.date.year, t.date.month) ||
+      t.date.year < 0 || t.hour < 0 || t.hour > 23 || t.minute < 0 || t.minute > 59 ||
+      t.second < 0 || t.second > 59 || text.substr(0, 3) != kShortWeekdays[isoWeekday(t.date)]) {
+    return bad();
+  }
+  return utcMsFromCivil(t);
+}
+
 // --- Europe/Stockholm ------------------------------------------------------------------------
 
 int stockholmOffsetMinutes(int64_t utcMs) {

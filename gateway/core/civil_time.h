@@ -72,6 +72,9 @@ std::string formatInstant(int64_t utcMs);
 StatusOr<int64_t> parseFhirDateTime(std::string_view text);
 // RFC 9110 IMF-fixdate, for Last-Modified and Date headers: "Mon, 23 Nov 2026 10:15:00 GMT".
 std::string formatHttpDate(int64_t utcMs);
+// The IMF-fixdate back to epoch milliseconds (If-Modified-Since). The obsolete RFC 850 and asctime
+// forms are kInvalidArgument (RFC 9110 lets a server ignore what it cannot parse).
+StatusOr<int64_t> parseHttpDate(std::string_view text);
 
 // --- Europe/Stockholm ---------------------------------------------------------------------------
 // UTC+1, and UTC+2 from the last Sunday of March 01:00 UTC to the last Sunday of October 01:00 UTC

@@ -73,8 +73,10 @@ std::string serialize(const OutgoingResponse& r, bool head, int minorVersion, bo
     appendHeaderValue(out, value);
     out += "\r\n";
   }
-  // No length on 1xx and 204 (RFC 9110 §8.6); everything else is framed by Content-Length.
-  if (r.status >= 200 && r.status != 204) {
+  // No length on 1xx and 204 (RFC 9110 §8.6), nor on a 304, whose length would have to be the
+  // 200's; they never have content. Everything else is framed by Content-Length.
+  const bool noContent = r.status < 200 || r.status == 204 || r.status == 304;
+  if (!noContent) {
     out += "Content-Length: ";
     out += std::to_string(r.body.size());
     out += "\r\n";
@@ -85,7 +87,7 @@ std::string serialize(const OutgoingResponse& r, bool head, int minorVersion, bo
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  if (!head && r.status != 204) out += r.body;
+  if (!head && !noContent) out += r.body;
   return out;
 }
 

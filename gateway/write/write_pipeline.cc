@@ -155,7 +155,11 @@ Status WritePipeline::commit(const Writer& writer, std::vector<WriteOp>& ops,
                              const std::shared_ptr<const mappings::MappingSet>& mappings,
                              const RecordInUnit& record) {
   // The flows check and route only with a mapping set in force; without flows nothing leaves.
-  const mappings::MappingSet* set = deps_.flows != nullptr ? mappings.get() : nullptr;
+  const bool isDelete = !ops.empty() && ops.front().method == "DELETE";
+  if (isDelete && ops.size() != 1) {
+    return core::invalidArgument("a DELETE is a write unit of its own");
+  }
+  const mappings::MappingSet* set = deps_.flows != nullptr && !isDelete ? mappings.get() : nullptr;
   std::vector<std::string> enqueuedTo;
   BRYGGA_RETURN_IF_ERROR(deps_.store.write([&](store::StoreTransaction& txn) -> Status {
     // A unit may run again (a busy database): it starts from the same ops each time.
@@ -224,6 +228,7 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
                                std::vector<WriteOp>& ops, const mappings::MappingSet* set) {
   const int64_t now = deps_.clock.nowMs();
   const access::CallerAccess ca = accessOf(writer);
+  if (ops.size() == 1 && ops.front().method == "DELETE") return applyDelete(txn, ca, ops.front());
   // 1. Resolve conditionals and assign ids.
   std::map<std::string, std::string> resolved;  // fullUrl -> "Type/id"
   for (auto& op : ops) {
@@ -353,6 +358,63 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     op.created = !current;
     op.record = std::move(write.record);
   }
+  return Status::ok();
+}
+
+// A delete: a new, deleted version (history keeps the earlier ones; a read answers 410), its
+// search index, person numbers, care relationship or blocks gone with it. What the caller may not
+// see, or nothing at all, is not deleted and answers alike (`op.deleted` false); a conditional
+// delete matching several is 412. A Patient is not deleted (one person, one Patient: its
+// numbers, relationships and the records of others hang on it).
+Status WritePipeline::applyDelete(store::StoreTransaction& txn, const access::CallerAccess& ca,
+                                  WriteOp& op) {
+  op.deleted = false;
+  op.created = false;
+  op.matchedExisting = false;
+  if (op.type == "Patient") {
+    return Status(core::StatusCode::kMethodNotAllowed,
+                  "a Patient is not deleted: the integration team merges or corrects it");
+  }
+  if (op.id.empty()) {
+    auto found = matches(txn, ca, op.type, op.condition);
+    if (!found.isOk()) return found.status().withPrefix("conditional delete: ");
+    if (found->size() > 1) {
+      return core::preconditionFailed("the conditional delete matches more than one " + op.type);
+    }
+    if (found->empty()) return Status::ok();
+    op.id = found->front();
+  }
+  BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
+                          txn.readCurrent(op.type, op.id));
+  if (!current || current->deleted) return Status::ok();
+  // Not the caller's to see: as if there were none.
+  if (!current->patientId.empty()) {
+    BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(current->patientId));
+    if (!ca.writePatient(facts, false).allowed()) return Status::ok();
+  } else if (!ca.readsOwner(current->tenant)) {
+    return Status::ok();
+  }
+  if (access::CallerAccess::ownerWrites(op.type, current->patientId) &&
+      !ca.writeOwned(*current).allowed()) {
+    return core::permissionDenied(op.type + "/" + op.id +
+                                  " is another party's: only its owner deletes it");
+  }
+  if (op.ifMatch && current->version != *op.ifMatch) {
+    return core::preconditionFailed("If-Match " + weakEtag(*op.ifMatch) +
+                                    " is stale: the current version is " +
+                                    std::to_string(current->version));
+  }
+  store::ResourceWrite write;
+  write.record.type = op.type;
+  write.record.id = op.id;
+  write.record.version = current->version + 1;
+  write.record.lastUpdatedMs = deps_.clock.nowMs();
+  write.record.deleted = true;
+  write.record.tenant = current->tenant;
+  write.record.patientId = current->patientId;
+  BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+  op.deleted = true;
+  op.record = std::move(write.record);
   return Status::ok();
 }
 

@@ -31,13 +31,14 @@ class MappingSet;
 // happens here, in one store write unit, all or nothing.
 namespace brygga::write {
 
-// One create or update (a single interaction, or one entry of a transaction or batch).
+// One create, update or delete (a single interaction, or one entry of a transaction or batch).
+// A DELETE has no resource and is a unit of its own.
 struct WriteOp {
   size_t entryIndex = 0;
-  std::string method;  // POST | PUT
+  std::string method;  // POST | PUT | DELETE
   std::string type;
-  std::string id;         // PUT Type/id
-  std::string condition;  // If-None-Exist (POST) or the query of a conditional PUT
+  std::string id;         // PUT or DELETE Type/id
+  std::string condition;  // If-None-Exist (POST) or the query of a conditional PUT or DELETE
   std::optional<int64_t> ifMatch;
   std::string fullUrl;
   rapidjson::Value* resource = nullptr;                     // points into the request document
@@ -46,6 +47,8 @@ struct WriteOp {
   bool matchedExisting =
       false;  // a conditional create (or a known person) found one: nothing written
   bool created = false;
+  // A DELETE that removed a resource (false: there was nothing the caller may see to delete).
+  bool deleted = false;
   store::ResourceRecord record;
   std::string outcome;  // an OperationOutcome the flows answer with (a request out of hours)
 };
@@ -90,7 +93,9 @@ class WritePipeline {
   // force for the request), conditionals resolve, access is decided, the resources are written,
   // the flows route them to the outbox, and `record` writes the request's record last. Any error
   // leaves nothing written; on success every op carries its outcome (record, created,
-  // matchedExisting, outcome). `ops` are processed in the order given.
+  // matchedExisting, deleted, outcome). `ops` are processed in the order given. A DELETE is
+  // alone in its unit; the flows forward no deletes (a peer's record is corrected by an update,
+  // e.g. to entered-in-error).
   core::Status commit(const Writer& writer, std::vector<WriteOp>& ops,
                       const std::shared_ptr<const mappings::MappingSet>& mappings,
                       const RecordInUnit& record);
@@ -109,6 +114,8 @@ class WritePipeline {
                             std::string& flowNote);
   core::Status applyOps(store::StoreTransaction& txn, const Writer& writer,
                         std::vector<WriteOp>& ops, const mappings::MappingSet* set);
+  core::Status applyDelete(store::StoreTransaction& txn, const access::CallerAccess& ca,
+                           WriteOp& op);
   core::Status route(store::StoreTransaction& txn, const Writer& writer, std::vector<WriteOp>& ops,
                      const mappings::MappingSet& set, std::vector<std::string>& enqueuedTo);
 

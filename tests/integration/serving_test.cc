@@ -44,7 +44,7 @@ TEST_F(ServingTest, OptionsAndHeadAreAnsweredAtOnce) {
   ASSERT_TRUE(c->send(getRequest("/fhir/Patient", {}, "OPTIONS")));
   auto options = c->readResponse();
   EXPECT_EQ(options.status, 204);
-  EXPECT_EQ(options.headers["allow"], "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+  EXPECT_EQ(options.headers["allow"], "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
 
   ASSERT_TRUE(c->send(getRequest("/fhir/metadata", {}, "HEAD")));
   auto head = c->readResponse(true);
@@ -62,10 +62,10 @@ TEST_F(ServingTest, OptionsAndHeadAreAnsweredAtOnce) {
 TEST_F(ServingTest, AMethodAPathDoesNotServeGets405WithAllow) {
   start();
   auto c = connect();
-  ASSERT_TRUE(c->send(getRequest("/fhir/Patient/1", {}, "PATCH")));
+  ASSERT_TRUE(c->send(getRequest("/fhir/Patient/1", {}, "PROPPATCH")));
   auto patch = c->readResponse();
   EXPECT_EQ(patch.status, 405);
-  EXPECT_EQ(patch.headers["allow"], "GET, POST, PUT, DELETE, HEAD, OPTIONS");
+  EXPECT_EQ(patch.headers["allow"], "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS");
   EXPECT_NE(patch.body.find("OperationOutcome"), std::string::npos);
   ASSERT_TRUE(c->send(getRequest("/healthz", {}, "TRACE")));
   auto trace = c->readResponse();

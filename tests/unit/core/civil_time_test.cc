@@ -229,6 +229,21 @@ TEST(HttpDate, IsTheImfFixdateTheCLibraryWritesInTheCLocale) {
   }
 }
 
+TEST(HttpDate, ParsesTheImfFixdateBackAndRefusesAnythingElse) {
+  for (int64_t ms = 0; ms < utc("2100-01-01T00:00:00Z"); ms += 86'399'017'000) {
+    const int64_t whole = ms / 1000 * 1000;
+    auto parsed = parseHttpDate(formatHttpDate(whole));
+    ASSERT_TRUE(parsed.isOk()) << formatHttpDate(whole);
+    ASSERT_EQ(*parsed, whole);
+  }
+  for (const char* bad : {"Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
+                          "Mon, 06 Nov 1994 08:49:37 GMT", "Sun, 31 Nov 1994 08:49:37 GMT",
+                          "Sun, 06 Now 1994 08:49:37 GMT", "Sun, 06 Nov 1994 24:49:37 GMT",
+                          "Sun, 06 Nov 1994 08:49:37 UTC", "", "Sun, 06 Nov 1994 08:4x:37 GMT"}) {
+    EXPECT_FALSE(parseHttpDate(bad).isOk()) << bad;
+  }
+}
+
 // --- Europe/Stockholm ------------------------------------------------------------------------
 
 TEST(Stockholm, SummerTimeRunsFromTheLastSundayOfMarchToTheLastOfOctoberAt0100Utc) {

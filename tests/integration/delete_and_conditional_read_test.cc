@@ -1,0 +1,289 @@
+// Delete, patch and conditional read over real HTTP (issue 14), through the access rules (issue
+// 11): a delete is versioned, audited and answered alike whether there was something the caller
+// may see or not; a JSON Patch is an update of the version it was applied to; a read answers 304
+// to a client whose copy is current.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "tests/integration/fixtures.h"
+#include "tests/integration/harness.h"
+#include "tests/support/test_personnummer.h"
+
+namespace brygga::testing {
+namespace {
+
+class DeleteTest : public GatewayTest {
+ protected:
+  // A Condition of `patient` with an identifier value (system https://kungsbacka.se/problem).
+  std::string condition(const std::string& client, const std::string& patient,
+                        const std::string& value) {
+    auto r = call(
+        client, "POST", "/Condition",
+        R"({"resourceType":"Condition","identifier":[{"system":"https://kungsbacka.se/problem","value":")" +
+            value + R"("}],"code":{"text":"Fall"},"subject":{"reference":"Patient/)" + patient +
+            R"("}})");
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.status == 201 ? parse(r.body)["id"].GetString() : std::string();
+  }
+};
+
+TEST_F(DeleteTest, ADeleteIsANewVersionThatReadsAs410AndShowsInHistoryAndTheAuditLog) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string id = condition("kungsbacka", patient, "P-1");
+  ASSERT_FALSE(id.empty());
+
+  auto deleted = call("kungsbacka", "DELETE", "/Condition/" + id);
+  EXPECT_EQ(deleted.status, 204) << deleted.body;
+  EXPECT_EQ(deleted.reason, "No Content");
+  EXPECT_TRUE(deleted.body.empty());
+  EXPECT_EQ(deleted.headers["etag"], "W/\"2\"");
+  EXPECT_EQ(deleted.headers.count("content-length"), 0u);
+
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id).status, 410);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id + "/_history/1").status, 200);
+  auto history = parse(call("kungsbacka", "GET", "/Condition/" + id + "/_history").body);
+  ASSERT_EQ(history["total"].GetInt(), 2);
+  EXPECT_STREQ(history["entry"][0]["request"]["method"].GetString(), "DELETE");
+  EXPECT_FALSE(history["entry"][0].HasMember("resource"));
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Condition?patient=Patient/" + patient).body)["total"]
+                .GetInt(),
+            0);
+  // Deleting again changes nothing and answers the same.
+  auto again = call("kungsbacka", "DELETE", "/Condition/" + id);
+  EXPECT_EQ(again.status, 204);
+  EXPECT_EQ(again.headers.count("etag"), 0u);
+  EXPECT_EQ(
+      parse(call("kungsbacka", "GET", "/Condition/" + id + "/_history").body)["total"].GetInt(), 2);
+
+  // The delete is in the patient's audit log, as a delete.
+  auto audit = call("integration", "GET", "/AuditEvent?patient=Patient/" + patient);
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_NE(audit.body.find(R"("action":"D")"), std::string::npos);
+}
+
+TEST_F(DeleteTest, WhatTheCallerMayNotSeeIsNotDeletedAndAnswersAsNothingThere) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string id = condition("kungsbacka", patient, "P-1");
+  auto elsewhere = call("falkenberg", "DELETE", "/Condition/" + id);
+  auto nothing = call("falkenberg", "DELETE", "/Condition/no-such-condition");
+  EXPECT_EQ(elsewhere.status, 204);
+  EXPECT_EQ(elsewhere.status, nothing.status);
+  EXPECT_EQ(elsewhere.body, nothing.body);
+  EXPECT_EQ(elsewhere.headers.count("etag"), nothing.headers.count("etag"));
+  auto conditional =
+      call("falkenberg", "DELETE", "/Condition?identifier=https://kungsbacka.se/problem%7CP-1");
+  EXPECT_EQ(conditional.status, 204);
+  // Still there for whoever has the care relationship.
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id).status, 200);
+}
+
+TEST_F(DeleteTest, AConditionalDeleteRemovesTheOneMatchAndRefusesSeveral) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string first = condition("kungsbacka", patient, "P-1");
+  const std::string second = condition("kungsbacka", patient, "P-2");
+  auto several = call("kungsbacka", "DELETE", "/Condition?patient=Patient/" + patient);
+  EXPECT_EQ(several.status, 412) << several.body;
+  EXPECT_NE(several.body.find("OperationOutcome"), std::string::npos);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + first).status, 200);
+
+  auto one =
+      call("kungsbacka", "DELETE", "/Condition?identifier=https://kungsbacka.se/problem%7CP-2");
+  EXPECT_EQ(one.status, 204) << one.body;
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + second).status, 410);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + first).status, 200);
+  auto none =
+      call("kungsbacka", "DELETE", "/Condition?identifier=https://kungsbacka.se/problem%7CP-9");
+  EXPECT_EQ(none.status, 204);
+}
+
+TEST_F(DeleteTest, APatientIsNotDeletedAndASharedRecordOnlyByItsOwner) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  auto refused = call("kungsbacka", "DELETE", "/Patient/" + patient);
+  EXPECT_EQ(refused.status, 405) << refused.body;
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + patient).status, 200);
+
+  // The region's Organization is global: a municipality reads it but may not delete it.
+  auto org = call("region", "PUT", "/Organization/hsk-1",
+                  R"({"resourceType":"Organization","id":"hsk-1","name":"Hemsjukvård"})");
+  ASSERT_EQ(org.status, 201) << org.body;
+  EXPECT_EQ(call("kungsbacka", "DELETE", "/Organization/hsk-1").status, 403);
+  // Falkenberg's own Location: invisible to Varberg, so nothing happens there; its owner deletes.
+  auto location = call("falkenberg", "PUT", "/Location/bo-x",
+                       R"({"resourceType":"Location","id":"bo-x","name":"Bostad X"})");
+  ASSERT_EQ(location.status, 201) << location.body;
+  EXPECT_EQ(call("varberg", "DELETE", "/Location/bo-x").status, 204);
+  EXPECT_EQ(call("falkenberg", "GET", "/Location/bo-x").status, 200);
+  EXPECT_EQ(call("falkenberg", "DELETE", "/Location/bo-x").status, 204);
+  EXPECT_EQ(call("falkenberg", "GET", "/Location/bo-x").status, 410);
+  EXPECT_EQ(call("region", "DELETE", "/Organization/hsk-1").status, 204);
+}
+
+TEST_F(DeleteTest, DeletingItsEnrollmentEndsTheMunicipalitysCareRelationship) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  auto episodes =
+      parse(call("kungsbacka", "GET", "/EpisodeOfCare?patient=Patient/" + patient).body);
+  ASSERT_EQ(episodes["total"].GetInt(), 1);
+  const std::string episode = episodes["entry"][0]["resource"]["id"].GetString();
+  EXPECT_EQ(call("kungsbacka", "DELETE", "/EpisodeOfCare/" + episode).status, 204);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient/" + patient).status, 404);
+  EXPECT_EQ(call("integration", "GET", "/Patient/" + patient).status, 200);
+}
+
+TEST_F(DeleteTest, AStaleIfMatchOnADeleteIs412) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string id = condition("kungsbacka", patient, "P-1");
+  EXPECT_EQ(call("kungsbacka", "DELETE", "/Condition/" + id, "", {{"If-Match", "W/\"2\""}}).status,
+            412);
+  EXPECT_EQ(call("kungsbacka", "DELETE", "/Condition/" + id, "", {{"If-Match", "W/\"1\""}}).status,
+            204);
+}
+
+TEST_F(DeleteTest, AReadAnswers304ToACurrentCopyAnd200OtherwiseWithoutABody) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string id = condition("kungsbacka", patient, "P-1");
+  auto first = call("kungsbacka", "GET", "/Condition/" + id);
+  ASSERT_EQ(first.status, 200);
+  const std::string etag = first.headers["etag"];
+  const std::string lastModified = first.headers["last-modified"];
+  ASSERT_EQ(etag, "W/\"1\"");
+
+  auto same = call("kungsbacka", "GET", "/Condition/" + id, "", {{"If-None-Match", etag}});
+  EXPECT_EQ(same.status, 304);
+  EXPECT_EQ(same.reason, "Not Modified");
+  EXPECT_TRUE(same.body.empty());
+  EXPECT_EQ(same.headers["etag"], etag);
+  EXPECT_EQ(same.headers.count("content-length"), 0u);
+  EXPECT_EQ(
+      call("kungsbacka", "GET", "/Condition/" + id, "", {{"If-None-Match", "W/\"7\", *"}}).status,
+      304);
+  EXPECT_EQ(
+      call("kungsbacka", "GET", "/Condition/" + id, "", {{"If-None-Match", "W/\"7\""}}).status,
+      200);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id, "", {{"If-Modified-Since", lastModified}})
+                .status,
+            304);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id, "",
+                 {{"If-Modified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"}})
+                .status,
+            200);
+  // The condition is on what the caller may see: another municipality still gets a 404.
+  EXPECT_EQ(call("falkenberg", "GET", "/Condition/" + id, "", {{"If-None-Match", etag}}).status,
+            404);
+  // A vread is never conditional.
+  EXPECT_EQ(
+      call("kungsbacka", "GET", "/Condition/" + id + "/_history/1", "", {{"If-None-Match", etag}})
+          .status,
+      200);
+}
+
+TEST_F(DeleteTest, ABatchDeletesEachEntryOnItsOwnAndATransactionTakesNoDelete) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string first = condition("kungsbacka", patient, "P-1");
+  condition("kungsbacka", patient, "P-2");
+  auto batch = call("kungsbacka", "POST", "/",
+                    R"({"resourceType":"Bundle","type":"batch","entry":[
+      {"request":{"method":"DELETE","url":"Condition/)" +
+                        first + R"("}},
+      {"request":{"method":"DELETE","url":"Condition?patient=Patient/)" +
+                        patient + R"("}},
+      {"request":{"method":"DELETE","url":"Patient/)" +
+                        patient + R"("}}]})");
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto answer = parse(batch.body);
+  EXPECT_STREQ(answer["entry"][0]["response"]["status"].GetString(), "204 No Content");
+  EXPECT_STREQ(answer["entry"][0]["response"]["etag"].GetString(), "W/\"2\"");
+  // The first entry's delete leaves one match for the second.
+  EXPECT_STREQ(answer["entry"][1]["response"]["status"].GetString(), "204 No Content");
+  EXPECT_STREQ(answer["entry"][2]["response"]["status"].GetString(), "405 Method Not Allowed");
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Condition?patient=Patient/" + patient).body)["total"]
+                .GetInt(),
+            0);
+
+  auto transaction = call("kungsbacka", "POST", "/",
+                          R"({"resourceType":"Bundle","type":"transaction","entry":[
+      {"request":{"method":"DELETE","url":"Condition/)" +
+                              first + R"("}}]})");
+  EXPECT_EQ(transaction.status, 405) << transaction.body;
+  EXPECT_NE(transaction.body.find("DELETE in a batch"), std::string::npos);
+}
+
+TEST_F(DeleteTest, AJsonPatchIsAnUpdateOfTheVersionItWasAppliedTo) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string id = condition("kungsbacka", patient, "P-1");
+  const std::map<std::string, std::string> jsonPatch{
+      {"Content-Type", "application/json-patch+json"}};
+  auto patched = call(
+      "kungsbacka", "PATCH", "/Condition/" + id,
+      R"([{"op":"test","path":"/code/text","value":"Fall"},{"op":"replace","path":"/code/text","value":"Fall i hemmet"},{"op":"add","path":"/note","value":[{"text":"x"}]}])",
+      jsonPatch);
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_EQ(patched.headers["etag"], "W/\"2\"");
+  auto read = parse(call("kungsbacka", "GET", "/Condition/" + id).body);
+  EXPECT_STREQ(read["code"]["text"].GetString(), "Fall i hemmet");
+  EXPECT_STREQ(read["meta"]["versionId"].GetString(), "2");
+  EXPECT_TRUE(read.HasMember("note"));
+
+  // A failed test, a stale If-Match, an invalid result, a changed id: 422/412, nothing written.
+  EXPECT_EQ(call("kungsbacka", "PATCH", "/Condition/" + id,
+                 R"([{"op":"test","path":"/code/text","value":"Fall"}])", jsonPatch)
+                .status,
+            422);
+  auto stale = jsonPatch;
+  stale["If-Match"] = "W/\"1\"";
+  EXPECT_EQ(
+      call("kungsbacka", "PATCH", "/Condition/" + id, R"([{"op":"remove","path":"/note"}])", stale)
+          .status,
+      412);
+  EXPECT_EQ(call("kungsbacka", "PATCH", "/Condition/" + id,
+                 R"([{"op":"add","path":"/clinicalStatus","value":"active"}])", jsonPatch)
+                .status,
+            422);
+  EXPECT_EQ(call("kungsbacka", "PATCH", "/Condition/" + id,
+                 R"([{"op":"replace","path":"/id","value":"other"}])", jsonPatch)
+                .status,
+            422);
+  EXPECT_EQ(call("kungsbacka", "PATCH", "/Condition/" + id, R"({"op":"remove"})", jsonPatch).status,
+            400);
+  EXPECT_EQ(call("kungsbacka", "PATCH", "/Condition/" + id, R"([])",
+                 {{"Content-Type", "application/fhir+json"}})
+                .status,
+            415);
+  EXPECT_EQ(
+      parse(call("kungsbacka", "GET", "/Condition/" + id + "/_history").body)["total"].GetInt(), 2);
+
+  // What another municipality may not read is not there for a patch either.
+  auto elsewhere = call("falkenberg", "PATCH", "/Condition/" + id,
+                        R"([{"op":"remove","path":"/note"}])", jsonPatch);
+  auto nothing = call("falkenberg", "PATCH", "/Condition/no-such-condition",
+                      R"([{"op":"remove","path":"/note"}])", jsonPatch);
+  EXPECT_EQ(elsewhere.status, 404);
+  EXPECT_EQ(nothing.status, 404);
+  // A patch is audited as one.
+  auto audit = call("integration", "GET", "/AuditEvent?patient=Patient/" + patient);
+  EXPECT_NE(audit.body.find(R"("code":"patch")"), std::string::npos);
+}
+
+TEST_F(DeleteTest, AProtectedIdentityIsNotPatchedByWhoReadsItWithoutAddress) {
+  std::string bundle = enrollmentBundle("19121212-1212");
+  const std::string plain = R"("gender":"male")";
+  bundle.replace(
+      bundle.find(plain), plain.size(),
+      R"("meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},)"
+      R"("address":[{"line":["Hemliga gatan 1"]}],"gender":"male")");
+  auto enrolled = call("kungsbacka", "POST", "/", bundle);
+  ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+  const std::string id = parse(enrolled.body)["entry"][0]["resource"]["id"].GetString();
+  // A "test" of the address would tell whether it is right: refused whatever it says.
+  for (const std::string guess : {"Hemliga gatan 1", "Annan gata 2"}) {
+    auto probe = call("kungsbacka", "PATCH", "/Patient/" + id,
+                      R"([{"op":"test","path":"/address/0/line/0","value":")" + guess + R"("}])",
+                      {{"Content-Type", "application/json-patch+json"}});
+    EXPECT_EQ(probe.status, 422) << guess;
+    EXPECT_NE(probe.body.find("protected identity"), std::string::npos) << probe.body;
+  }
+}
+
+}  // namespace
+}  // namespace brygga::testing
