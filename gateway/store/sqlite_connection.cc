@@ -84,13 +84,14 @@ struct DynamicSql {
 // the caller's party, and the resources of no patient by their owner.
 DynamicSql visibilityClause(const Visibility& v) {
   DynamicSql sql;
-  sql.text += " AND ((c.patient_id <> '' AND (c.patient_id IN (SELECT r.patient_id FROM";
-  if (v.relationshipTenant) {
-    sql.add(" care_relationship r WHERE r.tenant = ? AND", *v.relationshipTenant);
-  } else {
-    sql.text += " care_relationship r WHERE";
-  }
-  sql.add(" ((r.active = 1 AND r.ended_ms = 0) OR r.ended_ms > ?))", Poco::Int64{v.endedAfterMs});
+  // EXISTS, correlated on the row's patient (an index lookup per candidate row), not IN over a
+  // subquery, which SQLite materializes whole (every relationship of the tenant) per statement.
+  sql.text +=
+      " AND ((c.patient_id <> '' AND (EXISTS (SELECT 1 FROM care_relationship r"
+      " WHERE r.patient_id = c.patient_id";
+  if (v.relationshipTenant) sql.add(" AND r.tenant = ?", *v.relationshipTenant);
+  sql.add(" AND ((r.active = 1 AND r.ended_ms = 0) OR r.ended_ms > ?))",
+          Poco::Int64{v.endedAfterMs});
   if (!v.alsoPatients.empty()) {
     sql.text += " OR c.patient_id IN ";
     sql.addList(v.alsoPatients);
