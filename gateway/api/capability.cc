@@ -123,7 +123,7 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
   }
   rest.AddMember("resource", resources, a);
   Value system(rapidjson::kArrayType);
-  for (const char* code : {"transaction", "batch"}) {
+  for (const char* code : {"transaction", "batch", "history-system"}) {
     Value i(rapidjson::kObjectType);
     i.AddMember("code", Value(code, a), a);
     system.PushBack(i, a);

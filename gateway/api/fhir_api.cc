@@ -258,6 +258,9 @@ class FhirApi::Impl {
       }
       return bundle(request, trace, started);
     }
+    if (parts.size() == 1 && parts[0] == "_history" && request.method == "GET") {
+      return systemHistory(request, *params, trace);
+    }
     const std::string& type = parts[0];
     if (!fhir::isSupportedResourceType(type)) {
       return errorResponse(core::notFound("resource type '" + type + "' is not supported"));
@@ -570,6 +573,27 @@ class FhirApi::Impl {
     BRYGGA_RETURN_RESPONSE_IF_ERROR(
         authorizeScope(request.caller, type, auth::Interaction::kSearch));
     if (type == "AuditEvent") return errorResponse(core::notFound("no history for AuditEvent"));
+    return pagedHistory(request, type, params, trace, "/" + type + "/_history");
+  }
+
+  // GET [base]/_history: every version of every resource the caller may read, newest first. An
+  // access token must allow reading every type.
+  ApiResponse systemHistory(const ApiRequest& request, const search::QueryParams& params,
+                            Trace& trace) {
+    trace.interaction = "history-system";
+    trace.action = 'R';
+    for (std::string_view type : fhir::supportedResourceTypes()) {
+      BRYGGA_RETURN_RESPONSE_IF_ERROR(
+          authorizeScope(request.caller, std::string(type), auth::Interaction::kSearch));
+    }
+    return pagedHistory(request, "", params, trace, "/_history");
+  }
+
+  // The versions of `type` ("": of every type) the caller may read, newest first, paged by the
+  // store as a search is; `path` is the history's own, below the base.
+  ApiResponse pagedHistory(const ApiRequest& request, const std::string& type,
+                           const search::QueryParams& params, Trace& trace,
+                           const std::string& path) {
     auto query = search::buildHistoryQuery(type, params, deps_.limits.defaultPageSize,
                                            deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
@@ -577,8 +601,7 @@ class FhirApi::Impl {
     auto page = deps_.store.typeHistory(*query);
     if (!page.isOk()) return errorResponse(page.status());
     for (const auto& r : page->records) trace.entities.push_back(r.type + "/" + r.id);
-    return jsonResponse(200,
-                        historyBundle(request, "/" + type + "/_history", params, *query, *page));
+    return jsonResponse(200, historyBundle(request, path, params, *query, *page));
   }
 
   // A history Bundle of `page` (versions, newest first) with self and next links below `path`.

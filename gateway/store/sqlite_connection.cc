@@ -417,7 +417,8 @@ std::vector<ResourceRecord> Connection::history(const std::string& type, const s
 SearchPage Connection::typeHistory(const SearchQuery& query) {
   SearchPage page;
   DynamicSql where;
-  where.add(" WHERE v.type = ?", query.type);
+  where.text = " WHERE 1 = 1";
+  if (!query.type.empty()) where.add(" AND v.type = ?", query.type);  // "": every type
   if (query.lastUpdatedGeMs) where.add(" AND v.last_updated_ms >= ?", *query.lastUpdatedGeMs);
   // The current row `c` decides for all its versions, as visibilityClause does for a search.
   if (query.visibility) where.append(visibilityClause(*query.visibility));

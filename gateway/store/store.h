@@ -410,7 +410,8 @@ class Store {
   virtual StatusOr<std::vector<ResourceRecord>> history(const std::string& type,
                                                         const std::string& id) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
-  // The history of a type: every version of the resources of query.type, deletions included,
+  // The history of a type (or of every type: query.type empty, the system history): every version
+  // of the resources of query.type, deletions included,
   // newest first (by lastUpdated, then id and version), paged by count and offset with their
   // total; lastUpdatedGeMs is _since. A resource's versions are visible as its current version is
   // (query.visibility), as for a read of one resource's history. criteria and tenant are unused.

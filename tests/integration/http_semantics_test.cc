@@ -304,7 +304,7 @@ TEST_F(HttpSemanticsTest, BatchEntriesStandAloneAndATransactionFallsWhole) {
 }
 
 // What the CapabilityStatement claims works: every searchParam of every type is searched by, the
-// history of each type is read, and the system interactions are transaction and batch.
+// history of each type is read, and the system interactions are transaction, batch and history.
 TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
   auto metadata = call("", "GET", "/metadata");
   ASSERT_EQ(metadata.status, 200);
@@ -312,7 +312,8 @@ TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
   const auto& rest = capability["rest"][0];
   std::set<std::string> system;
   for (const auto& i : rest["interaction"].GetArray()) system.insert(i["code"].GetString());
-  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch"}));
+  EXPECT_EQ(system, (std::set<std::string>{"transaction", "batch", "history-system"}));
+  EXPECT_EQ(call("integration", "GET", "/_history?_count=1").status, 200);
   EXPECT_NE(std::string(rest["documentation"].GetString()).find("handling=lenient"),
             std::string::npos);
 

@@ -1,11 +1,13 @@
-// Delete, patch and conditional read over real HTTP (issue 14), through the access rules (issue
-// 11): a delete is versioned, audited and answered alike whether there was something the caller
-// may see or not; a JSON Patch is an update of the version it was applied to; a read answers 304
-// to a client whose copy is current.
+// Delete, patch, conditional read and system history over real HTTP (issue 14), through the
+// access rules (issue 11): a delete is versioned, audited and answered alike whether there was
+// something the caller may see or not; a JSON Patch is an update of the version it was applied
+// to; a read answers 304 to a client whose copy is current; the system history holds only what
+// the caller may read.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
@@ -14,7 +16,7 @@
 namespace brygga::testing {
 namespace {
 
-class DeleteTest : public GatewayTest {
+class InteractionsTest : public GatewayTest {
  protected:
   // A Condition of `patient` with an identifier value (system https://kungsbacka.se/problem).
   std::string condition(const std::string& client, const std::string& patient,
@@ -29,7 +31,7 @@ class DeleteTest : public GatewayTest {
   }
 };
 
-TEST_F(DeleteTest, ADeleteIsANewVersionThatReadsAs410AndShowsInHistoryAndTheAuditLog) {
+TEST_F(InteractionsTest, ADeleteIsANewVersionThatReadsAs410AndShowsInHistoryAndTheAuditLog) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string id = condition("kungsbacka", patient, "P-1");
   ASSERT_FALSE(id.empty());
@@ -63,7 +65,7 @@ TEST_F(DeleteTest, ADeleteIsANewVersionThatReadsAs410AndShowsInHistoryAndTheAudi
   EXPECT_NE(audit.body.find(R"("action":"D")"), std::string::npos);
 }
 
-TEST_F(DeleteTest, WhatTheCallerMayNotSeeIsNotDeletedAndAnswersAsNothingThere) {
+TEST_F(InteractionsTest, WhatTheCallerMayNotSeeIsNotDeletedAndAnswersAsNothingThere) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string id = condition("kungsbacka", patient, "P-1");
   auto elsewhere = call("falkenberg", "DELETE", "/Condition/" + id);
@@ -79,7 +81,7 @@ TEST_F(DeleteTest, WhatTheCallerMayNotSeeIsNotDeletedAndAnswersAsNothingThere) {
   EXPECT_EQ(call("kungsbacka", "GET", "/Condition/" + id).status, 200);
 }
 
-TEST_F(DeleteTest, AConditionalDeleteRemovesTheOneMatchAndRefusesSeveral) {
+TEST_F(InteractionsTest, AConditionalDeleteRemovesTheOneMatchAndRefusesSeveral) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string first = condition("kungsbacka", patient, "P-1");
   const std::string second = condition("kungsbacka", patient, "P-2");
@@ -98,7 +100,7 @@ TEST_F(DeleteTest, AConditionalDeleteRemovesTheOneMatchAndRefusesSeveral) {
   EXPECT_EQ(none.status, 204);
 }
 
-TEST_F(DeleteTest, APatientIsNotDeletedAndASharedRecordOnlyByItsOwner) {
+TEST_F(InteractionsTest, APatientIsNotDeletedAndASharedRecordOnlyByItsOwner) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   auto refused = call("kungsbacka", "DELETE", "/Patient/" + patient);
   EXPECT_EQ(refused.status, 405) << refused.body;
@@ -120,7 +122,7 @@ TEST_F(DeleteTest, APatientIsNotDeletedAndASharedRecordOnlyByItsOwner) {
   EXPECT_EQ(call("region", "DELETE", "/Organization/hsk-1").status, 204);
 }
 
-TEST_F(DeleteTest, DeletingItsEnrollmentEndsTheMunicipalitysCareRelationship) {
+TEST_F(InteractionsTest, DeletingItsEnrollmentEndsTheMunicipalitysCareRelationship) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   auto episodes =
       parse(call("kungsbacka", "GET", "/EpisodeOfCare?patient=Patient/" + patient).body);
@@ -131,7 +133,7 @@ TEST_F(DeleteTest, DeletingItsEnrollmentEndsTheMunicipalitysCareRelationship) {
   EXPECT_EQ(call("integration", "GET", "/Patient/" + patient).status, 200);
 }
 
-TEST_F(DeleteTest, AStaleIfMatchOnADeleteIs412) {
+TEST_F(InteractionsTest, AStaleIfMatchOnADeleteIs412) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string id = condition("kungsbacka", patient, "P-1");
   EXPECT_EQ(call("kungsbacka", "DELETE", "/Condition/" + id, "", {{"If-Match", "W/\"2\""}}).status,
@@ -140,7 +142,7 @@ TEST_F(DeleteTest, AStaleIfMatchOnADeleteIs412) {
             204);
 }
 
-TEST_F(DeleteTest, AReadAnswers304ToACurrentCopyAnd200OtherwiseWithoutABody) {
+TEST_F(InteractionsTest, AReadAnswers304ToACurrentCopyAnd200OtherwiseWithoutABody) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string id = condition("kungsbacka", patient, "P-1");
   auto first = call("kungsbacka", "GET", "/Condition/" + id);
@@ -178,7 +180,7 @@ TEST_F(DeleteTest, AReadAnswers304ToACurrentCopyAnd200OtherwiseWithoutABody) {
       200);
 }
 
-TEST_F(DeleteTest, ABatchDeletesEachEntryOnItsOwnAndATransactionTakesNoDelete) {
+TEST_F(InteractionsTest, ABatchDeletesEachEntryOnItsOwnAndATransactionTakesNoDelete) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string first = condition("kungsbacka", patient, "P-1");
   condition("kungsbacka", patient, "P-2");
@@ -209,7 +211,7 @@ TEST_F(DeleteTest, ABatchDeletesEachEntryOnItsOwnAndATransactionTakesNoDelete) {
   EXPECT_NE(transaction.body.find("DELETE in a batch"), std::string::npos);
 }
 
-TEST_F(DeleteTest, AJsonPatchIsAnUpdateOfTheVersionItWasAppliedTo) {
+TEST_F(InteractionsTest, AJsonPatchIsAnUpdateOfTheVersionItWasAppliedTo) {
   const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
   const std::string id = condition("kungsbacka", patient, "P-1");
   const std::map<std::string, std::string> jsonPatch{
@@ -265,7 +267,7 @@ TEST_F(DeleteTest, AJsonPatchIsAnUpdateOfTheVersionItWasAppliedTo) {
   EXPECT_NE(audit.body.find(R"("code":"patch")"), std::string::npos);
 }
 
-TEST_F(DeleteTest, AProtectedIdentityIsNotPatchedByWhoReadsItWithoutAddress) {
+TEST_F(InteractionsTest, AProtectedIdentityIsNotPatchedByWhoReadsItWithoutAddress) {
   std::string bundle = enrollmentBundle("19121212-1212");
   const std::string plain = R"("gender":"male")";
   bundle.replace(
@@ -283,6 +285,44 @@ TEST_F(DeleteTest, AProtectedIdentityIsNotPatchedByWhoReadsItWithoutAddress) {
     EXPECT_EQ(probe.status, 422) << guess;
     EXPECT_NE(probe.body.find("protected identity"), std::string::npos) << probe.body;
   }
+}
+
+TEST_F(InteractionsTest, TheSystemHistoryHoldsEveryVersionTheCallerMayReadNewestFirst) {
+  const std::string kungsbackas = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string falkenbergs = harness_->enroll("falkenberg", testPersonnummer(3), "F-1");
+  const std::string id = condition("kungsbacka", kungsbackas, "P-1");
+  ASSERT_EQ(call("kungsbacka", "DELETE", "/Condition/" + id).status, 204);
+
+  auto history = call("kungsbacka", "GET", "/_history");
+  ASSERT_EQ(history.status, 200) << history.body;
+  auto bundle = parse(history.body);
+  EXPECT_STREQ(bundle["type"].GetString(), "history");
+  std::vector<std::string> seen;
+  for (const auto& e : bundle["entry"].GetArray()) seen.push_back(e["fullUrl"].GetString());
+  const auto holds = [&](const std::string& reference) {
+    for (const auto& url : seen) {
+      if (url.size() >= reference.size() &&
+          url.compare(url.size() - reference.size(), reference.size(), reference) == 0) {
+        return true;
+      }
+    }
+    return false;
+  };
+  EXPECT_TRUE(holds("/Patient/" + kungsbackas));
+  EXPECT_FALSE(holds("/Patient/" + falkenbergs));
+  // Newest first: the delete, then the Condition's create.
+  EXPECT_STREQ(bundle["entry"][0]["request"]["method"].GetString(), "DELETE");
+  // Everything but Falkenberg's Patient and EpisodeOfCare (the shared HealthcareServices too).
+  const int all = parse(call("integration", "GET", "/_history").body)["total"].GetInt();
+  EXPECT_EQ(bundle["total"].GetInt(), all - 2);
+
+  auto page = parse(call("kungsbacka", "GET", "/_history?_count=1").body);
+  EXPECT_EQ(page["entry"].Size(), 1u);
+  bool hasNext = false;
+  for (const auto& l : page["link"].GetArray())
+    hasNext |= std::string(l["relation"].GetString()) == "next";
+  EXPECT_TRUE(hasNext);
+  EXPECT_EQ(call("kungsbacka", "GET", "/_history?_sort=x").status, 400);
 }
 
 }  // namespace
