@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -146,15 +144,8 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
   // Six senders, each with its own patients, until the gateway dies under them.
   KeepSending senders(url, 300, 6);
   ASSERT_TRUE(waitUntil([&] { return senders.count() >= 150; }, kWaitMs));
-  ASSERT_EQ(kill(first.pid, SIGKILL), 0);
-  int status = 0;
-  waitpid(first.pid, &status, 0);
-  senders.stop();
-  const std::set<std::string> acknowledged = senders.acknowledged();
-  ASSERT_TRUE(WIFSIGNALED(status));
-
   // Restarted on the same data: every acknowledged message reaches the peer.
-  ServeProcess second = startServe(config, dir.file("gateway.log"));
+  auto [acknowledged, second] = killAndRestart(first, senders, config, dir.file("gateway.log"));
   ASSERT_GT(second.port, 0);
   const bool all = peer.waitForAccepted(acknowledged, kWaitMs);
   // Nothing pending in its database: it has nothing more to send, resent or not.
@@ -170,8 +161,7 @@ TEST(DeliveryFaults, AGatewayKilledUnderLoadDeliversEveryAcknowledgedMessageAfte
       return false;  // busy: the gateway is writing
     }
   });
-  kill(second.pid, SIGTERM);
-  waitpid(second.pid, &status, 0);
+  EXPECT_TRUE(stopServe(second, SIGTERM));
   ASSERT_TRUE(all) << acknowledged.size() << " acknowledged";
   ASSERT_TRUE(drained);
 

@@ -4,8 +4,6 @@
 // How fast it drains is measured in bench/ (BENCHMARKS.md), not asserted here.
 #include <gtest/gtest.h>
 
-#include <signal.h>
-#include <sys/wait.h>
 
 #include <atomic>
 #include <fstream>
@@ -113,18 +111,10 @@ TEST(DeliveryLanes, AGatewayKilledWithRequestsInFlightLosesNothingAndUsesOneKeyP
   // Killed while the peer holds several requests of the gateway's lanes.
   ASSERT_TRUE(
       waitUntil([&] { return peer.received().size() >= 100 && peer.concurrent() >= 8; }, kWaitMs));
-  ASSERT_EQ(kill(first.pid, SIGKILL), 0);
-  int status = 0;
-  waitpid(first.pid, &status, 0);
-  senders.stop();
-  const std::set<std::string> acknowledged = senders.acknowledged();
-  ASSERT_TRUE(WIFSIGNALED(status));
-
-  ServeProcess second = startServe(config, dir.file("gateway.log"));
+  auto [acknowledged, second] = killAndRestart(first, senders, config, dir.file("gateway.log"));
   ASSERT_GT(second.port, 0);
   const bool all = peer.waitForAccepted(acknowledged, kWaitMs);
-  kill(second.pid, SIGTERM);
-  waitpid(second.pid, &status, 0);
+  EXPECT_TRUE(stopServe(second, SIGTERM));
   ASSERT_TRUE(all) << acknowledged.size() << " acknowledged";
   // What was in flight may come again, under its own key and in its place; nothing under two.
   const auto received = peer.received();

@@ -19,8 +19,12 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/process.h"
 #include "tests/support/test_peer.h"
 #include "tests/support/test_personnummer.h"
 #include "tests/support/test_support.h"
@@ -219,6 +223,26 @@ class KeepSending {
   std::set<std::string> acknowledged_;
   std::vector<std::thread> threads_;
 };
+
+// SIGKILLs `gateway` while `senders` send, stops the senders and starts a gateway again on the
+// same config (and so the same data): what had been acknowledged before the kill, and the new
+// process (port 0 when it did not start).
+struct KilledAndRestarted {
+  std::set<std::string> acknowledged;
+  ServeProcess restarted;
+};
+inline KilledAndRestarted killAndRestart(const ServeProcess& gateway, KeepSending& senders,
+                                         const std::string& config, const std::string& logFile) {
+  KilledAndRestarted out;
+  EXPECT_EQ(kill(gateway.pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(gateway.pid, &status, 0);
+  senders.stop();
+  out.acknowledged = senders.acknowledged();
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the gateway was to die of SIGKILL";
+  out.restarted = startServe(config, logFile);
+  return out;
+}
 
 // What the peer accepted (2xx): per patient, in arrival order, must follow acceptance order.
 // `allowResend`: the same message may come again right after itself (sent before a crash and not
