@@ -80,7 +80,7 @@ struct DynamicSql {
 };
 
 // What a caller may see of the current resources `c` (see Visibility): the patients with a
-// counting care relationship (care_relationship_by_tenant or _by_patient) and no block against
+// counting care relationship (care_relationship_by_patient) and no block against
 // the caller's party, and the resources of no patient by their owner.
 DynamicSql visibilityClause(const Visibility& v) {
   DynamicSql sql;

@@ -248,6 +248,10 @@ const std::vector<Migration>& migrations() {
            kOutboxPendingDelete,
        },
        &migrateAccessFacts},
+      // 7: a search's visibility asks care_relationship by the row's patient (a correlated
+      // EXISTS on care_relationship_by_patient), so the index by tenant, which only the earlier
+      // uncorrelated IN read, is one b-tree written per enrollment for nothing.
+      {7, {"DROP INDEX care_relationship_by_tenant"}},
   };
   return kMigrations;
 }
