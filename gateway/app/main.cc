@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/app/audit_commands.h"
+#include "gateway/app/backup_commands.h"
 #include "gateway/app/config_loader.h"
 #include "gateway/app/delivery_commands.h"
 #include "gateway/app/gateway.h"
@@ -47,7 +48,7 @@ constexpr CommandHelp kCommands[] = {
      "        [--regional-url URL] [--dev]",
      "run the gateway (--dev: the development clients even beyond loopback)",
      "0 stopped by SIGTERM or SIGINT; 78 a bad configuration (the message names the key);\n"
-     "69 a listener or the store could not start"},
+     "69 a listener or the store could not start, or another serve uses the data dir"},
     {"check-config", "check-config FILE [--dev]",
      "load and check FILE exactly as serve would (every key, the cross-key rules and the\n"
      "production-safety rules) without starting anything; print ok and a summary (listeners,\n"
@@ -89,6 +90,15 @@ constexpr CommandHelp kCommands[] = {
      "Patients that shared a person number before schema 6: merged, or duplicates left for the\n"
      "integration team",
      "0 the report; 66 no database; 74 a database error"},
+    {"backup", "backup --out FILE [--data-dir DIR]",
+     "a consistent copy of the database while the gateway serves (one snapshot: every message\n"
+     "acknowledged before it began is in it), with progress; keys and config are not in it",
+     "0 done; 64 no --out; 66 no database; 73 FILE exists; 74 a database or file error"},
+    {"restore", "restore --from FILE [--data-dir DIR] [--force]",
+     "check a backup (integrity, schema version) and install it as the data dir's database; the\n"
+     "gateway must be stopped; run audit verify on the result before serving",
+     "0 restored; 64 no --from; 65 not a sound Brygga database; 66 no such file; 73 the data dir\n"
+     "has a database (--force replaces it); 74 a database or file error; 75 a gateway is serving"},
     {"hours", "hours --at DAY|TIME [--service-point NAME] [--config FILE]",
      "open or closed by the service-hours calendar, and why: at TIME (2026-06-19T10:00 Stockholm\n"
      "time, or with an offset), or on DAY (2026-12-24: the whole day)",
@@ -166,11 +176,15 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("json", nullptr, "JSON for scripts (UTC instants) instead of text for people");
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
     add("destination", "NAME", "dead-letters list: only this destination");
-    add("force", nullptr, "dead-letters replay: even when newer data of the patient was sent");
+    add("force", nullptr,
+        "dead-letters replay: even when newer data of the patient was sent; restore: replace the "
+        "data dir's database");
     add("at", "TIME",
         "hours: the day (2026-12-24) or time (2026-06-19T10:00, Stockholm time) to ask about");
     add("service-point", "NAME",
         "hours: a service point (Kungsbacka, Varberg, Halmstad, Hylte VC)");
+    add("out", "FILE", "backup: the file to write");
+    add("from", "FILE", "restore: the backup to install");
     add("dev", nullptr,
         "serve: allow the development clients on a listener beyond loopback (never in production)");
     add("help", nullptr, "show usage");
@@ -218,6 +232,12 @@ class BryggaApp : public Poco::Util::ServerApplication {
       return withConfig([&](Config c) {
         return verifyProvenanceCommand(c, files, flags_, std::cout, std::cerr);
       });
+    }
+    if (command == "backup") {
+      return withConfig([&](Config c) { return backupCommand(c, flags_, std::cout, std::cerr); });
+    }
+    if (command == "restore") {
+      return withConfig([&](Config c) { return restoreCommand(c, flags_, std::cout, std::cerr); });
     }
     if (command == "hours") {
       return withConfig([&](Config c) { return hoursCommand(c, flags_, std::cout, std::cerr); });
@@ -317,6 +337,12 @@ class BryggaApp : public Poco::Util::ServerApplication {
     if (!config.isOk()) {
       std::cerr << "brygga: " << config.status().message() << "\n";
       return EXIT_CONFIG;
+    }
+    // One serve per data dir: a second one would deliver the same outbox.
+    auto lock = DataDirLock::acquire(config->dataDir);
+    if (!lock.isOk()) {
+      std::cerr << "brygga: " << lock.status().message() << "\n";
+      return EXIT_UNAVAILABLE;
     }
     auto gateway = Gateway::create(*config, {});
     if (!gateway.isOk()) {
