@@ -46,6 +46,9 @@ struct ApiRequest {
   // never taken from the request's Host header.
   std::string baseUrl;
   std::string requestId;  // X-Request-Id (given or generated)
+  // W3C trace id (32 hex digits): the caller's from its traceparent, or one made for the request;
+  // carried into the deliveries the request causes and into the logs.
+  std::string traceId;
   std::string serverAddress;
 };
 

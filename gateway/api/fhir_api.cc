@@ -906,7 +906,7 @@ class FhirApi::Impl {
   Status commitOps(const ApiRequest& request, std::vector<write::WriteOp>& ops, Trace& trace,
                    int64_t started, bool transaction) {
     const write::Writer writer{request.caller.role, request.caller.tenant, request.caller.clientId,
-                               request.requestId};
+                               request.requestId, request.traceId};
     const size_t entitiesBefore = trace.entities.size();
     Status s = pipeline_.commit(
         writer, ops, trace.mappings,

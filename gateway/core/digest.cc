@@ -87,4 +87,10 @@ std::string newTimeOrderedUuid() {
   return uuidText(b);
 }
 
+std::string randomHex(int bytes) {
+  std::string raw(static_cast<size_t>(bytes), '\0');
+  randomBytes(reinterpret_cast<unsigned char*>(raw.data()), bytes);
+  return toHex(raw);
+}
+
 }  // namespace brygga::core

@@ -21,5 +21,7 @@ std::string newUuid();
 // made in the same period land on the same few B-tree pages instead of one random page each,
 // which is most of what a write unit writes. Not for secrets (its first 48 bits are the time).
 std::string newTimeOrderedUuid();
+// `bytes` random bytes as 2*bytes lowercase hex digits (trace and span ids).
+std::string randomHex(int bytes);
 
 }  // namespace brygga::core

@@ -12,6 +12,7 @@
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/text.h"
+#include "gateway/core/trace_context.h"
 
 namespace brygga::delivery {
 
@@ -216,6 +217,11 @@ adapters::HttpRequestSpec DeliveryWorker::requestFor(const store::OutboxEntry& e
       {"Accept", "application/fhir+json"},
       {"X-Request-Id", entry.requestId},
       {"Idempotency-Key", destination_.name + "-" + std::to_string(entry.id)},
+      // The trace of the request that caused it (a new one for entries from before schema 8);
+      // each attempt is a span of its own.
+      {"traceparent",
+       core::formatTraceParent(entry.traceId.empty() ? core::newTraceId() : entry.traceId,
+                               core::newSpanId())},
   };
   request.body = entry.payload;
   return request;
@@ -334,6 +340,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
         {"outboxId", std::to_string(entry.id)},
         {"destination", destination_.name},
         {"requestId", entry.requestId},
+        {"traceId", entry.traceId},
         {"status", std::to_string(o.httpStatus)},
         {"attempts", std::to_string(o.attempts)},
         {"outcome", o.outcome},

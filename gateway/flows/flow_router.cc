@@ -564,6 +564,7 @@ class FlowRouter::Unit {
     entry.destination = destination;
     entry.orderingKey = patient;
     entry.requestId = caller_.requestId;
+    entry.traceId = caller_.traceId;
     entry.tenant = tenant;
     entry.payload = std::move(payload);
     entry.createdMs = router_.clock_.nowMs();

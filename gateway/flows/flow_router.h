@@ -64,6 +64,7 @@ struct FlowCaller {
   std::string tenant;
   std::string clientId;
   std::string requestId;
+  std::string traceId;  // W3C trace id of the request; the outbox entries carry it
   // Whether the caller may write for the stored Patient with this id (gateway/access: a care
   // relationship, no block); unset: any. A patient it may not is answered exactly as one Brygga
   // does not hold (patientNotKnown), so that the answer tells nothing of care elsewhere.

@@ -8,6 +8,7 @@
 #include "gateway/core/digest.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/text.h"
+#include "gateway/core/trace_context.h"
 #include "gateway/http/http_front.h"
 #include "gateway/http/rate_limiter.h"
 
@@ -186,7 +187,10 @@ class GatewayServer::Impl final : public FrontHandler {
     const std::string* given = request.http.header("x-request-id");
     std::string requestId = given != nullptr ? *given : std::string();
     if (!isSaneRequestId(requestId)) requestId = core::newTimeOrderedUuid();
+    const std::string* traceparent = request.http.header("traceparent");
+    const auto trace = traceparent != nullptr ? core::parseTraceParent(*traceparent) : std::nullopt;
     RequestInfo info;
+    info.traceId = trace ? trace->traceId : core::newTraceId();
     OutgoingResponse response;
     try {
       response = handleChecked(request, requestId, info);
@@ -207,6 +211,7 @@ class GatewayServer::Impl final : public FrontHandler {
     std::string path;
     std::string client;
     std::string tenant;
+    std::string traceId;
   };
 
   TlsFiles tlsFiles() const {
@@ -263,6 +268,7 @@ class GatewayServer::Impl final : public FrontHandler {
     request.path = path.substr(route->prefix.size());
     request.query = q == std::string::npos ? std::string() : target.substr(q + 1);
     request.requestId = requestId;
+    request.traceId = info.traceId;
     for (const auto& [name, value] : in.http.headers) request.headers.emplace(name, value);
     request.body = std::move(in.http.body);
     if (who.caller) {
@@ -366,6 +372,7 @@ class GatewayServer::Impl final : public FrontHandler {
     std::snprintf(ms, sizeof ms, "%.1f", seconds * 1000);
     deps_.logger.log(level, "http.request",
                      {{"requestId", requestId},
+                      {"traceId", info.traceId},
                       {"client", info.client},
                       {"tenant", info.tenant},
                       {"method", method.size() <= 16 ? method : method.substr(0, 16)},

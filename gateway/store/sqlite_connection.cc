@@ -29,7 +29,7 @@ constexpr const char* kRecordColumns =
     " COALESCE(c.patient_id, '')";
 constexpr const char* kOutboxColumns =
     "id, destination, ordering_key, request_id, tenant, payload, state, attempts, created_ms,"
-    " next_attempt_ms, last_error, party";
+    " next_attempt_ms, last_error, party, trace_id";
 constexpr const char* kAuditColumns = "seq, recorded_ms, json, prev_hash, hash, patient";
 
 constexpr const char* kCurrentJoin =
@@ -191,6 +191,7 @@ OutboxEntry outboxOf(const Query& q) {
   e.nextAttemptMs = q.integer(9);
   e.lastError = q.text(10);
   e.party = q.text(11);
+  e.traceId = q.text(12);
   return e;
 }
 
@@ -224,13 +225,13 @@ std::vector<ResourceRecord> RecordColumns::take() {
 void OutboxColumns::bindTo(Statement& statement) {
   statement, into(id), into(destination), into(orderingKey), into(requestId), into(tenant),
       into(payload), into(state), into(attempts), into(createdMs), into(nextAttemptMs),
-      into(lastError), into(party);
+      into(lastError), into(party), into(traceId);
 }
 
 void OutboxColumns::clear() {
   for (auto* v : {&id, &createdMs, &nextAttemptMs}) v->clear();
-  for (auto* v :
-       {&destination, &orderingKey, &requestId, &tenant, &payload, &state, &lastError, &party}) {
+  for (auto* v : {&destination, &orderingKey, &requestId, &tenant, &payload, &state, &lastError,
+                  &party, &traceId}) {
     v->clear();
   }
   attempts.clear();
@@ -253,6 +254,7 @@ std::vector<OutboxEntry> OutboxColumns::take() {
     e.nextAttemptMs = nextAttemptMs[i];
     e.lastError = std::move(lastError[i]);
     e.party = std::move(party[i]);
+    e.traceId = std::move(traceId[i]);
   }
   clear();
   return out;
@@ -569,8 +571,8 @@ void Connection::insertResource(const ResourceWrite& write) {
 int64_t Connection::insertOutbox(const OutboxEntry& entry) {
   Query q(statements_.get(
       "INSERT INTO outbox (destination, ordering_key, request_id, tenant, payload, state,"
-      " attempts, created_ms, next_attempt_ms, last_error, party)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+      " attempts, created_ms, next_attempt_ms, last_error, party, trace_id)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
   q.bind(entry.destination)
       .bind(entry.orderingKey)
       .bind(entry.requestId)
@@ -581,7 +583,8 @@ int64_t Connection::insertOutbox(const OutboxEntry& entry) {
       .bind(entry.createdMs)
       .bind(entry.nextAttemptMs)
       .bind(entry.lastError)
-      .bind(entry.party);
+      .bind(entry.party)
+      .bind(entry.traceId);
   if (!q.next()) throw Poco::Data::DataException("outbox insert returned no id");
   const int64_t id = q.integer(0);
   q.run();

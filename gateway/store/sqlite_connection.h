@@ -28,7 +28,7 @@ struct RecordColumns {
 struct OutboxColumns {
   std::vector<Poco::Int64> id, createdMs, nextAttemptMs;
   std::vector<std::string> destination, orderingKey, requestId, tenant, payload, state, lastError,
-      party;
+      party, traceId;
   std::vector<int> attempts;
   void bindTo(Poco::Data::Statement& statement);
   void clear();

@@ -252,6 +252,8 @@ const std::vector<Migration>& migrations() {
       // EXISTS on care_relationship_by_patient), so the index by tenant, which only the earlier
       // uncorrelated IN read, is one b-tree written per enrollment for nothing.
       {7, {"DROP INDEX care_relationship_by_tenant"}},
+      // 8: the W3C trace id of the request that caused an outbox entry (issue 15).
+      {8, {"ALTER TABLE outbox ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''"}},
   };
   return kMigrations;
 }

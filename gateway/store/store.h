@@ -200,6 +200,9 @@ struct OutboxEntry {
   std::string lastError;      // held: which block held it ("held by a block against region")
   // Schema 6: the party receiving it ("region" or "tenant:<tenant>"), which a block can stop.
   std::string party;
+  // Schema 8: the W3C trace id of the request that caused it; its delivery sends a traceparent
+  // of that trace ("" for entries older than schema 8: the delivery then starts a trace).
+  std::string traceId;
 };
 
 // What the integration team sees of one destination's queue (GET /admin/destinations).

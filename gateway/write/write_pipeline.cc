@@ -129,6 +129,7 @@ flows::FlowCaller flowCaller(const Writer& writer) {
   caller.tenant = writer.tenant;
   caller.clientId = writer.clientId;
   caller.requestId = writer.requestId;
+  caller.traceId = writer.traceId;
   return caller;
 }
 

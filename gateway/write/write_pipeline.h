@@ -59,6 +59,7 @@ struct Writer {
   std::string tenant;
   std::string clientId;
   std::string requestId;
+  std::string traceId;  // W3C trace id, carried into the outbox entries
 };
 
 // What the unit decided, for the request's own record (written inside the same unit).
