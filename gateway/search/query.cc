@@ -44,7 +44,8 @@ int64_t periodEnd(const std::string& text, int64_t start) {
 
 // The parameters every search takes besides the type's own.
 bool isControlParam(const std::string& name) {
-  return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty";
+  return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty" ||
+         name == "_summary" || name == "_total";
 }
 
 // "identifier:exact" -> "identifier".
@@ -113,23 +114,23 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
 }
 
 const std::vector<std::string>& searchParamsFor(const std::string& type) {
-  static const std::vector<std::string> kNone = {"_lastUpdated"};
+  static const std::vector<std::string> kNone = {"_id", "_lastUpdated"};
   static const std::map<std::string, std::vector<std::string>> kParams = {
-      {"Patient", {"identifier", "_lastUpdated"}},
-      {"EpisodeOfCare", {"identifier", "patient", "status", "_lastUpdated"}},
-      {"Encounter", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"CarePlan", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"Task", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"ServiceRequest", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"DocumentReference", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"Composition", {"identifier", "patient", "subject", "status", "_lastUpdated"}},
-      {"Condition", {"identifier", "patient", "subject", "_lastUpdated"}},
-      {"Organization", {"identifier", "_lastUpdated"}},
-      {"Practitioner", {"identifier", "_lastUpdated"}},
-      {"PractitionerRole", {"identifier", "_lastUpdated"}},
-      {"HealthcareService", {"identifier", "_lastUpdated"}},
-      {"Location", {"identifier", "status", "_lastUpdated"}},
-      {"Provenance", {"patient", "_lastUpdated"}},
+      {"Patient", {"_id", "identifier", "_lastUpdated"}},
+      {"EpisodeOfCare", {"_id", "identifier", "patient", "status", "_lastUpdated"}},
+      {"Encounter", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"CarePlan", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Task", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"ServiceRequest", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"DocumentReference", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Composition", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
+      {"Condition", {"_id", "identifier", "patient", "subject", "_lastUpdated"}},
+      {"Organization", {"_id", "identifier", "_lastUpdated"}},
+      {"Practitioner", {"_id", "identifier", "_lastUpdated"}},
+      {"PractitionerRole", {"_id", "identifier", "_lastUpdated"}},
+      {"HealthcareService", {"_id", "identifier", "_lastUpdated"}},
+      {"Location", {"_id", "identifier", "status", "_lastUpdated"}},
+      {"Provenance", {"_id", "patient", "_lastUpdated"}},
       {"AuditEvent", {"patient"}},
   };
   auto it = kParams.find(type);
@@ -192,6 +193,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     int maxCount) {
   store::SearchQuery query = firstPageOf(type, defaultCount);
   const auto& allowed = searchParamsFor(type);
+  bool summaryCount = false;  // whatever _count says
   for (const auto& [rawName, value] : params) {
     std::string name = rawName;
     std::string modifier;
@@ -206,6 +208,32 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     BRYGGA_ASSIGN_OR_RETURN(bool paging, readPaging(name, value, maxCount, query));
     if (paging) continue;
+    if (name == "_summary") {
+      // count: the total alone; false: the whole resources, as without it.
+      if (value == "count") {
+        summaryCount = true;
+      } else if (value != "false") {
+        return notSupported(type, "_summary=" + value + " is not supported (count and false are)");
+      }
+      continue;
+    }
+    if (name == "_total") {
+      // The store counts exactly what a search matches, whatever the client asks for.
+      if (value != "none" && value != "estimate" && value != "accurate") {
+        return core::invalidArgument("_total must be none, estimate or accurate");
+      }
+      continue;
+    }
+    if (name == "_id") {
+      store::SearchCriterion ids;
+      ids.param = "_id";
+      for (const auto& id : splitComma(value)) {
+        if (!fhir::isValidId(id)) return core::invalidArgument("_id: '" + id + "' is not an id");
+        ids.values.push_back(id);
+      }
+      query.criteria.push_back(std::move(ids));
+      continue;
+    }
     if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
       return notSupported(type, "search parameter '" + name + "' is not supported");
     }
@@ -280,6 +308,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     query.criteria.push_back(std::move(criterion));
   }
   if (query.count < 0) query.count = defaultCount;
+  if (summaryCount) query.count = 0;
   return query;
 }
 

@@ -477,6 +477,11 @@ SearchPage Connection::search(const SearchQuery& query) {
   if (query.visibility) where.append(visibilityClause(*query.visibility));
   for (const SearchCriterion& criterion : query.criteria) {
     if (criterion.values.empty()) return page;  // an OR over no values matches nothing
+    if (criterion.param == "_id") {             // the resource's own key, not an index value
+      where.text += " AND c.id IN ";
+      where.addList(criterion.values);
+      continue;
+    }
     // An uncorrelated IN: SQLite reads the matching ids once from the search_index key (and
     // drops duplicates), then looks each up by the resource_current key.
     where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);

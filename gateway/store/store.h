@@ -105,7 +105,7 @@ struct ResourceWrite {
 bool isDuplicatePerson(const Status& status);
 
 struct SearchCriterion {
-  std::string param;
+  std::string param;  // an index parameter, or "_id": the resource's id
   std::optional<std::string> system;  // for tokens: match system too when present
   std::vector<std::string> values;    // OR-ed; no values matches nothing
 };

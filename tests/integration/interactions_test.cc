@@ -325,5 +325,30 @@ TEST_F(InteractionsTest, TheSystemHistoryHoldsEveryVersionTheCallerMayReadNewest
   EXPECT_EQ(call("kungsbacka", "GET", "/_history?_sort=x").status, 400);
 }
 
+TEST_F(InteractionsTest, SearchByIdAndForTheTotalAloneSeeOnlyWhatTheCallerMayRead) {
+  const std::string own = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string other = harness_->enroll("falkenberg", testPersonnummer(4), "F-1");
+  const std::string first = condition("kungsbacka", own, "P-1");
+  condition("kungsbacka", own, "P-2");
+  auto byId = parse(call("kungsbacka", "GET", "/Patient?_id=" + own + "," + other).body);
+  ASSERT_EQ(byId["total"].GetInt(), 1);  // Falkenberg's patient is not there for Kungsbacka
+  EXPECT_EQ(byId["entry"][0]["resource"]["id"].GetString(), own);
+  EXPECT_EQ(
+      parse(call("integration", "GET", "/Patient?_id=" + own + "," + other).body)["total"].GetInt(),
+      2);
+  EXPECT_EQ(parse(call("kungsbacka", "GET", "/Condition?_id=" + first).body)["total"].GetInt(), 1);
+
+  auto count = parse(
+      call("kungsbacka", "GET", "/Condition?patient=Patient/" + own + "&_summary=count").body);
+  EXPECT_EQ(count["total"].GetInt(), 2);
+  EXPECT_TRUE(!count.HasMember("entry") || count["entry"].Empty());
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_total=accurate").status, 200);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_summary=text").status, 400);
+  EXPECT_EQ(
+      call("kungsbacka", "GET", "/Condition?_summary=text", "", {{"Prefer", "handling=lenient"}})
+          .status,
+      400);  // a value we do not support is not an unknown parameter
+}
+
 }  // namespace
 }  // namespace brygga::testing

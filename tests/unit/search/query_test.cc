@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "gateway/search/query.h"
 #include "gateway/core/civil_time.h"
+#include "gateway/search/query.h"
 
 namespace brygga::search {
 namespace {
@@ -15,6 +15,29 @@ TEST(Query, DecodesPercentEscapesAndPlus) {
   EXPECT_EQ((*q)[2].first, "flag");
   EXPECT_FALSE(parseQuery("a=%zz").isOk());
   EXPECT_FALSE(parseQuery("a=%4").isOk());
+}
+
+TEST(Query, IdSummaryCountAndTotalAreRead) {
+  const auto build = [](const std::string& text) {
+    auto params = parseQuery(text);
+    EXPECT_TRUE(params.isOk());
+    return buildSearchQuery("Condition", *params, 50, 500);
+  };
+  auto ids = build("_id=a1,b-2");
+  ASSERT_TRUE(ids.isOk()) << ids.status().toString();
+  ASSERT_EQ(ids->criteria.size(), 1u);
+  EXPECT_EQ(ids->criteria[0].param, "_id");
+  EXPECT_EQ(ids->criteria[0].values, (std::vector<std::string>{"a1", "b-2"}));
+  EXPECT_EQ(build("_id=bad%20id").status().code(), core::StatusCode::kInvalidArgument);
+  // _summary=count asks for the total alone, whatever _count says and in either order.
+  EXPECT_EQ(build("_summary=count&_count=10")->count, 0);
+  EXPECT_EQ(build("_count=10&_summary=count")->count, 0);
+  EXPECT_EQ(build("_summary=false&_count=10")->count, 10);
+  EXPECT_EQ(build("_summary=text").status().code(), core::StatusCode::kInvalidArgument);
+  for (const char* total : {"none", "estimate", "accurate"}) {
+    EXPECT_TRUE(build(std::string("_total=") + total).isOk()) << total;
+  }
+  EXPECT_FALSE(build("_total=some").isOk());
 }
 
 TEST(Query, IdentifierSearchNormalisesSwedishIdentifiers) {
