@@ -537,13 +537,28 @@ class FlowRouter::Unit {
     std::optional<std::string> label;
     const std::string local = localReference(patientRef);
     if (local.rfind("Patient/", 0) == 0) {
-      BRYGGA_ASSIGN_OR_RETURN(auto patient, txn_.readCurrent("Patient", local.substr(8)));
-      if (patient && access::mayCarryConfidentiality(patient->json)) {
+      // The unit's own version when it wrote the Patient (an enrollment), else the stored one.
+      std::optional<store::ResourceRecord> stored;
+      const store::ResourceRecord* patient = writtenPatient(local.substr(8));
+      if (patient == nullptr) {
+        BRYGGA_ASSIGN_OR_RETURN(stored, txn_.readCurrent("Patient", local.substr(8)));
+        if (stored) patient = &*stored;
+      }
+      if (patient != nullptr && access::mayCarryConfidentiality(patient->json)) {
         auto doc = fhir::parseJson(patient->json);
         if (doc.isOk()) label = access::confidentialityOf(*doc);
       }
     }
     return access::protectForward(payload, label);
+  }
+
+  // The Patient with this id as this unit wrote it (or found it); null when the unit has none.
+  const store::ResourceRecord* writtenPatient(const std::string& id) const {
+    if (writes_ == nullptr) return nullptr;
+    for (const auto& w : *writes_) {
+      if (w.type == "Patient" && w.record != nullptr && w.record->id == id) return w.record;
+    }
+    return nullptr;
   }
 
   Status enqueue(std::vector<store::OutboxEntry>& out, const std::string& destination,

@@ -73,24 +73,23 @@ void Connection::setBlocks(const std::string& consentId, const std::vector<Patie
 }
 
 PatientAccessFacts Connection::accessFacts(const std::string& patientId) {
+  // One statement for both (it runs at write, enqueue and send): relationships (kind 0) first,
+  // then blocks (kind 1).
+  Query q(statements_.get(
+      "SELECT 0, episode_id, tenant, active, 0, ended_ms FROM care_relationship"
+      " WHERE patient_id = ?"
+      " UNION ALL SELECT 1, consent_id, party, active, start_ms, end_ms FROM patient_block"
+      " WHERE patient_id = ? ORDER BY 1, 2, 3"));
+  q.bind(patientId).bind(patientId);
   PatientAccessFacts facts;
-  {
-    Query q(
-        statements_.get("SELECT episode_id, tenant, active, ended_ms FROM care_relationship"
-                        " WHERE patient_id = ? ORDER BY episode_id"));
-    q.bind(patientId);
-    while (q.next()) {
-      facts.relationships.push_back(
-          {q.text(0), patientId, q.text(1), q.integer(2) != 0, q.integer(3)});
-    }
-  }
-  Query q(
-      statements_.get("SELECT consent_id, party, active, start_ms, end_ms FROM patient_block"
-                      " WHERE patient_id = ? ORDER BY consent_id, party"));
-  q.bind(patientId);
   while (q.next()) {
-    facts.blocks.push_back(
-        {q.text(0), patientId, q.text(1), q.integer(2) != 0, q.integer(3), q.integer(4)});
+    if (q.integer(0) == 0) {
+      facts.relationships.push_back(
+          {q.text(1), patientId, q.text(2), q.integer(3) != 0, q.integer(5)});
+    } else {
+      facts.blocks.push_back(
+          {q.text(1), patientId, q.text(2), q.integer(3) != 0, q.integer(4), q.integer(5)});
+    }
   }
   return facts;
 }

@@ -724,6 +724,15 @@ AuditRecord Connection::lastAudit() {
   return r;
 }
 
+AuditRecord Connection::lastAuditLink() {
+  Query q(statements_.get("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"));
+  AuditRecord r;
+  if (!q.next()) return r;
+  r.seq = q.integer(0);
+  r.hash = q.text(1);
+  return r;
+}
+
 void Connection::insertAudit(const AuditRecord& record) {
   static const std::string kSql =
       std::string("INSERT INTO audit (") + kAuditColumns + ") VALUES (?, ?, ?, ?, ?, ?)";

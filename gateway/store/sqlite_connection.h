@@ -127,6 +127,8 @@ class Connection {
   std::vector<ExchangeRecord> exchanges(const ExchangeQuery& query);
 
   AuditRecord lastAudit();
+  // The last record's seq and hash only (what an append chains to), without its JSON.
+  AuditRecord lastAuditLink();
   void insertAudit(const AuditRecord& record);
   std::vector<AuditRecord> auditFrom(int64_t fromSeq, int limit);
   std::vector<AuditRecord> auditForPatient(const std::string& patient, int limit);

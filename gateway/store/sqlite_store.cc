@@ -175,7 +175,7 @@ class SqliteTransaction final : public StoreTransaction {
 
   Status appendAudit(const AuditRecord& record) override {
     return run("appendAudit", [&]() -> Status {
-      const AuditRecord last = connection_.lastAudit();
+      const AuditRecord last = connection_.lastAuditLink();
       if (record.seq != last.seq + 1) {
         return core::conflict("audit record " + std::to_string(record.seq) +
                               " does not follow the last one, " + std::to_string(last.seq));
