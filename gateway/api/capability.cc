@@ -63,7 +63,8 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       "documentation",
       "Search by GET [type]?... or POST [type]/_search with an application/x-www-form-urlencoded "
       "body (its parameters and the URL's together), paged by _count and _offset; _id on every "
-      "type, _summary=count for the total alone, _total (always exact). Prefer: "
+      "type, _summary=count for the total alone and data without the narrative, _elements, _sort "
+      "by _id and _lastUpdated (- for descending), _total (always exact). Prefer: "
       "handling=lenient leaves out search parameters a type does not support (and its links do "
       "not repeat them); strict, the default, answers 400 naming the supported ones. History of "
       "an instance or a type pages by _count and _offset and takes _since. Create and update "

@@ -17,6 +17,7 @@
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/resource_index.h"
 #include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/subset.h"
 #include "gateway/flows/flow_router.h"
 #include "gateway/search/query.h"
 #include "gateway/write/write_pipeline.h"
@@ -464,6 +465,8 @@ class FhirApi::Impl {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
     }
     if (type == "AuditEvent") return searchAudit(request, *query, trace);
+    auto shape = search::resultShapeOf(used);
+    if (!shape.isOk()) return errorResponse(shape.status());
     // The store counts and pages only what the caller may see.
     query->visibility = accessOf(request.caller).visibility();
     auto page = deps_.store.search(*query);
@@ -475,6 +478,11 @@ class FhirApi::Impl {
     for (auto& r : page->records) {
       fullUrls.push_back(request.baseUrl + "/" + r.type + "/" + r.id);
       r.json = forReader(request.caller, r);
+      if (shape->subsetted()) {
+        auto subset = fhir::subsetResource(r.json, shape->elements, shape->dropText);
+        if (!subset.isOk()) return errorResponse(subset.status());
+        r.json = std::move(subset).value();
+      }
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }

@@ -45,7 +45,7 @@ int64_t periodEnd(const std::string& text, int64_t start) {
 // The parameters every search takes besides the type's own.
 bool isControlParam(const std::string& name) {
   return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty" ||
-         name == "_summary" || name == "_total";
+         name == "_summary" || name == "_total" || name == "_sort" || name == "_elements";
 }
 
 // "identifier:exact" -> "identifier".
@@ -212,11 +212,26 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       // count: the total alone; false: the whole resources, as without it.
       if (value == "count") {
         summaryCount = true;
-      } else if (value != "false") {
-        return notSupported(type, "_summary=" + value + " is not supported (count and false are)");
+      } else if (value != "false" && value != "data") {
+        return notSupported(type,
+                            "_summary=" + value + " is not supported (count, data and false are)");
       }
       continue;
     }
+    if (name == "_sort") {
+      for (const auto& key : splitComma(value)) {
+        const bool descending = !key.empty() && key[0] == '-';
+        const std::string field = descending ? key.substr(1) : key;
+        if (field != "_lastUpdated" && field != "_id") {
+          return notSupported(type, "_sort by '" + field +
+                                        "' is not supported (_id and "
+                                        "_lastUpdated are, with - for descending)");
+        }
+        query.sort.push_back({field, descending});
+      }
+      continue;
+    }
+    if (name == "_elements") continue;  // the answer's shape: resultShapeOf()
     if (name == "_total") {
       // The store counts exactly what a search matches, whatever the client asks for.
       if (value != "none" && value != "estimate" && value != "accurate") {
@@ -310,6 +325,25 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
   if (query.count < 0) query.count = defaultCount;
   if (summaryCount) query.count = 0;
   return query;
+}
+
+core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params) {
+  ResultShape shape;
+  for (const auto& [name, value] : params) {
+    if (name == "_summary" && value == "data") shape.dropText = true;
+    if (name != "_elements") continue;
+    for (const auto& element : splitComma(value)) {
+      const bool plain =
+          !element.empty() && std::all_of(element.begin(), element.end(), [](char c) {
+            return core::isAsciiAlpha(c) || core::isAsciiDigit(c);
+          });
+      if (!plain) {
+        return core::invalidArgument("_elements: '" + element + "' is not an element name");
+      }
+      shape.elements.push_back(element);
+    }
+  }
+  return shape;
 }
 
 }  // namespace brygga::search

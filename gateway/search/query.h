@@ -39,6 +39,16 @@ core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
                                                      const QueryParams& params, int defaultCount,
                                                      int maxCount);
 
+// How the resources of a search answer are cut down: `_elements` (the top-level elements to keep,
+// besides resourceType, id and meta) and `_summary=data` (without the narrative). Either marks the
+// resource SUBSETTED. kInvalidArgument for an element name that is not one.
+struct ResultShape {
+  std::vector<std::string> elements;
+  bool dropText = false;
+  bool subsetted() const { return dropText || !elements.empty(); }
+};
+core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params);
+
 // "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; kInvalidArgument when
 // it does not name a Patient.
 core::StatusOr<std::string> normalisePatientReference(const std::string& text);

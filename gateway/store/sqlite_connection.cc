@@ -501,8 +501,16 @@ SearchPage Connection::search(const SearchQuery& query) {
     // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
     // has no statistics) from walking every resource of the type in resource_current_by_updated
     // order just to skip that sort. Without criteria that walk is the right plan.
-    select.text += query.criteria.empty() ? " ORDER BY c.last_updated_ms, c.id"
-                                          : " ORDER BY +c.last_updated_ms, c.id";
+    // _sort: its keys, then the id, so that pages are stable.
+    const std::string plus = query.criteria.empty() ? "" : "+";
+    std::string order;
+    for (const auto& key : query.sort) {
+      order += order.empty() ? " ORDER BY " : ", ";
+      order += key.field == "_id" ? "c.id" : plus + "c.last_updated_ms";
+      if (key.descending) order += " DESC";
+    }
+    if (order.empty()) order = " ORDER BY " + plus + "c.last_updated_ms";
+    select.text += order + ", c.id";
     select.add(" LIMIT ?", Poco::Int64{limit});
     select.add(" OFFSET ?", Poco::Int64{offset});
     Query q(statements_.get(select.text));

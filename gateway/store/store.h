@@ -105,7 +105,7 @@ struct ResourceWrite {
 bool isDuplicatePerson(const Status& status);
 
 struct SearchCriterion {
-  std::string param;  // an index parameter, or "_id": the resource's id
+  std::string param;                  // an index parameter, or "_id": the resource's id
   std::optional<std::string> system;  // for tokens: match system too when present
   std::vector<std::string> values;    // OR-ed; no values matches nothing
 };
@@ -135,6 +135,13 @@ struct SearchQuery {
   std::optional<Visibility> visibility;  // nullopt: everything (the integration role, the flows)
   int count = 50;                        // 0: only the total
   int offset = 0;
+  // _sort: "_lastUpdated" or "_id", each ascending or descending; the id breaks ties last.
+  // Empty: by lastUpdated, then id.
+  struct SortKey {
+    std::string field;
+    bool descending = false;
+  };
+  std::vector<SortKey> sort;
 };
 
 struct SearchPage {

@@ -5,6 +5,7 @@
 // the caller may read.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <vector>
@@ -348,6 +349,46 @@ TEST_F(InteractionsTest, SearchByIdAndForTheTotalAloneSeeOnlyWhatTheCallerMayRea
       call("kungsbacka", "GET", "/Condition?_summary=text", "", {{"Prefer", "handling=lenient"}})
           .status,
       400);  // a value we do not support is not an unknown parameter
+}
+
+TEST_F(InteractionsTest, SortElementsAndSummaryShapeASearchAnswer) {
+  const std::string own = harness_->enroll("kungsbacka", "19121212-1212");
+  std::vector<std::string> ids;
+  for (const char* value : {"P-1", "P-2", "P-3"})
+    ids.push_back(condition("kungsbacka", own, value));
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  const auto idsOf = [&](const std::string& query) {
+    std::vector<std::string> out;
+    auto page = parse(call("kungsbacka", "GET", "/Condition?patient=Patient/" + own + query).body);
+    if (!page.HasMember("entry")) return out;
+    for (const auto& e : page["entry"].GetArray()) out.push_back(e["resource"]["id"].GetString());
+    return out;
+  };
+  EXPECT_EQ(idsOf("&_sort=_id"), sorted);
+  EXPECT_EQ(idsOf("&_sort=-_id"), std::vector<std::string>(sorted.rbegin(), sorted.rend()));
+  EXPECT_EQ(idsOf("&_sort=-_lastUpdated"), std::vector<std::string>(ids.rbegin(), ids.rend()));
+  // Stable across pages: the second page holds what the first did not.
+  std::vector<std::string> paged = idsOf("&_sort=-_id&_count=2");
+  for (const auto& id : idsOf("&_sort=-_id&_count=2&_offset=2")) paged.push_back(id);
+  EXPECT_EQ(paged, std::vector<std::string>(sorted.rbegin(), sorted.rend()));
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_sort=code").status, 400);
+
+  auto elements = parse(
+      call("kungsbacka", "GET", "/Condition?patient=Patient/" + own + "&_elements=code").body);
+  ASSERT_EQ(elements["entry"].Size(), 3u);
+  const auto& first = elements["entry"][0]["resource"];
+  EXPECT_TRUE(first.HasMember("code"));
+  EXPECT_TRUE(first.HasMember("id"));
+  EXPECT_FALSE(first.HasMember("subject"));
+  EXPECT_FALSE(first.HasMember("identifier"));
+  EXPECT_STREQ(first["meta"]["tag"][0]["code"].GetString(), "SUBSETTED");
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_elements=code.text").status, 400);
+
+  auto data =
+      parse(call("kungsbacka", "GET", "/Condition?patient=Patient/" + own + "&_summary=data").body);
+  EXPECT_TRUE(data["entry"][0]["resource"].HasMember("subject"));
+  EXPECT_STREQ(data["entry"][0]["resource"]["meta"]["tag"][0]["code"].GetString(), "SUBSETTED");
 }
 
 }  // namespace
