@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "gateway/app/gateway.h"
+#include "gateway/app/progress.h"
 #include "gateway/audit/audit_keys.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/audit_verifier.h"
@@ -158,6 +159,8 @@ int auditVerifyCommand(const GatewayConfig& config, const std::map<std::string, 
     err << "brygga: " << store.status().message() << "\n";
     return exitCode;
   }
+  ProgressLines progress(err, "audit verify", "records");
+  options.progress = [&](int64_t checked, int64_t total) { progress(checked, total); };
   auto result = audit::verifyAuditLog(**store, options);
   if (!result.isOk()) {
     err << "brygga: " << result.status().message() << "\n";

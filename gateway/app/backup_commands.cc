@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "gateway/app/progress.h"
 #include "gateway/store/sqlite_backup.h"
 
 namespace brygga::app {
@@ -50,16 +51,10 @@ int backupCommand(const GatewayConfig& config, const std::map<std::string, std::
     err << "brygga backup: name the backup file: --out FILE\n";
     return EX_USAGE;
   }
-  int lastPercent = -1;
-  const core::Status s =
-      store::backupSqlite(databaseOf(config), to, [&](const store::BackupProgress& p) {
-        const int percent =
-            p.pagesTotal > 0 ? static_cast<int>(p.pagesCopied * 100 / p.pagesTotal) : 100;
-        if (percent / 10 == lastPercent / 10 && percent != 100) return;
-        lastPercent = percent;
-        err << "brygga backup: " << percent << " % (" << p.pagesCopied << " of " << p.pagesTotal
-            << " pages)\n";
-      });
+  ProgressLines progress(err, "backup", "pages");
+  const core::Status s = store::backupSqlite(
+      databaseOf(config), to,
+      [&](const store::BackupProgress& p) { progress(p.pagesCopied, p.pagesTotal); });
   if (!s.isOk()) {
     err << "brygga backup: " << s.message() << "\n";
     return s.code() == core::StatusCode::kNotFound   ? EX_NOINPUT

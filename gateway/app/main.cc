@@ -58,7 +58,8 @@ constexpr CommandHelp kCommands[] = {
      "print an OperationOutcome per FHIR JSON file (validation against Brygga's profiles)",
      "0 every file is valid; 64 no file named; 65 any file is invalid or cannot be read"},
     {"audit verify", "audit verify [--data-dir DIR] [--key FILE] [--checkpoint FILE]",
-     "recompute the audit log (hash chain and Merkle tree) against its signed checkpoints",
+     "recompute the audit log (hash chain and Merkle tree) against its signed checkpoints, with\n"
+     "progress on stderr",
      "0 intact; 65 a bad record (the first is named); 66 no database, key or checkpoint file;\n"
      "74 a database error; 78 a key that does not parse, or a bad --config"},
     {"audit extract", "audit extract --patient PERSONNUMMER|Patient/ID [--json] [--data-dir DIR]",

@@ -1,5 +1,6 @@
 #include "gateway/audit/audit_verifier.h"
 
+#include <algorithm>
 #include <map>
 
 #include "gateway/audit/audit_keys.h"
@@ -122,6 +123,9 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   std::string prevPrevHash;
   int64_t seq = 1;
   int64_t lastMatched = 0;
+  // How many records there are, for the progress; a log growing meanwhile is checked as found.
+  int64_t total = 0;
+  if (options.progress) total = store.auditSize().valueOr(0);
   auto next = expected.begin();
   auto checkRoot = [&]() -> bool {
     while (next != expected.end() && next->first == tree.size()) {
@@ -186,6 +190,7 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
       ++seq;
       if (!checkRoot()) return rootMismatch();
     }
+    if (options.progress) options.progress(result.recordsChecked, std::max(total, seq - 1));
     if (records.size() < static_cast<size_t>(kPage)) break;
   }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,8 @@ struct AuditVerifyOptions {
   std::string origin;                    // the log's checkpoint origin
   std::optional<NoteVerifier> key;       // checks checkpoint signatures; required when any exist
   std::vector<std::string> checkpoints;  // signed checkpoint notes kept outside the database
+  // Told after each page of records: how many are checked, of how many the log holds.
+  std::function<void(int64_t checked, int64_t total)> progress;
 };
 
 struct AuditVerifyResult {

@@ -70,6 +70,8 @@ TEST(Backup, ABackupUnderLoadHoldsEveryAcknowledgedMessageAndRestoresToAVerified
       runBrygga("audit verify --data-dir " + restoredDir + " --config " + config + " 2>&1");
   EXPECT_EQ(verified.exitCode, 0) << verified.output;
   EXPECT_NE(verified.output.find("intact"), std::string::npos) << verified.output;
+  EXPECT_NE(verified.output.find("brygga audit verify: 100 % ("), std::string::npos)
+      << verified.output;  // progress on stderr
   // Restoring again over it needs --force.
   EXPECT_EQ(
       runBrygga("restore --data-dir " + restoredDir + " --from " + dir.file("backup.db")).exitCode,
