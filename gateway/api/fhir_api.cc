@@ -741,9 +741,7 @@ class FhirApi::Impl {
     op.method = "POST";
     op.type = type;
     op.condition = header(request, "if-none-exist");
-    op.resource = &doc.value();
-    op.allocator = &doc->GetAllocator();
-    return commitOne(request, std::move(op), trace, started);
+    return commitOne(request, std::move(op), *doc, trace, started);
   }
 
   ApiResponse update(const ApiRequest& request, const std::string& type, const std::string& id,
@@ -771,9 +769,7 @@ class FhirApi::Impl {
     auto ifMatch = ifMatchOf(request);
     if (!ifMatch.isOk()) return errorResponse(ifMatch.status());
     op.ifMatch = *ifMatch;
-    op.resource = &doc.value();
-    op.allocator = &doc->GetAllocator();
-    return commitOne(request, std::move(op), trace, started);
+    return commitOne(request, std::move(op), *doc, trace, started);
   }
 
   // PATCH [type]/[id] with a JSON Patch (RFC 6902, application/json-patch+json): applied to the
@@ -835,10 +831,8 @@ class FhirApi::Impl {
           {core::Issue::error("business-rule", "resourceType and id are fixed", type)}));
     }
     BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
-    op.resource = &doc.value();
-    op.allocator = &doc->GetAllocator();
     trace.entities.clear();  // the unit names what it wrote
-    return commitOne(request, std::move(op), trace, started);
+    return commitOne(request, std::move(op), *doc, trace, started);
   }
 
   // DELETE [type]/[id], or [type]?... (conditional): 204 whether there was something to delete
@@ -872,9 +866,12 @@ class FhirApi::Impl {
     return r;
   }
 
-  // A create, update or patch in a write unit of its own, answered from its outcome.
-  ApiResponse commitOne(const ApiRequest& request, write::WriteOp op, Trace& trace,
-                        int64_t started) {
+  // A create, update or patch of the resource `doc` in a write unit of its own, answered from its
+  // outcome.
+  ApiResponse commitOne(const ApiRequest& request, write::WriteOp op, rapidjson::Document& doc,
+                        Trace& trace, int64_t started) {
+    op.resource = &doc;
+    op.allocator = &doc.GetAllocator();
     std::vector<write::WriteOp> ops;
     ops.push_back(std::move(op));
     BRYGGA_RETURN_RESPONSE_IF_ERROR(commitOps(request, ops, trace, started, false));
