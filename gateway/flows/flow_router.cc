@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "gateway/access/access_facts.h"
 #include "gateway/access/access_policy.h"
@@ -145,7 +146,7 @@ class FlowRouter::Unit {
   // --- prepare -----------------------------------------------------------------------------
 
   Status prepare(std::vector<FlowWrite>& writes) {
-    writes_ = &writes;
+    indexWrites(writes);
     for (auto& w : writes) {
       if (w.resource == nullptr) continue;
       if (w.type == "HealthcareService") BRYGGA_RETURN_IF_ERROR(refusePublished(w));
@@ -180,7 +181,7 @@ class FlowRouter::Unit {
   // --- route -------------------------------------------------------------------------------
 
   StatusOr<std::vector<store::OutboxEntry>> route(std::vector<FlowWrite>& writes) {
-    writes_ = &writes;
+    indexWrites(writes);  // the ids are assigned now
     std::vector<store::OutboxEntry> out;
     if (caller_.role == core::ClientRole::kMunicipal) {
       BRYGGA_RETURN_IF_ERROR(routeEnrollments(writes, out));
@@ -216,16 +217,28 @@ class FlowRouter::Unit {
     return parsed;
   }
 
+  // The unit's writes by the references siblings use and its Patients by identifier, built once
+  // per phase so that resolving every entry's references is linear in the Bundle's size (one
+  // large Bundle must not hold the single writer for a scan per entry). The first write wins, as
+  // a scan in order would find it.
+  void indexWrites(std::vector<FlowWrite>& writes) {
+    writes_ = &writes;
+    byReference_.clear();
+    patientsByIdentifier_.clear();
+    for (auto& w : writes) {
+      if (w.resource == nullptr) continue;
+      if (!w.fullUrl.empty()) byReference_.emplace(w.fullUrl, &w);
+      if (!w.id.empty()) byReference_.emplace(w.type + "/" + w.id, &w);
+      if (w.type != "Patient") continue;
+      auto key = m::keyIdentifier("Patient", w.id, *w.resource);
+      if (key.isOk()) patientsByIdentifier_.emplace(key->system + "|" + key->value, &w);
+    }
+  }
+
   // A written resource by the reference a sibling uses ("urn:uuid:..." or "Type/id").
   FlowWrite* writeByReference(const std::string& ref) {
-    for (auto& w : *writes_) {
-      if (w.resource == nullptr) continue;
-      if ((!w.fullUrl.empty() && w.fullUrl == ref) ||
-          (!w.id.empty() && w.type + "/" + w.id == ref)) {
-        return &w;
-      }
-    }
-    return nullptr;
+    auto it = byReference_.find(ref);
+    return it == byReference_.end() ? nullptr : it->second;
   }
 
   // A resource a reference names: a sibling in the write unit, else the stored current version.
@@ -289,14 +302,12 @@ class FlowRouter::Unit {
       key->value = fhir::normalizeSamordningsnummer(key->value).valueOr(key->value);
     }
     // A Patient in the same transaction with that identifier.
-    for (auto& other : *writes_) {
-      if (other.type != "Patient" || other.resource == nullptr) continue;
-      auto otherKey = m::keyIdentifier("Patient", other.id, *other.resource);
-      if (otherKey.isOk() && otherKey->system == key->system && otherKey->value == key->value) {
-        const std::string target = !other.fullUrl.empty() ? other.fullUrl : "Patient/" + other.id;
-        setReference(*ref, *w.allocator, target);
-        return Status::ok();
-      }
+    if (auto it = patientsByIdentifier_.find(key->system + "|" + key->value);
+        it != patientsByIdentifier_.end()) {
+      const FlowWrite& other = *it->second;
+      const std::string target = !other.fullUrl.empty() ? other.fullUrl : "Patient/" + other.id;
+      setReference(*ref, *w.allocator, target);
+      return Status::ok();
     }
     BRYGGA_ASSIGN_OR_RETURN(auto ids, txn_.findByIdentifier("Patient", key->system, key->value));
     if (ids.empty()) return unknownPatient(where);
@@ -796,6 +807,8 @@ class FlowRouter::Unit {
   const FlowCaller& caller_;
   const m::MappingSet& set_;
   std::vector<FlowWrite>* writes_ = nullptr;
+  std::unordered_map<std::string, FlowWrite*> byReference_;           // see indexWrites()
+  std::unordered_map<std::string, FlowWrite*> patientsByIdentifier_;  // "system|value"
   std::deque<rapidjson::Document> parsed_;  // stable addresses for what keep() parsed
   std::map<const store::ResourceRecord*, const Value*> parsedRecords_;  // keep(record)
 };
