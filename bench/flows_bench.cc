@@ -276,6 +276,39 @@ void BM_ConsultationWriteUnit(benchmark::State& state) {
   }
 }
 
+// A transaction of N Conditions, each naming the enrolled patient by personnummer (an identifier
+// reference the flows resolve inside the write unit, on the single writer): the time per Bundle
+// grows linearly with N, not with N squared (issue 18: one large Bundle must not hold up every
+// write). Arg: N.
+void BM_LargeTransactionByIdentifier(benchmark::State& state) {
+  auto& w = World::get();
+  const int n = static_cast<int>(state.range(0));
+  int64_t round = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    std::string body = R"({"resourceType":"Bundle","type":"transaction","entry":[)";
+    for (int i = 0; i < n; ++i) {
+      if (i > 0) body += ',';
+      body +=
+          R"({"fullUrl":"urn:uuid:00000000-0000-4000-8000-)" + std::to_string(100000000000 + i) +
+          R"(","resource":{"resourceType":"Condition","identifier":[{"system":"https://kungsbacka.se/problem","value":"B-)" +
+          std::to_string(round) + "-" + std::to_string(i) +
+          R"("}],"code":{"text":"x"},"subject":{"identifier":{"system":"http://electronichealth.se/identifier/personnummer","value":")" +
+          w.patient.personnummer + R"("}}},"request":{"method":"POST","url":"Condition"}})";
+    }
+    body += "]}";
+    ++round;
+    state.ResumeTiming();
+    traffic::Message m{"conditions", w.patient.tenant, "POST", "/", body};
+    auto response = w.post(m, w.patient.tenant);
+    if (response.status != 200) {
+      state.SkipWithError(response.body.substr(0, 300).c_str());
+      return;
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+}
+
 }  // namespace
 
 BENCHMARK(BM_Enrollment)->Arg(0)->Arg(1);
@@ -287,5 +320,10 @@ BENCHMARK(BM_RegionEncounterToMunicipality)->Arg(0)->Arg(1);
 BENCHMARK(BM_ServiceHoursVerdict);
 BENCHMARK(BM_ResidenceToServicePoint);
 BENCHMARK(BM_ConsultationWriteUnit)->Iterations(300);
+BENCHMARK(BM_LargeTransactionByIdentifier)
+    ->Arg(10)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
