@@ -18,7 +18,7 @@ namespace {
 using rapidjson::Value;
 
 const char* searchTypeOf(const std::string& param) {
-  if (param == "_lastUpdated") return "date";
+  if (param == "_lastUpdated" || param == "birthdate") return "date";
   if (param == "patient" || param == "subject") return "reference";
   return "token";
 }

@@ -112,6 +112,11 @@ std::vector<IndexValue> extractIndex(const Value& resource) {
 
   const std::string_view status = stringMember(resource, "status");
   if (!status.empty()) out.push_back(IndexValue{"status", {}, std::string(status)});
+  // birthdate: a whole date (YYYY-MM-DD compares as text); a year or month alone is not indexed.
+  if (type == "Patient") {
+    const std::string_view birthDate = stringMember(resource, "birthDate");
+    if (birthDate.size() == 10) out.push_back(IndexValue{"birthdate", {}, std::string(birthDate)});
+  }
   return out;
 }
 

@@ -42,6 +42,42 @@ int64_t periodEnd(const std::string& text, int64_t start) {
   return core::daysFromCivil(next) * core::kDayMs - 1;
 }
 
+// birthdate=[prefix]YYYY[-MM[-DD]]: the days of the period the value names, compared with the
+// indexed whole birth dates (eq: within it; ge, gt/sa, le, lt/eb: from or to its edges).
+core::StatusOr<store::SearchCriterion> birthdateCriterion(const std::string& value) {
+  const bool prefixed =
+      value.size() > 2 && core::isAsciiAlpha(value[0]) && core::isAsciiAlpha(value[1]);
+  const std::string prefix = prefixed ? value.substr(0, 2) : "eq";
+  const std::string date = prefixed ? value.substr(2) : value;
+  const auto bad = [&] {
+    return core::invalidArgument("birthdate: '" + value +
+                                 "' is not a date (YYYY, YYYY-MM or YYYY-MM-DD), optionally "
+                                 "prefixed with eq, ge, gt, le, lt, sa or eb");
+  };
+  if (date.size() != 4 && date.size() != 7 && date.size() != 10) return bad();
+  auto start = core::parseFhirDateTime(date);
+  if (!start.isOk()) return bad();
+  const core::CivilDate first = core::civilFromUtcMs(*start).date;
+  const core::CivilDate last = core::civilFromUtcMs(periodEnd(date, *start)).date;
+  store::SearchCriterion c;
+  c.param = "birthdate";
+  if (prefix == "eq") {
+    c.from = first.iso();
+    c.to = last.iso();
+  } else if (prefix == "ge") {
+    c.from = first.iso();
+  } else if (prefix == "gt" || prefix == "sa") {
+    c.from = core::addDays(last, 1).iso();
+  } else if (prefix == "le") {
+    c.to = last.iso();
+  } else if (prefix == "lt" || prefix == "eb") {
+    c.to = core::addDays(first, -1).iso();
+  } else {
+    return core::invalidArgument("birthdate prefix '" + prefix + "' is not supported");
+  }
+  return c;
+}
+
 // The parameters every search takes besides the type's own.
 bool isControlParam(const std::string& name) {
   return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty" ||
@@ -116,7 +152,7 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
 const std::vector<std::string>& searchParamsFor(const std::string& type) {
   static const std::vector<std::string> kNone = {"_id", "_lastUpdated"};
   static const std::map<std::string, std::vector<std::string>> kParams = {
-      {"Patient", {"_id", "identifier", "_lastUpdated"}},
+      {"Patient", {"_id", "identifier", "birthdate", "_lastUpdated"}},
       {"EpisodeOfCare", {"_id", "identifier", "patient", "status", "_lastUpdated"}},
       {"Encounter", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
       {"CarePlan", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
@@ -288,6 +324,11 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       continue;
     }
     store::SearchCriterion criterion;
+    if (name == "birthdate") {
+      BRYGGA_ASSIGN_OR_RETURN(criterion, birthdateCriterion(value));
+      query.criteria.push_back(std::move(criterion));
+      continue;
+    }
     if (name == "identifier") {
       criterion.param = "identifier";
       for (const auto& part : splitComma(value)) {

@@ -476,6 +476,14 @@ SearchPage Connection::search(const SearchQuery& query) {
   if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
   if (query.visibility) where.append(visibilityClause(*query.visibility));
   for (const SearchCriterion& criterion : query.criteria) {
+    if (criterion.from || criterion.to) {  // a date range over the index values
+      where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
+      where.add(" AND s.param = ?", criterion.param);
+      if (criterion.from) where.add(" AND s.value >= ?", *criterion.from);
+      if (criterion.to) where.add(" AND s.value <= ?", *criterion.to);
+      where.text += ")";
+      continue;
+    }
     if (criterion.values.empty()) return page;  // an OR over no values matches nothing
     if (criterion.param == "_id") {             // the resource's own key, not an index value
       where.text += " AND c.id IN ";

@@ -254,6 +254,14 @@ const std::vector<Migration>& migrations() {
       {7, {"DROP INDEX care_relationship_by_tenant"}},
       // 8: the W3C trace id of the request that caused an outbox entry (issue 15).
       {8, {"ALTER TABLE outbox ADD COLUMN trace_id TEXT NOT NULL DEFAULT ''"}},
+      // 9: Patient birthdate in the search index (issue 14), for the Patients already stored.
+      {9,
+       {"INSERT OR IGNORE INTO search_index (type, id, param, system, value)"
+        " SELECT c.type, c.id, 'birthdate', '', json_extract(v.json, '$.birthDate')"
+        " FROM resource_current c JOIN resource_version v"
+        " ON v.type = c.type AND v.id = c.id AND v.version = c.version"
+        " WHERE c.type = 'Patient' AND c.deleted = 0"
+        " AND length(json_extract(v.json, '$.birthDate')) = 10"}},
   };
   return kMigrations;
 }

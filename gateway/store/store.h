@@ -108,6 +108,9 @@ struct SearchCriterion {
   std::string param;                  // an index parameter, or "_id": the resource's id
   std::optional<std::string> system;  // for tokens: match system too when present
   std::vector<std::string> values;    // OR-ed; no values matches nothing
+  // A date parameter (birthdate): the index value between these, inclusive (YYYY-MM-DD text);
+  // `values` is then unused.
+  std::optional<std::string> from, to;
 };
 
 // Which resources a caller may see, decided by gateway/access and pushed into the query so that

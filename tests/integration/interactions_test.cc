@@ -391,5 +391,37 @@ TEST_F(InteractionsTest, SortElementsAndSummaryShapeASearchAnswer) {
   EXPECT_STREQ(data["entry"][0]["resource"]["meta"]["tag"][0]["code"].GetString(), "SUBSETTED");
 }
 
+TEST_F(InteractionsTest, PatientsAreFoundByBirthdateWithinTheCallersAccess) {
+  const auto enrollBornOn = [&](const std::string& client, int n, const std::string& born) {
+    std::string bundle = enrollmentBundle(testPersonnummer(n), "B-" + std::to_string(n));
+    bundle.replace(bundle.find("1912-12-12"), 10, born);
+    auto r = call(client, "POST", "/", bundle);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string(parse(r.body)["entry"][0]["resource"]["id"].GetString())
+                           : std::string();
+  };
+  const std::string december = enrollBornOn("kungsbacka", 10, "1912-12-12");
+  const std::string march = enrollBornOn("kungsbacka", 11, "1913-03-01");
+  enrollBornOn("falkenberg", 12, "1912-12-12");  // not Kungsbacka's to see
+  const auto found = [&](const std::string& query) {
+    std::vector<std::string> ids;
+    auto page = parse(call("kungsbacka", "GET", "/Patient?" + query).body);
+    if (page.HasMember("entry")) {
+      for (const auto& e : page["entry"].GetArray()) ids.push_back(e["resource"]["id"].GetString());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  std::vector<std::string> both = {december, march};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(found("birthdate=1912-12-12"), std::vector<std::string>{december});
+  EXPECT_EQ(found("birthdate=1912"), std::vector<std::string>{december});
+  EXPECT_EQ(found("birthdate=ge1912-12-12"), both);
+  EXPECT_EQ(found("birthdate=gt1912-12-12"), std::vector<std::string>{march});
+  EXPECT_EQ(found("birthdate=lt1913-03-01"), std::vector<std::string>{december});
+  EXPECT_EQ(found("birthdate=ge1912&birthdate=le1913-02"), std::vector<std::string>{december});
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient?birthdate=ne1912").status, 400);
+}
+
 }  // namespace
 }  // namespace brygga::testing

@@ -40,6 +40,28 @@ TEST(Query, IdSummaryCountAndTotalAreRead) {
   EXPECT_FALSE(build("_total=some").isOk());
 }
 
+TEST(Query, BirthdateNamesTheDaysOfItsPeriod) {
+  const auto range = [](const std::string& text) -> std::string {
+    auto params = parseQuery(text);
+    auto query = buildSearchQuery("Patient", *params, 50, 500);
+    if (!query.isOk()) return "error";
+    const auto& c = query->criteria.at(0);
+    return c.from.value_or("") + ".." + c.to.value_or("");
+  };
+  EXPECT_EQ(range("birthdate=1912-12-12"), "1912-12-12..1912-12-12");
+  EXPECT_EQ(range("birthdate=1912"), "1912-01-01..1912-12-31");
+  EXPECT_EQ(range("birthdate=eq1912-02"), "1912-02-01..1912-02-29");  // a leap year
+  EXPECT_EQ(range("birthdate=ge1912-12"), "1912-12-01..");
+  EXPECT_EQ(range("birthdate=gt1912-12"), "1913-01-01..");
+  EXPECT_EQ(range("birthdate=le1912"), "..1912-12-31");
+  EXPECT_EQ(range("birthdate=lt1912-03-01"), "..1912-02-29");
+  EXPECT_EQ(range("birthdate=eb1912-03-01"), "..1912-02-29");
+  for (const char* bad : {"birthdate=ne1912", "birthdate=1912-13", "birthdate=12-12-1912",
+                          "birthdate=1912-12-12T10:00"}) {
+    EXPECT_EQ(range(bad), "error") << bad;
+  }
+}
+
 TEST(Query, IdentifierSearchNormalisesSwedishIdentifiers) {
   auto params = parseQuery("identifier=urn:oid:1.2.752.129.2.1.3.1%7C19121212-1212");
   ASSERT_TRUE(params.isOk());
@@ -104,7 +126,7 @@ TEST(Query, AnUnsupportedParameterIsNotSupportedAndNamesTheSupportedOnes) {
   ASSERT_FALSE(unknown.isOk());
   ASSERT_EQ(unknown.status().issues().size(), 1u);
   EXPECT_EQ(unknown.status().issues()[0].code, "not-supported");
-  EXPECT_NE(unknown.status().message().find("identifier, _lastUpdated"), std::string::npos)
+  EXPECT_NE(unknown.status().message().find("_id, identifier, birthdate, _lastUpdated"), std::string::npos)
       << unknown.status().message();
 }
 

@@ -423,3 +423,53 @@ TEST_F(SqliteStoreAccessTest, ATypesHistoryHoldsTheVersionsOfWhatTheCallerMaySee
 
 }  // namespace
 }  // namespace brygga::store
+
+namespace brygga::store {
+namespace {
+
+// Schema 9 indexes the whole birth dates of the Patients a database already holds.
+TEST_F(SqliteStoreTest, SchemaNineIndexesTheBirthDatesOfStoredPatients) {
+  using namespace Poco::Data::Keywords;
+  const std::string path = dir_.file("schema8.db");
+  Poco::Data::SQLite::Connector::registerConnector();
+  {
+    Poco::Data::Session session("SQLite", path);
+    ASSERT_TRUE(sqlite::migrate(session, 8).isOk());
+    for (const auto& [id, born] : std::vector<std::pair<std::string, std::string>>{
+             {"p1", "1912-12-12"}, {"p2", "1912"}, {"p3", "1913-03-01"}}) {
+      std::string i = id;
+      std::string json =
+          R"({"resourceType":"Patient","id":")" + id + R"(","birthDate":")" + born + R"("})";
+      session << "INSERT INTO resource_version (type, id, version, last_updated_ms, deleted,"
+                 " tenant, json) VALUES ('Patient', ?, 1, 1000, 0, '', ?)",
+          use(i), use(json), now;
+      session << "INSERT INTO resource_current (type, id, version, last_updated_ms, deleted,"
+                 " tenant, patient_id) VALUES ('Patient', ?, 1, 1000, 0, '', ?)",
+          use(i), use(i), now;
+    }
+  }
+  SqliteOptions options;
+  options.path = path;
+  auto migrated = openSqliteStore(options);
+  ASSERT_TRUE(migrated.isOk()) << migrated.status().toString();
+  const auto bornBetween = [&](const std::string& from, const std::string& to) {
+    SearchQuery query;
+    query.type = "Patient";
+    SearchCriterion criterion;
+    criterion.param = "birthdate";
+    criterion.from = from;
+    criterion.to = to;
+    query.criteria.push_back(criterion);
+    auto page = (*migrated)->search(query);
+    EXPECT_TRUE(page.isOk());
+    std::vector<std::string> ids;
+    for (const auto& r : page->records) ids.push_back(r.id);
+    return ids;
+  };
+  EXPECT_EQ(bornBetween("1912-12-12", "1912-12-12"), std::vector<std::string>{"p1"});
+  // A year alone is not a whole date: not indexed, so not found by a day or a range.
+  EXPECT_EQ(bornBetween("1912-01-01", "1913-12-31"), (std::vector<std::string>{"p1", "p3"}));
+}
+
+}  // namespace
+}  // namespace brygga::store
