@@ -112,8 +112,9 @@ Fixture& fixture() {
         auto note = out.signer->sign(audit::formatCheckpoint(body));
         store::AuditCheckpoint cp{size, out.clock.nowMs(), audit::merkle::toHex(*root), *note};
         if (!out.store
-                 ->write(
-                     [&](store::StoreTransaction& txn) { return txn.appendAuditCheckpoint(cp); })
+                 ->write([&](store::StoreTransaction& txn) {
+                   return txn.auditLog().appendAuditCheckpoint(cp);
+                 })
                  .isOk()) {
           std::abort();
         }

@@ -65,7 +65,7 @@ void fill(Store& store, int64_t messages) {
           e.payload = payload;
           e.createdMs = at;
           e.nextAttemptMs = at;
-          BRYGGA_ASSIGN_OR_RETURN(outboxId, txn.enqueue(e));
+          BRYGGA_ASSIGN_OR_RETURN(outboxId, txn.outbox().enqueue(e));
         }
         ExchangeRecord in;
         in.id = "in-" + std::to_string(i);
@@ -83,11 +83,11 @@ void fill(Store& store, int64_t messages) {
                              : "ok; mappings=883954b4f3cf75f4";
         in.message = true;
         in.patient = rejected ? "" : patientOf(i);
-        BRYGGA_RETURN_IF_ERROR(txn.recordExchange(in));
+        BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(in));
         if (!rejected) {
-          BRYGGA_RETURN_IF_ERROR(
-              txn.updateOutbox(outboxId, dead ? OutboxState::kDead : OutboxState::kDelivered, 1,
-                               at + 20, dead ? "HTTP 422: refused" : ""));
+          BRYGGA_RETURN_IF_ERROR(txn.outbox().updateOutbox(
+              outboxId, dead ? OutboxState::kDead : OutboxState::kDelivered, 1, at + 20,
+              dead ? "HTTP 422: refused" : ""));
           ExchangeRecord out = in;
           out.id = "out-" + std::to_string(i);
           out.clientId = "brygga";
@@ -101,7 +101,7 @@ void fill(Store& store, int64_t messages) {
           out.detail = dead ? "dead: HTTP 422" : "delivered";
           out.message = false;
           out.patient.clear();
-          BRYGGA_RETURN_IF_ERROR(txn.recordExchange(out));
+          BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(out));
         }
         if (i % 2 == 0) {  // reads of the same patients
           ExchangeRecord read = in;
@@ -113,7 +113,7 @@ void fill(Store& store, int64_t messages) {
           read.message = false;
           read.startedMs = at + 30;
           read.finishedMs = at + 31;
-          BRYGGA_RETURN_IF_ERROR(txn.recordExchange(read));
+          BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(read));
         }
       }
       return brygga::core::Status::ok();
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
 
   const auto page = [&](MessageQuery q) {
     return [&store, q]() -> size_t {
-      auto r = store.messages(q);
+      auto r = store.exchangeLog().messages(q);
       if (!r.isOk()) {
         std::fprintf(stderr, "search failed: %s\n", r.status().toString().c_str());
         std::exit(1);
@@ -241,11 +241,11 @@ int main(int argc, char** argv) {
   // The live counters' first catch-up: every line of the last 24 hours.
   {
     const auto t0 = std::chrono::steady_clock::now();
-    auto first = store.exchangeSeqAt(kStartMs + kMonthMs - 24LL * 3600 * 1000);
+    auto first = store.exchangeLog().exchangeSeqAt(kStartMs + kMonthMs - 24LL * 3600 * 1000);
     int64_t after = first.isOk() ? *first - 1 : 0;
     size_t lines = 0;
     for (;;) {
-      auto batch = store.exchangesAfter(after, 5000);
+      auto batch = store.exchangeLog().exchangesAfter(after, 5000);
       if (!batch.isOk() || batch->empty()) break;
       lines += batch->size();
       after = batch->back().seq;

@@ -146,8 +146,9 @@ class World {
     w.context.mappings = set.get();
     w.context.nowMs = clock.nowMs();
     w.context.referenced = *flows::referencedResources(
-        w.resources,
-        [this](const std::string& type, const std::string& id) { return store_->read(type, id); });
+        w.resources, [this](const std::string& type, const std::string& id) {
+          return store_->resources().read(type, id);
+        });
     return w;
   }
 

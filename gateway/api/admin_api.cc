@@ -168,14 +168,14 @@ void appendHealth(std::string& out, const store::DestinationState& s,
 
 bool AdminApi::isKnownDestination(const std::string& name) {
   if (deps_.maxQueueDepth.count(name) > 0) return true;
-  auto states = deps_.store.destinationStates();
+  auto states = deps_.store.outbox().destinationStates();
   return states.isOk() &&
          std::any_of(states->begin(), states->end(),
                      [&](const store::DestinationState& s) { return s.destination == name; });
 }
 
 ApiResponse AdminApi::destinations() {
-  auto states = deps_.store.destinationStates();
+  auto states = deps_.store.outbox().destinationStates();
   if (!states.isOk()) return errorResponse(states.status());
   std::map<std::string, store::DestinationState> byName;
   for (const auto& [name, limit] : deps_.maxQueueDepth) byName[name].destination = name;
@@ -233,8 +233,8 @@ ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& na
   }
   const char* detail = paused ? "paused" : "resumed";
   Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
-    BRYGGA_RETURN_IF_ERROR(
-        txn.setDestinationPaused(name, paused, deps_.clock.nowMs(), request.caller.clientId));
+    BRYGGA_RETURN_IF_ERROR(txn.outbox().setDestinationPaused(name, paused, deps_.clock.nowMs(),
+                                                             request.caller.clientId));
     return recorder_.record(txn, request, 200, trace, started, detail);
   });
   if (!s.isOk()) return errorResponse(s);
@@ -272,7 +272,7 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
       return errorResponse(core::invalidArgument("unknown parameter '" + name + "'"));
     }
   }
-  auto entries = deps_.store.deadLetters(destination, after, limit);
+  auto entries = deps_.store.outbox().deadLetters(destination, after, limit);
   if (!entries.isOk()) return errorResponse(entries.status());
   std::string out = "{\"deadLetters\":[";
   for (size_t i = 0; i < entries->size(); ++i) {
@@ -288,7 +288,7 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
 ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
   const auto id = core::parseDecimal(idText);
   if (!id.isOk()) return errorResponse(core::notFound("no outbox entry '" + idText + "'"));
-  auto entry = deps_.store.outboxEntry(*id);
+  auto entry = deps_.store.outbox().outboxEntry(*id);
   if (!entry.isOk()) return errorResponse(entry.status());
   if (!entry->has_value()) {
     return errorResponse(core::notFound(
@@ -315,7 +315,7 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
   }
   store::OutboxEntry replayed;
   Status s = deps_.store.write([&](store::StoreTransaction& txn) -> Status {
-    BRYGGA_ASSIGN_OR_RETURN(std::optional<store::OutboxEntry> entry, txn.readOutbox(*id));
+    BRYGGA_ASSIGN_OR_RETURN(std::optional<store::OutboxEntry> entry, txn.outbox().readOutbox(*id));
     if (!entry) return core::notFound("no outbox entry " + idText);
     if (entry->orderingKey.rfind("Patient/", 0) == 0) trace.patient = entry->orderingKey;
     if (entry->state != from) {
@@ -326,7 +326,7 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
     if (release && !force && entry->orderingKey.rfind("Patient/", 0) == 0) {
       // Lifting a block releases nothing by itself, and a release while it stands is deliberate.
       BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts,
-                              txn.accessFacts(entry->orderingKey.substr(8)));
+                              txn.resources().accessFacts(entry->orderingKey.substr(8)));
       if (access::AccessPolicy::blockAgainst(facts, entry->party, deps_.clock.nowMs())) {
         return core::conflict("a block against " + entry->party +
                               " still stands for outbox entry " + idText +
@@ -334,8 +334,8 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
       }
     }
     if (!release && !force && !entry->orderingKey.empty()) {
-      BRYGGA_ASSIGN_OR_RETURN(bool newer,
-                              txn.deliveredAfter(entry->destination, entry->orderingKey, *id));
+      BRYGGA_ASSIGN_OR_RETURN(
+          bool newer, txn.outbox().deliveredAfter(entry->destination, entry->orderingKey, *id));
       if (newer) {
         return core::conflict(
             "a newer message for the same patient was delivered after outbox "
@@ -346,7 +346,8 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
       }
     }
     const int64_t now = deps_.clock.nowMs();
-    BRYGGA_RETURN_IF_ERROR(txn.updateOutbox(*id, store::OutboxState::kPending, 0, now, ""));
+    BRYGGA_RETURN_IF_ERROR(
+        txn.outbox().updateOutbox(*id, store::OutboxState::kPending, 0, now, ""));
     replayed = *entry;
     replayed.state = store::OutboxState::kPending;
     replayed.attempts = 0;

@@ -134,7 +134,7 @@ ApiResponse AuditApi::dispatch(const ApiRequest& request, Trace& trace) {
 }
 
 ApiResponse AuditApi::checkpoint() {
-  auto latest = store_.latestAuditCheckpoint();
+  auto latest = store_.auditLog().latestAuditCheckpoint();
   if (!latest.isOk()) return errorResponse(latest.status());
   if (!latest->has_value()) {
     return errorResponse(core::notFound("no checkpoint has been signed yet"));
@@ -154,7 +154,7 @@ ApiResponse AuditApi::key() {
   core::appendJsonString(body, v.publicKeyPem());
   // After a rotation: every key with the tree sizes it signs, and the note (signed by the old and
   // the new key) that hands over from one to the next.
-  auto keys = store_.auditKeys();
+  auto keys = store_.auditLog().auditKeys();
   body += ",\"keys\":[";
   if (keys.isOk() && keys->empty()) {
     // Never rotated: the current key signs every checkpoint.
@@ -199,7 +199,7 @@ ApiResponse AuditApi::inclusion(const ApiRequest& request, Trace& trace) {
     if (!given.isOk()) return errorResponse(given.status());
     size = *given;
   } else {
-    auto latest = store_.latestAuditCheckpoint();
+    auto latest = store_.auditLog().latestAuditCheckpoint();
     if (!latest.isOk()) return errorResponse(latest.status());
     if (!latest->has_value()) {
       return errorResponse(core::notFound("no checkpoint has been signed yet; give size"));
@@ -227,7 +227,7 @@ ApiResponse AuditApi::consistency(const ApiRequest& request, Trace&) {
     if (!given.isOk()) return errorResponse(given.status());
     to = *given;
   } else {
-    auto latest = store_.latestAuditCheckpoint();
+    auto latest = store_.auditLog().latestAuditCheckpoint();
     if (!latest.isOk()) return errorResponse(latest.status());
     if (!latest->has_value()) {
       return errorResponse(core::notFound("no checkpoint has been signed yet; give to"));
@@ -245,7 +245,7 @@ ApiResponse AuditApi::record(const std::string& seqText, Trace& trace) {
   auto seq = parseCount(seqText);
   if (!seq.isOk()) return errorResponse(core::notFound("no audit record " + seqText));
   trace.entities.push_back("AuditEvent/" + std::to_string(*seq));
-  auto records = store_.auditRecords(static_cast<int64_t>(*seq), 1);
+  auto records = store_.auditLog().auditRecords(static_cast<int64_t>(*seq), 1);
   if (!records.isOk()) return errorResponse(records.status());
   if (records->empty() || records->front().seq != static_cast<int64_t>(*seq)) {
     return errorResponse(core::notFound("no audit record " + seqText));

@@ -275,12 +275,13 @@ ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& ad
 core::Status ConsoleApi::catchUp() {
   const int64_t now = deps_.clock.nowMs();
   if (!countsStarted_) {
-    BRYGGA_ASSIGN_OR_RETURN(int64_t first, deps_.store.exchangeSeqAt(now - kKeptMs));
+    BRYGGA_ASSIGN_OR_RETURN(int64_t first, deps_.store.exchangeLog().exchangeSeqAt(now - kKeptMs));
     countedSeq_ = first - 1;
     countsStarted_ = true;
   }
   for (int read = 0; read < kCatchUpMaxRows;) {
-    BRYGGA_ASSIGN_OR_RETURN(auto lines, deps_.store.exchangesAfter(countedSeq_, kCatchUpBatch));
+    BRYGGA_ASSIGN_OR_RETURN(auto lines,
+                            deps_.store.exchangeLog().exchangesAfter(countedSeq_, kCatchUpBatch));
     for (const store::ExchangeRecord& l : lines) {
       countedSeq_ = l.seq;
       const int64_t minute = l.finishedMs / kMinuteMs;
@@ -344,7 +345,7 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
       }
     }
   }
-  auto states = deps_.store.destinationStates();
+  auto states = deps_.store.outbox().destinationStates();
   if (!states.isOk()) return errorResponse(states.status());
   std::string out = "{";
   appendInstant(out, "at", now);
@@ -435,7 +436,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
         search.type = "Patient";
         search.criteria.push_back({"identifier", system, {*number}});
         search.count = 5;
-        auto found = deps_.store.search(search);
+        auto found = deps_.store.resources().search(search);
         if (!found.isOk()) return errorResponse(found.status());
         if (found->records.empty()) {
           std::string out = "{\"messages\":[],\"next\":null,";
@@ -466,7 +467,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
     recorded += (recorded.empty() ? "" : "&") + name + "=" + core::percentEncode(value);
   }
   trace.query = recorded;
-  auto page = deps_.store.messages(query);
+  auto page = deps_.store.exchangeLog().messages(query);
   if (!page.isOk()) return errorResponse(page.status());
   std::string out = "{\"messages\":[";
   for (size_t i = 0; i < page->messages.size(); ++i) {
@@ -493,7 +494,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
 ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace& trace) {
   const auto seq = core::parseDecimal(seqText);
   if (!seq.isOk()) return errorResponse(core::notFound("no message " + seqText));
-  auto found = deps_.store.message(*seq, payload);
+  auto found = deps_.store.exchangeLog().message(*seq, payload);
   if (!found.isOk()) return errorResponse(found.status());
   if (!*found) return errorResponse(core::notFound("no message " + seqText));
   const store::Message& m = **found;
@@ -551,7 +552,7 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
     if (i > 0) out += ',';
     appendEntry(out, m.outbox[i]);
   }
-  auto steps = deps_.store.requestExchanges(l.requestId, kMaxSteps);
+  auto steps = deps_.store.exchangeLog().requestExchanges(l.requestId, kMaxSteps);
   if (!steps.isOk()) return errorResponse(steps.status());
   out += "],\"steps\":[";
   std::string audit = ",\"audit\":[";
@@ -580,7 +581,7 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
     appendField(out, "detail", s.detail);
     out += '}';
     if (s.auditSeq <= 0) continue;
-    auto records = deps_.store.auditRecords(s.auditSeq, 1);
+    auto records = deps_.store.auditLog().auditRecords(s.auditSeq, 1);
     if (!records.isOk()) return errorResponse(records.status());
     // The line names the record that came next in its unit; it is the line's own only if it
     // carries the request id (a line recorded without an AuditEvent links to nothing of it).
@@ -598,9 +599,9 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
 }
 
 ApiResponse ConsoleApi::auditStatus() {
-  auto size = deps_.store.auditSize();
+  auto size = deps_.store.auditLog().auditSize();
   if (!size.isOk()) return errorResponse(size.status());
-  auto latest = deps_.store.latestAuditCheckpoint();
+  auto latest = deps_.store.auditLog().latestAuditCheckpoint();
   if (!latest.isOk()) return errorResponse(latest.status());
   const int64_t now = deps_.clock.nowMs();
   std::string out = "{";

@@ -53,7 +53,7 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   if (!trace.flowNote.empty()) ex.detail += "; " + trace.flowNote;
   if (!trace.accessNote.empty()) ex.detail += "; " + trace.accessNote;
   if (trace.mappings) ex.detail += "; mappings=" + trace.mappings->version();
-  BRYGGA_RETURN_IF_ERROR(txn.recordExchange(ex));
+  BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(ex));
 
   audit::AuditContext ctx;
   ctx.recordedMs = now;

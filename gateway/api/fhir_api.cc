@@ -318,7 +318,7 @@ class FhirApi::Impl {
   StatusOr<bool> mayRead(const Caller& caller, const store::ResourceRecord& record, Trace& trace) {
     BRYGGA_ASSIGN_OR_RETURN(access::Decision d,
                             accessOf(caller).read(record, [this](const std::string& patientId) {
-                              return deps_.store.accessFacts(patientId);
+                              return deps_.store.resources().accessFacts(patientId);
                             }));
     if (d.verdict == access::Verdict::kBlocked) {
       trace.accessNote = "refused: a block against " + d.blockedParty + " stands";
@@ -360,7 +360,7 @@ class FhirApi::Impl {
                                           (version ? " has no version " + std::to_string(*version)
                                                    : std::string(" does not exist"))));
     };
-    auto found = deps_.store.read(type, id, version);
+    auto found = deps_.store.resources().read(type, id, version);
     if (!found.isOk()) return errorResponse(found.status());
     if (!found->has_value()) return notFound();
     const store::ResourceRecord& record = **found;
@@ -421,7 +421,7 @@ class FhirApi::Impl {
     }
     const auto seq = core::parseDecimal(id);
     if (!seq.isOk()) return errorResponse(core::notFound("no AuditEvent/" + id));
-    auto records = deps_.store.auditRecords(*seq, 1);
+    auto records = deps_.store.auditLog().auditRecords(*seq, 1);
     if (!records.isOk()) return errorResponse(records.status());
     if (records->empty() || records->front().seq != *seq) {
       return errorResponse(core::notFound("no AuditEvent/" + id));
@@ -469,7 +469,7 @@ class FhirApi::Impl {
     if (!shape.isOk()) return errorResponse(shape.status());
     // The store counts and pages only what the caller may see.
     query->visibility = accessOf(request.caller).visibility();
-    auto page = deps_.store.search(*query);
+    auto page = deps_.store.resources().search(*query);
     if (!page.isOk()) return errorResponse(page.status());
 
     const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
@@ -519,9 +519,9 @@ class FhirApi::Impl {
     }
     StatusOr<std::vector<store::AuditRecord>> records = std::vector<store::AuditRecord>{};
     if (trace.patient) {
-      records = deps_.store.auditRecordsForPatient(*trace.patient, query.count);
+      records = deps_.store.auditLog().auditRecordsForPatient(*trace.patient, query.count);
     } else {
-      records = deps_.store.auditRecords(query.offset + 1, query.count);
+      records = deps_.store.auditLog().auditRecords(query.offset + 1, query.count);
     }
     if (!records.isOk()) return errorResponse(records.status());
     std::vector<std::string> fullUrls;
@@ -551,7 +551,7 @@ class FhirApi::Impl {
     auto query = search::buildHistoryQuery(type, params, deps_.limits.defaultPageSize,
                                            deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
-    auto versions = deps_.store.history(type, id);
+    auto versions = deps_.store.resources().history(type, id);
     if (!versions.isOk()) return errorResponse(versions.status());
     const Status notFound = core::notFound(type + "/" + id + " does not exist");
     if (versions->empty()) return errorResponse(notFound);
@@ -606,7 +606,7 @@ class FhirApi::Impl {
                                            deps_.limits.maxPageSize);
     if (!query.isOk()) return errorResponse(query.status());
     query->visibility = accessOf(request.caller).visibility();
-    auto page = deps_.store.typeHistory(*query);
+    auto page = deps_.store.resources().typeHistory(*query);
     if (!page.isOk()) return errorResponse(page.status());
     for (const auto& r : page->records) trace.entities.push_back(r.type + "/" + r.id);
     return jsonResponse(200, historyBundle(request, path, params, *query, *page));
@@ -797,7 +797,7 @@ class FhirApi::Impl {
     trace.entities.push_back(type + "/" + id);
     const Status notFound = core::notFound(type + "/" + id + " does not exist");
     if (!fhir::isValidId(id)) return errorResponse(notFound);
-    auto found = deps_.store.read(type, id, std::nullopt);
+    auto found = deps_.store.resources().read(type, id, std::nullopt);
     if (!found.isOk()) return errorResponse(found.status());
     if (!found->has_value()) return errorResponse(notFound);
     const store::ResourceRecord& current = **found;

@@ -98,13 +98,13 @@ core::StatusOr<PatientArgument> patientArgument(const std::string& text) {
 // number; kNotFound when the data dir knows no such patient.
 core::StatusOr<std::string> resolvePatient(store::Store& store, const PatientArgument& argument) {
   if (argument.number) {
-    BRYGGA_ASSIGN_OR_RETURN(
-        const std::optional<std::string> id,
-        store.patientByNumber(fhir::toString(argument.number->kind), argument.number->number));
+    BRYGGA_ASSIGN_OR_RETURN(const std::optional<std::string> id,
+                            store.resources().patientByNumber(fhir::toString(argument.number->kind),
+                                                              argument.number->number));
     if (!id) return core::notFound("no Patient with that person number in this data dir");
     return *id;
   }
-  BRYGGA_ASSIGN_OR_RETURN(const auto record, store.read("Patient", argument.id));
+  BRYGGA_ASSIGN_OR_RETURN(const auto record, store.resources().read("Patient", argument.id));
   if (!record) return core::notFound("no Patient/" + argument.id + " in this data dir");
   return argument.id;
 }
@@ -241,7 +241,7 @@ int auditExtractCommand(const GatewayConfig& config,
         << recorded.message() << "\n";
     return EX_IOERR;
   }
-  auto records = (*store)->auditRecordsForPatient(patient, kMaxExtractRecords);
+  auto records = (*store)->auditLog().auditRecordsForPatient(patient, kMaxExtractRecords);
   if (!records.isOk()) {
     err << "brygga: " << records.status().message() << "\n";
     return EX_IOERR;

@@ -32,7 +32,7 @@ constexpr const char* kUsage =
 // What schema 6's migration did with Patients that shared a person number: one line each (no
 // numbers, only Patient references).
 int printMigrationReport(store::Store& store, std::ostream& out, std::ostream& err) {
-  auto entries = store.migrationReport();
+  auto entries = store.resources().migrationReport();
   if (!entries.isOk()) {
     err << "brygga: " << entries.status().message() << "\n";
     return EX_IOERR;

@@ -32,7 +32,7 @@ core::StatusOr<alerts::AlertInputs> gatherInputs(store::Store& store, audit::Aud
                                                  const metrics::GatewayMetrics& metrics,
                                                  const std::vector<std::string>& destinations) {
   alerts::AlertInputs in;
-  BRYGGA_ASSIGN_OR_RETURN(auto states, store.destinationStates());
+  BRYGGA_ASSIGN_OR_RETURN(auto states, store.outbox().destinationStates());
   std::map<std::string, store::DestinationState> byName;
   for (auto& s : states) byName[s.destination] = std::move(s);
   const auto health = metrics.destinationHealth();
@@ -53,7 +53,7 @@ core::StatusOr<alerts::AlertInputs> gatherInputs(store::Store& store, audit::Aud
   }
   BRYGGA_ASSIGN_OR_RETURN(uint64_t size, auditLog.sync());
   in.auditRecords = static_cast<int64_t>(size);
-  BRYGGA_ASSIGN_OR_RETURN(auto checkpoint, store.latestAuditCheckpoint());
+  BRYGGA_ASSIGN_OR_RETURN(auto checkpoint, store.auditLog().latestAuditCheckpoint());
   if (checkpoint) {
     in.checkpointSize = checkpoint->treeSize;
     in.checkpointCreatedMs = checkpoint->createdMs;

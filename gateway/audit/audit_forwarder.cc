@@ -82,7 +82,7 @@ core::StatusOr<int64_t> AuditForwarder::runOnce() {
   };
 
   if (!cursorLoaded_) {
-    auto cursor = store_.auditForwardCursor(name_);
+    auto cursor = store_.auditLog().auditForwardCursor(name_);
     if (!cursor.isOk()) return failed(cursor.status());
     std::lock_guard lock(mutex_);
     stats_.cursor = *cursor;
@@ -91,7 +91,7 @@ core::StatusOr<int64_t> AuditForwarder::runOnce() {
   int64_t cursor = stats().cursor;
   int64_t forwarded = 0;
   for (;;) {
-    auto records = store_.auditRecords(cursor + 1, options_.batchSize);
+    auto records = store_.auditLog().auditRecords(cursor + 1, options_.batchSize);
     if (!records.isOk()) return failed(records.status());
     if (records->empty()) break;
     if (records->front().seq != cursor + 1) {
@@ -109,7 +109,7 @@ core::StatusOr<int64_t> AuditForwarder::runOnce() {
       const int64_t last = (*records)[sent.accepted - 1].seq;
       const int64_t now = clock_.nowMs();
       core::Status saved = store_.write([&](store::StoreTransaction& txn) {
-        return txn.setAuditForwardCursor(name_, last, now);
+        return txn.auditLog().setAuditForwardCursor(name_, last, now);
       });
       if (!saved.isOk()) {
         // The sink has them; they go again after the backoff (at least once).

@@ -134,7 +134,7 @@ core::StatusOr<AuditKeyring> buildKeyring(const std::vector<store::AuditKeyRecor
 core::StatusOr<NoteSigner> loadCurrentSigner(store::Store& store, const std::string& origin,
                                              const std::string& keyFile) {
   std::vector<store::AuditKeyRecord> keys;
-  if (auto stored = store.auditKeys(); stored.isOk()) keys = std::move(stored).value();
+  if (auto stored = store.auditLog().auditKeys(); stored.isOk()) keys = std::move(stored).value();
   if (keys.empty()) return NoteSigner::loadOrCreate(origin, keyFile);
   const std::string& current = keys.back().vkey;
   if (exists(keyFile)) {
@@ -197,18 +197,19 @@ core::StatusOr<RotationResult> rotateSigningKey(store::Store& store, const std::
     const int64_t now = clock.nowMs();
     recorded = store.write([&](store::StoreTransaction& txn) -> core::Status {
       BRYGGA_ASSIGN_OR_RETURN(std::optional<store::AuditCheckpoint> last,
-                              txn.lastAuditCheckpointInUnit());
+                              txn.auditLog().lastAuditCheckpointInUnit());
       if ((last ? last->treeSize : 0) != lastSize) {
         return core::conflict("a checkpoint was signed meanwhile");
       }
-      BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditKeyRecord> keys, txn.auditKeysInUnit());
+      BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditKeyRecord> keys,
+                              txn.auditLog().auditKeysInUnit());
       if (keys.empty()) {
         store::AuditKeyRecord first;
         first.seq = 1;
         first.vkey = result.oldVkey;
         first.validFromSize = 1;
         first.createdMs = now;
-        BRYGGA_RETURN_IF_ERROR(txn.appendAuditKey(first));
+        BRYGGA_RETURN_IF_ERROR(txn.auditLog().appendAuditKey(first));
         keys.push_back(first);
       }
       store::AuditKeyRecord key;
@@ -217,7 +218,7 @@ core::StatusOr<RotationResult> rotateSigningKey(store::Store& store, const std::
       key.validFromSize = result.validFromSize;
       key.createdMs = now;
       key.rotationNote = note;
-      return txn.appendAuditKey(key);
+      return txn.auditLog().appendAuditKey(key);
     });
     if (recorded.code() != core::StatusCode::kConflict) break;
   }

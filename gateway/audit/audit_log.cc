@@ -43,9 +43,9 @@ AuditLog::AuditLog(store::Store& store, NoteSigner signer, std::string origin,
       origin_(std::move(origin)),
       clock_(clock),
       tree_([this](uint64_t begin, uint64_t end) -> core::StatusOr<std::vector<merkle::Hash>> {
-        BRYGGA_ASSIGN_OR_RETURN(
-            std::vector<store::AuditLeaf> rows,
-            store_.auditLeaves(static_cast<int64_t>(begin) + 1, static_cast<int>(end - begin)));
+        BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> rows,
+                                store_.auditLog().auditLeaves(static_cast<int64_t>(begin) + 1,
+                                                              static_cast<int>(end - begin)));
         std::vector<merkle::Hash> out;
         out.reserve(rows.size());
         for (const store::AuditLeaf& row : rows) {
@@ -70,7 +70,7 @@ core::Status AuditLog::open() {
 
 core::StatusOr<bool> AuditLog::recordExists(uint64_t seq) {
   BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> records,
-                          store_.auditRecords(static_cast<int64_t>(seq), 1));
+                          store_.auditLog().auditRecords(static_cast<int64_t>(seq), 1));
   return !records.empty() && records.front().seq == static_cast<int64_t>(seq);
 }
 
@@ -80,15 +80,17 @@ core::Status AuditLog::backfillLeaves(uint64_t fromSeq) {
     // Records first: a record committed after this read is not in it, and one committed before
     // it has its leaf committed with it, so the leaves read next show it.
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> records,
-                            store_.auditRecords(from, kPage));
+                            store_.auditLog().auditRecords(from, kPage));
     if (records.empty()) return core::Status::ok();
-    BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> leaves, store_.auditLeaves(from, kPage));
+    BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> leaves,
+                            store_.auditLog().auditLeaves(from, kPage));
     std::set<int64_t> stored;
     for (const store::AuditLeaf& leaf : leaves) stored.insert(leaf.seq);
     BRYGGA_RETURN_IF_ERROR(store_.write([&](store::StoreTransaction& txn) -> core::Status {
       for (const store::AuditRecord& r : records) {
         if (stored.count(r.seq) != 0) continue;
-        BRYGGA_RETURN_IF_ERROR(txn.putAuditLeaf(r.seq, merkle::toHex(merkle::leafHash(r.json))));
+        BRYGGA_RETURN_IF_ERROR(
+            txn.auditLog().putAuditLeaf(r.seq, merkle::toHex(merkle::leafHash(r.json))));
       }
       return core::Status::ok();
     }));
@@ -108,8 +110,9 @@ core::StatusOr<uint64_t> AuditLog::syncLocked() {
   // once; a record still without a leaf after that is a damaged log.
   bool backfilled = false;
   for (;;) {
-    BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> rows,
-                            store_.auditLeaves(static_cast<int64_t>(tree_.size()) + 1, kPage));
+    BRYGGA_ASSIGN_OR_RETURN(
+        std::vector<store::AuditLeaf> rows,
+        store_.auditLog().auditLeaves(static_cast<int64_t>(tree_.size()) + 1, kPage));
     bool again = false;
     for (const store::AuditLeaf& row : rows) {
       const uint64_t expected = tree_.size() + 1;
@@ -147,7 +150,7 @@ core::Status AuditLog::checkRecords(uint64_t fromSeq, uint64_t toSeq) {
   uint64_t next = fromSeq;
   if (fromSeq > 1) {
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> before,
-                            store_.auditRecords(static_cast<int64_t>(fromSeq) - 1, 1));
+                            store_.auditLog().auditRecords(static_cast<int64_t>(fromSeq) - 1, 1));
     if (before.empty() || before.front().seq != static_cast<int64_t>(fromSeq) - 1) {
       return damaged("record " + std::to_string(fromSeq - 1) + " is missing");
     }
@@ -156,9 +159,9 @@ core::Status AuditLog::checkRecords(uint64_t fromSeq, uint64_t toSeq) {
   while (next <= toSeq) {
     const int count = static_cast<int>(std::min<uint64_t>(kPage, toSeq - next + 1));
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> records,
-                            store_.auditRecords(static_cast<int64_t>(next), count));
+                            store_.auditLog().auditRecords(static_cast<int64_t>(next), count));
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> leaves,
-                            store_.auditLeaves(static_cast<int64_t>(next), count));
+                            store_.auditLog().auditLeaves(static_cast<int64_t>(next), count));
     if (records.size() != static_cast<size_t>(count) || leaves.size() != records.size()) {
       return damaged("records " + std::to_string(next) + ".." + std::to_string(toSeq) +
                      " are not all there");
@@ -227,7 +230,7 @@ core::StatusOr<std::optional<store::AuditCheckpoint>> AuditLog::checkpoint() {
   std::lock_guard lock(mutex_);
   BRYGGA_ASSIGN_OR_RETURN(uint64_t size, syncLocked());
   BRYGGA_ASSIGN_OR_RETURN(std::optional<store::AuditCheckpoint> last,
-                          store_.latestAuditCheckpoint());
+                          store_.auditLog().latestAuditCheckpoint());
   const uint64_t lastSize = last ? static_cast<uint64_t>(last->treeSize) : 0;
   if (lastSize > size) {
     return damaged("it has " + std::to_string(size) + " records but a checkpoint of " +
@@ -261,7 +264,8 @@ core::StatusOr<std::optional<store::AuditCheckpoint>> AuditLog::checkpoint() {
     // Only build on a checkpoint this log signed: with the key of its size range, trusted from
     // the current key along the rotation notes (audit_keys.h), so also across a rotation.
     std::vector<store::AuditKeyRecord> keys;
-    if (auto stored = store_.auditKeys(); stored.isOk()) keys = std::move(stored).value();
+    if (auto stored = store_.auditLog().auditKeys(); stored.isOk())
+      keys = std::move(stored).value();
     BRYGGA_ASSIGN_OR_RETURN(AuditKeyring ring, buildKeyring(keys, verifier(), origin_));
     const NoteVerifier* key = ring.keyFor(static_cast<int64_t>(lastSize));
     if (key == nullptr || !key->verify(*note).isOk()) {
@@ -331,12 +335,12 @@ core::Status AuditLog::signAndStore(uint64_t size, const merkle::Hash& root,
   const std::string vkey = signer->verifier().vkey();
   return store_.write([&](store::StoreTransaction& txn) -> core::Status {
     // Checked in the unit that appends, so a rotation committed just before cannot be missed.
-    auto keys = txn.auditKeysInUnit();
+    auto keys = txn.auditLog().auditKeysInUnit();
     if (keys.isOk() && !keys->empty() && keys->back().vkey != vkey) {
       return core::Status(core::StatusCode::kPreconditionFailed,
                           "the audit signing key was rotated; this key no longer signs");
     }
-    return txn.appendAuditCheckpoint(stored);
+    return txn.auditLog().appendAuditCheckpoint(stored);
   });
 }
 

@@ -43,7 +43,7 @@ std::string AuditTrail::chainHash(const std::string& prevHashHex, const std::str
 
 core::StatusOr<int64_t> AuditTrail::append(store::StoreTransaction& txn,
                                            const AuditContext& context) {
-  BRYGGA_ASSIGN_OR_RETURN(store::AuditRecord last, txn.lastAudit());
+  BRYGGA_ASSIGN_OR_RETURN(store::AuditRecord last, txn.auditLog().lastAudit());
   store::AuditRecord record;
   record.seq = last.seq + 1;
   record.recordedMs = context.recordedMs;
@@ -60,11 +60,11 @@ core::StatusOr<int64_t> AuditTrail::append(store::StoreTransaction& txn,
   }
   record.hash = chainHash(record.prevHash, record.json);
   record.patient = context.patient.value_or("");
-  BRYGGA_RETURN_IF_ERROR(txn.appendAudit(record));
+  BRYGGA_RETURN_IF_ERROR(txn.auditLog().appendAudit(record));
   // The Merkle leaf (RFC 9162) of the same bytes, so the transparency log (audit_log.h) can
   // rebuild its tree without reading every event again.
   BRYGGA_RETURN_IF_ERROR(
-      txn.putAuditLeaf(record.seq, merkle::toHex(merkle::leafHash(record.json))));
+      txn.auditLog().putAuditLeaf(record.seq, merkle::toHex(merkle::leafHash(record.json))));
   return record.seq;
 }
 
@@ -74,7 +74,7 @@ core::StatusOr<AuditTrail::VerifyResult> AuditTrail::verify(store::Store& store)
   std::string expectedPrev = kGenesisHash;
   for (;;) {
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> page,
-                            store.auditRecords(expectedSeq, kVerifyPageSize));
+                            store.auditLog().auditRecords(expectedSeq, kVerifyPageSize));
     for (const store::AuditRecord& record : page) {
       if (record.seq != expectedSeq) {
         result.firstBadSeq = expectedSeq;

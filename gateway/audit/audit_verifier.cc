@@ -64,14 +64,14 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   AuditKeyring ring;
   if (options.key) {
     std::vector<store::AuditKeyRecord> keys;
-    if (auto stored = store.auditKeys(); stored.isOk()) keys = std::move(stored).value();
+    if (auto stored = store.auditLog().auditKeys(); stored.isOk()) keys = std::move(stored).value();
     BRYGGA_ASSIGN_OR_RETURN(ring, buildKeyring(keys, *options.key, options.origin));
   }
   std::map<uint64_t, Expected> expected;
   int64_t from = 0;
   for (;;) {
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditCheckpoint> page,
-                            store.auditCheckpoints(from, kCheckpointPage));
+                            store.auditLog().auditCheckpoints(from, kCheckpointPage));
     if (!page.empty() && !options.key) {
       return core::invalidArgument(
           "the log has signed checkpoints, but no public key to check them was given");
@@ -125,7 +125,7 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   int64_t lastMatched = 0;
   // How many records there are, for the progress; a log growing meanwhile is checked as found.
   int64_t total = 0;
-  if (options.progress) total = store.auditSize().valueOr(0);
+  if (options.progress) total = store.auditLog().auditSize().valueOr(0);
   auto next = expected.begin();
   auto checkRoot = [&]() -> bool {
     while (next != expected.end() && next->first == tree.size()) {
@@ -146,8 +146,9 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   if (!checkRoot()) return rootMismatch();
   for (;;) {
     BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditRecord> records,
-                            store.auditRecords(seq, kPage));
-    BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> leaves, store.auditLeaves(seq, kPage));
+                            store.auditLog().auditRecords(seq, kPage));
+    BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> leaves,
+                            store.auditLog().auditLeaves(seq, kPage));
     size_t l = 0;
     for (const store::AuditRecord& r : records) {
       const std::string name = std::to_string(r.seq);
@@ -195,7 +196,8 @@ core::StatusOr<AuditVerifyResult> verifyAuditLog(store::Store& store,
   }
 
   // 3. Checkpoints or leaf hashes beyond the last record: the log was cut short.
-  BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> beyond, store.auditLeaves(seq, 1));
+  BRYGGA_ASSIGN_OR_RETURN(std::vector<store::AuditLeaf> beyond,
+                          store.auditLog().auditLeaves(seq, 1));
   if (!beyond.empty()) {
     return fail(seq, "the log ends at record " + std::to_string(seq - 1) +
                          ", but the Merkle leaf of record " + std::to_string(beyond.front().seq) +

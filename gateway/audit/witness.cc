@@ -197,7 +197,7 @@ core::Status WitnessPusher::runOnce() {
     return status;
   };
   if (!loaded_) {
-    auto witnessed = store_.latestAuditWitness(url_);
+    auto witnessed = store_.auditLog().latestAuditWitness(url_);
     if (!witnessed.isOk()) return fail(witnessed.status());
     if (witnessed->has_value()) {
       witnessSize_ = static_cast<uint64_t>((*witnessed)->treeSize);
@@ -208,7 +208,7 @@ core::Status WitnessPusher::runOnce() {
     }
     loaded_ = true;
   }
-  auto latest = store_.latestAuditCheckpoint();
+  auto latest = store_.auditLog().latestAuditCheckpoint();
   if (!latest.isOk()) return fail(latest.status());
   if (!latest->has_value()) return core::Status::ok();
   {
@@ -269,8 +269,8 @@ core::Status WitnessPusher::push(const store::AuditCheckpoint& checkpoint, uint6
   record.treeSize = checkpoint.treeSize;
   record.witnessedMs = clock_.nowMs();
   record.cosignatures = answer.body;
-  BRYGGA_RETURN_IF_ERROR(
-      store_.write([&](store::StoreTransaction& txn) { return txn.appendAuditWitness(record); }));
+  BRYGGA_RETURN_IF_ERROR(store_.write(
+      [&](store::StoreTransaction& txn) { return txn.auditLog().appendAuditWitness(record); }));
   witnessSize_ = newSize;
   std::lock_guard lock(mutex_);
   state_.witnessedSize = record.treeSize;

@@ -112,7 +112,7 @@ int DeliveryWorker::runPass(int& delivered) {
   std::lock_guard pass(passMutex_);
   delivered = 0;
   // A pause by another process (the CLI on the same database) shows up here.
-  auto paused = store_.destinationPaused(destination_.name);
+  auto paused = store_.outbox().destinationPaused(destination_.name);
   if (paused.isOk()) {
     paused_ = *paused;
   } else {
@@ -120,7 +120,7 @@ int DeliveryWorker::runPass(int& delivered) {
                   {{"destination", destination_.name}, {"error", paused.status().toString()}});
   }
   if (paused_) return 0;
-  auto due = store_.dueOutbox(destination_.name, clock_.nowMs(), settings_.batchSize);
+  auto due = store_.outbox().dueOutbox(destination_.name, clock_.nowMs(), settings_.batchSize);
   if (!due.isOk()) {
     logger_.error("delivery.due_failed",
                   {{"destination", destination_.name}, {"error", due.status().toString()}});
@@ -179,7 +179,7 @@ int DeliveryWorker::runPass(int& delivered) {
 
 bool DeliveryWorker::heldByBlock(const store::OutboxEntry& entry) {
   if (entry.party.empty() || entry.orderingKey.rfind("Patient/", 0) != 0) return false;
-  auto facts = store_.accessFacts(entry.orderingKey.substr(8));
+  auto facts = store_.resources().accessFacts(entry.orderingKey.substr(8));
   if (!facts.isOk()) {
     // Not knowing whether a block stands, the entry waits for the next pass.
     logger_.error("delivery.block_check_failed",
@@ -190,7 +190,7 @@ bool DeliveryWorker::heldByBlock(const store::OutboxEntry& entry) {
   if (!access::AccessPolicy::blockAgainst(*facts, entry.party, now)) return false;
   const std::string reason = "held by a block against " + entry.party;
   core::Status held = store_.write(
-      [&](store::StoreTransaction& txn) { return txn.holdOutbox(entry.id, now, reason); });
+      [&](store::StoreTransaction& txn) { return txn.outbox().holdOutbox(entry.id, now, reason); });
   logger_.log(held.isOk() ? core::Logger::Level::kInfo : core::Logger::Level::kError,
               held.isOk() ? "delivery.held" : "delivery.hold_failed",
               {{"destination", destination_.name},
@@ -281,7 +281,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
     for (const Outcome& o : outcomes) {
       const store::OutboxEntry& entry = *o.entry;
       BRYGGA_RETURN_IF_ERROR(
-          txn.updateOutbox(entry.id, o.state, o.attempts, o.nextAttemptMs, o.lastError));
+          txn.outbox().updateOutbox(entry.id, o.state, o.attempts, o.nextAttemptMs, o.lastError));
 
       store::ExchangeRecord exchange;
       exchange.id = core::newTimeOrderedUuid();
@@ -297,7 +297,7 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
       exchange.finishedMs = o.finishedMs;
       exchange.payloadSha256 = o.payloadSha256;
       exchange.detail = o.detail;
-      BRYGGA_RETURN_IF_ERROR(txn.recordExchange(exchange));
+      BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(exchange));
 
       audit::AuditContext context;
       context.recordedMs = o.finishedMs;

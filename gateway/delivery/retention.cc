@@ -40,7 +40,7 @@ core::StatusOr<int64_t> Retention::runOnce() {
   int64_t total = 0;
   for (;;) {
     if (task_.stopRequested()) break;
-    BRYGGA_ASSIGN_OR_RETURN(int64_t purged, store_.purgeDelivered(cutoff, kBatch));
+    BRYGGA_ASSIGN_OR_RETURN(int64_t purged, store_.outbox().purgeDelivered(cutoff, kBatch));
     total += purged;
     if (purged < kBatch) break;
   }

@@ -249,8 +249,8 @@ class FlowRouter::Unit {
     if (slash == std::string::npos || local.rfind("urn:", 0) == 0) {
       return static_cast<const Value*>(nullptr);
     }
-    BRYGGA_ASSIGN_OR_RETURN(auto record,
-                            txn_.readCurrent(local.substr(0, slash), local.substr(slash + 1)));
+    BRYGGA_ASSIGN_OR_RETURN(
+        auto record, txn_.resources().readCurrent(local.substr(0, slash), local.substr(slash + 1)));
     if (!record || record->deleted) return static_cast<const Value*>(nullptr);
     return keep(record->json);
   }
@@ -309,7 +309,8 @@ class FlowRouter::Unit {
       setReference(*ref, *w.allocator, target);
       return Status::ok();
     }
-    BRYGGA_ASSIGN_OR_RETURN(auto ids, txn_.findByIdentifier("Patient", key->system, key->value));
+    BRYGGA_ASSIGN_OR_RETURN(auto ids,
+                            txn_.resources().findByIdentifier("Patient", key->system, key->value));
     if (ids.empty()) return unknownPatient(where);
     if (ids.size() > 1) {
       return core::unprocessable(
@@ -352,7 +353,7 @@ class FlowRouter::Unit {
     query.criteria.push_back({"patient", std::nullopt, {local}});
     if (activeOnly) query.criteria.push_back({"status", std::nullopt, {"active"}});
     query.count = 20;
-    BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn_.search(query));
+    BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn_.resources().search(query));
     if (page.records.empty()) return std::optional<Enrollment>();
     const store::ResourceRecord& latest = page.records.back();  // ordered by lastUpdated
     const Value* episode = keep(latest.json);
@@ -463,7 +464,8 @@ class FlowRouter::Unit {
     BRYGGA_ASSIGN_OR_RETURN(std::string patient, patientOf(w));
     const std::string where = "Encounter.subject";
     if (patient.rfind("Patient/", 0) != 0) return unknownPatient(where);
-    BRYGGA_ASSIGN_OR_RETURN(auto record, txn_.readCurrent("Patient", patient.substr(8)));
+    BRYGGA_ASSIGN_OR_RETURN(auto record,
+                            txn_.resources().readCurrent("Patient", patient.substr(8)));
     if (!record || record->deleted) return unknownPatient(where);
     if (m::isInpatient(*w.resource)) {
       m::tagForReadmissionFollowUp(*w.resource, *w.allocator);
@@ -478,19 +480,20 @@ class FlowRouter::Unit {
 
   // The stored version a care-plan write replaces, if any.
   StatusOr<std::optional<store::ResourceRecord>> carePlanTarget(const FlowWrite& w) {
-    if (w.method == "PUT" && !w.id.empty()) return txn_.readCurrent("CarePlan", w.id);
+    if (w.method == "PUT" && !w.id.empty()) return txn_.resources().readCurrent("CarePlan", w.id);
     // A conditional update or create names the plan by identifier; its condition is part of the
     // request's URL (or entry.request), so a malformed escape there is the request's 400.
     BRYGGA_ASSIGN_OR_RETURN(const std::optional<m::KeyIdentifier> key,
                             identifierCondition(w.condition));
     if (!key) return std::optional<store::ResourceRecord>();
-    BRYGGA_ASSIGN_OR_RETURN(auto ids, txn_.findByIdentifier("CarePlan", key->system, key->value));
+    BRYGGA_ASSIGN_OR_RETURN(auto ids,
+                            txn_.resources().findByIdentifier("CarePlan", key->system, key->value));
     if (ids.size() != 1) return std::optional<store::ResourceRecord>();
     if (w.method == "POST") {
       // A conditional create that matches writes nothing.
       return std::optional<store::ResourceRecord>();
     }
-    return txn_.readCurrent("CarePlan", ids.front());
+    return txn_.resources().readCurrent("CarePlan", ids.front());
   }
 
   Status prepareCarePlan(FlowWrite& w) {
@@ -507,7 +510,8 @@ class FlowRouter::Unit {
         if (v == current->version) {
           json = current->json;
         } else {
-          BRYGGA_ASSIGN_OR_RETURN(auto older, router_.store_.read("CarePlan", current->id, v));
+          BRYGGA_ASSIGN_OR_RETURN(auto older,
+                                  router_.store_.resources().read("CarePlan", current->id, v));
           if (!older) continue;
           json = older->json;
         }
@@ -537,7 +541,7 @@ class FlowRouter::Unit {
     BRYGGA_ASSIGN_OR_RETURN(
         context.referenced,
         referencedResources(sending, [this](const std::string& type, const std::string& id) {
-          return txn_.readCurrent(type, id);
+          return txn_.resources().readCurrent(type, id);
         }));
     return context;
   }
@@ -552,7 +556,7 @@ class FlowRouter::Unit {
       std::optional<store::ResourceRecord> stored;
       const store::ResourceRecord* patient = writtenPatient(local.substr(8));
       if (patient == nullptr) {
-        BRYGGA_ASSIGN_OR_RETURN(stored, txn_.readCurrent("Patient", local.substr(8)));
+        BRYGGA_ASSIGN_OR_RETURN(stored, txn_.resources().readCurrent("Patient", local.substr(8)));
         if (stored) patient = &*stored;
       }
       if (patient != nullptr && access::mayCarryConfidentiality(patient->json)) {
@@ -581,7 +585,8 @@ class FlowRouter::Unit {
     entry.party = access::partyOfDestination(set_.routing(), destination);
     const std::string local = localReference(patient);
     if (!entry.party.empty() && local.rfind("Patient/", 0) == 0) {
-      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn_.accessFacts(local.substr(8)));
+      BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts,
+                              txn_.resources().accessFacts(local.substr(8)));
       if (access::AccessPolicy::blockAgainst(facts, entry.party, router_.clock_.nowMs())) {
         entry.state = store::OutboxState::kHeld;
         entry.lastError = "held by a block against " + entry.party;
@@ -646,7 +651,8 @@ class FlowRouter::Unit {
       // An update of the EpisodeOfCare alone still carries its Patient, so the region can match
       // it.
       if (!hasPatient) {
-        BRYGGA_ASSIGN_OR_RETURN(auto record, txn_.readCurrent("Patient", patient->substr(8)));
+        BRYGGA_ASSIGN_OR_RETURN(auto record,
+                                txn_.resources().readCurrent("Patient", patient->substr(8)));
         if (!record) {
           return core::unprocessable("the enrollment's patient " + *patient + " does not exist");
         }
@@ -682,7 +688,8 @@ class FlowRouter::Unit {
         focus = localReference(std::string(fhir::stringMember(*f, "reference")));
       }
       if (focus.rfind("ServiceRequest/", 0) == 0) {
-        BRYGGA_ASSIGN_OR_RETURN(auto request, txn_.readCurrent("ServiceRequest", focus.substr(15)));
+        BRYGGA_ASSIGN_OR_RETURN(auto request,
+                                txn_.resources().readCurrent("ServiceRequest", focus.substr(15)));
         if (request) resources.push_back({request->type, request->id, request->json});
       }
       resources.push_back({w.record->type, w.record->id, w.record->json});
@@ -782,7 +789,8 @@ class FlowRouter::Unit {
       BRYGGA_ASSIGN_OR_RETURN(auto enrollment, enrollmentOf(patient, /*activeOnly=*/false));
       std::string tenant = enrollment ? enrollment->tenant : std::string();
       if (tenant.empty()) {
-        BRYGGA_ASSIGN_OR_RETURN(auto record, txn_.readCurrent("Patient", patient.substr(8)));
+        BRYGGA_ASSIGN_OR_RETURN(auto record,
+                                txn_.resources().readCurrent("Patient", patient.substr(8)));
         if (record) tenant = record->tenant;
       }
       const m::Municipality* municipality = set_.routing().municipality(tenant);

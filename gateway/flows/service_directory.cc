@@ -30,7 +30,7 @@ core::Status publishServicePoints(store::Store& store, const mappings::MappingSe
   core::Status s = store.write([&](store::StoreTransaction& txn) -> core::Status {
     written = 0;
     for (const auto& service : mappings::buildHealthcareServices(set, nowMs)) {
-      BRYGGA_ASSIGN_OR_RETURN(auto current, txn.readCurrent(service.type, service.id));
+      BRYGGA_ASSIGN_OR_RETURN(auto current, txn.resources().readCurrent(service.type, service.id));
       if (current && !current->deleted && withoutStamp(current->json) == service.json) continue;
       BRYGGA_ASSIGN_OR_RETURN(rapidjson::Document doc, fhir::parseJson(service.json));
       const int64_t version = current ? current->version + 1 : 1;
@@ -44,7 +44,7 @@ core::Status publishServicePoints(store::Store& store, const mappings::MappingSe
       for (auto& v : fhir::extractIndex(doc)) {
         write.index.push_back({std::move(v.param), std::move(v.system), std::move(v.value)});
       }
-      BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+      BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(write));
       ++written;
     }
     return core::Status::ok();

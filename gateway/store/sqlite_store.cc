@@ -70,9 +70,18 @@ Status duplicatePerson(const PersonIdentity& identity) {
 // unit is doomed: SQLite may already have rolled it back (SQLITE_FULL does), so running further
 // statements would write outside any transaction. Every later call returns that error and write()
 // rolls back even if the work returns OK.
-class SqliteTransaction final : public StoreTransaction {
+class SqliteTransaction final : public StoreTransaction,
+                                public ResourceUnit,
+                                public OutboxUnit,
+                                public AuditLogUnit,
+                                public ExchangeLogUnit {
  public:
   explicit SqliteTransaction(Connection& connection) : connection_(connection) {}
+
+  ResourceUnit& resources() override { return *this; }
+  OutboxUnit& outbox() override { return *this; }
+  AuditLogUnit& auditLog() override { return *this; }
+  ExchangeLogUnit& exchangeLog() override { return *this; }
 
   const std::optional<Status>& failure() const { return failure_; }
 
@@ -321,7 +330,11 @@ std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& con
   return out;
 }
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store,
+                          public ResourceStore,
+                          public OutboxStore,
+                          public AuditLogStore,
+                          public ExchangeLogStore {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
               int maxUnitsPerCommit, int64_t readPoolWaitMs)
@@ -334,6 +347,11 @@ class SqliteStore final : public Store {
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
   }
+
+  ResourceStore& resources() override { return *this; }
+  OutboxStore& outbox() override { return *this; }
+  AuditLogStore& auditLog() override { return *this; }
+  ExchangeLogStore& exchangeLog() override { return *this; }
 
   StatusOr<std::optional<ResourceRecord>> read(const std::string& type, const std::string& id,
                                                std::optional<int64_t> version) override {
@@ -412,8 +430,8 @@ class SqliteStore final : public Store {
     });
   }
 
-  StatusOr<std::vector<OutboxEntry>> outbox(const std::string& destination,
-                                            std::optional<OutboxState> state, int limit) override {
+  StatusOr<std::vector<OutboxEntry>> entries(const std::string& destination,
+                                             std::optional<OutboxState> state, int limit) override {
     return onReader("outbox", [&](Connection& c) -> StatusOr<std::vector<OutboxEntry>> {
       return c.outbox(destination, state, limit);
     });

@@ -333,12 +333,18 @@ struct MessagePage {
   std::string next;  // empty: nothing more
 };
 
-// The operations available inside one write unit. Not thread-safe; valid only during the
-// callback passed to Store::write().
-class StoreTransaction {
- public:
-  virtual ~StoreTransaction() = default;
+// The storage boundary is split by role, each an interface of its own: resources and search,
+// the outbox and delivery, the audit log (records, leaves, checkpoints, keys), and the exchange
+// log with the console's queries over it. Every method is pure virtual, so a backend that misses
+// one does not compile. A write unit (StoreTransaction) reaches each role's in-unit operations;
+// the Store reaches each role's reads of committed data. Callers that need one role take that
+// interface alone.
 
+// ---- In a write unit. Not thread-safe; valid only during the callback passed to Store::write().
+
+class ResourceUnit {
+ public:
+  virtual ~ResourceUnit() = default;
   virtual StatusOr<std::optional<ResourceRecord>> readCurrent(const std::string& type,
                                                               const std::string& id) = 0;
   // Ids of current, non-deleted resources of `type` with identifier system|value.
@@ -347,73 +353,84 @@ class StoreTransaction {
                                                               const std::string& value) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
   virtual Status putResource(const ResourceWrite& write) = 0;
-  // Schema 6 (the defaults fail with kInternal). The Patient holding a person number (kind
-  // "pnr"|"snr", 12 digits); nullopt when none does.
+  // The Patient holding a person number (kind "pnr"|"snr", 12 digits); nullopt when none does.
   virtual StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
-                                                               const std::string& number);
+                                                               const std::string& number) = 0;
   // The care relationships and blocks of a patient as this unit sees them.
-  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId);
-  // Holds a pending outbox entry (a block stands against its party): state held, `reason` in
-  // lastError; kNotFound when there is no such entry.
-  virtual Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason);
+  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) = 0;
+};
+
+class OutboxUnit {
+ public:
+  virtual ~OutboxUnit() = default;
   // Returns the assigned outbox id.
   virtual StatusOr<int64_t> enqueue(const OutboxEntry& entry) = 0;
   // Records the outcome of a delivery attempt on an outbox entry (kNotFound: no such entry).
   virtual Status updateOutbox(int64_t id, OutboxState state, int attempts, int64_t nextAttemptMs,
                               const std::string& lastError) = 0;
-  virtual Status recordExchange(const ExchangeRecord& record) = 0;
+  // One outbox entry as this unit sees it.
+  virtual StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id) = 0;
+  // Pending entries of a destination, exact within the unit (back-pressure checks it before an
+  // enqueue). Constant time: the store keeps the count as entries change state.
+  virtual StatusOr<int64_t> pendingCount(const std::string& destination) = 0;
+  // True when an entry with the same destination and ordering key and a higher id was delivered:
+  // replaying `id` would then reach the peer after newer data of the same patient.
+  virtual StatusOr<bool> deliveredAfter(const std::string& destination,
+                                        const std::string& orderingKey, int64_t id) = 0;
+  // Pauses or resumes a destination (persisted; also known to other processes on the store).
+  virtual Status setDestinationPaused(const std::string& destination, bool paused, int64_t atMs,
+                                      const std::string& by) = 0;
+  // Holds a pending outbox entry (a block stands against its party): state held, `reason` in
+  // lastError; kNotFound when there is no such entry.
+  virtual Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason) = 0;
+};
+
+class AuditLogUnit {
+ public:
+  virtual ~AuditLogUnit() = default;
   // The last audit record (seq 0 and empty hashes when the log is empty).
   virtual StatusOr<AuditRecord> lastAudit() = 0;
   // Appends; `record.seq` must be lastAudit().seq + 1 and, after the first record,
   // `record.prevHash` must be the last record's hash (kConflict otherwise). There is no way to
   // change or remove an audit record.
   virtual Status appendAudit(const AuditRecord& record) = 0;
-
-  // The audit transparency log (schema 3). The defaults fail with kInternal, for stores that do
-  // not keep it.
   // Stores the leaf hash of audit record `seq`, which must exist and have none yet.
-  virtual Status putAuditLeaf(int64_t seq, const std::string& leafHash);
+  virtual Status putAuditLeaf(int64_t seq, const std::string& leafHash) = 0;
   // Appends a checkpoint; its treeSize must exceed the last one's (kConflict otherwise). Like the
   // audit records, checkpoints are never changed or removed.
-  virtual Status appendAuditCheckpoint(const AuditCheckpoint& checkpoint);
-
-  // Audit forwarding, witnesses and key rotation (schema 5); the defaults fail with kInternal.
+  virtual Status appendAuditCheckpoint(const AuditCheckpoint& checkpoint) = 0;
   // Sets the last audit seq a forwarding sink has delivered (it only grows; kConflict otherwise).
-  virtual Status setAuditForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs);
-  virtual Status appendAuditWitness(const AuditWitnessRecord& record);
+  virtual Status setAuditForwardCursor(const std::string& sink, int64_t lastSeq, int64_t atMs) = 0;
+  virtual Status appendAuditWitness(const AuditWitnessRecord& record) = 0;
   // Appends a signing key; its seq must follow the last key's, and its validFromSize must exceed
   // the last checkpoint's size and the last key's validFromSize (kConflict otherwise).
-  virtual Status appendAuditKey(const AuditKeyRecord& key);
+  virtual Status appendAuditKey(const AuditKeyRecord& key) = 0;
   // The keys and the last checkpoint as this unit sees them (checked before signing).
-  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeysInUnit();
-  virtual StatusOr<std::optional<AuditCheckpoint>> lastAuditCheckpointInUnit();
-
-  // Operating the delivery engine (schema 2). The defaults fail with kInternal, for stores that
-  // do not support it.
-  // One outbox entry as this unit sees it.
-  virtual StatusOr<std::optional<OutboxEntry>> readOutbox(int64_t id);
-  // Pending entries of a destination, exact within the unit (back-pressure checks it before an
-  // enqueue). Constant time: the store keeps the count as entries change state.
-  virtual StatusOr<int64_t> pendingCount(const std::string& destination);
-  // True when an entry with the same destination and ordering key and a higher id was delivered:
-  // replaying `id` would then reach the peer after newer data of the same patient.
-  virtual StatusOr<bool> deliveredAfter(const std::string& destination,
-                                        const std::string& orderingKey, int64_t id);
-  // Pauses or resumes a destination (persisted; also known to other processes on the file).
-  virtual Status setDestinationPaused(const std::string& destination, bool paused, int64_t atMs,
-                                      const std::string& by);
+  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeysInUnit() = 0;
+  virtual StatusOr<std::optional<AuditCheckpoint>> lastAuditCheckpointInUnit() = 0;
 };
 
-// Thread-safe. All reads see committed data only.
-class Store {
+class ExchangeLogUnit {
  public:
-  virtual ~Store() = default;
+  virtual ~ExchangeLogUnit() = default;
+  virtual Status recordExchange(const ExchangeRecord& record) = 0;
+};
 
-  // Runs `work` in one atomic unit. If `work` returns non-OK (or throws) nothing it did is kept
-  // and its Status is returned. OK means everything is durably on disk (fsync'ed).
-  // Write units are serialized against each other.
-  virtual Status write(const std::function<Status(StoreTransaction&)>& work) = 0;
+// One write unit: each role's operations inside it.
+class StoreTransaction {
+ public:
+  virtual ~StoreTransaction() = default;
+  virtual ResourceUnit& resources() = 0;
+  virtual OutboxUnit& outbox() = 0;
+  virtual AuditLogUnit& auditLog() = 0;
+  virtual ExchangeLogUnit& exchangeLog() = 0;
+};
 
+// ---- Reads of committed data. Thread-safe.
+
+class ResourceStore {
+ public:
+  virtual ~ResourceStore() = default;
   // version: a specific version (vread) or the current one. A deleted current version is returned
   // with deleted=true. Not found: nullopt.
   virtual StatusOr<std::optional<ResourceRecord>> read(const std::string& type,
@@ -424,49 +441,49 @@ class Store {
                                                         const std::string& id) = 0;
   virtual StatusOr<SearchPage> search(const SearchQuery& query) = 0;
   // The history of a type (or of every type: query.type empty, the system history): every version
-  // of the resources of query.type, deletions included,
-  // newest first (by lastUpdated, then id and version), paged by count and offset with their
-  // total; lastUpdatedGeMs is _since. A resource's versions are visible as its current version is
-  // (query.visibility), as for a read of one resource's history. criteria and tenant are unused.
+  // of the resources of query.type, deletions included, newest first (by lastUpdated, then id and
+  // version), paged by count and offset with their total; lastUpdatedGeMs is _since. A resource's
+  // versions are visible as its current version is (query.visibility), as for a read of one
+  // resource's history. criteria and tenant are unused.
   virtual StatusOr<SearchPage> typeHistory(const SearchQuery& query) = 0;
+  // As the ResourceUnit calls, on committed data.
+  virtual StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
+                                                               const std::string& number) = 0;
+  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) = 0;
+  // The schema-6 migration's report on Patients that shared a person number, by id.
+  virtual StatusOr<std::vector<MigrationReportEntry>> migrationReport() = 0;
+};
 
-  // Matching exchange records in the order they were recorded, at most query.limit.
-  virtual StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) = 0;
-
-  // Outbox. Due entries of one destination: pending, nextAttemptMs <= nowMs, and the oldest
-  // pending entry of their ordering key (so a failing entry holds back only its own key; an empty
-  // key orders nothing), by id, at most `limit`.
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+  // Due entries of one destination: pending, nextAttemptMs <= nowMs, and the oldest pending entry
+  // of their ordering key (so a failing entry holds back only its own key; an empty key orders
+  // nothing), by id, at most `limit`.
   virtual StatusOr<std::vector<OutboxEntry>> dueOutbox(const std::string& destination,
                                                        int64_t nowMs, int limit) = 0;
   virtual StatusOr<std::optional<OutboxEntry>> outboxEntry(int64_t id) = 0;
   // Entries of a destination (optionally only those in `state`) by id, at most `limit`.
-  virtual StatusOr<std::vector<OutboxEntry>> outbox(const std::string& destination,
-                                                    std::optional<OutboxState> state,
-                                                    int limit) = 0;
-
-  // Operating the delivery engine (schema 2); the defaults fail with kInternal.
+  virtual StatusOr<std::vector<OutboxEntry>> entries(const std::string& destination,
+                                                     std::optional<OutboxState> state,
+                                                     int limit) = 0;
   // Every destination that has a queue or a pause/resume on record, by name.
-  virtual StatusOr<std::vector<DestinationState>> destinationStates();
-  virtual StatusOr<bool> destinationPaused(const std::string& destination);
+  virtual StatusOr<std::vector<DestinationState>> destinationStates() = 0;
+  virtual StatusOr<bool> destinationPaused(const std::string& destination) = 0;
   // Dead entries (of one destination, or all) with id > afterId, by id, at most `limit`.
   virtual StatusOr<std::vector<OutboxEntry>> deadLetters(
-      const std::optional<std::string>& destination, int64_t afterId, int limit);
+      const std::optional<std::string>& destination, int64_t afterId, int limit) = 0;
+  // Held entries (of one destination, or all) with id > afterId, by id.
+  virtual StatusOr<std::vector<OutboxEntry>> heldOutbox(
+      const std::optional<std::string>& destination, int64_t afterId, int limit) = 0;
   // Retention: deletes up to `limit` delivered entries delivered before `deliveredBeforeMs` (their
   // payload goes with them; exchange lines and audit records stay). Returns how many it deleted.
-  virtual StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit);
-  // Gives the space freed by deletions back to the file system (the database file shrinks).
-  virtual Status reclaimSpace();
+  virtual StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit) = 0;
+};
 
-  // Schema 6 (the defaults fail with kInternal): as the StoreTransaction calls, on committed
-  // data; held entries (of one destination, or all) with id > afterId, by id; the migration's
-  // report on Patients that shared a person number, by id.
-  virtual StatusOr<std::optional<std::string>> patientByNumber(const std::string& kind,
-                                                               const std::string& number);
-  virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId);
-  virtual StatusOr<std::vector<OutboxEntry>> heldOutbox(
-      const std::optional<std::string>& destination, int64_t afterId, int limit);
-  virtual StatusOr<std::vector<MigrationReportEntry>> migrationReport();
-
+class AuditLogStore {
+ public:
+  virtual ~AuditLogStore() = default;
   // Audit records with seq >= fromSeq, in order.
   virtual StatusOr<std::vector<AuditRecord>> auditRecords(int64_t fromSeq, int limit) = 0;
   // The patient's audit records ("Patient/123"), in seq order.
@@ -474,38 +491,63 @@ class Store {
                                                                     int limit) = 0;
   // Stored leaf hashes with seq >= fromSeq, in order. Records without one (written before schema
   // 3, until the gateway adds theirs) are absent. Reads only the leaves, never the events, so the
-  // tree of a million records loads from a few tens of MB. The defaults of these three fail with
-  // kInternal.
-  virtual StatusOr<std::vector<AuditLeaf>> auditLeaves(int64_t fromSeq, int limit);
+  // tree of a million records loads from a few tens of MB.
+  virtual StatusOr<std::vector<AuditLeaf>> auditLeaves(int64_t fromSeq, int limit) = 0;
   // Checkpoints with treeSize >= fromTreeSize, by size.
-  virtual StatusOr<std::vector<AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize, int limit);
-  virtual StatusOr<std::optional<AuditCheckpoint>> latestAuditCheckpoint();
-  // Schema 5 (defaults fail with kInternal): a sink's cursor (0 when it never forwarded), the
-  // latest cosignature from a witness, the signing keys in rotation order.
-  virtual StatusOr<int64_t> auditForwardCursor(const std::string& sink);
+  virtual StatusOr<std::vector<AuditCheckpoint>> auditCheckpoints(int64_t fromTreeSize,
+                                                                  int limit) = 0;
+  virtual StatusOr<std::optional<AuditCheckpoint>> latestAuditCheckpoint() = 0;
+  // A sink's cursor (0 when it never forwarded).
+  virtual StatusOr<int64_t> auditForwardCursor(const std::string& sink) = 0;
+  // The latest cosignature from a witness.
   virtual StatusOr<std::optional<AuditWitnessRecord>> latestAuditWitness(
-      const std::string& witness);
-  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeys();
+      const std::string& witness) = 0;
+  // The signing keys in rotation order.
+  virtual StatusOr<std::vector<AuditKeyRecord>> auditKeys() = 0;
+  // Audit records written so far (the last seq).
+  virtual StatusOr<int64_t> auditSize() = 0;
+};
 
-  // The web console (schema 4; the defaults fail with kInternal). See MessageQuery.
-  virtual StatusOr<MessagePage> messages(const MessageQuery& query);
+class ExchangeLogStore {
+ public:
+  virtual ~ExchangeLogStore() = default;
+  // Matching exchange records in the order they were recorded, at most query.limit.
+  virtual StatusOr<std::vector<ExchangeRecord>> exchanges(const ExchangeQuery& query) = 0;
+  // The web console's messages. See MessageQuery.
+  virtual StatusOr<MessagePage> messages(const MessageQuery& query) = 0;
   // One message by the seq of its inbound line, with its outbox entries (payloads included only
   // with `withPayload`); nullopt when there is no such message.
-  virtual StatusOr<std::optional<Message>> message(int64_t seq, bool withPayload);
+  virtual StatusOr<std::optional<Message>> message(int64_t seq, bool withPayload) = 0;
   // Every exchange line of one request (inbound and outbound), by seq, read-back fields set.
   virtual StatusOr<std::vector<ExchangeRecord>> requestExchanges(const std::string& requestId,
-                                                                 int limit);
+                                                                 int limit) = 0;
   // Exchange lines with seq > afterSeq, by seq (for counters that follow the log).
-  virtual StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit);
+  virtual StatusOr<std::vector<ExchangeRecord>> exchangesAfter(int64_t afterSeq, int limit) = 0;
   // The seq of the first inbound line recorded at or after `ms` (an estimate by binary search:
   // inbound lines are recorded in their write unit, so their times grow with seq); the next seq
   // to come when there is none.
-  virtual StatusOr<int64_t> exchangeSeqAt(int64_t ms);
-  // Audit records written so far (the last seq).
-  virtual StatusOr<int64_t> auditSize();
+  virtual StatusOr<int64_t> exchangeSeqAt(int64_t ms) = 0;
+};
+
+// The store: write units, and each role's reads. Thread-safe. All reads see committed data only.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` in one atomic unit. If `work` returns non-OK (or throws) nothing it did is kept
+  // and its Status is returned. OK means everything is durably on disk (fsync'ed).
+  // Write units are serialized against each other.
+  virtual Status write(const std::function<Status(StoreTransaction&)>& work) = 0;
+
+  virtual ResourceStore& resources() = 0;
+  virtual OutboxStore& outbox() = 0;
+  virtual AuditLogStore& auditLog() = 0;
+  virtual ExchangeLogStore& exchangeLog() = 0;
 
   // True when a trivial write succeeds (readiness).
   virtual Status checkWritable() = 0;
+  // Gives the space freed by deletions back to the file system (the database file shrinks).
+  virtual Status reclaimSpace() = 0;
 };
 
 }  // namespace brygga::store

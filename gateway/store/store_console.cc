@@ -1,5 +1,4 @@
-// The Store interface's console part (schema 4): status names and the defaults for stores that
-// do not keep the message columns.
+// The console's message statuses (schema 4): their names and the declined rule.
 #include <array>
 #include <string>
 
@@ -11,10 +10,6 @@ namespace {
 
 constexpr std::array<const char*, 8> kStatusNames = {"rejected",  "accepted", "queued", "retrying",
                                                      "delivered", "dead",     "held",   "declined"};
-
-Status noConsole() {
-  return core::internalError("this store does not keep the console's message index");
-}
 
 }  // namespace
 
@@ -33,30 +28,6 @@ StatusOr<MessageStatus> parseMessageStatus(std::string_view text) {
 bool isDeclined(const ExchangeRecord& line) {
   // gateway/flows' note on the line: "...; task rejected: <reason code>".
   return line.httpStatus < 400 && line.detail.find("task rejected:") != std::string::npos;
-}
-
-StatusOr<MessagePage> Store::messages(const MessageQuery&) {
-  return noConsole();
-}
-
-StatusOr<std::optional<Message>> Store::message(int64_t, bool) {
-  return noConsole();
-}
-
-StatusOr<std::vector<ExchangeRecord>> Store::requestExchanges(const std::string&, int) {
-  return noConsole();
-}
-
-StatusOr<std::vector<ExchangeRecord>> Store::exchangesAfter(int64_t, int) {
-  return noConsole();
-}
-
-StatusOr<int64_t> Store::exchangeSeqAt(int64_t) {
-  return noConsole();
-}
-
-StatusOr<int64_t> Store::auditSize() {
-  return noConsole();
 }
 
 }  // namespace brygga::store

@@ -6,7 +6,7 @@ core::Status checkQueueRoom(store::StoreTransaction& txn, const std::string& des
                             const std::map<std::string, int64_t>& maxQueueDepth) {
   const auto limit = maxQueueDepth.find(destination);
   if (limit == maxQueueDepth.end()) return core::Status::ok();
-  BRYGGA_ASSIGN_OR_RETURN(int64_t pending, txn.pendingCount(destination));
+  BRYGGA_ASSIGN_OR_RETURN(int64_t pending, txn.outbox().pendingCount(destination));
   if (pending < limit->second) return core::Status::ok();
   const std::string message = "the queue to " + destination + " is full (" +
                               std::to_string(pending) +

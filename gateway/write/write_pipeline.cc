@@ -56,7 +56,7 @@ StatusOr<std::optional<std::string>> patientHolding(store::StoreTransaction& txn
                                                     const Value& patient) {
   for (const store::PersonIdentity& identity : access::identitiesOf(patient)) {
     BRYGGA_ASSIGN_OR_RETURN(std::optional<std::string> holder,
-                            txn.patientByNumber(identity.kind, identity.number));
+                            txn.resources().patientByNumber(identity.kind, identity.number));
     if (holder) return holder;
   }
   return std::optional<std::string>();
@@ -193,7 +193,7 @@ StatusOr<std::vector<std::string>> WritePipeline::matches(store::StoreTransactio
   if (isSharedType(type) || type == "EpisodeOfCare" || type == "Consent") {
     query.tenant = ca.owner();
   }
-  BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.search(query));
+  BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.resources().search(query));
   std::vector<std::string> ids;
   for (const auto& r : page.records) ids.push_back(r.id);
   return ids;
@@ -211,7 +211,8 @@ Status WritePipeline::prepareFlows(store::StoreTransaction& txn, const Writer& w
   const std::set<std::string> established = establishedPatients(ops, ca);
   flows::FlowCaller caller = flowCaller(writer);
   caller.writesForPatient = [&](const std::string& patientId) -> StatusOr<bool> {
-    BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(patientId));
+    BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts,
+                            txn.resources().accessFacts(patientId));
     return ca.writePatient(facts, established.count(patientId) > 0).allowed();
   };
   BRYGGA_RETURN_IF_ERROR(deps_.flows->prepare(txn, caller, writes, set));
@@ -300,12 +301,12 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
   for (auto& op : ops) {
     const std::string where = entryPrefix(op);
     BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
-                            txn.readCurrent(op.type, op.id));
+                            txn.resources().readCurrent(op.type, op.id));
     const std::string patientId = op.type == "Patient" ? op.id : patientIdOf(*op.resource);
     if (!patientId.empty()) {
       store::PatientAccessFacts facts;
       if (newPatients.count(patientId) == 0) {
-        BRYGGA_ASSIGN_OR_RETURN(facts, txn.accessFacts(patientId));
+        BRYGGA_ASSIGN_OR_RETURN(facts, txn.resources().accessFacts(patientId));
       }
       if (!ca.writePatient(facts, established.count(patientId) > 0).allowed()) {
         return op.type == "Patient" ? noRelationshipToPatient(where)
@@ -363,7 +364,7 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     if (op.type == "EpisodeOfCare" && !tenant.empty() && !patientId.empty()) {
       write.relationship = access::careRelationshipOf(*op.resource, op.id, patientId, tenant, now);
     }
-    BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+    BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(write));
     op.created = !current;
     op.record = std::move(write.record);
   }
@@ -394,11 +395,12 @@ Status WritePipeline::applyDelete(store::StoreTransaction& txn, const access::Ca
     op.id = found->front();
   }
   BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> current,
-                          txn.readCurrent(op.type, op.id));
+                          txn.resources().readCurrent(op.type, op.id));
   if (!current || current->deleted) return Status::ok();
   // Not the caller's to see: as if there were none.
   if (!current->patientId.empty()) {
-    BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts, txn.accessFacts(current->patientId));
+    BRYGGA_ASSIGN_OR_RETURN(store::PatientAccessFacts facts,
+                            txn.resources().accessFacts(current->patientId));
     if (!ca.writePatient(facts, false).allowed()) return Status::ok();
   } else if (!ca.readsOwner(current->tenant)) {
     return Status::ok();
@@ -421,7 +423,7 @@ Status WritePipeline::applyDelete(store::StoreTransaction& txn, const access::Ca
   write.record.deleted = true;
   write.record.tenant = current->tenant;
   write.record.patientId = current->patientId;
-  BRYGGA_RETURN_IF_ERROR(txn.putResource(write));
+  BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(write));
   op.deleted = true;
   op.record = std::move(write.record);
   return Status::ok();
@@ -437,7 +439,7 @@ Status WritePipeline::route(store::StoreTransaction& txn, const Writer& writer,
                           deps_.flows->route(txn, flowCaller(writer), flowWrites(ops, true), set));
   for (const auto& entry : entries) {
     BRYGGA_RETURN_IF_ERROR(checkQueueRoom(txn, entry.destination, deps_.maxQueueDepth));
-    BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(entry));
+    BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.outbox().enqueue(entry));
     (void)id;
     enqueuedTo.push_back(entry.destination);
   }

@@ -59,7 +59,7 @@ std::string msgOf(const std::string& message) {
 }
 
 std::vector<store::AuditRecord> allRecords(store::Store& store) {
-  auto records = store.auditRecords(1, 1 << 30);
+  auto records = store.auditLog().auditRecords(1, 1 << 30);
   EXPECT_TRUE(records.isOk());
   return *records;
 }
@@ -219,7 +219,7 @@ TEST(AuditWitnessTest, EveryCheckpointReachesTheWitnessWithAProofFromTheLastOne)
     witness.waitForRequests(seen + 1, 5000);
   }
   harness.gateway().checkpointer().runOnce();
-  auto latest = harness.gateway().store().latestAuditCheckpoint();
+  auto latest = harness.gateway().store().auditLog().latestAuditCheckpoint();
   ASSERT_TRUE(latest.isOk() && latest->has_value());
   waitUntil(
       [&] {

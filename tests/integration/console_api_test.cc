@@ -115,12 +115,12 @@ TEST_F(ConsoleApiTest, SearchByPersonnummerFindsTheMessageWithoutKeepingTheNumbe
   // Patient reference it resolved to).
   store::ExchangeQuery all;
   all.limit = 1000;
-  auto lines = h_->gateway().store().exchanges(all);
+  auto lines = h_->gateway().store().exchangeLog().exchanges(all);
   ASSERT_TRUE(lines.isOk());
   for (const auto& line : *lines) {
     EXPECT_EQ(line.detail.find("19120304"), std::string::npos);
   }
-  auto records = h_->gateway().store().auditRecords(1, 10000);
+  auto records = h_->gateway().store().auditLog().auditRecords(1, 10000);
   ASSERT_TRUE(records.isOk());
   bool sawSearch = false;
   for (const auto& record : *records) {
@@ -199,12 +199,12 @@ TEST_F(ConsoleApiTest, ViewingThePayloadIsAudited) {
   auto found = refusedMessages();
   const int64_t seq = found["messages"][0]["seq"].GetInt64();
   const std::string patient = found["messages"][0]["patient"].GetString();
-  const int64_t sizeBefore = *h_->gateway().store().auditSize();
+  const int64_t sizeBefore = *h_->gateway().store().auditLog().auditSize();
   auto r = console(*h_, "integration", "GET", "/messages/" + std::to_string(seq) + "/payload");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find(kRefusedTwelve), std::string::npos);  // the forwarded Bundle
-  EXPECT_GT(*h_->gateway().store().auditSize(), sizeBefore);
-  auto records = h_->gateway().store().auditRecordsForPatient(patient, 1000);
+  EXPECT_GT(*h_->gateway().store().auditLog().auditSize(), sizeBefore);
+  auto records = h_->gateway().store().auditLog().auditRecordsForPatient(patient, 1000);
   ASSERT_TRUE(records.isOk());
   const std::string requestId = r.headers["x-request-id"];
   bool recorded = false;

@@ -38,7 +38,7 @@ const rapidjson::Value* destination(const rapidjson::Document& doc, const std::s
 std::vector<store::ExchangeRecord> exchangesOf(GatewayHarness& h, const std::string& requestId) {
   store::ExchangeQuery q;
   q.requestId = requestId;
-  auto r = h.gateway().store().exchanges(q);
+  auto r = h.gateway().store().exchangeLog().exchanges(q);
   return r.isOk() ? *r : std::vector<store::ExchangeRecord>{};
 }
 
@@ -66,9 +66,9 @@ TEST(DeliveryAdmin, IsForTheIntegrationRoleOnlyAndRecordsEveryCall) {
   EXPECT_EQ(lines[0].httpStatus, 200);
   store::ExchangeQuery all;
   all.direction = "inbound";
-  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 4u);
+  EXPECT_EQ(h.gateway().store().exchangeLog().exchanges(all)->size(), 4u);
   h.gateway().stop();  // closes the window of refused logins
-  EXPECT_EQ(h.gateway().store().exchanges(all)->size(), 5u);
+  EXPECT_EQ(h.gateway().store().exchangeLog().exchanges(all)->size(), 5u);
   auto verified = audit::AuditTrail::verify(h.gateway().store());
   ASSERT_TRUE(verified.isOk());
   EXPECT_EQ(verified->firstBadSeq, 0);
@@ -154,7 +154,8 @@ TEST(DeliveryAdmin, APausedDestinationSendsNothingUntilResumedThenDeliversInOrde
   ASSERT_EQ(got.size(), 3u);
   for (int n = 0; n < 3; ++n) EXPECT_EQ(got[static_cast<size_t>(n)].n, n);
   ASSERT_TRUE(waitUntil([&] {  // the last acceptance recorded
-    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
+    auto pending =
+        h.gateway().store().outbox().entries("regional", store::OutboxState::kPending, 1);
     return pending.isOk() && pending->empty();
   }));
   states = parse(admin(h, "integration", "GET", "/destinations").body);
@@ -209,18 +210,19 @@ TEST(DeliveryAdmin, ADeadLetterCanBeListedInspectedAndReplayed) {
   EXPECT_EQ(got[0].key, got[1].key);
   ASSERT_TRUE(waitUntil(
       [&] {
-        auto e = h.gateway().store().outboxEntry(id);
+        auto e = h.gateway().store().outbox().outboxEntry(id);
         return e.isOk() && e->has_value() && (*e)->state == store::OutboxState::kDelivered;
       },
       5000));
-  EXPECT_EQ((*h.gateway().store().outboxEntry(id))->attempts, 1);  // counted afresh
+  EXPECT_EQ((*h.gateway().store().outbox().outboxEntry(id))->attempts, 1);  // counted afresh
 
   // The replay was recorded in the same unit: exchange line "replayed" and an AuditEvent about
   // the patient.
   const auto lines = exchangesOf(h, replayed.headers["x-request-id"]);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].detail, "replayed");
-  auto patientLog = h.gateway().store().auditRecordsForPatient(entry["patient"].GetString(), 100);
+  auto patientLog =
+      h.gateway().store().auditLog().auditRecordsForPatient(entry["patient"].GetString(), 100);
   ASSERT_TRUE(patientLog.isOk());
   EXPECT_TRUE(std::any_of(patientLog->begin(), patientLog->end(), [](const auto& r) {
     return r.json.find("replayed") != std::string::npos;
@@ -320,7 +322,7 @@ TEST(DeliveryAdmin, AFullQueueRefusesNewEnrollmentsWith503AndStoresNothing) {
   auto patients = h.call("kungsbacka", "GET",
                          "/Patient?" + personnummerQuery(testPersonnummer(1013).erase(8, 1)));
   EXPECT_EQ(parse(patients.body)["total"].GetInt(), 0);
-  EXPECT_EQ(h.gateway().store().outbox("regional", std::nullopt, 100)->size(), 3u);
+  EXPECT_EQ(h.gateway().store().outbox().entries("regional", std::nullopt, 100)->size(), 3u);
   // Writes that enqueue nothing are not held back.
   EXPECT_EQ(
       h.call("kungsbacka", "POST", "/Location", R"({"resourceType":"Location","name":"Bostad"})")
@@ -352,8 +354,9 @@ TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAu
   store::Store& store = h.gateway().store();
   ASSERT_TRUE(waitUntil(
       [&] {
-        return store.outbox("regional", store::OutboxState::kDelivered, 10)->size() == 2 &&
-               store.outbox("regional", store::OutboxState::kDead, 10)->size() == 1;
+        return store.outbox().entries("regional", store::OutboxState::kDelivered, 10)->size() ==
+                   2 &&
+               store.outbox().entries("regional", store::OutboxState::kDead, 10)->size() == 1;
       },
       5000));
   const int64_t auditBefore = audit::AuditTrail::verify(store)->recordsChecked;
@@ -361,8 +364,8 @@ TEST(DeliveryAdmin, RetentionDeletesDeliveredPayloadsButKeepsDeadLettersAndTheAu
   auto purged = h.gateway().retention().runOnce();
   ASSERT_TRUE(purged.isOk()) << purged.status().toString();
   EXPECT_EQ(*purged, 2);
-  EXPECT_TRUE(store.outbox("regional", store::OutboxState::kDelivered, 10)->empty());
-  EXPECT_EQ(store.outbox("regional", store::OutboxState::kDead, 10)->size(), 1u);
+  EXPECT_TRUE(store.outbox().entries("regional", store::OutboxState::kDelivered, 10)->empty());
+  EXPECT_EQ(store.outbox().entries("regional", store::OutboxState::kDead, 10)->size(), 1u);
   auto verified = audit::AuditTrail::verify(store);
   EXPECT_EQ(verified->firstBadSeq, 0);
   EXPECT_EQ(verified->recordsChecked, auditBefore);
@@ -400,13 +403,13 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   h.setTimeSystem(&time);
   h.start();
   ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentOf(30, 0)).status, 200);
-  ASSERT_TRUE(
-      waitUntil([&] { return !h.gateway().store().deadLetters({}, 0, 10)->empty(); }, 10000));
+  ASSERT_TRUE(waitUntil(
+      [&] { return !h.gateway().store().outbox().deadLetters({}, 0, 10)->empty(); }, 10000));
   const std::string dir = " --data-dir " + data.path();
 
   auto list = runBrygga("dead-letters list" + dir);
   ASSERT_EQ(list.exitCode, 0) << list.output;
-  const int64_t id = h.gateway().store().deadLetters({}, 0, 10)->front().id;
+  const int64_t id = h.gateway().store().outbox().deadLetters({}, 0, 10)->front().id;
   // For people: aligned columns under a header, the time of death in Stockholm time.
   EXPECT_EQ(list.output.rfind("ID  DESTINATION  PATIENT", 0), 0u) << list.output;
   EXPECT_NE(list.output.find(std::to_string(id) + "   regional     Patient/"), std::string::npos)
@@ -470,7 +473,7 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   store::ExchangeQuery q;
   q.direction = "inbound";
   q.limit = 1000;
-  auto lines = h.gateway().store().exchanges(q);
+  auto lines = h.gateway().store().exchangeLog().exchanges(q);
   ASSERT_TRUE(lines.isOk());
   int byCli = 0;
   for (const auto& l : *lines) byCli += l.clientId == "cli" ? 1 : 0;

@@ -59,11 +59,14 @@ TEST(DeliveryFaults, ThePeerDownForAWhileThenBackGetsEverythingOnceAndInOrder) {
   ASSERT_EQ(acknowledged.size(), 24u);
   // Down until a message has failed twice; all of them wait.
   ASSERT_TRUE(waitUntil([&] {
-    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 100);
+    auto pending =
+        h.gateway().store().outbox().entries("regional", store::OutboxState::kPending, 100);
     return pending.isOk() && std::any_of(pending->begin(), pending->end(),
                                          [](const auto& e) { return e.attempts >= 2; });
   }));
-  EXPECT_EQ(h.gateway().store().outbox("regional", store::OutboxState::kPending, 100)->size(), 24u);
+  EXPECT_EQ(
+      h.gateway().store().outbox().entries("regional", store::OutboxState::kPending, 100)->size(),
+      24u);
 
   peer.start(port);
   ASSERT_TRUE(peer.waitForAccepted(acknowledged, kWaitMs));
@@ -121,7 +124,7 @@ TEST(DeliveryFaults, APoisonMessageIsDeadLetteredWhileOtherPatientsFlow) {
   EXPECT_EQ(std::count_if(received.begin(), received.end(),
                           [](const auto& r) { return r.patient == 202; }),
             1);
-  auto dead = h.gateway().store().deadLetters(std::string("regional"), 0, 10);
+  auto dead = h.gateway().store().outbox().deadLetters(std::string("regional"), 0, 10);
   ASSERT_TRUE(dead.isOk());
   ASSERT_EQ(dead->size(), 1u);
   EXPECT_NE(dead->front().payload.find(episodeOf(202, 0)), std::string::npos);

@@ -305,7 +305,8 @@ inline std::string writeServeConfig(const TempDir& dir, const std::string& peerB
 // Waits until the gateway has no pending entry: everything it will ever send was sent.
 inline bool waitForNothingPending(GatewayHarness& h) {
   return waitUntil([&] {
-    auto pending = h.gateway().store().outbox("regional", store::OutboxState::kPending, 1);
+    auto pending =
+        h.gateway().store().outbox().entries("regional", store::OutboxState::kPending, 1);
     return pending.isOk() && pending->empty();
   });
 }

@@ -15,7 +15,7 @@ namespace {
 
 // No entry waits for the regional EHR: the gateway has nothing (more) to send it.
 bool nothingPending(store::Store& s) {
-  auto pending = s.outbox("regional", store::OutboxState::kPending, 1);
+  auto pending = s.outbox().entries("regional", store::OutboxState::kPending, 1);
   return pending.isOk() && pending->empty();
 }
 
@@ -23,7 +23,7 @@ std::vector<store::ExchangeRecord> outbound(store::Store& s) {
   store::ExchangeQuery q;
   q.direction = "outbound";
   q.limit = 1000;
-  auto r = s.exchanges(q);
+  auto r = s.exchangeLog().exchanges(q);
   EXPECT_TRUE(r.isOk());
   return r.isOk() ? *r : std::vector<store::ExchangeRecord>{};
 }
@@ -72,7 +72,7 @@ TEST(EnrollmentFlow, IsForwardedToTheRegionAsConditionalTransactionOnce) {
   store::ExchangeQuery in;
   in.direction = "inbound";
   in.requestId = "req-enroll-1";
-  auto inbound = harness.gateway().store().exchanges(in);
+  auto inbound = harness.gateway().store().exchangeLog().exchanges(in);
   ASSERT_TRUE(inbound.isOk());
   ASSERT_EQ(inbound->size(), 1u);
   EXPECT_EQ((*inbound)[0].clientId, "kungsbacka");

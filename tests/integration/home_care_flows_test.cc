@@ -149,7 +149,7 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
   // The exchange log records the rejection and the mappings version.
   store::ExchangeQuery q;
   q.direction = "inbound";
-  auto lines = harness_.gateway().store().exchanges(q);
+  auto lines = harness_.gateway().store().exchangeLog().exchanges(q);
   ASSERT_TRUE(lines.isOk());
   bool rejected = false;
   for (const auto& line : *lines) {
@@ -344,7 +344,7 @@ TEST_F(MappingsReload, AReloadTakesEffectAndABadOneKeepsThePreviousMappings) {
   harness_.call("kungsbacka", "GET", "/Patient");
   store::ExchangeQuery q;
   q.tenant = "kungsbacka";
-  auto lines = harness_.gateway().store().exchanges(q);
+  auto lines = harness_.gateway().store().exchangeLog().exchanges(q);
   ASSERT_TRUE(lines.isOk());
   ASSERT_FALSE(lines->empty());
   EXPECT_NE(lines->back().detail.find("mappings=" + v2), std::string::npos) << lines->back().detail;

@@ -14,7 +14,7 @@ namespace brygga::testing {
 namespace {
 
 std::vector<store::AuditRecord> auditRecords(store::Store& store) {
-  auto records = store.auditRecords(1, 1 << 30);
+  auto records = store.auditLog().auditRecords(1, 1 << 30);
   EXPECT_TRUE(records.isOk());
   return records.isOk() ? *records : std::vector<store::AuditRecord>{};
 }

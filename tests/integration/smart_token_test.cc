@@ -174,15 +174,15 @@ TEST_F(SmartTokens, AttacksOnTheTokenEndpointAreInvalidClient) {
 TEST_F(SmartTokens, AssertionsNoRegisteredKeyVerifiesAreCountedNotWrittenOneByOne) {
   const auth::JoseKey stranger = auth::JoseKey::privateFromPem(makeEcKeyPem("P-384")).value();
   store::Store& store = harness_.gateway().store();
-  const size_t before = store.auditRecords(1, 1 << 30).value().size();
+  const size_t before = store.auditLog().auditRecords(1, 1 << 30).value().size();
   for (int i = 0; i < 50; ++i) {
     Claims claims;
     claims.jti = "stranger-" + std::to_string(i);
     ASSERT_EQ(askToken(assertion(claims, &stranger), "system/Patient.rs").status, 401);
   }
-  EXPECT_EQ(store.auditRecords(1, 1 << 30).value().size(), before);
+  EXPECT_EQ(store.auditLog().auditRecords(1, 1 << 30).value().size(), before);
   harness_.gateway().stop();  // closes the open window of refused logins
-  const auto records = store.auditRecords(1, 1 << 30).value();
+  const auto records = store.auditLog().auditRecords(1, 1 << 30).value();
   ASSERT_EQ(records.size(), before + 1);
   EXPECT_THAT(records.back().json, HasSubstr("50 refused logins from 127.0.0.1"));
   EXPECT_THAT(records.back().json, HasSubstr("client assertion"));
@@ -241,7 +241,7 @@ TEST_F(SmartTokens, TokenRequestsAreAuditedWithoutTheAssertion) {
   const std::string jwt = assertion({});
   ASSERT_EQ(askToken(jwt, "system/Patient.rs").status, 200);
   ASSERT_EQ(askToken(jwt, "system/Patient.rs").status, 401);  // the replay
-  auto records = harness_.gateway().store().auditRecords(1, 100);
+  auto records = harness_.gateway().store().auditLog().auditRecords(1, 100);
   ASSERT_TRUE(records.isOk());
   int logins = 0;
   for (const auto& r : *records) {

@@ -70,7 +70,7 @@ TEST_F(TlsTest, AClientCertificateIdentifiesTheMunicipality) {
   EXPECT_EQ(httpsCall(port, "varberg", "GET", "/Patient/" + id).status, 404);
   store::ExchangeQuery q;
   q.direction = "inbound";
-  auto log = harness_->gateway().store().exchanges(q);
+  auto log = harness_->gateway().store().exchangeLog().exchanges(q);
   ASSERT_TRUE(log.isOk());
   bool sawKungsbacka = false;
   for (const auto& e : *log) sawKungsbacka = sawKungsbacka || e.clientId == "kungsbacka";

@@ -10,8 +10,8 @@
 
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/merkle.h"
-#include "tests/support/fake_store.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_store.h"
 
 namespace brygga::api {
 namespace {
@@ -92,9 +92,11 @@ class AuditApiTest : public ::testing::Test {
     return {};
   }
 
-  int64_t records() { return static_cast<int64_t>(store_.auditRecords(1, 1 << 30)->size()); }
+  int64_t records() {
+    return static_cast<int64_t>(store_.auditLog().auditRecords(1, 1 << 30)->size());
+  }
 
-  testing::FakeStore store_;
+  testing::TestStore store_;
   testing::SimulatedTimeSystem clock_{1795428900000};
   std::ostringstream logText_;
   core::Logger logger_{logText_};
@@ -134,7 +136,7 @@ TEST_F(AuditApiTest, InclusionProofOfARecordVerifiesAgainstTheCheckpoint) {
 
   ApiResponse record = get("/records/7");
   ASSERT_EQ(record.status, 200);
-  const auto stored = store_.auditRecords(7, 1);
+  const auto stored = store_.auditLog().auditRecords(7, 1);
   EXPECT_EQ(record.body, stored->front().json);  // byte for byte
 
   ApiResponse proof = get("/proof/inclusion", "seq=7");  // size: the latest checkpoint's
@@ -210,14 +212,14 @@ TEST_F(AuditApiTest, EveryCallButThePublicOnesIsAuditedAndARecordReadShowsInTheP
   EXPECT_EQ(records(), before + 2);
 
   // Record 5 concerns Patient/p2: reading it is an access to that patient's log.
-  const size_t patientBefore = store_.auditRecordsForPatient("Patient/p2", 1000)->size();
+  const size_t patientBefore = store_.auditLog().auditRecordsForPatient("Patient/p2", 1000)->size();
   ASSERT_EQ(get("/records/5").status, 200);
-  const auto patientLog = store_.auditRecordsForPatient("Patient/p2", 1000);
+  const auto patientLog = store_.auditLog().auditRecordsForPatient("Patient/p2", 1000);
   ASSERT_EQ(patientLog->size(), patientBefore + 1);
   EXPECT_THAT(patientLog->back().json, HasSubstr("\"value\":\"integration\""));
   EXPECT_THAT(patientLog->back().json, HasSubstr("AuditEvent/5"));
 
-  const auto exchanges = store_.exchanges(store::ExchangeQuery{});
+  const auto exchanges = store_.exchangeLog().exchanges(store::ExchangeQuery{});
   ASSERT_TRUE(exchanges.isOk());
   EXPECT_EQ(exchanges->size(), 3u);  // the two proofs and the record read
 }

@@ -112,7 +112,7 @@ class FlowBench {
   std::vector<store::OutboxEntry> outboxAfter(int64_t after) {
     std::vector<store::OutboxEntry> out;
     for (const auto& d : kDestinations) {
-      auto entries = store_.outbox(d, std::nullopt, 1000);
+      auto entries = store_.outbox().entries(d, std::nullopt, 1000);
       EXPECT_TRUE(entries.isOk());
       for (auto& e : *entries) {
         if (e.id > after) out.push_back(e);
@@ -187,7 +187,7 @@ std::string observe(FlowBench& bench, const ApiResponse& response, int64_t outbo
         const std::string resourceType = path.substr(0, path.find('/'));
         const std::string id =
             path.substr(resourceType.size() + 1, path.find("/_history") - resourceType.size() - 1);
-        auto record = bench.store().read(resourceType, id);
+        auto record = bench.store().resources().read(resourceType, id);
         if (record.isOk() && *record) {
           rapidjson::Document r;
           r.Parse((*record)->json.c_str());

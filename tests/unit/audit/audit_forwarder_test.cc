@@ -118,7 +118,7 @@ TEST_F(AuditForwarderTest, ForwardsEveryRecordInOrderAndKeepsTheCursor) {
   ASSERT_TRUE(sent.isOk()) << sent.status().toString();
   EXPECT_EQ(*sent, 25);
   EXPECT_EQ(shared->received, oneTo(25));
-  EXPECT_EQ(*store->auditForwardCursor("test"), 25);
+  EXPECT_EQ(*store->auditLog().auditForwardCursor("test"), 25);
   // Nothing new: nothing sent again.
   EXPECT_EQ(*f->runOnce(), 0);
   EXPECT_EQ(shared->received.size(), 25u);
@@ -132,7 +132,8 @@ TEST_F(AuditForwarderTest, NothingIsLostOrRepeatedWhileTheRepositoryIsDown) {
   append(*store, 7);
   EXPECT_FALSE(f->runOnce().isOk());
   EXPECT_FALSE(f->runOnce().isOk());
-  EXPECT_EQ(*store->auditForwardCursor("test"), 5);  // the cursor waits for the repository
+  EXPECT_EQ(*store->auditLog().auditForwardCursor("test"),
+            5);  // the cursor waits for the repository
   EXPECT_EQ(f->stats().consecutiveFailures, 2);
   shared->down = false;
   auto sent = f->runOnce();
@@ -147,7 +148,7 @@ TEST_F(AuditForwarderTest, APartlyAcceptedBatchMovesTheCursorToWhatWasTaken) {
   shared->takeAtMost = 4;
   auto f = forwarder(10);
   EXPECT_FALSE(f->runOnce().isOk());
-  EXPECT_EQ(*store->auditForwardCursor("test"), 4);
+  EXPECT_EQ(*store->auditLog().auditForwardCursor("test"), 4);
   EXPECT_GE(shared->disconnects, 1);  // a broken connection is dropped
   shared->takeAtMost = 1000;
   ASSERT_TRUE(f->runOnce().isOk());
@@ -197,11 +198,13 @@ TEST_F(AuditForwarderTest, TheThreadForwardsNewRecordsAndBacksOffWhileDown) {
 }
 
 TEST_F(AuditForwarderTest, TheCursorNeverMovesBack) {
-  core::Status s = store->write(
-      [](store::StoreTransaction& txn) { return txn.setAuditForwardCursor("test", 10, 1); });
+  core::Status s = store->write([](store::StoreTransaction& txn) {
+    return txn.auditLog().setAuditForwardCursor("test", 10, 1);
+  });
   ASSERT_TRUE(s.isOk());
-  s = store->write(
-      [](store::StoreTransaction& txn) { return txn.setAuditForwardCursor("test", 9, 2); });
+  s = store->write([](store::StoreTransaction& txn) {
+    return txn.auditLog().setAuditForwardCursor("test", 9, 2);
+  });
   EXPECT_EQ(s.code(), core::StatusCode::kConflict);
 }
 
@@ -218,7 +221,7 @@ TEST_F(AuditForwarderTest, FhirSinkPostsEachRecordAndStopsAtTheFirstRefusal) {
   d.timeoutMs = 5000;
   FhirAuditSink sink(peer.baseUrl() + "/", adapters::makeCurlHttpClient(d));
   append(*store, 4);
-  auto records = *store->auditRecords(1, 10);
+  auto records = *store->auditLog().auditRecords(1, 10);
   auto result = sink.send(records);
   EXPECT_FALSE(result.status.isOk());
   EXPECT_EQ(result.accepted, 2u);

@@ -82,7 +82,7 @@ struct StoreFixture : ::testing::Test {
   // write access to the database would.
   void appendCheckpoint(const NoteSigner& signer, uint64_t size) {
     std::vector<merkle::Hash> leaves;
-    const auto records = store->auditRecords(1, static_cast<int>(size));
+    const auto records = store->auditLog().auditRecords(1, static_cast<int>(size));
     for (const auto& r : *records) {
       leaves.push_back(merkle::leafHash(r.json));
     }
@@ -94,9 +94,11 @@ struct StoreFixture : ::testing::Test {
     row.treeSize = static_cast<int64_t>(size);
     row.rootHash = merkle::toHex(body.root);
     row.note = *signer.sign(formatCheckpoint(body));
-    ASSERT_TRUE(
-        store->write([&](store::StoreTransaction& txn) { return txn.appendAuditCheckpoint(row); })
-            .isOk());
+    ASSERT_TRUE(store
+                    ->write([&](store::StoreTransaction& txn) {
+                      return txn.auditLog().appendAuditCheckpoint(row);
+                    })
+                    .isOk());
   }
   AuditVerifyResult verify(const NoteVerifier& key) {
     AuditVerifyOptions options;
@@ -187,8 +189,8 @@ TEST_F(AuditKeysTest, AKeySlippedIntoTheTableWithoutTheOldKeysBlessingIsNotTrust
       rotationNoteText(kOrigin, genuine.vkey(), attacker->verifier().vkey(), 4);
   const std::string note = *attacker->sign(text);
   core::Status s = store->write([&](store::StoreTransaction& txn) -> core::Status {
-    BRYGGA_RETURN_IF_ERROR(txn.appendAuditKey({1, genuine.vkey(), 1, 1, ""}));
-    return txn.appendAuditKey({2, attacker->verifier().vkey(), 4, 2, note});
+    BRYGGA_RETURN_IF_ERROR(txn.auditLog().appendAuditKey({1, genuine.vkey(), 1, 1, ""}));
+    return txn.auditLog().appendAuditKey({2, attacker->verifier().vkey(), 4, 2, note});
   });
   ASSERT_TRUE(s.isOk()) << s.toString();
   append(*store, 2);
@@ -290,7 +292,7 @@ TEST_F(WitnessTest, CheckpointsGoToTheWitnessWithConsistencyProofsThatVerify) {
   flipped[0][0] ^= 1;
   EXPECT_FALSE(merkle::verifyConsistency(c1->size, c2->size, c1->root, c2->root, flipped));
 
-  auto stored = store->latestAuditWitness(url());
+  auto stored = store->auditLog().latestAuditWitness(url());
   ASSERT_TRUE(stored.isOk() && stored->has_value());
   EXPECT_EQ((*stored)->treeSize, 11);
   EXPECT_THAT((*stored)->cosignatures, HasSubstr("witness.example/w"));
@@ -393,7 +395,7 @@ TEST_F(WitnessTest, WithTheWitnessKeyOnlyAValidCosignatureCounts) {
   auto refused = witness.runOnce();
   EXPECT_FALSE(refused.isOk());
   EXPECT_THAT(refused.message(), HasSubstr("no valid cosignature by witness.example/w1"));
-  EXPECT_FALSE(store->latestAuditWitness(url())->has_value());
+  EXPECT_FALSE(store->auditLog().latestAuditWitness(url())->has_value());
 
   honest = true;
   ASSERT_TRUE(witness.runOnce().isOk());

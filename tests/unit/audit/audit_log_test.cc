@@ -9,8 +9,8 @@
 
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/checkpointer.h"
-#include "tests/support/fake_store.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_store.h"
 
 namespace brygga::audit {
 namespace {
@@ -53,13 +53,13 @@ NoteSigner signer() {
 // The leaf hashes a reader would compute from the records themselves.
 std::vector<merkle::Hash> leavesOf(store::Store& store) {
   std::vector<merkle::Hash> out;
-  const auto records = store.auditRecords(1, 1 << 30);
+  const auto records = store.auditLog().auditRecords(1, 1 << 30);
   for (const auto& r : *records) out.push_back(merkle::leafHash(r.json));
   return out;
 }
 
 struct AuditLogTest : ::testing::Test {
-  testing::FakeStore store;
+  testing::TestStore store;
   testing::SimulatedTimeSystem clock{1795428900000};
   NoteSigner key = signer();
   AuditLog log{store, key, kOrigin, clock};
@@ -67,10 +67,10 @@ struct AuditLogTest : ::testing::Test {
 
 TEST_F(AuditLogTest, AppendStoresTheLeafHashOfTheRecordAsStored) {
   append(store, 1, 3);
-  auto leaves = store.auditLeaves(1, 10);
+  auto leaves = store.auditLog().auditLeaves(1, 10);
   ASSERT_TRUE(leaves.isOk());
   ASSERT_EQ(leaves->size(), 3u);
-  const auto records = *store.auditRecords(1, 10);
+  const auto records = *store.auditLog().auditRecords(1, 10);
   for (size_t i = 0; i < 3; ++i) {
     EXPECT_EQ((*leaves)[i].seq, records[i].seq);
     EXPECT_EQ((*leaves)[i].leafHash, merkle::toHex(merkle::leafHash(records[i].json)));
@@ -99,7 +99,7 @@ TEST_F(AuditLogTest, CheckpointIsSignedAndCommitsToTheRecords) {
   auto again = log.checkpoint();
   ASSERT_TRUE(again.isOk());
   EXPECT_EQ((*again)->note, (*made)->note);
-  EXPECT_EQ(store.auditCheckpoints(0, 10)->size(), 1u);
+  EXPECT_EQ(store.auditLog().auditCheckpoints(0, 10)->size(), 1u);
 }
 
 TEST_F(AuditLogTest, ProofsVerifyAgainstSignedCheckpoints) {
@@ -148,7 +148,7 @@ TEST_F(AuditLogTest, RefusesToSignAChangedRecord) {
   auto refused = log.checkpoint();
   ASSERT_FALSE(refused.isOk());
   EXPECT_THAT(refused.status().message(), HasSubstr("record 15"));
-  EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 10);
+  EXPECT_EQ((*store.auditLog().latestAuditCheckpoint())->treeSize, 10);
 }
 
 TEST_F(AuditLogTest, RefusesToSignALogThatNoLongerMatchesTheLastCheckpoint) {
@@ -159,11 +159,11 @@ TEST_F(AuditLogTest, RefusesToSignALogThatNoLongerMatchesTheLastCheckpoint) {
   // A log rewritten consistently (other events, chain and leaves recomputed: every check on the
   // records themselves passes) under the checkpoint signed for the original, as a restarted
   // gateway would find it.
-  testing::FakeStore forged;
+  testing::TestStore forged;
   append(forged, 1, 12, "varberg");
   ASSERT_TRUE(forged
                   .write([&](store::StoreTransaction& txn) {
-                    return txn.appendAuditCheckpoint(**signed10);
+                    return txn.auditLog().appendAuditCheckpoint(**signed10);
                   })
                   .isOk());
   AuditLog restarted(forged, key, kOrigin, clock);
@@ -171,7 +171,7 @@ TEST_F(AuditLogTest, RefusesToSignALogThatNoLongerMatchesTheLastCheckpoint) {
   auto refused = restarted.checkpoint();
   ASSERT_FALSE(refused.isOk());
   EXPECT_THAT(refused.status().message(), HasSubstr("no longer match the checkpoint"));
-  EXPECT_EQ((*forged.latestAuditCheckpoint())->treeSize, 10);
+  EXPECT_EQ((*forged.auditLog().latestAuditCheckpoint())->treeSize, 10);
   // Nor does it build on a checkpoint another key signed.
   AuditLog otherKey(forged, signer(), kOrigin, clock);
   ASSERT_TRUE(otherKey.open().isOk());
@@ -203,16 +203,16 @@ TEST_F(AuditLogTest, OpenGivesOldRecordsTheirLeaves) {
                       r.prevHash = prev;
                       r.hash = AuditTrail::chainHash(prev, r.json);
                       prev = r.hash;
-                      BRYGGA_RETURN_IF_ERROR(txn.appendAudit(r));
+                      BRYGGA_RETURN_IF_ERROR(txn.auditLog().appendAudit(r));
                     }
                     return core::Status::ok();
                   })
                   .isOk());
-  EXPECT_TRUE(store.auditLeaves(1, 10)->empty());
+  EXPECT_TRUE(store.auditLog().auditLeaves(1, 10)->empty());
   ASSERT_TRUE(log.open().isOk());
-  const auto leaves = store.auditLeaves(1, 10);
+  const auto leaves = store.auditLog().auditLeaves(1, 10);
   ASSERT_EQ(leaves->size(), 5u);
-  const auto records = store.auditRecords(1, 10);
+  const auto records = store.auditLog().auditRecords(1, 10);
   for (size_t i = 0; i < 5; ++i) {
     EXPECT_EQ((*leaves)[i].leafHash, merkle::toHex(merkle::leafHash((*records)[i].json)));
   }
@@ -234,20 +234,21 @@ TEST_F(AuditLogTest, CheckpointerSignsBySizeAndByInterval) {
 
   append(store, 1, 49);
   checkpointer.runOnce();
-  EXPECT_FALSE(store.latestAuditCheckpoint()->has_value());  // neither enough nor old enough
+  EXPECT_FALSE(
+      store.auditLog().latestAuditCheckpoint()->has_value());  // neither enough nor old enough
   append(store, 50, 50);
   checkpointer.runOnce();
-  ASSERT_TRUE(store.latestAuditCheckpoint()->has_value());
-  EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 50);
+  ASSERT_TRUE(store.auditLog().latestAuditCheckpoint()->has_value());
+  EXPECT_EQ((*store.auditLog().latestAuditCheckpoint())->treeSize, 50);
 
   append(store, 51, 55);
   checkpointer.runOnce();  // the interval starts now
   clock.advance(std::chrono::milliseconds(59999));
   checkpointer.runOnce();
-  EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 50);
+  EXPECT_EQ((*store.auditLog().latestAuditCheckpoint())->treeSize, 50);
   clock.advance(std::chrono::milliseconds(1));
   checkpointer.runOnce();
-  EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 55);
+  EXPECT_EQ((*store.auditLog().latestAuditCheckpoint())->treeSize, 55);
   EXPECT_THAT(logText.str(), HasSubstr("\"reason\":\"interval\""));
 }
 
@@ -259,8 +260,8 @@ TEST_F(AuditLogTest, CheckpointerSignsWhatIsLeftWhenStopped) {
   checkpointer.start();
   append(store, 1, 3);
   checkpointer.stop();
-  ASSERT_TRUE(store.latestAuditCheckpoint()->has_value());
-  EXPECT_EQ((*store.latestAuditCheckpoint())->treeSize, 3);
+  ASSERT_TRUE(store.auditLog().latestAuditCheckpoint()->has_value());
+  EXPECT_EQ((*store.auditLog().latestAuditCheckpoint())->treeSize, 3);
 }
 
 }  // namespace

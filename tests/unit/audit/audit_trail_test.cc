@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/core/digest.h"
-#include "tests/support/fake_store.h"
+#include "tests/support/test_store.h"
 
 namespace brygga::audit {
 namespace {
@@ -41,7 +41,7 @@ void appendRecords(store::Store& store, int n) {
   }
 }
 
-// Appends `n` records in one write unit (a long chain without copying the fake store n times).
+// Appends `n` records in one write unit (a long chain, quickly).
 void appendInOneUnit(store::Store& store, int n) {
   core::Status s = store.write([&](store::StoreTransaction& txn) {
     for (int i = 1; i <= n; ++i) {
@@ -54,7 +54,7 @@ void appendInOneUnit(store::Store& store, int n) {
 }
 
 std::vector<store::AuditRecord> allRecords(store::Store& store) {
-  auto records = store.auditRecords(1, 1000000);
+  auto records = store.auditLog().auditRecords(1, 1000000);
   EXPECT_TRUE(records.isOk());
   return records.isOk() ? *records : std::vector<store::AuditRecord>{};
 }
@@ -69,7 +69,7 @@ TEST(AuditTrail, ChainHashIsSha256OfPreviousHashBytesAndJson) {
 }
 
 TEST(AuditTrail, AppendLinksRecordsIntoAChain) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 3);
   auto records = allRecords(store);
   ASSERT_EQ(records.size(), 3u);
@@ -88,7 +88,7 @@ TEST(AuditTrail, AppendLinksRecordsIntoAChain) {
 }
 
 TEST(AuditTrail, AppendIsPartOfTheCallersWriteUnit) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 1);
   core::Status s = store.write([](store::StoreTransaction& txn) {
     auto seq = AuditTrail::append(txn, contextFor(2, "Patient/a"));
@@ -100,7 +100,7 @@ TEST(AuditTrail, AppendIsPartOfTheCallersWriteUnit) {
 }
 
 TEST(AuditTrail, IntactChainVerifies) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 5);
   auto result = AuditTrail::verify(store);
   ASSERT_TRUE(result.isOk());
@@ -110,7 +110,7 @@ TEST(AuditTrail, IntactChainVerifies) {
 }
 
 TEST(AuditTrail, EmptyChainVerifies) {
-  testing::FakeStore store;
+  testing::TestStore store;
   auto result = AuditTrail::verify(store);
   ASSERT_TRUE(result.isOk());
   EXPECT_EQ(result->recordsChecked, 0);
@@ -118,7 +118,7 @@ TEST(AuditTrail, EmptyChainVerifies) {
 }
 
 TEST(AuditTrail, VerifyPagesThroughLongChains) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendInOneUnit(store, 2105);
   store.editAudit([](std::vector<store::AuditRecord>& log) { log[2049].json += " "; });
   auto result = AuditTrail::verify(store);
@@ -128,7 +128,7 @@ TEST(AuditTrail, VerifyPagesThroughLongChains) {
 }
 
 TEST(AuditTrail, VerifyDetectsAChangedEvent) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 5);
   store.editAudit([](std::vector<store::AuditRecord>& log) {
     std::string& json = log[2].json;
@@ -141,7 +141,7 @@ TEST(AuditTrail, VerifyDetectsAChangedEvent) {
 }
 
 TEST(AuditTrail, VerifyDetectsAChangedEventWhoseHashWasRecomputed) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 5);
   store.editAudit([](std::vector<store::AuditRecord>& log) {
     store::AuditRecord& r = log[2];
@@ -155,7 +155,7 @@ TEST(AuditTrail, VerifyDetectsAChangedEventWhoseHashWasRecomputed) {
 }
 
 TEST(AuditTrail, VerifyDetectsADeletedRecord) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 5);
   store.editAudit(
       [](std::vector<store::AuditRecord>& log) { log.erase(log.begin() + 2); });  // seq 3
@@ -167,7 +167,7 @@ TEST(AuditTrail, VerifyDetectsADeletedRecord) {
 }
 
 TEST(AuditTrail, VerifyDetectsADeletedFirstRecord) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 3);
   store.editAudit([](std::vector<store::AuditRecord>& log) { log.erase(log.begin()); });
   auto result = AuditTrail::verify(store);
@@ -176,7 +176,7 @@ TEST(AuditTrail, VerifyDetectsADeletedFirstRecord) {
 }
 
 TEST(AuditTrail, VerifyDetectsAChangedPrevHash) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 5);
   store.editAudit([](std::vector<store::AuditRecord>& log) {
     store::AuditRecord& r = log[3];  // seq 4
@@ -190,7 +190,7 @@ TEST(AuditTrail, VerifyDetectsAChangedPrevHash) {
 }
 
 TEST(AuditTrail, VerifyDetectsAForgedStartOfTheChain) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 2);
   store.editAudit([](std::vector<store::AuditRecord>& log) {
     log[0].prevHash = core::sha256Hex("forged");
@@ -202,7 +202,7 @@ TEST(AuditTrail, VerifyDetectsAForgedStartOfTheChain) {
 }
 
 TEST(AuditTrail, AppendRefusesToExtendADamagedHash) {
-  testing::FakeStore store;
+  testing::TestStore store;
   appendRecords(store, 1);
   store.editAudit([](std::vector<store::AuditRecord>& log) { log[0].hash = "not-a-hash"; });
   core::Status s = store.write([](store::StoreTransaction& txn) {

@@ -13,8 +13,8 @@
 #include "gateway/delivery/delivery_worker.h"
 #include "gateway/delivery/retention.h"
 #include "mappings/enrollment_forward.h"
-#include "tests/support/fake_store.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_store.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::delivery {
@@ -71,17 +71,17 @@ class DeliveryEngineTest : public ::testing::Test {
     int64_t id = 0;
     EXPECT_TRUE(store_
                     .write([&](store::StoreTransaction& txn) -> core::Status {
-                      BRYGGA_ASSIGN_OR_RETURN(id, txn.enqueue(e));
+                      BRYGGA_ASSIGN_OR_RETURN(id, txn.outbox().enqueue(e));
                       return core::Status::ok();
                     })
                     .isOk());
     return id;
   }
 
-  store::OutboxEntry entry(int64_t id) { return **store_.outboxEntry(id); }
+  store::OutboxEntry entry(int64_t id) { return **store_.outbox().outboxEntry(id); }
 
   testing::TestPeer peer_;
-  testing::FakeStore store_;
+  testing::TestStore store_;
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
@@ -128,7 +128,7 @@ TEST_F(DeliveryEngineTest, ACrashBetweenSendingAndRecordingResendsTheSameConditi
   // Only the recorded attempt is in the exchange log.
   store::ExchangeQuery q;
   q.direction = "outbound";
-  EXPECT_EQ(store_.exchanges(q)->size(), 1u);
+  EXPECT_EQ(store_.exchangeLog().exchanges(q)->size(), 1u);
 }
 
 TEST_F(DeliveryEngineTest, OnePassRecordsAllItsAttemptsInOneWriteUnit) {
@@ -141,8 +141,8 @@ TEST_F(DeliveryEngineTest, OnePassRecordsAllItsAttemptsInOneWriteUnit) {
   EXPECT_EQ(peer_.requestCount(), 10u);
   store::ExchangeQuery q;
   q.direction = "outbound";
-  EXPECT_EQ(store_.exchanges(q)->size(), 10u);
-  EXPECT_EQ(store_.auditRecords(1, 100)->size(), 10u);
+  EXPECT_EQ(store_.exchangeLog().exchanges(q)->size(), 10u);
+  EXPECT_EQ(store_.auditLog().auditRecords(1, 100)->size(), 10u);
 }
 
 TEST_F(DeliveryEngineTest, APausedDestinationSendsNothingUntilResumed) {
@@ -151,7 +151,7 @@ TEST_F(DeliveryEngineTest, APausedDestinationSendsNothingUntilResumed) {
   // Paused by another process on the same database (the CLI): seen at the start of a pass.
   ASSERT_TRUE(store_
                   .write([](store::StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", true, kStartMs, "cli");
+                    return txn.outbox().setDestinationPaused("regional", true, kStartMs, "cli");
                   })
                   .isOk());
   EXPECT_EQ(w->runOnce(), 0);
@@ -159,7 +159,7 @@ TEST_F(DeliveryEngineTest, APausedDestinationSendsNothingUntilResumed) {
   EXPECT_EQ(peer_.requestCount(), 0u);
   ASSERT_TRUE(store_
                   .write([](store::StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", false, kStartMs, "cli");
+                    return txn.outbox().setDestinationPaused("regional", false, kStartMs, "cli");
                   })
                   .isOk());
   EXPECT_EQ(w->runOnce(), 1);
@@ -172,7 +172,8 @@ TEST_F(DeliveryEngineTest, APauseFromTheAdminApiStopsTheRunningWorkerAtOnce) {
   w->setPaused(true);  // what the admin API does after committing the pause
   ASSERT_TRUE(store_
                   .write([](store::StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", true, kStartMs, "integration");
+                    return txn.outbox().setDestinationPaused("regional", true, kStartMs,
+                                                             "integration");
                   })
                   .isOk());
   enqueue("Patient/p1", forwardBundle("E-1"));
@@ -183,7 +184,8 @@ TEST_F(DeliveryEngineTest, APauseFromTheAdminApiStopsTheRunningWorkerAtOnce) {
   EXPECT_EQ(peer_.requestCount(), 0u);
   ASSERT_TRUE(store_
                   .write([](store::StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", false, kStartMs, "integration");
+                    return txn.outbox().setDestinationPaused("regional", false, kStartMs,
+                                                             "integration");
                   })
                   .isOk());
   w->setPaused(false);  // resumes and wakes the worker
@@ -225,9 +227,9 @@ TEST_F(DeliveryEngineTest, RetentionDeletesOnlyDeliveredEntriesPastTheRetentionT
   EXPECT_EQ(*retention.runOnce(), 0);
   clock_.advance(std::chrono::milliseconds(2));
   EXPECT_EQ(*retention.runOnce(), 1);
-  EXPECT_FALSE(store_.outboxEntry(delivered)->has_value());
+  EXPECT_FALSE(store_.outbox().outboxEntry(delivered)->has_value());
   EXPECT_EQ(entry(dead).state, OutboxState::kDead);
-  EXPECT_EQ(store_.auditRecords(1, 10)->size(), 2u);  // audit records are never pruned
+  EXPECT_EQ(store_.auditLog().auditRecords(1, 10)->size(), 2u);  // audit records are never pruned
   EXPECT_THAT(logs_.str(), HasSubstr("retention.purged"));
 }
 

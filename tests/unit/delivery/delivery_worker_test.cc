@@ -16,9 +16,8 @@
 
 #include "gateway/audit/audit_trail.h"
 #include "gateway/core/digest.h"
-#include "gateway/store/sqlite_store.h"
-#include "tests/support/fake_store.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_store.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::delivery {
@@ -55,37 +54,10 @@ testing::TestPeer::Response answer(int status, std::string body = {},
   return r;
 }
 
-// The worker runs against the in-memory fake and against the real SQLite store: the fake lets a
-// test inject store failures, SQLite shows the worker and the store agree on the contract.
-enum class StoreKind { kFake, kSqlite };
-
-void PrintTo(StoreKind kind, std::ostream* os) {
-  *os << (kind == StoreKind::kFake ? "FakeStore" : "SqliteStore");
-}
-
-std::string storeName(const ::testing::TestParamInfo<StoreKind>& info) {
-  return info.param == StoreKind::kFake ? "FakeStore" : "SqliteStore";
-}
-
-class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
+// The worker runs against the real SQLite store (TestStore, which can also make a write fail).
+class DeliveryWorkerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    switch (GetParam()) {
-      case StoreKind::kFake: {
-        auto fake = std::make_unique<testing::FakeStore>();
-        fake_ = fake.get();
-        store_ = std::move(fake);
-        break;
-      }
-      case StoreKind::kSqlite: {
-        store::SqliteOptions options;
-        options.path = dir_.file("brygga.db");
-        auto opened = store::openSqliteStore(options);
-        ASSERT_TRUE(opened.isOk()) << opened.status().toString();
-        store_ = std::move(opened).value();
-        break;
-      }
-    }
     destination_.name = "regional";
     destination_.peer.baseUrl = peer_.baseUrl();
     destination_.peer.connectTimeoutMs = 2000;
@@ -115,7 +87,7 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
     entry.nextAttemptMs = clock_.nowMs();
     int64_t id = 0;
     core::Status s = store_->write([&](store::StoreTransaction& txn) -> core::Status {
-      auto assigned = txn.enqueue(entry);
+      auto assigned = txn.outbox().enqueue(entry);
       if (!assigned.isOk()) return assigned.status();
       id = *assigned;
       return core::Status::ok();
@@ -125,7 +97,7 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
   }
 
   store::OutboxEntry entry(int64_t id) {
-    auto e = store_->outboxEntry(id);
+    auto e = store_->outbox().outboxEntry(id);
     EXPECT_TRUE(e.isOk());
     EXPECT_TRUE(e.isOk() && e->has_value());
     return e.isOk() && e->has_value() ? **e : store::OutboxEntry{};
@@ -135,13 +107,13 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
     store::ExchangeQuery q;
     q.direction = "outbound";
     q.limit = 1000;
-    auto r = store_->exchanges(q);
+    auto r = store_->exchangeLog().exchanges(q);
     EXPECT_TRUE(r.isOk());
     return r.isOk() ? *r : std::vector<store::ExchangeRecord>{};
   }
 
   std::vector<store::AuditRecord> auditLog() {
-    auto r = store_->auditRecords(1, 1000);
+    auto r = store_->auditLog().auditRecords(1, 1000);
     EXPECT_TRUE(r.isOk());
     return r.isOk() ? *r : std::vector<store::AuditRecord>{};
   }
@@ -156,18 +128,16 @@ class DeliveryWorkerTest : public ::testing::TestWithParam<StoreKind> {
     EXPECT_EQ(verified->recordsChecked, static_cast<int64_t>(attempts));
   }
 
-  testing::TempDir dir_;
   testing::TestPeer peer_;
   testing::SimulatedTimeSystem clock_{kStartMs};
   std::ostringstream logs_;
   core::Logger logger_{logs_};
   delivery::DestinationConfig destination_;
   delivery::DeliveryConfig settings_;
-  std::unique_ptr<store::Store> store_;
-  testing::FakeStore* fake_ = nullptr;  // set when the store is the fake
+  std::unique_ptr<testing::TestStore> store_ = std::make_unique<testing::TestStore>();
 };
 
-TEST_P(DeliveryWorkerTest, DeliversOnceWithTheRightHeadersAndBody) {
+TEST_F(DeliveryWorkerTest, DeliversOnceWithTheRightHeadersAndBody) {
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
 
@@ -213,7 +183,7 @@ TEST_P(DeliveryWorkerTest, DeliversOnceWithTheRightHeadersAndBody) {
   EXPECT_THAT(logs_.str(), Not(HasSubstr("191212121212")));
 }
 
-TEST_P(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
+TEST_F(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
   std::atomic<int> calls{0};
   peer_.setHandler([&calls](const testing::TestPeer::Request&) {
     return ++calls == 1 ? answer(503, R"({"resourceType":"OperationOutcome"})") : answer(200);
@@ -256,7 +226,7 @@ TEST_P(DeliveryWorkerTest, RetriesAfterTheBackoffAndNotBefore) {
   expectEveryAttemptRecorded(2);
 }
 
-TEST_P(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
+TEST_F(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
   peer_.setHandler([](const testing::TestPeer::Request&) { return answer(500); });
   destination_.maxAttempts = 100;
   destination_.retryMaxMs = 8000;
@@ -273,7 +243,7 @@ TEST_P(DeliveryWorkerTest, BackoffGrowsExponentiallyUpToTheCap) {
   }
 }
 
-TEST_P(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
+TEST_F(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
   std::atomic<int> calls{0};
   peer_.setHandler([&calls](const testing::TestPeer::Request&) {
     return ++calls == 1 ? answer(429, "{}", {{"Retry-After", "120"}}) : answer(200);
@@ -293,7 +263,7 @@ TEST_P(DeliveryWorkerTest, RetryAfterIsHonouredWhenLongerThanTheBackoff) {
   expectEveryAttemptRecorded(2);
 }
 
-TEST_P(DeliveryWorkerTest, ShortRetryAfterDoesNotShortenTheBackoff) {
+TEST_F(DeliveryWorkerTest, ShortRetryAfterDoesNotShortenTheBackoff) {
   peer_.setHandler([](const testing::TestPeer::Request&) {
     return answer(503, "{}", {{"Retry-After", "0"}});
   });
@@ -303,7 +273,7 @@ TEST_P(DeliveryWorkerTest, ShortRetryAfterDoesNotShortenTheBackoff) {
   EXPECT_GE(entry(id).nextAttemptMs, kStartMs + 500);
 }
 
-TEST_P(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
+TEST_F(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
   const std::string outcome =
       R"({"resourceType":"OperationOutcome","issue":[{"severity":"error","code":"invalid",)"
       R"("diagnostics":"EpisodeOfCare.managingOrganization: unknown HSA-id"}]})";
@@ -328,7 +298,7 @@ TEST_P(DeliveryWorkerTest, RejectedEntryIsDeadWithThePeersAnswerAndNotRetried) {
   expectEveryAttemptRecorded(1);
 }
 
-TEST_P(DeliveryWorkerTest, LongRejectionTextIsTruncated) {
+TEST_F(DeliveryWorkerTest, LongRejectionTextIsTruncated) {
   peer_.setHandler(
       [](const testing::TestPeer::Request&) { return answer(422, std::string(20000, 'x')); });
   const int64_t id = enqueue("Patient/a", "A1");
@@ -339,7 +309,7 @@ TEST_P(DeliveryWorkerTest, LongRejectionTextIsTruncated) {
   EXPECT_THAT(e.lastError.size(), AllOf(Ge(2048u), Le(2100u)));
 }
 
-TEST_P(DeliveryWorkerTest, ConflictAndTimeoutStatusesAreRetried) {
+TEST_F(DeliveryWorkerTest, ConflictAndTimeoutStatusesAreRetried) {
   for (int status : {408, 409}) {
     peer_.setHandler([status](const testing::TestPeer::Request&) { return answer(status); });
     const int64_t id = enqueue("Patient/s" + std::to_string(status), "S" + std::to_string(status));
@@ -349,7 +319,7 @@ TEST_P(DeliveryWorkerTest, ConflictAndTimeoutStatusesAreRetried) {
   }
 }
 
-TEST_P(DeliveryWorkerTest, GivesUpAfterMaxAttempts) {
+TEST_F(DeliveryWorkerTest, GivesUpAfterMaxAttempts) {
   peer_.setHandler([](const testing::TestPeer::Request&) { return answer(502); });
   destination_.maxAttempts = 3;
   const int64_t id = enqueue("Patient/a", "A1");
@@ -385,7 +355,7 @@ class RecordingObserver : public metrics::DeliveryObserver {
   std::vector<Sample> samples;
 };
 
-TEST_P(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenContentIsRefused) {
+TEST_F(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenContentIsRefused) {
   destination_.maxAttempts = 1;  // every failure becomes a dead letter at once
   RecordingObserver observer;
   for (int status : {200, 503, 429, 408, 400, 422}) {
@@ -404,7 +374,7 @@ TEST_P(DeliveryWorkerTest, TheWorkerDecidesWhenTheDestinationIsFailingNotWhenCon
                              S{"dead", 408, true}, S{"dead", 400, false}, S{"dead", 422, false}));
 }
 
-TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
+TEST_F(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
   int port = 0;
   {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
@@ -429,7 +399,7 @@ TEST_P(DeliveryWorkerTest, UnreachablePeerIsRetriedWithStatusZero) {
   expectEveryAttemptRecorded(1);
 }
 
-TEST_P(DeliveryWorkerTest, FailingEntryHoldsBackOnlyItsOwnPatient) {
+TEST_F(DeliveryWorkerTest, FailingEntryHoldsBackOnlyItsOwnPatient) {
   std::atomic<bool> aHealthy{false};
   peer_.setHandler([&aHealthy](const testing::TestPeer::Request& r) {
     if (hasTag(r, "A1") && !aHealthy) return answer(503);
@@ -461,12 +431,12 @@ TEST_P(DeliveryWorkerTest, FailingEntryHoldsBackOnlyItsOwnPatient) {
   }
   EXPECT_THAT(order, ::testing::ElementsAre("A1", "B1", "A1", "A2"));
   expectEveryAttemptRecorded(4);
-  auto forA = store_->auditRecordsForPatient("Patient/a", 100);
+  auto forA = store_->auditLog().auditRecordsForPatient("Patient/a", 100);
   ASSERT_TRUE(forA.isOk());
   EXPECT_EQ(forA->size(), 3u);
 }
 
-TEST_P(DeliveryWorkerTest, ThreadDeliversOnNotifyAndDrainsAPatientsQueue) {
+TEST_F(DeliveryWorkerTest, ThreadDeliversOnNotifyAndDrainsAPatientsQueue) {
   const int64_t a1 = enqueue("Patient/a", "A1");
   const int64_t a2 = enqueue("Patient/a", "A2");
   auto worker = makeWorker();
@@ -483,7 +453,7 @@ TEST_P(DeliveryWorkerTest, ThreadDeliversOnNotifyAndDrainsAPatientsQueue) {
   worker->stop();  // idempotent
 }
 
-TEST_P(DeliveryWorkerTest, ThreadPicksUpNewEntriesAfterNotify) {
+TEST_F(DeliveryWorkerTest, ThreadPicksUpNewEntriesAfterNotify) {
   auto worker = makeWorker();
   worker->start();
   clock_.waitUntilIdle();  // the first pass found nothing and sleeps a poll interval
@@ -494,14 +464,10 @@ TEST_P(DeliveryWorkerTest, ThreadPicksUpNewEntriesAfterNotify) {
   EXPECT_EQ(entry(id).state, OutboxState::kDelivered);
 }
 
-// Needs the fake store's failure injection.
-class DeliveryWorkerFakeStoreTest : public DeliveryWorkerTest {};
-
-TEST_P(DeliveryWorkerFakeStoreTest, FailedRecordingLeavesTheEntryForTheNextPass) {
-  ASSERT_NE(fake_, nullptr);
+TEST_F(DeliveryWorkerTest, FailedRecordingLeavesTheEntryForTheNextPass) {
   const int64_t id = enqueue("Patient/a", "A1");
   auto worker = makeWorker();
-  fake_->failWrites(core::unavailable("disk full"));
+  store_->failWrites(core::unavailable("disk full"));
 
   EXPECT_EQ(worker->runOnce(), 1);
   EXPECT_EQ(entry(id).state, OutboxState::kPending);
@@ -515,11 +481,6 @@ TEST_P(DeliveryWorkerFakeStoreTest, FailedRecordingLeavesTheEntryForTheNextPass)
   EXPECT_EQ(requests[0].headers.at("idempotency-key"), requests[1].headers.at("idempotency-key"));
   expectEveryAttemptRecorded(1);  // only the recorded attempt left a trace
 }
-
-INSTANTIATE_TEST_SUITE_P(Stores, DeliveryWorkerTest,
-                         ::testing::Values(StoreKind::kFake, StoreKind::kSqlite), storeName);
-INSTANTIATE_TEST_SUITE_P(Stores, DeliveryWorkerFakeStoreTest, ::testing::Values(StoreKind::kFake),
-                         storeName);
 
 }  // namespace
 }  // namespace brygga::delivery

@@ -68,7 +68,7 @@ class SqliteStoreAccessTest : public SqliteStoreTest {
     SearchQuery q;
     q.type = type;
     q.visibility = visibility;
-    auto page = store_->search(q);
+    auto page = store_->resources().search(q);
     EXPECT_TRUE(page.isOk()) << page.status().toString();
     return page.isOk() ? idsOf(*page) : std::vector<std::string>{};
   }
@@ -93,17 +93,17 @@ TEST_F(SqliteStoreAccessTest, APersonNumberBelongsToOnePatientByTheKey) {
   EXPECT_EQ(second.code(), core::StatusCode::kConflict);
   EXPECT_TRUE(isDuplicatePerson(second)) << second.toString();
   EXPECT_EQ(second.message().find(kTolvan), std::string::npos) << "the number is not echoed";
-  auto p2 = store_->read("Patient", "p2");
+  auto p2 = store_->resources().read("Patient", "p2");
   ASSERT_TRUE(p2.isOk());
   EXPECT_FALSE(p2->has_value());
 
-  auto holder = store_->patientByNumber("pnr", kTolvan);
+  auto holder = store_->resources().patientByNumber("pnr", kTolvan);
   ASSERT_TRUE(holder.isOk());
   EXPECT_EQ(*holder, std::optional<std::string>("p1"));
   // A new version of the holder keeps it; a version without it gives it up.
   ASSERT_TRUE(putPatient("p1", {kTolvanPnr}, 2).isOk());
   ASSERT_TRUE(putPatient("p1", {}, 3).isOk());
-  EXPECT_EQ(*store_->patientByNumber("pnr", kTolvan), std::nullopt);
+  EXPECT_EQ(*store_->resources().patientByNumber("pnr", kTolvan), std::nullopt);
   EXPECT_TRUE(putPatient("p2", {kTolvanPnr}).isOk());
   EXPECT_FALSE(isDuplicatePerson(core::conflict("version conflict")));
 }
@@ -114,7 +114,7 @@ TEST_F(SqliteStoreAccessTest, RelationshipsAndBlocksAreWrittenWithTheirResources
   ASSERT_TRUE(putEpisode("e2", "p1", "falkenberg", false, kNow - kDay).isOk());
   ASSERT_TRUE(putConsent("c1", "p1", {{"", "", "region", true, 0, 0}}).isOk());
 
-  auto facts = store_->accessFacts("p1");
+  auto facts = store_->resources().accessFacts("p1");
   ASSERT_TRUE(facts.isOk()) << facts.status().toString();
   ASSERT_EQ(facts->relationships.size(), 2u);
   EXPECT_EQ(facts->relationships[0].tenant, "varberg");
@@ -129,7 +129,7 @@ TEST_F(SqliteStoreAccessTest, RelationshipsAndBlocksAreWrittenWithTheirResources
   regional.record.patientId = "p1";
   ASSERT_TRUE(put(regional).isOk());
   ASSERT_TRUE(putConsent("c1", "p1", {{"", "", "region", false, 0, 0}}, 2).isOk());
-  facts = store_->accessFacts("p1");
+  facts = store_->resources().accessFacts("p1");
   ASSERT_TRUE(facts.isOk());
   ASSERT_EQ(facts->relationships.size(), 1u);
   EXPECT_EQ(facts->relationships[0].episodeId, "e2");
@@ -141,10 +141,10 @@ TEST_F(SqliteStoreAccessTest, RelationshipsAndBlocksAreWrittenWithTheirResources
     ResourceWrite w = resource("EpisodeOfCare", "e3", 1, 3000, {}, "halmstad");
     w.record.patientId = "p1";
     w.relationship = CareRelationship{"e3", "p1", "halmstad", true, 0};
-    BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
-    BRYGGA_ASSIGN_OR_RETURN(PatientAccessFacts inUnit, txn.accessFacts("p1"));
+    BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(w));
+    BRYGGA_ASSIGN_OR_RETURN(PatientAccessFacts inUnit, txn.resources().accessFacts("p1"));
     EXPECT_EQ(inUnit.relationships.size(), 2u);
-    BRYGGA_ASSIGN_OR_RETURN(auto holder, txn.patientByNumber("pnr", kTolvan));
+    BRYGGA_ASSIGN_OR_RETURN(auto holder, txn.resources().patientByNumber("pnr", kTolvan));
     EXPECT_EQ(holder, std::optional<std::string>("p1"));
     return core::Status::ok();
   });
@@ -177,7 +177,7 @@ TEST_F(SqliteStoreAccessTest, ASearchCountsOnlyWhatTheCallerMaySee) {
   total.type = "Condition";
   total.visibility = varberg;
   total.count = 0;
-  EXPECT_EQ(store_->search(total)->total, 2);
+  EXPECT_EQ(store_->resources().search(total)->total, 2);
 
   // A unit that establishes a relationship sees its patient.
   Visibility establishing = varberg;
@@ -212,30 +212,31 @@ TEST_F(SqliteStoreAccessTest, AHeldEntryIsNeitherDueNorPendingNorInTheWay) {
   const int64_t later = enqueueOrFail(outboxEntry("regional", "Patient/p1", 0));
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    return txn.holdOutbox(held, 5000, "held by a block against region");
+                    return txn.outbox().holdOutbox(held, 5000, "held by a block against region");
                   })
                   .isOk());
-  auto entry = store_->outboxEntry(held);
+  auto entry = store_->outbox().outboxEntry(held);
   ASSERT_TRUE(entry.isOk() && entry->has_value());
   EXPECT_EQ((*entry)->state, OutboxState::kHeld);
   EXPECT_EQ((*entry)->party, "region");
   EXPECT_EQ((*entry)->lastError, "held by a block against region");
   // The patient's later message is not held back by it, and the queue depth counts it no more.
-  auto due = store_->dueOutbox("regional", 10000, 10);
+  auto due = store_->outbox().dueOutbox("regional", 10000, 10);
   ASSERT_TRUE(due.isOk());
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ(due->front().id, later);
-  auto states = store_->destinationStates();
+  auto states = store_->outbox().destinationStates();
   ASSERT_TRUE(states.isOk());
   EXPECT_EQ(states->front().pending, 1);
-  auto listed = store_->heldOutbox(std::nullopt, 0, 10);
+  auto listed = store_->outbox().heldOutbox(std::nullopt, 0, 10);
   ASSERT_TRUE(listed.isOk());
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ(listed->front().id, held);
-  EXPECT_THAT(*store_->heldOutbox(std::string("kungsbacka"), 0, 10), IsEmpty());
+  EXPECT_THAT(*store_->outbox().heldOutbox(std::string("kungsbacka"), 0, 10), IsEmpty());
   // Only a pending entry can be held.
   EXPECT_EQ(
-      store_->write([&](StoreTransaction& txn) { return txn.holdOutbox(held, 1, "x"); }).code(),
+      store_->write([&](StoreTransaction& txn) { return txn.outbox().holdOutbox(held, 1, "x"); })
+          .code(),
       core::StatusCode::kNotFound);
 }
 
@@ -315,28 +316,29 @@ TEST_F(SchemaSixMigrationTest, DuplicatesAreMergedWhenTheyAgreeAndReportedWhenNo
   store_ = open();
   ASSERT_NE(store_, nullptr);
   // One person, one Patient: the oldest.
-  EXPECT_EQ(*store_->patientByNumber("pnr", kTolvan), std::optional<std::string>("kb"));
-  EXPECT_EQ(*store_->patientByNumber("pnr", "193910040000"), std::optional<std::string>("in"));
+  EXPECT_EQ(*store_->resources().patientByNumber("pnr", kTolvan), std::optional<std::string>("kb"));
+  EXPECT_EQ(*store_->resources().patientByNumber("pnr", "193910040000"),
+            std::optional<std::string>("in"));
   // Falkenberg's copy agreed: merged, its condition and enrollment now Kungsbacka's Patient's.
-  auto fb = store_->read("Patient", "fb");
+  auto fb = store_->resources().read("Patient", "fb");
   ASSERT_TRUE(fb.isOk() && fb->has_value());
   EXPECT_TRUE((*fb)->deleted);
   EXPECT_NE((*fb)->json.find(R"("other":{"reference":"Patient/kb"})"), std::string::npos)
       << (*fb)->json;
-  auto condition = store_->read("Condition", "c-fb");
+  auto condition = store_->resources().read("Condition", "c-fb");
   ASSERT_TRUE(condition.isOk() && condition->has_value());
   EXPECT_EQ((*condition)->version, 2);
   EXPECT_EQ((*condition)->patientId, "kb");
   EXPECT_NE((*condition)->json.find("\"Patient/kb\""), std::string::npos);
   EXPECT_NE((*condition)->json.find(R"("versionId":"2")"), std::string::npos);
-  auto history = store_->history("Patient", "fb");
+  auto history = store_->resources().history("Patient", "fb");
   ASSERT_TRUE(history.isOk());
   EXPECT_EQ(history->size(), 2u) << "the merged Patient's history is kept";
   // Halmstad's differs: reported, not merged, no number of its own.
-  auto hs = store_->read("Patient", "hs");
+  auto hs = store_->resources().read("Patient", "hs");
   ASSERT_TRUE(hs.isOk() && hs->has_value());
   EXPECT_FALSE((*hs)->deleted);
-  auto report = store_->migrationReport();
+  auto report = store_->resources().migrationReport();
   ASSERT_TRUE(report.isOk());
   ASSERT_EQ(report->size(), 2u);
   std::map<std::string, std::string> kinds;
@@ -348,7 +350,7 @@ TEST_F(SchemaSixMigrationTest, DuplicatesAreMergedWhenTheyAgreeAndReportedWhenNo
   }
 
   // Relationships from the municipal EpisodeOfCare, on the surviving Patient.
-  auto facts = store_->accessFacts("kb");
+  auto facts = store_->resources().accessFacts("kb");
   ASSERT_TRUE(facts.isOk());
   ASSERT_EQ(facts->relationships.size(), 2u);
   EXPECT_EQ(facts->relationships[0].episodeId, "e-fb");
@@ -357,11 +359,11 @@ TEST_F(SchemaSixMigrationTest, DuplicatesAreMergedWhenTheyAgreeAndReportedWhenNo
   EXPECT_FALSE(facts->relationships[1].active);
   EXPECT_EQ(facts->relationships[1].endedMs, 1738368000000);  // 2025-02-01T00:00:00Z
   // Patients belong to no municipality now; the Inera form is found in the stored form.
-  EXPECT_EQ((*store_->read("Patient", "kb"))->tenant, "");
+  EXPECT_EQ((*store_->resources().read("Patient", "kb"))->tenant, "");
   SearchQuery byNumber;
   byNumber.type = "Patient";
   byNumber.criteria.push_back({"identifier", kPersonnummerSystem, {"193910040000"}});
-  EXPECT_THAT(idsOf(*store_->search(byNumber)), ElementsAre("in"));
+  EXPECT_THAT(idsOf(*store_->resources().search(byNumber)), ElementsAre("in"));
 }
 
 TEST_F(SchemaSixMigrationTest, TheOutboxKeepsItsEntriesAndNeverReusesAnId) {
@@ -376,7 +378,7 @@ TEST_F(SchemaSixMigrationTest, TheOutboxKeepsItsEntriesAndNeverReusesAnId) {
   session_.reset();
   store_ = open();
   ASSERT_NE(store_, nullptr);
-  auto states = store_->destinationStates();
+  auto states = store_->outbox().destinationStates();
   ASSERT_TRUE(states.isOk());
   EXPECT_EQ(states->front().pending, 1);
   EXPECT_EQ(states->front().dead, 1);
@@ -402,23 +404,23 @@ TEST_F(SqliteStoreAccessTest, ATypesHistoryHoldsTheVersionsOfWhatTheCallerMaySee
   query.type = "Patient";
   query.visibility = municipal("varberg");
   query.count = 1;
-  auto first = store_->typeHistory(query);
+  auto first = store_->resources().typeHistory(query);
   ASSERT_TRUE(first.isOk()) << first.status().toString();
   EXPECT_EQ(first->total, 2);
   EXPECT_THAT(versionsOf(*first), ElementsAre("mine/2"));
   query.offset = 1;
-  EXPECT_THAT(versionsOf(*store_->typeHistory(query)), ElementsAre("mine/1"));
+  EXPECT_THAT(versionsOf(*store_->resources().typeHistory(query)), ElementsAre("mine/1"));
 
   // Everything, newest first; _since as lastUpdatedGeMs.
   query.visibility.reset();
   query.offset = 0;
   query.count = 10;
-  auto all = store_->typeHistory(query);
+  auto all = store_->resources().typeHistory(query);
   ASSERT_TRUE(all.isOk());
   EXPECT_EQ(all->total, 3);
   EXPECT_THAT(versionsOf(*all), ElementsAre("mine/2", "theirs/1", "mine/1"));
   query.lastUpdatedGeMs = 2000;
-  EXPECT_THAT(versionsOf(*store_->typeHistory(query)), ElementsAre("mine/2"));
+  EXPECT_THAT(versionsOf(*store_->resources().typeHistory(query)), ElementsAre("mine/2"));
 }
 
 }  // namespace
@@ -460,7 +462,7 @@ TEST_F(SqliteStoreTest, SchemaNineIndexesTheBirthDatesOfStoredPatients) {
     criterion.from = from;
     criterion.to = to;
     query.criteria.push_back(criterion);
-    auto page = (*migrated)->search(query);
+    auto page = (*migrated)->resources().search(query);
     EXPECT_TRUE(page.isOk());
     std::vector<std::string> ids;
     for (const auto& r : page->records) ids.push_back(r.id);

@@ -23,7 +23,7 @@ class SqliteConsoleStoreTest : public SqliteStoreTest {
         OutboxEntry e = outboxEntry(destination, "Patient/p" + std::to_string(i % 3), at);
         e.requestId = "req-" + std::to_string(i);
         e.createdMs = at;
-        BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(e));
+        BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.outbox().enqueue(e));
         ids.push_back(id);
       }
       ExchangeRecord line;
@@ -39,7 +39,7 @@ class SqliteConsoleStoreTest : public SqliteStoreTest {
       line.finishedMs = at + 1;
       line.message = true;
       line.patient = "Patient/p" + std::to_string(i % 3);
-      return txn.recordExchange(line);
+      return txn.exchangeLog().recordExchange(line);
     });
     EXPECT_TRUE(s.isOk()) << s.toString();
     outboxIds_[i] = ids;
@@ -47,8 +47,9 @@ class SqliteConsoleStoreTest : public SqliteStoreTest {
   }
 
   core::Status setState(int64_t id, OutboxState state, int attempts) {
-    return store_->write(
-        [&](StoreTransaction& txn) { return txn.updateOutbox(id, state, attempts, 5, "why"); });
+    return store_->write([&](StoreTransaction& txn) {
+      return txn.outbox().updateOutbox(id, state, attempts, 5, "why");
+    });
   }
 
   std::vector<std::string> requestsOf(const MessagePage& page) {
@@ -70,7 +71,7 @@ TEST_F(SqliteConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
   ASSERT_TRUE(setState(outboxIds_[2][0], OutboxState::kPending, 1).isOk());
   ASSERT_TRUE(setState(outboxIds_[3][0], OutboxState::kDelivered, 1).isOk());
   ASSERT_TRUE(setState(outboxIds_[3][1], OutboxState::kDead, 3).isOk());
-  auto page = store_->messages({});
+  auto page = store_->exchangeLog().messages({});
   ASSERT_TRUE(page.isOk()) << page.status().toString();
   ASSERT_EQ(page->messages.size(), 6u);
   std::map<std::string, std::string> status;
@@ -81,7 +82,7 @@ TEST_F(SqliteConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
   EXPECT_EQ(status["req-3"], "dead");
   EXPECT_EQ(status["req-4"], "rejected");
   EXPECT_EQ(status["req-5"], "accepted");
-  auto three = store_->message(page->messages[2].line.seq, true);
+  auto three = store_->exchangeLog().message(page->messages[2].line.seq, true);
   ASSERT_TRUE(three.isOk());
   ASSERT_TRUE(three->has_value());
   EXPECT_EQ((*three)->outbox.size(), 2u);
@@ -103,7 +104,7 @@ TEST_F(SqliteConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWi
   q.limit = 4;
   std::vector<std::string> seen;
   for (int pages = 0; pages < 20; ++pages) {
-    auto page = store_->messages(q);
+    auto page = store_->exchangeLog().messages(q);
     ASSERT_TRUE(page.isOk());
     for (const auto& r : requestsOf(*page)) seen.push_back(r);
     if (page->next.empty()) break;
@@ -114,7 +115,7 @@ TEST_F(SqliteConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWi
   MessageQuery t;
   t.status = MessageStatus::kDead;
   t.tenant = "halmstad";
-  auto page = store_->messages(t);
+  auto page = store_->exchangeLog().messages(t);
   ASSERT_TRUE(page.isOk());
   for (const auto& m : page->messages) EXPECT_EQ(m.line.tenant, "halmstad");
   EXPECT_FALSE(page->messages.empty());
@@ -124,14 +125,14 @@ TEST_F(SqliteConsoleStoreTest, PatientTimeRangeAndScanBound) {
   for (int i = 0; i < 12; ++i) message(i, "kungsbacka", {"regional"});
   MessageQuery byPatient;
   byPatient.patient = "Patient/p1";
-  auto page = store_->messages(byPatient);
+  auto page = store_->exchangeLog().messages(byPatient);
   ASSERT_TRUE(page.isOk());
   EXPECT_EQ(requestsOf(*page), (std::vector<std::string>{"req-10", "req-7", "req-4", "req-1"}));
   // Received between the 4th and the 6th message (1000 ms apart).
   MessageQuery range;
   range.fromMs = 1000000 + 4 * 1000;
   range.toMs = 1000000 + 6 * 1000;
-  page = store_->messages(range);
+  page = store_->exchangeLog().messages(range);
   ASSERT_TRUE(page.isOk());
   EXPECT_EQ(requestsOf(*page), (std::vector<std::string>{"req-6", "req-5", "req-4"}));
   // A filter nothing matches examines at most maxScan rows and says where to go on.
@@ -139,29 +140,30 @@ TEST_F(SqliteConsoleStoreTest, PatientTimeRangeAndScanBound) {
   none.resourceType = "Condition";
   none.limit = 2;
   none.maxScan = 5;
-  page = store_->messages(none);
+  page = store_->exchangeLog().messages(none);
   ASSERT_TRUE(page.isOk());
   EXPECT_TRUE(page->messages.empty());
   EXPECT_FALSE(page->next.empty());
   none.cursor = page->next;
   none.maxScan = 1000;
-  page = store_->messages(none);
+  page = store_->exchangeLog().messages(none);
   ASSERT_TRUE(page.isOk());
   EXPECT_TRUE(page->next.empty());
 }
 
 TEST_F(SqliteConsoleStoreTest, SeqAtFindsTheFirstLineRecordedAtOrAfterATime) {
   for (int i = 0; i < 50; ++i) message(i, "kungsbacka", {});
-  auto page = store_->messages({});
+  auto page = store_->exchangeLog().messages({});
   ASSERT_TRUE(page.isOk());
-  auto seq = store_->exchangeSeqAt(1000000 + 20 * 1000 + 1);  // line 20 was recorded at +1
+  auto seq =
+      store_->exchangeLog().exchangeSeqAt(1000000 + 20 * 1000 + 1);  // line 20 was recorded at +1
   ASSERT_TRUE(seq.isOk());
-  auto m = store_->message(*seq, false);
+  auto m = store_->exchangeLog().message(*seq, false);
   ASSERT_TRUE(m.isOk());
   ASSERT_TRUE(m->has_value());
   EXPECT_EQ((*m)->line.requestId, "req-20");
-  EXPECT_EQ(*store_->exchangeSeqAt(0), 1);
-  EXPECT_EQ(*store_->exchangeSeqAt(99999999), 51);
+  EXPECT_EQ(*store_->exchangeLog().exchangeSeqAt(0), 1);
+  EXPECT_EQ(*store_->exchangeLog().exchangeSeqAt(99999999), 51);
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ class SqliteDeliveryStoreTest : public SqliteStoreTest {
   StatusOr<int64_t> pending(const std::string& destination) {
     int64_t count = -1;
     core::Status s = store_->write([&](StoreTransaction& txn) -> core::Status {
-      BRYGGA_ASSIGN_OR_RETURN(count, txn.pendingCount(destination));
+      BRYGGA_ASSIGN_OR_RETURN(count, txn.outbox().pendingCount(destination));
       return core::Status::ok();
     });
     if (!s.isOk()) return s;
@@ -33,7 +33,7 @@ class SqliteDeliveryStoreTest : public SqliteStoreTest {
 
   core::Status setState(int64_t id, OutboxState state, int64_t atMs) {
     return store_->write(
-        [&](StoreTransaction& txn) { return txn.updateOutbox(id, state, 1, atMs, ""); });
+        [&](StoreTransaction& txn) { return txn.outbox().updateOutbox(id, state, 1, atMs, ""); });
   }
 
   int64_t fileBytes() {
@@ -58,10 +58,10 @@ TEST_F(SqliteDeliveryStoreTest, ConcurrentUnitsEachGetTheirOwnResultAndOnlyFailu
         const std::string id = "p" + std::to_string(t) + "-" + std::to_string(n);
         const int kind = (t + n) % 4;  // 0, 1: succeed; 2: the work fails; 3: SQL error
         core::Status s = store_->write([&](StoreTransaction& txn) -> core::Status {
-          BRYGGA_RETURN_IF_ERROR(txn.putResource(resource("Patient", id, 1, 1000)));
+          BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(resource("Patient", id, 1, 1000)));
           if (kind == 2) return core::unprocessable("refused by the work");
           // Version 1 again: the store refuses it (kConflict), and the work returns that.
-          if (kind == 3) return txn.putResource(resource("Patient", id, 1, 1000));
+          if (kind == 3) return txn.resources().putResource(resource("Patient", id, 1, 1000));
           return core::Status::ok();
         });
         const bool shouldSucceed = kind < 2;
@@ -76,7 +76,7 @@ TEST_F(SqliteDeliveryStoreTest, ConcurrentUnitsEachGetTheirOwnResultAndOnlyFailu
   for (int t = 0; t < kThreads; ++t) {
     for (int n = 0; n < kUnitsPerThread; ++n) {
       const std::string id = "p" + std::to_string(t) + "-" + std::to_string(n);
-      auto found = store_->read("Patient", id);
+      auto found = store_->resources().read("Patient", id);
       ASSERT_TRUE(found.isOk());
       EXPECT_EQ(found->has_value(), (t + n) % 4 < 2) << id;
     }
@@ -89,7 +89,7 @@ TEST_F(SqliteDeliveryStoreTest, UnitsQueuedBehindASlowOneCommitTogetherWhenItIsD
   std::shared_future<void> released = release.get_future().share();
   auto slow = std::async(std::launch::async, [&] {
     return store_->write([&](StoreTransaction& txn) {
-      BRYGGA_RETURN_IF_ERROR(txn.putResource(resource("Patient", "slow", 1, 1000)));
+      BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(resource("Patient", "slow", 1, 1000)));
       inside.set_value();
       released.wait();
       return core::Status::ok();
@@ -110,7 +110,7 @@ TEST_F(SqliteDeliveryStoreTest, UnitsQueuedBehindASlowOneCommitTogetherWhenItIsD
   EXPECT_TRUE(slow.get().isOk());
   for (auto& f : queued) EXPECT_TRUE(f.get().isOk());
   for (int i = 0; i < 5; ++i) {
-    EXPECT_TRUE(store_->read("Patient", "queued" + std::to_string(i))->has_value());
+    EXPECT_TRUE(store_->resources().read("Patient", "queued" + std::to_string(i))->has_value());
   }
 }
 
@@ -139,7 +139,7 @@ TEST_F(SqliteDeliveryStoreTest, ADiskFullInAGroupFailsItsUnitsAndLaterUnitsStill
       released.wait();
       ResourceWrite w = resource("Binary", "huge", 1, 2000);
       w.record.json = std::string(2 << 20, 'x');
-      return txn.putResource(w);
+      return txn.resources().putResource(w);
     });
   });
   inside.get_future().wait();
@@ -156,14 +156,14 @@ TEST_F(SqliteDeliveryStoreTest, ADiskFullInAGroupFailsItsUnitsAndLaterUnitsStill
   // Whatever each small unit was told is the truth in the database.
   for (int i = 0; i < 3; ++i) {
     const core::Status s = small[static_cast<size_t>(i)].get();
-    auto found = store_->read("Patient", "s" + std::to_string(i));
+    auto found = store_->resources().read("Patient", "s" + std::to_string(i));
     ASSERT_TRUE(found.isOk());
     EXPECT_EQ(found->has_value(), s.isOk()) << s.toString();
     if (!s.isOk()) {
       EXPECT_EQ(s.code(), core::StatusCode::kUnavailable);
     }
   }
-  EXPECT_FALSE(store_->read("Binary", "huge")->has_value());
+  EXPECT_FALSE(store_->resources().read("Binary", "huge")->has_value());
   EXPECT_TRUE(put(resource("Patient", "after", 1, 3000)).isOk());
 }
 
@@ -185,7 +185,7 @@ TEST_F(SqliteDeliveryStoreTest, PendingCountFollowsEveryStateChange) {
   EXPECT_EQ(*pending("regional"), 2);
   // A unit that is rolled back leaves the count alone.
   core::Status refused = store_->write([&](StoreTransaction& txn) -> core::Status {
-    BRYGGA_RETURN_IF_ERROR(txn.enqueue(outboxEntry("regional", "Patient/d", 0)).status());
+    BRYGGA_RETURN_IF_ERROR(txn.outbox().enqueue(outboxEntry("regional", "Patient/d", 0)).status());
     return core::conflict("changed my mind");
   });
   EXPECT_FALSE(refused.isOk());
@@ -204,11 +204,11 @@ TEST_F(SqliteDeliveryStoreTest, DestinationStatesShowDepthDeadLettersOldestAgeAn
   ASSERT_TRUE(setState(dead, OutboxState::kDead, 3000).isOk());
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    return txn.setDestinationPaused("quiet", true, 4000, "integration");
+                    return txn.outbox().setDestinationPaused("quiet", true, 4000, "integration");
                   })
                   .isOk());
 
-  auto states = store_->destinationStates();
+  auto states = store_->outbox().destinationStates();
   ASSERT_TRUE(states.isOk()) << states.status().toString();
   ASSERT_EQ(states->size(), 2u);
   const DestinationState& quiet = (*states)[0];
@@ -227,24 +227,25 @@ TEST_F(SqliteDeliveryStoreTest, DestinationStatesShowDepthDeadLettersOldestAgeAn
 }
 
 TEST_F(SqliteDeliveryStoreTest, APauseIsPersistedAndSeenByAnotherStoreOnTheFile) {
-  EXPECT_FALSE(*store_->destinationPaused("regional"));
+  EXPECT_FALSE(*store_->outbox().destinationPaused("regional"));
   std::unique_ptr<Store> other = open();  // as the CLI would open it
   ASSERT_NE(other, nullptr);
   ASSERT_TRUE(other
                   ->write([](StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", true, 1000, "cli");
+                    return txn.outbox().setDestinationPaused("regional", true, 1000, "cli");
                   })
                   .isOk());
-  EXPECT_TRUE(*store_->destinationPaused("regional"));
+  EXPECT_TRUE(*store_->outbox().destinationPaused("regional"));
   store_.reset();
   store_ = open();
-  EXPECT_TRUE(*store_->destinationPaused("regional"));
+  EXPECT_TRUE(*store_->outbox().destinationPaused("regional"));
   ASSERT_TRUE(store_
                   ->write([](StoreTransaction& txn) {
-                    return txn.setDestinationPaused("regional", false, 2000, "integration");
+                    return txn.outbox().setDestinationPaused("regional", false, 2000,
+                                                             "integration");
                   })
                   .isOk());
-  EXPECT_FALSE(*other->destinationPaused("regional"));
+  EXPECT_FALSE(*other->outbox().destinationPaused("regional"));
 }
 
 TEST_F(SqliteDeliveryStoreTest, DeadLettersArePagedByIdAndFilteredByDestination) {
@@ -257,15 +258,15 @@ TEST_F(SqliteDeliveryStoreTest, DeadLettersArePagedByIdAndFilteredByDestination)
   }
   enqueueOrFail(outboxEntry("regional", "Patient/live", 0));
 
-  auto all = store_->deadLetters(std::nullopt, 0, 100);
+  auto all = store_->outbox().deadLetters(std::nullopt, 0, 100);
   ASSERT_TRUE(all.isOk());
   EXPECT_EQ(all->size(), 5u);
-  auto page = store_->deadLetters(std::string("regional"), 0, 2);
+  auto page = store_->outbox().deadLetters(std::string("regional"), 0, 2);
   ASSERT_TRUE(page.isOk());
   ASSERT_EQ(page->size(), 2u);
   EXPECT_EQ((*page)[0].id, dead[0]);
   EXPECT_EQ((*page)[1].id, dead[1]);
-  auto next = store_->deadLetters(std::string("regional"), (*page)[1].id, 10);
+  auto next = store_->outbox().deadLetters(std::string("regional"), (*page)[1].id, 10);
   ASSERT_TRUE(next.isOk());
   ASSERT_EQ(next->size(), 2u);  // dead[2] belongs to "other"
   EXPECT_EQ((*next)[0].id, dead[3]);
@@ -282,8 +283,8 @@ TEST_F(SqliteDeliveryStoreTest, DeliveredAfterTellsWhetherNewerDataOfTheKeyReach
     bool answer = false;
     EXPECT_TRUE(store_
                     ->write([&](StoreTransaction& txn) -> core::Status {
-                      BRYGGA_ASSIGN_OR_RETURN(answer,
-                                              txn.deliveredAfter("regional", "Patient/a", id));
+                      BRYGGA_ASSIGN_OR_RETURN(
+                          answer, txn.outbox().deliveredAfter("regional", "Patient/a", id));
                       return core::Status::ok();
                     })
                     .isOk());
@@ -307,7 +308,7 @@ TEST_F(SqliteDeliveryStoreTest, RetentionDeletesOldDeliveredPayloadsAndTheFileSh
                     for (int i = 0; i < kEntries; ++i) {
                       OutboxEntry e = outboxEntry("regional", "Patient/" + std::to_string(i), 0);
                       e.payload = payload;
-                      BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.enqueue(e));
+                      BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.outbox().enqueue(e));
                       ids.push_back(id);
                     }
                     return core::Status::ok();
@@ -318,10 +319,10 @@ TEST_F(SqliteDeliveryStoreTest, RetentionDeletesOldDeliveredPayloadsAndTheFileSh
                   ->write([&](StoreTransaction& txn) -> core::Status {
                     for (int i = 0; i < kEntries; ++i) {
                       const bool recent = i >= kEntries - 10;
-                      BRYGGA_RETURN_IF_ERROR(
-                          txn.updateOutbox(ids[static_cast<size_t>(i)],
-                                           i == 0 ? OutboxState::kDead : OutboxState::kDelivered, 1,
-                                           recent ? 900000 : 1000, ""));
+                      BRYGGA_RETURN_IF_ERROR(txn.outbox().updateOutbox(
+                          ids[static_cast<size_t>(i)],
+                          i == 0 ? OutboxState::kDead : OutboxState::kDelivered, 1,
+                          recent ? 900000 : 1000, ""));
                     }
                     return core::Status::ok();
                   })
@@ -331,14 +332,16 @@ TEST_F(SqliteDeliveryStoreTest, RetentionDeletesOldDeliveredPayloadsAndTheFileSh
   audit.json = "{}";
   audit.prevHash = std::string(64, '0');
   audit.hash = std::string(64, '1');
-  ASSERT_TRUE(store_->write([&](StoreTransaction& txn) { return txn.appendAudit(audit); }).isOk());
+  ASSERT_TRUE(
+      store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(audit); })
+          .isOk());
   ASSERT_TRUE(store_->reclaimSpace().isOk());  // checkpoint: everything is in the main file
   const int64_t before = fileBytes();
   ASSERT_GT(before, 20 << 20);
 
   int64_t purged = 0;
   for (;;) {
-    auto n = store_->purgeDelivered(/*deliveredBeforeMs=*/500000, /*limit=*/1000);
+    auto n = store_->outbox().purgeDelivered(/*deliveredBeforeMs=*/500000, /*limit=*/1000);
     ASSERT_TRUE(n.isOk()) << n.status().toString();
     if (*n == 0) break;
     purged += *n;
@@ -349,11 +352,11 @@ TEST_F(SqliteDeliveryStoreTest, RetentionDeletesOldDeliveredPayloadsAndTheFileSh
   EXPECT_LT(after, before / 4) << "before " << before << " bytes, after " << after;
 
   // The recent deliveries, the dead letter and the audit record are untouched.
-  EXPECT_TRUE((*store_->outboxEntry(ids[0]))->state == OutboxState::kDead);
-  EXPECT_TRUE(store_->outboxEntry(ids.back())->has_value());
-  EXPECT_FALSE(store_->outboxEntry(ids[1])->has_value());
-  EXPECT_EQ(store_->outbox("regional", OutboxState::kDelivered, 100)->size(), 10u);
-  EXPECT_EQ(store_->auditRecords(1, 10)->size(), 1u);
+  EXPECT_TRUE((*store_->outbox().outboxEntry(ids[0]))->state == OutboxState::kDead);
+  EXPECT_TRUE(store_->outbox().outboxEntry(ids.back())->has_value());
+  EXPECT_FALSE(store_->outbox().outboxEntry(ids[1])->has_value());
+  EXPECT_EQ(store_->outbox().entries("regional", OutboxState::kDelivered, 100)->size(), 10u);
+  EXPECT_EQ(store_->auditLog().auditRecords(1, 10)->size(), 1u);
   // Ids are never reused after a purge.
   EXPECT_GT(enqueueOrFail(outboxEntry("regional", "Patient/new", 0)), ids.back());
 }

@@ -43,11 +43,12 @@ TEST_F(SqliteStoreTest, AuditTableRefusesUpdateAndDeleteEvenOutsideTheApi) {
   r.json = "{}";
   r.prevHash = std::string(64, '0');
   r.hash = std::string(64, '1');
-  ASSERT_TRUE(store_->write([&](StoreTransaction& txn) { return txn.appendAudit(r); }).isOk());
+  ASSERT_TRUE(
+      store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(r); }).isOk());
   Poco::Data::Session session = freshSession(dbPath());
   EXPECT_THROW((session << "UPDATE audit SET json = '{\"forged\":true}'", now), Poco::Exception);
   EXPECT_THROW((session << "DELETE FROM audit", now), Poco::Exception);
-  EXPECT_EQ((*store_->auditRecords(1, 10))[0].json, "{}");
+  EXPECT_EQ((*store_->auditLog().auditRecords(1, 10))[0].json, "{}");
 }
 
 TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
@@ -60,20 +61,22 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   first.json = "{}";
   first.prevHash = std::string(64, '0');
   first.hash = std::string(64, '1');
-  ASSERT_TRUE(store_->write([&](StoreTransaction& txn) { return txn.appendAudit(first); }).isOk());
+  ASSERT_TRUE(
+      store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(first); })
+          .isOk());
 
   store_.reset();  // closes every connection
   store_ = open();
   ASSERT_NE(store_, nullptr);
 
-  auto patient = store_->read("Patient", "p1");
+  auto patient = store_->resources().read("Patient", "p1");
   ASSERT_TRUE(patient.isOk() && patient->has_value());
   EXPECT_EQ((*patient)->tenant, "kungsbacka");
   SearchQuery q;
   q.type = "Patient";
   q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
-  EXPECT_EQ(store_->search(q)->total, 1);
-  auto entry = store_->outboxEntry(outboxId);
+  EXPECT_EQ(store_->resources().search(q)->total, 1);
+  auto entry = store_->outbox().outboxEntry(outboxId);
   ASSERT_TRUE(entry.isOk() && entry->has_value());
   EXPECT_EQ((*entry)->orderingKey, "Patient/p1");
   // Versions, outbox ids and the audit chain continue where they were.
@@ -83,7 +86,9 @@ TEST_F(SqliteStoreTest, DataSurvivesClosingAndReopening) {
   AuditRecord second = first;
   second.seq = 2;
   second.prevHash = first.hash;
-  EXPECT_TRUE(store_->write([&](StoreTransaction& txn) { return txn.appendAudit(second); }).isOk());
+  EXPECT_TRUE(
+      store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(second); })
+          .isOk());
 }
 
 // Each thread runs the read-check-insert of a conditional create for the same identifiers on
@@ -99,13 +104,14 @@ int raceConditionalCreates(const std::vector<Store*>& stores, int threadsPerStor
         for (int n = 0; n < identifiers; ++n) {
           const std::string value = "A-" + std::to_string(n);
           core::Status status = stores[s]->write([&](StoreTransaction& txn) {
-            BRYGGA_ASSIGN_OR_RETURN(std::vector<std::string> ids,
-                                    txn.findByIdentifier("Patient", "urn:local", value));
+            BRYGGA_ASSIGN_OR_RETURN(
+                std::vector<std::string> ids,
+                txn.resources().findByIdentifier("Patient", "urn:local", value));
             if (!ids.empty()) return core::Status::ok();
             ResourceWrite w;
             w.record = {"Patient", "w" + writer + "-" + value, 1, 1000, false, "", "{}"};
             w.index = {{"identifier", "urn:local", value}};
-            BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
+            BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(w));
             ++created;
             return core::Status::ok();
           });
@@ -121,10 +127,10 @@ int raceConditionalCreates(const std::vector<Store*>& stores, int threadsPerStor
 void expectOnePatientPerIdentifier(Store& store, int identifiers) {
   SearchQuery q;
   q.type = "Patient";
-  EXPECT_EQ(store.search(q)->total, identifiers);
+  EXPECT_EQ(store.resources().search(q)->total, identifiers);
   for (int n = 0; n < identifiers; ++n) {
     q.criteria = {{"identifier", std::string("urn:local"), {"A-" + std::to_string(n)}}};
-    EXPECT_EQ(store.search(q)->total, 1);
+    EXPECT_EQ(store.resources().search(q)->total, 1);
   }
 }
 
@@ -149,7 +155,7 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForAWriteUnitInProgress) {
   std::shared_future<void> released = release.get_future().share();
   auto writer = std::async(std::launch::async, [&] {
     return store_->write([&](StoreTransaction& txn) {
-      BRYGGA_RETURN_IF_ERROR(txn.putResource(resource("Patient", "p1", 2, 2000)));
+      BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(resource("Patient", "p1", 2, 2000)));
       writing.set_value();
       released.wait();
       return core::Status::ok();
@@ -157,14 +163,15 @@ TEST_F(SqliteStoreTest, ReadsDoNotWaitForAWriteUnitInProgress) {
   });
   writing.get_future().wait();
   // The unit holds the write lock; a reader still answers, from the last committed state.
-  auto during = std::async(std::launch::async, [&] { return store_->read("Patient", "p1"); });
+  auto during =
+      std::async(std::launch::async, [&] { return store_->resources().read("Patient", "p1"); });
   ASSERT_EQ(during.wait_for(std::chrono::seconds(3)), std::future_status::ready);
   auto seen = during.get();
   release.set_value();
   ASSERT_TRUE(seen.isOk() && seen->has_value());
   EXPECT_EQ((*seen)->version, 1);
   EXPECT_TRUE(writer.get().isOk());
-  EXPECT_EQ((*store_->read("Patient", "p1"))->version, 2);
+  EXPECT_EQ((*store_->resources().read("Patient", "p1"))->version, 2);
 }
 
 TEST_F(SqliteStoreTest, FullDiskFailsTheWholeUnitWithUnavailableAndReadsGoOn) {
@@ -177,16 +184,16 @@ TEST_F(SqliteStoreTest, FullDiskFailsTheWholeUnitWithUnavailableAndReadsGoOn) {
   ResourceWrite huge = resource("Binary", "huge", 1, 2000);
   huge.record.json = std::string(2 << 20, 'x');
   core::Status full = store_->write([&](StoreTransaction& txn) {
-    BRYGGA_RETURN_IF_ERROR(txn.putResource(resource("Patient", "before", 1, 2000)));
-    return txn.putResource(huge);
+    BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(resource("Patient", "before", 1, 2000)));
+    return txn.resources().putResource(huge);
   });
   EXPECT_EQ(full.code(), core::StatusCode::kUnavailable);
   EXPECT_THAT(full.message(), HasSubstr("disk is full"));
 
   // Nothing of the failed unit, everything from before, and later small units still fit.
-  EXPECT_FALSE(store_->read("Patient", "before")->has_value());
-  EXPECT_FALSE(store_->read("Binary", "huge")->has_value());
-  auto small = store_->read("Patient", "small");
+  EXPECT_FALSE(store_->resources().read("Patient", "before")->has_value());
+  EXPECT_FALSE(store_->resources().read("Binary", "huge")->has_value());
+  auto small = store_->resources().read("Patient", "small");
   ASSERT_TRUE(small.isOk() && small->has_value());
   EXPECT_EQ((*small)->version, 1);
   EXPECT_TRUE(put(resource("Patient", "after", 1, 3000)).isOk());

@@ -49,7 +49,7 @@ class SqliteStoreTest : public ::testing::Test {
   }
 
   core::Status put(const ResourceWrite& w) {
-    return store_->write([&](StoreTransaction& txn) { return txn.putResource(w); });
+    return store_->write([&](StoreTransaction& txn) { return txn.resources().putResource(w); });
   }
 
   static OutboxEntry outboxEntry(const std::string& destination, const std::string& key,
@@ -68,7 +68,7 @@ class SqliteStoreTest : public ::testing::Test {
   core::StatusOr<int64_t> enqueue(const OutboxEntry& e) {
     int64_t id = 0;
     core::Status s = store_->write([&](StoreTransaction& txn) {
-      BRYGGA_ASSIGN_OR_RETURN(id, txn.enqueue(e));
+      BRYGGA_ASSIGN_OR_RETURN(id, txn.outbox().enqueue(e));
       return core::Status::ok();
     });
     if (!s.isOk()) return s;

@@ -25,7 +25,7 @@ TEST_F(SqliteStoreTest, ManyConcurrentWritersEachGetTheirOwnResultAndNothingOfAF
         const std::string id = "p" + std::to_string(t) + "-" + std::to_string(i);
         const bool fails = i % 7 == 3;
         const core::Status s = store_->write([&](StoreTransaction& txn) -> core::Status {
-          BRYGGA_RETURN_IF_ERROR(txn.putResource(resource("Patient", id, 1, 1000 + i)));
+          BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(resource("Patient", id, 1, 1000 + i)));
           if (fails) return core::conflict("refused on purpose: " + id);
           return core::Status::ok();
         });
@@ -42,7 +42,7 @@ TEST_F(SqliteStoreTest, ManyConcurrentWritersEachGetTheirOwnResultAndNothingOfAF
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kUnitsPerThread; ++i) {
       const std::string id = "p" + std::to_string(t) + "-" + std::to_string(i);
-      auto record = store_->read("Patient", id, std::nullopt);
+      auto record = store_->resources().read("Patient", id, std::nullopt);
       ASSERT_TRUE(record.isOk()) << record.status().toString();
       if (i % 7 == 3) {
         EXPECT_FALSE(record->has_value()) << id << " was refused but is stored";

@@ -32,7 +32,7 @@ TEST_F(SqliteStoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
   ASSERT_TRUE(first.isOk() && second.isOk());
   EXPECT_GT(*second, *first);
 
-  auto stored = store_->outboxEntry(*first);
+  auto stored = store_->outbox().outboxEntry(*first);
   ASSERT_TRUE(stored.isOk() && stored->has_value());
   const OutboxEntry& got = **stored;
   EXPECT_EQ(got.id, *first);
@@ -44,7 +44,7 @@ TEST_F(SqliteStoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
   EXPECT_EQ(got.state, OutboxState::kPending);
   EXPECT_EQ(got.createdMs, 1000);
   EXPECT_EQ(got.nextAttemptMs, 5000);
-  EXPECT_FALSE(store_->outboxEntry(*second + 100)->has_value());
+  EXPECT_FALSE(store_->outbox().outboxEntry(*second + 100)->has_value());
 }
 
 TEST_F(SqliteStoreTest, DueOutboxHoldsBackOnlyTheKeyOfAnEntryThatIsNotDue) {
@@ -55,61 +55,62 @@ TEST_F(SqliteStoreTest, DueOutboxHoldsBackOnlyTheKeyOfAnEntryThatIsNotDue) {
   int64_t b2 = enqueueOrFail(outboxEntry("regional", "Patient/B", 0));
   int64_t other = enqueueOrFail(outboxEntry("municipal", "Patient/A", 0));
 
-  auto due = store_->dueOutbox("regional", 5000, 10);
+  auto due = store_->outbox().dueOutbox("regional", 5000, 10);
   ASSERT_TRUE(due.isOk()) << due.status().toString();
   EXPECT_THAT(idsOf(*due), ElementsAre(b1));  // B2 waits for B1, A2 waits for A1
 
   // B1 delivered: B2 is next; A still blocked.
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    return txn.updateOutbox(b1, OutboxState::kDelivered, 1, 0, "");
+                    return txn.outbox().updateOutbox(b1, OutboxState::kDelivered, 1, 0, "");
                   })
                   .isOk());
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 5000, 10)), ElementsAre(b2));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 5000, 10)), ElementsAre(b2));
 
   // A1's retry time comes: A1 and B2 are due, in id order.
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 9000, 10)), ElementsAre(a1, b2));
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 9000, 1)), ElementsAre(a1));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 9000, 10)), ElementsAre(a1, b2));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 9000, 1)), ElementsAre(a1));
 
   // A1 dead-lettered: it no longer holds A2 back.
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    return txn.updateOutbox(a1, OutboxState::kDead, 7, 0, "HTTP 422 from peer");
+                    return txn.outbox().updateOutbox(a1, OutboxState::kDead, 7, 0,
+                                                     "HTTP 422 from peer");
                   })
                   .isOk());
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 5000, 10)), ElementsAre(a2, b2));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 5000, 10)), ElementsAre(a2, b2));
 
   // The other destination has its own queue for the same key.
-  EXPECT_THAT(idsOf(*store_->dueOutbox("municipal", 0, 10)), ElementsAre(other));
-  EXPECT_THAT(idsOf(*store_->dueOutbox("nowhere", 9000, 10)), IsEmpty());
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("municipal", 0, 10)), ElementsAre(other));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("nowhere", 9000, 10)), IsEmpty());
 }
 
 TEST_F(SqliteStoreTest, EntriesWithoutOrderingKeyDoNotWaitForEachOther) {
   int64_t first = enqueueOrFail(outboxEntry("regional", "", 9000));
   int64_t second = enqueueOrFail(outboxEntry("regional", "", 0));
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 5000, 10)), ElementsAre(second));
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 9000, 10)), ElementsAre(first, second));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 5000, 10)), ElementsAre(second));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 9000, 10)), ElementsAre(first, second));
 }
 
 TEST_F(SqliteStoreTest, UpdateOutboxRecordsTheAttempt) {
   int64_t id = enqueueOrFail(outboxEntry("regional", "Patient/A", 0));
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    return txn.updateOutbox(id, OutboxState::kPending, 3, 42000,
-                                            "connection refused");
+                    return txn.outbox().updateOutbox(id, OutboxState::kPending, 3, 42000,
+                                                     "connection refused");
                   })
                   .isOk());
-  auto entry = store_->outboxEntry(id);
+  auto entry = store_->outbox().outboxEntry(id);
   ASSERT_TRUE(entry.isOk() && entry->has_value());
   EXPECT_EQ((*entry)->state, OutboxState::kPending);
   EXPECT_EQ((*entry)->attempts, 3);
   EXPECT_EQ((*entry)->nextAttemptMs, 42000);
   EXPECT_EQ((*entry)->lastError, "connection refused");
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 41999, 10)), IsEmpty());
-  EXPECT_THAT(idsOf(*store_->dueOutbox("regional", 42000, 10)), ElementsAre(id));
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 41999, 10)), IsEmpty());
+  EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 42000, 10)), ElementsAre(id));
 
   core::Status missing = store_->write([&](StoreTransaction& txn) {
-    return txn.updateOutbox(id + 1, OutboxState::kDead, 1, 0, "");
+    return txn.outbox().updateOutbox(id + 1, OutboxState::kDead, 1, 0, "");
   });
   EXPECT_EQ(missing.code(), core::StatusCode::kNotFound);
 }
@@ -121,15 +122,18 @@ TEST_F(SqliteStoreTest, OutboxListsByDestinationAndState) {
   enqueueOrFail(outboxEntry("municipal", "k1", 0));
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    BRYGGA_RETURN_IF_ERROR(txn.updateOutbox(a, OutboxState::kDelivered, 1, 0, ""));
-                    return txn.updateOutbox(c, OutboxState::kDead, 9, 0, "gave up");
+                    BRYGGA_RETURN_IF_ERROR(
+                        txn.outbox().updateOutbox(a, OutboxState::kDelivered, 1, 0, ""));
+                    return txn.outbox().updateOutbox(c, OutboxState::kDead, 9, 0, "gave up");
                   })
                   .isOk());
-  EXPECT_THAT(idsOf(*store_->outbox("regional", std::nullopt, 10)), ElementsAre(a, b, c));
-  EXPECT_THAT(idsOf(*store_->outbox("regional", std::nullopt, 2)), ElementsAre(a, b));
-  EXPECT_THAT(idsOf(*store_->outbox("regional", OutboxState::kPending, 10)), ElementsAre(b));
-  EXPECT_THAT(idsOf(*store_->outbox("regional", OutboxState::kDead, 10)), ElementsAre(c));
-  EXPECT_THAT(idsOf(*store_->outbox("regional", OutboxState::kDelivered, 10)), ElementsAre(a));
+  EXPECT_THAT(idsOf(*store_->outbox().entries("regional", std::nullopt, 10)), ElementsAre(a, b, c));
+  EXPECT_THAT(idsOf(*store_->outbox().entries("regional", std::nullopt, 2)), ElementsAre(a, b));
+  EXPECT_THAT(idsOf(*store_->outbox().entries("regional", OutboxState::kPending, 10)),
+              ElementsAre(b));
+  EXPECT_THAT(idsOf(*store_->outbox().entries("regional", OutboxState::kDead, 10)), ElementsAre(c));
+  EXPECT_THAT(idsOf(*store_->outbox().entries("regional", OutboxState::kDelivered, 10)),
+              ElementsAre(a));
 }
 
 TEST_F(SqliteStoreTest, EnqueueNeedsADestination) {
@@ -149,11 +153,11 @@ AuditRecord auditRecord(int64_t seq, const std::string& prevHash, const std::str
 
 TEST_F(SqliteStoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
   auto append = [&](const AuditRecord& r) {
-    return store_->write([&](StoreTransaction& txn) { return txn.appendAudit(r); });
+    return store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(r); });
   };
   ASSERT_TRUE(store_
                   ->write([](StoreTransaction& txn) {
-                    auto last = txn.lastAudit();
+                    auto last = txn.auditLog().lastAudit();
                     EXPECT_TRUE(last.isOk());
                     if (last.isOk()) {
                       EXPECT_EQ(last->seq, 0);
@@ -178,7 +182,7 @@ TEST_F(SqliteStoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
 
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
-                    auto last = txn.lastAudit();
+                    auto last = txn.auditLog().lastAudit();
                     EXPECT_TRUE(last.isOk());
                     if (last.isOk()) {
                       EXPECT_EQ(last->seq, 3);
@@ -190,23 +194,23 @@ TEST_F(SqliteStoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
                   })
                   .isOk());
 
-  auto all = store_->auditRecords(1, 10);
+  auto all = store_->auditLog().auditRecords(1, 10);
   ASSERT_TRUE(all.isOk());
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].seq, 1);
   EXPECT_EQ((*all)[2].seq, 3);
   EXPECT_EQ((*all)[1].recordedMs, 2000);
-  auto tail = store_->auditRecords(2, 1);
+  auto tail = store_->auditLog().auditRecords(2, 1);
   ASSERT_EQ(tail->size(), 1u);
   EXPECT_EQ((*tail)[0].seq, 2);
 
-  auto forPatient = store_->auditRecordsForPatient("Patient/p1", 10);
+  auto forPatient = store_->auditLog().auditRecordsForPatient("Patient/p1", 10);
   ASSERT_TRUE(forPatient.isOk());
   ASSERT_EQ(forPatient->size(), 2u);
   EXPECT_EQ((*forPatient)[0].seq, 1);
   EXPECT_EQ((*forPatient)[1].seq, 3);
-  EXPECT_THAT(*store_->auditRecordsForPatient("Patient/p2", 10), IsEmpty());
-  EXPECT_THAT(*store_->auditRecordsForPatient("", 10), IsEmpty());
+  EXPECT_THAT(*store_->auditLog().auditRecordsForPatient("Patient/p2", 10), IsEmpty());
+  EXPECT_THAT(*store_->auditLog().auditRecordsForPatient("", 10), IsEmpty());
 }
 
 TEST_F(SqliteStoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
@@ -228,17 +232,18 @@ TEST_F(SqliteStoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
     r.detail = "ok";
     return r;
   };
-  ASSERT_TRUE(store_
-                  ->write([&](StoreTransaction& txn) {
-                    BRYGGA_RETURN_IF_ERROR(
-                        txn.recordExchange(exchange("e1", "r1", "kungsbacka", "inbound")));
-                    BRYGGA_RETURN_IF_ERROR(
-                        txn.recordExchange(exchange("e2", "r1", "kungsbacka", "outbound")));
-                    return txn.recordExchange(exchange("e3", "r2", "varberg", "inbound"));
-                  })
-                  .isOk());
+  ASSERT_TRUE(
+      store_
+          ->write([&](StoreTransaction& txn) {
+            BRYGGA_RETURN_IF_ERROR(
+                txn.exchangeLog().recordExchange(exchange("e1", "r1", "kungsbacka", "inbound")));
+            BRYGGA_RETURN_IF_ERROR(
+                txn.exchangeLog().recordExchange(exchange("e2", "r1", "kungsbacka", "outbound")));
+            return txn.exchangeLog().recordExchange(exchange("e3", "r2", "varberg", "inbound"));
+          })
+          .isOk());
 
-  auto all = store_->exchanges({});
+  auto all = store_->exchangeLog().exchanges({});
   ASSERT_TRUE(all.isOk()) << all.status().toString();
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].id, "e1");
@@ -259,15 +264,15 @@ TEST_F(SqliteStoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
   };
   ExchangeQuery q;
   q.tenant = "kungsbacka";
-  EXPECT_THAT(ids(*store_->exchanges(q)), ElementsAre("e1", "e2"));
+  EXPECT_THAT(ids(*store_->exchangeLog().exchanges(q)), ElementsAre("e1", "e2"));
   q.direction = "outbound";
-  EXPECT_THAT(ids(*store_->exchanges(q)), ElementsAre("e2"));
+  EXPECT_THAT(ids(*store_->exchangeLog().exchanges(q)), ElementsAre("e2"));
   ExchangeQuery byRequest;
   byRequest.requestId = "r2";
-  EXPECT_THAT(ids(*store_->exchanges(byRequest)), ElementsAre("e3"));
+  EXPECT_THAT(ids(*store_->exchangeLog().exchanges(byRequest)), ElementsAre("e3"));
   ExchangeQuery limited;
   limited.limit = 1;
-  EXPECT_THAT(ids(*store_->exchanges(limited)), ElementsAre("e1"));
+  EXPECT_THAT(ids(*store_->exchangeLog().exchanges(limited)), ElementsAre("e1"));
 }
 
 }  // namespace

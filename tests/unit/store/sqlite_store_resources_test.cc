@@ -24,7 +24,7 @@ TEST_F(SqliteStoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
   ResourceWrite v2 = resource("Patient", "p1", 2, 2000, {}, "kungsbacka");
   ASSERT_TRUE(put(v2).isOk());
 
-  auto current = store_->read("Patient", "p1");
+  auto current = store_->resources().read("Patient", "p1");
   ASSERT_TRUE(current.isOk()) << current.status().toString();
   ASSERT_TRUE(current->has_value());
   EXPECT_EQ((*current)->version, 2);
@@ -33,28 +33,28 @@ TEST_F(SqliteStoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
   EXPECT_EQ((*current)->json, v2.record.json);
   EXPECT_FALSE((*current)->deleted);
 
-  auto first = store_->read("Patient", "p1", 1);
+  auto first = store_->resources().read("Patient", "p1", 1);
   ASSERT_TRUE(first.isOk());
   ASSERT_TRUE(first->has_value());
   EXPECT_EQ((*first)->version, 1);
   EXPECT_EQ((*first)->json, v1.record.json);
 
-  auto missingVersion = store_->read("Patient", "p1", 3);
+  auto missingVersion = store_->resources().read("Patient", "p1", 3);
   ASSERT_TRUE(missingVersion.isOk());
   EXPECT_FALSE(missingVersion->has_value());
-  auto missing = store_->read("Patient", "nope");
+  auto missing = store_->resources().read("Patient", "nope");
   ASSERT_TRUE(missing.isOk());
   EXPECT_FALSE(missing->has_value());
-  auto otherType = store_->read("Observation", "p1");
+  auto otherType = store_->resources().read("Observation", "p1");
   ASSERT_TRUE(otherType.isOk());
   EXPECT_FALSE(otherType->has_value());
 
-  auto history = store_->history("Patient", "p1");
+  auto history = store_->resources().history("Patient", "p1");
   ASSERT_TRUE(history.isOk());
   ASSERT_EQ(history->size(), 2u);
   EXPECT_EQ((*history)[0].version, 2);
   EXPECT_EQ((*history)[1].version, 1);
-  auto noHistory = store_->history("Patient", "nope");
+  auto noHistory = store_->resources().history("Patient", "nope");
   ASSERT_TRUE(noHistory.isOk());
   EXPECT_THAT(*noHistory, IsEmpty());
 }
@@ -70,11 +70,11 @@ TEST_F(SqliteStoreTest, PutWithStaleOrSkippedVersionConflicts) {
   EXPECT_EQ(put(resource("Patient", "p2", 2, 3000)).code(), core::StatusCode::kConflict);
   EXPECT_EQ(put(resource("Patient", "p2", 0, 3000)).code(), core::StatusCode::kConflict);
 
-  auto current = store_->read("Patient", "p1");
+  auto current = store_->resources().read("Patient", "p1");
   ASSERT_TRUE(current.isOk() && current->has_value());
   EXPECT_EQ((*current)->version, 2);
   EXPECT_EQ((*current)->lastUpdatedMs, 2000);
-  EXPECT_FALSE(store_->read("Patient", "p2")->has_value());
+  EXPECT_FALSE(store_->resources().read("Patient", "p2")->has_value());
 }
 
 TEST_F(SqliteStoreTest, ResourceWithoutTypeOrIdIsRejected) {
@@ -87,39 +87,39 @@ core::Status writeEverything(StoreTransaction& txn) {
   ResourceWrite w;
   w.record = {"Patient", "p1", 1, 1000, false, "kungsbacka", R"({"resourceType":"Patient"})"};
   w.index = {{"identifier", kPersonnummerSystem, kTolvan}};
-  BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
+  BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(w));
   OutboxEntry entry;
   entry.destination = "regional";
   entry.orderingKey = "Patient/p1";
-  auto outboxId = txn.enqueue(entry);
+  auto outboxId = txn.outbox().enqueue(entry);
   if (!outboxId.isOk()) return outboxId.status();
   ExchangeRecord exchange;
   exchange.id = "ex-1";
   exchange.direction = "inbound";
-  BRYGGA_RETURN_IF_ERROR(txn.recordExchange(exchange));
+  BRYGGA_RETURN_IF_ERROR(txn.exchangeLog().recordExchange(exchange));
   AuditRecord audit;
   audit.seq = 1;
   audit.prevHash = std::string(64, '0');
   audit.hash = std::string(64, 'a');
-  BRYGGA_RETURN_IF_ERROR(txn.appendAudit(audit));
+  BRYGGA_RETURN_IF_ERROR(txn.auditLog().appendAudit(audit));
   return core::Status::ok();
 }
 
 class RollbackTest : public SqliteStoreTest {
  protected:
   void expectNothingStored() {
-    EXPECT_FALSE(store_->read("Patient", "p1")->has_value());
-    EXPECT_THAT(*store_->history("Patient", "p1"), IsEmpty());
+    EXPECT_FALSE(store_->resources().read("Patient", "p1")->has_value());
+    EXPECT_THAT(*store_->resources().history("Patient", "p1"), IsEmpty());
     SearchQuery q;
     q.type = "Patient";
     q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
-    EXPECT_EQ(store_->search(q)->total, 0);
-    EXPECT_THAT(*store_->outbox("regional", std::nullopt, 10), IsEmpty());
-    EXPECT_THAT(*store_->exchanges({}), IsEmpty());
-    EXPECT_THAT(*store_->auditRecords(1, 10), IsEmpty());
+    EXPECT_EQ(store_->resources().search(q)->total, 0);
+    EXPECT_THAT(*store_->outbox().entries("regional", std::nullopt, 10), IsEmpty());
+    EXPECT_THAT(*store_->exchangeLog().exchanges({}), IsEmpty());
+    EXPECT_THAT(*store_->auditLog().auditRecords(1, 10), IsEmpty());
     // The store is still usable, and the audit log still starts at 1.
     EXPECT_TRUE(store_->write(writeEverything).isOk());
-    EXPECT_EQ(store_->auditRecords(1, 10)->size(), 1u);
+    EXPECT_EQ(store_->auditLog().auditRecords(1, 10)->size(), 1u);
   }
 };
 
@@ -148,7 +148,7 @@ TEST_F(RollbackTest, ConflictLaterInTheUnitUndoesEarlierWrites) {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     ResourceWrite skipped;
     skipped.record = {"Patient", "p2", 5, 1000, false, "", "{}"};
-    return txn.putResource(skipped);
+    return txn.resources().putResource(skipped);
   });
   EXPECT_EQ(s.code(), core::StatusCode::kConflict);
   expectNothingStored();
@@ -159,10 +159,10 @@ TEST_F(RollbackTest, DatabaseErrorDoomsTheUnitEvenWhenTheWorkIgnoresIt) {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     ExchangeRecord duplicate;
     duplicate.id = "ex-1";  // unique: the insert fails inside SQLite
-    core::Status ignored = txn.recordExchange(duplicate);
+    core::Status ignored = txn.exchangeLog().recordExchange(duplicate);
     EXPECT_FALSE(ignored.isOk());
     // Later calls report the same failure instead of writing outside the transaction.
-    EXPECT_FALSE(txn.readCurrent("Patient", "p1").isOk());
+    EXPECT_FALSE(txn.resources().readCurrent("Patient", "p1").isOk());
     return core::Status::ok();
   });
   EXPECT_EQ(s.code(), core::StatusCode::kInternal);
@@ -175,10 +175,10 @@ TEST_F(SqliteStoreTest, TransactionSeesItsOwnUncommittedWrites) {
     ResourceWrite w;
     w.record = {"Patient", "p1", 1, 1000, false, "", "{}"};
     w.index = {{"identifier", kPersonnummerSystem, kTolvan}};
-    BRYGGA_RETURN_IF_ERROR(txn.putResource(w));
-    auto current = txn.readCurrent("Patient", "p1");
+    BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(w));
+    auto current = txn.resources().readCurrent("Patient", "p1");
     EXPECT_TRUE(current.isOk() && current->has_value());
-    auto ids = txn.findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
+    auto ids = txn.resources().findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
     EXPECT_TRUE(ids.isOk());
     if (ids.isOk()) {
       EXPECT_THAT(*ids, ElementsAre("p1"));
@@ -186,7 +186,7 @@ TEST_F(SqliteStoreTest, TransactionSeesItsOwnUncommittedWrites) {
     SearchQuery q;
     q.type = "Patient";
     q.criteria = {{"identifier", std::nullopt, {kTolvan}}};
-    auto page = txn.search(q);
+    auto page = txn.resources().search(q);
     EXPECT_TRUE(page.isOk());
     if (page.isOk()) {
       EXPECT_EQ(page->total, 1);
@@ -232,7 +232,7 @@ class SearchTest : public SqliteStoreTest {
   }
 
   SearchPage search(SearchQuery q) {
-    auto page = store_->search(q);
+    auto page = store_->resources().search(q);
     EXPECT_TRUE(page.isOk()) << page.status().toString();
     return page.isOk() ? *page : SearchPage{};
   }
@@ -256,12 +256,12 @@ TEST_F(SearchTest, ByIdentifierWithAndWithoutSystem) {
   EXPECT_THAT(idsOf(search(q)), IsEmpty());
 
   auto ids = store_->write([](StoreTransaction& txn) {
-    auto found = txn.findByIdentifier("Patient", "urn:local", "A-1");
+    auto found = txn.resources().findByIdentifier("Patient", "urn:local", "A-1");
     EXPECT_TRUE(found.isOk());
     if (found.isOk()) {
       EXPECT_THAT(*found, ElementsAre("p1"));
     }
-    auto none = txn.findByIdentifier("Observation", "urn:local", "A-1");
+    auto none = txn.resources().findByIdentifier("Observation", "urn:local", "A-1");
     EXPECT_TRUE(none.isOk() && none->empty());
     return core::Status::ok();
   });
@@ -355,17 +355,18 @@ TEST_F(SearchTest, DeletedResourcesAreExcludedButReadable) {
   EXPECT_THAT(idsOf(search(q)), ElementsAre("p3"));
   ASSERT_TRUE(store_
                   ->write([](StoreTransaction& txn) {
-                    auto found = txn.findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
+                    auto found =
+                        txn.resources().findByIdentifier("Patient", kPersonnummerSystem, kTolvan);
                     EXPECT_TRUE(found.isOk() && found->empty());
                     return core::Status::ok();
                   })
                   .isOk());
 
-  auto current = store_->read("Patient", "p1");
+  auto current = store_->resources().read("Patient", "p1");
   ASSERT_TRUE(current.isOk() && current->has_value());
   EXPECT_TRUE((*current)->deleted);
   EXPECT_EQ((*current)->version, 2);
-  EXPECT_EQ(store_->history("Patient", "p1")->size(), 2u);
+  EXPECT_EQ(store_->resources().history("Patient", "p1")->size(), 2u);
 
   // Re-created after the delete: found again, at version 3.
   ASSERT_TRUE(

@@ -118,7 +118,7 @@ class WritePipelineTest : public ::testing::Test {
   }
 
   int64_t versionOf(const std::string& type, const std::string& id) {
-    auto found = store_->read(type, id, std::nullopt);
+    auto found = store_->resources().read(type, id, std::nullopt);
     EXPECT_TRUE(found.isOk());
     return found.isOk() && found->has_value() ? (**found).version : 0;
   }
@@ -127,7 +127,7 @@ class WritePipelineTest : public ::testing::Test {
     store::SearchQuery query;
     query.type = type;
     query.count = 100;
-    auto page = store_->search(query);
+    auto page = store_->resources().search(query);
     EXPECT_TRUE(page.isOk()) << page.status().toString();
     return page.isOk() ? page->total : -1;
   }
@@ -142,7 +142,7 @@ class WritePipelineTest : public ::testing::Test {
 TEST_F(WritePipelineTest, AnEnrollmentCreatesThePatientAndPointsTheEpisodeAtIt) {
   const std::string id = enroll("kungsbacka", "19121212-1212", "E-1");
   ASSERT_FALSE(id.empty());
-  auto episode = store_->search([&] {
+  auto episode = store_->resources().search([&] {
     store::SearchQuery q;
     q.type = "EpisodeOfCare";
     q.count = 10;
@@ -340,7 +340,8 @@ class WritePipelineFlowsTest : public WritePipelineTest {
           int64_t pending = -1;
           EXPECT_TRUE(store_
                           ->write([&](store::StoreTransaction& txn) -> core::Status {
-                            BRYGGA_ASSIGN_OR_RETURN(pending, txn.pendingCount(destination));
+                            BRYGGA_ASSIGN_OR_RETURN(pending,
+                                                    txn.outbox().pendingCount(destination));
                             return core::Status::ok();
                           })
                           .isOk());
