@@ -13,7 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "gateway/store/sqlite_schema.h"
-#include "tests/unit/store/sqlite_store_fixture.h"
+#include "tests/unit/store/store_fixture.h"
 
 namespace brygga::store {
 namespace {

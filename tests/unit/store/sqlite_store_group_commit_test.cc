@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/unit/store/sqlite_store_fixture.h"
+#include "tests/unit/store/store_fixture.h"
 
 namespace brygga::store {
 namespace {

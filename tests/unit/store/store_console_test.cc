@@ -6,12 +6,12 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/unit/store/sqlite_store_fixture.h"
+#include "tests/unit/store/store_fixture.h"
 
 namespace brygga::store {
 namespace {
 
-class SqliteConsoleStoreTest : public SqliteStoreTest {
+class ConsoleStoreTest : public StoreTest {
  protected:
   // One message as the FHIR API records it: entries enqueued, then the inbound line, in one unit.
   int64_t message(int i, const std::string& tenant, const std::vector<std::string>& destinations,
@@ -46,7 +46,7 @@ class SqliteConsoleStoreTest : public SqliteStoreTest {
     return ids.empty() ? 0 : ids.front();
   }
 
-  core::Status setState(int64_t id, OutboxState state, int attempts) {
+  core::Status setEntry(int64_t id, OutboxState state, int attempts) {
     return store_->write([&](StoreTransaction& txn) {
       return txn.outbox().updateOutbox(id, state, attempts, 5, "why");
     });
@@ -61,16 +61,16 @@ class SqliteConsoleStoreTest : public SqliteStoreTest {
   std::map<int, std::vector<int64_t>> outboxIds_;
 };
 
-TEST_F(SqliteConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
+TEST_P(ConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
   message(0, "kungsbacka", {});                       // accepted: nothing to forward
   message(1, "kungsbacka", {"regional"});             // queued
   message(2, "kungsbacka", {"regional"});             // retrying
   message(3, "kungsbacka", {"regional", "varberg"});  // one delivered, one dead: dead
   message(4, "kungsbacka", {}, 422);                  // rejected
   message(5, "kungsbacka", {});                       // after an enqueueing message: still accepted
-  ASSERT_TRUE(setState(outboxIds_[2][0], OutboxState::kPending, 1).isOk());
-  ASSERT_TRUE(setState(outboxIds_[3][0], OutboxState::kDelivered, 1).isOk());
-  ASSERT_TRUE(setState(outboxIds_[3][1], OutboxState::kDead, 3).isOk());
+  ASSERT_TRUE(setEntry(outboxIds_[2][0], OutboxState::kPending, 1).isOk());
+  ASSERT_TRUE(setEntry(outboxIds_[3][0], OutboxState::kDelivered, 1).isOk());
+  ASSERT_TRUE(setEntry(outboxIds_[3][1], OutboxState::kDead, 3).isOk());
   auto page = store_->exchangeLog().messages({});
   ASSERT_TRUE(page.isOk()) << page.status().toString();
   ASSERT_EQ(page->messages.size(), 6u);
@@ -89,13 +89,13 @@ TEST_F(SqliteConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
   EXPECT_FALSE((*three)->outbox[0].payload.empty());
 }
 
-TEST_F(SqliteConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWithoutGaps) {
+TEST_P(ConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWithoutGaps) {
   std::vector<std::string> expected;
   for (int i = 0; i < 30; ++i) {
     const std::string destination = i % 3 == 0 ? "varberg" : "regional";
     message(i, i % 2 ? "kungsbacka" : "halmstad", {destination});
     if (i % 4 != 1) {
-      ASSERT_TRUE(setState(outboxIds_[i][0], OutboxState::kDead, 1).isOk());
+      ASSERT_TRUE(setEntry(outboxIds_[i][0], OutboxState::kDead, 1).isOk());
       expected.insert(expected.begin(), "req-" + std::to_string(i));
     }
   }
@@ -121,7 +121,7 @@ TEST_F(SqliteConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWi
   EXPECT_FALSE(page->messages.empty());
 }
 
-TEST_F(SqliteConsoleStoreTest, PatientTimeRangeAndScanBound) {
+TEST_P(ConsoleStoreTest, PatientTimeRangeAndScanBound) {
   for (int i = 0; i < 12; ++i) message(i, "kungsbacka", {"regional"});
   MessageQuery byPatient;
   byPatient.patient = "Patient/p1";
@@ -151,7 +151,7 @@ TEST_F(SqliteConsoleStoreTest, PatientTimeRangeAndScanBound) {
   EXPECT_TRUE(page->next.empty());
 }
 
-TEST_F(SqliteConsoleStoreTest, SeqAtFindsTheFirstLineRecordedAtOrAfterATime) {
+TEST_P(ConsoleStoreTest, SeqAtFindsTheFirstLineRecordedAtOrAfterATime) {
   for (int i = 0; i < 50; ++i) message(i, "kungsbacka", {});
   auto page = store_->exchangeLog().messages({});
   ASSERT_TRUE(page.isOk());
@@ -165,6 +165,8 @@ TEST_F(SqliteConsoleStoreTest, SeqAtFindsTheFirstLineRecordedAtOrAfterATime) {
   EXPECT_EQ(*store_->exchangeLog().exchangeSeqAt(0), 1);
   EXPECT_EQ(*store_->exchangeLog().exchangeSeqAt(99999999), 51);
 }
+
+BRYGGA_STORE_CONTRACT(ConsoleStoreTest);
 
 }  // namespace
 }  // namespace brygga::store

@@ -3,7 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/store/sqlite_store_fixture.h"
+#include "tests/unit/store/store_fixture.h"
 
 namespace brygga::store {
 namespace {
@@ -18,7 +18,7 @@ std::vector<std::string> idsOf(const SearchPage& page) {
   return ids;
 }
 
-TEST_F(SqliteStoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
+TEST_P(StoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
   ResourceWrite v1 = resource("Patient", "p1", 1, 1000, {}, "kungsbacka");
   ASSERT_TRUE(put(v1).isOk());
   ResourceWrite v2 = resource("Patient", "p1", 2, 2000, {}, "kungsbacka");
@@ -59,7 +59,7 @@ TEST_F(SqliteStoreTest, CreatedResourceCanBeReadVreadAndListedInHistory) {
   EXPECT_THAT(*noHistory, IsEmpty());
 }
 
-TEST_F(SqliteStoreTest, PutWithStaleOrSkippedVersionConflicts) {
+TEST_P(StoreTest, PutWithStaleOrSkippedVersionConflicts) {
   ASSERT_TRUE(put(resource("Patient", "p1", 1, 1000)).isOk());
   ASSERT_TRUE(put(resource("Patient", "p1", 2, 2000)).isOk());
 
@@ -77,7 +77,7 @@ TEST_F(SqliteStoreTest, PutWithStaleOrSkippedVersionConflicts) {
   EXPECT_FALSE(store_->resources().read("Patient", "p2")->has_value());
 }
 
-TEST_F(SqliteStoreTest, ResourceWithoutTypeOrIdIsRejected) {
+TEST_P(StoreTest, ResourceWithoutTypeOrIdIsRejected) {
   EXPECT_EQ(put(resource("Patient", "", 1, 1000)).code(), core::StatusCode::kInvalidArgument);
   EXPECT_EQ(put(resource("", "p1", 1, 1000)).code(), core::StatusCode::kInvalidArgument);
 }
@@ -105,7 +105,7 @@ core::Status writeEverything(StoreTransaction& txn) {
   return core::Status::ok();
 }
 
-class RollbackTest : public SqliteStoreTest {
+class RollbackTest : public StoreTest {
  protected:
   void expectNothingStored() {
     EXPECT_FALSE(store_->resources().read("Patient", "p1")->has_value());
@@ -123,7 +123,7 @@ class RollbackTest : public SqliteStoreTest {
   }
 };
 
-TEST_F(RollbackTest, NonOkStatusFromWorkKeepsNothing) {
+TEST_P(RollbackTest, NonOkStatusFromWorkKeepsNothing) {
   core::Status s = store_->write([](StoreTransaction& txn) {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     return core::unprocessable("the mapping failed");
@@ -133,7 +133,7 @@ TEST_F(RollbackTest, NonOkStatusFromWorkKeepsNothing) {
   expectNothingStored();
 }
 
-TEST_F(RollbackTest, ExceptionFromWorkKeepsNothingAndBecomesInternal) {
+TEST_P(RollbackTest, ExceptionFromWorkKeepsNothingAndBecomesInternal) {
   core::Status s = store_->write([](StoreTransaction& txn) -> core::Status {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     throw std::runtime_error("boom");
@@ -143,7 +143,7 @@ TEST_F(RollbackTest, ExceptionFromWorkKeepsNothingAndBecomesInternal) {
   expectNothingStored();
 }
 
-TEST_F(RollbackTest, ConflictLaterInTheUnitUndoesEarlierWrites) {
+TEST_P(RollbackTest, ConflictLaterInTheUnitUndoesEarlierWrites) {
   core::Status s = store_->write([](StoreTransaction& txn) {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     ResourceWrite skipped;
@@ -154,7 +154,7 @@ TEST_F(RollbackTest, ConflictLaterInTheUnitUndoesEarlierWrites) {
   expectNothingStored();
 }
 
-TEST_F(RollbackTest, DatabaseErrorDoomsTheUnitEvenWhenTheWorkIgnoresIt) {
+TEST_P(RollbackTest, DatabaseErrorDoomsTheUnitEvenWhenTheWorkIgnoresIt) {
   core::Status s = store_->write([](StoreTransaction& txn) {
     BRYGGA_RETURN_IF_ERROR(writeEverything(txn));
     ExchangeRecord duplicate;
@@ -170,7 +170,7 @@ TEST_F(RollbackTest, DatabaseErrorDoomsTheUnitEvenWhenTheWorkIgnoresIt) {
   expectNothingStored();
 }
 
-TEST_F(SqliteStoreTest, TransactionSeesItsOwnUncommittedWrites) {
+TEST_P(StoreTest, TransactionSeesItsOwnUncommittedWrites) {
   core::Status s = store_->write([](StoreTransaction& txn) {
     ResourceWrite w;
     w.record = {"Patient", "p1", 1, 1000, false, "", "{}"};
@@ -196,7 +196,7 @@ TEST_F(SqliteStoreTest, TransactionSeesItsOwnUncommittedWrites) {
   EXPECT_TRUE(s.isOk()) << s.toString();
 }
 
-TEST_F(SqliteStoreTest, WriteInsideAWriteUnitFailsInsteadOfDeadlocking) {
+TEST_P(StoreTest, WriteInsideAWriteUnitFailsInsteadOfDeadlocking) {
   core::Status nested = store_->write([&](StoreTransaction&) {
     return store_->write([](StoreTransaction&) { return core::Status::ok(); });
   });
@@ -204,10 +204,10 @@ TEST_F(SqliteStoreTest, WriteInsideAWriteUnitFailsInsteadOfDeadlocking) {
   EXPECT_TRUE(put(resource("Patient", "p1", 1, 1000)).isOk());
 }
 
-class SearchTest : public SqliteStoreTest {
+class SearchTest : public StoreTest {
  protected:
   void SetUp() override {
-    SqliteStoreTest::SetUp();
+    StoreTest::SetUp();
     // p1..p4 in Kungsbacka/Varberg with identifiers; observations about them.
     ASSERT_TRUE(put(resource("Patient", "p1", 1, 1000,
                              {{"identifier", kPersonnummerSystem, kTolvan},
@@ -238,7 +238,7 @@ class SearchTest : public SqliteStoreTest {
   }
 };
 
-TEST_F(SearchTest, ByIdentifierWithAndWithoutSystem) {
+TEST_P(SearchTest, ByIdentifierWithAndWithoutSystem) {
   SearchQuery q;
   q.type = "Patient";
   q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
@@ -268,7 +268,7 @@ TEST_F(SearchTest, ByIdentifierWithAndWithoutSystem) {
   EXPECT_TRUE(ids.isOk());
 }
 
-TEST_F(SearchTest, ByPatientAndStatusCombineWithAnd) {
+TEST_P(SearchTest, ByPatientAndStatusCombineWithAnd) {
   SearchQuery q;
   q.type = "Observation";
   q.criteria = {{"patient", std::nullopt, {"Patient/p1"}}};
@@ -281,7 +281,7 @@ TEST_F(SearchTest, ByPatientAndStatusCombineWithAnd) {
   EXPECT_EQ(search(q).total, 0);
 }
 
-TEST_F(SearchTest, LastUpdatedRangesAreInclusive) {
+TEST_P(SearchTest, LastUpdatedRangesAreInclusive) {
   SearchQuery q;
   q.type = "Patient";
   q.lastUpdatedGeMs = 2000;
@@ -294,7 +294,7 @@ TEST_F(SearchTest, LastUpdatedRangesAreInclusive) {
   EXPECT_THAT(idsOf(search(q)), IsEmpty());
 }
 
-TEST_F(SearchTest, TenantRestrictsToThatTenantOnly) {
+TEST_P(SearchTest, TenantRestrictsToThatTenantOnly) {
   SearchQuery q;
   q.type = "Patient";
   q.tenant = "kungsbacka";
@@ -305,7 +305,7 @@ TEST_F(SearchTest, TenantRestrictsToThatTenantOnly) {
   EXPECT_EQ(search(q).total, 0);
 }
 
-TEST_F(SearchTest, PagingKeepsTheTotalAndTheOrder) {
+TEST_P(SearchTest, PagingKeepsTheTotalAndTheOrder) {
   SearchQuery q;
   q.type = "Patient";
   q.count = 2;
@@ -327,7 +327,7 @@ TEST_F(SearchTest, PagingKeepsTheTotalAndTheOrder) {
   EXPECT_THAT(idsOf(countOnly), IsEmpty());
 }
 
-TEST_F(SearchTest, IndexIsReplacedWhenTheResourceChanges) {
+TEST_P(SearchTest, IndexIsReplacedWhenTheResourceChanges) {
   ASSERT_TRUE(put(resource("Observation", "o0", 2, 20000,
                            {{"patient", "", "Patient/p2"}, {"status", "", "amended"}}))
                   .isOk());
@@ -343,7 +343,7 @@ TEST_F(SearchTest, IndexIsReplacedWhenTheResourceChanges) {
   EXPECT_THAT(idsOf(search(q)), ElementsAre("o1", "o2"));
 }
 
-TEST_F(SearchTest, DeletedResourcesAreExcludedButReadable) {
+TEST_P(SearchTest, DeletedResourcesAreExcludedButReadable) {
   ResourceWrite tombstone = resource("Patient", "p1", 2, 5000);
   tombstone.record.deleted = true;
   ASSERT_TRUE(put(tombstone).isOk());
@@ -375,6 +375,9 @@ TEST_F(SearchTest, DeletedResourcesAreExcludedButReadable) {
   q.criteria = {{"identifier", kPersonnummerSystem, {kTolvan}}};
   EXPECT_THAT(idsOf(search(q)), ElementsAre("p1"));
 }
+
+BRYGGA_STORE_CONTRACT(RollbackTest);
+BRYGGA_STORE_CONTRACT(SearchTest);
 
 }  // namespace
 }  // namespace brygga::store

@@ -1,7 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "tests/unit/store/sqlite_store_fixture.h"
+#include "tests/unit/store/store_fixture.h"
 
 namespace brygga::store {
 namespace {
@@ -24,7 +24,7 @@ TEST(OutboxStateTest, RoundTripsThroughItsStoredForm) {
   EXPECT_EQ(parseOutboxState("Pending").status().code(), core::StatusCode::kInvalidArgument);
 }
 
-TEST_F(SqliteStoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
+TEST_P(StoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
   OutboxEntry e = outboxEntry("regional", "Patient/p1", 5000);
   e.attempts = 0;
   auto first = enqueue(e);
@@ -47,7 +47,7 @@ TEST_F(SqliteStoreTest, EnqueuedEntryIsStoredWithIncreasingIds) {
   EXPECT_FALSE(store_->outbox().outboxEntry(*second + 100)->has_value());
 }
 
-TEST_F(SqliteStoreTest, DueOutboxHoldsBackOnlyTheKeyOfAnEntryThatIsNotDue) {
+TEST_P(StoreTest, DueOutboxHoldsBackOnlyTheKeyOfAnEntryThatIsNotDue) {
   // A1 is waiting for a retry at t=9000; A2 behind it must wait, B1/B2 must not.
   int64_t a1 = enqueueOrFail(outboxEntry("regional", "Patient/A", 9000));
   int64_t b1 = enqueueOrFail(outboxEntry("regional", "Patient/B", 0));
@@ -85,14 +85,14 @@ TEST_F(SqliteStoreTest, DueOutboxHoldsBackOnlyTheKeyOfAnEntryThatIsNotDue) {
   EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("nowhere", 9000, 10)), IsEmpty());
 }
 
-TEST_F(SqliteStoreTest, EntriesWithoutOrderingKeyDoNotWaitForEachOther) {
+TEST_P(StoreTest, EntriesWithoutOrderingKeyDoNotWaitForEachOther) {
   int64_t first = enqueueOrFail(outboxEntry("regional", "", 9000));
   int64_t second = enqueueOrFail(outboxEntry("regional", "", 0));
   EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 5000, 10)), ElementsAre(second));
   EXPECT_THAT(idsOf(*store_->outbox().dueOutbox("regional", 9000, 10)), ElementsAre(first, second));
 }
 
-TEST_F(SqliteStoreTest, UpdateOutboxRecordsTheAttempt) {
+TEST_P(StoreTest, UpdateOutboxRecordsTheAttempt) {
   int64_t id = enqueueOrFail(outboxEntry("regional", "Patient/A", 0));
   ASSERT_TRUE(store_
                   ->write([&](StoreTransaction& txn) {
@@ -115,7 +115,7 @@ TEST_F(SqliteStoreTest, UpdateOutboxRecordsTheAttempt) {
   EXPECT_EQ(missing.code(), core::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteStoreTest, OutboxListsByDestinationAndState) {
+TEST_P(StoreTest, OutboxListsByDestinationAndState) {
   int64_t a = enqueueOrFail(outboxEntry("regional", "k1", 0));
   int64_t b = enqueueOrFail(outboxEntry("regional", "k2", 0));
   int64_t c = enqueueOrFail(outboxEntry("regional", "k3", 0));
@@ -136,7 +136,7 @@ TEST_F(SqliteStoreTest, OutboxListsByDestinationAndState) {
               ElementsAre(a));
 }
 
-TEST_F(SqliteStoreTest, EnqueueNeedsADestination) {
+TEST_P(StoreTest, EnqueueNeedsADestination) {
   EXPECT_EQ(enqueue(outboxEntry("", "k", 0)).status().code(), core::StatusCode::kInvalidArgument);
 }
 
@@ -151,7 +151,7 @@ AuditRecord auditRecord(int64_t seq, const std::string& prevHash, const std::str
   return r;
 }
 
-TEST_F(SqliteStoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
+TEST_P(StoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
   auto append = [&](const AuditRecord& r) {
     return store_->write([&](StoreTransaction& txn) { return txn.auditLog().appendAudit(r); });
   };
@@ -213,7 +213,7 @@ TEST_F(SqliteStoreTest, AuditAppendsOnlyTheNextSeqChainedToTheLastHash) {
   EXPECT_THAT(*store_->auditLog().auditRecordsForPatient("", 10), IsEmpty());
 }
 
-TEST_F(SqliteStoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
+TEST_P(StoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
   auto exchange = [](const std::string& id, const std::string& requestId, const std::string& tenant,
                      const std::string& direction) {
     ExchangeRecord r;
