@@ -8,7 +8,7 @@ set -euo pipefail
 readonly kPackages=(
   build-essential cmake pkg-config ccache git ca-certificates openssl
   libssl-dev libpoco-dev rapidjson-dev libcurl4-openssl-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 curl
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev curl
   nodejs npm
   chromium
   "$@"

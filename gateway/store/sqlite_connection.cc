@@ -9,6 +9,9 @@
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Exception.h>
 
+#include "gateway/store/search_sql.h"
+#include "gateway/store/store_rows.h"
+
 namespace brygga::store::sqlite {
 
 namespace {
@@ -24,13 +27,9 @@ constexpr std::size_t kOpenTimeoutSeconds = 5;
 
 // Column lists in the order the *Columns::bindTo functions extract them.
 // The patient id is the current version's (c, joined in every query that reads records).
-constexpr const char* kRecordColumns =
-    "v.type, v.id, v.version, v.last_updated_ms, v.deleted, v.tenant, v.json,"
-    " COALESCE(c.patient_id, '')";
-constexpr const char* kOutboxColumns =
-    "id, destination, ordering_key, request_id, tenant, payload, state, attempts, created_ms,"
-    " next_attempt_ms, last_error, party, trace_id";
-constexpr const char* kAuditColumns = "seq, recorded_ms, json, prev_hash, hash, patient";
+using rows::kAuditColumns;
+using rows::kOutboxColumns;
+using rows::kRecordColumns;
 
 constexpr const char* kCurrentJoin =
     " FROM resource_current c JOIN resource_version v"
@@ -39,80 +38,11 @@ constexpr const char* kCurrentJoin =
 constexpr const char* kVersionJoin =
     " FROM resource_version v LEFT JOIN resource_current c ON c.type = v.type AND c.id = v.id";
 
-// SQL built at run time (search, exchange listing) with its positional parameters.
-struct DynamicSql {
-  std::string text;
-  std::vector<std::variant<std::string, Poco::Int64>> params;
-
-  void add(const std::string& clause, std::string value) {
-    text += clause;
-    params.emplace_back(std::move(value));
+// Binds a shared statement's parameters (search_sql.h) to a query, in order.
+void bindAll(const sql::Sql& statement, Query& query) {
+  for (const auto& param : statement.params) {
+    std::visit([&](const auto& value) { query.bind(value); }, param);
   }
-  void add(const std::string& clause, Poco::Int64 value) {
-    text += clause;
-    params.emplace_back(value);
-  }
-  void append(const DynamicSql& other) {
-    text += other.text;
-    params.insert(params.end(), other.params.begin(), other.params.end());
-  }
-  // `(?, ?, ...)` for the values.
-  void addList(const std::vector<std::string>& values) {
-    text += "(";
-    for (size_t i = 0; i < values.size(); ++i) {
-      text += i == 0 ? "?" : ", ?";
-      params.emplace_back(values[i]);
-    }
-    text += ")";
-  }
-  void bindTo(Query& query) const {
-    for (const auto& param : params) {
-      std::visit([&](const auto& value) { query.bind(value); }, param);
-    }
-  }
-  // A statement with copies of the parameters bound, ready for into() and execute().
-  void bindTo(Statement& statement) const {
-    statement << text;
-    for (const auto& param : params) {
-      std::visit([&](const auto& value) { statement.addBind(bind(value)); }, param);
-    }
-  }
-};
-
-// What a caller may see of the current resources `c` (see Visibility): the patients with a
-// counting care relationship (care_relationship_by_patient) and no block against
-// the caller's party, and the resources of no patient by their owner.
-DynamicSql visibilityClause(const Visibility& v) {
-  DynamicSql sql;
-  // EXISTS, correlated on the row's patient (an index lookup per candidate row), not IN over a
-  // subquery, which SQLite materializes whole (every relationship of the tenant) per statement.
-  sql.text +=
-      " AND ((c.patient_id <> '' AND (EXISTS (SELECT 1 FROM care_relationship r"
-      " WHERE r.patient_id = c.patient_id";
-  if (v.relationshipTenant) sql.add(" AND r.tenant = ?", *v.relationshipTenant);
-  sql.add(" AND ((r.active = 1 AND r.ended_ms = 0) OR r.ended_ms > ?))",
-          Poco::Int64{v.endedAfterMs});
-  if (!v.alsoPatients.empty()) {
-    sql.text += " OR c.patient_id IN ";
-    sql.addList(v.alsoPatients);
-  }
-  sql.add(
-      ") AND NOT EXISTS (SELECT 1 FROM patient_block b WHERE b.patient_id = c.patient_id"
-      " AND b.party = ?",
-      v.blockedParty);
-  sql.add(" AND b.active = 1 AND b.start_ms <= ?", Poco::Int64{v.nowMs});
-  sql.add(" AND (b.end_ms = 0 OR b.end_ms > ?)))", Poco::Int64{v.nowMs});
-  sql.text += " OR (c.patient_id = ''";
-  if (v.owners) {
-    sql.text += " AND c.tenant IN ";
-    if (v.owners->empty()) {
-      sql.text += "(NULL)";  // no owner: nothing without a patient
-    } else {
-      sql.addList(*v.owners);
-    }
-  }
-  sql.text += "))";
-  return sql;
 }
 
 template <typename T>
@@ -125,18 +55,8 @@ int nonNegative(int n) {
   return std::max(n, 0);
 }
 
-// A row of kRecordColumns.
 ResourceRecord recordOf(const Query& q) {
-  ResourceRecord r;
-  r.type = q.text(0);
-  r.id = q.text(1);
-  r.version = q.integer(2);
-  r.lastUpdatedMs = q.integer(3);
-  r.deleted = q.integer(4) != 0;
-  r.tenant = q.text(5);
-  r.json = q.text(6);
-  r.patientId = q.text(7);
-  return r;
+  return rows::recordOf(q);
 }
 
 }  // namespace
@@ -146,53 +66,15 @@ const char* outboxColumns() {
 }
 
 const char* exchangeColumns() {
-  return "seq, id, request_id, client_id, tenant, direction, interaction, resource_types,"
-         " destination, http_status, started_ms, finished_ms, payload_sha256, detail, message,"
-         " patient, outbox_last, audit_seq";
+  return rows::kExchangeColumns;
 }
 
-// A row of exchangeColumns().
 ExchangeRecord exchangeOf(const Query& q) {
-  ExchangeRecord r;
-  r.seq = q.integer(0);
-  r.id = q.text(1);
-  r.requestId = q.text(2);
-  r.clientId = q.text(3);
-  r.tenant = q.text(4);
-  r.direction = q.text(5);
-  r.interaction = q.text(6);
-  r.resourceTypes = q.text(7);
-  r.destination = q.text(8);
-  r.httpStatus = static_cast<int>(q.integer(9));
-  r.startedMs = q.integer(10);
-  r.finishedMs = q.integer(11);
-  r.payloadSha256 = q.text(12);
-  r.detail = q.text(13);
-  r.message = q.integer(14) != 0;
-  r.patient = q.text(15);
-  r.outboxLast = q.integer(16);
-  r.auditSeq = q.integer(17);
-  return r;
+  return rows::exchangeOf(q);
 }
 
-// A row of kOutboxColumns.
 OutboxEntry outboxOf(const Query& q) {
-  OutboxEntry e;
-  e.id = q.integer(0);
-  e.destination = q.text(1);
-  e.orderingKey = q.text(2);
-  e.requestId = q.text(3);
-  e.tenant = q.text(4);
-  e.payload = q.text(5);
-  // The CHECK constraint admits only the three stored forms.
-  e.state = parseOutboxState(q.text(6)).valueOr(OutboxState::kDead);
-  e.attempts = static_cast<int>(q.integer(7));
-  e.createdMs = q.integer(8);
-  e.nextAttemptMs = q.integer(9);
-  e.lastError = q.text(10);
-  e.party = q.text(11);
-  e.traceId = q.text(12);
-  return e;
+  return rows::outboxOf(q);
 }
 
 void RecordColumns::bindTo(Statement& statement) {
@@ -418,28 +300,23 @@ std::vector<ResourceRecord> Connection::history(const std::string& type, const s
 
 SearchPage Connection::typeHistory(const SearchQuery& query) {
   SearchPage page;
-  DynamicSql where;
-  where.text = " WHERE 1 = 1";
-  if (!query.type.empty()) where.add(" AND v.type = ?", query.type);  // "": every type
-  if (query.lastUpdatedGeMs) where.add(" AND v.last_updated_ms >= ?", *query.lastUpdatedGeMs);
-  // The current row `c` decides for all its versions, as visibilityClause does for a search.
-  if (query.visibility) where.append(visibilityClause(*query.visibility));
+  const sql::Sql where = sql::historyWhere(query);
   if (const int limit = nonNegative(query.count); limit > 0) {
-    DynamicSql select;
+    sql::Sql select;
     select.text = std::string("SELECT ") + kRecordColumns + kVersionJoin;
     select.append(where);
     select.text += " ORDER BY v.last_updated_ms DESC, v.id DESC, v.version DESC";
-    select.add(" LIMIT ?", Poco::Int64{limit});
-    select.add(" OFFSET ?", Poco::Int64{nonNegative(query.offset)});
+    select.add(" LIMIT ?", int64_t{limit});
+    select.add(" OFFSET ?", int64_t{nonNegative(query.offset)});
     Query q(statements_.get(select.text));
-    select.bindTo(q);
+    bindAll(select, q);
     while (q.next()) page.records.push_back(recordOf(q));
   }
-  DynamicSql count;
+  sql::Sql count;
   count.text = std::string("SELECT COUNT(*)") + kVersionJoin;
   count.append(where);
   Query q(statements_.get(count.text));
-  count.bindTo(q);
+  bindAll(count, q);
   page.total = q.next() ? q.integer(0) : 0;
   return page;
 }
@@ -468,61 +345,22 @@ std::vector<std::string> Connection::findByIdentifier(const std::string& type,
 
 SearchPage Connection::search(const SearchQuery& query) {
   SearchPage page;
-  DynamicSql where;
-  where.add(" WHERE c.type = ?", query.type);
-  where.text += " AND c.deleted = 0";
-  if (query.lastUpdatedGeMs) where.add(" AND c.last_updated_ms >= ?", *query.lastUpdatedGeMs);
-  if (query.lastUpdatedLeMs) where.add(" AND c.last_updated_ms <= ?", *query.lastUpdatedLeMs);
-  if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
-  if (query.visibility) where.append(visibilityClause(*query.visibility));
-  for (const SearchCriterion& criterion : query.criteria) {
-    if (criterion.from || criterion.to) {  // a date range over the index values
-      where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
-      where.add(" AND s.param = ?", criterion.param);
-      if (criterion.from) where.add(" AND s.value >= ?", *criterion.from);
-      if (criterion.to) where.add(" AND s.value <= ?", *criterion.to);
-      where.text += ")";
-      continue;
-    }
-    if (criterion.values.empty()) return page;  // an OR over no values matches nothing
-    if (criterion.param == "_id") {             // the resource's own key, not an index value
-      where.text += " AND c.id IN ";
-      where.addList(criterion.values);
-      continue;
-    }
-    // An uncorrelated IN: SQLite reads the matching ids once from the search_index key (and
-    // drops duplicates), then looks each up by the resource_current key.
-    where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
-    where.add(" AND s.param = ?", criterion.param);
-    if (criterion.system) where.add(" AND s.system = ?", *criterion.system);
-    where.text += " AND s.value IN ";
-    where.addList(criterion.values);
-    where.text += ")";
-  }
-
+  const std::optional<sql::Sql> where = sql::searchWhere(query);
+  if (!where) return page;  // a criterion that matches nothing
   const int offset = nonNegative(query.offset);
   const int limit = nonNegative(query.count);
   if (limit > 0) {
-    DynamicSql select;
+    sql::Sql select;
     select.text = std::string("SELECT ") + kRecordColumns + kCurrentJoin;
-    select.append(where);
+    select.append(*where);
     // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
     // has no statistics) from walking every resource of the type in resource_current_by_updated
     // order just to skip that sort. Without criteria that walk is the right plan.
-    // _sort: its keys, then the id, so that pages are stable.
-    const std::string plus = query.criteria.empty() ? "" : "+";
-    std::string order;
-    for (const auto& key : query.sort) {
-      order += order.empty() ? " ORDER BY " : ", ";
-      order += key.field == "_id" ? "c.id" : plus + "c.last_updated_ms";
-      if (key.descending) order += " DESC";
-    }
-    if (order.empty()) order = " ORDER BY " + plus + "c.last_updated_ms";
-    select.text += order + ", c.id";
-    select.add(" LIMIT ?", Poco::Int64{limit});
-    select.add(" OFFSET ?", Poco::Int64{offset});
+    select.text += sql::searchOrder(query, !query.criteria.empty());
+    select.add(" LIMIT ?", int64_t{limit});
+    select.add(" OFFSET ?", int64_t{offset});
     Query q(statements_.get(select.text));
-    select.bindTo(q);
+    bindAll(select, q);
     while (q.next()) page.records.push_back(recordOf(q));
     // A first page that is not full holds every match: no need to count them (the conditional
     // create and update of every write unit ask exactly this).
@@ -531,11 +369,11 @@ SearchPage Connection::search(const SearchQuery& query) {
       return page;
     }
   }
-  DynamicSql count;
+  sql::Sql count;
   count.text = "SELECT COUNT(*) FROM resource_current c";
-  count.append(where);
+  count.append(*where);
   Query q(statements_.get(count.text));
-  count.bindTo(q);
+  bindAll(count, q);
   page.total = q.next() ? q.integer(0) : 0;
   return page;
 }

@@ -212,7 +212,6 @@ class Connection {
 
   // sqlite_console.cc
   Message messageOf(ExchangeRecord line, bool withPayload);
-  std::optional<MessageStatus> outboxStatus(const std::vector<OutboxEntry>& entries);
 };
 
 }  // namespace brygga::store::sqlite

@@ -15,43 +15,19 @@
 
 #include "gateway/core/text.h"
 #include "gateway/store/sqlite_connection.h"
+#include "gateway/store/store_rows.h"
 
 namespace brygga::store::sqlite {
 
 namespace {
 
-// The outbox columns in outboxOf's order; the payload only when asked for.
-constexpr const char* kEntryColumnsNoPayload =
-    "id, destination, ordering_key, request_id, tenant, '', state, attempts, created_ms,"
-    " next_attempt_ms, last_error, party";
+using rows::kOutboxColumnsNoPayload;
+
 // A request is answered within this long, so a message received before a time was recorded
 // (its inbound line written) before that time plus this.
 constexpr int64_t kRecordingSlackMs = 120000;
 // One unit enqueues at most this many entries for one message.
 constexpr int kMaxEntriesPerMessage = 256;
-
-bool hasType(const std::string& types, const std::string& type) {
-  size_t start = 0;
-  while (start <= types.size()) {
-    size_t comma = types.find(',', start);
-    if (comma == std::string::npos) comma = types.size();
-    if (std::string_view(types).substr(start, comma - start) == type) return true;
-    start = comma + 1;
-  }
-  return false;
-}
-
-// Filters checked on each candidate line (the driving index may already guarantee some).
-bool matchesLine(const ExchangeRecord& line, const MessageQuery& query) {
-  if (!line.message) return false;
-  if (query.tenant && line.tenant != *query.tenant) return false;
-  if (query.patient && line.patient != *query.patient) return false;
-  if (query.requestId && line.requestId != *query.requestId) return false;
-  if (query.resourceType && !hasType(line.resourceTypes, *query.resourceType)) return false;
-  if (query.fromMs && line.startedMs < *query.fromMs) return false;
-  if (query.toMs && line.startedMs > *query.toMs) return false;
-  return true;
-}
 
 // "s123" (a log position) or "o45" (an outbox id): below which the next page starts.
 StatusOr<int64_t> parseCursor(std::string_view cursor, char kind) {
@@ -63,35 +39,6 @@ StatusOr<int64_t> parseCursor(std::string_view cursor, char kind) {
 
 }  // namespace
 
-std::optional<MessageStatus> Connection::outboxStatus(const std::vector<OutboxEntry>& entries) {
-  if (entries.empty()) return std::nullopt;
-  MessageStatus worst = MessageStatus::kDelivered;
-  const auto rank = [](MessageStatus s) {
-    switch (s) {
-      case MessageStatus::kHeld:
-        return 4;
-      case MessageStatus::kDead:
-        return 3;
-      case MessageStatus::kRetrying:
-        return 2;
-      case MessageStatus::kQueued:
-        return 1;
-      default:
-        return 0;
-    }
-  };
-  for (const OutboxEntry& e : entries) {
-    MessageStatus s = MessageStatus::kDelivered;
-    if (e.state == OutboxState::kDead) s = MessageStatus::kDead;
-    if (e.state == OutboxState::kHeld) s = MessageStatus::kHeld;
-    if (e.state == OutboxState::kPending) {
-      s = e.attempts > 0 ? MessageStatus::kRetrying : MessageStatus::kQueued;
-    }
-    if (rank(s) > rank(worst)) worst = s;
-  }
-  return worst;
-}
-
 Message Connection::messageOf(ExchangeRecord line, bool withPayload) {
   Message m;
   if (line.outboxLast > 0) {
@@ -99,7 +46,7 @@ Message Connection::messageOf(ExchangeRecord line, bool withPayload) {
     // ids ending at outbox_last. Delivered ones may be purged since.
     static const std::string kWith = std::string("SELECT ") + outboxColumns() +
                                      " FROM outbox WHERE id <= ? ORDER BY id DESC LIMIT ?";
-    static const std::string kWithout = std::string("SELECT ") + kEntryColumnsNoPayload +
+    static const std::string kWithout = std::string("SELECT ") + kOutboxColumnsNoPayload +
                                         " FROM outbox WHERE id <= ? ORDER BY id DESC LIMIT ?";
     Query q(statements_.get(withPayload ? kWith : kWithout));
     q.bind(line.outboxLast).bind(kMaxEntriesPerMessage);
@@ -110,23 +57,13 @@ Message Connection::messageOf(ExchangeRecord line, bool withPayload) {
     }
     std::reverse(m.outbox.begin(), m.outbox.end());
   }
-  if (line.httpStatus >= 400) {
-    m.status = MessageStatus::kRejected;
-  } else if (isDeclined(line)) {
-    m.status = MessageStatus::kDeclined;
-  } else if (auto s = outboxStatus(m.outbox)) {
-    m.status = *s;
-  } else {
-    m.status = MessageStatus::kAccepted;
-    if (line.outboxLast > 0) {
-      // Entries are purged only once delivered: a delivery on record means it went out.
-      Query q(statements_.get(
-          "SELECT 1 FROM exchange INDEXED BY exchange_by_request WHERE request_id = ?"
-          " AND direction = 'outbound' AND http_status BETWEEN 200 AND 299 LIMIT 1"));
-      q.bind(line.requestId);
-      if (q.next()) m.status = MessageStatus::kDelivered;
-    }
-  }
+  m.status = messageStatusOf(line, m.outbox, [&] {
+    Query q(
+        statements_.get("SELECT 1 FROM exchange INDEXED BY exchange_by_request WHERE request_id = ?"
+                        " AND direction = 'outbound' AND http_status BETWEEN 200 AND 299 LIMIT 1"));
+    q.bind(line.requestId);
+    return q.next();
+  });
   m.line = std::move(line);
   return m;
 }
@@ -136,7 +73,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
   const int limit = std::clamp(query.limit, 1, 1000);
   const int maxScan = std::max(query.maxScan, limit);
   const auto accept = [&](ExchangeRecord line) -> bool {
-    if (!matchesLine(line, query)) return false;
+    if (!matchesMessageFilters(line, query)) return false;
     Message m = messageOf(std::move(line), false);
     if (query.status && m.status != *query.status) return false;
     page.messages.push_back(std::move(m));
@@ -161,7 +98,7 @@ MessagePage Connection::messages(const MessageQuery& query) {
       while (q.next()) destinations.push_back(q.text(0));
     }
     static const std::string kByState =
-        std::string("SELECT ") + kEntryColumnsNoPayload +
+        std::string("SELECT ") + kOutboxColumnsNoPayload +
         " FROM outbox INDEXED BY outbox_by_state WHERE destination = ? AND state = ? AND id < ?"
         " ORDER BY id DESC LIMIT ?";
     const std::string kLineByRequest =

@@ -333,6 +333,15 @@ struct MessagePage {
   std::string next;  // empty: nothing more
 };
 
+// What every backend's console queries share (store_console.cc). The filters of `query` a line
+// must pass (MessageQuery's, apart from status and the cursor).
+bool matchesMessageFilters(const ExchangeRecord& line, const MessageQuery& query);
+// A message's status from its inbound line and the outbox entries still kept of it (see
+// MessageStatus); `deliveredOnRecord` is asked only when no entry is left of a message that had
+// some: whether a delivery of its request is on record (delivered entries are purged later).
+MessageStatus messageStatusOf(const ExchangeRecord& line, const std::vector<OutboxEntry>& entries,
+                              const std::function<bool()>& deliveredOnRecord);
+
 // The storage boundary is split by role, each an interface of its own: resources and search,
 // the outbox and delivery, the audit log (records, leaves, checkpoints, keys), and the exchange
 // log with the console's queries over it. Every method is pure virtual, so a backend that misses

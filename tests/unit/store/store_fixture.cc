@@ -1,6 +1,14 @@
 // The backends of the store contract suite (store_fixture.h).
 #include "tests/unit/store/store_fixture.h"
 
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+#include "gateway/store/postgres_store.h"
+#include "tests/support/postgres_server.h"
+
 namespace brygga::store {
 
 namespace {
@@ -20,14 +28,48 @@ class SqliteBackend final : public StoreBackend {
   brygga::testing::TempDir dir_;
 };
 
+// One PostgreSQL server for the test process, started when the first test needs it; every test
+// gets a database of its own on it.
+brygga::testing::PostgresServer& postgresServer() {
+  static std::unique_ptr<brygga::testing::PostgresServer> server =
+      std::make_unique<brygga::testing::PostgresServer>();
+  return *server;
+}
+
+class PostgresBackend final : public StoreBackend {
+ public:
+  PostgresBackend() {
+    static std::atomic<int> next{0};
+    url_ = postgresServer().createDatabase("contract_" + std::to_string(next++));
+  }
+
+  std::unique_ptr<Store> open() override {
+    PostgresOptions options;
+    options.url = url_;
+    options.password = postgresServer().password();
+    options.writeConnections = 2;
+    options.readConnections = 2;
+    auto opened = openPostgresStore(options);
+    EXPECT_TRUE(opened.isOk()) << opened.status().toString();
+    return opened.isOk() ? std::move(opened).value() : nullptr;
+  }
+
+ private:
+  std::string url_;
+};
+
 }  // namespace
 
 std::vector<std::string> storeBackendNames() {
+  // PostgreSQL whenever its server is installed: scripts/test.sh installs it, so CI always runs
+  // the contract on both.
+  if (brygga::testing::PostgresServer::available()) return {"sqlite", "postgresql"};
   return {"sqlite"};
 }
 
 std::unique_ptr<StoreBackend> makeStoreBackend(const std::string& name) {
   if (name == "sqlite") return std::make_unique<SqliteBackend>();
+  if (name == "postgresql") return std::make_unique<PostgresBackend>();
   ADD_FAILURE() << "no store backend " << name;
   return nullptr;
 }

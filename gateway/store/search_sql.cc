@@ -1,0 +1,118 @@
+#include "gateway/store/search_sql.h"
+
+namespace brygga::store::sql {
+
+void Sql::add(const std::string& clause, std::string value) {
+  text += clause;
+  params.emplace_back(std::move(value));
+}
+
+void Sql::add(const std::string& clause, int64_t value) {
+  text += clause;
+  params.emplace_back(value);
+}
+
+void Sql::addList(const std::vector<std::string>& values) {
+  text += "(";
+  for (size_t i = 0; i < values.size(); ++i) {
+    text += i == 0 ? "?" : ", ?";
+    params.emplace_back(values[i]);
+  }
+  text += ")";
+}
+
+void Sql::append(const Sql& other) {
+  text += other.text;
+  params.insert(params.end(), other.params.begin(), other.params.end());
+}
+
+Sql visibility(const Visibility& v) {
+  Sql sql;
+  // EXISTS, correlated on the row's patient (an index lookup per candidate row), not IN over a
+  // subquery, which SQLite materializes whole (every relationship of the tenant) per statement.
+  sql.text +=
+      " AND ((c.patient_id <> '' AND (EXISTS (SELECT 1 FROM care_relationship r"
+      " WHERE r.patient_id = c.patient_id";
+  if (v.relationshipTenant) sql.add(" AND r.tenant = ?", *v.relationshipTenant);
+  sql.add(" AND ((r.active = 1 AND r.ended_ms = 0) OR r.ended_ms > ?))", v.endedAfterMs);
+  if (!v.alsoPatients.empty()) {
+    sql.text += " OR c.patient_id IN ";
+    sql.addList(v.alsoPatients);
+  }
+  sql.add(
+      ") AND NOT EXISTS (SELECT 1 FROM patient_block b WHERE b.patient_id = c.patient_id"
+      " AND b.party = ?",
+      v.blockedParty);
+  sql.add(" AND b.active = 1 AND b.start_ms <= ?", v.nowMs);
+  sql.add(" AND (b.end_ms = 0 OR b.end_ms > ?)))", v.nowMs);
+  sql.text += " OR (c.patient_id = ''";
+  if (v.owners) {
+    sql.text += " AND c.tenant IN ";
+    if (v.owners->empty()) {
+      sql.text += "(NULL)";  // no owner: nothing without a patient
+    } else {
+      sql.addList(*v.owners);
+    }
+  }
+  sql.text += "))";
+  return sql;
+}
+
+std::optional<Sql> searchWhere(const SearchQuery& query) {
+  Sql where;
+  where.add(" WHERE c.type = ?", query.type);
+  where.text += " AND c.deleted = 0";
+  if (query.lastUpdatedGeMs) where.add(" AND c.last_updated_ms >= ?", *query.lastUpdatedGeMs);
+  if (query.lastUpdatedLeMs) where.add(" AND c.last_updated_ms <= ?", *query.lastUpdatedLeMs);
+  if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
+  if (query.visibility) where.append(visibility(*query.visibility));
+  for (const SearchCriterion& criterion : query.criteria) {
+    if (criterion.from || criterion.to) {  // a date range over the index values
+      where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
+      where.add(" AND s.param = ?", criterion.param);
+      if (criterion.from) where.add(" AND s.value >= ?", *criterion.from);
+      if (criterion.to) where.add(" AND s.value <= ?", *criterion.to);
+      where.text += ")";
+      continue;
+    }
+    if (criterion.values.empty()) return std::nullopt;  // an OR over no values
+    if (criterion.param == "_id") {                     // the resource's own key
+      where.text += " AND c.id IN ";
+      where.addList(criterion.values);
+      continue;
+    }
+    // An uncorrelated IN: the matching ids are read once from the search_index key (duplicates
+    // dropped), then each is looked up by the resource_current key.
+    where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
+    where.add(" AND s.param = ?", criterion.param);
+    if (criterion.system) where.add(" AND s.system = ?", *criterion.system);
+    where.text += " AND s.value IN ";
+    where.addList(criterion.values);
+    where.text += ")";
+  }
+  return where;
+}
+
+std::string searchOrder(const SearchQuery& query, bool unaryPlus) {
+  const std::string updated = unaryPlus ? "+c.last_updated_ms" : "c.last_updated_ms";
+  std::string order;
+  for (const auto& key : query.sort) {
+    order += order.empty() ? " ORDER BY " : ", ";
+    order += key.field == "_id" ? "c.id" : updated;
+    if (key.descending) order += " DESC";
+  }
+  if (order.empty()) order = " ORDER BY " + updated;
+  return order + ", c.id";  // the id last, so that pages are stable
+}
+
+Sql historyWhere(const SearchQuery& query) {
+  Sql where;
+  where.text = " WHERE 1 = 1";
+  if (!query.type.empty()) where.add(" AND v.type = ?", query.type);  // "": every type
+  if (query.lastUpdatedGeMs) where.add(" AND v.last_updated_ms >= ?", *query.lastUpdatedGeMs);
+  // The current row `c` decides for all its versions, as for a search.
+  if (query.visibility) where.append(visibility(*query.visibility));
+  return where;
+}
+
+}  // namespace brygga::store::sql
