@@ -11,6 +11,7 @@
 
 #include "gateway/app/gateway.h"
 #include "gateway/app/progress.h"
+#include "gateway/app/store_opening.h"
 #include "gateway/audit/audit_keys.h"
 #include "gateway/audit/audit_trail.h"
 #include "gateway/audit/audit_verifier.h"
@@ -20,7 +21,6 @@
 #include "gateway/core/text.h"
 #include "gateway/core/time_source.h"
 #include "gateway/fhir/swedish_identifiers.h"
-#include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
 
@@ -41,20 +41,13 @@ std::string flag(const std::map<std::string, std::string>& flags, const std::str
   return it == flags.end() ? std::string() : it->second;
 }
 
-// The existing database of the data dir (never a new, empty one).
+// The existing database of the config (never a new, empty SQLite file).
 core::StatusOr<std::unique_ptr<store::Store>> openExisting(const GatewayConfig& config,
                                                            int& exitCode) {
-  const std::string path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    exitCode = EX_NOINPUT;
-    return core::notFound("no database at " + path + " (give the data dir serve uses: --data-dir)");
+  auto store = openConfiguredStore(config, StoreUse::kExisting);
+  if (!store.isOk()) {
+    exitCode = store.status().code() == core::StatusCode::kNotFound ? EX_NOINPUT : EX_IOERR;
   }
-  store::SqliteOptions options;
-  options.path = path;
-  options.readConnections = 2;
-  auto store = store::openSqliteStore(options);
-  if (!store.isOk()) exitCode = EX_IOERR;
   return store;
 }
 

@@ -44,8 +44,20 @@ DataDirLock::~DataDirLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the lock
 }
 
+// backup and restore copy SQLite's file; a PostgreSQL database is backed up by PostgreSQL's own
+// tools (pg_basebackup and WAL archiving under the failover manager, or pg_dump).
+static bool refusedForPostgres(const GatewayConfig& config, const char* command,
+                               std::ostream& err) {
+  if (config.storage.backend != "postgresql") return false;
+  err << "brygga " << command
+      << ": the store is PostgreSQL (storage.backend); back it up and restore it with "
+         "PostgreSQL's tools (pg_basebackup with WAL archiving, or pg_dump and pg_restore)\n";
+  return true;
+}
+
 int backupCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
                   std::ostream& out, std::ostream& err) {
+  if (refusedForPostgres(config, "backup", err)) return EX_USAGE;
   const std::string to = flag(flags, "out");
   if (to.empty()) {
     err << "brygga backup: name the backup file: --out FILE\n";
@@ -69,6 +81,7 @@ int backupCommand(const GatewayConfig& config, const std::map<std::string, std::
 
 int restoreCommand(const GatewayConfig& config, const std::map<std::string, std::string>& flags,
                    std::ostream& out, std::ostream& err) {
+  if (refusedForPostgres(config, "restore", err)) return EX_USAGE;
   const std::string from = flag(flags, "from");
   if (from.empty()) {
     err << "brygga restore: name the backup file: --from FILE\n";

@@ -82,6 +82,16 @@ bool isHex64(const std::string& s) {
   return s.size() == 64 && core::fromHex(s).isOk();
 }
 
+// postgresql://user:secret@host/... or ...?password=secret: a password where a config (which is
+// shown, copied and kept in version control) must not hold one.
+bool urlHoldsPassword(const std::string& url) {
+  if (url.find("password=") != std::string::npos) return true;
+  const size_t scheme = url.find("://");
+  const size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return false;
+  return url.find(':', scheme + 3) < at;
+}
+
 bool isHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -504,10 +514,32 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
        {"storage",
         [&](const Value& v, const std::string& key) {
           auto& st = config.storage;
-          return readObject(v, key,
-                            {{"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
-                             {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
-                             {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}});
+          auto& pg = st.postgresql;
+          BRYGGA_RETURN_IF_ERROR(readObject(
+              v, key,
+              {{"backend", stringInto(st.backend, false)},
+               {"postgresql",
+                [&pg](const Value& p, const std::string& k) {
+                  return readObject(p, k,
+                                    {{"url", stringInto(pg.url, false)},
+                                     {"passwordFile", stringInto(pg.passwordFile)},
+                                     {"writeConnections", intInto(pg.writeConnections, 1, 64)},
+                                     {"readConnections", intInto(pg.readConnections, 1, 64)}});
+                }},
+               {"maxDatabaseBytes", intInto(st.maxDatabaseBytes, 0, 1LL << 50)},
+               {"minFreeDiskBytes", intInto(st.minFreeDiskBytes, 0, 1LL << 50)},
+               {"readPoolWaitMs", intInto(st.readPoolWaitMs, 1, 600000)}}));
+          if (st.backend != "sqlite" && st.backend != "postgresql") {
+            return bad(key + ".backend", "must be sqlite or postgresql");
+          }
+          if (st.backend == "postgresql" && pg.url.empty()) {
+            return bad(key + ".postgresql.url", "is required when the backend is postgresql");
+          }
+          if (urlHoldsPassword(pg.url)) {
+            return bad(key + ".postgresql.url",
+                       "must not hold the password: put it in storage.postgresql.passwordFile");
+          }
+          return Status::ok();
         }},
        {"access",
         [&](const Value& v, const std::string& key) {

@@ -12,12 +12,12 @@
 #include <rapidjson/document.h>
 
 #include "gateway/api/admin_api.h"
+#include "gateway/app/store_opening.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/digest.h"
 #include "gateway/core/text.h"
 #include "gateway/core/time_source.h"
 #include "gateway/fhir/json.h"
-#include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
 
@@ -170,19 +170,10 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
     return EX_USAGE;
   }
 
-  const std::string path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    err << "brygga: no database at " << path << " (give the data dir serve uses: --data-dir)\n";
-    return EX_NOINPUT;
-  }
-  store::SqliteOptions options;
-  options.path = path;
-  options.readConnections = 1;
-  auto store = store::openSqliteStore(options);
+  auto store = openConfiguredStore(config, StoreUse::kExisting);
   if (!store.isOk()) {
     err << "brygga: " << store.status().message() << "\n";
-    return EX_IOERR;
+    return store.status().code() == core::StatusCode::kNotFound ? EX_NOINPUT : EX_IOERR;
   }
 
   if (group == "migration-report") return printMigrationReport(**store, out, err);

@@ -10,6 +10,7 @@
 #include "gateway/app/observability.h"
 #include "gateway/app/ocsp_transport.h"
 #include "gateway/app/provenance_http_client.h"
+#include "gateway/app/store_opening.h"
 #include "gateway/audit/audit_keys.h"
 #include "gateway/audit/fhir_audit_sink.h"
 #include "gateway/audit/provenance.h"
@@ -18,7 +19,6 @@
 #include "gateway/console/console_static.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/swedish_identifiers.h"
-#include "gateway/store/sqlite_store.h"
 
 namespace brygga::app {
 
@@ -47,11 +47,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
     return core::invalidArgument("dataDir " + config.dataDir +
                                  " cannot be created: " + ec.message());
   }
-  store::SqliteOptions storeOptions;
-  storeOptions.path = (std::filesystem::path(config.dataDir) / "brygga.db").string();
-  storeOptions.maxDatabaseBytes = config.storage.maxDatabaseBytes;
-  storeOptions.readPoolWaitMs = config.storage.readPoolWaitMs;
-  BRYGGA_ASSIGN_OR_RETURN(g->store_, store::openSqliteStore(storeOptions));
+  BRYGGA_ASSIGN_OR_RETURN(g->store_, openConfiguredStore(config, StoreUse::kServe));
   g->validator_ = fhir::makeValidator();
 
   // The home-care flows, driven by the mapping files; a bad file stops the start naming it.
@@ -305,29 +301,29 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   }
   const std::vector<std::string> kRead{"GET"};
   const std::vector<std::string> kReadPost{"GET", "POST"};
-  http::ServerDependencies serverDeps{{{"/fhir/.well-known", g->wellKnown_.get(), kRead},
-                                       {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
-                                       {"/.well-known", g->wellKnown_.get(), kRead},
-                                       {"/auth", g->authApi_.get(), {"POST"}},
-                                       {"/audit", g->auditApi_.get(), kRead},
-                                       {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
-                                       {"/admin", g->adminApi_.get(), kReadPost},
-                                       {"/console/api", g->consoleApi_.get(), kReadPost},
-                                       {"/console", g->consoleStatic_.get(), kRead},
-                                       {"/metrics", g->metricsEndpoint_.get(), kRead}},
-                                      *g->logger_,
-                                      [self]() {
-                                        const GatewayConfig& c = self->config_;
-                                        return checkReadiness(*self->store_, *self->mappings_,
-                                                              c.dataDir, c.storage.minFreeDiskBytes,
-                                                              *self->logger_);
-                                      },
-                                      g->metrics_.get(),
-                                      refused,
-                                      g->tokenIssuer_.get(),
-                                      failedLogins,
-                                      g->ocspTransport_.get(),
-                                      g->time_};
+  http::ServerDependencies serverDeps{
+      {{"/fhir/.well-known", g->wellKnown_.get(), kRead},
+       {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
+       {"/.well-known", g->wellKnown_.get(), kRead},
+       {"/auth", g->authApi_.get(), {"POST"}},
+       {"/audit", g->auditApi_.get(), kRead},
+       {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
+       {"/admin", g->adminApi_.get(), kReadPost},
+       {"/console/api", g->consoleApi_.get(), kReadPost},
+       {"/console", g->consoleStatic_.get(), kRead},
+       {"/metrics", g->metricsEndpoint_.get(), kRead}},
+      *g->logger_,
+      [self]() {
+        const GatewayConfig& c = self->config_;
+        return checkReadiness(*self->store_, *self->mappings_, c.dataDir,
+                              c.storage.minFreeDiskBytes, *self->logger_);
+      },
+      g->metrics_.get(),
+      refused,
+      g->tokenIssuer_.get(),
+      failedLogins,
+      g->ocspTransport_.get(),
+      g->time_};
   g->server_ = std::make_unique<http::GatewayServer>(config.server, config.tls, config.clients,
                                                      std::move(serverDeps));
   return g;

@@ -1,0 +1,181 @@
+// The real binary on PostgreSQL (issue 12): storage.backend postgresql with the password from a
+// file, against a real server the test starts. A gateway SIGKILLed under load delivers every
+// acknowledged message after its restart, in order; a database restarted under load answers 503
+// while it is down and loses nothing acknowledged; `brygga audit verify` checks the PostgreSQL log.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/store/postgres_store.h"
+#include "tests/integration/delivery_peer.h"
+#include "tests/integration/process.h"
+#include "tests/support/postgres_server.h"
+
+namespace brygga::testing {
+namespace {
+
+constexpr int kWaitMs = 60000;
+
+// writeServeConfig's gateway, storing in `databaseUrl` on `server`.
+std::string writePostgresConfig(const TempDir& dir, const std::string& peerBaseUrl,
+                                const PostgresServer& server, const std::string& databaseUrl) {
+  const std::string config = dir.file("config.json");
+  std::ofstream(config) << R"({"server":{"httpPort":0,"httpsPort":-1},"dataDir":")"
+                        << dir.file("data") << R"(","storage":{"backend":"postgresql",)"
+                        << R"("postgresql":{"url":")" << databaseUrl << R"(","passwordFile":")"
+                        << server.passwordFile() << R"("}},)"
+                        << R"("delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
+                        << R"("baseUrl":")" << peerBaseUrl
+                        << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
+  return config;
+}
+
+// Pending outbox entries in the database, read as another process would.
+int64_t pendingIn(const PostgresServer& server, const std::string& databaseUrl) {
+  store::PostgresOptions options;
+  options.url = databaseUrl;
+  options.password = server.password();
+  options.writeConnections = 1;
+  options.readConnections = 1;
+  auto store = store::openPostgresStore(options);
+  if (!store.isOk()) return -1;
+  auto states = (*store)->outbox().destinationStates();
+  if (!states.isOk()) return -1;
+  int64_t pending = 0;
+  for (const auto& s : *states) pending += s.pending;
+  return pending;
+}
+
+class PostgresGateway : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!PostgresServer::available()) GTEST_SKIP() << "PostgreSQL 15 is not installed";
+    server_ = std::make_unique<PostgresServer>();
+    url_ = server_->createDatabase("brygga");
+    peer_.start();
+    config_ = writePostgresConfig(dir_, peer_.baseUrl(), *server_, url_);
+  }
+
+  TempDir dir_;
+  DeliveryPeer peer_;
+  std::unique_ptr<PostgresServer> server_;
+  std::string url_;
+  std::string config_;
+};
+
+TEST_F(PostgresGateway, KilledUnderLoadItDeliversEveryAcknowledgedMessageAndItsAuditVerifies) {
+  ServeProcess first = startServe(config_, dir_.file("gateway.log"));
+  ASSERT_GT(first.port, 0);
+  KeepSending senders("http://127.0.0.1:" + std::to_string(first.port) + "/fhir", 300, 6);
+  ASSERT_TRUE(waitUntil([&] { return senders.count() >= 150; }, kWaitMs));
+  auto [acknowledged, second] = killAndRestart(first, senders, config_, dir_.file("gateway.log"));
+  ASSERT_GT(second.port, 0);
+  const bool all = peer_.waitForAccepted(acknowledged, kWaitMs);
+  const bool drained = waitUntil([&] { return pendingIn(*server_, url_) == 0; }, kWaitMs);
+  EXPECT_TRUE(stopServe(second, SIGTERM));
+  ASSERT_TRUE(all) << acknowledged.size() << " acknowledged";
+  ASSERT_TRUE(drained);
+  const auto received = peer_.received();
+  std::map<std::string, std::set<std::string>> keysOf;
+  for (const auto& r : received) keysOf[r.episode].insert(r.key);
+  for (const auto& [episode, keys] : keysOf) EXPECT_EQ(keys.size(), 1u) << episode;
+  expectInOrderPerPatient(received, /*allowResend=*/true);
+
+  // All of it in PostgreSQL: no SQLite file in the data dir.
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("data") + "/brygga.db"));
+  auto verified = runBrygga("audit verify --config " + config_ + " 2>&1");
+  EXPECT_EQ(verified.exitCode, 0) << verified.output;
+  EXPECT_NE(verified.output.find("intact"), std::string::npos) << verified.output;
+}
+
+TEST_F(PostgresGateway, ADatabaseRestartedUnderLoadIs503WhileDownAndLosesNothingAcknowledged) {
+  ServeProcess gateway = startServe(config_, dir_.file("gateway.log"));
+  ASSERT_GT(gateway.port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(gateway.port) + "/fhir";
+
+  // Senders that go on through errors, each patient's messages in order.
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::set<std::string> acknowledged;
+  std::map<int, int> answers;  // status -> count
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, patient = 500 + t] {
+      for (int n = 0; !stop; ++n) {
+        HttpAnswer r;
+        try {
+          r = httpCall("POST", url, enrollmentOf(patient, n),
+                       {{"Authorization", "Bearer " + tokenOf("kungsbacka")}});
+        } catch (const std::exception&) {
+          continue;
+        }
+        std::lock_guard lock(mutex);
+        ++answers[r.status];
+        if (r.status == 200) acknowledged.insert(episodeOf(patient, n));
+      }
+    });
+  }
+  const auto count = [&](int status) {
+    std::lock_guard lock(mutex);
+    return answers[status];
+  };
+  ASSERT_TRUE(waitUntil([&] { return count(200) >= 100; }, kWaitMs));
+  server_->stop();
+  EXPECT_TRUE(waitUntil([&] { return count(503) >= 20; }, kWaitMs));
+  const int acceptedWhileDown = count(200);
+  server_->start();
+  EXPECT_TRUE(waitUntil([&] { return count(200) >= acceptedWhileDown + 100; }, kWaitMs));
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  // Nothing but 200 and 503: the outage was a clear "try again", never a 500.
+  for (const auto& [status, n] : answers) {
+    EXPECT_TRUE(status == 200 || status == 503) << n << " answers " << status;
+  }
+  EXPECT_TRUE(peer_.waitForAccepted(acknowledged, kWaitMs)) << acknowledged.size();
+  expectInOrderPerPatient(peer_.received(), /*allowResend=*/true);
+  EXPECT_TRUE(stopServe(gateway, SIGTERM));
+}
+
+TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFileIsRefused) {
+  const std::string inUrl = dir_.file("in-url.json");
+  std::ofstream(inUrl) << R"({"dataDir":")" << dir_.file("data")
+                       << R"(","storage":{"backend":"postgresql","postgresql":{"url":")"
+                       << "postgresql://brygga:secret@127.0.0.1:" << server_->port() << "/brygga"
+                       << R"("}}})";
+  auto refused = runBrygga("serve --config " + inUrl + " 2>&1");
+  EXPECT_NE(refused.exitCode, 0);
+  EXPECT_NE(refused.output.find("passwordFile"), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find("secret"), std::string::npos) << refused.output;
+
+  const std::string noFile = dir_.file("no-file.json");
+  std::ofstream(noFile) << R"({"dataDir":")" << dir_.file("data")
+                        << R"(","storage":{"backend":"postgresql","postgresql":{"url":")" << url_
+                        << R"(","passwordFile":")" << dir_.file("missing") << R"("}}})";
+  auto unreadable = runBrygga("serve --config " + noFile + " 2>&1");
+  EXPECT_NE(unreadable.exitCode, 0);
+  EXPECT_NE(unreadable.output.find("cannot be read"), std::string::npos) << unreadable.output;
+
+  // A wrong password: the server's refusal, named, and no gateway.
+  std::ofstream(dir_.file("wrong")) << "not-the-password\n";
+  const std::string wrong = dir_.file("wrong.json");
+  std::ofstream(wrong) << R"({"dataDir":")" << dir_.file("data")
+                       << R"(","storage":{"backend":"postgresql","postgresql":{"url":")" << url_
+                       << R"(","passwordFile":")" << dir_.file("wrong") << R"("}}})";
+  auto denied = runBrygga("serve --config " + wrong + " 2>&1");
+  EXPECT_NE(denied.exitCode, 0);
+  EXPECT_NE(denied.output.find("password authentication failed"), std::string::npos)
+      << denied.output;
+  EXPECT_EQ(denied.output.find("not-the-password"), std::string::npos) << denied.output;
+}
+
+}  // namespace
+}  // namespace brygga::testing
