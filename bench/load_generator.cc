@@ -11,6 +11,8 @@
 //      (/proc/<pid>/io wchar: WAL, checkpoints, temporary files) per enrollment, and the CPU
 //      this tool itself used (it shares the machine with the gateway).
 // --batch N sets the gateway's delivery.batchSize (otherwise its default).
+// --postgresql URL [--password-file F] stores in that PostgreSQL database (storage.backend
+// postgresql) instead of SQLite in the data dir; the database should be empty.
 // --drain N --peer-delay-ms D measures only the drain (issue 17): N enrollments queued while the
 // destination is paused, then resumed towards a peer that answers each request D ms after it
 // arrived (a WAN); prints how fast the backlog reached the peer with the destination's defaults
@@ -258,6 +260,8 @@ struct Options {
   int serverThreads = 64;  // the gateway's default server.threads
   int batchSize = 0;
   std::string dataDir;
+  std::string postgresqlUrl;
+  std::string passwordFile;
   bool keep = false;
   int drain = 0;        // > 0: only the drain measurement, with this many enrollments
   int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
@@ -350,7 +354,7 @@ int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
                "                   [--data-dir DIR] [--keep] [--limited] [--drain N]\n"
-               "                   [--peer-delay-ms D]\n";
+               "                   [--peer-delay-ms D] [--postgresql URL [--password-file F]]\n";
   return 64;
 }
 
@@ -377,6 +381,10 @@ int main(int argc, char** argv) {
       o.batchSize = std::atoi(next().c_str());
     } else if (a == "--data-dir") {
       o.dataDir = next();
+    } else if (a == "--postgresql") {
+      o.postgresqlUrl = next();
+    } else if (a == "--password-file") {
+      o.passwordFile = next();
     } else if (a == "--keep") {
       o.keep = true;
     } else if (a == "--drain") {
@@ -415,6 +423,10 @@ int main(int argc, char** argv) {
       << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)" << o.serverThreads
       << (o.unlimited ? R"(,"rateLimit":{"perClient":{"perSecond":1000000,"burst":1000000}})" : "")
       << R"(},"dataDir":")" << o.dataDir << R"(/data",)"
+      << (o.postgresqlUrl.empty()
+              ? std::string()
+              : R"("storage":{"backend":"postgresql","postgresql":{"url":")" + o.postgresqlUrl +
+                    R"(","passwordFile":")" + o.passwordFile + R"("}},)")
       << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" + std::to_string(o.batchSize) + "},"
                           : std::string())
       << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)" << peerServer.port()

@@ -66,6 +66,8 @@ int64_t AuditForwarder::backoffMs(int failures) const {
 
 core::StatusOr<int64_t> AuditForwarder::runOnce() {
   std::lock_guard pass(passMutex_);
+  // One gateway among those sharing a database forwards to each sink.
+  if (!store_.holdsLease("audit:forward:" + name_)) return int64_t{0};
   auto failed = [&](const core::Status& status) -> core::Status {
     std::lock_guard lock(mutex_);
     ++stats_.failures;

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "gateway/audit/audit_config.h"
-#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/status.h"
+#include "gateway/core/time_source.h"
 #include "gateway/store/store.h"
 
 // Forwarding audit records to an Audit Record Repository (ARR).

@@ -60,6 +60,9 @@ class AuditLog {
   // (kInternal, nothing stored) when a record it would sign is damaged, when the log has fewer
   // records than the last checkpoint, or when the tree is not consistent with that checkpoint.
   core::StatusOr<std::optional<store::AuditCheckpoint>> checkpoint();
+  // True while this process is the one (among gateways sharing the store) that signs the
+  // periodic checkpoints (Store::holdsLease).
+  bool holdsCheckpointLease() { return store_.holdsLease("audit:checkpoints"); }
 
   const std::string& origin() const { return origin_; }
   // The key that signs new checkpoints (it changes when the key is rotated).

@@ -47,6 +47,8 @@ void Checkpointer::stop() {
 
 void Checkpointer::runOnce() {
   std::lock_guard pass(passMutex_);
+  // One gateway among those sharing a database signs the checkpoints.
+  if (!log_.holdsCheckpointLease()) return;
   auto size = log_.sync();
   if (!size.isOk()) {
     logger_.error("audit.sync_failed", {{"error", size.status().message()}});

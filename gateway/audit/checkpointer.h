@@ -6,9 +6,9 @@
 
 #include "gateway/audit/audit_config.h"
 #include "gateway/audit/audit_log.h"
-#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 
 namespace brygga::audit {
 

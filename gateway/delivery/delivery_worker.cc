@@ -111,6 +111,9 @@ int DeliveryWorker::runOnce() {
 int DeliveryWorker::runPass(int& delivered) {
   std::lock_guard pass(passMutex_);
   delivered = 0;
+  // Gateways sharing a database take turns per destination: one sends its entries at a time,
+  // so each is sent by one of them and in order; another takes over when it dies.
+  if (!store_.holdsLease("delivery:" + destination_.name)) return 0;
   // A pause by another process (the CLI on the same database) shows up here.
   auto paused = store_.outbox().destinationPaused(destination_.name);
   if (paused.isOk()) {

@@ -6,7 +6,9 @@
 #include <cctype>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <utility>
 #include <variant>
 
@@ -754,9 +756,10 @@ class PgStore final : public Store,
                       public AuditLogStore,
                       public ExchangeLogStore {
  public:
-  PgStore(std::vector<std::unique_ptr<Connection>> writers,
+  PgStore(std::string conninfo, std::vector<std::unique_ptr<Connection>> writers,
           std::vector<std::unique_ptr<Connection>> readers, int64_t poolWaitMs)
-      : poolWaitMs_(poolWaitMs),
+      : conninfo_(std::move(conninfo)),
+        poolWaitMs_(poolWaitMs),
         writerConnections_(std::move(writers)),
         readerConnections_(std::move(readers)),
         writers_(raw(writerConnections_)),
@@ -773,6 +776,38 @@ class PgStore final : public Store,
 
   Status checkWritable() override {
     return unit([](PgTransaction& txn) { return txn.heartbeat(); });
+  }
+
+  // A lease is a session-level advisory lock on a connection of its own: the server releases it
+  // when this process's connection ends (exit, SIGKILL, a network failure), and another process's
+  // next try takes it.
+  bool holdsLease(const std::string& name) override {
+    std::lock_guard lock(leaseMutex_);
+    try {
+      if (!leaseConnection_ || !leaseConnection_->healthy()) {
+        held_.clear();  // a lost connection lost its locks with it
+        if (!leaseConnection_) {
+          leaseConnection_ = std::make_unique<Connection>(conninfo_);
+        } else {
+          leaseConnection_->reconnect();
+        }
+      }
+      if (held_.count(name) > 0) {
+        leaseConnection_->exec("SELECT 1");  // still connected, so still held
+        return true;
+      }
+      // Session advisory locks stack: taken only when not yet held.
+      if (leaseConnection_
+              ->exec("SELECT pg_try_advisory_lock(742682, hashtext(?))", Params().add(name))
+              .text(0, 0) == "t") {
+        held_.insert(name);
+        return true;
+      }
+      return false;
+    } catch (const PgError&) {
+      held_.clear();
+      return false;
+    }
   }
 
   Status reclaimSpace() override {
@@ -1247,7 +1282,11 @@ class PgStore final : public Store,
 
   static thread_local Connection* tUnitConnection;
 
+  const std::string conninfo_;
   const int64_t poolWaitMs_;
+  std::mutex leaseMutex_;  // guards the lease connection and held_
+  std::unique_ptr<Connection> leaseConnection_;
+  std::set<std::string> held_;
   std::vector<std::unique_ptr<Connection>> writerConnections_;
   std::vector<std::unique_ptr<Connection>> readerConnections_;
   LeasePool<Connection> writers_;
@@ -1297,8 +1336,8 @@ StatusOr<std::unique_ptr<Store>> openPostgresStore(const PostgresOptions& option
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(conninfo));
     }
-    return std::unique_ptr<Store>(
-        std::make_unique<PgStore>(std::move(writers), std::move(readers), options.poolWaitMs));
+    return std::unique_ptr<Store>(std::make_unique<PgStore>(
+        conninfo, std::move(writers), std::move(readers), options.poolWaitMs));
   } catch (const PgError& e) {
     // libpq's message names the host and the reason, never the password.
     return core::unavailable(std::string("cannot connect to PostgreSQL: ") + e.what());

@@ -557,6 +557,13 @@ class Store {
   virtual Status checkWritable() = 0;
   // Gives the space freed by deletions back to the file system (the database file shrinks).
   virtual Status reclaimSpace() = 0;
+
+  // Work that one process at a time must do among all that share the store (a destination's
+  // deliveries, the audit checkpoints, forwarding to a sink) runs under a named lease: true while
+  // this process holds `name`, which it takes when it is free and keeps until it exits or loses
+  // its connection to the store, when another process takes it over. Several gateways on one
+  // database spread the leases between them. Cheap enough to ask before every pass.
+  virtual bool holdsLease(const std::string& name) = 0;
 };
 
 }  // namespace brygga::store

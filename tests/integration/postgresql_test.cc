@@ -4,6 +4,8 @@
 // while it is down and loses nothing acknowledged; `brygga audit verify` checks the PostgreSQL log.
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -24,14 +26,18 @@ namespace {
 
 constexpr int kWaitMs = 60000;
 
-// writeServeConfig's gateway, storing in `databaseUrl` on `server`.
+// writeServeConfig's gateway, storing in `databaseUrl` on `server`; `instance` names its own data
+// dir and config file, and every instance signs audit checkpoints with the one key file.
 std::string writePostgresConfig(const TempDir& dir, const std::string& peerBaseUrl,
-                                const PostgresServer& server, const std::string& databaseUrl) {
-  const std::string config = dir.file("config.json");
+                                const PostgresServer& server, const std::string& databaseUrl,
+                                const std::string& instance = "a") {
+  const std::string config = dir.file("config-" + instance + ".json");
   std::ofstream(config) << R"({"server":{"httpPort":0,"httpsPort":-1},"dataDir":")"
-                        << dir.file("data") << R"(","storage":{"backend":"postgresql",)"
+                        << dir.file("data-" + instance) << R"(","storage":{"backend":"postgresql",)"
                         << R"("postgresql":{"url":")" << databaseUrl << R"(","passwordFile":")"
                         << server.passwordFile() << R"("}},)"
+                        << R"("audit":{"signingKeyFile":")" << dir.file("audit-signing.key")
+                        << R"("},)"
                         << R"("delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
                         << R"("baseUrl":")" << peerBaseUrl
                         << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
@@ -90,7 +96,7 @@ TEST_F(PostgresGateway, KilledUnderLoadItDeliversEveryAcknowledgedMessageAndItsA
   expectInOrderPerPatient(received, /*allowResend=*/true);
 
   // All of it in PostgreSQL: no SQLite file in the data dir.
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("data") + "/brygga.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("data-a") + "/brygga.db"));
   auto verified = runBrygga("audit verify --config " + config_ + " 2>&1");
   EXPECT_EQ(verified.exitCode, 0) << verified.output;
   EXPECT_NE(verified.output.find("intact"), std::string::npos) << verified.output;
@@ -145,9 +151,90 @@ TEST_F(PostgresGateway, ADatabaseRestartedUnderLoadIs503WhileDownAndLosesNothing
   EXPECT_TRUE(stopServe(gateway, SIGTERM));
 }
 
+TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSendsTwice) {
+  std::vector<ServeProcess> instances;
+  std::vector<std::string> urls;
+  for (const std::string name : {"a", "b", "c"}) {
+    const std::string config = writePostgresConfig(dir_, peer_.baseUrl(), *server_, url_, name);
+    instances.push_back(startServe(config, dir_.file("gateway-" + name + ".log")));
+    ASSERT_GT(instances.back().port, 0);
+    urls.push_back("http://127.0.0.1:" + std::to_string(instances.back().port) + "/fhir");
+  }
+
+  // Senders spread each patient's messages over the three instances, in turn; an instance that
+  // is gone is skipped (that message was never acknowledged: it is sent again to the next).
+  std::atomic<bool> stop{false};
+  std::atomic<bool> firstDead{false};
+  std::mutex mutex;
+  std::set<std::string> acknowledged;
+  std::map<int, int> perInstance;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, patient = 700 + t] {
+      int n = 0;
+      for (int turn = t; !stop; ++turn) {
+        const int i = turn % 3;
+        if (i == 0 && firstDead) continue;
+        HttpAnswer r;
+        try {
+          r = httpCall("POST", urls[i], enrollmentOf(patient, n),
+                       {{"Authorization", "Bearer " + tokenOf("kungsbacka")}});
+        } catch (const std::exception&) {
+          continue;
+        }
+        if (r.status != 200) continue;
+        std::lock_guard lock(mutex);
+        acknowledged.insert(episodeOf(patient, n++));
+        ++perInstance[i];
+      }
+    });
+  }
+  const auto count = [&] {
+    std::lock_guard lock(mutex);
+    return acknowledged.size();
+  };
+  ASSERT_TRUE(waitUntil([&] { return count() >= 150; }, kWaitMs));
+  firstDead = true;
+  ASSERT_EQ(kill(instances[0].pid, SIGKILL), 0);
+  int status = 0;
+  waitpid(instances[0].pid, &status, 0);
+  const size_t atKill = count();
+  ASSERT_TRUE(waitUntil([&] { return count() >= atKill + 150; }, kWaitMs));
+  stop = true;
+  for (auto& t : threads) t.join();
+
+  EXPECT_GT(perInstance[0], 0);
+  EXPECT_GT(perInstance[1], 0);
+  EXPECT_GT(perInstance[2], 0);
+  // Every acknowledged message reaches the peer, from whichever instance holds the delivery
+  // lease (the killed one's passes on), under one key each and in order per patient; a key comes
+  // twice only for what was in flight when its sender died.
+  ASSERT_TRUE(peer_.waitForAccepted(acknowledged, kWaitMs)) << acknowledged.size();
+  EXPECT_TRUE(waitUntil([&] { return pendingIn(*server_, url_) == 0; }, kWaitMs));
+  const auto received = peer_.received();
+  std::map<std::string, std::set<std::string>> keysOf;
+  std::map<std::string, int> perKey;
+  for (const auto& r : received) {
+    keysOf[r.episode].insert(r.key);
+    ++perKey[r.key];
+  }
+  for (const auto& [episode, keys] : keysOf) EXPECT_EQ(keys.size(), 1u) << episode;
+  int resent = 0;
+  for (const auto& [key, n] : perKey) resent += n - 1;
+  EXPECT_LE(resent, 32);
+  expectInOrderPerPatient(received, /*allowResend=*/true);
+  RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
+  RecordProperty("resentAfterTheKill", resent);
+
+  EXPECT_TRUE(stopServe(instances[1], SIGTERM));
+  EXPECT_TRUE(stopServe(instances[2], SIGTERM));
+  auto verified = runBrygga("audit verify --config " + dir_.file("config-b.json") + " 2>&1");
+  EXPECT_EQ(verified.exitCode, 0) << verified.output;
+}
+
 TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFileIsRefused) {
   const std::string inUrl = dir_.file("in-url.json");
-  std::ofstream(inUrl) << R"({"dataDir":")" << dir_.file("data")
+  std::ofstream(inUrl) << R"({"dataDir":")" << dir_.file("data-x")
                        << R"(","storage":{"backend":"postgresql","postgresql":{"url":")"
                        << "postgresql://brygga:secret@127.0.0.1:" << server_->port() << "/brygga"
                        << R"("}}})";
@@ -157,7 +244,7 @@ TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFile
   EXPECT_EQ(refused.output.find("secret"), std::string::npos) << refused.output;
 
   const std::string noFile = dir_.file("no-file.json");
-  std::ofstream(noFile) << R"({"dataDir":")" << dir_.file("data")
+  std::ofstream(noFile) << R"({"dataDir":")" << dir_.file("data-x")
                         << R"(","storage":{"backend":"postgresql","postgresql":{"url":")" << url_
                         << R"(","passwordFile":")" << dir_.file("missing") << R"("}}})";
   auto unreadable = runBrygga("serve --config " + noFile + " 2>&1");
@@ -167,7 +254,7 @@ TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFile
   // A wrong password: the server's refusal, named, and no gateway.
   std::ofstream(dir_.file("wrong")) << "not-the-password\n";
   const std::string wrong = dir_.file("wrong.json");
-  std::ofstream(wrong) << R"({"dataDir":")" << dir_.file("data")
+  std::ofstream(wrong) << R"({"dataDir":")" << dir_.file("data-x")
                        << R"(","storage":{"backend":"postgresql","postgresql":{"url":")" << url_
                        << R"(","passwordFile":")" << dir_.file("wrong") << R"("}}})";
   auto denied = runBrygga("serve --config " + wrong + " 2>&1");

@@ -29,6 +29,7 @@ class TestStore final : public store::Store {
   store::ExchangeLogStore& exchangeLog() override { return store_->exchangeLog(); }
   core::Status checkWritable() override { return store_->checkWritable(); }
   core::Status reclaimSpace() override { return store_->reclaimSpace(); }
+  bool holdsLease(const std::string& name) override { return store_->holdsLease(name); }
 
   // The next `count` write units fail with `status` before running their work.
   void failWrites(core::Status status, int count = 1);

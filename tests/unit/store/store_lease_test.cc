@@ -1,0 +1,32 @@
+// Leases among the processes sharing a store (Store::holdsLease).
+#include <gtest/gtest.h>
+
+#include "tests/unit/store/store_fixture.h"
+
+namespace brygga::store {
+namespace {
+
+TEST_P(StoreTest, ALeaseOnceTakenIsKept) {
+  EXPECT_TRUE(store_->holdsLease("delivery:regional"));
+  EXPECT_TRUE(store_->holdsLease("delivery:regional"));
+  EXPECT_TRUE(store_->holdsLease("audit:checkpoints"));
+}
+
+TEST_P(StoreTest, ALeaseIsHeldByOneStoreAtATimeAndPassesOnWhenItsHolderGoes) {
+  if (GetParam() == "sqlite") {
+    GTEST_SKIP() << "one process serves a SQLite file (brygga.lock): it holds every lease";
+  }
+  std::unique_ptr<Store> other = open();  // a second gateway on the same database
+  ASSERT_TRUE(store_->holdsLease("delivery:regional"));
+  EXPECT_FALSE(other->holdsLease("delivery:regional"));
+  EXPECT_TRUE(other->holdsLease("delivery:municipal"));  // leases are taken one by one
+  EXPECT_FALSE(store_->holdsLease("delivery:municipal"));
+  // Asking again does not take more of it: the holder's going frees it at once.
+  EXPECT_TRUE(store_->holdsLease("delivery:regional"));
+  store_.reset();
+  // The server frees a session's locks as the session ends, right after the disconnect.
+  EXPECT_TRUE(brygga::testing::waitUntil([&] { return other->holdsLease("delivery:regional"); }));
+}
+
+}  // namespace
+}  // namespace brygga::store
