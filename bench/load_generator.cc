@@ -538,9 +538,11 @@ int main(int argc, char** argv) {
             << " distinct idempotency keys\n";
   std::cout << "gateway peak RSS: " << peakRssKb(gateway.pid) / 1024 << " MiB\n";
   std::error_code ec;
-  std::cout << "database: "
-            << std::filesystem::file_size(o.dataDir + "/data/brygga.db", ec) / (1024 * 1024)
-            << " MiB\n";
+  if (o.postgresqlUrl.empty()) {
+    std::cout << "database: "
+              << std::filesystem::file_size(o.dataDir + "/data/brygga.db", ec) / (1024 * 1024)
+              << " MiB\n";
+  }
 
   brygga::bench::stopGateway(gateway);
   peerServer.stop();
