@@ -13,6 +13,7 @@
 #include <variant>
 
 #include "gateway/core/text.h"
+#include "gateway/store/group_commit.h"
 #include "gateway/store/lease_pool.h"
 #include "gateway/store/pg_connection.h"
 #include "gateway/store/postgres_schema.h"
@@ -28,8 +29,10 @@ using pg::Params;
 using pg::PgError;
 using pg::Result;
 
-// Every write unit takes this transaction-level advisory lock first (see postgres_store.h).
+// Every group of write units takes this transaction-level advisory lock first (postgres_store.h).
 constexpr int64_t kWriteUnitLock = 7426827100;
+// Units sharing one transaction and its commit, at most (as SQLite's default).
+constexpr size_t kMaxUnitsPerCommit = 64;
 // A request is answered within this long (the console's time filters, as in SQLite's).
 constexpr int64_t kRecordingSlackMs = 120000;
 // One unit enqueues at most this many entries for one message.
@@ -750,6 +753,52 @@ std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& con
   return out;
 }
 
+// A writer connection as GroupCommit drives it.
+struct PgGroupWriter {
+  Connection& c;
+  template <typename F>
+  static Status step(const char* operation, F&& f) {
+    return guarded(operation, [&]() -> Status {
+      f();
+      return Status::ok();
+    });
+  }
+  Status begin() {
+    return step("BEGIN", [&] {
+      c.execScript("BEGIN");
+      c.exec("SELECT pg_advisory_xact_lock(?)", Params().add(kWriteUnitLock));
+    });
+  }
+  Status savepoint() {
+    return step("SAVEPOINT", [&] { c.execScript("SAVEPOINT unit"); });
+  }
+  Status release() {
+    return step("RELEASE", [&] { c.execScript("RELEASE SAVEPOINT unit"); });
+  }
+  bool rollbackToSavepoint() {
+    try {
+      c.execScript("ROLLBACK TO SAVEPOINT unit; RELEASE SAVEPOINT unit");
+      return true;
+    } catch (const PgError&) {
+      return false;  // the transaction (or the connection) is gone
+    }
+  }
+  Status commit() {
+    return step("COMMIT", [&] { c.execScript("COMMIT"); });
+  }
+  void rollback() {
+    try {
+      c.execScript("ROLLBACK");
+    } catch (const PgError&) {
+      // The connection is gone; the server rolls the transaction back with it.
+    }
+  }
+  Status runUnit(const std::function<Status(PgTransaction&)>& work) {
+    PgTransaction txn(c);
+    return runWork(work, txn);
+  }
+};
+
 class PgStore final : public Store,
                       public ResourceStore,
                       public OutboxStore,
@@ -1195,45 +1244,27 @@ class PgStore final : public Store,
     return page;
   }
 
-  // A write unit: one transaction on a writer connection, behind the advisory lock that
-  // serializes units across every instance on the database.
+  // Write units, group-committed (group_commit.h) on a writer connection: each group one
+  // transaction behind the advisory lock that serializes units across every gateway.
   Status unit(const std::function<Status(PgTransaction&)>& work) {
-    if (tUnitConnection != nullptr) {
-      return core::internalError("Store::write called inside a write unit");
-    }
-    return onConnection(writers_, "write unit", [&](Connection& c) -> Status {
-      c.execScript("BEGIN");
-      tUnitConnection = &c;
-      struct Clear {
-        ~Clear() { tUnitConnection = nullptr; }
-      } clear;
-      Status result;
-      PgTransaction txn(c);
-      try {
-        c.exec("SELECT pg_advisory_xact_lock(?)", Params().add(kWriteUnitLock));
-        try {
-          result = work(txn);
-        } catch (const PgError&) {
-          throw;
-        } catch (const std::exception& e) {
-          result = core::internalError(std::string("write unit threw: ") + e.what());
-        } catch (...) {
-          result = core::internalError("write unit threw");
-        }
-        if (result.isOk() && txn.failure()) result = *txn.failure();
-        if (result.isOk()) {
-          c.execScript("COMMIT");
-          return result;
-        }
-      } catch (...) {
-        result = statusOf("write unit", std::current_exception());
+    return commits_.run(work, [this](auto&& use, auto&& unavailable) {
+      Connection* connection = writers_.acquire(poolWaitMs_);
+      if (connection == nullptr) {
+        unavailable(core::unavailable("every database connection stayed busy for " +
+                                      std::to_string(poolWaitMs_) + " ms; try again"));
+        return;
       }
-      try {
-        c.execScript("ROLLBACK");
-      } catch (const PgError&) {
-        // The connection is gone; the server rolls back the transaction with it.
+      LeasePool<Connection>::Lease lease(writers_, connection);
+      const Status connected = guarded("connect", [&]() -> Status {
+        if (!connection->healthy()) connection->reconnect();
+        return Status::ok();
+      });
+      if (!connected.isOk()) {
+        unavailable(connected);
+        return;
       }
-      return result;
+      PgGroupWriter writer{*connection};
+      use(writer);
     });
   }
 
@@ -1280,8 +1311,7 @@ class PgStore final : public Store,
     });
   }
 
-  static thread_local Connection* tUnitConnection;
-
+  GroupCommit<PgTransaction> commits_{kMaxUnitsPerCommit};
   const std::string conninfo_;
   const int64_t poolWaitMs_;
   std::mutex leaseMutex_;  // guards the lease connection and held_
@@ -1292,8 +1322,6 @@ class PgStore final : public Store,
   LeasePool<Connection> writers_;
   LeasePool<Connection> readers_;
 };
-
-thread_local Connection* PgStore::tUnitConnection = nullptr;
 
 // libpq's conninfo for the URI with the password added (as a separate key=value, so that the
 // URI's own parameters stay as they are).

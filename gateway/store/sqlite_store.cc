@@ -1,8 +1,6 @@
 #include "gateway/store/sqlite_store.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
 #include <exception>
 #include <filesystem>
 #include <mutex>
@@ -14,6 +12,7 @@
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Exception.h>
 
+#include "gateway/store/group_commit.h"
 #include "gateway/store/lease_pool.h"
 #include "gateway/store/sqlite_connection.h"
 #include "gateway/store/sqlite_schema.h"
@@ -330,6 +329,36 @@ std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& con
   return out;
 }
 
+// The writer connection as GroupCommit drives it.
+struct SqliteGroupWriter {
+  Connection& c;
+  template <typename F>
+  static Status step(const char* operation, F&& f) {
+    return guarded(operation, [&]() -> Status {
+      f();
+      return Status::ok();
+    });
+  }
+  Status begin() {
+    return step("BEGIN IMMEDIATE", [&] { c.begin(true); });
+  }
+  Status savepoint() {
+    return step("SAVEPOINT", [&] { c.savepoint(); });
+  }
+  Status release() {
+    return step("RELEASE", [&] { c.releaseSavepoint(); });
+  }
+  bool rollbackToSavepoint() { return c.rollbackToSavepoint(); }
+  Status commit() {
+    return step("COMMIT", [&] { c.commit(); });
+  }
+  void rollback() { c.rollback(); }
+  Status runUnit(const std::function<Status(SqliteTransaction&)>& work) {
+    SqliteTransaction txn(c);
+    return runWork(work, txn);
+  }
+};
+
 class SqliteStore final : public Store,
                           public ResourceStore,
                           public OutboxStore,
@@ -603,182 +632,32 @@ class SqliteStore final : public Store,
     return guarded(operation, [&] { return f(*lease); });
   }
 
-  // A write unit waiting for, or taking part in, a group commit. Lives on its caller's stack.
-  struct QueuedUnit {
-    const std::function<Status(SqliteTransaction&)>* work;
-    Status result;
-    bool done = false;  // guarded by queueMutex_
-    bool lead = false;  // guarded by queueMutex_: the previous leader handed the writer over
-    std::condition_variable wake;
-  };
-
-  // Group commit. Each caller queues its unit; whoever finds no commit in progress becomes the
-  // leader, takes every queued unit (up to maxUnitsPerCommit_) and runs them on the writer
-  // connection in one BEGIN IMMEDIATE ... COMMIT, each inside a savepoint of its own. While the
-  // leader waits for the fsync of COMMIT, new units queue up and form the next group, so under
-  // load many units share one fsync while a lone unit commits at once. A caller returns only after
-  // the COMMIT that holds its unit returned: OK still means "on disk".
-  //
-  // Every caller sleeps on its own condition variable and is woken exactly once: when its unit is
-  // done, or when the finished leader hands the writer to it as the oldest queued unit. (One
-  // shared condition variable woke every waiting request thread after every group, which cost
-  // more CPU in context switches than the work of a unit on this 2-core machine.)
   Status unit(const std::function<Status(SqliteTransaction&)>& work) {
-    // The leader runs other callers' work too; a unit started from inside one would wait for its
-    // own thread forever.
-    if (tInsideWriteUnit) return core::internalError("Store::write called inside a write unit");
-    QueuedUnit me{&work, Status::ok()};
-    std::unique_lock lock(queueMutex_);
-    queue_.push_back(&me);
-    for (;;) {
-      if (me.done) return me.result;
-      if (me.lead || (!committing_ && exclusiveWaiting_ == 0)) {
-        me.lead = false;
-        committing_ = true;
-        std::vector<QueuedUnit*> group;
-        while (!queue_.empty() && group.size() < maxUnitsPerCommit_) {
-          group.push_back(queue_.front());
-          queue_.pop_front();
-        }
-        lock.unlock();
-        runGroup(group);
-        lock.lock();
-        for (QueuedUnit* unit : group) {
-          unit->done = true;
-          // Under the lock: the waiter cannot return (and destroy `wake`) before it is notified.
-          if (unit != &me) unit->wake.notify_one();
-        }
-        handOver();
-        continue;
-      }
-      me.wake.wait(lock);
-    }
-  }
-
-  // With queueMutex_ held, when a group or an exclusive operation is finished: the writer goes
-  // to a waiting exclusive operation, else to the oldest queued unit, else it is free.
-  void handOver() {
-    if (exclusiveWaiting_ > 0) {
-      committing_ = false;
-      exclusiveDone_.notify_all();
-    } else if (!queue_.empty()) {
-      queue_.front()->lead = true;
-      queue_.front()->wake.notify_one();
-    } else {
-      committing_ = false;
-    }
+    return commits_.run(work, [this](auto&& use, auto&&) {
+      SqliteGroupWriter writer{*writer_};
+      use(writer);
+    });
   }
 
   // Runs `f` on the writer connection outside any transaction (VACUUM and checkpoints cannot
   // run inside one), as if it were a group: write units queue meanwhile.
   Status exclusive(const char* operation, const std::function<void(Connection&)>& f) {
-    std::unique_lock lock(queueMutex_);
-    ++exclusiveWaiting_;
-    exclusiveDone_.wait(lock, [this] { return !committing_; });
-    --exclusiveWaiting_;
-    committing_ = true;
-    lock.unlock();
-    Status result = guarded(operation, [&]() -> Status {
-      f(*writer_);
-      return Status::ok();
+    return commits_.exclusive([&] {
+      return guarded(operation, [&]() -> Status {
+        f(*writer_);
+        return Status::ok();
+      });
     });
-    lock.lock();
-    handOver();
-    return result;
   }
-
-  // Runs `work` and turns what it throws or the database error it met into its Status.
-  static Status runWork(const QueuedUnit& unit, SqliteTransaction& txn) {
-    Status result;
-    try {
-      result = (*unit.work)(txn);
-    } catch (const std::exception& e) {
-      result = core::internalError(std::string("write unit threw: ") + e.what());
-    } catch (...) {
-      result = core::internalError("write unit threw");
-    }
-    if (result.isOk() && txn.failure()) result = *txn.failure();
-    return result;
-  }
-
-  // Sets each unit's result. A unit that fails is rolled back to its savepoint and leaves the
-  // others alone. If SQLite rolled back the whole transaction (SQLITE_FULL and I/O errors may),
-  // the units that had run in it are lost with it and fail with that error; the rest of the group
-  // continues in a new transaction.
-  void runGroup(const std::vector<QueuedUnit*>& group) {
-    tInsideWriteUnit = true;
-    struct ClearFlag {
-      ~ClearFlag() { tInsideWriteUnit = false; }
-    } clearFlag;
-
-    size_t next = 0;
-    while (next < group.size()) {
-      Status begun = guarded("BEGIN IMMEDIATE", [&]() -> Status {
-        writer_->begin(true);
-        return Status::ok();
-      });
-      if (!begun.isOk()) {
-        writer_->rollback();  // in case a transaction was somehow left open
-        for (; next < group.size(); ++next) group[next]->result = begun;
-        return;
-      }
-      std::vector<QueuedUnit*> kept;  // ran OK inside this transaction
-      std::optional<Status> lost;     // why the transaction is gone
-      for (; next < group.size() && !lost; ++next) {
-        QueuedUnit& unit = *group[next];
-        Status result = guarded("SAVEPOINT", [&]() -> Status {
-          writer_->savepoint();
-          return Status::ok();
-        });
-        if (result.isOk()) {
-          SqliteTransaction txn(*writer_);
-          result = runWork(unit, txn);
-          if (result.isOk()) {
-            result = guarded("RELEASE", [&]() -> Status {
-              writer_->releaseSavepoint();
-              return Status::ok();
-            });
-          }
-          if (result.isOk()) {
-            kept.push_back(&unit);
-            continue;
-          }
-          unit.result = result;
-          if (!writer_->rollbackToSavepoint()) lost = result;
-        } else {
-          unit.result = result;
-          lost = result;
-        }
-      }
-      if (lost) {
-        writer_->rollback();
-        for (QueuedUnit* unit : kept) unit->result = *lost;
-        continue;
-      }
-      Status committed = guarded("COMMIT", [&]() -> Status {
-        writer_->commit();
-        return Status::ok();
-      });
-      if (!committed.isOk()) writer_->rollback();
-      for (QueuedUnit* unit : kept) unit->result = committed;
-    }
-  }
-
-  static thread_local bool tInsideWriteUnit;
 
   const size_t maxUnitsPerCommit_;
   const int64_t readPoolWaitMs_;
-  std::mutex queueMutex_;
-  std::condition_variable exclusiveDone_;  // exclusive() waits here for the writer
-  std::deque<QueuedUnit*> queue_;
-  bool committing_ = false;   // a group or an exclusive operation has the writer
-  int exclusiveWaiting_ = 0;  // exclusive operations waiting for it; they go before new groups
+  // See group_commit.h: units share a BEGIN IMMEDIATE ... COMMIT (one fsync) on the writer.
+  GroupCommit<SqliteTransaction> commits_{maxUnitsPerCommit_};
   std::unique_ptr<Connection> writer_;
   std::vector<std::unique_ptr<Connection>> readerConnections_;
   LeasePool<Connection> readers_;
 };
-
-thread_local bool SqliteStore::tInsideWriteUnit = false;
 
 }  // namespace
 
