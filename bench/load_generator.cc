@@ -12,7 +12,10 @@
 //      this tool itself used (it shares the machine with the gateway).
 // --batch N sets the gateway's delivery.batchSize (otherwise its default).
 // --postgresql URL [--password-file F] stores in that PostgreSQL database (storage.backend
-// postgresql) instead of SQLite in the data dir; the database should be empty.
+// postgresql) instead of SQLite in the data dir; the database should be empty. Several generators
+// on one database (--serial-offset apart) measure several gateways sharing it.
+// --gateways N (with --postgresql) starts N gateways on the database, delivering to the one peer,
+// and spreads the connections over them; CPU figures are their sum.
 // --drain N --peer-delay-ms D measures only the drain (issue 17): N enrollments queued while the
 // destination is paused, then resumed towards a peer that answers each request D ms after it
 // arrived (a WAN); prints how fast the backlog reached the peer with the destination's defaults
@@ -60,9 +63,13 @@ using brygga::bench::percentile;
 using brygga::bench::secondsSince;
 using brygga::bench::writtenBytes;
 
+// --serial-offset: where this generator's patients start, so that several generators (each with
+// its own gateway on one PostgreSQL database) send different patients.
+int64_t gSerialOffset = 0;
+
 std::string enrollment(int64_t n) {
-  return brygga::testing::enrollmentBundle(brygga::testing::testPersonnummer(n),
-                                           "E-load-" + std::to_string(n));
+  return brygga::testing::enrollmentBundle(brygga::testing::testPersonnummer(n + gSerialOffset),
+                                           "E-load-" + std::to_string(n + gSerialOffset));
 }
 
 // --- The fake regional EHR ---------------------------------------------------------------------
@@ -159,6 +166,9 @@ class Client {
 class Sender {
  public:
   Sender(const std::string& url, const std::string& token, int connections)
+      : Sender(std::vector<std::string>{url}, token, connections) {}
+  // Connection i sends to urls[i % size]: one load spread over several gateways.
+  Sender(const std::vector<std::string>& urls, const std::string& token, int connections)
       : multi_(curl_multi_init()) {
     headers_ = curl_slist_append(headers_, "Content-Type: application/fhir+json");
     headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + token).c_str());
@@ -167,7 +177,7 @@ class Sender {
     for (int i = 0; i < connections; ++i) {
       auto c = std::make_unique<Connection>();
       c->handle = curl_easy_init();
-      curl_easy_setopt(c->handle, CURLOPT_URL, url.c_str());
+      curl_easy_setopt(c->handle, CURLOPT_URL, urls[static_cast<size_t>(i) % urls.size()].c_str());
       curl_easy_setopt(c->handle, CURLOPT_HTTPHEADER, headers_);
       curl_easy_setopt(c->handle, CURLOPT_WRITEFUNCTION, discard);
       curl_easy_setopt(c->handle, CURLOPT_NOSIGNAL, 1L);
@@ -262,6 +272,7 @@ struct Options {
   std::string dataDir;
   std::string postgresqlUrl;
   std::string passwordFile;
+  int gateways = 1;  // with --postgresql: gateways sharing the database, the load spread over them
   bool keep = false;
   int drain = 0;        // > 0: only the drain measurement, with this many enrollments
   int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
@@ -354,7 +365,8 @@ int usage() {
   std::cerr << "usage: brygga_load [--brygga PATH] [--threads N] [--max-seconds S] [--rate R]\n"
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
                "                   [--data-dir DIR] [--keep] [--limited] [--drain N]\n"
-               "                   [--peer-delay-ms D] [--postgresql URL [--password-file F]]\n";
+               "                   [--peer-delay-ms D] [--postgresql URL [--password-file F]]\n"
+               "                   [--serial-offset N] [--gateways N]\n";
   return 64;
 }
 
@@ -381,6 +393,10 @@ int main(int argc, char** argv) {
       o.batchSize = std::atoi(next().c_str());
     } else if (a == "--data-dir") {
       o.dataDir = next();
+    } else if (a == "--gateways") {
+      o.gateways = std::stoi(next());
+    } else if (a == "--serial-offset") {
+      gSerialOffset = std::stoll(next());
     } else if (a == "--postgresql") {
       o.postgresqlUrl = next();
     } else if (a == "--password-file") {
@@ -416,27 +432,45 @@ int main(int argc, char** argv) {
     if (mkdtemp(pattern) == nullptr) return 1;
     o.dataDir = pattern;
   }
-  const std::string configPath = o.dataDir + "/config.json";
-  // The client's rate limit is set far above the load: the bucket is taken on every request, as
-  // in production, but never runs dry (this measures the path, not the limit).
-  std::ofstream(configPath)
-      << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)" << o.serverThreads
-      << (o.unlimited ? R"(,"rateLimit":{"perClient":{"perSecond":1000000,"burst":1000000}})" : "")
-      << R"(},"dataDir":")" << o.dataDir << R"(/data",)"
-      << (o.postgresqlUrl.empty()
-              ? std::string()
-              : R"("storage":{"backend":"postgresql","postgresql":{"url":")" + o.postgresqlUrl +
-                    R"(","passwordFile":")" + o.passwordFile + R"("}},)")
-      << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" + std::to_string(o.batchSize) + "},"
-                          : std::string())
-      << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)" << peerServer.port()
-      << R"(/fhir"}}})";
-  const brygga::bench::GatewayProcess gateway = brygga::bench::startGateway(o.binary, configPath);
-  if (gateway.port <= 0) {
-    std::cerr << "brygga_load: the gateway did not start (" << o.binary << ")\n";
+  if (o.gateways < 1 || (o.gateways > 1 && o.postgresqlUrl.empty())) {
+    std::cerr << "brygga_load: --gateways above 1 needs --postgresql (one database they share)\n";
     return 1;
   }
-  const std::string url = "http://127.0.0.1:" + std::to_string(gateway.port) + "/fhir";
+  // The client's rate limit is set far above the load: the bucket is taken on every request, as
+  // in production, but never runs dry (this measures the path, not the limit).
+  std::vector<brygga::bench::GatewayProcess> gateways;
+  std::vector<std::string> urls;
+  for (int g = 0; g < o.gateways; ++g) {
+    const std::string suffix = g == 0 ? "" : "-" + std::to_string(g);
+    const std::string configPath = o.dataDir + "/config" + suffix + ".json";
+    std::ofstream(configPath)
+        << R"({"server":{"httpPort":0,"httpsPort":-1,"threads":)" << o.serverThreads
+        << (o.unlimited ? R"(,"rateLimit":{"perClient":{"perSecond":1000000,"burst":1000000}})"
+                        : "")
+        << R"(},"dataDir":")" << o.dataDir << "/data" << suffix << R"(",)"
+        << (o.postgresqlUrl.empty()
+                ? std::string()
+                : R"("storage":{"backend":"postgresql","postgresql":{"url":")" + o.postgresqlUrl +
+                      R"(","passwordFile":")" + o.passwordFile +
+                      R"("}},"audit":{"signingKeyFile":")" + o.dataDir + R"(/audit-signing.key"},)")
+        << (o.batchSize > 0 ? R"("delivery":{"batchSize":)" + std::to_string(o.batchSize) + "},"
+                            : std::string())
+        << R"("destinations":{"regional":{"baseUrl":"http://127.0.0.1:)" << peerServer.port()
+        << R"(/fhir"}}})";
+    gateways.push_back(brygga::bench::startGateway(o.binary, configPath));
+    if (gateways.back().port <= 0) {
+      std::cerr << "brygga_load: the gateway did not start (" << o.binary << ")\n";
+      return 1;
+    }
+    urls.push_back("http://127.0.0.1:" + std::to_string(gateways.back().port) + "/fhir");
+  }
+  const brygga::bench::GatewayProcess& gateway = gateways.front();
+  const std::string url = urls.front();
+  const auto gatewaysCpu = [&] {
+    double sum = 0;
+    for (const auto& g : gateways) sum += cpuSeconds(g.pid);
+    return sum;
+  };
   std::atomic<int64_t> serial{0};
 
   // Warm-up: connections, statement caches, the page cache.
@@ -448,9 +482,11 @@ int main(int argc, char** argv) {
 
   if (o.drain > 0) {
     const int code = measureDrain(url, o, peer, serial);
-    kill(gateway.pid, SIGTERM);
-    int status = 0;
-    waitpid(gateway.pid, &status, 0);
+    for (const auto& g : gateways) {
+      kill(g.pid, SIGTERM);
+      int status = 0;
+      waitpid(g.pid, &status, 0);
+    }
     peerServer.stop();
     std::error_code ec;
     if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
@@ -460,13 +496,13 @@ int main(int argc, char** argv) {
 
   // 1. Closed loop: acknowledged enrollments per second.
   Tally closed;
-  const double cpuBefore = cpuSeconds(gateway.pid);
+  const double cpuBefore = gatewaysCpu();
   const double ownCpuBefore = cpuSeconds(getpid());
   const int64_t writtenBefore = writtenBytes(gateway.pid);
   const size_t before = peer.distinct();
   const auto closedStart = SteadyClock::now();
   {
-    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    Sender sender(urls, "dev-token-kungsbacka", o.threads);
     sender.run([&] { return secondsSince(closedStart) < o.maxSeconds; },
                [&] { return enrollment(serial++); }, [] { return SteadyClock::now(); },
                [&](long status, double ms) { closed.add(status, ms); });
@@ -475,11 +511,12 @@ int main(int argc, char** argv) {
   const size_t deliveredDuringLoad = peer.distinct() - before;
   const bool drained = peer.waitFor(before + static_cast<size_t>(closed.ok.load()), 300);
   const double endToEndSeconds = std::chrono::duration<double>(peer.last() - closedStart).count();
-  const double cpuUsed = cpuSeconds(gateway.pid) - cpuBefore;
+  const double cpuUsed = gatewaysCpu() - cpuBefore;
   const double ownCpuUsed = cpuSeconds(getpid()) - ownCpuBefore;
   const int64_t written = writtenBytes(gateway.pid) - writtenBefore;
 
-  std::cout << "closed loop: " << o.threads << " connections, " << closedSeconds << " s\n";
+  std::cout << "closed loop: " << o.threads << " connections to " << o.gateways << " gateway(s), "
+            << closedSeconds << " s\n";
   std::cout << "  acknowledged enrollments/s: "
             << static_cast<double>(closed.ok.load()) / closedSeconds << " (" << closed.ok.load()
             << " ok, " << closed.failed.load() << " failed)\n";
@@ -510,7 +547,7 @@ int main(int argc, char** argv) {
   const auto openStart = SteadyClock::now();
   {
     // Latency counts from the moment a request was due, not from when a connection was free.
-    Sender sender(url, "dev-token-kungsbacka", o.threads);
+    Sender sender(urls, "dev-token-kungsbacka", o.threads);
     sender.run([&] { return nextIndex < total; },
                [&] {
                  ++nextIndex;
@@ -544,7 +581,7 @@ int main(int argc, char** argv) {
               << " MiB\n";
   }
 
-  brygga::bench::stopGateway(gateway);
+  for (const auto& g : gateways) brygga::bench::stopGateway(g);
   peerServer.stop();
   if (ownDir && !o.keep) std::filesystem::remove_all(o.dataDir, ec);
   curl_global_cleanup();
