@@ -12,10 +12,12 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "gateway/app/config_loader.h"
 #include "gateway/store/postgres_store.h"
 #include "tests/integration/delivery_peer.h"
 #include "tests/integration/process.h"
@@ -136,9 +138,13 @@ TEST_F(PostgresGateway, ADatabaseRestartedUnderLoadIs503WhileDownAndLosesNothing
   ASSERT_TRUE(waitUntil([&] { return count(200) >= 100; }, kWaitMs));
   server_->stop();
   EXPECT_TRUE(waitUntil([&] { return count(503) >= 20; }, kWaitMs));
+  // What a load balancer's health check sees meanwhile.
+  const std::string base = "http://127.0.0.1:" + std::to_string(gateway.port);
+  EXPECT_EQ(httpCall("GET", base + "/readyz").status, 503);
   const int acceptedWhileDown = count(200);
   server_->start();
   EXPECT_TRUE(waitUntil([&] { return count(200) >= acceptedWhileDown + 100; }, kWaitMs));
+  EXPECT_EQ(httpCall("GET", base + "/readyz").status, 200);
   stop = true;
   for (auto& t : threads) t.join();
 
@@ -262,6 +268,42 @@ TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFile
   EXPECT_NE(denied.output.find("password authentication failed"), std::string::npos)
       << denied.output;
   EXPECT_EQ(denied.output.find("not-the-password"), std::string::npos) << denied.output;
+}
+
+// The failover example in ops/ha (docs/deployment-ha.md): the gateway accepts its config as it
+// is, and HAProxy checks /readyz where that config listens and sends the database port its URL
+// names to the Patroni primary.
+TEST(PostgresDeployment, TheExampleConfigsAgreeWithWhatTheGatewayAcceptsAndListensOn) {
+  const std::string dir = std::string(BRYGGA_SOURCE_DIR) + "/ops/ha/";
+  std::ifstream in(dir + "brygga-instance.json");
+  std::stringstream json;
+  json << in.rdbuf();
+  auto config = app::parseConfig(json.str());
+  ASSERT_TRUE(config.isOk()) << config.status().toString();
+  EXPECT_EQ(config->storage.backend, "postgresql");
+  EXPECT_FALSE(config->storage.postgresql.passwordFile.empty());
+  EXPECT_NE(config->storage.postgresql.url.find("target_session_attrs=read-write"),
+            std::string::npos);
+  EXPECT_FALSE(config->audit.signingKeyFile.empty());
+
+  std::ifstream haproxyIn(dir + "haproxy.cfg");
+  std::stringstream haproxy;
+  haproxy << haproxyIn.rdbuf();
+  const std::string cfg = haproxy.str();
+  EXPECT_NE(cfg.find("option httpchk GET /readyz"), std::string::npos);
+  EXPECT_NE(cfg.find(":" + std::to_string(config->server.httpsPort) + "\n"), std::string::npos)
+      << "the gateways' servers must be checked on the HTTPS port the config listens on";
+  const std::string& url = config->storage.postgresql.url;
+  const size_t colon = url.find(':', url.find('@'));
+  const std::string dbPort = url.substr(colon + 1, url.find('/', colon) - colon - 1);
+  EXPECT_NE(cfg.find("bind 127.0.0.1:" + dbPort), std::string::npos);
+  EXPECT_NE(cfg.find("option httpchk GET /primary"), std::string::npos);
+
+  std::ifstream patroniIn(dir + "patroni.yml");
+  std::stringstream patroni;
+  patroni << patroniIn.rdbuf();
+  EXPECT_NE(patroni.str().find("synchronous_mode: true"), std::string::npos)
+      << "a failover must not lose what a gateway acknowledged";
 }
 
 }  // namespace
