@@ -26,6 +26,11 @@ std::string auditOrigin(const GatewayConfig& config) {
   return config.audit.origin.empty() ? audit::defaultOrigin() : config.audit.origin;
 }
 
+namespace {
+// Set while this thread reloads the mappings because another gateway announced a reload.
+thread_local bool tReloadFromPeer = false;
+}  // namespace
+
 std::string auditSigningKeyFile(const GatewayConfig& config) {
   return config.audit.signingKeyFile.empty()
              ? (std::filesystem::path(config.dataDir) / "audit-signing.key").string()
@@ -74,6 +79,19 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   });
   g->mappingsApi_ =
       std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  // A reload on one gateway reaches the others sharing the database (PostgreSQL), and theirs
+  // reach this one; a reload made because another gateway reloaded is not announced again.
+  store::Store* store = g->store_.get();
+  g->mappings_->onChange([store](const mappings::MappingSet&) {
+    if (!tReloadFromPeer) store->announce("mappings");
+  });
+  g->mappingsSubscription_ =
+      g->store_->listen("mappings", [registry = g->mappings_.get(), logger = g->logger_.get()] {
+        logger->info("mappings.reload_announced", {{"by", "another gateway on the database"}});
+        tReloadFromPeer = true;
+        registry->reload().ignoreError();  // a failure is logged and keeps the set in force
+        tReloadFromPeer = false;
+      });
 
   // The audit transparency log: its key (made on first start), the tree loaded from the store.
   const std::string origin = auditOrigin(config);
@@ -352,6 +370,7 @@ core::Status Gateway::start() {
 }
 
 void Gateway::stop() {
+  mappingsSubscription_.reset();
   if (alertMonitor_) alertMonitor_->stop();
   if (server_) server_->stop();
   for (auto& [_, worker] : workers_) worker->stop();

@@ -105,6 +105,9 @@ class Gateway {
   std::unique_ptr<delivery::Retention> retention_;
   // The home-care flows: the mapping files in force, the router, the published service points.
   std::unique_ptr<flows::MappingRegistry> mappings_;
+  // Reloads announced by other gateways on the database (declared after mappings_, so it stops
+  // before mappings_ goes).
+  std::unique_ptr<store::Store::Subscription> mappingsSubscription_;
   std::unique_ptr<flows::FlowRouter> flows_;
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;

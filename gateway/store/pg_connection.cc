@@ -1,6 +1,7 @@
 #include "gateway/store/pg_connection.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <cstdlib>
 
@@ -96,7 +97,10 @@ void Connection::connect() {
 }
 
 bool Connection::healthy() const {
-  return conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK;
+  if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) return false;
+  // An idle connection the server closed (a restart, an administrator) shows only when its
+  // socket is read: a non-blocking read of what is pending finds the end of the stream.
+  return PQconsumeInput(conn_) != 0 && PQstatus(conn_) == CONNECTION_OK;
 }
 
 void Connection::reconnect() {
@@ -135,6 +139,23 @@ Result Connection::exec(const std::string& sql, const Params& params) {
     throw error;
   }
   return Result(raw);
+}
+
+std::vector<std::string> Connection::waitForNotifications(int timeoutMs) {
+  std::vector<std::string> payloads;
+  const auto drain = [&] {
+    if (PQconsumeInput(conn_) == 0) throw errorOf(conn_, nullptr);
+    while (PGnotify* n = PQnotifies(conn_)) {
+      payloads.emplace_back(n->extra != nullptr ? n->extra : "");
+      PQfreemem(n);
+    }
+  };
+  drain();  // what arrived with earlier results
+  if (!payloads.empty()) return payloads;
+  pollfd socket{PQsocket(conn_), POLLIN, 0};
+  if (socket.fd < 0) throw PgError("08006", "the connection has no socket");
+  if (poll(&socket, 1, timeoutMs) > 0) drain();
+  return payloads;
 }
 
 void Connection::execScript(const std::string& sql) {

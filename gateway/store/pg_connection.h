@@ -89,7 +89,12 @@ class Connection {
   // Runs text as is (several statements, no parameters: transaction control, DDL).
   void execScript(const std::string& sql);
 
-  // True while the connection is usable; after a lost connection, reconnect() before use.
+  // Waits up to `timeoutMs` for notifications on the channels this connection LISTENs to and
+  // returns their payloads (none when the time passed). Throws PgError when the connection fails.
+  std::vector<std::string> waitForNotifications(int timeoutMs);
+
+  // True while the connection is usable (an idle connection the server closed is noticed here);
+  // otherwise reconnect() before use.
   bool healthy() const;
   // Connects again (a lost connection, a restarted server); prepared statements are forgotten.
   void reconnect();

@@ -4,13 +4,19 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <set>
+#include <thread>
 #include <utility>
 #include <variant>
+
+#include <unistd.h>
 
 #include "gateway/core/text.h"
 #include "gateway/store/group_commit.h"
@@ -799,6 +805,76 @@ struct PgGroupWriter {
   }
 };
 
+// A LISTEN on a connection and a thread of its own; reconnects and listens again when the
+// connection is lost.
+class Listener final : public Store::Subscription {
+ public:
+  Listener(std::string conninfo, std::string channel, std::string self,
+           std::function<void()> listener)
+      : conninfo_(std::move(conninfo)),
+        channel_(std::move(channel)),
+        self_(std::move(self)),
+        listener_(std::move(listener)),
+        thread_([this] { run(); }) {}
+  ~Listener() override {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    stopped_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    std::unique_ptr<Connection> connection;
+    while (!stopping()) {
+      try {
+        if (!connection || !connection->healthy()) {
+          connection = std::make_unique<Connection>(conninfo_);
+          connection->execScript("LISTEN " + channel_);
+        }
+        for (const std::string& from : connection->waitForNotifications(kWaitMs)) {
+          if (from != self_) listener_();
+        }
+      } catch (const PgError&) {
+        connection.reset();
+        // The database is away: try again in a while, or stop.
+        std::unique_lock lock(mutex_);
+        stopped_.wait_for(lock, std::chrono::milliseconds(kRetryMs), [this] { return stop_; });
+      }
+    }
+  }
+  bool stopping() {
+    std::lock_guard lock(mutex_);
+    return stop_;
+  }
+
+  static constexpr int kWaitMs = 200;    // how soon a stop is noticed
+  static constexpr int kRetryMs = 1000;  // between attempts to reconnect
+  const std::string conninfo_;
+  const std::string channel_;
+  const std::string self_;
+  const std::function<void()> listener_;
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  bool stop_ = false;
+  std::thread thread_;  // last: started when everything it uses is ready
+};
+
+// The channel of a topic: a PostgreSQL identifier of our own making.
+std::string channelOf(const std::string& topic) {
+  std::string channel = "brygga_";
+  for (char ch : topic) channel += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+  return channel;
+}
+
+// This process among those on the database (its announcements carry it, so it skips its own).
+std::string newProcessId() {
+  std::random_device random;
+  return std::to_string(getpid()) + "-" + std::to_string(random()) + std::to_string(random());
+}
+
 class PgStore final : public Store,
                       public ResourceStore,
                       public OutboxStore,
@@ -866,6 +942,20 @@ class PgStore final : public Store,
       c.execScript("VACUUM outbox");
       return Status::ok();
     });
+  }
+
+  void announce(const std::string& topic) override {
+    // On a reader (autocommit): the others hear it at once. Best effort: a process that misses
+    // an announcement (its connection was down) acts on the next one, or on its own reload.
+    onReader("announce", [&](Connection& c) -> Status {
+      c.exec("SELECT pg_notify(?, ?)", Params().add(channelOf(topic)).add(processId_));
+      return Status::ok();
+    }).ignoreError();
+  }
+
+  std::unique_ptr<Subscription> listen(const std::string& topic,
+                                       std::function<void()> listener) override {
+    return std::make_unique<Listener>(conninfo_, channelOf(topic), processId_, std::move(listener));
   }
 
   // ResourceStore
@@ -1313,6 +1403,7 @@ class PgStore final : public Store,
 
   GroupCommit<PgTransaction> commits_{kMaxUnitsPerCommit};
   const std::string conninfo_;
+  const std::string processId_ = newProcessId();
   const int64_t poolWaitMs_;
   std::mutex leaseMutex_;  // guards the lease connection and held_
   std::unique_ptr<Connection> leaseConnection_;

@@ -603,6 +603,10 @@ class SqliteStore final : public Store,
   // One process serves a database file (serve holds brygga.lock in its data dir): it holds
   // every lease.
   bool holdsLease(const std::string&) override { return true; }
+  void announce(const std::string&) override {}
+  std::unique_ptr<Subscription> listen(const std::string&, std::function<void()>) override {
+    return std::make_unique<Subscription>();
+  }
 
  private:
   // A page and its total read in one snapshot, so that `total` agrees with the records.

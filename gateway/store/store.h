@@ -564,6 +564,19 @@ class Store {
   // its connection to the store, when another process takes it over. Several gateways on one
   // database spread the leases between them. Cheap enough to ask before every pass.
   virtual bool holdsLease(const std::string& name) = 0;
+
+  // What one process changes that the others sharing the store must act on too (a reload of the
+  // mapping files): announce(topic) tells them; listen(topic, listener) calls `listener` on a
+  // thread of the store's each time another process announces `topic`, until the returned
+  // subscription is destroyed. A process does not hear its own announcements. SQLite: one process
+  // per database, so nobody to tell and nothing to hear.
+  class Subscription {
+   public:
+    virtual ~Subscription() = default;
+  };
+  virtual void announce(const std::string& topic) = 0;
+  virtual std::unique_ptr<Subscription> listen(const std::string& topic,
+                                               std::function<void()> listener) = 0;
 };
 
 }  // namespace brygga::store

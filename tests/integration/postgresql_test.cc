@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "gateway/app/config_loader.h"
 #include "gateway/store/postgres_store.h"
 #include "tests/integration/delivery_peer.h"
@@ -32,7 +34,8 @@ constexpr int kWaitMs = 60000;
 // dir and config file, and every instance signs audit checkpoints with the one key file.
 std::string writePostgresConfig(const TempDir& dir, const std::string& peerBaseUrl,
                                 const PostgresServer& server, const std::string& databaseUrl,
-                                const std::string& instance = "a") {
+                                const std::string& instance = "a",
+                                const std::string& mappingsDir = "") {
   const std::string config = dir.file("config-" + instance + ".json");
   std::ofstream(config) << R"({"server":{"httpPort":0,"httpsPort":-1},"dataDir":")"
                         << dir.file("data-" + instance) << R"(","storage":{"backend":"postgresql",)"
@@ -40,6 +43,9 @@ std::string writePostgresConfig(const TempDir& dir, const std::string& peerBaseU
                         << server.passwordFile() << R"("}},)"
                         << R"("audit":{"signingKeyFile":")" << dir.file("audit-signing.key")
                         << R"("},)"
+                        << (mappingsDir.empty()
+                                ? std::string()
+                                : R"("mappings":{"directory":")" + mappingsDir + R"("},)")
                         << R"("delivery":{"pollIntervalMs":20},"destinations":{"regional":{)"
                         << R"("baseUrl":")" << peerBaseUrl
                         << R"(","retryBaseMs":50,"retryMaxMs":200}}})";
@@ -144,7 +150,9 @@ TEST_F(PostgresGateway, ADatabaseRestartedUnderLoadIs503WhileDownAndLosesNothing
   const int acceptedWhileDown = count(200);
   server_->start();
   EXPECT_TRUE(waitUntil([&] { return count(200) >= acceptedWhileDown + 100; }, kWaitMs));
-  EXPECT_EQ(httpCall("GET", base + "/readyz").status, 200);
+  // Ready again once the gateway has written to the database (readiness is cached for 1 s).
+  EXPECT_TRUE(waitUntil([&] { return httpCall("GET", base + "/readyz").status == 200; }, kWaitMs));
+
   stop = true;
   for (auto& t : threads) t.join();
 
@@ -236,6 +244,50 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
   EXPECT_TRUE(stopServe(instances[2], SIGTERM));
   auto verified = runBrygga("audit verify --config " + dir_.file("config-b.json") + " 2>&1");
   EXPECT_EQ(verified.exitCode, 0) << verified.output;
+}
+
+TEST_F(PostgresGateway, AMappingReloadOnOneGatewayReachesTheOthers) {
+  const std::string mappings = dir_.file("mappings");
+  std::filesystem::copy(std::string(BRYGGA_SOURCE_DIR) + "/mappings/data", mappings);
+  std::vector<ServeProcess> gateways;
+  for (const std::string name : {"a", "b"}) {
+    const std::string config =
+        writePostgresConfig(dir_, peer_.baseUrl(), *server_, url_, name, mappings);
+    gateways.push_back(startServe(config, dir_.file("gateway-" + name + ".log")));
+    ASSERT_GT(gateways.back().port, 0);
+  }
+  const auto version = [&](const ServeProcess& gateway) {
+    auto answer =
+        httpCall("GET", "http://127.0.0.1:" + std::to_string(gateway.port) + "/admin/mappings", {},
+                 {{"Authorization", "Bearer " + tokenOf("integration")}});
+    rapidjson::Document doc;
+    doc.Parse(answer.body.c_str());
+    return answer.status == 200 && doc.HasMember("version")
+               ? std::string(doc["version"].GetString())
+               : std::string();
+  };
+  const std::string before = version(gateways[1]);
+  ASSERT_FALSE(before.empty());
+  ASSERT_EQ(version(gateways[0]), before);
+
+  // An extra closed day, reloaded on the first gateway only.
+  const std::string hours = mappings + "/service-hours.json";
+  std::ifstream in(hours);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string from = R"("extraClosedDays": [])";
+  ASSERT_NE(text.find(from), std::string::npos);
+  text.replace(text.find(from), from.size(),
+               R"("extraClosedDays": [{"date": "2026-12-28", "reason": "Closed"}])");
+  std::ofstream(hours) << text;
+  auto reloaded = httpCall(
+      "POST", "http://127.0.0.1:" + std::to_string(gateways[0].port) + "/admin/mappings/reload", {},
+      {{"Authorization", "Bearer " + tokenOf("integration")}, {"X-Brygga-Console", "1"}});
+  ASSERT_EQ(reloaded.status, 200) << reloaded.body;
+  const std::string after = version(gateways[0]);
+  ASSERT_NE(after, before);
+  // The second gateway hears of it through the database and loads the same version.
+  EXPECT_TRUE(waitUntil([&] { return version(gateways[1]) == after; }, kWaitMs));
+  for (const auto& g : gateways) EXPECT_TRUE(stopServe(g, SIGTERM));
 }
 
 TEST_F(PostgresGateway, AConfigWithThePasswordInTheUrlOrAnUnreadablePasswordFileIsRefused) {

@@ -30,6 +30,11 @@ class TestStore final : public store::Store {
   core::Status checkWritable() override { return store_->checkWritable(); }
   core::Status reclaimSpace() override { return store_->reclaimSpace(); }
   bool holdsLease(const std::string& name) override { return store_->holdsLease(name); }
+  void announce(const std::string& topic) override { store_->announce(topic); }
+  std::unique_ptr<Subscription> listen(const std::string& topic,
+                                       std::function<void()> listener) override {
+    return store_->listen(topic, std::move(listener));
+  }
 
   // The next `count` write units fail with `status` before running their work.
   void failWrites(core::Status status, int count = 1);

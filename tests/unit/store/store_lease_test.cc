@@ -1,4 +1,4 @@
-// Leases among the processes sharing a store (Store::holdsLease).
+// Leases among the processes sharing a store (Store::holdsLease), and readiness.
 #include <gtest/gtest.h>
 
 #include "tests/unit/store/store_fixture.h"
@@ -26,6 +26,13 @@ TEST_P(StoreTest, ALeaseIsHeldByOneStoreAtATimeAndPassesOnWhenItsHolderGoes) {
   store_.reset();
   // The server frees a session's locks as the session ends, right after the disconnect.
   EXPECT_TRUE(brygga::testing::waitUntil([&] { return other->holdsLease("delivery:regional"); }));
+}
+
+TEST_P(StoreTest, AWritableStoreSaysSoAgainAndAgain) {
+  for (int i = 0; i < 3; ++i) {
+    const core::Status s = store_->checkWritable();
+    EXPECT_TRUE(s.isOk()) << s.toString();
+  }
 }
 
 }  // namespace
