@@ -15,7 +15,9 @@
 // postgresql) instead of SQLite in the data dir; the database should be empty. Several generators
 // on one database (--serial-offset apart) measure several gateways sharing it.
 // --gateways N (with --postgresql) starts N gateways on the database, delivering to the one peer,
-// and spreads the connections over them; CPU figures are their sum.
+// and spreads the connections over them; CPU figures are their sum. --kill-first-after S SIGKILLs
+// the first gateway (the one that took the delivery lease first) S seconds into the closed loop
+// and reports how long the peer then waited for its next delivery: the takeover by another.
 // --drain N --peer-delay-ms D measures only the drain (issue 17): N enrollments queued while the
 // destination is paused, then resumed towards a peer that answers each request D ms after it
 // arrived (a WAN); prints how fast the backlog reached the peer with the destination's defaults
@@ -41,6 +43,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
@@ -87,6 +90,7 @@ class Deliveries {
         std::lock_guard lock(mutex_);
         keys_.insert(key != request.headers.end() ? key->second : "");
         last_ = SteadyClock::now();
+        if (markedAt_ && !firstAfterMark_ && last_ > *markedAt_) firstAfterMark_ = last_;
       }
       brygga::testing::TestPeer::Response answer;
       answer.body = brygga::testing::TestPeer::kTransactionResponse;
@@ -103,6 +107,16 @@ class Deliveries {
     std::lock_guard lock(mutex_);
     return last_;
   }
+  // Notes a moment (a gateway killed); firstAfterMark() is then the first delivery after it.
+  void mark(SteadyClock::time_point at) {
+    std::lock_guard lock(mutex_);
+    markedAt_ = at;
+  }
+  std::optional<double> msFromMarkToNext() const {
+    std::lock_guard lock(mutex_);
+    if (!markedAt_ || !firstAfterMark_) return std::nullopt;
+    return std::chrono::duration<double, std::milli>(*firstAfterMark_ - *markedAt_).count();
+  }
   // Waits until the peer has seen `expected` distinct deliveries (or `timeoutS` passed).
   bool waitFor(size_t expected, double timeoutS) const {
     return peer_.waitFor([&] { return distinct() >= expected; }, static_cast<int>(timeoutS * 1000));
@@ -113,6 +127,8 @@ class Deliveries {
   mutable std::mutex mutex_;
   std::set<std::string> keys_;
   SteadyClock::time_point last_;
+  std::optional<SteadyClock::time_point> markedAt_;
+  std::optional<SteadyClock::time_point> firstAfterMark_;
 };
 
 // --- Clients -----------------------------------------------------------------------------------
@@ -273,6 +289,7 @@ struct Options {
   std::string postgresqlUrl;
   std::string passwordFile;
   int gateways = 1;  // with --postgresql: gateways sharing the database, the load spread over them
+  double killFirstAfterS = 0;  // with --gateways: SIGKILL the first gateway this far into the load
   bool keep = false;
   int drain = 0;        // > 0: only the drain measurement, with this many enrollments
   int peerDelayMs = 0;  // the fake peer answers this long after a request arrived
@@ -366,7 +383,7 @@ int usage() {
                "                   [--rate-seconds S] [--server-threads N] [--batch N]\n"
                "                   [--data-dir DIR] [--keep] [--limited] [--drain N]\n"
                "                   [--peer-delay-ms D] [--postgresql URL [--password-file F]]\n"
-               "                   [--serial-offset N] [--gateways N]\n";
+               "                   [--serial-offset N] [--gateways N [--kill-first-after S]]\n";
   return 64;
 }
 
@@ -395,6 +412,8 @@ int main(int argc, char** argv) {
       o.dataDir = next();
     } else if (a == "--gateways") {
       o.gateways = std::stoi(next());
+    } else if (a == "--kill-first-after") {
+      o.killFirstAfterS = std::stod(next());
     } else if (a == "--serial-offset") {
       gSerialOffset = std::stoll(next());
     } else if (a == "--postgresql") {
@@ -501,12 +520,21 @@ int main(int argc, char** argv) {
   const int64_t writtenBefore = writtenBytes(gateway.pid);
   const size_t before = peer.distinct();
   const auto closedStart = SteadyClock::now();
+  std::thread killer;
+  if (o.killFirstAfterS > 0 && gateways.size() > 1) {
+    killer = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.killFirstAfterS));
+      peer.mark(SteadyClock::now());
+      kill(gateways.front().pid, SIGKILL);
+    });
+  }
   {
     Sender sender(urls, "dev-token-kungsbacka", o.threads);
     sender.run([&] { return secondsSince(closedStart) < o.maxSeconds; },
                [&] { return enrollment(serial++); }, [] { return SteadyClock::now(); },
                [&](long status, double ms) { closed.add(status, ms); });
   }
+  if (killer.joinable()) killer.join();
   const double closedSeconds = secondsSince(closedStart);
   const size_t deliveredDuringLoad = peer.distinct() - before;
   const bool drained = peer.waitFor(before + static_cast<size_t>(closed.ok.load()), 300);
@@ -528,6 +556,12 @@ int main(int argc, char** argv) {
   std::cout << "  end-to-end delivery rate/s: "
             << static_cast<double>(closed.ok.load()) / endToEndSeconds << " (all "
             << (drained ? "delivered" : "NOT delivered") << " after " << endToEndSeconds << " s)\n";
+  if (o.killFirstAfterS > 0 && gateways.size() > 1) {
+    const auto takeover = peer.msFromMarkToNext();
+    std::cout << "  takeover: the next delivery "
+              << (takeover ? std::to_string(*takeover) + " ms" : std::string("never"))
+              << " after the first gateway was SIGKILLed\n";
+  }
   std::cout << "  gateway CPU: " << cpuUsed << " s, "
             << cpuUsed * 1e6 / static_cast<double>(std::max<int64_t>(closed.ok.load(), 1))
             << " us per enrollment (accepting and delivering it)\n";
