@@ -174,6 +174,31 @@ class GroupCommit {
   int exclusiveWaiting_ = 0;  // exclusive operations waiting for it; they go before new groups
 };
 
+// The operations of one write unit after its first database error: the database may already have
+// dropped the transaction (SQLite's SQLITE_FULL does, PostgreSQL aborts it), so running further
+// statements would fail or write outside it. Every later call returns that error, and the unit
+// rolls back even if its work returns OK. `statusOf` turns what a backend's call threw into the
+// Status.
+template <core::Status (*statusOf)(const std::string&, const std::exception_ptr&)>
+class UnitErrors {
+ public:
+  const std::optional<core::Status>& failure() const { return failure_; }
+
+  template <typename F>
+  auto run(const char* operation, F&& f) -> decltype(f()) {
+    if (failure_) return *failure_;
+    try {
+      return f();
+    } catch (...) {
+      failure_ = statusOf(operation, std::current_exception());
+      return *failure_;
+    }
+  }
+
+ private:
+  std::optional<core::Status> failure_;
+};
+
 // Runs `work` on `txn` and turns what it throws, or the database error the transaction met, into
 // its Status (Txn::failure(): the first database error of the unit).
 template <typename Txn>

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -17,6 +18,10 @@ template <typename T>
 class LeasePool {
  public:
   explicit LeasePool(std::vector<T*> items) : idle_(std::move(items)) {}
+  // The objects of `owned` (which must outlive the pool).
+  explicit LeasePool(const std::vector<std::unique_ptr<T>>& owned) {
+    for (const auto& item : owned) idle_.push_back(item.get());
+  }
 
   // Gives the object back when it goes out of scope.
   class Lease {

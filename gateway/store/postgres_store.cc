@@ -322,7 +322,7 @@ class PgTransaction final : public StoreTransaction,
  public:
   explicit PgTransaction(Connection& connection) : c_(connection) {}
 
-  const std::optional<Status>& failure() const { return failure_; }
+  const std::optional<Status>& failure() const { return errors_.failure(); }
 
   ResourceUnit& resources() override { return *this; }
   OutboxUnit& outbox() override { return *this; }
@@ -738,26 +738,14 @@ class PgTransaction final : public StoreTransaction,
  private:
   template <typename F>
   auto run(const char* operation, F&& f) -> decltype(f()) {
-    if (failure_) return *failure_;
-    try {
-      return f();
-    } catch (...) {
-      failure_ = statusOf(operation, std::current_exception());
-      return *failure_;
-    }
+    return errors_.run(operation, std::forward<F>(f));
   }
 
   Connection& c_;
-  std::optional<Status> failure_;
+  UnitErrors<statusOf> errors_;
 };
 
 // ---- The store.
-
-std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& connections) {
-  std::vector<Connection*> out;
-  for (const auto& connection : connections) out.push_back(connection.get());
-  return out;
-}
 
 // A writer connection as GroupCommit drives it.
 struct PgGroupWriter {
@@ -887,8 +875,8 @@ class PgStore final : public Store,
         poolWaitMs_(poolWaitMs),
         writerConnections_(std::move(writers)),
         readerConnections_(std::move(readers)),
-        writers_(raw(writerConnections_)),
-        readers_(raw(readerConnections_)) {}
+        writers_(writerConnections_),
+        readers_(readerConnections_) {}
 
   ResourceStore& resources() override { return *this; }
   OutboxStore& outbox() override { return *this; }

@@ -82,7 +82,7 @@ class SqliteTransaction final : public StoreTransaction,
   AuditLogUnit& auditLog() override { return *this; }
   ExchangeLogUnit& exchangeLog() override { return *this; }
 
-  const std::optional<Status>& failure() const { return failure_; }
+  const std::optional<Status>& failure() const { return errors_.failure(); }
 
   StatusOr<std::optional<ResourceRecord>> readCurrent(const std::string& type,
                                                       const std::string& id) override {
@@ -310,24 +310,12 @@ class SqliteTransaction final : public StoreTransaction,
  private:
   template <typename F>
   auto run(const char* operation, F&& f) -> decltype(f()) {
-    if (failure_) return *failure_;
-    try {
-      return f();
-    } catch (...) {
-      failure_ = statusOf(operation, std::current_exception());
-      return *failure_;
-    }
+    return errors_.run(operation, std::forward<F>(f));
   }
 
   Connection& connection_;
-  std::optional<Status> failure_;
+  UnitErrors<statusOf> errors_;
 };
-
-std::vector<Connection*> raw(const std::vector<std::unique_ptr<Connection>>& connections) {
-  std::vector<Connection*> out;
-  for (const auto& connection : connections) out.push_back(connection.get());
-  return out;
-}
 
 // The writer connection as GroupCommit drives it.
 struct SqliteGroupWriter {
@@ -371,7 +359,7 @@ class SqliteStore final : public Store,
         readPoolWaitMs_(readPoolWaitMs),
         writer_(std::move(writer)),
         readerConnections_(std::move(readers)),
-        readers_(raw(readerConnections_)) {}
+        readers_(readerConnections_) {}
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });

@@ -4,6 +4,7 @@
 
 #include <future>
 #include <optional>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -12,7 +13,7 @@ namespace {
 
 TEST(ReadPool, ACallerWaitsABoundedTimeWhenEveryConnectionIsLent) {
   int only = 7;
-  LeasePool<int> pool({&only});
+  LeasePool<int> pool(std::vector<int*>{&only});
   int* first = pool.acquire(0);
   ASSERT_EQ(first, &only);
   std::optional<LeasePool<int>::Lease> held(std::in_place, pool, first);
@@ -31,7 +32,7 @@ TEST(ReadPool, ACallerWaitsABoundedTimeWhenEveryConnectionIsLent) {
 
 TEST(ReadPool, EveryConnectionIsLentToOneCallerAtATime) {
   int a = 1, b = 2;
-  LeasePool<int> pool({&a, &b});
+  LeasePool<int> pool(std::vector<int*>{&a, &b});
   int* x = pool.acquire(0);
   int* y = pool.acquire(0);
   ASSERT_NE(x, nullptr);
