@@ -1,5 +1,7 @@
 #include "gateway/app/gateway.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <set>
@@ -27,6 +29,9 @@ std::string auditOrigin(const GatewayConfig& config) {
 }
 
 namespace {
+// How often a gateway records itself on the store, and after how long without it is not alive.
+constexpr int64_t kInstanceBeatMs = 5000;
+constexpr int64_t kInstanceSilentMs = 15000;
 // Set while this thread reloads the mappings because another gateway announced a reload.
 thread_local bool tReloadFromPeer = false;
 }  // namespace
@@ -278,6 +283,28 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   addScrapeCollectors(g->metrics_->registry(), inputs, *g->time_, config.dataDir,
                       g->alertMonitor_.get());
   addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
+  // Each gateway on the store (several on one PostgreSQL database) and how many are alive.
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  g->instance_.id = std::string(host) + ":" + std::to_string(getpid());
+  g->instance_.version = BRYGGA_VERSION;
+  g->instance_.startedMs = g->time_->nowMs();
+  g->instanceBeat_ = std::make_unique<core::PeriodicTask>(*g->time_);
+  g->metrics_->registry().addCollector([self](metrics::ScrapeSink& sink) {
+    auto instances = self->store_->instances();
+    if (!instances.isOk()) return;
+    const int64_t now = self->time_->nowMs();
+    int alive = 0;
+    for (const store::InstanceRecord& i : *instances) {
+      const double silent = (now - i.lastSeenMs) / 1000.0;
+      if (silent * 1000 <= kInstanceSilentMs) ++alive;
+      sink.gauge("brygga_instance_last_seen_seconds",
+                 "Time since each gateway on the store last recorded itself (every 5 s).",
+                 {{"instance", i.id}, {"version", i.version}}, silent);
+    }
+    sink.gauge("brygga_instances_alive",
+               "Gateways on the store that recorded themselves in the last 15 s.", {}, alive);
+  });
   g->metricsEndpoint_ = std::make_unique<MetricsEndpoint>(g->metrics_->registry());
   // What the HTTP layer refuses before an endpoint sees it is audited like any request; refused
   // logins as one record per source address and window, with the count.
@@ -361,6 +388,13 @@ core::Status Gateway::start() {
   for (auto& forwarder : auditForwarders_) forwarder->start();
   serviceDirectory_->start();
   retention_->start();
+  instanceBeat_->start([this] {
+    instance_.lastSeenMs = time_->nowMs();
+    if (core::Status s = store_->recordInstance(instance_); !s.isOk()) {
+      logger_->warn("instance.record_failed", {{"error", s.message()}});
+    }
+    return core::PeriodicTask::Next::after(kInstanceBeatMs);
+  });
   alertMonitor_->start();
   logger_->info("audit.key", {{"vkey", auditLog_->verifier().vkey()}});
   logger_->info("gateway.started", {{"httpPort", std::to_string(httpPort())},
@@ -375,6 +409,7 @@ void Gateway::stop() {
   if (server_) server_->stop();
   for (auto& [_, worker] : workers_) worker->stop();
   if (retention_) retention_->stop();
+  if (instanceBeat_) instanceBeat_->stop();
   if (serviceDirectory_) serviceDirectory_->stop();
   // Last, so that its final checkpoint covers every record written before the stop.
   if (checkpointer_) checkpointer_->stop();

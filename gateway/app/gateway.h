@@ -18,6 +18,7 @@
 #include "gateway/audit/witness.h"
 #include "gateway/auth/token_client.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_worker.h"
 #include "gateway/delivery/retention.h"
@@ -103,6 +104,9 @@ class Gateway {
   std::unique_ptr<api::Endpoint> consoleApi_;
   std::unique_ptr<api::Endpoint> consoleStatic_;
   std::unique_ptr<delivery::Retention> retention_;
+  // This process among the gateways on the store, recorded every few seconds.
+  store::InstanceRecord instance_;
+  std::unique_ptr<core::PeriodicTask> instanceBeat_;
   // The home-care flows: the mapping files in force, the router, the published service points.
   std::unique_ptr<flows::MappingRegistry> mappings_;
   // Reloads announced by other gateways on the database (declared after mappings_, so it stops

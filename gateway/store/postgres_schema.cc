@@ -157,6 +157,11 @@ const std::vector<Migration>& migrations() {
            // checkWritable() bumps this single row.
            "CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), beats BIGINT NOT NULL)",
        }},
+      // 2: the gateways serving from the database, each recording itself every few seconds.
+      {2,
+       {"CREATE TABLE instance ("
+        " id TEXT COLLATE \"C\" PRIMARY KEY, version TEXT NOT NULL,"
+        " started_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL)"}},
   };
   return kMigrations;
 }

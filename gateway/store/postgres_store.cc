@@ -932,6 +932,33 @@ class PgStore final : public Store,
     });
   }
 
+  Status recordInstance(const InstanceRecord& instance) override {
+    // Autocommit on a reader: one row of its own, no lock with the write units.
+    return onReader("recordInstance", [&](Connection& c) -> Status {
+      c.exec(
+          "INSERT INTO instance (id, version, started_ms, last_seen_ms) VALUES (?, ?, ?, ?)"
+          " ON CONFLICT (id) DO UPDATE SET version = excluded.version,"
+          " started_ms = excluded.started_ms, last_seen_ms = excluded.last_seen_ms",
+          Params()
+              .add(instance.id)
+              .add(instance.version)
+              .add(instance.startedMs)
+              .add(instance.lastSeenMs));
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::vector<InstanceRecord>> instances() override {
+    return onReader("instances", [&](Connection& c) -> StatusOr<std::vector<InstanceRecord>> {
+      Result r = c.exec("SELECT id, version, started_ms, last_seen_ms FROM instance ORDER BY id");
+      std::vector<InstanceRecord> out;
+      for (int i = 0; i < r.rows(); ++i) {
+        out.push_back({r.text(i, 0), r.text(i, 1), r.integer(i, 2), r.integer(i, 3)});
+      }
+      return out;
+    });
+  }
+
   void announce(const std::string& topic) override {
     // On a reader (autocommit): the others hear it at once. Best effort: a process that misses
     // an announcement (its connection was down) acts on the next one, or on its own reload.

@@ -591,6 +591,16 @@ class SqliteStore final : public Store,
   // One process serves a database file (serve holds brygga.lock in its data dir): it holds
   // every lease.
   bool holdsLease(const std::string&) override { return true; }
+  Status recordInstance(const InstanceRecord& instance) override {
+    std::lock_guard lock(instanceMutex_);
+    instance_ = instance;
+    return Status::ok();
+  }
+  StatusOr<std::vector<InstanceRecord>> instances() override {
+    std::lock_guard lock(instanceMutex_);
+    if (!instance_) return std::vector<InstanceRecord>{};
+    return std::vector<InstanceRecord>{*instance_};
+  }
   void announce(const std::string&) override {}
   std::unique_ptr<Subscription> listen(const std::string&, std::function<void()>) override {
     return std::make_unique<Subscription>();
@@ -643,6 +653,8 @@ class SqliteStore final : public Store,
   }
 
   const size_t maxUnitsPerCommit_;
+  std::mutex instanceMutex_;
+  std::optional<InstanceRecord> instance_;  // the one process serving the file
   const int64_t readPoolWaitMs_;
   // See group_commit.h: units share a BEGIN IMMEDIATE ... COMMIT (one fsync) on the writer.
   GroupCommit<SqliteTransaction> commits_{maxUnitsPerCommit_};

@@ -538,6 +538,14 @@ class ExchangeLogStore {
   virtual StatusOr<int64_t> exchangeSeqAt(int64_t ms) = 0;
 };
 
+// A gateway process serving from the store (Store::recordInstance).
+struct InstanceRecord {
+  std::string id;  // host:pid
+  std::string version;
+  int64_t startedMs = 0;
+  int64_t lastSeenMs = 0;
+};
+
 // The store: write units, and each role's reads. Thread-safe. All reads see committed data only.
 class Store {
  public:
@@ -564,6 +572,12 @@ class Store {
   // its connection to the store, when another process takes it over. Several gateways on one
   // database spread the leases between them. Cheap enough to ask before every pass.
   virtual bool holdsLease(const std::string& name) = 0;
+
+  // The gateways serving from the store, each recording itself every few seconds (the console
+  // and /metrics show each and the whole). SQLite: one process per database, kept in memory.
+  virtual Status recordInstance(const InstanceRecord& instance) = 0;
+  // Every instance on record, by id.
+  virtual StatusOr<std::vector<InstanceRecord>> instances() = 0;
 
   // What one process changes that the others sharing the store must act on too (a reload of the
   // mapping files): announce(topic) tells them; listen(topic, listener) calls `listener` on a

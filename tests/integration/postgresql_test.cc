@@ -246,7 +246,7 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
   EXPECT_EQ(verified.exitCode, 0) << verified.output;
 }
 
-TEST_F(PostgresGateway, AMappingReloadOnOneGatewayReachesTheOthers) {
+TEST_F(PostgresGateway, AMappingReloadOnOneGatewayReachesTheOthersAndEachShowsBoth) {
   const std::string mappings = dir_.file("mappings");
   std::filesystem::copy(std::string(BRYGGA_SOURCE_DIR) + "/mappings/data", mappings);
   std::vector<ServeProcess> gateways;
@@ -287,6 +287,16 @@ TEST_F(PostgresGateway, AMappingReloadOnOneGatewayReachesTheOthers) {
   ASSERT_NE(after, before);
   // The second gateway hears of it through the database and loads the same version.
   EXPECT_TRUE(waitUntil([&] { return version(gateways[1]) == after; }, kWaitMs));
+  // Either gateway's /metrics shows both, alive.
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        auto metrics =
+            httpCall("GET", "http://127.0.0.1:" + std::to_string(gateways[1].port) + "/metrics", {},
+                     {{"Authorization", "Bearer " + tokenOf("integration")}});
+        return metrics.body.find("brygga_instances_alive 2") != std::string::npos &&
+               metrics.body.find(":" + std::to_string(gateways[0].pid) + "\"") != std::string::npos;
+      },
+      kWaitMs));
   for (const auto& g : gateways) EXPECT_TRUE(stopServe(g, SIGTERM));
 }
 

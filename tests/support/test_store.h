@@ -30,6 +30,12 @@ class TestStore final : public store::Store {
   core::Status checkWritable() override { return store_->checkWritable(); }
   core::Status reclaimSpace() override { return store_->reclaimSpace(); }
   bool holdsLease(const std::string& name) override { return store_->holdsLease(name); }
+  core::Status recordInstance(const store::InstanceRecord& instance) override {
+    return store_->recordInstance(instance);
+  }
+  core::StatusOr<std::vector<store::InstanceRecord>> instances() override {
+    return store_->instances();
+  }
   void announce(const std::string& topic) override { store_->announce(topic); }
   std::unique_ptr<Subscription> listen(const std::string& topic,
                                        std::function<void()> listener) override {
