@@ -568,14 +568,7 @@ AuditRecord Connection::lastAudit() {
       std::string("SELECT ") + kAuditColumns + " FROM audit ORDER BY seq DESC LIMIT 1";
   Query q(statements_.get(kSql));
   if (!q.next()) return AuditRecord{};
-  AuditRecord r;
-  r.seq = q.integer(0);
-  r.recordedMs = q.integer(1);
-  r.json = q.text(2);
-  r.prevHash = q.text(3);
-  r.hash = q.text(4);
-  r.patient = q.text(5);
-  return r;
+  return rows::auditOf(q);
 }
 
 AuditRecord Connection::lastAuditLink() {
