@@ -382,7 +382,35 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
                 d.oldestPendingCreatedMs > 0 ? now - d.oldestPendingCreatedMs : 0);
     out += '}';
   }
-  return noStoreResponse(200, out + "]}");
+  out += ']';
+  if (Status s = appendGateways(out, now); !s.isOk()) return errorResponse(s);
+  return noStoreResponse(200, out + "}");
+}
+
+Status ConsoleApi::appendGateways(std::string& out, int64_t now) {
+  BRYGGA_ASSIGN_OR_RETURN(auto instances, deps_.store.instances());
+  out += ",\"gateways\":[";
+  int alive = 0;
+  for (size_t i = 0; i < instances.size(); ++i) {
+    const store::InstanceRecord& g = instances[i];
+    const bool live = now - g.lastSeenMs <= store::kInstanceSilentMs;
+    alive += live ? 1 : 0;
+    if (i) out += ',';
+    out += '{';
+    appendField(out, "id", g.id);
+    out += ',';
+    appendField(out, "version", g.version);
+    out += ',';
+    appendInstant(out, "startedAt", g.startedMs);
+    out += ',';
+    appendInstant(out, "lastSeenAt", g.lastSeenMs);
+    out += std::string(",\"alive\":") + (live ? "true" : "false");
+    out += std::string(",\"self\":") + (g.id == deps_.instanceId ? "true" : "false");
+    out += '}';
+  }
+  out += "],";
+  appendField(out, "gatewaysAlive", alive);
+  return Status::ok();
 }
 
 ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {

@@ -21,6 +21,8 @@ struct ConsoleDependencies {
   // The delivery engine's operations (AdminApi): replay, pause, resume and the destinations are
   // forwarded to it, so the console and /admin share one implementation and one audit trail.
   Endpoint& admin;
+  // This gateway's id on the store (host:pid), so the summary can mark it among the others.
+  std::string instanceId;
 };
 
 // The web console's JSON API, below /console/api, for the integration role only (401 without
@@ -28,7 +30,9 @@ struct ConsoleDependencies {
 //   GET  /session                      who is logged in
 //   GET  /summary[?window=SECONDS]     counts per tenant and destination over the last window
 //                                      (300, 3600 or 86400 s): received, accepted, rejected,
-//                                      delivered, retried, dead; the destinations' queues now
+//                                      delivered, retried, dead; the destinations' queues now;
+//                                      every gateway on the store (several on one PostgreSQL):
+//                                      version, started, last seen, alive, which one answered
 //   GET  /messages?from=&to=&tenant=&patient=&type=&status=&requestId=&cursor=&limit=
 //                                      the message search, newest first, keyset paged (`next`).
 //                                      `patient` takes a personnummer or samordningsnummer
@@ -59,6 +63,7 @@ class ConsoleApi final : public Endpoint {
   ApiResponse messages(const ApiRequest& request, Trace& trace);
   ApiResponse message(const std::string& seqText, bool payload, Trace& trace);
   ApiResponse auditStatus();
+  core::Status appendGateways(std::string& out, int64_t now);
   ApiResponse forward(const ApiRequest& request, const std::string& adminPath);
   // Folds the exchange lines written since the last call into the minute buckets.
   core::Status catchUp();

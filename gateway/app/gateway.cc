@@ -31,7 +31,6 @@ std::string auditOrigin(const GatewayConfig& config) {
 namespace {
 // How often a gateway records itself on the store, and after how long without it is not alive.
 constexpr int64_t kInstanceBeatMs = 5000;
-constexpr int64_t kInstanceSilentMs = 15000;
 // Set while this thread reloads the mappings because another gateway announced a reload.
 thread_local bool tReloadFromPeer = false;
 }  // namespace
@@ -268,9 +267,15 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
         auto it = all.find(destination);
         return it == all.end() ? metrics::GatewayMetrics::DestinationHealth{} : it->second;
       }});
+  // This gateway on the store: how the console and /metrics tell it from the others.
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  g->instance_.id = std::string(host) + ":" + std::to_string(getpid());
+  g->instance_.version = BRYGGA_VERSION;
+  g->instance_.startedMs = g->time_->nowMs();
   // The web console (/console); its replays and pauses go through the AdminApi above.
   g->consoleApi_ = std::make_unique<api::ConsoleApi>(
-      api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_});
+      api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_, g->instance_.id});
   g->consoleStatic_ = std::make_unique<console::ConsoleStatic>();
   g->retention_ =
       std::make_unique<delivery::Retention>(config.delivery, *g->store_, *g->time_, *g->logger_);
@@ -284,11 +289,6 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
                       g->alertMonitor_.get());
   addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
   // Each gateway on the store (several on one PostgreSQL database) and how many are alive.
-  char host[256] = {};
-  gethostname(host, sizeof host - 1);
-  g->instance_.id = std::string(host) + ":" + std::to_string(getpid());
-  g->instance_.version = BRYGGA_VERSION;
-  g->instance_.startedMs = g->time_->nowMs();
   g->instanceBeat_ = std::make_unique<core::PeriodicTask>(*g->time_);
   g->metrics_->registry().addCollector([self](metrics::ScrapeSink& sink) {
     auto instances = self->store_->instances();
@@ -297,7 +297,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
     int alive = 0;
     for (const store::InstanceRecord& i : *instances) {
       const double silent = (now - i.lastSeenMs) / 1000.0;
-      if (silent * 1000 <= kInstanceSilentMs) ++alive;
+      if (silent * 1000 <= store::kInstanceSilentMs) ++alive;
       sink.gauge("brygga_instance_last_seen_seconds",
                  "Time since each gateway on the store last recorded itself (every 5 s).",
                  {{"instance", i.id}, {"version", i.version}}, silent);

@@ -539,6 +539,9 @@ class ExchangeLogStore {
 };
 
 // A gateway process serving from the store (Store::recordInstance).
+// A gateway counts as alive while it has recorded itself within this time (it does so every 5 s).
+constexpr int64_t kInstanceSilentMs = 15000;
+
 struct InstanceRecord {
   std::string id;  // host:pid
   std::string version;

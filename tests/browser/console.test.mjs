@@ -172,6 +172,12 @@ async function main() {
     await page.locator('#page-overview').waitFor({ state: 'visible' });
     check((await page.locator('#who-name').textContent()).includes('integration'), 'logged in as the integration team');
     await waitFor('the first counts', async () => /Updated/.test(await page.locator('#updated').textContent()));
+    // The gateways on the store: this one alone, alive, marked as the one answering.
+    const self = page.locator('#gateways tr[data-gateway$=":' + gateway.child.pid + '"]');
+    await waitFor('this gateway in the gateways table', async () => (await self.count()) === 1);
+    check((await self.getAttribute('data-alive')) === 'true' && /this one/.test(await self.textContent()),
+      'the overview lists this gateway as alive and as the one answering');
+    check((await page.locator('#gateways-alive').textContent()) === '1 of 1 alive', 'the overview counts the gateways alive');
 
     // A message arrives while the overview is open: the counts change without a reload.
     const navigations = [];

@@ -240,6 +240,32 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
   RecordProperty("acknowledged", static_cast<int>(acknowledged.size()));
   RecordProperty("resentAfterTheKill", resent);
 
+  // The console of any instance lists all three; the killed one turns not alive once it has been
+  // silent past the beat's tolerance, and the instance asked is marked as itself.
+  const auto gateways = [&](const ServeProcess& asked) {
+    auto answer =
+        httpCall("GET", "http://127.0.0.1:" + std::to_string(asked.port) + "/console/api/summary",
+                 {}, {{"Authorization", "Bearer " + tokenOf("integration")}});
+    std::map<std::string, std::pair<bool, bool>> alive;  // pid -> (alive, self)
+    rapidjson::Document doc;
+    doc.Parse(answer.body.c_str());
+    if (answer.status != 200 || doc.HasParseError() || !doc.HasMember("gateways")) return alive;
+    for (const auto& g : doc["gateways"].GetArray()) {
+      const std::string id = g["id"].GetString();
+      alive[id.substr(id.rfind(':') + 1)] = {g["alive"].GetBool(), g["self"].GetBool()};
+    }
+    return alive;
+  };
+  const auto pid = [](const ServeProcess& p) { return std::to_string(p.pid); };
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        auto seen = gateways(instances[2]);
+        return seen.size() == 3 && seen[pid(instances[0])] == std::make_pair(false, false) &&
+               seen[pid(instances[1])] == std::make_pair(true, false) &&
+               seen[pid(instances[2])] == std::make_pair(true, true);
+      },
+      kWaitMs));
+
   EXPECT_TRUE(stopServe(instances[1], SIGTERM));
   EXPECT_TRUE(stopServe(instances[2], SIGTERM));
   auto verified = runBrygga("audit verify --config " + dir_.file("config-b.json") + " 2>&1");

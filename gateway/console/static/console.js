@@ -259,6 +259,17 @@ async function loadSummary() {
         countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
         countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
     }
+    // Every gateway on the store (several share one PostgreSQL database); this one is marked.
+    const gateways = $('gateways').tBodies[0];
+    gateways.replaceChildren();
+    for (const g of s.gateways || []) {
+      gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
+        el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
+        el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
+        td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
+    }
+    $('gateways-alive').textContent = (s.gateways || []).length
+      ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
     $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString('sv-SE');
     showError('');
   } catch (e) {
