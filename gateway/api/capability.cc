@@ -20,6 +20,7 @@ using rapidjson::Value;
 const char* searchTypeOf(const std::string& param) {
   if (param == "_lastUpdated" || param == "birthdate") return "date";
   if (param == "patient" || param == "subject") return "reference";
+  if (search::isStringParam(param)) return "string";
   return "token";
 }
 

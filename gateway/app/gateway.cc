@@ -21,6 +21,7 @@
 #include "gateway/console/console_static.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/swedish_identifiers.h"
+#include "gateway/write/search_index.h"
 
 namespace brygga::app {
 
@@ -57,6 +58,14 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
                                  " cannot be created: " + ec.message());
   }
   BRYGGA_ASSIGN_OR_RETURN(g->store_, openConfiguredStore(config, StoreUse::kServe));
+  // The search index of what is stored, rebuilt once when this build indexes more than the one
+  // that wrote it, before anything is served from it.
+  BRYGGA_ASSIGN_OR_RETURN(const int64_t reindexed, write::reindexIfBehind(*g->store_));
+  if (reindexed > 0) {
+    g->logger_->info("store.reindexed",
+                     {{"resources", std::to_string(reindexed)},
+                      {"indexVersion", std::to_string(write::kSearchIndexVersion)}});
+  }
   g->validator_ = fhir::makeValidator();
 
   // The home-care flows, driven by the mapping files; a bad file stops the start naming it.

@@ -10,6 +10,57 @@ std::string lowerAscii(std::string_view text) {
   return out;
 }
 
+namespace {
+
+using namespace std::string_view_literals;
+
+// The base letters of U+00C0..U+017F, one entry per code point ('\0': keep the character as it
+// is, e.g. the multiplication and division signs; '1'..'4': the ligatures below).
+constexpr std::string_view kLatinBase =
+    // U+00C0-U+00FF: ÀÁÂÃÄÅ Æ Ç ÈÉÊË ÌÍÎÏ Ð Ñ ÒÓÔÕÖ × Ø ÙÚÛÜ Ý Þ ß, then the small letters.
+    "aaaaaa1ceeeeiiiidnooooo\0ouuuuy23"
+    "aaaaaa1ceeeeiiiidnooooo\0ouuuuy2y"
+    // U+0100-U+017F: ĀāĂăĄą ĆćĈĉĊċČč Ďď Đđ ĒēĔĕĖėĘęĚě ĜĝĞğĠġĢģ ĤĥĦħ ĨĩĪīĬĭĮįİı Ĳĳ Ĵĵ Ķķĸ
+    // ĹĺĻļĽľĿŀŁł ŃńŅņŇňŉŊŋ ŌōŎŏŐő Œœ ŔŕŖŗŘř ŚśŜŝŞşŠš ŢţŤťŦŧ ŨũŪūŬŭŮůŰűŲų Ŵŵ ŶŷŸ ŹźŻżŽž ſ
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii44jjkkk"
+    "llllllllllnnnnnnnnnoooooo55rrrrrrssssssssttttttuuuuuuuuuuuuwwyyyzzzzzzs"sv;  // NUL inside
+static_assert(kLatinBase.size() == 0x180 - 0xC0);
+constexpr std::string_view kLigatures[] = {"ae", "th", "ss", "ij", "oe"};
+
+}  // namespace
+
+std::string foldForSearch(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      out += toLowerAscii(static_cast<char>(c));
+      continue;
+    }
+    // A two-byte UTF-8 sequence for U+00C0..U+017F: lead byte C3, C4 or C5.
+    if (c >= 0xC3 && c <= 0xC5 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      const unsigned codePoint = ((c & 0x1Fu) << 6) | (next & 0x3Fu);
+      if ((next & 0xC0u) == 0x80u && codePoint >= 0xC0 && codePoint <= 0x17F) {
+        const char base = kLatinBase[codePoint - 0xC0];
+        if (base >= '1' && base <= '5') {
+          out += kLigatures[base - '1'];
+          ++i;
+          continue;
+        }
+        if (base != '\0') {
+          out += base;
+          ++i;
+          continue;
+        }
+      }
+    }
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
 StatusOr<std::string> percentDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -30,6 +30,11 @@ constexpr char toLowerAscii(char c) {
 // `text` with A-Z lowered; every other byte (UTF-8 included) unchanged.
 std::string lowerAscii(std::string_view text);
 
+// A string as FHIR string search compares it (R4 3.1.1.4.3: "normalized by case and accent"):
+// A-Z lowered and the letters of Latin-1 and Latin Extended-A (U+00C0-U+017F) reduced to their
+// base letters (Å, Ä, á -> a; Ö, Ø -> o; ß -> ss; Æ -> ae). Other bytes are kept as they are.
+std::string foldForSearch(std::string_view text);
+
 // 0..15 for a hex digit of either case, -1 for anything else.
 constexpr int hexDigitValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

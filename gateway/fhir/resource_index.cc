@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "gateway/core/civil_time.h"
+#include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/swedish_identifiers.h"
@@ -80,6 +81,34 @@ Value* identifierArray(Value& resource) {
   return const_cast<Value*>(identifierArray(std::as_const(resource)));
 }
 
+// A string search value: the text as written in `system` (for :exact), folded in `value` (the
+// default starts-with and :contains compare that).
+void addString(std::vector<IndexValue>& out, const char* param, const Value* text) {
+  if (text == nullptr || !text->IsString() || text->GetStringLength() == 0) return;
+  const std::string_view written(text->GetString(), text->GetStringLength());
+  out.push_back(IndexValue{param, std::string(written), core::foldForSearch(written)});
+}
+
+// Patient and Practitioner name (every part of every HumanName), family and given.
+void addNames(std::vector<IndexValue>& out, const Value& resource) {
+  const Value* names = member(resource, "name");
+  if (names == nullptr || !names->IsArray()) return;
+  for (const Value& name : names->GetArray()) {
+    if (!name.IsObject()) continue;
+    addString(out, "name", member(name, "text"));
+    addString(out, "name", member(name, "family"));
+    addString(out, "family", member(name, "family"));
+    for (const char* part : {"given", "prefix", "suffix"}) {
+      const Value* parts = member(name, part);
+      if (parts == nullptr || !parts->IsArray()) continue;
+      for (const Value& p : parts->GetArray()) {
+        addString(out, "name", &p);
+        if (std::string_view(part) == "given") addString(out, "given", &p);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<IndexValue> extractIndex(const Value& resource) {
@@ -116,7 +145,14 @@ std::vector<IndexValue> extractIndex(const Value& resource) {
   if (type == "Patient") {
     const std::string_view birthDate = stringMember(resource, "birthDate");
     if (birthDate.size() == 10) out.push_back(IndexValue{"birthdate", {}, std::string(birthDate)});
+    if (const Value* addresses = member(resource, "address");
+        addresses != nullptr && addresses->IsArray()) {
+      for (const Value& address : addresses->GetArray()) {
+        if (address.IsObject()) addString(out, "address-city", member(address, "city"));
+      }
+    }
   }
+  if (type == "Patient" || type == "Practitioner") addNames(out, resource);
   return out;
 }
 

@@ -20,7 +20,10 @@ struct IndexValue {
 };
 
 // The values Brygga indexes for search: identifier (system, value; canonical systems; personnummer
-// normalised), patient and subject references (relative "Type/id"), status. Pure.
+// normalised), patient and subject references (relative "Type/id"), status, Patient birthdate,
+// and the string parameters name, family, given (Patient, Practitioner) and address-city
+// (Patient), each with the text as written in `system` and folded (core::foldForSearch) in
+// `value`. Pure.
 std::vector<IndexValue> extractIndex(const rapidjson::Value& resource);
 
 // The patient a resource concerns as "Patient/id": itself for a Patient, else its subject or

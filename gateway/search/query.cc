@@ -24,6 +24,22 @@ std::vector<std::string> splitComma(const std::string& text) {
   return parts;
 }
 
+// The values of a parameter: split at each comma that is not escaped as \, (R4 3.1.1.4.3,
+// "Escaping search parameters"), with \, \$ \| and \\ unescaped.
+std::vector<std::string> splitEscapedComma(const std::string& text) {
+  std::vector<std::string> parts(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\\' && i + 1 < text.size()) {
+      parts.back() += text[++i];
+    } else if (text[i] == ',') {
+      parts.emplace_back();
+    } else {
+      parts.back() += text[i];
+    }
+  }
+  return parts;
+}
+
 // The last millisecond of the period a FHIR date/dateTime names (2026-01-01 -> 23:59:59.999), given
 // its first (parseFhirDateTime: a partial date is read in UTC).
 int64_t periodEnd(const std::string& text, int64_t start) {
@@ -127,6 +143,10 @@ core::StatusOr<bool> readPaging(const std::string& name, const std::string& valu
 
 }  // namespace
 
+bool isStringParam(const std::string& name) {
+  return name == "name" || name == "family" || name == "given" || name == "address-city";
+}
+
 core::StatusOr<QueryParams> parseQuery(const std::string& query) {
   QueryParams params;
   size_t start = 0;
@@ -152,7 +172,9 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query) {
 const std::vector<std::string>& searchParamsFor(const std::string& type) {
   static const std::vector<std::string> kNone = {"_id", "_lastUpdated"};
   static const std::map<std::string, std::vector<std::string>> kParams = {
-      {"Patient", {"_id", "identifier", "birthdate", "_lastUpdated"}},
+      {"Patient",
+       {"_id", "identifier", "birthdate", "name", "family", "given", "address-city",
+        "_lastUpdated"}},
       {"EpisodeOfCare", {"_id", "identifier", "patient", "status", "_lastUpdated"}},
       {"Encounter", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
       {"CarePlan", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
@@ -162,7 +184,7 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
       {"Composition", {"_id", "identifier", "patient", "subject", "status", "_lastUpdated"}},
       {"Condition", {"_id", "identifier", "patient", "subject", "_lastUpdated"}},
       {"Organization", {"_id", "identifier", "_lastUpdated"}},
-      {"Practitioner", {"_id", "identifier", "_lastUpdated"}},
+      {"Practitioner", {"_id", "identifier", "name", "family", "given", "_lastUpdated"}},
       {"PractitionerRole", {"_id", "identifier", "_lastUpdated"}},
       {"HealthcareService", {"_id", "identifier", "_lastUpdated"}},
       {"Location", {"_id", "identifier", "status", "_lastUpdated"}},
@@ -238,7 +260,8 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       name = name.substr(0, colon);
     }
     if (name == "_format" || name == "_pretty") continue;
-    if (!modifier.empty()) {
+    if (!modifier.empty() &&
+        !(isStringParam(name) && (modifier == "exact" || modifier == "contains"))) {
       return notSupported(type,
                           "search modifier :" + modifier + " on " + name + " is not supported");
     }
@@ -326,6 +349,22 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     store::SearchCriterion criterion;
     if (name == "birthdate") {
       BRYGGA_ASSIGN_OR_RETURN(criterion, birthdateCriterion(value));
+      query.criteria.push_back(std::move(criterion));
+      continue;
+    }
+    if (isStringParam(name)) {
+      // R4 string search: starts with (default) or contains the value, both folded for case and
+      // accent, or :exact the text as written; a comma separates values to OR (\, is a comma).
+      using Match = store::SearchCriterion::Match;
+      criterion.param = name;
+      criterion.match = modifier == "exact"      ? Match::kExact
+                        : modifier == "contains" ? Match::kContains
+                                                 : Match::kStartsWith;
+      for (std::string& part : splitEscapedComma(value)) {
+        if (part.empty()) return core::invalidArgument(name + " search needs a value");
+        criterion.values.push_back(criterion.match == Match::kExact ? std::move(part)
+                                                                    : core::foldForSearch(part));
+      }
       query.criteria.push_back(std::move(criterion));
       continue;
     }

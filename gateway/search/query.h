@@ -20,11 +20,15 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query);
 // The search parameters Brygga supports for a resource type (besides _count, _offset, _format).
 const std::vector<std::string>& searchParamsFor(const std::string& type);
 
+// The string search parameters (name, family, given: Patient and Practitioner; address-city:
+// Patient), which take :exact and :contains (see fhir::extractIndex).
+bool isStringParam(const std::string& name);
+
 // Turns FHIR search parameters into a store query: identifier (system|value, |value, value),
-// patient / subject ("Patient/1" or "1"), status (comma = or), _lastUpdated (ge, le, gt, lt, eq
-// or a bare date meaning the whole period), _count and _offset. Unknown or unsupported
-// parameters and modifiers are kInvalidArgument with a not-supported issue that names the type's
-// parameters.
+// patient / subject ("Patient/1" or "1"), status (comma = or), the string parameters, _lastUpdated
+// (ge, le, gt, lt, eq or a bare date meaning the whole period), _count and _offset. Unknown or
+// unsupported parameters and modifiers are kInvalidArgument with a not-supported issue that names
+// the type's parameters.
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount);

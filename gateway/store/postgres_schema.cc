@@ -162,6 +162,11 @@ const std::vector<Migration>& migrations() {
        {"CREATE TABLE instance ("
         " id TEXT COLLATE \"C\" PRIMARY KEY, version TEXT NOT NULL,"
         " started_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL)"}},
+      // 3: which extraction the search index was built with (as SQLite's schema 10).
+      {3,
+       {"CREATE TABLE search_index_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " version INTEGER NOT NULL)",
+        "INSERT INTO search_index_state (id, version) VALUES (1, 0)"}},
   };
   return kMigrations;
 }

@@ -434,16 +434,30 @@ class PgTransaction final : public StoreTransaction,
               .add(r.deleted)
               .add(r.tenant)
               .add(r.patientId));
-      if (r.version > 1) {
-        c_.exec("DELETE FROM search_index WHERE type = ? AND id = ?",
-                Params().add(r.type).add(r.id));
-      }
-      for (const IndexEntry& entry : write.index) {
-        c_.exec(
-            "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            Params().add(r.type).add(r.id).add(entry.param).add(entry.system).add(entry.value));
-      }
+      writeIndex(r.type, r.id, write.index, /*replace=*/r.version > 1);
+      return Status::ok();
+    });
+  }
+
+  Status replaceIndex(const std::string& type, const std::string& id,
+                      const std::vector<IndexEntry>& index) override {
+    return run("replaceIndex", [&]() -> Status {
+      writeIndex(type, id, index, /*replace=*/true);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<int> searchIndexVersion() override {
+    return run("searchIndexVersion", [&]() -> StatusOr<int> {
+      Result r = c_.exec("SELECT version FROM search_index_state WHERE id = 1");
+      return r.rows() > 0 ? static_cast<int>(r.integer(0, 0)) : 0;
+    });
+  }
+
+  Status setSearchIndexVersion(int version) override {
+    return run("setSearchIndexVersion", [&]() -> Status {
+      c_.exec("UPDATE search_index_state SET version = ? WHERE id = 1",
+              Params().add(static_cast<int64_t>(version)));
       return Status::ok();
     });
   }
@@ -739,6 +753,20 @@ class PgTransaction final : public StoreTransaction,
   template <typename F>
   auto run(const char* operation, F&& f) -> decltype(f()) {
     return errors_.run(operation, std::forward<F>(f));
+  }
+
+  // The search index rows of a resource; `replace`: its earlier rows removed first.
+  void writeIndex(const std::string& type, const std::string& id,
+                  const std::vector<IndexEntry>& index, bool replace) {
+    if (replace) {
+      c_.exec("DELETE FROM search_index WHERE type = ? AND id = ?", Params().add(type).add(id));
+    }
+    for (const IndexEntry& entry : index) {
+      c_.exec(
+          "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
+          " ON CONFLICT DO NOTHING",
+          Params().add(type).add(id).add(entry.param).add(entry.system).add(entry.value));
+    }
   }
 
   Connection& c_;

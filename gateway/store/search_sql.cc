@@ -58,6 +58,20 @@ Sql visibility(const Visibility& v) {
   return sql;
 }
 
+namespace {
+
+// `text` for a LIKE pattern with ESCAPE '\': its own %, _ and \ taken literally.
+std::string likeEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::optional<Sql> searchWhere(const SearchQuery& query) {
   Sql where;
   where.add(" WHERE c.type = ?", query.type);
@@ -85,9 +99,34 @@ std::optional<Sql> searchWhere(const SearchQuery& query) {
     // dropped), then each is looked up by the resource_current key.
     where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
     where.add(" AND s.param = ?", criterion.param);
-    if (criterion.system) where.add(" AND s.system = ?", *criterion.system);
-    where.text += " AND s.value IN ";
-    where.addList(criterion.values);
+    using Match = SearchCriterion::Match;
+    switch (criterion.match) {
+      case Match::kEquals:
+        if (criterion.system) where.add(" AND s.system = ?", *criterion.system);
+        where.text += " AND s.value IN ";
+        where.addList(criterion.values);
+        break;
+      case Match::kExact:
+        where.text += " AND s.system IN ";
+        where.addList(criterion.values);
+        break;
+      case Match::kStartsWith:
+      case Match::kContains:
+        where.text += " AND (";
+        for (size_t i = 0; i < criterion.values.size(); ++i) {
+          if (i > 0) where.text += " OR ";
+          const std::string& v = criterion.values[i];
+          if (criterion.match == Match::kStartsWith) {
+            // A range on the key (both schemas compare text bytewise): what begins with v.
+            where.add("(s.value >= ?", v);
+            where.add(" AND s.value < ?)", v + "\xF4\x8F\xBF\xBF");
+          } else {
+            where.add("s.value LIKE ? ESCAPE '\\'", "%" + likeEscaped(v) + "%");
+          }
+        }
+        where.text += ")";
+        break;
+    }
     where.text += ")";
   }
   return where;

@@ -407,24 +407,40 @@ void Connection::insertResource(const ResourceWrite& write) {
       .bind(r.patientId)
       .run();
   // The first version has no index rows to remove.
-  if (r.version > 1) {
+  writeIndex(r.type, r.id, write.index, /*replace=*/r.version > 1);
+}
+
+void Connection::writeIndex(const std::string& type, const std::string& id,
+                            const std::vector<IndexEntry>& index, bool replace) {
+  if (replace) {
     Query(statements_.get("DELETE FROM search_index WHERE type = ? AND id = ?"))
-        .bind(r.type)
-        .bind(r.id)
+        .bind(type)
+        .bind(id)
         .run();
   }
-  for (const IndexEntry& entry : write.index) {
+  for (const IndexEntry& entry : index) {
     // A value extracted twice (two identical identifiers) is one row.
     Query(statements_.get(
               "INSERT INTO search_index (type, id, param, system, value) VALUES (?, ?, ?, ?, ?)"
               " ON CONFLICT DO NOTHING"))
-        .bind(r.type)
-        .bind(r.id)
+        .bind(type)
+        .bind(id)
         .bind(entry.param)
         .bind(entry.system)
         .bind(entry.value)
         .run();
   }
+}
+
+int Connection::searchIndexVersion() {
+  Query q(statements_.get("SELECT version FROM search_index_state WHERE id = 1"));
+  return q.next() ? static_cast<int>(q.integer(0)) : 0;
+}
+
+void Connection::setSearchIndexVersion(int version) {
+  Query(statements_.get("UPDATE search_index_state SET version = ? WHERE id = 1"))
+      .bind(static_cast<int64_t>(version))
+      .run();
 }
 
 int64_t Connection::insertOutbox(const OutboxEntry& entry) {

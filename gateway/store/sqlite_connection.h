@@ -92,6 +92,11 @@ class Connection {
   SearchPage typeHistory(const SearchQuery& query);
   // 0 when the resource has never been written.
   int64_t currentVersion(const std::string& type, const std::string& id);
+  // The search index rows of a resource; `replace`: its earlier rows removed first.
+  void writeIndex(const std::string& type, const std::string& id,
+                  const std::vector<IndexEntry>& index, bool replace);
+  int searchIndexVersion();
+  void setSearchIndexVersion(int version);
   std::vector<std::string> findByIdentifier(const std::string& type, const std::string& system,
                                             const std::string& value);
   // Run inside a transaction so that the total and the page come from one snapshot.

@@ -262,6 +262,12 @@ const std::vector<Migration>& migrations() {
         " ON v.type = c.type AND v.id = c.id AND v.version = c.version"
         " WHERE c.type = 'Patient' AND c.deleted = 0"
         " AND length(json_extract(v.json, '$.birthDate')) = 10"}},
+      // 10: which extraction the search index was built with (issue 14's string parameters);
+      // the gateway rebuilds the index of what is stored when its own is newer.
+      {10,
+       {"CREATE TABLE search_index_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
+        " version INTEGER NOT NULL)",
+        "INSERT INTO search_index_state (id, version) VALUES (1, 0)"}},
   };
   return kMigrations;
 }

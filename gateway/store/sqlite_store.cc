@@ -103,6 +103,26 @@ class SqliteTransaction final : public StoreTransaction,
     return run("search", [&]() -> StatusOr<SearchPage> { return connection_.search(query); });
   }
 
+  Status replaceIndex(const std::string& type, const std::string& id,
+                      const std::vector<IndexEntry>& index) override {
+    return run("replaceIndex", [&]() -> Status {
+      connection_.writeIndex(type, id, index, /*replace=*/true);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<int> searchIndexVersion() override {
+    return run("searchIndexVersion",
+               [&]() -> StatusOr<int> { return connection_.searchIndexVersion(); });
+  }
+
+  Status setSearchIndexVersion(int version) override {
+    return run("setSearchIndexVersion", [&]() -> Status {
+      connection_.setSearchIndexVersion(version);
+      return Status::ok();
+    });
+  }
+
   Status putResource(const ResourceWrite& write) override {
     const ResourceRecord& record = write.record;
     if (record.type.empty() || record.id.empty()) {

@@ -108,6 +108,11 @@ struct SearchCriterion {
   std::string param;                  // an index parameter, or "_id": the resource's id
   std::optional<std::string> system;  // for tokens: match system too when present
   std::vector<std::string> values;    // OR-ed; no values matches nothing
+  // How `values` match the index (strings: see fhir::extractIndex): kEquals the value (tokens,
+  // references), kStartsWith or kContains the folded value (string search's default and
+  // :contains; values folded by the caller), kExact the text as written (:exact, in `system`).
+  enum class Match { kEquals, kStartsWith, kContains, kExact };
+  Match match = Match::kEquals;
   // A date parameter (birthdate): the index value between these, inclusive (YYYY-MM-DD text);
   // `values` is then unused.
   std::optional<std::string> from, to;
@@ -367,6 +372,13 @@ class ResourceUnit {
                                                                const std::string& number) = 0;
   // The care relationships and blocks of a patient as this unit sees them.
   virtual StatusOr<PatientAccessFacts> accessFacts(const std::string& patientId) = 0;
+  // Replaces the search index of a stored resource (its current version), leaving the resource
+  // itself as it is: a reindex after what is indexed changed (app/search_reindex.h).
+  virtual Status replaceIndex(const std::string& type, const std::string& id,
+                              const std::vector<IndexEntry>& index) = 0;
+  // The version of the extraction the search index was last rebuilt with (0: never rebuilt).
+  virtual StatusOr<int> searchIndexVersion() = 0;
+  virtual Status setSearchIndexVersion(int version) = 0;
 };
 
 class OutboxUnit {

@@ -12,6 +12,7 @@
 #include "gateway/flows/flow_router.h"
 #include "gateway/search/query.h"
 #include "gateway/write/back_pressure.h"
+#include "gateway/write/search_index.h"
 #include "mappings/mapping_set.h"
 
 namespace brygga::write {
@@ -89,18 +90,6 @@ Status noRelationshipToPatient(const std::string& where) {
       "Brygga through its municipality's enrollment (a transaction with the Patient and an "
       "active home-care EpisodeOfCare)";
   return core::unprocessable(where + text, {core::Issue::error("business-rule", text, "Patient")});
-}
-
-std::vector<store::IndexEntry> indexOf(const Value& resource) {
-  std::vector<store::IndexEntry> index;
-  for (auto& v : fhir::extractIndex(resource)) {
-    if (v.param == "patient" || v.param == "subject") continue;  // one "patient" entry below
-    index.push_back({std::move(v.param), std::move(v.system), std::move(v.value)});
-  }
-  if (auto patient = fhir::patientReferenceOf(resource)) {
-    index.push_back({"patient", "", *patient});
-  }
-  return index;
 }
 
 // The unit's resources as the flows (gateway/flows) see them; `written` once applyOps() has
@@ -348,7 +337,7 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     write.record.tenant = tenant;
     write.record.patientId = patientId;
     write.record.json = fhir::toJson(*op.resource);
-    write.index = indexOf(*op.resource);
+    write.index = searchIndexOf(*op.resource);
     if (op.type == "Patient") write.identities = access::identitiesOf(*op.resource);
     if (op.type == "Consent") {
       if (set == nullptr) return core::unavailable("blocks need the mapping set in force");

@@ -318,7 +318,7 @@ TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
             std::string::npos);
 
   const std::map<std::string, std::string> sample = {
-      {"token", "x"}, {"reference", "Patient/x"}, {"date", "ge2026-01-01"}};
+      {"token", "x"}, {"reference", "Patient/x"}, {"date", "ge2026-01-01"}, {"string", "x"}};
   int searched = 0;
   for (const auto& resource : rest["resource"].GetArray()) {
     const std::string type = resource["type"].GetString();

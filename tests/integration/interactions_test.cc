@@ -423,5 +423,74 @@ TEST_F(InteractionsTest, PatientsAreFoundByBirthdateWithinTheCallersAccess) {
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient?birthdate=ne1912").status, 400);
 }
 
+TEST_F(InteractionsTest, PatientsAreFoundByNameAndCityFoldedExactOrContainedWithinAccess) {
+  // An enrollment of a person with this name and address; `label`: a protected identity (R).
+  const auto enroll = [&](const std::string& client, int n, const std::string& family,
+                          const std::string& given, const std::string& city,
+                          const std::string& label = {}) {
+    std::string bundle = enrollmentBundle(testPersonnummer(n), "N-" + std::to_string(n));
+    const std::string name = R"("name":[{"family":"Tolvansson","given":["Tolvan"]}])";
+    std::string replaced = R"("name":[{"family":")" + family + R"(","given":[")" + given +
+                           R"("]}],"address":[{"city":")" + city + R"("}])";
+    if (!label.empty()) {
+      replaced += R"(,"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":")" +
+                  label + R"("}]})";
+    }
+    bundle.replace(bundle.find(name), name.size(), replaced);
+    auto r = call(client, "POST", "/", bundle);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string(parse(r.body)["entry"][0]["resource"]["id"].GetString())
+                           : std::string();
+  };
+  const std::string asa = enroll("kungsbacka", 20, "Öberg", "Åsa", "Kungsbacka");
+  const std::string tolvan = enroll("kungsbacka", 21, "Tolvansson", "Tolvan", "Kungsbacka");
+  const std::string hidden = enroll("kungsbacka", 22, "Öberg", "Elsa", "Kungsbacka", "R");
+  enroll("falkenberg", 23, "Öberg", "Åsa", "Falkenberg");  // not Kungsbacka's to see
+  const auto found = [&](const std::string& client, const std::string& query) {
+    std::vector<std::string> ids;
+    auto answer = call(client, "GET", "/Patient?" + query);
+    EXPECT_EQ(answer.status, 200) << query << ": " << answer.body;
+    auto page = parse(answer.body);
+    if (page.HasMember("entry")) {
+      for (const auto& e : page["entry"].GetArray()) ids.push_back(e["resource"]["id"].GetString());
+    }
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  const auto sorted = [](std::vector<std::string> v) {
+    std::sort(v.begin(), v.end());
+    return v;
+  };
+  const std::vector<std::string> obergs = sorted({asa, hidden});
+  // Starts with, regardless of case and accent; the name parameter covers every part.
+  EXPECT_EQ(found("kungsbacka", "family=oberg"), obergs);
+  EXPECT_EQ(found("kungsbacka", "family=%C3%96B"), obergs);  // "ÖB"
+  EXPECT_EQ(found("kungsbacka", "family=berg"), std::vector<std::string>{});
+  EXPECT_EQ(found("kungsbacka", "given=asa"), std::vector<std::string>{asa});
+  EXPECT_EQ(found("kungsbacka", "name=tolv"), std::vector<std::string>{tolvan});
+  EXPECT_EQ(found("kungsbacka", "name=asa,tolvan"), sorted({asa, tolvan}));
+  // :contains anywhere; a % or _ in the value is the character itself, not a wildcard.
+  EXPECT_EQ(found("kungsbacka", "family:contains=BER"), obergs);
+  EXPECT_EQ(found("kungsbacka", "name:contains=%25"), std::vector<std::string>{});
+  EXPECT_EQ(found("kungsbacka", "name:contains=_"), std::vector<std::string>{});
+  // :exact: the whole text as written, case and accents included.
+  EXPECT_EQ(found("kungsbacka", "family:exact=%C3%96berg"), obergs);  // "Öberg"
+  EXPECT_EQ(found("kungsbacka", "family:exact=Oberg"), std::vector<std::string>{});
+  EXPECT_EQ(found("kungsbacka", "family:exact=%C3%96"), std::vector<std::string>{});
+  // A protected identity's city finds nothing, for anyone: a hit would tell where it lives.
+  EXPECT_EQ(found("kungsbacka", "address-city=kungsb"), sorted({asa, tolvan}));
+  EXPECT_EQ(found("integration", "address-city=kungsbacka&family=oberg"),
+            std::vector<std::string>{asa});
+  // Another municipality's patients are not found, by name or by city.
+  EXPECT_EQ(found("falkenberg", "family=oberg").size(), 1u);
+  EXPECT_EQ(found("falkenberg", "given=tolvan"), std::vector<std::string>{});
+  EXPECT_EQ(found("falkenberg", "address-city=kungsbacka"), std::vector<std::string>{});
+  // The modifiers are the string parameters' only; others are refused by name.
+  auto refused = call("kungsbacka", "GET", "/Patient?birthdate:exact=1912");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("not-supported"), std::string::npos) << refused.body;
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient?family:above=x").status, 400);
+}
+
 }  // namespace
 }  // namespace brygga::testing

@@ -84,5 +84,16 @@ TEST(AlignColumns, LinesUpEachColumnUnderItsHeaderWhateverTheCellsLength) {
             "g\xc3\xb6teborg  x\nhalmstad  y\n");
 }
 
+TEST(FoldForSearch, LowersAndDropsAccentsAsFhirStringSearchDoes) {
+  EXPECT_EQ(foldForSearch("Åkesson"), "akesson");
+  EXPECT_EQ(foldForSearch("ÖSTERGÅRD Ärlig"), "ostergard arlig");
+  EXPECT_EQ(foldForSearch("Müller-Lüdenscheidt"), "muller-ludenscheidt");
+  EXPECT_EQ(foldForSearch("Strauß Æbelø Łukasz Œuvre Širok"), "strauss aebelo lukasz oeuvre sirok");
+  // Signs among the letters, other scripts and broken UTF-8 are kept byte for byte.
+  EXPECT_EQ(foldForSearch("2×3÷1"), "2×3÷1");
+  EXPECT_EQ(foldForSearch("Иван"), "Иван");
+  EXPECT_EQ(foldForSearch(std::string("a\xC3", 2)), std::string("a\xC3", 2));
+}
+
 }  // namespace
 }  // namespace brygga::core

@@ -268,6 +268,58 @@ TEST_P(SearchTest, ByIdentifierWithAndWithoutSystem) {
   EXPECT_TRUE(ids.isOk());
 }
 
+TEST_P(SearchTest, StringsMatchByPrefixContainedOrExactlyAndLikeSignsAreLiteral) {
+  using Match = SearchCriterion::Match;
+  // As fhir::extractIndex writes strings: the text as written in system, folded in value.
+  ASSERT_TRUE(put(resource("Practitioner", "n1", 1, 1000,
+                           {{"family", "Öberg", "oberg"}, {"family", "50%_rabatt", "50%_rabatt"}}))
+                  .isOk());
+  ASSERT_TRUE(put(resource("Practitioner", "n2", 1, 1000,
+                           {{"family", "Lindberg", "lindberg"}, {"family", "500x", "500x"}}))
+                  .isOk());
+  SearchQuery q;
+  q.type = "Practitioner";
+  const auto with = [&](Match match, std::vector<std::string> values) {
+    SearchCriterion c{"family", std::nullopt, std::move(values)};
+    c.match = match;
+    q.criteria = {c};
+    return idsOf(search(q));
+  };
+  EXPECT_THAT(with(Match::kStartsWith, {"ob"}), ElementsAre("n1"));
+  EXPECT_THAT(with(Match::kStartsWith, {"berg"}), IsEmpty());
+  EXPECT_THAT(with(Match::kStartsWith, {"ob", "lind"}), ElementsAre("n1", "n2"));
+  EXPECT_THAT(with(Match::kStartsWith, {"oberg"}), ElementsAre("n1"));  // the whole value too
+  EXPECT_THAT(with(Match::kContains, {"berg"}), ElementsAre("n1", "n2"));
+  EXPECT_THAT(with(Match::kContains, {"0%_"}), ElementsAre("n1"));
+  EXPECT_THAT(with(Match::kContains, {"0_"}), IsEmpty());  // _ is no wildcard
+  EXPECT_THAT(with(Match::kContains, {"%"}), ElementsAre("n1"));
+  EXPECT_THAT(with(Match::kExact, {"Öberg"}), ElementsAre("n1"));
+  EXPECT_THAT(with(Match::kExact, {"oberg"}), IsEmpty());
+}
+
+TEST_P(SearchTest, AReplacedIndexIsWhatIsFoundAndTheIndexVersionIsKept) {
+  core::Status s = store_->write([](StoreTransaction& txn) {
+    auto version = txn.resources().searchIndexVersion();
+    EXPECT_TRUE(version.isOk());
+    EXPECT_EQ(version.isOk() ? *version : -1, 0);  // a new store: never rebuilt
+    BRYGGA_RETURN_IF_ERROR(
+        txn.resources().replaceIndex("Patient", "p4", {{"identifier", "urn:local", "A-4"}}));
+    BRYGGA_RETURN_IF_ERROR(txn.resources().replaceIndex("Patient", "p1", {}));
+    return txn.resources().setSearchIndexVersion(7);
+  });
+  ASSERT_TRUE(s.isOk()) << s.toString();
+  SearchQuery q;
+  q.type = "Patient";
+  q.criteria = {{"identifier", std::nullopt, {"A-1", "A-4"}}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("p3", "p4"));
+  auto version = store_->write([](StoreTransaction& txn) {
+    auto v = txn.resources().searchIndexVersion();
+    EXPECT_TRUE(v.isOk() && *v == 7);
+    return core::Status::ok();
+  });
+  EXPECT_TRUE(version.isOk());
+}
+
 TEST_P(SearchTest, ByPatientAndStatusCombineWithAnd) {
   SearchQuery q;
   q.type = "Observation";
