@@ -116,6 +116,27 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       params.PushBack(p, a);
     }
     res.AddMember("searchParam", params, a);
+    // _include along the type's Patient references; _revinclude (on Patient) of every type that
+    // has them; each also with :iterate.
+    Value include(rapidjson::kArrayType);
+    for (const auto& name : search::searchParamsFor(type)) {
+      if (name == "patient" || name == "subject") {
+        include.PushBack(Value((type + ":" + name).c_str(), a), a);
+      }
+    }
+    if (!include.Empty() && type != "AuditEvent") res.AddMember("searchInclude", include, a);
+    if (type == "Patient") {
+      Value revinclude(rapidjson::kArrayType);
+      for (std::string_view other : fhir::supportedResourceTypes()) {
+        if (other == "AuditEvent") continue;
+        for (const auto& name : search::searchParamsFor(std::string(other))) {
+          if (name == "patient" || name == "subject") {
+            revinclude.PushBack(Value((std::string(other) + ":" + name).c_str(), a), a);
+          }
+        }
+      }
+      res.AddMember("searchRevInclude", revinclude, a);
+    }
     const std::vector<std::string> profiles = fhir::knownProfiles(type);
     if (!profiles.empty()) {
       Value supported(rapidjson::kArrayType);

@@ -1,6 +1,7 @@
 #include "gateway/api/fhir_api.h"
 
 #include <algorithm>
+#include <set>
 
 #include <rapidjson/document.h>
 
@@ -38,6 +39,10 @@ using rapidjson::Value;
   } while (0)
 
 constexpr const char* kFhirJson = "application/fhir+json; charset=utf-8";
+// _include/_revinclude: at most this many resources included in one answer, over at most this many
+// rounds of :iterate.
+constexpr size_t kMaxIncluded = 1000;
+constexpr int kIncludeRounds = 4;
 
 // If-Match: W/"3" or "3" -> 3 (and a bare version number, as in _history/3).
 StatusOr<int64_t> parseEtag(std::string_view text) {
@@ -430,9 +435,11 @@ class FhirApi::Impl {
     return jsonResponse(200, records->front().json);
   }
 
+  // The first `matches` resources are the search's matches, the rest included (_include).
   std::string searchsetBundle(const PageLinks& links, int64_t total,
                               const std::vector<std::string>& fullUrls,
-                              const std::vector<const std::string*>& resources) {
+                              const std::vector<const std::string*>& resources,
+                              size_t matches = SIZE_MAX) {
     std::string out = R"({"resourceType":"Bundle","type":"searchset","total":)";
     out += std::to_string(total);
     out += R"(,"link":[)" + links.json() + R"(],"entry":[)";
@@ -442,7 +449,7 @@ class FhirApi::Impl {
       core::appendJsonEscaped(out, fullUrls[i]);
       out += R"(","resource":)";
       out += *resources[i];
-      out += R"(,"search":{"mode":"match"}})";
+      out += i < matches ? R"(,"search":{"mode":"match"}})" : R"(,"search":{"mode":"include"}})";
     }
     out += "]}";
     return out;
@@ -467,10 +474,17 @@ class FhirApi::Impl {
     if (type == "AuditEvent") return searchAudit(request, *query, trace);
     auto shape = search::resultShapeOf(used);
     if (!shape.isOk()) return errorResponse(shape.status());
+    auto includes = search::includesOf(type, used);
+    if (!includes.isOk()) return errorResponse(includes.status());
     // The store counts and pages only what the caller may see.
     query->visibility = accessOf(request.caller).visibility();
     auto page = deps_.store.resources().search(*query);
     if (!page.isOk()) return errorResponse(page.status());
+    const size_t matches = page->records.size();
+    if (Status included = includedBy(*includes, page->records, query->visibility);
+        !included.isOk()) {
+      return errorResponse(included);
+    }
 
     const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
     std::vector<std::string> fullUrls;
@@ -486,7 +500,56 @@ class FhirApi::Impl {
       bodies.push_back(&r.json);
       trace.entities.push_back(r.type + "/" + r.id);
     }
-    return jsonResponse(200, searchsetBundle(links, page->total, fullUrls, bodies));
+    return jsonResponse(200, searchsetBundle(links, page->total, fullUrls, bodies, matches));
+  }
+
+  // What `includes` add to the matches in `records` (appended to it, each resource once), seen
+  // through the caller's visibility as any search is: what it may not read is not included.
+  // Rounds follow :iterate from what the last round added, up to kIncludeRounds; more than
+  // kMaxIncluded resources is refused (400) rather than cut short without a word.
+  Status includedBy(const std::vector<search::Include>& includes,
+                    std::vector<store::ResourceRecord>& records,
+                    const std::optional<store::Visibility>& visibility) {
+    if (includes.empty()) return Status::ok();
+    const size_t matches = records.size();
+    std::set<std::string> seen;
+    for (const auto& r : records) seen.insert(r.type + "/" + r.id);
+    size_t from = 0;  // the records the current round starts from: [from, end)
+    for (int round = 0; round < kIncludeRounds && from < records.size(); ++round) {
+      const size_t end = records.size();
+      for (const search::Include& include : includes) {
+        if (round > 0 && !include.iterate) continue;
+        store::SearchQuery query;
+        query.visibility = visibility;
+        query.count = kMaxIncluded + 1;
+        store::SearchCriterion criterion;
+        for (size_t i = from; i < end; ++i) {
+          const store::ResourceRecord& r = records[i];
+          if (!include.reverse && r.type == include.type && !r.patientId.empty() &&
+              !seen.count("Patient/" + r.patientId)) {
+            criterion.values.push_back(r.patientId);
+          } else if (include.reverse && r.type == "Patient") {
+            criterion.values.push_back("Patient/" + r.id);
+          }
+        }
+        if (criterion.values.empty()) continue;
+        query.type = include.reverse ? include.type : "Patient";
+        criterion.param = include.reverse ? "patient" : "_id";
+        query.criteria.push_back(std::move(criterion));
+        BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, deps_.store.resources().search(query));
+        for (auto& r : page.records) {
+          if (!seen.insert(r.type + "/" + r.id).second) continue;
+          records.push_back(std::move(r));
+        }
+        if (records.size() - matches > kMaxIncluded) {
+          return core::invalidArgument(
+              "_include/_revinclude: more than " + std::to_string(kMaxIncluded) +
+              " resources would be included; ask for fewer matches per page (_count)");
+        }
+      }
+      from = end;
+    }
+    return Status::ok();
   }
 
   // POST [type]/_search (R4 3.1.1.2): the parameters in a form body, together with any in the URL,

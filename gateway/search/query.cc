@@ -97,7 +97,8 @@ core::StatusOr<store::SearchCriterion> birthdateCriterion(const std::string& val
 // The parameters every search takes besides the type's own.
 bool isControlParam(const std::string& name) {
   return name == "_count" || name == "_offset" || name == "_format" || name == "_pretty" ||
-         name == "_summary" || name == "_total" || name == "_sort" || name == "_elements";
+         name == "_summary" || name == "_total" || name == "_sort" || name == "_elements" ||
+         name == "_include" || name == "_revinclude";
 }
 
 // "identifier:exact" -> "identifier".
@@ -260,8 +261,9 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       name = name.substr(0, colon);
     }
     if (name == "_format" || name == "_pretty") continue;
-    if (!modifier.empty() &&
-        !(isStringParam(name) && (modifier == "exact" || modifier == "contains"))) {
+    const bool known = (isStringParam(name) && (modifier == "exact" || modifier == "contains")) ||
+                       ((name == "_include" || name == "_revinclude") && modifier == "iterate");
+    if (!modifier.empty() && !known) {
       return notSupported(type,
                           "search modifier :" + modifier + " on " + name + " is not supported");
     }
@@ -291,6 +293,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       continue;
     }
     if (name == "_elements") continue;  // the answer's shape: resultShapeOf()
+    if (name == "_include" || name == "_revinclude") continue;  // includesOf()
     if (name == "_total") {
       // The store counts exactly what a search matches, whatever the client asks for.
       if (value != "none" && value != "estimate" && value != "accurate") {
@@ -405,6 +408,44 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
   if (query.count < 0) query.count = defaultCount;
   if (summaryCount) query.count = 0;
   return query;
+}
+
+core::StatusOr<std::vector<Include>> includesOf(const std::string& type,
+                                                const QueryParams& params) {
+  std::vector<Include> includes;
+  for (const auto& [rawName, value] : params) {
+    const std::string name = baseNameOf(rawName);
+    if (name != "_include" && name != "_revinclude") continue;
+    Include include;
+    include.reverse = name == "_revinclude";
+    include.iterate = rawName.size() > name.size();  // the only modifier buildSearchQuery lets by
+    // T:param[:Patient]
+    const size_t colon = value.find(':');
+    const size_t target = colon == std::string::npos ? colon : value.find(':', colon + 1);
+    include.type = value.substr(0, colon);
+    include.param = colon == std::string::npos ? "" : value.substr(colon + 1, target - colon - 1);
+    const std::string targetType =
+        target == std::string::npos ? "Patient" : value.substr(target + 1);
+    const auto& followed = searchParamsFor(include.type);
+    if ((include.param != "patient" && include.param != "subject") || targetType != "Patient" ||
+        include.type == "AuditEvent" ||
+        std::find(followed.begin(), followed.end(), include.param) == followed.end()) {
+      return notSupported(type, name + "=" + value +
+                                    " is not supported: Brygga includes along the Patient "
+                                    "references (T:patient, T:subject) of the types that search "
+                                    "by them");
+    }
+    // Without :iterate an include starts from the matches only.
+    const std::string from = include.reverse ? "Patient" : include.type;
+    if (!include.iterate && from != type) {
+      return notSupported(type, name + "=" + value + " cannot apply to a search of " + type +
+                                    " (it starts from " + from +
+                                    "; :iterate follows it from "
+                                    "what was included)");
+    }
+    includes.push_back(std::move(include));
+  }
+  return includes;
 }
 
 core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params) {

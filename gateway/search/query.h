@@ -37,6 +37,21 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
 // parameters (_count, _offset, _format, _pretty) and the type's own stay, with their modifiers.
 QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params);
 
+// _include and _revinclude (R4 3.1.1.5.4), over the patient references the store indexes:
+// `_include=T:patient` (or `:subject`, `[:Patient]` optional) adds the Patients the matches of
+// type T concern; `_revinclude=T:patient` adds the resources of type T that concern the matched
+// Patients. `:iterate` (`_include:iterate=...`) applies it to what was included as well.
+struct Include {
+  bool reverse = false;
+  bool iterate = false;
+  std::string type;   // T: the type whose reference parameter is followed
+  std::string param;  // patient | subject
+};
+// The includes of a search of `type`; kInvalidArgument (not-supported) for a parameter that is
+// not a Patient reference of its type, or an include that cannot apply to `type` without
+// :iterate.
+core::StatusOr<std::vector<Include>> includesOf(const std::string& type, const QueryParams& params);
+
 // The paging of a history (instance or type): _count, _offset and _since (a dateTime: versions
 // written at or after it). Anything else is kInvalidArgument (not-supported).
 core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,

@@ -30,6 +30,44 @@ class InteractionsTest : public GatewayTest {
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? parse(r.body)["id"].GetString() : std::string();
   }
+
+  // Enrolls a person with this name and address (`label`: a protected identity, R or V) and
+  // returns the Patient's id.
+  std::string enroll(const std::string& client, int n, const std::string& family,
+                     const std::string& given, const std::string& city,
+                     const std::string& label = {}) {
+    std::string bundle = enrollmentBundle(testPersonnummer(n), "N-" + std::to_string(n));
+    const std::string name = R"("name":[{"family":"Tolvansson","given":["Tolvan"]}])";
+    std::string replaced = R"("name":[{"family":")" + family + R"(","given":[")" + given +
+                           R"("]}],"address":[{"city":")" + city + R"("}])";
+    if (!label.empty()) {
+      replaced +=
+          R"(,"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":")" +
+          label + R"("}]})";
+    }
+    bundle.replace(bundle.find(name), name.size(), replaced);
+    auto r = call(client, "POST", "/", bundle);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? std::string(parse(r.body)["entry"][0]["resource"]["id"].GetString())
+                           : std::string();
+  }
+
+  // The entries of a search answer as "mode Type/id", sorted.
+  std::vector<std::string> entriesOf(const std::string& client, const std::string& query) {
+    auto answer = call(client, "GET", query);
+    EXPECT_EQ(answer.status, 200) << query << ": " << answer.body;
+    std::vector<std::string> out;
+    auto page = parse(answer.body);
+    if (page.HasMember("entry")) {
+      for (const auto& e : page["entry"].GetArray()) {
+        out.push_back(std::string(e["search"]["mode"].GetString()) + " " +
+                      e["resource"]["resourceType"].GetString() + "/" +
+                      e["resource"]["id"].GetString());
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
 };
 
 TEST_F(InteractionsTest, ADeleteIsANewVersionThatReadsAs410AndShowsInHistoryAndTheAuditLog) {
@@ -424,24 +462,6 @@ TEST_F(InteractionsTest, PatientsAreFoundByBirthdateWithinTheCallersAccess) {
 }
 
 TEST_F(InteractionsTest, PatientsAreFoundByNameAndCityFoldedExactOrContainedWithinAccess) {
-  // An enrollment of a person with this name and address; `label`: a protected identity (R).
-  const auto enroll = [&](const std::string& client, int n, const std::string& family,
-                          const std::string& given, const std::string& city,
-                          const std::string& label = {}) {
-    std::string bundle = enrollmentBundle(testPersonnummer(n), "N-" + std::to_string(n));
-    const std::string name = R"("name":[{"family":"Tolvansson","given":["Tolvan"]}])";
-    std::string replaced = R"("name":[{"family":")" + family + R"(","given":[")" + given +
-                           R"("]}],"address":[{"city":")" + city + R"("}])";
-    if (!label.empty()) {
-      replaced += R"(,"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":")" +
-                  label + R"("}]})";
-    }
-    bundle.replace(bundle.find(name), name.size(), replaced);
-    auto r = call(client, "POST", "/", bundle);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.status == 200 ? std::string(parse(r.body)["entry"][0]["resource"]["id"].GetString())
-                           : std::string();
-  };
   const std::string asa = enroll("kungsbacka", 20, "Öberg", "Åsa", "Kungsbacka");
   const std::string tolvan = enroll("kungsbacka", 21, "Tolvansson", "Tolvan", "Kungsbacka");
   const std::string hidden = enroll("kungsbacka", 22, "Öberg", "Elsa", "Kungsbacka", "R");
@@ -490,6 +510,67 @@ TEST_F(InteractionsTest, PatientsAreFoundByNameAndCityFoldedExactOrContainedWith
   EXPECT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("not-supported"), std::string::npos) << refused.body;
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient?family:above=x").status, 400);
+}
+
+TEST_F(InteractionsTest, IncludesFollowPatientReferencesBothWaysIterateAndAreReadAsTheCallerMay) {
+  const std::string tolvan = enroll("kungsbacka", 30, "Tolvansson", "Tolvan", "Kungsbacka");
+  const std::string hidden = enroll("kungsbacka", 31, "Öberg", "Elsa", "Kungsbacka", "R");
+  const std::string fall = condition("kungsbacka", tolvan, "F-30");
+  const std::string hiddenFall = condition("kungsbacka", hidden, "F-31");
+  const auto episodeOf = [&](const std::string& patient) {
+    auto page = parse(call("integration", "GET", "/EpisodeOfCare?patient=" + patient).body);
+    return std::string(page["entry"][0]["resource"]["id"].GetString());
+  };
+  const std::string episode = episodeOf(tolvan);
+
+  // _include: the Patients the matches concern, once each, as mode include.
+  std::vector<std::string> expected = {"include Patient/" + hidden, "include Patient/" + tolvan,
+                                       "match Condition/" + fall, "match Condition/" + hiddenFall};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(entriesOf("kungsbacka",
+                      "/Condition?_id=" + fall + "," + hiddenFall + "&_include=Condition:subject"),
+            expected);
+  // _revinclude: what concerns the matched Patients.
+  EXPECT_EQ(entriesOf("kungsbacka", "/Patient?_id=" + tolvan + "&_revinclude=Condition:subject"),
+            (std::vector<std::string>{"include Condition/" + fall, "match Patient/" + tolvan}));
+  // :iterate goes on from what was included: Conditions -> their Patient -> its EpisodeOfCare.
+  EXPECT_EQ(entriesOf("kungsbacka", "/Condition?_id=" + fall +
+                                        "&_include=Condition:subject"
+                                        "&_revinclude:iterate=EpisodeOfCare:patient"),
+            (std::vector<std::string>{"include EpisodeOfCare/" + episode,
+                                      "include Patient/" + tolvan, "match Condition/" + fall}));
+  // Without :iterate that revinclude cannot start from a Condition: refused, not ignored.
+  auto refused =
+      call("kungsbacka", "GET", "/Condition?_id=" + fall + "&_revinclude=EpisodeOfCare:patient");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("not-supported"), std::string::npos);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_include=Condition:code").status, 400);
+  EXPECT_EQ(call("kungsbacka", "GET", "/Patient?_revinclude=AuditEvent:patient").status, 400);
+
+  // Nothing is included that the caller could not read itself: Falkenberg has no relationship
+  // with these patients, and the protected identity comes without its address, as on a read.
+  EXPECT_EQ(entriesOf("falkenberg", "/Condition?_id=" + fall + "&_include=Condition:subject"),
+            std::vector<std::string>{});
+  auto page = parse(
+      call("kungsbacka", "GET", "/Condition?_id=" + hiddenFall + "&_include=Condition:subject")
+          .body);
+  ASSERT_EQ(page["entry"].Size(), 2u);
+  for (const auto& e : page["entry"].GetArray()) {
+    EXPECT_FALSE(e["resource"].HasMember("address")) << e["resource"]["resourceType"].GetString();
+  }
+  // The integration team reads it whole, include or not.
+  auto whole = parse(
+      call("integration", "GET", "/Condition?_id=" + hiddenFall + "&_include=Condition:subject")
+          .body);
+  bool address = false;
+  for (const auto& e : whole["entry"].GetArray()) address |= e["resource"].HasMember("address");
+  EXPECT_TRUE(address);
+
+  // Claimed in the CapabilityStatement.
+  auto capability = call("kungsbacka", "GET", "/metadata").body;
+  EXPECT_NE(capability.find(R"("searchInclude":["Condition:patient","Condition:subject"])"),
+            std::string::npos);
+  EXPECT_NE(capability.find(R"("EpisodeOfCare:patient")"), std::string::npos);
 }
 
 }  // namespace
