@@ -472,7 +472,7 @@ class FhirApi::Impl {
       if (c.param == "patient" && c.values.size() == 1) trace.patient = c.values[0];
     }
     if (type == "AuditEvent") return searchAudit(request, *query, trace);
-    auto shape = search::resultShapeOf(used);
+    auto shape = search::resultShapeOf(type, used);
     if (!shape.isOk()) return errorResponse(shape.status());
     auto includes = search::includesOf(type, used);
     if (!includes.isOk()) return errorResponse(includes.status());

@@ -315,6 +315,7 @@ Status Definitions::loadR4(std::string_view json) {
         el.name = std::string(name);
         if (e.HasMember("min") && e["min"].IsUint()) el.min = e["min"].GetUint();
         el.max = parseMax(str(e, "max"));
+        el.summary = e.HasMember("s");
         if (const std::string_view cr = str(e, "cr"); !cr.empty()) {
           contentReferences.push_back(Pending{&el, std::string(cr)});
         }

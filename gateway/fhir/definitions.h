@@ -50,6 +50,7 @@ struct ElementDef {
   bool choice = false;
   uint32_t min = 0;
   uint32_t max = kUnbounded;
+  bool summary = false;  // isSummary: in the resource's summary (_summary=true)
   std::vector<TypeRef> types;
   // JSON names of a choice element, one per type ("valueString", ...); the name alone otherwise.
   std::vector<std::string> jsonNames;

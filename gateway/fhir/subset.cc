@@ -4,9 +4,25 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/fhir/definitions.h"
 #include "gateway/fhir/json.h"
 
 namespace brygga::fhir {
+
+std::vector<std::string> summaryElementsOf(std::string_view type) {
+  std::vector<std::string> names;
+  const r4::TypeDef* def = r4::builtinDefinitions().type(type);
+  if (def == nullptr || def->root == nullptr) return names;
+  for (const r4::ElementDef* element : def->root->children) {
+    if (!element->summary && element->min == 0) continue;
+    if (element->jsonNames.empty()) {
+      names.push_back(element->name);
+    } else {
+      names.insert(names.end(), element->jsonNames.begin(), element->jsonNames.end());
+    }
+  }
+  return names;
+}
 
 core::StatusOr<std::string> subsetResource(const std::string& json,
                                            const std::vector<std::string>& keep, bool dropText) {

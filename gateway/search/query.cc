@@ -6,6 +6,7 @@
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/resource_types.h"
+#include "gateway/fhir/subset.h"
 #include "gateway/fhir/swedish_identifiers.h"
 
 namespace brygga::search {
@@ -273,9 +274,9 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       // count: the total alone; false: the whole resources, as without it.
       if (value == "count") {
         summaryCount = true;
-      } else if (value != "false" && value != "data") {
-        return notSupported(type,
-                            "_summary=" + value + " is not supported (count, data and false are)");
+      } else if (value != "false" && value != "data" && value != "true") {
+        return notSupported(
+            type, "_summary=" + value + " is not supported (true, count, data and false are)");
       }
       continue;
     }
@@ -448,10 +449,18 @@ core::StatusOr<std::vector<Include>> includesOf(const std::string& type,
   return includes;
 }
 
-core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params) {
+core::StatusOr<ResultShape> resultShapeOf(const std::string& type, const QueryParams& params) {
   ResultShape shape;
+  bool summary = false, elements = false;
   for (const auto& [name, value] : params) {
     if (name == "_summary" && value == "data") shape.dropText = true;
+    if (name == "_summary" && value == "true") {
+      summary = true;
+      shape.dropText = true;
+      shape.elements = fhir::summaryElementsOf(type);
+      shape.elements.push_back("id");  // never empty, which would mean every element
+    }
+    elements |= name == "_elements";
     if (name != "_elements") continue;
     for (const auto& element : splitComma(value)) {
       const bool plain =
@@ -463,6 +472,9 @@ core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params) {
       }
       shape.elements.push_back(element);
     }
+  }
+  if (summary && elements) {
+    return core::invalidArgument("_summary=true and _elements each choose the elements; use one");
   }
   return shape;
 }

@@ -59,14 +59,16 @@ core::StatusOr<store::SearchQuery> buildHistoryQuery(const std::string& type,
                                                      int maxCount);
 
 // How the resources of a search answer are cut down: `_elements` (the top-level elements to keep,
-// besides resourceType, id and meta) and `_summary=data` (without the narrative). Either marks the
-// resource SUBSETTED. kInvalidArgument for an element name that is not one.
+// besides resourceType, id and meta), `_summary=true` (the type's summary elements, see
+// fhir::summaryElementsOf, without the narrative) and `_summary=data` (without the narrative).
+// Each marks the resource SUBSETTED. kInvalidArgument for an element name that is not one, or
+// for _summary=true with _elements.
 struct ResultShape {
   std::vector<std::string> elements;
   bool dropText = false;
   bool subsetted() const { return dropText || !elements.empty(); }
 };
-core::StatusOr<ResultShape> resultShapeOf(const QueryParams& params);
+core::StatusOr<ResultShape> resultShapeOf(const std::string& type, const QueryParams& params);
 
 // "Patient/1", "1", or an absolute URL ending in Patient/1 -> "Patient/1"; kInvalidArgument when
 // it does not name a Patient.

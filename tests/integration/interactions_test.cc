@@ -427,6 +427,24 @@ TEST_F(InteractionsTest, SortElementsAndSummaryShapeASearchAnswer) {
       parse(call("kungsbacka", "GET", "/Condition?patient=Patient/" + own + "&_summary=data").body);
   EXPECT_TRUE(data["entry"][0]["resource"].HasMember("subject"));
   EXPECT_STREQ(data["entry"][0]["resource"]["meta"]["tag"][0]["code"].GetString(), "SUBSETTED");
+
+  // _summary=true: the elements R4 marks isSummary (and the mandatory ones); a note is not one.
+  auto noted = call("kungsbacka", "POST", "/Condition",
+                    R"({"resourceType":"Condition","code":{"text":"Fall"},)"
+                    R"("subject":{"reference":"Patient/)" +
+                        own + R"("},"note":[{"text":"Fell in the kitchen"}]})");
+  ASSERT_EQ(noted.status, 201) << noted.body;
+  auto summary = parse(
+      call("kungsbacka", "GET",
+           "/Condition?_id=" + std::string(parse(noted.body)["id"].GetString()) + "&_summary=true")
+          .body);
+  ASSERT_EQ(summary["entry"].Size(), 1u);
+  const auto& brief = summary["entry"][0]["resource"];
+  EXPECT_TRUE(brief.HasMember("code"));
+  EXPECT_TRUE(brief.HasMember("subject"));
+  EXPECT_FALSE(brief.HasMember("note"));
+  EXPECT_STREQ(brief["meta"]["tag"][0]["code"].GetString(), "SUBSETTED");
+  EXPECT_EQ(call("kungsbacka", "GET", "/Condition?_summary=true&_elements=code").status, 400);
 }
 
 TEST_F(InteractionsTest, PatientsAreFoundByBirthdateWithinTheCallersAccess) {

@@ -313,6 +313,8 @@ class Generator {
       if (e.HasMember("min") && e["min"].IsInt()) line.AddMember("min", e["min"].GetInt(), a);
       const std::string max = str(e, "max");
       if (!max.empty()) line.AddMember("max", Value(max.c_str(), a), a);
+      // isSummary: part of the resource's summary (_summary=true).
+      if (e.HasMember("isSummary") && e["isSummary"].IsTrue()) line.AddMember("s", 1, a);
       if (auto it = flags.find(path); it != flags.end()) {
         std::string f = it->second;
         std::sort(f.begin(), f.end());

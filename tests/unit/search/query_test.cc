@@ -114,27 +114,78 @@ TEST(Query, CountIsCappedAndUnknownParametersAreRefused) {
   ASSERT_TRUE(query.isOk());
   EXPECT_EQ(query->count, 500);
   EXPECT_EQ(query->offset, 20);
-  auto unknown = buildSearchQuery("Patient", *parseQuery("name=Tolvan"), 50, 500);
+  auto unknown = buildSearchQuery("Patient", *parseQuery("gender=female"), 50, 500);
   ASSERT_FALSE(unknown.isOk());
-  EXPECT_NE(unknown.status().message().find("'name'"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("'gender'"), std::string::npos);
   EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("identifier:text=x"), 50, 500).isOk());
   EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("_count=-1"), 50, 500).isOk());
 }
 
 TEST(Query, AnUnsupportedParameterIsNotSupportedAndNamesTheSupportedOnes) {
-  auto unknown = buildSearchQuery("Patient", *parseQuery("name=Tolvan"), 50, 500);
+  auto unknown = buildSearchQuery("Patient", *parseQuery("gender=female"), 50, 500);
   ASSERT_FALSE(unknown.isOk());
   ASSERT_EQ(unknown.status().issues().size(), 1u);
   EXPECT_EQ(unknown.status().issues()[0].code, "not-supported");
-  EXPECT_NE(unknown.status().message().find("_id, identifier, birthdate, _lastUpdated"), std::string::npos)
+  EXPECT_NE(unknown.status().message().find(
+                "_id, identifier, birthdate, name, family, given, address-city, _lastUpdated"),
+            std::string::npos)
       << unknown.status().message();
 }
 
 TEST(Query, LenientKeepsWhatTheTypeSearchesByAndThePaging) {
   const QueryParams kept = withoutUnknownParams(
-      "Patient", *parseQuery("name=Tolvan&identifier:text=x&_count=5&_lastUpdated=2026&shoe=42"));
-  EXPECT_EQ(kept,
-            (QueryParams{{"identifier:text", "x"}, {"_count", "5"}, {"_lastUpdated", "2026"}}));
+      "Patient",
+      *parseQuery(
+          "gender=male&name:exact=Tolvan&identifier:text=x&_count=5&_lastUpdated=2026&shoe=42"));
+  EXPECT_EQ(kept, (QueryParams{{"name:exact", "Tolvan"},
+                               {"identifier:text", "x"},
+                               {"_count", "5"},
+                               {"_lastUpdated", "2026"}}));
+}
+
+TEST(Query, StringParametersFoldTheirValuesSplitAtUnescapedCommasAndTakeTwoModifiers) {
+  using Match = store::SearchCriterion::Match;
+  auto folded =
+      buildSearchQuery("Patient", *parseQuery("family=%C3%96berg,Lind%5C,qvist"), 50, 500);
+  ASSERT_TRUE(folded.isOk()) << folded.status().message();
+  ASSERT_EQ(folded->criteria.size(), 1u);
+  EXPECT_EQ(folded->criteria[0].match, Match::kStartsWith);
+  EXPECT_EQ(folded->criteria[0].values, (std::vector<std::string>{"oberg", "lind,qvist"}));
+  auto exact = buildSearchQuery("Practitioner", *parseQuery("given:exact=%C3%85sa"), 50, 500);
+  ASSERT_TRUE(exact.isOk());
+  EXPECT_EQ(exact->criteria[0].match, Match::kExact);
+  EXPECT_EQ(exact->criteria[0].values, std::vector<std::string>{"Åsa"});
+  auto contains = buildSearchQuery("Patient", *parseQuery("address-city:contains=BERG"), 50, 500);
+  ASSERT_TRUE(contains.isOk());
+  EXPECT_EQ(contains->criteria[0].match, Match::kContains);
+  EXPECT_EQ(contains->criteria[0].values, std::vector<std::string>{"berg"});
+  EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("name:missing=true"), 50, 500).isOk());
+  EXPECT_FALSE(buildSearchQuery("Patient", *parseQuery("family="), 50, 500).isOk());
+  EXPECT_FALSE(buildSearchQuery("Condition", *parseQuery("name=x"), 50, 500).isOk());
+}
+
+TEST(Query, IncludesFollowPatientReferencesFromWhereTheyCanStart) {
+  auto forward = includesOf("Condition", *parseQuery("_include=Condition:subject:Patient"));
+  ASSERT_TRUE(forward.isOk());
+  ASSERT_EQ(forward->size(), 1u);
+  EXPECT_FALSE((*forward)[0].reverse);
+  EXPECT_FALSE((*forward)[0].iterate);
+  EXPECT_EQ((*forward)[0].type, "Condition");
+  auto reverse = includesOf("Patient", *parseQuery("_revinclude:iterate=Encounter:patient"));
+  ASSERT_TRUE(reverse.isOk());
+  EXPECT_TRUE((*reverse)[0].reverse && (*reverse)[0].iterate);
+  for (const char* refused : {"_include=Condition:code", "_include=Condition:subject:Group",
+                              "_include=Encounter:patient", "_revinclude=Encounter:patient",
+                              "_include=Condition", "_revinclude:iterate=AuditEvent:patient"}) {
+    auto r = includesOf("Condition", *parseQuery(refused));
+    ASSERT_FALSE(r.isOk()) << refused;
+    EXPECT_EQ(r.status().issues()[0].code, "not-supported") << refused;
+  }
+  // The query itself leaves them to includesOf, :iterate included.
+  EXPECT_TRUE(buildSearchQuery("Condition",
+                               *parseQuery("_include=Condition:subject&_revinclude:iterate=x"), 50,
+                               500)
+                  .isOk());
 }
 
 TEST(Query, ABadLastUpdatedIsQuotedAsSent) {
