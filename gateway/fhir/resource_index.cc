@@ -81,6 +81,23 @@ Value* identifierArray(Value& resource) {
   return const_cast<Value*>(identifierArray(std::as_const(resource)));
 }
 
+// The first and last day (YYYY-MM-DD) of the period a FHIR date names: YYYY, YYYY-MM or
+// YYYY-MM-DD. nullopt for anything else.
+std::optional<std::pair<std::string, std::string>> datePeriodOf(std::string_view date) {
+  const std::string text(date);
+  if (text.size() == 10) {
+    if (!core::parseIsoDate(text).isOk()) return std::nullopt;
+    return std::pair{text, text};
+  }
+  if (text.size() != 4 && text.size() != 7) return std::nullopt;
+  const std::string first = text + (text.size() == 4 ? "-01-01" : "-01");
+  auto start = core::parseIsoDate(first);
+  if (!start.isOk()) return std::nullopt;
+  const int lastMonth = text.size() == 4 ? 12 : start->month;
+  const core::CivilDate last{start->year, lastMonth, core::daysInMonth(start->year, lastMonth)};
+  return std::pair{first, last.iso()};
+}
+
 // A string search value: the text as written in `system` (for :exact), folded in `value` (the
 // default starts-with and :contains compare that).
 void addString(std::vector<IndexValue>& out, const char* param, const Value* text) {
@@ -143,8 +160,9 @@ std::vector<IndexValue> extractIndex(const Value& resource) {
   if (!status.empty()) out.push_back(IndexValue{"status", {}, std::string(status)});
   // birthdate: a whole date (YYYY-MM-DD compares as text); a year or month alone is not indexed.
   if (type == "Patient") {
-    const std::string_view birthDate = stringMember(resource, "birthDate");
-    if (birthDate.size() == 10) out.push_back(IndexValue{"birthdate", {}, std::string(birthDate)});
+    if (auto period = datePeriodOf(stringMember(resource, "birthDate"))) {
+      out.push_back(IndexValue{"birthdate", period->second, period->first});
+    }
     if (const Value* addresses = member(resource, "address");
         addresses != nullptr && addresses->IsArray()) {
       for (const Value& address : addresses->GetArray()) {

@@ -20,7 +20,9 @@ struct IndexValue {
 };
 
 // The values Brygga indexes for search: identifier (system, value; canonical systems; personnummer
-// normalised), patient and subject references (relative "Type/id"), status, Patient birthdate,
+// normalised), patient and subject references (relative "Type/id"), status, Patient birthdate
+// (the period it names: its first day in `value`, its last in `system`, so a year or month alone
+// is found too),
 // and the string parameters name, family, given (Patient, Practitioner) and address-city
 // (Patient), each with the text as written in `system` and folded (core::foldForSearch) in
 // `value`. Pure.

@@ -78,17 +78,24 @@ core::StatusOr<store::SearchCriterion> birthdateCriterion(const std::string& val
   const core::CivilDate last = core::civilFromUtcMs(periodEnd(date, *start)).date;
   store::SearchCriterion c;
   c.param = "birthdate";
+  // R4 3.1.1.4.3 on ranges: eq, the birth date's period lies within the value's; ge and gt, the
+  // periods from the value's start or after its end overlap it; le and lt, those up to its end or
+  // before its start; sa starts after the value's end, eb ends before its start.
   if (prefix == "eq") {
-    c.from = first.iso();
-    c.to = last.iso();
+    c.startFrom = first.iso();
+    c.endTo = last.iso();
   } else if (prefix == "ge") {
-    c.from = first.iso();
-  } else if (prefix == "gt" || prefix == "sa") {
-    c.from = core::addDays(last, 1).iso();
+    c.endFrom = first.iso();
+  } else if (prefix == "gt") {
+    c.endFrom = core::addDays(last, 1).iso();
+  } else if (prefix == "sa") {
+    c.startFrom = core::addDays(last, 1).iso();
   } else if (prefix == "le") {
-    c.to = last.iso();
-  } else if (prefix == "lt" || prefix == "eb") {
-    c.to = core::addDays(first, -1).iso();
+    c.startTo = last.iso();
+  } else if (prefix == "lt") {
+    c.startTo = core::addDays(first, -1).iso();
+  } else if (prefix == "eb") {
+    c.endTo = core::addDays(first, -1).iso();
   } else {
     return core::invalidArgument("birthdate prefix '" + prefix + "' is not supported");
   }

@@ -81,11 +81,13 @@ std::optional<Sql> searchWhere(const SearchQuery& query) {
   if (query.tenant) where.add(" AND c.tenant = ?", *query.tenant);
   if (query.visibility) where.append(visibility(*query.visibility));
   for (const SearchCriterion& criterion : query.criteria) {
-    if (criterion.from || criterion.to) {  // a date range over the index values
+    if (criterion.isDateRange()) {  // bounds on the indexed periods' first and last days
       where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
       where.add(" AND s.param = ?", criterion.param);
-      if (criterion.from) where.add(" AND s.value >= ?", *criterion.from);
-      if (criterion.to) where.add(" AND s.value <= ?", *criterion.to);
+      if (criterion.startFrom) where.add(" AND s.value >= ?", *criterion.startFrom);
+      if (criterion.startTo) where.add(" AND s.value <= ?", *criterion.startTo);
+      if (criterion.endFrom) where.add(" AND s.system >= ?", *criterion.endFrom);
+      if (criterion.endTo) where.add(" AND s.system <= ?", *criterion.endTo);
       where.text += ")";
       continue;
     }

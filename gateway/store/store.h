@@ -113,9 +113,11 @@ struct SearchCriterion {
   // :contains; values folded by the caller), kExact the text as written (:exact, in `system`).
   enum class Match { kEquals, kStartsWith, kContains, kExact };
   Match match = Match::kEquals;
-  // A date parameter (birthdate): the index value between these, inclusive (YYYY-MM-DD text);
-  // `values` is then unused.
-  std::optional<std::string> from, to;
+  // A date parameter (birthdate): the period a resource's value covers is indexed as its first
+  // day (`value`) and last day (`system`), YYYY-MM-DD; these bound them, inclusive. `values` is
+  // then unused.
+  std::optional<std::string> startFrom, startTo, endFrom, endTo;
+  bool isDateRange() const { return startFrom || startTo || endFrom || endTo; }
 };
 
 // Which resources a caller may see, decided by gateway/access and pushed into the query so that

@@ -477,6 +477,19 @@ TEST_F(InteractionsTest, PatientsAreFoundByBirthdateWithinTheCallersAccess) {
   EXPECT_EQ(found("birthdate=lt1913-03-01"), std::vector<std::string>{december});
   EXPECT_EQ(found("birthdate=ge1912&birthdate=le1913-02"), std::vector<std::string>{december});
   EXPECT_EQ(call("kungsbacka", "GET", "/Patient?birthdate=ne1912").status, 400);
+
+  // A birth date known to the year or month is the period it names (R4 on ranges).
+  const std::string year = enrollBornOn("kungsbacka", 13, "1920");
+  const std::string june = enrollBornOn("kungsbacka", 14, "1920-06");
+  std::vector<std::string> both1920 = {year, june};
+  std::sort(both1920.begin(), both1920.end());
+  EXPECT_EQ(found("birthdate=1920"), both1920);
+  EXPECT_EQ(found("birthdate=1920-06"), std::vector<std::string>{june});
+  EXPECT_EQ(found("birthdate=1920-06-15"), std::vector<std::string>{});
+  EXPECT_EQ(found("birthdate=ge1920-07"), std::vector<std::string>{year});
+  EXPECT_EQ(found("birthdate=lt1920-06-01&birthdate=gt1913"), std::vector<std::string>{year});
+  EXPECT_EQ(found("birthdate=sa1919"), both1920);
+  EXPECT_EQ(found("birthdate=eb1920-07&birthdate=gt1913"), std::vector<std::string>{june});
 }
 
 TEST_F(InteractionsTest, PatientsAreFoundByNameAndCityFoldedExactOrContainedWithinAccess) {

@@ -46,16 +46,19 @@ TEST(Query, BirthdateNamesTheDaysOfItsPeriod) {
     auto query = buildSearchQuery("Patient", *params, 50, 500);
     if (!query.isOk()) return "error";
     const auto& c = query->criteria.at(0);
-    return c.from.value_or("") + ".." + c.to.value_or("");
+    // start from..to / end from..to
+    return c.startFrom.value_or("") + ".." + c.startTo.value_or("") + "/" + c.endFrom.value_or("") +
+           ".." + c.endTo.value_or("");
   };
-  EXPECT_EQ(range("birthdate=1912-12-12"), "1912-12-12..1912-12-12");
-  EXPECT_EQ(range("birthdate=1912"), "1912-01-01..1912-12-31");
-  EXPECT_EQ(range("birthdate=eq1912-02"), "1912-02-01..1912-02-29");  // a leap year
-  EXPECT_EQ(range("birthdate=ge1912-12"), "1912-12-01..");
-  EXPECT_EQ(range("birthdate=gt1912-12"), "1913-01-01..");
-  EXPECT_EQ(range("birthdate=le1912"), "..1912-12-31");
-  EXPECT_EQ(range("birthdate=lt1912-03-01"), "..1912-02-29");
-  EXPECT_EQ(range("birthdate=eb1912-03-01"), "..1912-02-29");
+  EXPECT_EQ(range("birthdate=1912-12-12"), "1912-12-12../..1912-12-12");
+  EXPECT_EQ(range("birthdate=1912"), "1912-01-01../..1912-12-31");
+  EXPECT_EQ(range("birthdate=eq1912-02"), "1912-02-01../..1912-02-29");  // a leap year
+  EXPECT_EQ(range("birthdate=ge1912-12"), "../1912-12-01..");
+  EXPECT_EQ(range("birthdate=gt1912-12"), "../1913-01-01..");
+  EXPECT_EQ(range("birthdate=sa1912-12"), "1913-01-01../..");
+  EXPECT_EQ(range("birthdate=le1912"), "..1912-12-31/..");
+  EXPECT_EQ(range("birthdate=lt1912-03-01"), "..1912-02-29/..");
+  EXPECT_EQ(range("birthdate=eb1912-03-01"), "../..1912-02-29");
   for (const char* bad : {"birthdate=ne1912", "birthdate=1912-13", "birthdate=12-12-1912",
                           "birthdate=1912-12-12T10:00"}) {
     EXPECT_EQ(range(bad), "error") << bad;

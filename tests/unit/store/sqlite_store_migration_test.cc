@@ -201,8 +201,8 @@ TEST_F(SqliteStoreTest, SchemaNineIndexesTheBirthDatesOfStoredPatients) {
     query.type = "Patient";
     SearchCriterion criterion;
     criterion.param = "birthdate";
-    criterion.from = from;
-    criterion.to = to;
+    criterion.startFrom = from;  // schema 9 indexed whole dates alone, by their day
+    criterion.startTo = to;
     query.criteria.push_back(criterion);
     auto page = (*migrated)->resources().search(query);
     EXPECT_TRUE(page.isOk());
