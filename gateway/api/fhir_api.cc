@@ -10,6 +10,7 @@
 #include "gateway/api/capability.h"
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/responses.h"
+#include "gateway/core/base64.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/http_reason.h"
 #include "gateway/core/text.h"
@@ -858,44 +859,55 @@ class FhirApi::Impl {
     auto operations = fhir::parseJson(request.body, limits);
     if (!operations.isOk()) return errorResponse(operations.status());
     trace.entities.push_back(type + "/" + id);
-    const Status notFound = core::notFound(type + "/" + id + " does not exist");
-    if (!fhir::isValidId(id)) return errorResponse(notFound);
-    auto found = deps_.store.resources().read(type, id, std::nullopt);
-    if (!found.isOk()) return errorResponse(found.status());
-    if (!found->has_value()) return errorResponse(notFound);
-    const store::ResourceRecord& current = **found;
-    trace.patient = patientOf(current);
-    auto readable = mayRead(request.caller, current, trace);
-    if (!readable.isOk()) return errorResponse(readable.status());
-    if (!*readable) return errorResponse(notFound);
-    if (current.deleted)
-      return errorResponse({StatusCode::kGone, type + "/" + id + " was deleted"});
-    const std::string seen = forReader(request.caller, current);
-    if (seen != current.json) {
-      // A protected identity the caller reads without address and telecom: a patch of what it
-      // sees would drop them, and a "test" of what it does not see would tell them.
-      return errorResponse(core::unprocessable(
-          "Patient: a protected identity is changed by an update of the whole resource",
-          {core::Issue::error("business-rule", "protected identity", "Patient")}));
-    }
-    write::WriteOp op;
-    op.method = "PUT";
-    op.type = type;
-    op.id = id;
     auto ifMatch = ifMatchOf(request);
     if (!ifMatch.isOk()) return errorResponse(ifMatch.status());
-    op.ifMatch = ifMatch->value_or(current.version);
-    auto doc = fhir::parseJson(current.json);
-    if (!doc.isOk()) return errorResponse(doc.status());
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(fhir::applyJsonPatch(*doc, *operations));
-    if (fhir::stringMember(*doc, "resourceType") != type || fhir::stringMember(*doc, "id") != id) {
-      return errorResponse(core::unprocessable(
-          "a patch may not change the resource's resourceType or id",
-          {core::Issue::error("business-rule", "resourceType and id are fixed", type)}));
-    }
-    BRYGGA_RETURN_RESPONSE_IF_ERROR(validateResource(*doc));
+    auto patched = patchedResource(request.caller, type, id, *operations, *ifMatch, trace);
+    if (!patched.isOk()) return errorResponse(patched.status());
     trace.entities.clear();  // the unit names what it wrote
-    return commitOne(request, std::move(op), *doc, trace, started);
+    return commitOne(request, std::move(patched->op), patched->doc, trace, started);
+  }
+
+  // A resource with a JSON Patch applied, as an update of the version it was applied to.
+  struct Patched {
+    write::WriteOp op;  // PUT type/id, ifMatch the version patched (or the caller's)
+    rapidjson::Document doc;
+  };
+
+  // Applies `operations` to the current type/id as `caller` reads it (see patch()), validated.
+  StatusOr<Patched> patchedResource(const Caller& caller, const std::string& type,
+                                    const std::string& id, const Value& operations,
+                                    std::optional<int64_t> ifMatch, Trace& trace) {
+    const Status notFound = core::notFound(type + "/" + id + " does not exist");
+    if (!fhir::isValidId(id)) return notFound;
+    BRYGGA_ASSIGN_OR_RETURN(auto found, deps_.store.resources().read(type, id, std::nullopt));
+    if (!found.has_value()) return notFound;
+    const store::ResourceRecord& current = *found;
+    trace.patient = patientOf(current);
+    BRYGGA_ASSIGN_OR_RETURN(bool readable, mayRead(caller, current, trace));
+    if (!readable) return notFound;
+    if (current.deleted) return Status(StatusCode::kGone, type + "/" + id + " was deleted");
+    if (forReader(caller, current) != current.json) {
+      // A protected identity the caller reads without address and telecom: a patch of what it
+      // sees would drop them, and a "test" of what it does not see would tell them.
+      return core::unprocessable(
+          "Patient: a protected identity is changed by an update of the whole resource",
+          {core::Issue::error("business-rule", "protected identity", "Patient")});
+    }
+    Patched patched;
+    patched.op.method = "PUT";
+    patched.op.type = type;
+    patched.op.id = id;
+    patched.op.ifMatch = ifMatch.value_or(current.version);
+    BRYGGA_ASSIGN_OR_RETURN(patched.doc, fhir::parseJson(current.json));
+    BRYGGA_RETURN_IF_ERROR(fhir::applyJsonPatch(patched.doc, operations));
+    if (fhir::stringMember(patched.doc, "resourceType") != type ||
+        fhir::stringMember(patched.doc, "id") != id) {
+      return core::unprocessable(
+          "a patch may not change the resource's resourceType or id",
+          {core::Issue::error("business-rule", "resourceType and id are fixed", type)});
+    }
+    BRYGGA_RETURN_IF_ERROR(validateResource(patched.doc));
+    return patched;
   }
 
   // DELETE [type]/[id], or [type]?... (conditional): 204 whether there was something to delete
@@ -1025,7 +1037,8 @@ class FhirApi::Impl {
   // `inBatch`: a DELETE entry is taken (each batch entry is a unit of its own; a transaction's
   // entries share one, which a delete cannot join).
   StatusOr<write::WriteOp> entryOp(const Caller& caller, Value& entry, size_t index,
-                                   rapidjson::Document::AllocatorType& alloc, bool inBatch) {
+                                   rapidjson::Document::AllocatorType& alloc, bool inBatch,
+                                   Trace& trace) {
     const std::string where = "Bundle.entry[" + std::to_string(index) + "]";
     const Value* req = fhir::member(entry, "request");
     std::string method(req ? fhir::stringMember(*req, "method") : "");
@@ -1036,9 +1049,16 @@ class FhirApi::Impl {
     op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
     Value* resource = fhir::mutableMember(entry, "resource");
     if (method == "DELETE" && inBatch) return deleteEntryOp(caller, *req, where, std::move(op));
+    if (method == "PATCH") {
+      BRYGGA_ASSIGN_OR_RETURN(write::WriteOp patched,
+                              patchEntryOp(caller, entry, url, where, alloc, trace));
+      patched.entryIndex = index;
+      return patched;
+    }
     if (method != "POST" && method != "PUT") {
       return Status(StatusCode::kMethodNotAllowed,
-                    where + ": request.method " + method + " is not supported (POST and PUT are" +
+                    where + ": request.method " + method +
+                        " is not supported (POST, PUT and PATCH are" +
                         (method == "DELETE" ? "; DELETE in a batch" : "") + ")");
     }
     if (resource == nullptr || !resource->IsObject()) {
@@ -1081,6 +1101,48 @@ class FhirApi::Impl {
     auto version = parseEtag(ifMatch);
     if (!version.isOk()) return core::invalidArgument(where + ": bad ifMatch " + ifMatch);
     return std::optional<int64_t>(*version);
+  }
+
+  // An entry PATCH Type/id whose resource is a Binary holding a JSON Patch (contentType
+  // application/json-patch+json, the patch in data), as R4 carries a patch in a Bundle: applied
+  // now to the stored resource as PATCH does (patchedResource), and taken into the unit as the
+  // update of the version it was applied to, the entry's resource replaced by the result.
+  StatusOr<write::WriteOp> patchEntryOp(const Caller& caller, Value& entry, const std::string& url,
+                                        const std::string& where,
+                                        rapidjson::Document::AllocatorType& alloc, Trace& trace) {
+    const size_t slash = url.find('/');
+    const std::string type = url.substr(0, slash);
+    const std::string id = slash == std::string::npos ? std::string() : url.substr(slash + 1);
+    if (!fhir::isSupportedResourceType(type) || !fhir::isValidId(id)) {
+      return core::invalidArgument(where + ": PATCH needs request.url Type/id, not '" + url + "'");
+    }
+    BRYGGA_RETURN_IF_ERROR(
+        authorizeWrite(caller, type, auth::Interaction::kUpdate).withPrefix(where + ": "));
+    Value* binary = fhir::mutableMember(entry, "resource");
+    if (binary == nullptr || fhir::stringMember(*binary, "resourceType") != "Binary" ||
+        mediaTypeOf(std::string(fhir::stringMember(*binary, "contentType"))) !=
+            "application/json-patch+json") {
+      return Status(StatusCode::kUnsupportedMediaType,
+                    where +
+                        ": a PATCH entry's resource is a Binary with contentType "
+                        "application/json-patch+json and the patch in data");
+    }
+    auto text = core::base64Decode(fhir::stringMember(*binary, "data"));
+    if (!text.isOk()) return core::invalidArgument(where + ": Binary.data is not base64");
+    fhir::JsonLimits limits;
+    limits.maxBytes = static_cast<size_t>(deps_.limits.maxBodyBytes);
+    limits.maxDepth = deps_.limits.maxJsonDepth;
+    auto operations = fhir::parseJson(*text, limits);
+    if (!operations.isOk()) return operations.status().withPrefix(where + ": ");
+    BRYGGA_ASSIGN_OR_RETURN(auto ifMatch, entryIfMatch(*fhir::member(entry, "request"), where));
+    auto patched = patchedResource(caller, type, id, *operations, ifMatch, trace);
+    if (!patched.isOk()) return patched.status().withPrefix(where + ": ");
+    binary->CopyFrom(patched->doc, alloc);
+    write::WriteOp op = std::move(patched->op);
+    op.fullUrl = std::string(fhir::stringMember(entry, "fullUrl"));
+    op.resource = binary;
+    op.allocator = &alloc;
+    return op;
   }
 
   // A batch entry DELETE Type/id or DELETE Type?condition.
@@ -1130,7 +1192,7 @@ class FhirApi::Impl {
     if (entries != nullptr && entries->IsArray()) {
       size_t index = 0;
       for (auto& entry : entries->GetArray()) {
-        auto op = entryOp(request.caller, entry, index++, doc.GetAllocator(), false);
+        auto op = entryOp(request.caller, entry, index++, doc.GetAllocator(), false, trace);
         if (!op.isOk()) return errorResponse(op.status());
         ops.push_back(std::move(op).value());
       }
@@ -1173,7 +1235,7 @@ class FhirApi::Impl {
       Status s;
       std::vector<write::WriteOp> ops;
       auto op = entryOp(request.caller, (*entries)[static_cast<rapidjson::SizeType>(i)], i,
-                        doc.GetAllocator(), true);
+                        doc.GetAllocator(), true, entryTrace);
       if (op.isOk()) {
         ops.push_back(std::move(op).value());
         entryTrace.types.insert(ops.front().type);

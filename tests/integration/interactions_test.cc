@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "gateway/core/base64.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/support/test_personnummer.h"
@@ -602,6 +603,63 @@ TEST_F(InteractionsTest, IncludesFollowPatientReferencesBothWaysIterateAndAreRea
   EXPECT_NE(capability.find(R"("searchInclude":["Condition:patient","Condition:subject"])"),
             std::string::npos);
   EXPECT_NE(capability.find(R"("EpisodeOfCare:patient")"), std::string::npos);
+}
+
+TEST_F(InteractionsTest, APatchInABundleIsABinaryJsonPatchAppliedAsInEachBundleKind) {
+  const std::string patient = harness_->enroll("kungsbacka", "19121212-1212");
+  const std::string first = condition("kungsbacka", patient, "B-1");
+  const std::string second = condition("kungsbacka", patient, "B-2");
+  const auto patchEntry = [](const std::string& id, const std::string& patch,
+                             const std::string& ifMatch = {}) {
+    return R"({"resource":{"resourceType":"Binary","contentType":"application/json-patch+json","data":")" +
+           core::base64Encode(patch) + R"("},"request":{"method":"PATCH","url":"Condition/)" + id +
+           "\"" + (ifMatch.empty() ? "" : R"(,"ifMatch":")" + ifMatch + "\"") + "}}";
+  };
+  const std::string rename =
+      R"([{"op":"test","path":"/code/text","value":"Fall"},{"op":"replace","path":"/code/text","value":"Fall i hemmet"}])";
+  // A transaction: the patch joins the unit; the answer holds the patched resource.
+  auto transaction = call("kungsbacka", "POST", "/",
+                          R"({"resourceType":"Bundle","type":"transaction","entry":[)" +
+                              patchEntry(first, rename) + "]}");
+  ASSERT_EQ(transaction.status, 200) << transaction.body;
+  auto answer = parse(transaction.body);
+  EXPECT_STREQ(answer["entry"][0]["response"]["status"].GetString(), "200 OK");
+  EXPECT_STREQ(answer["entry"][0]["resource"]["code"]["text"].GetString(), "Fall i hemmet");
+  EXPECT_STREQ(
+      parse(call("kungsbacka", "GET", "/Condition/" + first).body)["meta"]["versionId"].GetString(),
+      "2");
+  // A transaction whose patch fails writes nothing of it (the same test again fails now).
+  auto failed = call("kungsbacka", "POST", "/",
+                     R"({"resourceType":"Bundle","type":"transaction","entry":[)" +
+                         patchEntry(second, rename) + "," + patchEntry(first, rename) + "]}");
+  EXPECT_EQ(failed.status, 422) << failed.body;
+  EXPECT_STREQ(
+      parse(call("kungsbacka", "GET", "/Condition/" + second).body)["code"]["text"].GetString(),
+      "Fall");
+  // A batch: each entry on its own; a stale ifMatch is that entry's 412, a patch of what the
+  // caller may not read its 404, and the good entry is written.
+  auto batch =
+      call("kungsbacka", "POST", "/",
+           R"({"resourceType":"Bundle","type":"batch","entry":[)" + patchEntry(second, rename) +
+               "," + patchEntry(first, R"([{"op":"remove","path":"/code"}])", R"(W/\"1\")") + "," +
+               patchEntry("no-such-condition", rename) + "]}");
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto entries = parse(batch.body)["entry"].GetArray();
+  EXPECT_STREQ(entries[0]["response"]["status"].GetString(), "200 OK");
+  EXPECT_EQ(std::string(entries[1]["response"]["status"].GetString()).substr(0, 3), "412");
+  EXPECT_EQ(std::string(entries[2]["response"]["status"].GetString()).substr(0, 3), "404");
+  EXPECT_STREQ(
+      parse(call("kungsbacka", "GET", "/Condition/" + second).body)["code"]["text"].GetString(),
+      "Fall i hemmet");
+  // The patch must be a JSON Patch in a Binary.
+  auto notBinary = call(
+      "kungsbacka", "POST", "/",
+      R"({"resourceType":"Bundle","type":"batch","entry":[{"resource":{"resourceType":"Basic","code":{"text":"x"}},"request":{"method":"PATCH","url":"Condition/)" +
+          first + R"("}}]})");
+  ASSERT_EQ(notBinary.status, 200) << notBinary.body;
+  EXPECT_EQ(
+      std::string(parse(notBinary.body)["entry"][0]["response"]["status"].GetString()).substr(0, 3),
+      "415");
 }
 
 }  // namespace
