@@ -481,13 +481,14 @@ class FhirApi::Impl {
     query->visibility = accessOf(request.caller).visibility();
     auto page = deps_.store.resources().search(*query);
     if (!page.isOk()) return errorResponse(page.status());
+    // The links page through the matches; what they include comes on top of each page.
+    const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
     const size_t matches = page->records.size();
     if (Status included = includedBy(*includes, page->records, query->visibility);
         !included.isOk()) {
       return errorResponse(included);
     }
 
-    const PageLinks links = pageLinks(request.baseUrl + "/" + type, used, *query, *page);
     std::vector<std::string> fullUrls;
     std::vector<const std::string*> bodies;
     for (auto& r : page->records) {

@@ -562,6 +562,18 @@ TEST_F(InteractionsTest, IncludesFollowPatientReferencesBothWaysIterateAndAreRea
   EXPECT_EQ(entriesOf("kungsbacka",
                       "/Condition?_id=" + fall + "," + hiddenFall + "&_include=Condition:subject"),
             expected);
+  // Paging counts the matches alone: with one match a page, the included Patient does not hide
+  // the next page.
+  auto first = parse(
+      call("kungsbacka", "GET",
+           "/Condition?_id=" + fall + "," + hiddenFall + "&_include=Condition:subject&_count=1")
+          .body);
+  bool next = false;
+  for (const auto& link : first["link"].GetArray()) {
+    next |= std::string(link["relation"].GetString()) == "next";
+  }
+  EXPECT_TRUE(next);
+  EXPECT_EQ(first["entry"].Size(), 2u);
   // _revinclude: what concerns the matched Patients.
   EXPECT_EQ(entriesOf("kungsbacka", "/Patient?_id=" + tolvan + "&_revinclude=Condition:subject"),
             (std::vector<std::string>{"include Condition/" + fall, "match Patient/" + tolvan}));
