@@ -1,5 +1,5 @@
 // The PostgreSQL schema and its migrations (postgres_store.h). Mirrors the SQLite schema's model
-// (sqlite_schema.cc) as of its version 9, in PostgreSQL's own terms: identity columns, plpgsql
+// (sqlite_schema.cc) as of its version 10, in PostgreSQL's own terms: identity columns, plpgsql
 // triggers, text in byte order (COLLATE "C", as SQLite compares) so that ids sort alike on both.
 #include "gateway/store/postgres_schema.h"
 
@@ -162,6 +162,11 @@ const std::vector<Migration>& migrations() {
        {"CREATE TABLE instance ("
         " id TEXT COLLATE \"C\" PRIMARY KEY, version TEXT NOT NULL,"
         " started_ms BIGINT NOT NULL, last_seen_ms BIGINT NOT NULL)"}},
+      // 3: what a message is (enrollment, visit note, ...), recorded at intake (SQLite's 10).
+      // The last message of each tenant (the console's "silent for"), one seek each.
+      {3,
+       {"ALTER TABLE exchange ADD COLUMN kind TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+        "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
   };
   return kMigrations;
 }

@@ -262,6 +262,11 @@ const std::vector<Migration>& migrations() {
         " ON v.type = c.type AND v.id = c.id AND v.version = c.version"
         " WHERE c.type = 'Patient' AND c.deleted = 0"
         " AND length(json_extract(v.json, '$.birthDate')) = 10"}},
+      // 10: what a message is (enrollment, visit note, ...), recorded at intake (issue 15).
+      // The last message of each tenant (the console's "silent for"), one seek each.
+      {10,
+       {"ALTER TABLE exchange ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
   };
   return kMigrations;
 }
