@@ -128,6 +128,9 @@ void appendMessageFields(std::string& out, const store::Message& m, bool withAns
   out += ',';
   appendField(out, "interaction", l.interaction);
   out += ',';
+  // What the message is (enrollment, visit note, ...); empty when the flows did not know it.
+  appendField(out, "kind", l.kind);
+  out += ',';
   appendField(out, "resourceTypes", l.resourceTypes);
   out += ',';
   appendField(out, "patient", l.patient);
@@ -243,6 +246,11 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
     record = false;
     return auditStatus();
   }
+  if (parts.size() == 1 && parts[0] == "refusals") {
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
+    record = false;
+    return refusals();
+  }
   if (!parts.empty() && parts[0] == "messages") {
     if (auto wrong = checkMethod(request, "GET")) return *wrong;
     trace.types.insert("Bundle");
@@ -262,8 +270,8 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
   }
   return errorResponse(core::notFound(
       "no such console resource: /console/api/session, summary, messages, messages/{seq}, "
-      "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release and "
-      "audit exist"));
+      "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release, "
+      "refusals and audit exist"));
 }
 
 ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& adminPath) {
@@ -351,17 +359,9 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   appendInstant(out, "at", now);
   out += ',';
   appendField(out, "windowSeconds", windowS);
-  out += ",\"tenants\":[";
+  if (Status s = appendTenants(out, totals, now); !s.isOk()) return errorResponse(s);
+  out += ",\"destinations\":[";
   bool first = true;
-  for (const auto& [key, c] : totals) {
-    if (key.rfind("tenant:", 0) != 0) continue;
-    if (!first) out += ',';
-    first = false;
-    appendCounts(out, key.substr(7), c.received, c.accepted, c.declined, c.rejected, c.delivered,
-                 c.retried, c.dead);
-  }
-  out += "],\"destinations\":[";
-  first = true;
   for (const store::DestinationState& d : *states) {
     if (!first) out += ',';
     first = false;
@@ -385,6 +385,49 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   out += ']';
   if (Status s = appendGateways(out, now); !s.isOk()) return errorResponse(s);
   return noStoreResponse(200, out + "}");
+}
+
+// Every municipality of the routing table, in its order, whether it sent anything or not, then
+// any other sender counted in the window; each with its last message from the store (so it is
+// right after a restart and with several gateways) and how long it has been silent.
+Status ConsoleApi::appendTenants(std::string& out, std::map<std::string, Counts>& totals,
+                                 int64_t now) {
+  std::vector<std::pair<std::string, std::string>> tenants;  // tenant, name
+  if (deps_.mappings != nullptr) {
+    for (const auto& m : deps_.mappings->current()->routing().municipalities()) {
+      tenants.emplace_back(m.tenant, m.name);
+    }
+  }
+  for (const auto& [key, c] : totals) {
+    if (key.rfind("tenant:", 0) != 0) continue;
+    const std::string tenant = key.substr(7);
+    if (std::none_of(tenants.begin(), tenants.end(),
+                     [&](const auto& t) { return t.first == tenant; })) {
+      tenants.emplace_back(tenant, "");
+    }
+  }
+  out += ",\"tenants\":[";
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    const auto& [tenant, name] = tenants[i];
+    BRYGGA_ASSIGN_OR_RETURN(std::optional<int64_t> last,
+                            deps_.store.exchangeLog().lastMessageAt(tenant));
+    const auto counted = totals.find("tenant:" + tenant);
+    const Counts c = counted != totals.end() ? counted->second : Counts{};
+    if (i > 0) out += ',';
+    std::string counts;
+    appendCounts(counts, tenant, c.received, c.accepted, c.declined, c.rejected, c.delivered,
+                 c.retried, c.dead);
+    counts.pop_back();  // the municipality's own figures in the same object
+    out += counts + ',';
+    appendField(out, "displayName", name);
+    out += ',';
+    appendInstant(out, "lastReceived", last.value_or(0));
+    out += ",\"silentMs\":";
+    out += last ? std::to_string(std::max<int64_t>(0, now - *last)) : "null";
+    out += '}';
+  }
+  out += ']';
+  return Status::ok();
 }
 
 Status ConsoleApi::appendGateways(std::string& out, int64_t now) {
@@ -433,6 +476,13 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
       query.tenant = value;
     } else if (name == "type") {
       query.resourceType = value;
+    } else if (name == "kind") {
+      if (!store::isMessageKind(value)) {
+        return errorResponse(core::invalidArgument(
+            "kind must be enrollment, discharge, consultation, visit, visit note, care plan or "
+            "admission"));
+      }
+      query.kind = value;
     } else if (name == "requestId") {
       query.requestId = value;
     } else if (name == "cursor") {
@@ -490,7 +540,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
     } else {
       return errorResponse(core::invalidArgument(
           "unknown parameter " + name +
-          "; use from, to, tenant, patient, type, status, requestId, cursor, limit"));
+          "; use from, to, tenant, patient, kind, type, status, requestId, cursor, limit"));
     }
     recorded += (recorded.empty() ? "" : "&") + name + "=" + core::percentEncode(value);
   }
@@ -623,6 +673,40 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
     audit += ",\"event\":" + records->front().json + "}";
   }
   out += "]" + audit + "]";
+  return noStoreResponse(200, out + "}");
+}
+
+ApiResponse ConsoleApi::refusals() {
+  std::string out = "{\"refusals\":[";
+  const std::vector<Refusal> kept = deps_.refusals != nullptr
+                                        ? deps_.refusals->newest(RecentRefusals::kDefaultCapacity)
+                                        : std::vector<Refusal>();
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const Refusal& r = kept[i];
+    if (i > 0) out += ',';
+    out += '{';
+    appendInstant(out, "at", r.atMs);
+    out += ',';
+    appendField(out, "status", r.status);
+    out += ',';
+    appendField(out, "method", r.method);
+    out += ',';
+    appendField(out, "route", r.route);
+    out += ',';
+    appendField(out, "reason", r.reason);
+    out += ',';
+    appendField(out, "client", r.client);
+    out += ',';
+    appendField(out, "tenant", r.tenant);
+    out += ',';
+    appendField(out, "source", r.source);
+    out += '}';
+  }
+  out += "],";
+  appendField(out, "total", deps_.refusals != nullptr ? deps_.refusals->total() : 0);
+  out += ',';
+  appendField(out, "kept",
+              static_cast<int64_t>(deps_.refusals != nullptr ? deps_.refusals->capacity() : 0));
   return noStoreResponse(200, out + "}");
 }
 

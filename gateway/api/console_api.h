@@ -8,8 +8,10 @@
 
 #include "gateway/api/endpoint.h"
 #include "gateway/api/exchange_recorder.h"
+#include "gateway/api/recent_refusals.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
+#include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
 
 namespace brygga::api {
@@ -23,6 +25,11 @@ struct ConsoleDependencies {
   Endpoint& admin;
   // This gateway's id on the store (host:pid), so the summary can mark it among the others.
   std::string instanceId;
+  // The mapping files in force: their routing table names the municipalities (tenants) the
+  // summary always lists, each with the time since its last message. Null: none listed.
+  const flows::MappingRegistry* mappings = nullptr;
+  // The requests the HTTP layer refused before an endpoint saw them. Null: none listed.
+  const RecentRefusals* refusals = nullptr;
 };
 
 // The web console's JSON API, below /console/api, for the integration role only (401 without
@@ -30,11 +37,14 @@ struct ConsoleDependencies {
 //   GET  /session                      who is logged in
 //   GET  /summary[?window=SECONDS]     counts per tenant and destination over the last window
 //                                      (300, 3600 or 86400 s): received, accepted, rejected,
-//                                      delivered, retried, dead; the destinations' queues now;
+//                                      delivered, retried, dead; every municipality of the
+//                                      routing table always, with its last message and how long
+//                                      it has been silent; the destinations' queues now;
 //                                      every gateway on the store (several on one PostgreSQL):
 //                                      version, started, last seen, alive, which one answered
-//   GET  /messages?from=&to=&tenant=&patient=&type=&status=&requestId=&cursor=&limit=
-//                                      the message search, newest first, keyset paged (`next`).
+//   GET  /messages?from=&to=&tenant=&patient=&kind=&type=&status=&requestId=&cursor=&limit=
+//                                      the message search, newest first, keyset paged (`next`);
+//                                      each message names its kind (store::kMessageKinds).
 //                                      `patient` takes a personnummer or samordningsnummer
 //                                      (resolved to the Patient through the identifier index;
 //                                      only the Patient reference is recorded), Patient/ID or ID
@@ -44,9 +54,13 @@ struct ConsoleDependencies {
 //   GET  /destinations, POST /destinations/{name}/pause|resume,
 //   POST /dead-letters/{id}/replay[?force=true]   as /admin (forwarded to AdminApi)
 //   GET  /audit                        the latest signed checkpoint, its age, records after it
+//   GET  /refusals                     the requests refused before an endpoint saw them (404,
+//                                      405, 413, 401 ...), newest first: time, status, method,
+//                                      route template, reason, sender (client and tenant when
+//                                      identified, the source address); kept in memory only
 // Searches and views of a message are recorded (exchange line + AuditEvent naming the patient);
-// the summary, session and audit status, which name no patient, are not, so a console polling
-// every two seconds does not fill the audit log. Thread-safe.
+// the summary, session, audit status and refusals, which name no patient, are not, so a console
+// polling every two seconds does not fill the audit log. Thread-safe.
 class ConsoleApi final : public Endpoint {
  public:
   explicit ConsoleApi(ConsoleDependencies deps);
@@ -63,7 +77,9 @@ class ConsoleApi final : public Endpoint {
   ApiResponse messages(const ApiRequest& request, Trace& trace);
   ApiResponse message(const std::string& seqText, bool payload, Trace& trace);
   ApiResponse auditStatus();
+  ApiResponse refusals();
   core::Status appendGateways(std::string& out, int64_t now);
+  core::Status appendTenants(std::string& out, std::map<std::string, Counts>& totals, int64_t now);
   ApiResponse forward(const ApiRequest& request, const std::string& adminPath);
   // Folds the exchange lines written since the last call into the minute buckets.
   core::Status catchUp();

@@ -630,7 +630,10 @@ void HttpFront::answer(Connection& c, int httpStatus, const core::Status& why, b
   const HttpRequest& parsed = c.parser.request();
   request.http.method = parsed.method;
   request.http.target = parsed.target;
-  handler_.answeredByFront(request, httpStatus);
+  // Who sent it (a body over the limit is refused once its header block is read): the request log
+  // names them. The headers parsed so far; none when the request line itself was refused.
+  request.http.headers = parsed.headers;
+  handler_.answeredByFront(request, httpStatus, why);
   const bool keepAlive =
       !close && parsed.keepAlive && c.requests + 1 < limits_.maxRequestsPerConnection;
   startWrite(c, serialize(response, parsed.method == "HEAD", parsed.minorVersion, keepAlive),

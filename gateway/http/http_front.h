@@ -80,9 +80,11 @@ class FrontHandler {
   virtual const std::vector<std::string>* methodsFor(std::string_view path) const = 0;
   // The body and headers of an answer the front makes itself (400, 405, 408, 413, 503 ...).
   virtual OutgoingResponse frontAnswer(int httpStatus, const core::Status& why) const = 0;
-  // Told about each answer the front made itself (for the request log and metrics). `request`
-  // holds what was parsed (the method and target may be empty).
-  virtual void answeredByFront(const IncomingRequest& request, int httpStatus) = 0;
+  // Told about each answer the front made itself (for the request log, metrics and the recent
+  // refusals), with why. `request` holds what was parsed: the method, target and headers may be
+  // empty.
+  virtual void answeredByFront(const IncomingRequest& request, int httpStatus,
+                               const core::Status& why) = 0;
   // A TLS handshake failed after the client presented a certificate (expired, unknown CA,
   // revoked by CRL, a key that does not match ...).
   virtual void handshakeRefused(const std::string& peerAddress, const std::string& localAddress,

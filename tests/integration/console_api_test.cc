@@ -5,6 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "gateway/core/base64.h"
@@ -242,6 +246,18 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
                 .body)["messages"]
           .Size(),
       2u);
+  // What each message is, as the flows named it at intake, and the search by it.
+  auto enrollments = parse(console(*h_, "integration", "GET", "/messages?kind=enrollment").body);
+  ASSERT_EQ(enrollments["messages"].Size(), 2u);
+  for (const auto& m : enrollments["messages"].GetArray()) {
+    EXPECT_STREQ(m["kind"].GetString(), "enrollment");
+  }
+  EXPECT_STREQ(rejected["messages"][0]["kind"].GetString(), "");  // a Patient alone: no kind
+  EXPECT_EQ(
+      parse(console(*h_, "integration", "GET", "/messages?kind=visit%20note").body)["messages"]
+          .Size(),
+      0u);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/messages?kind=letter").status, 400);
   EXPECT_EQ(parse(console(*h_, "integration", "GET", "/messages?from=2000-01-01&to=2000-01-02")
                       .body)["messages"]
                 .Size(),
@@ -269,12 +285,103 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
   // The summary counts them per tenant and destination.
   auto summary = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
   ASSERT_TRUE(summary["tenants"].IsArray());
-  ASSERT_EQ(summary["tenants"].Size(), 1u);
+  ASSERT_EQ(summary["tenants"].Size(), 6u);  // every municipality, kungsbacka first
+  EXPECT_STREQ(summary["tenants"][0]["name"].GetString(), "kungsbacka");
   EXPECT_EQ(summary["tenants"][0]["received"].GetInt(), 3);
   EXPECT_EQ(summary["tenants"][0]["rejected"].GetInt(), 1);
   ASSERT_EQ(summary["destinations"].Size(), 1u);
   EXPECT_EQ(summary["destinations"][0]["deadLetters"].GetInt(), 1);
   EXPECT_GE(summary["destinations"][0]["delivered"].GetInt(), 1);
+}
+
+// The six municipalities are always listed, each with how long it has been silent: null for one
+// that never sent anything; from the store, so a restarted gateway still knows.
+TEST_F(ConsoleApiTest, EveryMunicipalityIsListedWithHowLongItHasBeenSilent) {
+  const auto tenantsOf = [&] {
+    auto r = console(*h_, "integration", "GET", "/summary?window=300");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::pair<std::string, int64_t>> out;  // last received, silent ms
+    auto doc = parse(r.body);
+    for (const auto& t : doc["tenants"].GetArray()) {
+      out[t["name"].GetString()] = {
+          t["lastReceived"].IsString() ? t["lastReceived"].GetString() : "",
+          t["silentMs"].IsInt64() ? t["silentMs"].GetInt64() : -1};
+      EXPECT_STRNE(t["displayName"].GetString(), "") << t["name"].GetString();
+    }
+    return out;
+  };
+  const std::set<std::string> six = {"kungsbacka", "varberg", "falkenberg",
+                                     "halmstad",   "laholm",  "hylte"};
+  auto before = tenantsOf();
+  ASSERT_EQ(before.size(), 6u);
+  for (const auto& [name, last] : before) {
+    EXPECT_TRUE(six.count(name)) << name;
+    EXPECT_EQ(last.first, "") << name;
+    EXPECT_EQ(last.second, -1) << name << " never sent anything";
+  }
+  ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+            200);
+  auto after = tenantsOf();
+  EXPECT_NE(after["kungsbacka"].first, "");
+  EXPECT_GE(after["kungsbacka"].second, 0);
+  EXPECT_LT(after["kungsbacka"].second, 60000);
+  EXPECT_EQ(after["varberg"].second, -1);
+  // A gateway started again on the same data reads the last message from the store.
+  h_->stop();
+  h_->start();
+  auto restarted = tenantsOf();
+  EXPECT_EQ(restarted["kungsbacka"].first, after["kungsbacka"].first);
+  EXPECT_EQ(restarted["varberg"].second, -1);
+}
+
+// What the HTTP layer refuses before an endpoint sees it is listed with the sender, the status
+// and the reason, from memory: an anonymous refusal writes nothing durable (issue 18).
+TEST_F(ConsoleApiTest, RefusalsBeforeRoutingAreListedWithTheSenderAndKeptInMemoryOnly) {
+  store::ExchangeQuery all;
+  all.limit = 100000;
+  const size_t linesBefore = h_->gateway().store().exchangeLog().exchanges(all)->size();
+  const int64_t auditBefore = *h_->gateway().store().auditLog().auditSize();
+  EXPECT_EQ(h_->consoleCall("", "GET", "/nothing/here?patient=19121212-1212").status, 404);
+  EXPECT_EQ(h_->consoleCall("", "DELETE", "/metrics").status, 405);
+  EXPECT_EQ(h_->call("", "GET", "/Patient").status, 401);
+  EXPECT_EQ(h_->call("kungsbacka", "POST", "/", std::string(300 * 1024, ' ')).status, 413);
+  // Nothing durable of the anonymous ones (the refused login is counted for a later record).
+  EXPECT_EQ(h_->gateway().store().exchangeLog().exchanges(all)->size(), linesBefore);
+  EXPECT_EQ(*h_->gateway().store().auditLog().auditSize(), auditBefore);
+
+  auto r = console(*h_, "integration", "GET", "/refusals");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto doc = parse(r.body);
+  ASSERT_EQ(doc["refusals"].Size(), 4u) << r.body;
+  EXPECT_EQ(doc["total"].GetInt64(), 4);
+  const auto& big = doc["refusals"][0];  // newest first
+  EXPECT_EQ(big["status"].GetInt(), 413);
+  EXPECT_STREQ(big["client"].GetString(), "kungsbacka");
+  EXPECT_STREQ(big["tenant"].GetString(), "kungsbacka");
+  EXPECT_EQ(std::string(big["route"].GetString()).rfind("/fhir", 0), 0u);
+  EXPECT_STRNE(big["reason"].GetString(), "");
+  EXPECT_STREQ(big["source"].GetString(), "127.0.0.1");
+  EXPECT_EQ(doc["refusals"][1]["status"].GetInt(), 401);
+  EXPECT_STREQ(doc["refusals"][1]["client"].GetString(), "");
+  EXPECT_EQ(doc["refusals"][2]["status"].GetInt(), 405);
+  EXPECT_STREQ(doc["refusals"][2]["method"].GetString(), "DELETE");
+  EXPECT_EQ(doc["refusals"][3]["status"].GetInt(), 404);
+  EXPECT_NE(std::string(doc["refusals"][3]["reason"].GetString()).find("no such endpoint"),
+            std::string::npos);
+  // No query, so nothing a client put in it, is kept.
+  EXPECT_EQ(r.body.find("19121212"), std::string::npos);
+  // The request log names who sent the body over the limit.
+  std::istringstream log(h_->logText());
+  bool logged = false;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find(R"("status":"413")") == std::string::npos) continue;
+    logged = true;
+    EXPECT_NE(line.find(R"("client":"kungsbacka","tenant":"kungsbacka")"), std::string::npos)
+        << line;
+  }
+  EXPECT_TRUE(logged) << h_->logText();
+  // For the integration team only, like the rest of the console.
+  EXPECT_EQ(console(*h_, "kungsbacka", "GET", "/refusals").status, 403);
 }
 
 }  // namespace

@@ -91,6 +91,16 @@ function age(ms) {
   return Math.round(s / 3600) + ' h';
 }
 
+// How long a municipality has sent nothing: "never sent" when it never has; minutes below two
+// hours, then hours ("silent for 5 h").
+function silence(ms) {
+  if (ms === null || ms === undefined) return 'never sent';
+  const m = Math.floor(ms / 60000);
+  if (m < 1) return 'under a minute';
+  if (m < 120) return m + ' min';
+  return Math.floor(m / 60) + ' h';
+}
+
 function showError(text) {
   const box = $('error');
   box.textContent = text || '';
@@ -221,6 +231,7 @@ async function route() {
     case 'dead-letters': showPage('dead-letters'); await loadDead(false); break;
     case 'destinations': showPage('destinations'); poll(loadDestinations, 5000); break;
     case 'audit': showPage('audit'); poll(loadAudit, 5000); break;
+    case 'refusals': showPage('refusals'); poll(loadRefusals, 5000); break;
     default: showPage('overview'); poll(loadSummary, 2000); break;
   }
 }
@@ -241,13 +252,15 @@ async function loadSummary() {
     tenants.replaceChildren();
     for (const t of s.tenants) {
       const k = 't.' + t.name + '.';
-      tenants.append(el('tr', { 'data-tenant': t.name }, td(t.name),
+      tenants.append(el('tr', { 'data-tenant': t.name, 'data-silent': t.silentMs === null ? 'never' : String(t.silentMs) },
+        el('td', { title: t.displayName || '' }, t.name),
         countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
         countCell(k + 'declined', t.declined),
         countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
-        countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered)));
+        countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered),
+        td(when(t.lastReceived)), td(silence(t.silentMs), 'silence')));
     }
-    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 8, text: 'No messages in this period.' })));
+    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: 'No messages in this period.' })));
     const dests = $('destinations-flow').tBodies[0];
     dests.replaceChildren();
     for (const d of s.destinations) {
@@ -288,7 +301,7 @@ function fillLegend() {
 function searchQuery() {
   const form = $('search-form');
   const params = new URLSearchParams();
-  for (const name of ['patient', 'status', 'tenant', 'type', 'requestId']) {
+  for (const name of ['patient', 'status', 'kind', 'tenant', 'type', 'requestId']) {
     const v = form.elements[name].value.trim();
     if (v) params.set(name, v);
   }
@@ -308,6 +321,17 @@ function reasonOf(m) {
   if (m.status === 'rejected') return 'HTTP ' + m.httpStatus + (m.reason ? ': ' + m.reason : '');
   const e = (m.entries || []).find((x) => x.reason);
   return e ? e.reason : '';
+}
+
+// What a message is (enrollment, visit note, ...) as the flows named it at intake; the resource
+// types for a message they did not name (a plain FHIR write, or one recorded before kinds).
+function contentOf(m) {
+  return m.kind || m.resourceTypes;
+}
+
+// One number per message: its own. A forwarded copy is that number and its receiver.
+function deliveryName(seq, destination) {
+  return seq + ' \u2192 ' + destination;
 }
 
 function destinationsOf(m) {
@@ -331,7 +355,7 @@ async function search(more) {
     const page = await api('messages?' + params.toString());
     for (const m of page.messages) {
       body.append(el('tr', { class: 'link', 'data-seq': m.seq, onclick: () => { location.hash = '#/message/' + m.seq; } },
-        td(when(m.received)), td(m.tenant), td(m.resourceTypes), td(m.patient),
+        td(m.seq, 'num'), td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'), td(m.patient),
         el('td', {}, badge(m.status)), td(destinationsOf(m)), td(reasonOf(m), 'reason'), td(m.requestId)));
     }
     searchCursor = page.next;
@@ -347,7 +371,7 @@ async function search(more) {
 
 // Message detail.
 async function loadMessage(seq) {
-  $('m-seq').textContent = '#' + seq;
+  $('m-seq').textContent = seq;
   $('m-payload').hidden = true;
   $('m-payload').textContent = '';
   $('show-payload').dataset.seq = seq;
@@ -357,7 +381,8 @@ async function loadMessage(seq) {
     const facts = [
       ['Received', when(m.received)], ['Answered', when(m.answered)],
       ['Sender', m.client + ' (tenant ' + m.tenant + ')'], ['Interaction', m.interaction],
-      ['Content', m.resourceTypes], ['Patient', m.patient || '(none)'],
+      ['Kind', m.kind || '(not a home-care message)'], ['Resource types', m.resourceTypes],
+      ['Patient', m.patient || '(none)'],
       ['HTTP status to the sender', m.httpStatus], ['Outcome', m.outcome],
       ['Mapping version', m.mappingVersion || '(none)'], ['Request id', m.requestId],
       ['SHA-256 of the request', m.payloadSha256],
@@ -368,9 +393,9 @@ async function loadMessage(seq) {
     for (const e of m.outbox) {
       const action = el('td');
       if (e.state === 'dead') {
-        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'));
+        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'));
       }
-      outbox.append(el('tr', { 'data-outbox': e.id }, td(e.id), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
+      outbox.append(el('tr', { 'data-outbox': e.id }, td(deliveryName(m.seq, e.destination)), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
         td(e.attempts, 'num'), td(when(e.finished || e.nextAttempt)), el('td', {}, e.lastError ? el('pre', { text: e.lastError }) : ''), action));
     }
     if (!m.outbox.length) outbox.append(el('tr', {}, el('td', { colspan: 7, text: 'Nothing forwarded is kept (nothing to forward, or deleted after delivery).' })));
@@ -406,8 +431,10 @@ async function showPayload() {
   }
 }
 
-async function replay(id, destination, force) {
-  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay dead letter #' + id + '?',
+// `id`: the outbox entry the API replays; the user sees the message's number and receiver.
+async function replay(id, seq, destination, force) {
+  const name = 'message ' + deliveryName(seq, destination);
+  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay ' + name + '?',
     force ? 'A newer message for the same patient has been delivered since. Replaying this older one may overwrite newer data at ' + destination + '. Only continue if you are sure.'
       : 'Brygga will send this message to ' + destination + ' again, exactly as before. Make sure the cause of the failure is fixed.',
     force ? 'Replay anyway' : 'Replay');
@@ -417,10 +444,10 @@ async function replay(id, destination, force) {
     showError('');
     await route();
     $('search-note').textContent = '';
-    flash('Dead letter #' + id + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
+    flash('Message ' + seq + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
   } catch (e) {
     if (e.status === 409 && !force && /newer/i.test(e.message)) {
-      await replay(id, destination, true);
+      await replay(id, seq, destination, true);
       return;
     }
     showError('Replay refused: ' + e.message);
@@ -443,15 +470,16 @@ async function loadDead(more) {
     const page = await api('messages?status=dead&limit=50' + (more && deadCursor ? '&cursor=' + encodeURIComponent(deadCursor) : ''));
     for (const m of page.messages) {
       for (const e of m.entries.filter((x) => x.state === 'dead')) {
-        body.append(el('tr', { 'data-outbox': e.id },
-          el('td', {}, el('a', { href: '#/message/' + m.seq, text: when(m.received) })), td(m.tenant), td(m.resourceTypes),
+        body.append(el('tr', { 'data-outbox': e.id, 'data-seq': m.seq },
+          el('td', {}, el('a', { href: '#/message/' + m.seq, text: deliveryName(m.seq, e.destination) })),
+          td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'),
           td(m.patient), td(e.destination), td(e.attempts, 'num'), td(when(e.finished)), td(e.reason, 'reason'),
-          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'))));
+          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'))));
       }
     }
     deadCursor = page.next;
     $('dead-more').hidden = !page.next;
-    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 9, text: 'No dead letters. Good.' })));
+    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 10, text: 'No dead letters. Good.' })));
   } catch (e) {
     showError('Could not load the dead letters: ' + e.message);
   }
@@ -483,6 +511,23 @@ async function setPaused(name, pause) {
     await loadDestinations();
   } catch (e) {
     showError('Could not change ' + name + ': ' + e.message);
+  }
+}
+
+// Requests refused before an endpoint saw them, newest first (this gateway's memory only).
+async function loadRefusals() {
+  try {
+    const r = await api('refusals');
+    $('refusals-kept').textContent = r.kept;
+    $('refusals-total').textContent = r.total + ' refused since this gateway started.';
+    const body = $('refusals').tBodies[0];
+    body.replaceChildren(...r.refusals.map((x) => el('tr', { 'data-status': x.status },
+      td(when(x.at)), td(x.status, 'num'), td(x.method + ' ' + x.route),
+      td(x.client ? x.client + (x.tenant ? ' (tenant ' + x.tenant + ')' : '') : 'not identified', 'sender'),
+      td(x.source), td(x.reason, 'reason'))));
+    if (!r.refusals.length) body.append(el('tr', {}, el('td', { colspan: 6, text: 'Nothing refused.' })));
+  } catch (e) {
+    showError('Could not load the refused requests: ' + e.message);
   }
 }
 
