@@ -1,6 +1,8 @@
 #include "gateway/api/console_api.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -16,6 +18,7 @@ namespace brygga::api {
 namespace {
 
 using core::Status;
+using core::StatusOr;
 
 constexpr int64_t kMinuteMs = 60000;
 constexpr int64_t kKeptMs = 24 * 3600 * 1000;  // the longest summary window
@@ -24,6 +27,22 @@ constexpr int kCatchUpMaxRows = 200000;  // per call, so a poll stays short afte
 constexpr int kDefaultPage = 50;
 constexpr int kMaxPage = 200;
 constexpr int kMaxSteps = 500;
+// The charts: at most this many points over any window; at most this many delivery times kept
+// per minute (beyond, the minute's percentiles come from its first ones); at most this many
+// messages remembered while they wait for their delivery.
+constexpr int64_t kMaxSeriesPoints = 60;
+constexpr size_t kMaxLatencySamples = 2000;
+constexpr size_t kMaxRemembered = 200000;
+
+// The p-th percentile (nearest rank) of `samples`; nullopt when there are none.
+std::optional<double> percentile(std::vector<int64_t>& samples, int p) {
+  if (samples.empty()) return std::nullopt;
+  const size_t rank = (samples.size() * static_cast<size_t>(p) + 99) / 100;
+  const size_t index = std::min(samples.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
+                   samples.end());
+  return static_cast<double>(samples[index]);
+}
 
 void appendField(std::string& out, const char* name, std::string_view text) {
   out += '"';
@@ -299,7 +318,18 @@ core::Status ConsoleApi::catchUp() {
         Counts& c = bucket["tenant:" + l.tenant];
         ++c.received;
         ++(l.httpStatus >= 400 ? c.rejected : store::isDeclined(l) ? c.declined : c.accepted);
+        if (l.httpStatus < 400 && l.outboxLast > 0) {
+          receivedAt_[l.requestId] = l.startedMs;
+          receivedOrder_.emplace_back(l.startedMs, l.requestId);
+        }
       } else if (l.direction == "outbound") {
+        const auto received = receivedAt_.find(l.requestId);
+        if (l.httpStatus >= 200 && l.httpStatus < 300 && received != receivedAt_.end()) {
+          auto& samples = latencies_[minute];
+          if (samples.size() < kMaxLatencySamples) {
+            samples.push_back(std::max<int64_t>(0, l.finishedMs - received->second));
+          }
+        }
         for (const std::string& key : {"destination:" + l.destination, "tenant:" + l.tenant}) {
           Counts& c = bucket[key];
           if (l.httpStatus >= 200 && l.httpStatus < 300) {
@@ -315,54 +345,82 @@ core::Status ConsoleApi::catchUp() {
     read += static_cast<int>(lines.size());
     if (static_cast<int>(lines.size()) < kCatchUpBatch) break;
   }
-  while (!buckets_.empty() && buckets_.begin()->first < (now - kKeptMs) / kMinuteMs) {
+  const int64_t oldestMinute = (now - kKeptMs) / kMinuteMs;
+  while (!buckets_.empty() && buckets_.begin()->first < oldestMinute) {
     buckets_.erase(buckets_.begin());
+  }
+  while (!latencies_.empty() && latencies_.begin()->first < oldestMinute) {
+    latencies_.erase(latencies_.begin());
+  }
+  while (!depths_.empty() && depths_.begin()->first < oldestMinute) depths_.erase(depths_.begin());
+  while (!receivedOrder_.empty() &&
+         (receivedOrder_.front().first < now - kKeptMs || receivedOrder_.size() > kMaxRemembered)) {
+    const auto& [at, requestId] = receivedOrder_.front();
+    // A request id sent again later stays for its later message.
+    if (auto it = receivedAt_.find(requestId); it != receivedAt_.end() && it->second == at) {
+      receivedAt_.erase(it);
+    }
+    receivedOrder_.pop_front();
   }
   return Status::ok();
 }
 
-ApiResponse ConsoleApi::summary(const ApiRequest& request) {
+StatusOr<int64_t> ConsoleApi::windowOf(const std::string& query) {
   int64_t windowS = 3600;
-  auto params = search::parseQuery(request.query);
-  if (!params.isOk()) return errorResponse(params.status());
-  for (const auto& [name, value] : *params) {
-    if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
+  BRYGGA_ASSIGN_OR_RETURN(auto params, search::parseQuery(query));
+  for (const auto& [name, value] : params) {
+    if (name != "window") return core::invalidArgument("unknown parameter " + name);
     auto n = core::parseDecimal(value);
     if (!n.isOk() || *n < 60 || *n > kKeptMs / 1000) {
-      return errorResponse(core::invalidArgument("window is seconds, from 60 to 86400"));
+      return core::invalidArgument("window is seconds, from 60 to 86400");
     }
     windowS = *n;
   }
+  return windowS;
+}
+
+ApiResponse ConsoleApi::summary(const ApiRequest& request) {
+  auto windowS = windowOf(request.query);
+  if (!windowS.isOk()) return errorResponse(windowS.status());
+  auto json = summaryJson(*windowS);
+  if (!json.isOk()) return errorResponse(json.status());
+  return noStoreResponse(200, std::move(json).value());
+}
+
+StatusOr<std::string> ConsoleApi::summaryJson(int64_t windowS) {
+  // One summary at a time: the buckets, the delivery times and the queue samples are shared.
+  std::lock_guard lock(countsMutex_);
   const int64_t now = deps_.clock.nowMs();
+  BRYGGA_RETURN_IF_ERROR(catchUp());
   std::map<std::string, Counts> totals;
-  {
-    std::lock_guard lock(countsMutex_);
-    Status s = catchUp();
-    if (!s.isOk()) return errorResponse(s);
-    const int64_t fromMinute = (now - windowS * 1000) / kMinuteMs;
-    for (auto it = buckets_.lower_bound(fromMinute); it != buckets_.end(); ++it) {
-      for (const auto& [key, c] : it->second) {
-        Counts& t = totals[key];
-        t.received += c.received;
-        t.accepted += c.accepted;
-        t.rejected += c.rejected;
-        t.declined += c.declined;
-        t.delivered += c.delivered;
-        t.retried += c.retried;
-        t.dead += c.dead;
-      }
+  const int64_t fromMinute = (now - windowS * 1000) / kMinuteMs;
+  for (auto it = buckets_.lower_bound(fromMinute); it != buckets_.end(); ++it) {
+    for (const auto& [key, c] : it->second) {
+      Counts& t = totals[key];
+      t.received += c.received;
+      t.accepted += c.accepted;
+      t.rejected += c.rejected;
+      t.declined += c.declined;
+      t.delivered += c.delivered;
+      t.retried += c.retried;
+      t.dead += c.dead;
     }
   }
-  auto states = deps_.store.outbox().destinationStates();
-  if (!states.isOk()) return errorResponse(states.status());
+  BRYGGA_ASSIGN_OR_RETURN(auto states, deps_.store.outbox().destinationStates());
+  // The queue depth is sampled whenever a summary is made (a console open, or streaming).
+  auto& depths = depths_[now / kMinuteMs];
+  for (const store::DestinationState& d : states) {
+    depths[d.destination] = std::max(depths[d.destination], d.pending);
+  }
+  const std::vector<std::pair<std::string, std::string>> tenants = tenantsOf(totals);
   std::string out = "{";
   appendInstant(out, "at", now);
   out += ',';
   appendField(out, "windowSeconds", windowS);
-  if (Status s = appendTenants(out, totals, now); !s.isOk()) return errorResponse(s);
+  BRYGGA_RETURN_IF_ERROR(appendTenants(out, tenants, totals, now));
   out += ",\"destinations\":[";
   bool first = true;
-  for (const store::DestinationState& d : *states) {
+  for (const store::DestinationState& d : states) {
     if (!first) out += ',';
     first = false;
     const Counts c = totals.count("destination:" + d.destination)
@@ -383,15 +441,101 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
     out += '}';
   }
   out += ']';
-  if (Status s = appendGateways(out, now); !s.isOk()) return errorResponse(s);
-  return noStoreResponse(200, out + "}");
+  BRYGGA_RETURN_IF_ERROR(appendGateways(out, now));
+  std::vector<std::string> destinations;
+  for (const store::DestinationState& d : states) destinations.push_back(d.destination);
+  appendSeries(out, windowS, now, tenants, destinations);
+  return out + "}";
+}
+
+// The charts' figures over the window, in steps of a minute (a 24-minute step over a day, so
+// that every window has at most 60 points): messages received per minute per municipality, the
+// delivery time (received to acknowledged by the receiver) p50 and p95, and each destination's
+// queue depth (the largest sampled in the step; null when none was).
+void ConsoleApi::appendSeries(std::string& out, int64_t windowS, int64_t now,
+                              const std::vector<std::pair<std::string, std::string>>& tenants,
+                              const std::vector<std::string>& destinations) {
+  const int64_t stepMinutes = std::max<int64_t>(1, windowS / 60 / kMaxSeriesPoints);
+  const int64_t steps = std::max<int64_t>(1, (windowS / 60 + stepMinutes - 1) / stepMinutes);
+  const int64_t lastMinute = now / kMinuteMs;
+  const int64_t firstMinute = lastMinute - steps * stepMinutes + 1;
+  const auto numberOrNull = [](std::string& to, std::optional<double> v) {
+    if (!v) {
+      to += "null";
+      return;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", *v);
+    to += text;
+  };
+  out += ",\"series\":{";
+  appendField(out, "stepSeconds", stepMinutes * 60);
+  out += ",\"times\":[";
+  for (int64_t i = 0; i < steps; ++i) {
+    if (i > 0) out += ',';
+    appendInstantOrNull(out, (firstMinute + i * stepMinutes) * kMinuteMs);
+  }
+  out += "],\"receivedPerMinute\":{";
+  for (size_t t = 0; t < tenants.size(); ++t) {
+    if (t > 0) out += ',';
+    core::appendJsonString(out, tenants[t].first);
+    out += ":[";
+    const std::string key = "tenant:" + tenants[t].first;
+    for (int64_t i = 0; i < steps; ++i) {
+      int64_t received = 0;
+      for (int64_t m = 0; m < stepMinutes; ++m) {
+        const auto bucket = buckets_.find(firstMinute + i * stepMinutes + m);
+        if (bucket == buckets_.end()) continue;
+        const auto counts = bucket->second.find(key);
+        if (counts != bucket->second.end()) received += counts->second.received;
+      }
+      if (i > 0) out += ',';
+      numberOrNull(out, static_cast<double>(received) / static_cast<double>(stepMinutes));
+    }
+    out += ']';
+  }
+  std::string p50 = "[", p95 = "[";
+  for (int64_t i = 0; i < steps; ++i) {
+    std::vector<int64_t> samples;
+    for (int64_t m = 0; m < stepMinutes; ++m) {
+      const auto minute = latencies_.find(firstMinute + i * stepMinutes + m);
+      if (minute != latencies_.end()) {
+        samples.insert(samples.end(), minute->second.begin(), minute->second.end());
+      }
+    }
+    if (i > 0) {
+      p50 += ',';
+      p95 += ',';
+    }
+    numberOrNull(p50, percentile(samples, 50));
+    numberOrNull(p95, percentile(samples, 95));
+  }
+  out += "},\"deliveryMsP50\":" + p50 + "],\"deliveryMsP95\":" + p95 + "],\"queueDepth\":{";
+  for (size_t d = 0; d < destinations.size(); ++d) {
+    if (d > 0) out += ',';
+    core::appendJsonString(out, destinations[d]);
+    out += ":[";
+    for (int64_t i = 0; i < steps; ++i) {
+      std::optional<double> depth;
+      for (int64_t m = 0; m < stepMinutes; ++m) {
+        const auto minute = depths_.find(firstMinute + i * stepMinutes + m);
+        if (minute == depths_.end()) continue;
+        const auto found = minute->second.find(destinations[d]);
+        if (found == minute->second.end()) continue;
+        depth = std::max(depth.value_or(0), static_cast<double>(found->second));
+      }
+      if (i > 0) out += ',';
+      numberOrNull(out, depth);
+    }
+    out += ']';
+  }
+  out += "}}";
 }
 
 // Every municipality of the routing table, in its order, whether it sent anything or not, then
-// any other sender counted in the window; each with its last message from the store (so it is
-// right after a restart and with several gateways) and how long it has been silent.
-Status ConsoleApi::appendTenants(std::string& out, std::map<std::string, Counts>& totals,
-                                 int64_t now) {
+// any other sender counted in the window.
+std::vector<std::pair<std::string, std::string>> ConsoleApi::tenantsOf(
+    const std::map<std::string, Counts>& totals) const {
   std::vector<std::pair<std::string, std::string>> tenants;  // tenant, name
   if (deps_.mappings != nullptr) {
     for (const auto& m : deps_.mappings->current()->routing().municipalities()) {
@@ -406,6 +550,14 @@ Status ConsoleApi::appendTenants(std::string& out, std::map<std::string, Counts>
       tenants.emplace_back(tenant, "");
     }
   }
+  return tenants;
+}
+
+// Each tenant with its counts, its last message from the store (so it is right after a restart
+// and with several gateways) and how long it has been silent.
+Status ConsoleApi::appendTenants(std::string& out,
+                                 const std::vector<std::pair<std::string, std::string>>& tenants,
+                                 const std::map<std::string, Counts>& totals, int64_t now) {
   out += ",\"tenants\":[";
   for (size_t i = 0; i < tenants.size(); ++i) {
     const auto& [tenant, name] = tenants[i];

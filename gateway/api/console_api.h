@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "gateway/api/endpoint.h"
@@ -79,7 +82,17 @@ class ConsoleApi final : public Endpoint {
   ApiResponse auditStatus();
   ApiResponse refusals();
   core::Status appendGateways(std::string& out, int64_t now);
-  core::Status appendTenants(std::string& out, std::map<std::string, Counts>& totals, int64_t now);
+  static core::StatusOr<int64_t> windowOf(const std::string& query);
+  // The summary over the last `windowS` seconds, with the charts' series (see /summary).
+  core::StatusOr<std::string> summaryJson(int64_t windowS);
+  std::vector<std::pair<std::string, std::string>> tenantsOf(
+      const std::map<std::string, Counts>& totals) const;
+  core::Status appendTenants(std::string& out,
+                             const std::vector<std::pair<std::string, std::string>>& tenants,
+                             const std::map<std::string, Counts>& totals, int64_t now);
+  void appendSeries(std::string& out, int64_t windowS, int64_t now,
+                    const std::vector<std::pair<std::string, std::string>>& tenants,
+                    const std::vector<std::string>& destinations);
   ApiResponse forward(const ApiRequest& request, const std::string& adminPath);
   // Folds the exchange lines written since the last call into the minute buckets.
   core::Status catchUp();
@@ -92,6 +105,14 @@ class ConsoleApi final : public Endpoint {
   int64_t countedSeq_ = 0;
   // minute (epoch ms / 60000) -> "tenant:NAME" | "destination:NAME" -> counts
   std::map<int64_t, std::map<std::string, Counts>> buckets_;
+  // When each message that is to be forwarded was received (by request id), so that its
+  // delivery gives the time it took; oldest first for trimming.
+  std::unordered_map<std::string, int64_t> receivedAt_;
+  std::deque<std::pair<int64_t, std::string>> receivedOrder_;
+  // minute -> delivery times (received to acknowledged), ms; at most kMaxLatencySamples each.
+  std::map<int64_t, std::vector<int64_t>> latencies_;
+  // minute -> destination -> the largest queue depth sampled in it.
+  std::map<int64_t, std::map<std::string, int64_t>> depths_;
 };
 
 }  // namespace brygga::api

@@ -213,6 +213,14 @@ async function main() {
     await waitFor('the health banner', async () => (await page.locator('#health-list li[data-destination="regional"][data-state="dead-letters"]').count()) === 1);
     check((await page.locator('#health').textContent()).includes('1 dead letter to look at'), 'the banner says the regional EHR holds a dead letter');
     check((await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(2)')) === 'holding dead letters', 'the overview states the same as the banner');
+    // The charts over the period: both messages from kungsbacka, every municipality drawn, the
+    // delivery time of the one delivered, the regional queue.
+    await waitFor('the received chart', async () => Number(await page.locator('#chart-received').getAttribute('data-sum')) === 2);
+    check((await page.locator('#chart-received').getAttribute('data-series')).split(',').length === 6, 'the received chart has a line per municipality');
+    await waitFor('the delivery time chart', async () => Number(await page.locator('#chart-latency').getAttribute('data-sum')) > 0);
+    check(true, 'the delivery time chart shows the delivered enrollment');
+    check((await page.locator('#chart-depth').getAttribute('data-series')) === 'regional', 'the queue depth chart has the regional EHR');
+    check(Number(await page.locator('#chart-received').getAttribute('data-points')) === 60, 'an hour is drawn minute by minute');
     await page.screenshot({ path: path.join(out, 'console-overview.png'), fullPage: true });
 
     // The dead letter is named by its message's number and its receiver, and says what it is.

@@ -294,6 +294,39 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
   EXPECT_GE(summary["destinations"][0]["delivered"].GetInt(), 1);
 }
 
+// The charts' series over the window: messages per minute per municipality, the delivery time
+// (received to acknowledged) p50/p95, the queue depth per destination; at most 60 points.
+TEST_F(ConsoleApiTest, TheSummaryCarriesTheChartsSeriesOverTheWindow) {
+  sendBoth();
+  ASSERT_TRUE(waitUntil([&] {
+    auto s = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
+    return s["destinations"][0]["delivered"].GetInt() >= 1;
+  }));
+  auto s = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
+  const auto& series = s["series"];
+  EXPECT_EQ(series["stepSeconds"].GetInt(), 60);
+  ASSERT_EQ(series["times"].Size(), 5u);
+  ASSERT_TRUE(series["receivedPerMinute"].HasMember("hylte"));  // every municipality
+  double received = 0;
+  for (const auto& v : series["receivedPerMinute"]["kungsbacka"].GetArray()) {
+    received += v.GetDouble();
+  }
+  EXPECT_EQ(received, 2);
+  ASSERT_EQ(series["deliveryMsP50"].Size(), 5u);
+  int delivered = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    if (series["deliveryMsP50"][i].IsNull()) continue;
+    ++delivered;
+    EXPECT_GE(series["deliveryMsP95"][i].GetDouble(), series["deliveryMsP50"][i].GetDouble());
+  }
+  EXPECT_GE(delivered, 1);
+  ASSERT_TRUE(series["queueDepth"].HasMember("regional"));
+  EXPECT_FALSE(series["queueDepth"]["regional"][4].IsNull());  // sampled now
+  auto day = parse(console(*h_, "integration", "GET", "/summary?window=86400").body);
+  EXPECT_EQ(day["series"]["stepSeconds"].GetInt(), 1440);
+  EXPECT_EQ(day["series"]["times"].Size(), 60u);
+}
+
 // The six municipalities are always listed, each with how long it has been silent: null for one
 // that never sent anything; from the store, so a restarted gateway still knows.
 TEST_F(ConsoleApiTest, EveryMunicipalityIsListedWithHowLongItHasBeenSilent) {

@@ -247,47 +247,94 @@ function countCell(key, value) {
 
 async function loadSummary() {
   try {
-    const s = await api('summary?window=' + $('window').value);
-    const tenants = $('tenants').tBodies[0];
-    tenants.replaceChildren();
-    for (const t of s.tenants) {
-      const k = 't.' + t.name + '.';
-      tenants.append(el('tr', { 'data-tenant': t.name, 'data-silent': t.silentMs === null ? 'never' : String(t.silentMs) },
-        el('td', { title: t.displayName || '' }, t.name),
-        countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
-        countCell(k + 'declined', t.declined),
-        countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
-        countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered),
-        td(when(t.lastReceived)), td(silence(t.silentMs), 'silence')));
-    }
-    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: 'No messages in this period.' })));
-    const dests = $('destinations-flow').tBodies[0];
-    dests.replaceChildren();
-    for (const d of s.destinations) {
-      const k = 'd.' + d.name + '.';
-      dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
-        el('td', {}, health[d.name] ? healthBadge(health[d.name])
-          : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
-        countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
-        countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
-        countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
-    }
-    // Every gateway on the store (several share one PostgreSQL database); this one is marked.
-    const gateways = $('gateways').tBodies[0];
-    gateways.replaceChildren();
-    for (const g of s.gateways || []) {
-      gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
-        el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
-        el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
-        td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
-    }
-    $('gateways-alive').textContent = (s.gateways || []).length
-      ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
-    $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString('sv-SE');
-    showError('');
+    showSummary(await api('summary?window=' + $('window').value));
   } catch (e) {
     showError('Could not load the counts: ' + e.message);
   }
+}
+
+function showSummary(s) {
+  const tenants = $('tenants').tBodies[0];
+  tenants.replaceChildren();
+  for (const t of s.tenants) {
+    const k = 't.' + t.name + '.';
+    tenants.append(el('tr', { 'data-tenant': t.name, 'data-silent': t.silentMs === null ? 'never' : String(t.silentMs) },
+      el('td', { title: t.displayName || '' }, t.name),
+      countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
+      countCell(k + 'declined', t.declined),
+      countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
+      countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered),
+      td(when(t.lastReceived)), td(silence(t.silentMs), 'silence')));
+  }
+  if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: 'No messages in this period.' })));
+  const dests = $('destinations-flow').tBodies[0];
+  dests.replaceChildren();
+  for (const d of s.destinations) {
+    const k = 'd.' + d.name + '.';
+    dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
+      el('td', {}, health[d.name] ? healthBadge(health[d.name])
+        : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
+      countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
+      countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
+      countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
+  }
+  // Every gateway on the store (several share one PostgreSQL database); this one is marked.
+  const gateways = $('gateways').tBodies[0];
+  gateways.replaceChildren();
+  for (const g of s.gateways || []) {
+    gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
+      el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
+      el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
+      td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
+  }
+  $('gateways-alive').textContent = (s.gateways || []).length
+    ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
+  drawCharts(s.series);
+  $('updated').textContent = 'Updated ' + when(s.at).slice(11);
+  showError('');
+}
+
+// The overview's charts (Chart.js, served by the gateway itself from Debian's libjs-chart.js),
+// redrawn from the summary's series in place. Each canvas says what it shows in data-* for the
+// browser test: the number of points and the sum of what is drawn.
+const COLORS = ['#1f5f99', '#b3261e', '#2e7d32', '#8e24aa', '#ef6c00', '#00838f', '#6d4c41', '#455a64'];
+const charts = {};
+
+function drawChart(id, labels, datasets, yTitle) {
+  const canvas = $(id);
+  if (!canvas || typeof Chart === 'undefined') return;
+  const sets = datasets.map((d, i) => ({ label: d.label, data: d.data, borderColor: COLORS[i % COLORS.length],
+    backgroundColor: COLORS[i % COLORS.length], spanGaps: true, pointRadius: 2, borderWidth: 2, tension: 0.2 }));
+  if (!charts[id]) {
+    charts[id] = new Chart(canvas, {
+      type: 'line',
+      data: { labels, datasets: sets },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } } },
+    });
+  } else {
+    charts[id].data.labels = labels;
+    charts[id].data.datasets = sets;
+    charts[id].update('none');
+  }
+  let sum = 0;
+  for (const d of datasets) for (const v of d.data) sum += v || 0;
+  canvas.dataset.points = String(labels.length);
+  canvas.dataset.sum = String(Math.round(sum * 1000) / 1000);
+  canvas.dataset.series = datasets.map((d) => d.label).join(',');
+}
+
+function drawCharts(series) {
+  if (!series) return;
+  const labels = series.times.map((t) => when(t).slice(11, 16));
+  drawChart('chart-received', labels,
+    Object.entries(series.receivedPerMinute).map(([tenant, data]) => ({ label: tenant, data })), 'per minute');
+  drawChart('chart-latency', labels,
+    [{ label: 'p50', data: series.deliveryMsP50 }, { label: 'p95', data: series.deliveryMsP95 }].map((d) =>
+      ({ label: d.label, data: d.data.map((v) => (v === null ? null : v / 1000)) })), 'seconds');
+  drawChart('chart-depth', labels,
+    Object.entries(series.queueDepth).map(([destination, data]) => ({ label: destination, data })), 'waiting');
 }
 
 function fillLegend() {
