@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "gateway/api/responses.h"
@@ -33,6 +34,11 @@ constexpr int kMaxSteps = 500;
 constexpr int64_t kMaxSeriesPoints = 60;
 constexpr size_t kMaxLatencySamples = 2000;
 constexpr size_t kMaxRemembered = 200000;
+// The live summaries: how often, how many clients at once, and how long the publisher sleeps
+// while nobody listens (a new one wakes it).
+constexpr int64_t kEventIntervalMs = 2000;
+constexpr size_t kMaxEventClients = 16;
+constexpr int64_t kIdleMs = 60000;
 
 // The p-th percentile (nearest rank) of `samples`; nullopt when there are none.
 std::optional<double> percentile(std::vector<int64_t>& samples, int p) {
@@ -221,7 +227,103 @@ void appendCounts(std::string& out, const std::string& name, int64_t received, i
 
 }  // namespace
 
-ConsoleApi::ConsoleApi(ConsoleDependencies deps) : deps_(deps), recorder_(deps_.clock) {}
+// One client's live summaries. Holds a place among kMaxEventClients from its answer until it is
+// destroyed (its connection closed, or its answer never sent).
+class ConsoleApi::SummaryStream final : public core::EventStream {
+ public:
+  SummaryStream(ConsoleApi& api, int64_t windowS) : api_(api), windowS_(windowS) {}
+  ~SummaryStream() override { api_.endStream(id_); }
+  void start(std::function<bool(std::string)> send) override {
+    id_ = api_.subscribe(windowS_, std::move(send));
+  }
+  void stop() override { api_.unsubscribe(id_); }
+
+ private:
+  ConsoleApi& api_;
+  const int64_t windowS_;
+  uint64_t id_ = 0;
+};
+
+ConsoleApi::ConsoleApi(ConsoleDependencies deps)
+    : deps_(deps), recorder_(deps_.clock), publisher_(deps_.clock) {
+  publisher_.start([this] { return publish(); });
+}
+
+ConsoleApi::~ConsoleApi() {
+  publisher_.stop();
+}
+
+ApiResponse ConsoleApi::events(const ApiRequest& request) {
+  auto windowS = windowOf(request.query);
+  if (!windowS.isOk()) return errorResponse(windowS.status());
+  {
+    std::lock_guard lock(feedMutex_);
+    if (streams_ >= kMaxEventClients) {
+      ApiResponse busy = errorResponse(
+          core::unavailable("too many live consoles on this gateway (" +
+                            std::to_string(kMaxEventClients) + "); the page polls instead"));
+      busy.headers.emplace_back("Retry-After", "30");
+      return busy;
+    }
+    ++streams_;
+  }
+  ApiResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "text/event-stream");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.stream = std::make_shared<SummaryStream>(*this, *windowS);
+  return r;
+}
+
+uint64_t ConsoleApi::subscribe(int64_t windowS, std::function<bool(std::string)> send) {
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(feedMutex_);
+    id = nextSubscriber_++;
+    subscribers_[id] = {windowS, std::move(send)};
+  }
+  publisher_.notify();  // the first summary at once
+  return id;
+}
+
+void ConsoleApi::unsubscribe(uint64_t id) {
+  std::lock_guard lock(feedMutex_);
+  subscribers_.erase(id);
+}
+
+void ConsoleApi::endStream(uint64_t id) {
+  std::lock_guard lock(feedMutex_);
+  subscribers_.erase(id);
+  --streams_;
+}
+
+// Makes each window's summary once (outside the feed's lock: it reads the store) and sends it to
+// the subscribers of that window; one whose connection is gone is dropped.
+core::PeriodicTask::Next ConsoleApi::publish() {
+  std::set<int64_t> windows;
+  {
+    std::lock_guard lock(feedMutex_);
+    for (const auto& [id, s] : subscribers_) windows.insert(s.windowS);
+  }
+  if (windows.empty()) return core::PeriodicTask::Next::after(kIdleMs);
+  for (const int64_t windowS : windows) {
+    auto json = summaryJson(windowS);
+    std::string event;
+    if (json.isOk()) {
+      event = "event: summary\ndata: " + *json + "\n\n";
+    } else {
+      event = "event: failure\ndata: ";
+      core::appendJsonString(event, json.status().message());
+      event += "\n\n";
+    }
+    std::lock_guard lock(feedMutex_);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      const bool gone = it->second.windowS == windowS && !it->second.send(event);
+      it = gone ? subscribers_.erase(it) : std::next(it);
+    }
+  }
+  return core::PeriodicTask::Next::after(kEventIntervalMs);
+}
 
 ApiResponse ConsoleApi::handle(const ApiRequest& request) {
   const int64_t started = deps_.clock.nowMs();
@@ -265,6 +367,11 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
     record = false;
     return auditStatus();
   }
+  if (parts.size() == 1 && parts[0] == "events") {
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
+    record = false;  // names no patient, like the summary it streams
+    return events(request);
+  }
   if (parts.size() == 1 && parts[0] == "refusals") {
     if (auto wrong = checkMethod(request, "GET")) return *wrong;
     record = false;
@@ -290,7 +397,7 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
   return errorResponse(core::notFound(
       "no such console resource: /console/api/session, summary, messages, messages/{seq}, "
       "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release, "
-      "refusals and audit exist"));
+      "refusals, events and audit exist"));
 }
 
 ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& adminPath) {

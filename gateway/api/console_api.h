@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -13,6 +14,7 @@
 #include "gateway/api/exchange_recorder.h"
 #include "gateway/api/recent_refusals.h"
 #include "gateway/core/log.h"
+#include "gateway/core/periodic_task.h"
 #include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/store/store.h"
@@ -21,7 +23,7 @@ namespace brygga::api {
 
 struct ConsoleDependencies {
   store::Store& store;
-  const core::TimeSource& clock;
+  core::TimeSystem& clock;  // also paces the live summaries
   core::Logger& logger;
   // The delivery engine's operations (AdminApi): replay, pause, resume and the destinations are
   // forwarded to it, so the console and /admin share one implementation and one audit trail.
@@ -56,6 +58,10 @@ struct ConsoleDependencies {
 //   GET  /messages/{seq}/payload       the forwarded Bundles (patient content: audited)
 //   GET  /destinations, POST /destinations/{name}/pause|resume,
 //   POST /dead-letters/{id}/replay[?force=true]   as /admin (forwarded to AdminApi)
+//   GET  /events[?window=SECONDS]      the summary, with its series, as Server-Sent Events: one
+//                                      `summary` event at once and every 2 s while the client
+//                                      reads; at most 16 at a time (503 beyond). The answer
+//                                      holds no worker (core::EventStream)
 //   GET  /audit                        the latest signed checkpoint, its age, records after it
 //   GET  /refusals                     the requests refused before an endpoint saw them (404,
 //                                      405, 413, 401 ...), newest first: time, status, method,
@@ -67,6 +73,7 @@ struct ConsoleDependencies {
 class ConsoleApi final : public Endpoint {
  public:
   explicit ConsoleApi(ConsoleDependencies deps);
+  ~ConsoleApi() override;
 
   ApiResponse handle(const ApiRequest& request) override;
 
@@ -81,6 +88,18 @@ class ConsoleApi final : public Endpoint {
   ApiResponse message(const std::string& seqText, bool payload, Trace& trace);
   ApiResponse auditStatus();
   ApiResponse refusals();
+  ApiResponse events(const ApiRequest& request);
+  // The live summaries: a stream subscribes when its head is written and is sent the summary
+  // over its window every kEventIntervalMs until its connection closes.
+  class SummaryStream;
+  struct Subscriber {
+    int64_t windowS = 0;
+    std::function<bool(std::string)> send;
+  };
+  uint64_t subscribe(int64_t windowS, std::function<bool(std::string)> send);
+  void unsubscribe(uint64_t id);
+  void endStream(uint64_t id);
+  core::PeriodicTask::Next publish();
   core::Status appendGateways(std::string& out, int64_t now);
   static core::StatusOr<int64_t> windowOf(const std::string& query);
   // The summary over the last `windowS` seconds, with the charts' series (see /summary).
@@ -113,6 +132,12 @@ class ConsoleApi final : public Endpoint {
   std::map<int64_t, std::vector<int64_t>> latencies_;
   // minute -> destination -> the largest queue depth sampled in it.
   std::map<int64_t, std::map<std::string, int64_t>> depths_;
+
+  std::mutex feedMutex_;                        // what follows; held while sending
+  std::map<uint64_t, Subscriber> subscribers_;  // streams started
+  size_t streams_ = 0;                          // streams answered and not yet ended
+  uint64_t nextSubscriber_ = 1;
+  core::PeriodicTask publisher_;  // last: stopped before anything it uses goes
 };
 
 }  // namespace brygga::api

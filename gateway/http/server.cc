@@ -342,7 +342,8 @@ class GatewayServer::Impl final : public FrontHandler {
     if (!answer.refusedLogin.empty()) {
       noteFailedLogin(in.peerAddress, in.localAddress, answer.refusedLogin, false);
     }
-    return {answer.status, std::move(answer.headers), std::move(answer.body), false};
+    return {answer.status, std::move(answer.headers), std::move(answer.body), false,
+            std::move(answer.stream)};
   }
 
   // OCSP for a certificate that names a responder. A revoked certificate is a refused login; no

@@ -160,6 +160,9 @@ async function main() {
       if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // The overview is live by Server-Sent Events: it never polls the summary.
+    const summaryPolls = [];
+    page.on('request', (r) => { if (r.url().includes('/console/api/summary')) summaryPolls.push(r.url()); });
 
     // Log in.
     await page.goto(base);
@@ -198,6 +201,8 @@ async function main() {
     check(good.status === 200, 'the first enrollment is accepted (' + good.status + ')');
     await waitFor('kungsbacka received 1', async () => (await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td:nth-child(2)')) === '1');
     check(true, 'the overview shows the message received from kungsbacka without a reload');
+    check((await page.locator('#live').getAttribute('data-mode')) === 'live' && summaryPolls.length === 0,
+      'the overview is updated by Server-Sent Events, not by polling (' + summaryPolls.length + ' polls)');
     await waitFor('kungsbacka no longer silent', async () => (await page.locator('#tenants tr[data-tenant="kungsbacka"]').getAttribute('data-silent')) !== 'never');
     check(/^(under a minute|\d+ min)$/.test(await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td.silence')) &&
       (await cellText(page, '#tenants tr[data-tenant="varberg"] td.silence')) === 'never sent',

@@ -15,6 +15,7 @@
 #include "gateway/fhir/json.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/support/raw_connection.h"
 
 namespace brygga::testing {
 namespace {
@@ -325,6 +326,54 @@ TEST_F(ConsoleApiTest, TheSummaryCarriesTheChartsSeriesOverTheWindow) {
   auto day = parse(console(*h_, "integration", "GET", "/summary?window=86400").body);
   EXPECT_EQ(day["series"]["stepSeconds"].GetInt(), 1440);
   EXPECT_EQ(day["series"]["times"].Size(), 60u);
+}
+
+// The overview's live summaries: Server-Sent Events that follow what arrives, without a worker
+// held, at most 16 clients at a time.
+TEST_F(ConsoleApiTest, TheSummaryStreamsAsServerSentEventsToABoundedNumberOfClients) {
+  const auto openStream = [&](const std::string& window) {
+    auto c = RawConnection::open(h_->gateway().httpPort());
+    EXPECT_NE(c, nullptr);
+    c->send("GET /console/api/events?window=" + window +
+            " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tokenOf("integration") + "\r\n\r\n");
+    return c;
+  };
+  const auto summaryOf = [](const std::string& event) {
+    EXPECT_EQ(event.rfind("event: summary\ndata: ", 0), 0u) << event;
+    return parse(event.substr(event.find("data: ") + 6));
+  };
+  auto stream = openStream("300");
+  auto head = stream->readResponse();
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-type"], "text/event-stream");
+  EXPECT_EQ(head.headers.count("content-length"), 0u) << head.body;
+  auto first = summaryOf(stream->readUntil("\n\n"));
+  EXPECT_EQ(first["windowSeconds"].GetInt(), 300);
+  EXPECT_EQ(first["tenants"][0]["received"].GetInt(), 0);
+  // A message arrives: a later event counts it.
+  ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+            200);
+  bool counted = false;
+  for (int i = 0; i < 10 && !counted; ++i) {
+    auto next = summaryOf(stream->readUntil("\n\n"));
+    counted = next["tenants"][0]["received"].GetInt() == 1;
+  }
+  EXPECT_TRUE(counted) << "no event counted the message";
+  // Streams hold no worker: the gateway answers other requests while 16 are open, and refuses
+  // a 17th live console (503) until one closes.
+  std::vector<std::unique_ptr<RawConnection>> more;
+  for (int i = 1; i < 16; ++i) {
+    more.push_back(openStream("3600"));
+    ASSERT_EQ(more.back()->readResponse().status, 200) << i;
+  }
+  EXPECT_EQ(console(*h_, "integration", "GET", "/session").status, 200);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/events").status, 503);
+  stream.reset();  // the client leaves
+  EXPECT_TRUE(waitUntil([&] {
+    auto again = openStream("3600");
+    return again->readResponse().status == 200;
+  }));
+  EXPECT_EQ(console(*h_, "kungsbacka", "GET", "/events").status, 403);
 }
 
 // The six municipalities are always listed, each with how long it has been silent: null for one

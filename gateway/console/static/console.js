@@ -151,6 +151,7 @@ function showPage(name) {
 function stopPolling() {
   if (timer) clearInterval(timer);
   timer = null;
+  stopLive();
 }
 
 function poll(fn, ms) {
@@ -204,6 +205,57 @@ function stopHealth() {
   $('health').hidden = true;
 }
 
+// The overview live: the summary as Server-Sent Events from api/events, read with fetch (an
+// EventSource cannot send the token). Should the stream be refused (the gateway's live consoles
+// are bounded) or end, the page polls every 2 s instead.
+let live = null;
+
+function stopLive() {
+  if (live) live.abort();
+  live = null;
+}
+
+async function streamSummary() {
+  stopPolling();
+  const controller = new AbortController();
+  live = controller;
+  try {
+    const headers = { 'X-Brygga-Console': '1' };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const response = await fetch('api/events?window=' + $('window').value,
+      { headers, credentials: 'same-origin', signal: controller.signal });
+    if (!response.ok || !response.body) throw new Error('the gateway answered ' + response.status);
+    $('live').textContent = '(live)';
+    $('live').dataset.mode = 'live';
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const kind = (lines.find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (kind === 'summary' && data) showSummary(JSON.parse(data));
+        if (kind === 'failure' && data) showError('Could not load the counts: ' + JSON.parse(data));
+      }
+    }
+  } catch (e) {
+    if (controller.signal.aborted) return;
+  }
+  if (live !== controller) return;
+  live = null;
+  $('live').textContent = '(updated every 2 seconds)';
+  $('live').dataset.mode = 'polling';
+  timer = setInterval(loadSummary, 2000);
+  loadSummary();
+}
+
 async function route() {
   stopPolling();
   showError('');
@@ -232,7 +284,7 @@ async function route() {
     case 'destinations': showPage('destinations'); poll(loadDestinations, 5000); break;
     case 'audit': showPage('audit'); poll(loadAudit, 5000); break;
     case 'refusals': showPage('refusals'); poll(loadRefusals, 5000); break;
-    default: showPage('overview'); poll(loadSummary, 2000); break;
+    default: showPage('overview'); streamSummary(); break;
   }
 }
 
@@ -614,7 +666,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('more').addEventListener('click', () => search(true));
   $('dead-more').addEventListener('click', () => loadDead(true));
   $('show-payload').addEventListener('click', showPayload);
-  $('window').addEventListener('change', loadSummary);
+  $('window').addEventListener('change', streamSummary);
   window.addEventListener('hashchange', route);
   route();
 });
