@@ -331,6 +331,10 @@ TEST_F(ConsoleApiTest, TheSummaryCarriesTheChartsSeriesOverTheWindow) {
 // The overview's live summaries: Server-Sent Events that follow what arrives, without a worker
 // held, at most 16 clients at a time.
 TEST_F(ConsoleApiTest, TheSummaryStreamsAsServerSentEventsToABoundedNumberOfClients) {
+  // Two workers: sixteen open streams holding one each would leave none to answer.
+  h_->stop();
+  h_->config().server.threads = 2;
+  h_->start();
   const auto openStream = [&](const std::string& window) {
     auto c = RawConnection::open(h_->gateway().httpPort());
     EXPECT_NE(c, nullptr);
@@ -359,13 +363,15 @@ TEST_F(ConsoleApiTest, TheSummaryStreamsAsServerSentEventsToABoundedNumberOfClie
     counted = next["tenants"][0]["received"].GetInt() == 1;
   }
   EXPECT_TRUE(counted) << "no event counted the message";
-  // Streams hold no worker: the gateway answers other requests while 16 are open, and refuses
+  // Streams hold no worker: with two workers the gateway answers other requests while 16 are
+  // open, and refuses
   // a 17th live console (503) until one closes.
   std::vector<std::unique_ptr<RawConnection>> more;
   for (int i = 1; i < 16; ++i) {
     more.push_back(openStream("3600"));
     ASSERT_EQ(more.back()->readResponse().status, 200) << i;
   }
+  for (auto& c : more) EXPECT_NE(c->readUntil("\n\n").find("event: summary"), std::string::npos);
   EXPECT_EQ(console(*h_, "integration", "GET", "/session").status, 200);
   EXPECT_EQ(console(*h_, "integration", "GET", "/events").status, 503);
   stream.reset();  // the client leaves
