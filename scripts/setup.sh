@@ -11,6 +11,7 @@ readonly kPackages=(
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev curl
   nodejs npm
   chromium
+  libjs-chart.js
   "$@"
 )
 

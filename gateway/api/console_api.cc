@@ -1,7 +1,10 @@
 #include "gateway/api/console_api.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstdio>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "gateway/api/responses.h"
@@ -16,6 +19,7 @@ namespace brygga::api {
 namespace {
 
 using core::Status;
+using core::StatusOr;
 
 constexpr int64_t kMinuteMs = 60000;
 constexpr int64_t kKeptMs = 24 * 3600 * 1000;  // the longest summary window
@@ -24,6 +28,27 @@ constexpr int kCatchUpMaxRows = 200000;  // per call, so a poll stays short afte
 constexpr int kDefaultPage = 50;
 constexpr int kMaxPage = 200;
 constexpr int kMaxSteps = 500;
+// The charts: at most this many points over any window; at most this many delivery times kept
+// per minute (beyond, the minute's percentiles come from its first ones); at most this many
+// messages remembered while they wait for their delivery.
+constexpr int64_t kMaxSeriesPoints = 60;
+constexpr size_t kMaxLatencySamples = 2000;
+constexpr size_t kMaxRemembered = 200000;
+// The live summaries: how often, how many clients at once, and how long the publisher sleeps
+// while nobody listens (a new one wakes it).
+constexpr int64_t kEventIntervalMs = 2000;
+constexpr size_t kMaxEventClients = 16;
+constexpr int64_t kIdleMs = 60000;
+
+// The p-th percentile (nearest rank) of `samples`; nullopt when there are none.
+std::optional<double> percentile(std::vector<int64_t>& samples, int p) {
+  if (samples.empty()) return std::nullopt;
+  const size_t rank = (samples.size() * static_cast<size_t>(p) + 99) / 100;
+  const size_t index = std::min(samples.size() - 1, rank == 0 ? 0 : rank - 1);
+  std::nth_element(samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(index),
+                   samples.end());
+  return static_cast<double>(samples[index]);
+}
 
 void appendField(std::string& out, const char* name, std::string_view text) {
   out += '"';
@@ -128,6 +153,9 @@ void appendMessageFields(std::string& out, const store::Message& m, bool withAns
   out += ',';
   appendField(out, "interaction", l.interaction);
   out += ',';
+  // What the message is (enrollment, visit note, ...); empty when the flows did not know it.
+  appendField(out, "kind", l.kind);
+  out += ',';
   appendField(out, "resourceTypes", l.resourceTypes);
   out += ',';
   appendField(out, "patient", l.patient);
@@ -199,7 +227,103 @@ void appendCounts(std::string& out, const std::string& name, int64_t received, i
 
 }  // namespace
 
-ConsoleApi::ConsoleApi(ConsoleDependencies deps) : deps_(deps), recorder_(deps_.clock) {}
+// One client's live summaries. Holds a place among kMaxEventClients from its answer until it is
+// destroyed (its connection closed, or its answer never sent).
+class ConsoleApi::SummaryStream final : public core::EventStream {
+ public:
+  SummaryStream(ConsoleApi& api, int64_t windowS) : api_(api), windowS_(windowS) {}
+  ~SummaryStream() override { api_.endStream(id_); }
+  void start(std::function<bool(std::string)> send) override {
+    id_ = api_.subscribe(windowS_, std::move(send));
+  }
+  void stop() override { api_.unsubscribe(id_); }
+
+ private:
+  ConsoleApi& api_;
+  const int64_t windowS_;
+  uint64_t id_ = 0;
+};
+
+ConsoleApi::ConsoleApi(ConsoleDependencies deps)
+    : deps_(deps), recorder_(deps_.clock), publisher_(deps_.clock) {
+  publisher_.start([this] { return publish(); });
+}
+
+ConsoleApi::~ConsoleApi() {
+  publisher_.stop();
+}
+
+ApiResponse ConsoleApi::events(const ApiRequest& request) {
+  auto windowS = windowOf(request.query);
+  if (!windowS.isOk()) return errorResponse(windowS.status());
+  {
+    std::lock_guard lock(feedMutex_);
+    if (streams_ >= kMaxEventClients) {
+      ApiResponse busy = errorResponse(
+          core::unavailable("too many live consoles on this gateway (" +
+                            std::to_string(kMaxEventClients) + "); the page polls instead"));
+      busy.headers.emplace_back("Retry-After", "30");
+      return busy;
+    }
+    ++streams_;
+  }
+  ApiResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", "text/event-stream");
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.stream = std::make_shared<SummaryStream>(*this, *windowS);
+  return r;
+}
+
+uint64_t ConsoleApi::subscribe(int64_t windowS, std::function<bool(std::string)> send) {
+  uint64_t id = 0;
+  {
+    std::lock_guard lock(feedMutex_);
+    id = nextSubscriber_++;
+    subscribers_[id] = {windowS, std::move(send)};
+  }
+  publisher_.notify();  // the first summary at once
+  return id;
+}
+
+void ConsoleApi::unsubscribe(uint64_t id) {
+  std::lock_guard lock(feedMutex_);
+  subscribers_.erase(id);
+}
+
+void ConsoleApi::endStream(uint64_t id) {
+  std::lock_guard lock(feedMutex_);
+  subscribers_.erase(id);
+  --streams_;
+}
+
+// Makes each window's summary once (outside the feed's lock: it reads the store) and sends it to
+// the subscribers of that window; one whose connection is gone is dropped.
+core::PeriodicTask::Next ConsoleApi::publish() {
+  std::set<int64_t> windows;
+  {
+    std::lock_guard lock(feedMutex_);
+    for (const auto& [id, s] : subscribers_) windows.insert(s.windowS);
+  }
+  if (windows.empty()) return core::PeriodicTask::Next::after(kIdleMs);
+  for (const int64_t windowS : windows) {
+    auto json = summaryJson(windowS);
+    std::string event;
+    if (json.isOk()) {
+      event = "event: summary\ndata: " + *json + "\n\n";
+    } else {
+      event = "event: failure\ndata: ";
+      core::appendJsonString(event, json.status().message());
+      event += "\n\n";
+    }
+    std::lock_guard lock(feedMutex_);
+    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
+      const bool gone = it->second.windowS == windowS && !it->second.send(event);
+      it = gone ? subscribers_.erase(it) : std::next(it);
+    }
+  }
+  return core::PeriodicTask::Next::after(kEventIntervalMs);
+}
 
 ApiResponse ConsoleApi::handle(const ApiRequest& request) {
   const int64_t started = deps_.clock.nowMs();
@@ -243,6 +367,16 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
     record = false;
     return auditStatus();
   }
+  if (parts.size() == 1 && parts[0] == "events") {
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
+    record = false;  // names no patient, like the summary it streams
+    return events(request);
+  }
+  if (parts.size() == 1 && parts[0] == "refusals") {
+    if (auto wrong = checkMethod(request, "GET")) return *wrong;
+    record = false;
+    return refusals();
+  }
   if (!parts.empty() && parts[0] == "messages") {
     if (auto wrong = checkMethod(request, "GET")) return *wrong;
     trace.types.insert("Bundle");
@@ -262,8 +396,8 @@ ApiResponse ConsoleApi::dispatch(const ApiRequest& request, Trace& trace, bool& 
   }
   return errorResponse(core::notFound(
       "no such console resource: /console/api/session, summary, messages, messages/{seq}, "
-      "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release and "
-      "audit exist"));
+      "messages/{seq}/payload, destinations, dead-letters/{id}/replay, held/{id}/release, "
+      "refusals, events and audit exist"));
 }
 
 ApiResponse ConsoleApi::forward(const ApiRequest& request, const std::string& adminPath) {
@@ -291,7 +425,18 @@ core::Status ConsoleApi::catchUp() {
         Counts& c = bucket["tenant:" + l.tenant];
         ++c.received;
         ++(l.httpStatus >= 400 ? c.rejected : store::isDeclined(l) ? c.declined : c.accepted);
+        if (l.httpStatus < 400 && l.outboxLast > 0) {
+          receivedAt_[l.requestId] = l.startedMs;
+          receivedOrder_.emplace_back(l.startedMs, l.requestId);
+        }
       } else if (l.direction == "outbound") {
+        const auto received = receivedAt_.find(l.requestId);
+        if (l.httpStatus >= 200 && l.httpStatus < 300 && received != receivedAt_.end()) {
+          auto& samples = latencies_[minute];
+          if (samples.size() < kMaxLatencySamples) {
+            samples.push_back(std::max<int64_t>(0, l.finishedMs - received->second));
+          }
+        }
         for (const std::string& key : {"destination:" + l.destination, "tenant:" + l.tenant}) {
           Counts& c = bucket[key];
           if (l.httpStatus >= 200 && l.httpStatus < 300) {
@@ -307,62 +452,82 @@ core::Status ConsoleApi::catchUp() {
     read += static_cast<int>(lines.size());
     if (static_cast<int>(lines.size()) < kCatchUpBatch) break;
   }
-  while (!buckets_.empty() && buckets_.begin()->first < (now - kKeptMs) / kMinuteMs) {
+  const int64_t oldestMinute = (now - kKeptMs) / kMinuteMs;
+  while (!buckets_.empty() && buckets_.begin()->first < oldestMinute) {
     buckets_.erase(buckets_.begin());
+  }
+  while (!latencies_.empty() && latencies_.begin()->first < oldestMinute) {
+    latencies_.erase(latencies_.begin());
+  }
+  while (!depths_.empty() && depths_.begin()->first < oldestMinute) depths_.erase(depths_.begin());
+  while (!receivedOrder_.empty() &&
+         (receivedOrder_.front().first < now - kKeptMs || receivedOrder_.size() > kMaxRemembered)) {
+    const auto& [at, requestId] = receivedOrder_.front();
+    // A request id sent again later stays for its later message.
+    if (auto it = receivedAt_.find(requestId); it != receivedAt_.end() && it->second == at) {
+      receivedAt_.erase(it);
+    }
+    receivedOrder_.pop_front();
   }
   return Status::ok();
 }
 
-ApiResponse ConsoleApi::summary(const ApiRequest& request) {
+StatusOr<int64_t> ConsoleApi::windowOf(const std::string& query) {
   int64_t windowS = 3600;
-  auto params = search::parseQuery(request.query);
-  if (!params.isOk()) return errorResponse(params.status());
-  for (const auto& [name, value] : *params) {
-    if (name != "window") return errorResponse(core::invalidArgument("unknown parameter " + name));
+  BRYGGA_ASSIGN_OR_RETURN(auto params, search::parseQuery(query));
+  for (const auto& [name, value] : params) {
+    if (name != "window") return core::invalidArgument("unknown parameter " + name);
     auto n = core::parseDecimal(value);
     if (!n.isOk() || *n < 60 || *n > kKeptMs / 1000) {
-      return errorResponse(core::invalidArgument("window is seconds, from 60 to 86400"));
+      return core::invalidArgument("window is seconds, from 60 to 86400");
     }
     windowS = *n;
   }
+  return windowS;
+}
+
+ApiResponse ConsoleApi::summary(const ApiRequest& request) {
+  auto windowS = windowOf(request.query);
+  if (!windowS.isOk()) return errorResponse(windowS.status());
+  auto json = summaryJson(*windowS);
+  if (!json.isOk()) return errorResponse(json.status());
+  return noStoreResponse(200, std::move(json).value());
+}
+
+StatusOr<std::string> ConsoleApi::summaryJson(int64_t windowS) {
+  // One summary at a time: the buckets, the delivery times and the queue samples are shared.
+  std::lock_guard lock(countsMutex_);
   const int64_t now = deps_.clock.nowMs();
+  BRYGGA_RETURN_IF_ERROR(catchUp());
   std::map<std::string, Counts> totals;
-  {
-    std::lock_guard lock(countsMutex_);
-    Status s = catchUp();
-    if (!s.isOk()) return errorResponse(s);
-    const int64_t fromMinute = (now - windowS * 1000) / kMinuteMs;
-    for (auto it = buckets_.lower_bound(fromMinute); it != buckets_.end(); ++it) {
-      for (const auto& [key, c] : it->second) {
-        Counts& t = totals[key];
-        t.received += c.received;
-        t.accepted += c.accepted;
-        t.rejected += c.rejected;
-        t.declined += c.declined;
-        t.delivered += c.delivered;
-        t.retried += c.retried;
-        t.dead += c.dead;
-      }
+  const int64_t fromMinute = (now - windowS * 1000) / kMinuteMs;
+  for (auto it = buckets_.lower_bound(fromMinute); it != buckets_.end(); ++it) {
+    for (const auto& [key, c] : it->second) {
+      Counts& t = totals[key];
+      t.received += c.received;
+      t.accepted += c.accepted;
+      t.rejected += c.rejected;
+      t.declined += c.declined;
+      t.delivered += c.delivered;
+      t.retried += c.retried;
+      t.dead += c.dead;
     }
   }
-  auto states = deps_.store.outbox().destinationStates();
-  if (!states.isOk()) return errorResponse(states.status());
+  BRYGGA_ASSIGN_OR_RETURN(auto states, deps_.store.outbox().destinationStates());
+  // The queue depth is sampled whenever a summary is made (a console open, or streaming).
+  auto& depths = depths_[now / kMinuteMs];
+  for (const store::DestinationState& d : states) {
+    depths[d.destination] = std::max(depths[d.destination], d.pending);
+  }
+  const std::vector<std::pair<std::string, std::string>> tenants = tenantsOf(totals);
   std::string out = "{";
   appendInstant(out, "at", now);
   out += ',';
   appendField(out, "windowSeconds", windowS);
-  out += ",\"tenants\":[";
+  BRYGGA_RETURN_IF_ERROR(appendTenants(out, tenants, totals, now));
+  out += ",\"destinations\":[";
   bool first = true;
-  for (const auto& [key, c] : totals) {
-    if (key.rfind("tenant:", 0) != 0) continue;
-    if (!first) out += ',';
-    first = false;
-    appendCounts(out, key.substr(7), c.received, c.accepted, c.declined, c.rejected, c.delivered,
-                 c.retried, c.dead);
-  }
-  out += "],\"destinations\":[";
-  first = true;
-  for (const store::DestinationState& d : *states) {
+  for (const store::DestinationState& d : states) {
     if (!first) out += ',';
     first = false;
     const Counts c = totals.count("destination:" + d.destination)
@@ -383,8 +548,145 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
     out += '}';
   }
   out += ']';
-  if (Status s = appendGateways(out, now); !s.isOk()) return errorResponse(s);
-  return noStoreResponse(200, out + "}");
+  BRYGGA_RETURN_IF_ERROR(appendGateways(out, now));
+  std::vector<std::string> destinations;
+  for (const store::DestinationState& d : states) destinations.push_back(d.destination);
+  appendSeries(out, windowS, now, tenants, destinations);
+  return out + "}";
+}
+
+// The charts' figures over the window, in steps of a minute (a 24-minute step over a day, so
+// that every window has at most 60 points): messages received per minute per municipality, the
+// delivery time (received to acknowledged by the receiver) p50 and p95, and each destination's
+// queue depth (the largest sampled in the step; null when none was).
+void ConsoleApi::appendSeries(std::string& out, int64_t windowS, int64_t now,
+                              const std::vector<std::pair<std::string, std::string>>& tenants,
+                              const std::vector<std::string>& destinations) {
+  const int64_t stepMinutes = std::max<int64_t>(1, windowS / 60 / kMaxSeriesPoints);
+  const int64_t steps = std::max<int64_t>(1, (windowS / 60 + stepMinutes - 1) / stepMinutes);
+  const int64_t lastMinute = now / kMinuteMs;
+  const int64_t firstMinute = lastMinute - steps * stepMinutes + 1;
+  const auto numberOrNull = [](std::string& to, std::optional<double> v) {
+    if (!v) {
+      to += "null";
+      return;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", *v);
+    to += text;
+  };
+  out += ",\"series\":{";
+  appendField(out, "stepSeconds", stepMinutes * 60);
+  out += ",\"times\":[";
+  for (int64_t i = 0; i < steps; ++i) {
+    if (i > 0) out += ',';
+    appendInstantOrNull(out, (firstMinute + i * stepMinutes) * kMinuteMs);
+  }
+  out += "],\"receivedPerMinute\":{";
+  for (size_t t = 0; t < tenants.size(); ++t) {
+    if (t > 0) out += ',';
+    core::appendJsonString(out, tenants[t].first);
+    out += ":[";
+    const std::string key = "tenant:" + tenants[t].first;
+    for (int64_t i = 0; i < steps; ++i) {
+      int64_t received = 0;
+      for (int64_t m = 0; m < stepMinutes; ++m) {
+        const auto bucket = buckets_.find(firstMinute + i * stepMinutes + m);
+        if (bucket == buckets_.end()) continue;
+        const auto counts = bucket->second.find(key);
+        if (counts != bucket->second.end()) received += counts->second.received;
+      }
+      if (i > 0) out += ',';
+      numberOrNull(out, static_cast<double>(received) / static_cast<double>(stepMinutes));
+    }
+    out += ']';
+  }
+  std::string p50 = "[", p95 = "[";
+  for (int64_t i = 0; i < steps; ++i) {
+    std::vector<int64_t> samples;
+    for (int64_t m = 0; m < stepMinutes; ++m) {
+      const auto minute = latencies_.find(firstMinute + i * stepMinutes + m);
+      if (minute != latencies_.end()) {
+        samples.insert(samples.end(), minute->second.begin(), minute->second.end());
+      }
+    }
+    if (i > 0) {
+      p50 += ',';
+      p95 += ',';
+    }
+    numberOrNull(p50, percentile(samples, 50));
+    numberOrNull(p95, percentile(samples, 95));
+  }
+  out += "},\"deliveryMsP50\":" + p50 + "],\"deliveryMsP95\":" + p95 + "],\"queueDepth\":{";
+  for (size_t d = 0; d < destinations.size(); ++d) {
+    if (d > 0) out += ',';
+    core::appendJsonString(out, destinations[d]);
+    out += ":[";
+    for (int64_t i = 0; i < steps; ++i) {
+      std::optional<double> depth;
+      for (int64_t m = 0; m < stepMinutes; ++m) {
+        const auto minute = depths_.find(firstMinute + i * stepMinutes + m);
+        if (minute == depths_.end()) continue;
+        const auto found = minute->second.find(destinations[d]);
+        if (found == minute->second.end()) continue;
+        depth = std::max(depth.value_or(0), static_cast<double>(found->second));
+      }
+      if (i > 0) out += ',';
+      numberOrNull(out, depth);
+    }
+    out += ']';
+  }
+  out += "}}";
+}
+
+// Every municipality of the routing table, in its order, whether it sent anything or not, then
+// any other sender counted in the window.
+std::vector<std::pair<std::string, std::string>> ConsoleApi::tenantsOf(
+    const std::map<std::string, Counts>& totals) const {
+  std::vector<std::pair<std::string, std::string>> tenants;  // tenant, name
+  if (deps_.mappings != nullptr) {
+    for (const auto& m : deps_.mappings->current()->routing().municipalities()) {
+      tenants.emplace_back(m.tenant, m.name);
+    }
+  }
+  for (const auto& [key, c] : totals) {
+    if (key.rfind("tenant:", 0) != 0) continue;
+    const std::string tenant = key.substr(7);
+    if (std::none_of(tenants.begin(), tenants.end(),
+                     [&](const auto& t) { return t.first == tenant; })) {
+      tenants.emplace_back(tenant, "");
+    }
+  }
+  return tenants;
+}
+
+// Each tenant with its counts, its last message from the store (so it is right after a restart
+// and with several gateways) and how long it has been silent.
+Status ConsoleApi::appendTenants(std::string& out,
+                                 const std::vector<std::pair<std::string, std::string>>& tenants,
+                                 const std::map<std::string, Counts>& totals, int64_t now) {
+  out += ",\"tenants\":[";
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    const auto& [tenant, name] = tenants[i];
+    BRYGGA_ASSIGN_OR_RETURN(std::optional<int64_t> last,
+                            deps_.store.exchangeLog().lastMessageAt(tenant));
+    const auto counted = totals.find("tenant:" + tenant);
+    const Counts c = counted != totals.end() ? counted->second : Counts{};
+    if (i > 0) out += ',';
+    std::string counts;
+    appendCounts(counts, tenant, c.received, c.accepted, c.declined, c.rejected, c.delivered,
+                 c.retried, c.dead);
+    counts.pop_back();  // the municipality's own figures in the same object
+    out += counts + ',';
+    appendField(out, "displayName", name);
+    out += ',';
+    appendInstant(out, "lastReceived", last.value_or(0));
+    out += ",\"silentMs\":";
+    out += last ? std::to_string(std::max<int64_t>(0, now - *last)) : "null";
+    out += '}';
+  }
+  out += ']';
+  return Status::ok();
 }
 
 Status ConsoleApi::appendGateways(std::string& out, int64_t now) {
@@ -433,6 +735,13 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
       query.tenant = value;
     } else if (name == "type") {
       query.resourceType = value;
+    } else if (name == "kind") {
+      if (!store::isMessageKind(value)) {
+        return errorResponse(core::invalidArgument(
+            "kind must be enrollment, discharge, consultation, visit, visit note, care plan or "
+            "admission"));
+      }
+      query.kind = value;
     } else if (name == "requestId") {
       query.requestId = value;
     } else if (name == "cursor") {
@@ -490,7 +799,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
     } else {
       return errorResponse(core::invalidArgument(
           "unknown parameter " + name +
-          "; use from, to, tenant, patient, type, status, requestId, cursor, limit"));
+          "; use from, to, tenant, patient, kind, type, status, requestId, cursor, limit"));
     }
     recorded += (recorded.empty() ? "" : "&") + name + "=" + core::percentEncode(value);
   }
@@ -623,6 +932,40 @@ ApiResponse ConsoleApi::message(const std::string& seqText, bool payload, Trace&
     audit += ",\"event\":" + records->front().json + "}";
   }
   out += "]" + audit + "]";
+  return noStoreResponse(200, out + "}");
+}
+
+ApiResponse ConsoleApi::refusals() {
+  std::string out = "{\"refusals\":[";
+  const std::vector<Refusal> kept = deps_.refusals != nullptr
+                                        ? deps_.refusals->newest(RecentRefusals::kDefaultCapacity)
+                                        : std::vector<Refusal>();
+  for (size_t i = 0; i < kept.size(); ++i) {
+    const Refusal& r = kept[i];
+    if (i > 0) out += ',';
+    out += '{';
+    appendInstant(out, "at", r.atMs);
+    out += ',';
+    appendField(out, "status", r.status);
+    out += ',';
+    appendField(out, "method", r.method);
+    out += ',';
+    appendField(out, "route", r.route);
+    out += ',';
+    appendField(out, "reason", r.reason);
+    out += ',';
+    appendField(out, "client", r.client);
+    out += ',';
+    appendField(out, "tenant", r.tenant);
+    out += ',';
+    appendField(out, "source", r.source);
+    out += '}';
+  }
+  out += "],";
+  appendField(out, "total", deps_.refusals != nullptr ? deps_.refusals->total() : 0);
+  out += ',';
+  appendField(out, "kept",
+              static_cast<int64_t>(deps_.refusals != nullptr ? deps_.refusals->capacity() : 0));
   return noStoreResponse(200, out + "}");
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,7 @@
 
 #include "gateway/auth/scopes.h"
 #include "gateway/core/client_role.h"
+#include "gateway/core/event_stream.h"
 #include "gateway/core/status.h"
 
 // The seam between the transport (gateway/http) and what answers requests. The server routes by
@@ -60,6 +62,9 @@ struct ApiResponse {
   // assertion no registered key verifies): what was presented, never a secret. The server counts
   // it for the aggregated audit record of refused logins; nothing is written for it alone.
   std::string refusedLogin;
+  // Set: the answer stays open and its body is these events (Server-Sent Events); `body` is
+  // empty. See core::EventStream.
+  std::shared_ptr<core::EventStream> stream;
 };
 
 // Answers requests below one path prefix. Implementations are thread-safe: the server calls

@@ -49,6 +49,7 @@ core::Status ExchangeRecorder::record(store::StoreTransaction& txn, const ApiReq
   // never an identifier.
   ex.message = isMessageInteraction(trace.interaction);
   ex.patient = trace.patient.value_or("");
+  ex.kind = ex.message ? trace.kind : std::string();
   // Which mapping files were in force, so that a forwarded message can be traced to its rules.
   if (!trace.flowNote.empty()) ex.detail += "; " + trace.flowNote;
   if (!trace.accessNote.empty()) ex.detail += "; " + trace.accessNote;

@@ -30,6 +30,7 @@ struct Trace {
   bool audited = true;  // false only for unauthenticated, data-free answers (metadata)
   // The mapping files in force for the request; their version goes into the exchange line.
   std::shared_ptr<const mappings::MappingSet> mappings;
+  std::string kind;      // what the message is (store::kMessageKinds); empty: not known
   std::string flowNote;  // what the flows decided, PHI-free ("task rejected: public-holiday")
   // A refusal the caller must not be able to tell from "not found", said in the audit record
   // only: "refused: a block against tenant:varberg stands" (PHI-free).

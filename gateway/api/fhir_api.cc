@@ -989,6 +989,7 @@ class FhirApi::Impl {
     const write::Writer writer{request.caller.role, request.caller.tenant, request.caller.clientId,
                                request.requestId, request.traceId};
     const size_t entitiesBefore = trace.entities.size();
+    trace.kind = write::WritePipeline::kindOf(ops);  // named even when the unit is refused
     Status s = pipeline_.commit(
         writer, ops, trace.mappings,
         [&](store::StoreTransaction& txn, const write::UnitResult& unit) -> Status {

@@ -284,7 +284,8 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   g->instance_.startedMs = g->time_->nowMs();
   // The web console (/console); its replays and pauses go through the AdminApi above.
   g->consoleApi_ = std::make_unique<api::ConsoleApi>(
-      api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_, g->instance_.id});
+      api::ConsoleDependencies{*g->store_, *g->time_, *g->logger_, *g->adminApi_, g->instance_.id,
+                               g->mappings_.get(), &g->refusals_});
   g->consoleStatic_ = std::make_unique<console::ConsoleStatic>();
   g->retention_ =
       std::make_unique<delivery::Retention>(config.delivery, *g->store_, *g->time_, *g->logger_);
@@ -377,7 +378,8 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
       g->tokenIssuer_.get(),
       failedLogins,
       g->ocspTransport_.get(),
-      g->time_};
+      g->time_,
+      &g->refusals_};
   g->server_ = std::make_unique<http::GatewayServer>(config.server, config.tls, config.clients,
                                                      std::move(serverDeps));
   return g;

@@ -11,6 +11,7 @@
 #include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
 #include "gateway/api/mappings_api.h"
+#include "gateway/api/recent_refusals.h"
 #include "gateway/app/gateway_config.h"
 #include "gateway/audit/audit_forwarder.h"
 #include "gateway/audit/audit_log.h"
@@ -101,6 +102,8 @@ class Gateway {
   std::unique_ptr<audit::WitnessPusher> witness_;
   std::unique_ptr<api::AdminApi> adminApi_;
   // The web console: its JSON API and its page (gateway/console).
+  // Requests the HTTP layer refused before an endpoint saw them, for the console (memory only).
+  api::RecentRefusals refusals_;
   std::unique_ptr<api::Endpoint> consoleApi_;
   std::unique_ptr<api::Endpoint> consoleStatic_;
   std::unique_ptr<delivery::Retention> retention_;

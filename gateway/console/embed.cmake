@@ -1,13 +1,23 @@
 # Writes OUTPUT, a C++ source holding every file of DIR as a byte array (run with cmake -P at
-# build time), so the brygga binary serves the console without the source tree.
+# build time), so the brygga binary serves the console without the source tree. EXTRA adds files
+# from elsewhere, each NAME=PATH (served as NAME).
 file(GLOB files RELATIVE ${DIR} ${DIR}/*)
 list(SORT files)
+set(paths "")
+foreach(name ${files})
+  list(APPEND paths "${name}=${DIR}/${name}")
+endforeach()
+list(APPEND paths ${EXTRA})
 set(out "// Generated from gateway/console/static by embed.cmake; do not edit.\n")
 string(APPEND out "#include \"gateway/console/console_files.h\"\n\nnamespace brygga::console {\n\n")
 set(table "const EmbeddedFile kFiles[] = {\n")
 set(index 0)
-foreach(name ${files})
-  file(READ ${DIR}/${name} hex HEX)
+foreach(entry ${paths})
+  string(FIND "${entry}" "=" equals)
+  string(SUBSTRING "${entry}" 0 ${equals} name)
+  math(EXPR from "${equals} + 1")
+  string(SUBSTRING "${entry}" ${from} -1 path)
+  file(READ ${path} hex HEX)
   string(LENGTH "${hex}" hexLength)
   math(EXPR size "${hexLength} / 2")
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")

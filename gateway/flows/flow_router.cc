@@ -872,4 +872,29 @@ std::string FlowRouter::noteOf(const std::vector<FlowWrite>& writes) {
   return {};
 }
 
+std::string FlowRouter::kindOf(const std::vector<FlowWrite>& writes) {
+  const auto find = [&](std::string_view type) {
+    return std::find_if(writes.begin(), writes.end(), [&](const FlowWrite& w) {
+      return w.resource != nullptr && w.type == type;
+    });
+  };
+  // In the order a unit's main resource outranks what travels with it (an enrollment carries
+  // its CarePlan, a visit its Encounter).
+  if (auto episode = find("EpisodeOfCare"); episode != writes.end()) {
+    const Value* period = fhir::member(*episode->resource, "period");
+    const bool ended = fhir::stringMember(*episode->resource, "status") == "finished" ||
+                       (period != nullptr && fhir::member(*period, "end") != nullptr);
+    return ended ? "discharge" : "enrollment";
+  }
+  if (find("Task") != writes.end()) return "consultation";
+  if (find("Composition") != writes.end() || find("DocumentReference") != writes.end()) {
+    return "visit note";
+  }
+  if (auto encounter = find("Encounter"); encounter != writes.end()) {
+    return m::isInpatient(*encounter->resource) ? "admission" : "visit";
+  }
+  if (find("CarePlan") != writes.end()) return "care plan";
+  return {};
+}
+
 }  // namespace brygga::flows

@@ -103,6 +103,12 @@ class FlowRouter {
   // "task rejected: public-holiday"); empty when nothing notable.
   static std::string noteOf(const std::vector<FlowWrite>& writes);
 
+  // What a write unit is, as a home-care message (store::kMessageKinds), from what it writes:
+  // an EpisodeOfCare makes an enrollment (a discharge when finished or ended), a Task a
+  // consultation, a note (Composition, DocumentReference) a visit note, an Encounter a visit (an
+  // admission when inpatient), a CarePlan alone a care plan; empty for anything else. Pure.
+  static std::string kindOf(const std::vector<FlowWrite>& writes);
+
  private:
   class Unit;
   MappingRegistry& registry_;

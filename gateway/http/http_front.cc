@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <utility>
 
 #include "gateway/core/http_reason.h"
 
@@ -36,6 +37,8 @@ constexpr int64_t kStopGraceMs = 2000;
 constexpr int64_t kRefusalLogIntervalMs = 10000;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kBacklog = 1024;
+// What a streamed answer may have queued unsent before its client counts as too slow.
+constexpr size_t kMaxStreamBacklog = 1 << 20;
 
 int64_t monotonicMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -75,8 +78,9 @@ std::string serialize(const OutgoingResponse& r, bool head, int minorVersion, bo
   }
   // No length on 1xx and 204 (RFC 9110 §8.6), nor on a 304, whose length would have to be the
   // 200's; they never have content. Everything else is framed by Content-Length.
+  // A streamed answer ends when the connection does (RFC 9112 §6.3): no length.
   const bool noContent = r.status < 200 || r.status == 204 || r.status == 304;
-  if (!noContent) {
+  if (!noContent && r.stream == nullptr) {
     out += "Content-Length: ";
     out += std::to_string(r.body.size());
     out += "\r\n";
@@ -87,7 +91,7 @@ std::string serialize(const OutgoingResponse& r, bool head, int minorVersion, bo
     out += "Connection: keep-alive\r\n";
   }
   out += "\r\n";
-  if (!head && !noContent) out += r.body;
+  if (!head && !noContent && r.stream == nullptr) out += r.body;
   return out;
 }
 
@@ -131,10 +135,11 @@ std::string joinMethods(const std::vector<std::string>* methods) {
 }  // namespace
 
 struct HttpFront::Connection {
-  enum class Phase { kHandshake, kReading, kDispatched, kWriting, kLingering, kClosed };
+  // kStreaming: a streamed answer's head is written; waiting for what its stream sends.
+  enum class Phase { kHandshake, kReading, kDispatched, kWriting, kStreaming, kLingering, kClosed };
   // What the deadline is for, and so what happens when it passes.
   enum class Wait { kRequestLine, kIdle, kHeaders, kBody, kWrite, kLinger, kNone };
-  enum class After { kNextRequest, kContinueReading, kClose };
+  enum class After { kNextRequest, kContinueReading, kClose, kStream };
 
   uint64_t id = 0;
   int fd = -1;
@@ -162,6 +167,8 @@ struct HttpFront::Connection {
   size_t outPos = 0;
   After after = After::kNextRequest;
   int64_t lingered = 0;
+  std::shared_ptr<core::EventStream> stream;  // a streamed answer's source
+  bool streamStarted = false;
 
   explicit Connection(const ParserLimits& limits) : parser(limits) {}
 };
@@ -260,12 +267,23 @@ void HttpFront::wake() {
   [[maybe_unused]] const ssize_t n = ::write(wakeFd_, &one, sizeof one);
 }
 
-void HttpFront::complete(uint64_t id, std::string bytes, bool close) {
+void HttpFront::complete(uint64_t id, std::string bytes, bool close,
+                         std::shared_ptr<core::EventStream> stream) {
   {
     std::lock_guard lock(completionsMutex_);
-    completions_.push_back({id, std::move(bytes), close});
+    completions_.push_back({id, std::move(bytes), close, std::move(stream), false});
   }
   wake();
+}
+
+bool HttpFront::sendEvent(uint64_t id, std::string bytes) {
+  if (stopping_) return false;
+  {
+    std::lock_guard lock(completionsMutex_);
+    completions_.push_back({id, std::move(bytes), false, nullptr, true});
+  }
+  wake();
+  return true;
 }
 
 void HttpFront::run() {
@@ -428,6 +446,7 @@ void HttpFront::close(Connection& c) {
   c.phase = Connection::Phase::kClosed;
   c.wait = Connection::Wait::kNone;
   c.deadlineMs = 0;
+  if (c.stream != nullptr) std::exchange(c.stream, nullptr)->stop();
   auto node = connections_.extract(c.id);
   closed_.push_back(std::move(node.mapped()));
   connectionCount_ = connections_.size();
@@ -441,6 +460,9 @@ void HttpFront::onEvent(Connection& c, uint32_t events, int64_t nowMs) {
       return readRequest(c, nowMs);
     case Connection::Phase::kWriting:
       return writeResponse(c, nowMs);
+    case Connection::Phase::kStreaming:
+      // The client sends nothing more; what it sends is dropped, its end closes the stream.
+      return linger(c);
     case Connection::Phase::kLingering:
       return linger(c);
     case Connection::Phase::kDispatched:
@@ -606,6 +628,12 @@ void HttpFront::dispatch(Connection& c, int64_t nowMs) {
   const uint64_t id = c.id;
   auto job = [this, id, head, minor, keepAlive, request = std::move(request)]() mutable {
     OutgoingResponse response = handler_.handle(request);
+    if (response.stream != nullptr && !head) {
+      std::string bytes = serialize(response, false, minor, false);  // before the stream moves
+      complete(id, std::move(bytes), false, std::move(response.stream));
+      return;
+    }
+    response.stream = nullptr;  // a HEAD gets the head alone
     const bool open = keepAlive && !response.close;
     complete(id, serialize(response, head, minor, open), !open);
   };
@@ -630,7 +658,10 @@ void HttpFront::answer(Connection& c, int httpStatus, const core::Status& why, b
   const HttpRequest& parsed = c.parser.request();
   request.http.method = parsed.method;
   request.http.target = parsed.target;
-  handler_.answeredByFront(request, httpStatus);
+  // Who sent it (a body over the limit is refused once its header block is read): the request log
+  // names them. The headers parsed so far; none when the request line itself was refused.
+  request.http.headers = parsed.headers;
+  handler_.answeredByFront(request, httpStatus, why);
   const bool keepAlive =
       !close && parsed.keepAlive && c.requests + 1 < limits_.maxRequestsPerConnection;
   startWrite(c, serialize(response, parsed.method == "HEAD", parsed.minorVersion, keepAlive),
@@ -640,7 +671,9 @@ void HttpFront::answer(Connection& c, int httpStatus, const core::Status& why, b
 void HttpFront::startWrite(Connection& c, std::string bytes, bool close, int64_t nowMs) {
   c.out = std::move(bytes);
   c.outPos = 0;
-  c.after = close ? Connection::After::kClose : Connection::After::kNextRequest;
+  c.after = close      ? Connection::After::kClose
+            : c.stream ? Connection::After::kStream
+                       : Connection::After::kNextRequest;
   c.phase = Connection::Phase::kWriting;
   c.wait = Connection::Wait::kWrite;
   c.deadlineMs = nowMs + limits_.writeTimeoutMs;
@@ -677,6 +710,19 @@ void HttpFront::writeResponse(Connection& c, int64_t nowMs) {
   }
   c.out.clear();
   c.outPos = 0;
+  if (c.after == Connection::After::kStream) {
+    if (stopping_) return close(c);
+    c.phase = Connection::Phase::kStreaming;
+    c.wait = Connection::Wait::kNone;
+    c.deadlineMs = 0;
+    setInterest(c, EPOLLIN);
+    if (!c.streamStarted) {
+      c.streamStarted = true;
+      const uint64_t id = c.id;
+      c.stream->start([this, id](std::string bytes) { return sendEvent(id, std::move(bytes)); });
+    }
+    return;
+  }
   if (c.after == Connection::After::kContinueReading) {
     c.phase = Connection::Phase::kReading;
     setInterest(c, EPOLLIN);
@@ -728,11 +774,40 @@ void HttpFront::takeCompletions(int64_t nowMs) {
   }
   for (auto& completion : done) {
     auto it = connections_.find(completion.id);
-    if (it == connections_.end()) continue;  // closed meanwhile
+    if (it == connections_.end()) {
+      // Closed meanwhile: a stream that never started is told it ends.
+      if (completion.stream != nullptr) completion.stream->stop();
+      continue;
+    }
     Connection& c = *it->second;
-    if (c.phase != Connection::Phase::kDispatched) continue;
+    if (completion.event) {
+      takeEvent(c, std::move(completion.bytes), nowMs);
+      continue;
+    }
+    if (c.phase != Connection::Phase::kDispatched) {
+      if (completion.stream != nullptr) completion.stream->stop();
+      continue;
+    }
+    c.stream = std::move(completion.stream);
     startWrite(c, std::move(completion.bytes), completion.close, nowMs);
   }
+}
+
+// What a stream sent: written at once when the connection waits, queued behind what is being
+// written otherwise, and the connection closed when its client has not read kMaxStreamBacklog.
+void HttpFront::takeEvent(Connection& c, std::string bytes, int64_t nowMs) {
+  if (c.stream == nullptr) return;
+  if (c.phase == Connection::Phase::kStreaming) {
+    c.out = std::move(bytes);
+    c.outPos = 0;
+    c.phase = Connection::Phase::kWriting;
+    c.wait = Connection::Wait::kWrite;
+    c.deadlineMs = nowMs + limits_.writeTimeoutMs;
+    return writeResponse(c, nowMs);
+  }
+  if (c.phase != Connection::Phase::kWriting) return;
+  if (c.out.size() - c.outPos + bytes.size() > kMaxStreamBacklog) return close(c);
+  c.out += bytes;
 }
 
 void HttpFront::sweep(int64_t nowMs) {

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/core/event_stream.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/http/request_parser.h"
@@ -65,6 +66,9 @@ struct OutgoingResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   bool close = false;  // close the connection after this answer
+  // Set: the answer has no length and stays open; its body is what the stream sends, until the
+  // connection closes (core::EventStream). `body` is ignored.
+  std::shared_ptr<core::EventStream> stream;
 };
 
 // What the front asks of the gateway. handle() runs on worker threads (many at once); the rest on
@@ -80,9 +84,11 @@ class FrontHandler {
   virtual const std::vector<std::string>* methodsFor(std::string_view path) const = 0;
   // The body and headers of an answer the front makes itself (400, 405, 408, 413, 503 ...).
   virtual OutgoingResponse frontAnswer(int httpStatus, const core::Status& why) const = 0;
-  // Told about each answer the front made itself (for the request log and metrics). `request`
-  // holds what was parsed (the method and target may be empty).
-  virtual void answeredByFront(const IncomingRequest& request, int httpStatus) = 0;
+  // Told about each answer the front made itself (for the request log, metrics and the recent
+  // refusals), with why. `request` holds what was parsed: the method, target and headers may be
+  // empty.
+  virtual void answeredByFront(const IncomingRequest& request, int httpStatus,
+                               const core::Status& why) = 0;
   // A TLS handshake failed after the client presented a certificate (expired, unknown CA,
   // revoked by CRL, a key that does not match ...).
   virtual void handshakeRefused(const std::string& peerAddress, const std::string& localAddress,
@@ -95,7 +101,10 @@ class FrontHandler {
 // waiting, slow or idle connection holds no thread, and no worker waits on a socket.
 // Back-pressure: connections beyond maxConnections or maxConnectionsPerSource are closed at
 // accept; a connection has at most one request in the workers; a full worker queue is answered
-// 503 by the loop. Answers the loop makes without a worker: malformed requests, bodies over the
+// 503 by the loop. A streamed answer (Server-Sent Events) holds no worker either: its head is
+// written like any answer, then the connection waits in the loop for what its stream sends, at
+// most kMaxStreamBacklog unsent (a client that reads slower is closed). Answers the loop makes
+// without a worker: malformed requests, bodies over the
 // limit (before they are read), methods a path does not serve (405 with Allow), OPTIONS (204
 // with Allow), late requests (408). `Expect: 100-continue` is answered when the body will be
 // taken. After an error answer the connection is closed after a bounded drain, so that the client
@@ -131,6 +140,8 @@ class HttpFront {
     uint64_t id = 0;
     std::string bytes;
     bool close = false;
+    std::shared_ptr<core::EventStream> stream;  // the head of a streamed answer
+    bool event = false;                         // bytes a stream sent
   };
 
   void run();
@@ -155,7 +166,11 @@ class HttpFront {
   // until the loop's turn ends, as the caller may be deep in a chain that still reads it (a read
   // that answers, writes, lingers and closes, then looks at the phase again).
   void close(Connection& c);
-  void complete(uint64_t id, std::string bytes, bool close);
+  void complete(uint64_t id, std::string bytes, bool close,
+                std::shared_ptr<core::EventStream> stream = nullptr);
+  // What an open stream sends (from any thread); false once the front stops.
+  bool sendEvent(uint64_t id, std::string bytes);
+  void takeEvent(Connection& c, std::string bytes, int64_t nowMs);
   void wake();
   IncomingRequest describe(const Connection& c) const;
   void noteRefusedConnection(const char* why, int64_t nowMs);

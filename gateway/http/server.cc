@@ -166,10 +166,24 @@ class GatewayServer::Impl final : public FrontHandler {
     return r;
   }
 
-  void answeredByFront(const IncomingRequest& request, int httpStatus) override {
+  void answeredByFront(const IncomingRequest& request, int httpStatus,
+                       const core::Status& why) override {
     const std::string& target = request.http.target;
     RequestInfo info;
     info.path = target.substr(0, target.find('?'));
+    info.reason = why.message();
+    // The sender of a request refused after its headers (a body over the limit): its credentials
+    // are checked as for any request, without OCSP (the loop must not wait on a responder).
+    const std::string* authorization = request.http.header("authorization");
+    if (request.certificate != nullptr || authorization != nullptr) {
+      const Identification who = auth_.identify(
+          {request.certificate.get(), authorization != nullptr ? *authorization : ""});
+      if (who.caller) {
+        info.client = who.caller->clientId;
+        info.tenant = who.caller->tenant;
+      }
+    }
+    noteRefusal(request, info, httpStatus);
     logRequest(request.http.method, info, httpStatus, 0, std::string());
   }
 
@@ -199,6 +213,7 @@ class GatewayServer::Impl final : public FrontHandler {
       response = statusResponse(core::internalError("internal error"));
     }
     response.headers.emplace_back("X-Request-Id", requestId);
+    if (!info.routed) noteRefusal(request, info, response.status);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     logRequest(request.http.method, info, response.status, seconds, requestId);
@@ -212,7 +227,31 @@ class GatewayServer::Impl final : public FrontHandler {
     std::string client;
     std::string tenant;
     std::string traceId;
+    bool routed = false;  // an endpoint answered it
+    std::string reason;   // why the server refused it itself
   };
+
+  // A request refused before an endpoint saw it, for the console (in memory only). Rate-limited
+  // requests are not noted: a flood would push every other refusal out of the list.
+  void noteRefusal(const IncomingRequest& request, const RequestInfo& info, int status) {
+    if (deps_.refusals == nullptr || status < 400 || status >= 500 || status == 429) return;
+    api::Refusal r;
+    r.atMs = clock_.nowMs();
+    r.status = status;
+    r.method = request.http.method;
+    r.route = api::routeTemplate(info.path);
+    r.reason = info.reason;
+    r.client = info.client;
+    r.tenant = info.tenant;
+    r.source = request.peerAddress;
+    deps_.refusals->add(std::move(r));
+  }
+
+  // The server's own refusal of a request: an OperationOutcome, and its reason noted.
+  static OutgoingResponse refuse(RequestInfo& info, const core::Status& why) {
+    info.reason = why.message();
+    return statusResponse(why);
+  }
 
   TlsFiles tlsFiles() const {
     return {tls_.certificateFile, tls_.privateKeyFile, tls_.caFile, tls_.crlFiles};
@@ -250,9 +289,9 @@ class GatewayServer::Impl final : public FrontHandler {
     const std::string key = identified ? who.caller->clientId : in.peerAddress;
     if (const int64_t wait = limiter.take(key, monotonicMs()); wait > 0) {
       OutgoingResponse r =
-          statusResponse({core::StatusCode::kTooManyRequests,
-                          identified ? "too many requests from this client; slow down"
-                                     : "too many requests from this address; slow down"});
+          refuse(info, {core::StatusCode::kTooManyRequests,
+                        identified ? "too many requests from this client; slow down"
+                                   : "too many requests from this address; slow down"});
       r.headers.emplace_back("Retry-After", std::to_string(wait));
       return r;
     }
@@ -260,7 +299,7 @@ class GatewayServer::Impl final : public FrontHandler {
 
     const Route* route = routeOf(path);
     if (route == nullptr) {
-      return statusResponse(core::notFound("no such endpoint: the FHIR API is at /fhir"));
+      return refuse(info, core::notFound("no such endpoint: the FHIR API is at /fhir"));
     }
     api::ApiRequest request;
     // HEAD is served as GET; the front sends the answer's headers without its body.
@@ -288,20 +327,23 @@ class GatewayServer::Impl final : public FrontHandler {
     if (!identified && !route->endpoint->isPublic(request)) {
       noteFailedLogin(in.peerAddress, in.localAddress, who.refused.empty() ? "none" : who.refused,
                       false);
-      OutgoingResponse r = statusResponse(core::unauthenticated(
-          "authentication required: a client certificate (HTTPS) or a bearer token"));
+      OutgoingResponse r = refuse(
+          info, core::unauthenticated(
+                    "authentication required: a client certificate (HTTPS) or a bearer token"));
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"brygga\"");
       return r;
     }
     if (core::Status user = takeUserHsaId(request); !user.isOk()) {
       if (deps_.refused) deps_.refused(request, user, "unknown");
-      return statusResponse(user);
+      return refuse(info, user);
     }
+    info.routed = true;
     api::ApiResponse answer = route->endpoint->handle(request);
     if (!answer.refusedLogin.empty()) {
       noteFailedLogin(in.peerAddress, in.localAddress, answer.refusedLogin, false);
     }
-    return {answer.status, std::move(answer.headers), std::move(answer.body), false};
+    return {answer.status, std::move(answer.headers), std::move(answer.body), false,
+            std::move(answer.stream)};
   }
 
   // OCSP for a certificate that names a responder. A revoked certificate is a refused login; no

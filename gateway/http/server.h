@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gateway/api/endpoint.h"
+#include "gateway/api/recent_refusals.h"
 #include "gateway/core/log.h"
 #include "gateway/core/status.h"
 #include "gateway/core/time_source.h"
@@ -48,6 +49,9 @@ struct ServerDependencies {
   // Carries OCSP requests for certificates that name a responder; null: no OCSP. Not owned.
   OcspTransport* ocsp = nullptr;
   core::TimeSystem* time = nullptr;  // wall clock (records, OCSP); null: the real time system
+  // Where the requests refused before an endpoint saw them are noted (4xx but 429: the sender,
+  // the route template, the status and the reason), in memory only. Not owned; may be null.
+  api::RecentRefusals* refusals = nullptr;
 };
 
 // The gateway's HTTP and HTTPS listeners on the event-driven front (http_front.h). On a worker,

@@ -1,5 +1,5 @@
 // The PostgreSQL schema and its migrations (postgres_store.h). Mirrors the SQLite schema's model
-// (sqlite_schema.cc) as of its version 9, in PostgreSQL's own terms: identity columns, plpgsql
+// (sqlite_schema.cc) as of its version 10, in PostgreSQL's own terms: identity columns, plpgsql
 // triggers, text in byte order (COLLATE "C", as SQLite compares) so that ids sort alike on both.
 #include "gateway/store/postgres_schema.h"
 
@@ -167,6 +167,11 @@ const std::vector<Migration>& migrations() {
        {"CREATE TABLE search_index_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
         " version INTEGER NOT NULL)",
         "INSERT INTO search_index_state (id, version) VALUES (1, 0)"}},
+      // 4: what a message is (enrollment, visit note, ...), recorded at intake (SQLite's 11).
+      // The last message of each tenant (the console's "silent for"), one seek each.
+      {4,
+       {"ALTER TABLE exchange ADD COLUMN kind TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+        "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
   };
   return kMigrations;
 }

@@ -574,8 +574,8 @@ class PgTransaction final : public StoreTransaction,
       c_.exec(
           "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
           " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
-          " detail, message, patient, outbox_last, audit_seq)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+          " detail, message, patient, kind, outbox_last, audit_seq)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
           " CASE WHEN ?::int <> 0 THEN (SELECT COALESCE(MAX(id), 0) FROM outbox) ELSE 0 END,"
           " CASE WHEN ?::int <> 0 THEN (SELECT COALESCE(MAX(seq), 0) + 1 FROM audit) ELSE 0 END)",
           Params()
@@ -594,6 +594,7 @@ class PgTransaction final : public StoreTransaction,
               .add(record.detail)
               .add(record.message)
               .add(record.patient)
+              .add(record.kind)
               .add(record.message)
               .add(record.message || record.direction == "outbound"));
       return Status::ok();
@@ -1272,6 +1273,17 @@ class PgStore final : public Store,
   StatusOr<int64_t> exchangeSeqAt(int64_t ms) override {
     return onReader("exchangeSeqAt",
                     [&](Connection& c) -> StatusOr<int64_t> { return seqAt(c, ms); });
+  }
+
+  StatusOr<std::optional<int64_t>> lastMessageAt(const std::string& tenant) override {
+    return onReader("lastMessageAt", [&](Connection& c) -> StatusOr<std::optional<int64_t>> {
+      Result r = c.exec(
+          "SELECT started_ms FROM exchange WHERE message = 1 AND tenant = ?"
+          " ORDER BY seq DESC LIMIT 1",
+          Params().add(tenant));
+      if (r.rows() == 0) return std::optional<int64_t>();
+      return std::optional<int64_t>(r.integer(0, 0));
+    });
   }
 
  private:

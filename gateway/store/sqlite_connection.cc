@@ -536,8 +536,8 @@ void Connection::insertExchange(const ExchangeRecord& record) {
   Query(statements_.get(
             "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
             " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
-            " detail, message, patient, outbox_last, audit_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " detail, message, patient, kind, outbox_last, audit_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
             // Schema 4's links for the console (see ExchangeRecord), only on the lines it shows
             // steps of: two seeks to the last row of a table, no index entry.
             " CASE WHEN ? <> 0 THEN (SELECT COALESCE(MAX(id), 0) FROM outbox) ELSE 0 END,"
@@ -557,6 +557,7 @@ void Connection::insertExchange(const ExchangeRecord& record) {
       .bind(record.detail)
       .bind(record.message ? 1 : 0)
       .bind(record.patient)
+      .bind(record.kind)
       .bind(record.message ? 1 : 0)
       .bind(record.message || record.direction == "outbound" ? 1 : 0)
       .run();

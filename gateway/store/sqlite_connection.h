@@ -182,6 +182,7 @@ class Connection {
   std::vector<ExchangeRecord> requestExchanges(const std::string& requestId, int limit);
   std::vector<ExchangeRecord> exchangesAfter(int64_t afterSeq, int limit);
   int64_t exchangeSeqAt(int64_t ms);
+  std::optional<int64_t> lastMessageAt(const std::string& tenant);
   int64_t auditSize();
 
  private:

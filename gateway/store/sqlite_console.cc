@@ -259,6 +259,15 @@ int64_t Connection::exchangeSeqAt(int64_t ms) {
   return lo;
 }
 
+std::optional<int64_t> Connection::lastMessageAt(const std::string& tenant) {
+  Query q(
+      statements_.get("SELECT started_ms FROM exchange INDEXED BY exchange_message_by_tenant"
+                      " WHERE message = 1 AND tenant = ? ORDER BY seq DESC LIMIT 1"));
+  q.bind(tenant);
+  if (!q.next()) return std::nullopt;
+  return q.integer(0);
+}
+
 int64_t Connection::auditSize() {
   Query q(statements_.get("SELECT COALESCE(MAX(seq), 0) FROM audit"));
   return q.next() ? q.integer(0) : 0;

@@ -268,6 +268,11 @@ const std::vector<Migration>& migrations() {
        {"CREATE TABLE search_index_state (id INTEGER PRIMARY KEY CHECK (id = 1),"
         " version INTEGER NOT NULL)",
         "INSERT INTO search_index_state (id, version) VALUES (1, 0)"}},
+      // 11: what a message is (enrollment, visit note, ...), recorded at intake (issue 15).
+      // The last message of each tenant (the console's "silent for"), one seek each.
+      {11,
+       {"ALTER TABLE exchange ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
   };
   return kMigrations;
 }

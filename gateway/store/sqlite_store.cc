@@ -600,6 +600,12 @@ class SqliteStore final : public Store,
                     [&](Connection& c) -> StatusOr<int64_t> { return c.exchangeSeqAt(ms); });
   }
 
+  StatusOr<std::optional<int64_t>> lastMessageAt(const std::string& tenant) override {
+    return onReader("lastMessageAt", [&](Connection& c) -> StatusOr<std::optional<int64_t>> {
+      return c.lastMessageAt(tenant);
+    });
+  }
+
   StatusOr<int64_t> auditSize() override {
     return onReader("auditSize", [&](Connection& c) -> StatusOr<int64_t> { return c.auditSize(); });
   }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -180,6 +181,9 @@ struct ExchangeRecord {
   // request concerned one patient (never an identifier such as a personnummer).
   bool message = false;
   std::string patient;
+  // Schema 11: what the message is, as the flows know it at intake (kMessageKinds: "enrollment",
+  // "visit note", ...); empty for a line that is no home-care message or was recorded before.
+  std::string kind;
   // Read back only, set by the store: the line's position in the log, the highest outbox id when
   // it was written (a message's entries, enqueued in its unit, end there), and the seq the next
   // audit record had then (the line's AuditEvent, written right after it in the same unit).
@@ -313,6 +317,11 @@ const char* toString(MessageStatus status);
 // The inverse of toString; kInvalidArgument naming the statuses for anything else.
 StatusOr<MessageStatus> parseMessageStatus(std::string_view text);
 
+// The kinds of home-care message (PRODUCT.md's flows), as ExchangeRecord::kind holds them.
+inline constexpr std::array<const char*, 7> kMessageKinds = {
+    "enrollment", "discharge", "consultation", "visit", "visit note", "care plan", "admission"};
+bool isMessageKind(std::string_view text);
+
 struct Message {
   ExchangeRecord line;  // the inbound line
   MessageStatus status = MessageStatus::kAccepted;
@@ -328,6 +337,7 @@ struct MessageQuery {
   std::optional<std::string> tenant;
   std::optional<std::string> patient;  // "Patient/123"
   std::optional<std::string> resourceType;
+  std::optional<std::string> kind;  // one of kMessageKinds
   std::optional<std::string> requestId;
   std::optional<MessageStatus> status;
   std::string cursor;
@@ -550,6 +560,9 @@ class ExchangeLogStore {
   // inbound lines are recorded in their write unit, so their times grow with seq); the next seq
   // to come when there is none.
   virtual StatusOr<int64_t> exchangeSeqAt(int64_t ms) = 0;
+  // When the last message from `tenant` was received (the start of its inbound line); nullopt
+  // when it never sent one. One index seek (schema 11).
+  virtual StatusOr<std::optional<int64_t>> lastMessageAt(const std::string& tenant) = 0;
 };
 
 // A gateway process serving from the store (Store::recordInstance).

@@ -1,4 +1,5 @@
 // The console's message statuses (schema 4): their names and the declined rule.
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -24,6 +25,10 @@ StatusOr<MessageStatus> parseMessageStatus(std::string_view text) {
   }
   return core::invalidArgument(
       "status must be rejected, accepted, declined, queued, retrying, delivered, dead or held");
+}
+
+bool isMessageKind(std::string_view text) {
+  return std::find(kMessageKinds.begin(), kMessageKinds.end(), text) != kMessageKinds.end();
 }
 
 bool isDeclined(const ExchangeRecord& line) {
@@ -67,6 +72,7 @@ bool matchesMessageFilters(const ExchangeRecord& line, const MessageQuery& query
   if (query.patient && line.patient != *query.patient) return false;
   if (query.requestId && line.requestId != *query.requestId) return false;
   if (query.resourceType && !hasType(line.resourceTypes, *query.resourceType)) return false;
+  if (query.kind && line.kind != *query.kind) return false;
   if (query.fromMs && line.startedMs < *query.fromMs) return false;
   if (query.toMs && line.startedMs > *query.toMs) return false;
   return true;

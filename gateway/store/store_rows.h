@@ -20,7 +20,7 @@ inline constexpr const char* kOutboxColumnsNoPayload =
 inline constexpr const char* kExchangeColumns =
     "seq, id, request_id, client_id, tenant, direction, interaction, resource_types,"
     " destination, http_status, started_ms, finished_ms, payload_sha256, detail, message,"
-    " patient, outbox_last, audit_seq";
+    " patient, outbox_last, audit_seq, kind";
 inline constexpr const char* kAuditColumns = "seq, recorded_ms, json, prev_hash, hash, patient";
 
 template <typename Row>
@@ -78,6 +78,7 @@ ExchangeRecord exchangeOf(const Row& row) {
   r.patient = row.text(15);
   r.outboxLast = row.integer(16);
   r.auditSeq = row.integer(17);
+  r.kind = row.text(18);
   return r;
 }
 

@@ -137,6 +137,10 @@ std::string WritePipeline::entryPrefix(const WriteOp& op) {
              : "Bundle.entry[" + std::to_string(op.entryIndex) + "]: ";
 }
 
+std::string WritePipeline::kindOf(std::vector<WriteOp>& ops) {
+  return flows::FlowRouter::kindOf(flowWrites(ops, false));
+}
+
 access::CallerAccess WritePipeline::accessOf(const Writer& writer) const {
   return policy_.forCaller(writer.role, writer.tenant, deps_.clock.nowMs());
 }

@@ -104,6 +104,10 @@ class WritePipeline {
   // "Bundle.entry[3]: " for an entry of a Bundle, "" for a single interaction.
   static std::string entryPrefix(const WriteOp& op);
 
+  // What `ops` are as a home-care message (flows::FlowRouter::kindOf), known before the unit
+  // runs, so that a refused message is named too.
+  static std::string kindOf(std::vector<WriteOp>& ops);
+
  private:
   access::CallerAccess accessOf(const Writer& writer) const;
   core::StatusOr<std::vector<std::string>> matches(store::StoreTransaction& txn,

@@ -79,7 +79,7 @@ function startPeer() {
 
 function startGateway(peerUrl, dir) {
   const config = {
-    server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0 },
+    server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0, maxBodyBytes: 65536 },
     tls: { certificateFile: path.join(certs, 'server.crt'), privateKeyFile: path.join(certs, 'server.key'), caFile: path.join(certs, 'ca.crt') },
     dataDir: path.join(dir, 'data'),
     destinations: { regional: { baseUrl: peerUrl, retryBaseMs: 200, retryMaxMs: 1000 } },
@@ -114,14 +114,20 @@ function enrollment(who) {
 }
 
 function post(port, token, body) {
+  return send(port, 'POST', '/fhir', token, body);
+}
+
+// A request to the gateway; `token` may be null (anonymous).
+function send(port, method, target, token, body) {
+  const headers = { 'Content-Type': 'application/fhir+json' };
+  if (token) headers.Authorization = 'Bearer ' + token;
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: 'localhost', port, path: '/fhir', method: 'POST', ca: fs.readFileSync(path.join(certs, 'ca.crt')),
-      headers: { Authorization: 'Bearer ' + token, 'Content-Type': 'application/fhir+json' } }, (res) => {
+    const req = https.request({ host: 'localhost', port, path: target, method, ca: fs.readFileSync(path.join(certs, 'ca.crt')), headers }, (res) => {
       let text = '';
       res.on('data', (c) => { text += c; });
       res.on('end', () => resolve({ status: res.statusCode, body: text }));
     });
-    req.on('error', reject);
+    req.on('error', (e) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve({ status: 0, body: '' }) : reject(e)));
     req.end(body);
   });
 }
@@ -154,6 +160,9 @@ async function main() {
       if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) consoleErrors.push(m.text());
     });
     page.on('pageerror', (e) => consoleErrors.push(e.message));
+    // The overview is live by Server-Sent Events: it never polls the summary.
+    const summaryPolls = [];
+    page.on('request', (r) => { if (r.url().includes('/console/api/summary')) summaryPolls.push(r.url()); });
 
     // Log in.
     await page.goto(base);
@@ -178,6 +187,12 @@ async function main() {
     check((await self.getAttribute('data-alive')) === 'true' && /this one/.test(await self.textContent()),
       'the overview lists this gateway as alive and as the one answering');
     check((await page.locator('#gateways-alive').textContent()) === '1 of 1 alive', 'the overview counts the gateways alive');
+    // Every municipality is listed before any has sent anything, each silent since ever.
+    for (const tenant of ['kungsbacka', 'varberg', 'falkenberg', 'halmstad', 'laholm', 'hylte']) {
+      const tr = page.locator('#tenants tr[data-tenant="' + tenant + '"]');
+      check((await tr.count()) === 1 && (await tr.getAttribute('data-silent')) === 'never' &&
+        (await tr.locator('td.silence').textContent()) === 'never sent', tenant + ' is listed as never having sent anything');
+    }
 
     // A message arrives while the overview is open: the counts change without a reload.
     const navigations = [];
@@ -186,6 +201,12 @@ async function main() {
     check(good.status === 200, 'the first enrollment is accepted (' + good.status + ')');
     await waitFor('kungsbacka received 1', async () => (await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td:nth-child(2)')) === '1');
     check(true, 'the overview shows the message received from kungsbacka without a reload');
+    check((await page.locator('#live').getAttribute('data-mode')) === 'live' && summaryPolls.length === 0,
+      'the overview is updated by Server-Sent Events, not by polling (' + summaryPolls.length + ' polls)');
+    await waitFor('kungsbacka no longer silent', async () => (await page.locator('#tenants tr[data-tenant="kungsbacka"]').getAttribute('data-silent')) !== 'never');
+    check(/^(under a minute|\d+ min)$/.test(await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td.silence')) &&
+      (await cellText(page, '#tenants tr[data-tenant="varberg"] td.silence')) === 'never sent',
+      'kungsbacka shows how long it has been silent, varberg still never sent');
     await waitFor('regional delivered 1', async () => (await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(5)')) === '1');
     check(true, 'the overview shows the delivery to the regional EHR');
 
@@ -197,7 +218,26 @@ async function main() {
     await waitFor('the health banner', async () => (await page.locator('#health-list li[data-destination="regional"][data-state="dead-letters"]').count()) === 1);
     check((await page.locator('#health').textContent()).includes('1 dead letter to look at'), 'the banner says the regional EHR holds a dead letter');
     check((await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(2)')) === 'holding dead letters', 'the overview states the same as the banner');
+    // The charts over the period: both messages from kungsbacka, every municipality drawn, the
+    // delivery time of the one delivered, the regional queue.
+    await waitFor('the received chart', async () => Number(await page.locator('#chart-received').getAttribute('data-sum')) === 2);
+    check((await page.locator('#chart-received').getAttribute('data-series')).split(',').length === 6, 'the received chart has a line per municipality');
+    await waitFor('the delivery time chart', async () => Number(await page.locator('#chart-latency').getAttribute('data-sum')) > 0);
+    check(true, 'the delivery time chart shows the delivered enrollment');
+    check((await page.locator('#chart-depth').getAttribute('data-series')) === 'regional', 'the queue depth chart has the regional EHR');
+    check(Number(await page.locator('#chart-received').getAttribute('data-points')) === 60, 'an hour is drawn minute by minute');
     await page.screenshot({ path: path.join(out, 'console-overview.png'), fullPage: true });
+
+    // The dead letter is named by its message's number and its receiver, and says what it is.
+    await page.click('nav a[data-page="dead-letters"]');
+    await waitFor('the dead letter row', async () => (await page.locator('#dead tbody tr[data-seq]').count()) === 1);
+    {
+      const dead = page.locator('#dead tbody tr[data-seq]');
+      const seq = await dead.getAttribute('data-seq');
+      check((await dead.locator('td').first().textContent()) === seq + ' \u2192 regional' &&
+        (await dead.locator('td.kind').textContent()) === 'enrollment',
+        'the dead letter is "' + seq + ' \u2192 regional", an enrollment');
+    }
 
     // Find the refused patient by personnummer.
     await page.click('nav a[data-page="messages"]');
@@ -208,8 +248,25 @@ async function main() {
     const row = page.locator('#results tbody tr').first();
     check((await row.textContent()).includes('dead letter'), 'the search by personnummer finds the dead message');
     check(/422/.test(await row.locator('td.reason').textContent()), 'the search result says why it died (the receiver\'s 422)');
+    check((await row.locator('td.kind').textContent()) === 'enrollment', 'the search result says the message is an enrollment');
+    const shownSeq = (await row.locator('td').first().textContent()).trim();
+    check(/^\d+$/.test(shownSeq), 'the search result shows the message number (' + shownSeq + ')');
+    // The kind is a filter: enrollments are found, consultations are not.
+    await page.fill('#search-form input[name="patient"]', '');
+    await page.selectOption('#search-form select[name="kind"]', 'enrollment');
+    await page.click('#search-button');
+    await waitFor('two enrollments', async () => (await page.locator('#results tbody tr').count()) === 2);
+    check(true, 'filtering by kind finds both enrollments');
+    await page.selectOption('#search-form select[name="kind"]', 'consultation');
+    await page.click('#search-button');
+    await waitFor('no consultation', async () => /No messages found/.test(await page.locator('#search-note').textContent()));
+    check((await page.locator('#results tbody tr').count()) === 0, 'filtering by consultation finds none');
+    await page.selectOption('#search-form select[name="kind"]', '');
+    await page.fill('#search-form input[name="patient"]', REFUSED.pnr);
+    await page.click('#search-button');
+    await waitFor('one search result again', async () => (await page.locator('#results tbody tr').count()) === 1);
     {
-      const shown = (await row.locator('td').first().textContent()).trim();
+      const shown = (await row.locator('td').nth(1).textContent()).trim();
       // The message was received in the last few minutes: its hour is now's, or the previous
       // one's when an hour has turned since (Stockholm time, whatever the browser's zone).
       const hourOf = (d) => new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Stockholm', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).format(d).replace(',', '').slice(0, 13);
@@ -236,6 +293,10 @@ async function main() {
     check((await page.locator('#m-steps tbody tr').count()) >= 2, 'the message lists its steps (received, delivery attempt)');
     check((await page.locator('#m-audit li').count()) >= 2, 'the message lists its audit records');
     check((await page.locator('#m-facts').textContent()).includes('Mapping version'), 'the mapping version is shown');
+    check(/Kindenrollment/.test(await page.locator('#m-facts').textContent()), 'the message says it is an enrollment');
+    // One number: the message's; its forwarded copy is that number and its receiver.
+    check((await page.locator('#m-seq').textContent()) === shownSeq, 'the message page has the number of the search result');
+    check((await cellText(page, '#m-outbox tbody tr[data-outbox] td:nth-child(1)')) === shownSeq + ' \u2192 regional', 'the delivery is named by the message number and its receiver');
 
     // Replay through the confirmation dialog, once the receiver is fixed.
     peer.refuse = false;
@@ -243,6 +304,7 @@ async function main() {
     await page.click('#m-outbox button.replay');
     await page.locator('#confirm').waitFor({ state: 'visible' });
     check((await page.locator('#confirm-text').textContent()).includes('again'), 'replay asks for confirmation');
+    check((await page.locator('#confirm-title').textContent()) === 'Replay message ' + shownSeq + ' \u2192 regional?', 'the replay names the message by its number');
     await page.click('#confirm-ok');
     await waitFor('the replay notice', async () => (await page.locator('#flash').count()) === 1);
     check(true, 'the replay is confirmed to the user');
@@ -262,6 +324,23 @@ async function main() {
     await page.locator('#m-payload').waitFor({ state: 'visible' });
     check((await page.locator('#m-payload').textContent()).includes('Bundle'), 'the forwarded content can be shown');
     await page.screenshot({ path: path.join(out, 'console-message.png'), fullPage: true });
+
+    // Requests refused before routing: listed with the sender, status and reason.
+    check((await send(gateway.port, 'GET', '/nothing', null, '')).status === 404, 'an anonymous request to no endpoint is refused (404)');
+    check((await send(gateway.port, 'POST', '/fhir', 'dev-token-varberg', ' '.repeat(128 * 1024))).status === 413, 'a body over the limit is refused (413)');
+    await page.click('nav a[data-page="refusals"]');
+    // (The 401s of the login page before it are listed too.)
+    await waitFor('the 413 and the 404 listed', async () => (await page.locator('#refusals tbody tr[data-status="413"]').count()) === 1 &&
+      (await page.locator('#refusals tbody tr[data-status="404"]').count()) === 1);
+    {
+      const big = page.locator('#refusals tbody tr[data-status="413"]');
+      const lost = page.locator('#refusals tbody tr[data-status="404"]');
+      check((await page.locator('#refusals tbody tr[data-status]').first().getAttribute('data-status')) === '413', 'the newest refusal is listed first');
+      check((await big.locator('td.sender').textContent()) === 'varberg (tenant varberg)', 'the 413 names its sender, varberg');
+      check((await lost.locator('td.sender').textContent()) === 'not identified' && /127\.0\.0\.1/.test(await lost.textContent()) &&
+        /no such endpoint/.test(await lost.locator('td.reason').textContent()), 'the anonymous 404 names its source address and why');
+      await page.screenshot({ path: path.join(out, 'console-refusals.png'), fullPage: true });
+    }
 
     check(consoleErrors.length === 0, 'no script errors or CSP violations in the page' + (consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''));
   } finally {

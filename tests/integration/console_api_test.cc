@@ -5,12 +5,17 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
 #include <thread>
 
 #include "gateway/core/base64.h"
 #include "gateway/fhir/json.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
+#include "tests/support/raw_connection.h"
 
 namespace brygga::testing {
 namespace {
@@ -242,6 +247,18 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
                 .body)["messages"]
           .Size(),
       2u);
+  // What each message is, as the flows named it at intake, and the search by it.
+  auto enrollments = parse(console(*h_, "integration", "GET", "/messages?kind=enrollment").body);
+  ASSERT_EQ(enrollments["messages"].Size(), 2u);
+  for (const auto& m : enrollments["messages"].GetArray()) {
+    EXPECT_STREQ(m["kind"].GetString(), "enrollment");
+  }
+  EXPECT_STREQ(rejected["messages"][0]["kind"].GetString(), "");  // a Patient alone: no kind
+  EXPECT_EQ(
+      parse(console(*h_, "integration", "GET", "/messages?kind=visit%20note").body)["messages"]
+          .Size(),
+      0u);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/messages?kind=letter").status, 400);
   EXPECT_EQ(parse(console(*h_, "integration", "GET", "/messages?from=2000-01-01&to=2000-01-02")
                       .body)["messages"]
                 .Size(),
@@ -269,12 +286,190 @@ TEST_F(ConsoleApiTest, FiltersAndKeysetPaging) {
   // The summary counts them per tenant and destination.
   auto summary = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
   ASSERT_TRUE(summary["tenants"].IsArray());
-  ASSERT_EQ(summary["tenants"].Size(), 1u);
+  ASSERT_EQ(summary["tenants"].Size(), 6u);  // every municipality, kungsbacka first
+  EXPECT_STREQ(summary["tenants"][0]["name"].GetString(), "kungsbacka");
   EXPECT_EQ(summary["tenants"][0]["received"].GetInt(), 3);
   EXPECT_EQ(summary["tenants"][0]["rejected"].GetInt(), 1);
   ASSERT_EQ(summary["destinations"].Size(), 1u);
   EXPECT_EQ(summary["destinations"][0]["deadLetters"].GetInt(), 1);
   EXPECT_GE(summary["destinations"][0]["delivered"].GetInt(), 1);
+}
+
+// The charts' series over the window: messages per minute per municipality, the delivery time
+// (received to acknowledged) p50/p95, the queue depth per destination; at most 60 points.
+TEST_F(ConsoleApiTest, TheSummaryCarriesTheChartsSeriesOverTheWindow) {
+  sendBoth();
+  ASSERT_TRUE(waitUntil([&] {
+    auto s = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
+    return s["destinations"][0]["delivered"].GetInt() >= 1;
+  }));
+  auto s = parse(console(*h_, "integration", "GET", "/summary?window=300").body);
+  const auto& series = s["series"];
+  EXPECT_EQ(series["stepSeconds"].GetInt(), 60);
+  ASSERT_EQ(series["times"].Size(), 5u);
+  ASSERT_TRUE(series["receivedPerMinute"].HasMember("hylte"));  // every municipality
+  double received = 0;
+  for (const auto& v : series["receivedPerMinute"]["kungsbacka"].GetArray()) {
+    received += v.GetDouble();
+  }
+  EXPECT_EQ(received, 2);
+  ASSERT_EQ(series["deliveryMsP50"].Size(), 5u);
+  int delivered = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    if (series["deliveryMsP50"][i].IsNull()) continue;
+    ++delivered;
+    EXPECT_GE(series["deliveryMsP95"][i].GetDouble(), series["deliveryMsP50"][i].GetDouble());
+  }
+  EXPECT_GE(delivered, 1);
+  ASSERT_TRUE(series["queueDepth"].HasMember("regional"));
+  EXPECT_FALSE(series["queueDepth"]["regional"][4].IsNull());  // sampled now
+  auto day = parse(console(*h_, "integration", "GET", "/summary?window=86400").body);
+  EXPECT_EQ(day["series"]["stepSeconds"].GetInt(), 1440);
+  EXPECT_EQ(day["series"]["times"].Size(), 60u);
+}
+
+// The overview's live summaries: Server-Sent Events that follow what arrives, without a worker
+// held, at most 16 clients at a time.
+TEST_F(ConsoleApiTest, TheSummaryStreamsAsServerSentEventsToABoundedNumberOfClients) {
+  // Two workers: sixteen open streams holding one each would leave none to answer.
+  h_->stop();
+  h_->config().server.threads = 2;
+  h_->start();
+  const auto openStream = [&](const std::string& window) {
+    auto c = RawConnection::open(h_->gateway().httpPort());
+    EXPECT_NE(c, nullptr);
+    c->send("GET /console/api/events?window=" + window +
+            " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + tokenOf("integration") + "\r\n\r\n");
+    return c;
+  };
+  const auto summaryOf = [](const std::string& event) {
+    EXPECT_EQ(event.rfind("event: summary\ndata: ", 0), 0u) << event;
+    return parse(event.substr(event.find("data: ") + 6));
+  };
+  auto stream = openStream("300");
+  auto head = stream->readResponse();
+  ASSERT_EQ(head.status, 200);
+  EXPECT_EQ(head.headers["content-type"], "text/event-stream");
+  EXPECT_EQ(head.headers.count("content-length"), 0u) << head.body;
+  auto first = summaryOf(stream->readUntil("\n\n"));
+  EXPECT_EQ(first["windowSeconds"].GetInt(), 300);
+  EXPECT_EQ(first["tenants"][0]["received"].GetInt(), 0);
+  // A message arrives: a later event counts it.
+  ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+            200);
+  bool counted = false;
+  for (int i = 0; i < 10 && !counted; ++i) {
+    auto next = summaryOf(stream->readUntil("\n\n"));
+    counted = next["tenants"][0]["received"].GetInt() == 1;
+  }
+  EXPECT_TRUE(counted) << "no event counted the message";
+  // Streams hold no worker: with two workers the gateway answers other requests while 16 are
+  // open, and refuses
+  // a 17th live console (503) until one closes.
+  std::vector<std::unique_ptr<RawConnection>> more;
+  for (int i = 1; i < 16; ++i) {
+    more.push_back(openStream("3600"));
+    ASSERT_EQ(more.back()->readResponse().status, 200) << i;
+  }
+  for (auto& c : more) EXPECT_NE(c->readUntil("\n\n").find("event: summary"), std::string::npos);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/session").status, 200);
+  EXPECT_EQ(console(*h_, "integration", "GET", "/events").status, 503);
+  stream.reset();  // the client leaves
+  EXPECT_TRUE(waitUntil([&] {
+    auto again = openStream("3600");
+    return again->readResponse().status == 200;
+  }));
+  EXPECT_EQ(console(*h_, "kungsbacka", "GET", "/events").status, 403);
+}
+
+// The six municipalities are always listed, each with how long it has been silent: null for one
+// that never sent anything; from the store, so a restarted gateway still knows.
+TEST_F(ConsoleApiTest, EveryMunicipalityIsListedWithHowLongItHasBeenSilent) {
+  const auto tenantsOf = [&] {
+    auto r = console(*h_, "integration", "GET", "/summary?window=300");
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::map<std::string, std::pair<std::string, int64_t>> out;  // last received, silent ms
+    auto doc = parse(r.body);
+    for (const auto& t : doc["tenants"].GetArray()) {
+      out[t["name"].GetString()] = {
+          t["lastReceived"].IsString() ? t["lastReceived"].GetString() : "",
+          t["silentMs"].IsInt64() ? t["silentMs"].GetInt64() : -1};
+      EXPECT_STRNE(t["displayName"].GetString(), "") << t["name"].GetString();
+    }
+    return out;
+  };
+  const std::set<std::string> six = {"kungsbacka", "varberg", "falkenberg",
+                                     "halmstad",   "laholm",  "hylte"};
+  auto before = tenantsOf();
+  ASSERT_EQ(before.size(), 6u);
+  for (const auto& [name, last] : before) {
+    EXPECT_TRUE(six.count(name)) << name;
+    EXPECT_EQ(last.first, "") << name;
+    EXPECT_EQ(last.second, -1) << name << " never sent anything";
+  }
+  ASSERT_EQ(h_->call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+            200);
+  auto after = tenantsOf();
+  EXPECT_NE(after["kungsbacka"].first, "");
+  EXPECT_GE(after["kungsbacka"].second, 0);
+  EXPECT_LT(after["kungsbacka"].second, 60000);
+  EXPECT_EQ(after["varberg"].second, -1);
+  // A gateway started again on the same data reads the last message from the store.
+  h_->stop();
+  h_->start();
+  auto restarted = tenantsOf();
+  EXPECT_EQ(restarted["kungsbacka"].first, after["kungsbacka"].first);
+  EXPECT_EQ(restarted["varberg"].second, -1);
+}
+
+// What the HTTP layer refuses before an endpoint sees it is listed with the sender, the status
+// and the reason, from memory: an anonymous refusal writes nothing durable (issue 18).
+TEST_F(ConsoleApiTest, RefusalsBeforeRoutingAreListedWithTheSenderAndKeptInMemoryOnly) {
+  store::ExchangeQuery all;
+  all.limit = 100000;
+  const size_t linesBefore = h_->gateway().store().exchangeLog().exchanges(all)->size();
+  const int64_t auditBefore = *h_->gateway().store().auditLog().auditSize();
+  EXPECT_EQ(h_->consoleCall("", "GET", "/nothing/here?patient=19121212-1212").status, 404);
+  EXPECT_EQ(h_->consoleCall("", "DELETE", "/metrics").status, 405);
+  EXPECT_EQ(h_->call("", "GET", "/Patient").status, 401);
+  EXPECT_EQ(h_->call("kungsbacka", "POST", "/", std::string(300 * 1024, ' ')).status, 413);
+  // Nothing durable of the anonymous ones (the refused login is counted for a later record).
+  EXPECT_EQ(h_->gateway().store().exchangeLog().exchanges(all)->size(), linesBefore);
+  EXPECT_EQ(*h_->gateway().store().auditLog().auditSize(), auditBefore);
+
+  auto r = console(*h_, "integration", "GET", "/refusals");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto doc = parse(r.body);
+  ASSERT_EQ(doc["refusals"].Size(), 4u) << r.body;
+  EXPECT_EQ(doc["total"].GetInt64(), 4);
+  const auto& big = doc["refusals"][0];  // newest first
+  EXPECT_EQ(big["status"].GetInt(), 413);
+  EXPECT_STREQ(big["client"].GetString(), "kungsbacka");
+  EXPECT_STREQ(big["tenant"].GetString(), "kungsbacka");
+  EXPECT_EQ(std::string(big["route"].GetString()).rfind("/fhir", 0), 0u);
+  EXPECT_STRNE(big["reason"].GetString(), "");
+  EXPECT_STREQ(big["source"].GetString(), "127.0.0.1");
+  EXPECT_EQ(doc["refusals"][1]["status"].GetInt(), 401);
+  EXPECT_STREQ(doc["refusals"][1]["client"].GetString(), "");
+  EXPECT_EQ(doc["refusals"][2]["status"].GetInt(), 405);
+  EXPECT_STREQ(doc["refusals"][2]["method"].GetString(), "DELETE");
+  EXPECT_EQ(doc["refusals"][3]["status"].GetInt(), 404);
+  EXPECT_NE(std::string(doc["refusals"][3]["reason"].GetString()).find("no such endpoint"),
+            std::string::npos);
+  // No query, so nothing a client put in it, is kept.
+  EXPECT_EQ(r.body.find("19121212"), std::string::npos);
+  // The request log names who sent the body over the limit.
+  std::istringstream log(h_->logText());
+  bool logged = false;
+  for (std::string line; std::getline(log, line);) {
+    if (line.find(R"("status":"413")") == std::string::npos) continue;
+    logged = true;
+    EXPECT_NE(line.find(R"("client":"kungsbacka","tenant":"kungsbacka")"), std::string::npos)
+        << line;
+  }
+  EXPECT_TRUE(logged) << h_->logText();
+  // For the integration team only, like the rest of the console.
+  EXPECT_EQ(console(*h_, "kungsbacka", "GET", "/refusals").status, 403);
 }
 
 }  // namespace

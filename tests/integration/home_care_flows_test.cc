@@ -161,9 +161,13 @@ TEST_F(HomeCareFlows, RequestsOnASaturdayAndOnMidsummerEveAreAnsweredAtOnceAndKe
   // The console counts them apart: declined, not accepted.
   auto declined = parse(
       harness_.consoleCall("integration", "GET", "/console/api/messages?status=declined").body);
-  EXPECT_EQ(declined["messages"].Size(), 2u);
+  ASSERT_EQ(declined["messages"].Size(), 2u);
+  for (const auto& m : declined["messages"].GetArray()) {
+    EXPECT_STREQ(m["kind"].GetString(), "consultation");  // named by the flows at intake
+  }
   auto summary = parse(harness_.consoleCall("integration", "GET", "/console/api/summary").body);
-  ASSERT_EQ(summary["tenants"].Size(), 1u);
+  ASSERT_EQ(summary["tenants"].Size(), 6u);  // every municipality, kungsbacka first
+  EXPECT_STREQ(summary["tenants"][0]["name"].GetString(), "kungsbacka");
   EXPECT_EQ(summary["tenants"][0]["declined"].GetInt(), 2);
   EXPECT_EQ(summary["tenants"][0]["accepted"].GetInt(), 1);  // the enrollment
 

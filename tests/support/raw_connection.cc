@@ -161,6 +161,19 @@ HttpAnswer RawConnection::readResponse(bool head) {
   return answer;
 }
 
+std::string RawConnection::readUntil(const std::string& marker) {
+  char buffer[16384];
+  size_t end = std::string::npos;
+  while ((end = buffered_.find(marker)) == std::string::npos) {
+    const int n = readSome(buffer, sizeof buffer);
+    if (n <= 0) return {};
+    buffered_.append(buffer, static_cast<size_t>(n));
+  }
+  std::string text = buffered_.substr(0, end + marker.size());
+  buffered_.erase(0, end + marker.size());
+  return text;
+}
+
 bool RawConnection::finishSending() {
   return ::shutdown(fd_, SHUT_WR) == 0;
 }

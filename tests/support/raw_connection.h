@@ -49,6 +49,9 @@ class RawConnection {
   // One response: status line, headers, a Content-Length body (none after HEAD, 204 and 1xx).
   // status 0 when the connection closed or the timeout passed first.
   HttpAnswer readResponse(bool head = false);
+  // What follows, up to and including the next `marker` (an event of a streamed answer after
+  // readResponse: "\n\n"); empty when the connection closed or the timeout passed first.
+  std::string readUntil(const std::string& marker);
   // True when the server closes the connection (EOF or reset) within `timeoutMs`; anything the
   // server still sends first is read and dropped.
   bool closedWithin(int timeoutMs);

@@ -91,6 +91,16 @@ function age(ms) {
   return Math.round(s / 3600) + ' h';
 }
 
+// How long a municipality has sent nothing: "never sent" when it never has; minutes below two
+// hours, then hours ("silent for 5 h").
+function silence(ms) {
+  if (ms === null || ms === undefined) return 'never sent';
+  const m = Math.floor(ms / 60000);
+  if (m < 1) return 'under a minute';
+  if (m < 120) return m + ' min';
+  return Math.floor(m / 60) + ' h';
+}
+
 function showError(text) {
   const box = $('error');
   box.textContent = text || '';
@@ -141,6 +151,7 @@ function showPage(name) {
 function stopPolling() {
   if (timer) clearInterval(timer);
   timer = null;
+  stopLive();
 }
 
 function poll(fn, ms) {
@@ -194,6 +205,57 @@ function stopHealth() {
   $('health').hidden = true;
 }
 
+// The overview live: the summary as Server-Sent Events from api/events, read with fetch (an
+// EventSource cannot send the token). Should the stream be refused (the gateway's live consoles
+// are bounded) or end, the page polls every 2 s instead.
+let live = null;
+
+function stopLive() {
+  if (live) live.abort();
+  live = null;
+}
+
+async function streamSummary() {
+  stopPolling();
+  const controller = new AbortController();
+  live = controller;
+  try {
+    const headers = { 'X-Brygga-Console': '1' };
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) headers.Authorization = 'Bearer ' + token;
+    const response = await fetch('api/events?window=' + $('window').value,
+      { headers, credentials: 'same-origin', signal: controller.signal });
+    if (!response.ok || !response.body) throw new Error('the gateway answered ' + response.status);
+    $('live').textContent = '(live)';
+    $('live').dataset.mode = 'live';
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const lines = buffer.slice(0, end).split('\n');
+        buffer = buffer.slice(end + 2);
+        const kind = (lines.find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+        if (kind === 'summary' && data) showSummary(JSON.parse(data));
+        if (kind === 'failure' && data) showError('Could not load the counts: ' + JSON.parse(data));
+      }
+    }
+  } catch (e) {
+    if (controller.signal.aborted) return;
+  }
+  if (live !== controller) return;
+  live = null;
+  $('live').textContent = '(updated every 2 seconds)';
+  $('live').dataset.mode = 'polling';
+  timer = setInterval(loadSummary, 2000);
+  loadSummary();
+}
+
 async function route() {
   stopPolling();
   showError('');
@@ -221,7 +283,8 @@ async function route() {
     case 'dead-letters': showPage('dead-letters'); await loadDead(false); break;
     case 'destinations': showPage('destinations'); poll(loadDestinations, 5000); break;
     case 'audit': showPage('audit'); poll(loadAudit, 5000); break;
-    default: showPage('overview'); poll(loadSummary, 2000); break;
+    case 'refusals': showPage('refusals'); poll(loadRefusals, 5000); break;
+    default: showPage('overview'); streamSummary(); break;
   }
 }
 
@@ -236,45 +299,94 @@ function countCell(key, value) {
 
 async function loadSummary() {
   try {
-    const s = await api('summary?window=' + $('window').value);
-    const tenants = $('tenants').tBodies[0];
-    tenants.replaceChildren();
-    for (const t of s.tenants) {
-      const k = 't.' + t.name + '.';
-      tenants.append(el('tr', { 'data-tenant': t.name }, td(t.name),
-        countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
-        countCell(k + 'declined', t.declined),
-        countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
-        countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered)));
-    }
-    if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 8, text: 'No messages in this period.' })));
-    const dests = $('destinations-flow').tBodies[0];
-    dests.replaceChildren();
-    for (const d of s.destinations) {
-      const k = 'd.' + d.name + '.';
-      dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
-        el('td', {}, health[d.name] ? healthBadge(health[d.name])
-          : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
-        countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
-        countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
-        countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
-    }
-    // Every gateway on the store (several share one PostgreSQL database); this one is marked.
-    const gateways = $('gateways').tBodies[0];
-    gateways.replaceChildren();
-    for (const g of s.gateways || []) {
-      gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
-        el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
-        el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
-        td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
-    }
-    $('gateways-alive').textContent = (s.gateways || []).length
-      ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
-    $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString('sv-SE');
-    showError('');
+    showSummary(await api('summary?window=' + $('window').value));
   } catch (e) {
     showError('Could not load the counts: ' + e.message);
   }
+}
+
+function showSummary(s) {
+  const tenants = $('tenants').tBodies[0];
+  tenants.replaceChildren();
+  for (const t of s.tenants) {
+    const k = 't.' + t.name + '.';
+    tenants.append(el('tr', { 'data-tenant': t.name, 'data-silent': t.silentMs === null ? 'never' : String(t.silentMs) },
+      el('td', { title: t.displayName || '' }, t.name),
+      countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
+      countCell(k + 'declined', t.declined),
+      countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
+      countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered),
+      td(when(t.lastReceived)), td(silence(t.silentMs), 'silence')));
+  }
+  if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: 'No messages in this period.' })));
+  const dests = $('destinations-flow').tBodies[0];
+  dests.replaceChildren();
+  for (const d of s.destinations) {
+    const k = 'd.' + d.name + '.';
+    dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
+      el('td', {}, health[d.name] ? healthBadge(health[d.name])
+        : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
+      countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
+      countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
+      countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
+  }
+  // Every gateway on the store (several share one PostgreSQL database); this one is marked.
+  const gateways = $('gateways').tBodies[0];
+  gateways.replaceChildren();
+  for (const g of s.gateways || []) {
+    gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
+      el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
+      el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
+      td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
+  }
+  $('gateways-alive').textContent = (s.gateways || []).length
+    ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
+  drawCharts(s.series);
+  $('updated').textContent = 'Updated ' + when(s.at).slice(11);
+  showError('');
+}
+
+// The overview's charts (Chart.js, served by the gateway itself from Debian's libjs-chart.js),
+// redrawn from the summary's series in place. Each canvas says what it shows in data-* for the
+// browser test: the number of points and the sum of what is drawn.
+const COLORS = ['#1f5f99', '#b3261e', '#2e7d32', '#8e24aa', '#ef6c00', '#00838f', '#6d4c41', '#455a64'];
+const charts = {};
+
+function drawChart(id, labels, datasets, yTitle) {
+  const canvas = $(id);
+  if (!canvas || typeof Chart === 'undefined') return;
+  const sets = datasets.map((d, i) => ({ label: d.label, data: d.data, borderColor: COLORS[i % COLORS.length],
+    backgroundColor: COLORS[i % COLORS.length], spanGaps: true, pointRadius: 2, borderWidth: 2, tension: 0.2 }));
+  if (!charts[id]) {
+    charts[id] = new Chart(canvas, {
+      type: 'line',
+      data: { labels, datasets: sets },
+      options: { animation: false, responsive: true, maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, title: { display: true, text: yTitle } } },
+        plugins: { legend: { position: 'bottom', labels: { boxWidth: 10 } } } },
+    });
+  } else {
+    charts[id].data.labels = labels;
+    charts[id].data.datasets = sets;
+    charts[id].update('none');
+  }
+  let sum = 0;
+  for (const d of datasets) for (const v of d.data) sum += v || 0;
+  canvas.dataset.points = String(labels.length);
+  canvas.dataset.sum = String(Math.round(sum * 1000) / 1000);
+  canvas.dataset.series = datasets.map((d) => d.label).join(',');
+}
+
+function drawCharts(series) {
+  if (!series) return;
+  const labels = series.times.map((t) => when(t).slice(11, 16));
+  drawChart('chart-received', labels,
+    Object.entries(series.receivedPerMinute).map(([tenant, data]) => ({ label: tenant, data })), 'per minute');
+  drawChart('chart-latency', labels,
+    [{ label: 'p50', data: series.deliveryMsP50 }, { label: 'p95', data: series.deliveryMsP95 }].map((d) =>
+      ({ label: d.label, data: d.data.map((v) => (v === null ? null : v / 1000)) })), 'seconds');
+  drawChart('chart-depth', labels,
+    Object.entries(series.queueDepth).map(([destination, data]) => ({ label: destination, data })), 'waiting');
 }
 
 function fillLegend() {
@@ -288,7 +400,7 @@ function fillLegend() {
 function searchQuery() {
   const form = $('search-form');
   const params = new URLSearchParams();
-  for (const name of ['patient', 'status', 'tenant', 'type', 'requestId']) {
+  for (const name of ['patient', 'status', 'kind', 'tenant', 'type', 'requestId']) {
     const v = form.elements[name].value.trim();
     if (v) params.set(name, v);
   }
@@ -308,6 +420,17 @@ function reasonOf(m) {
   if (m.status === 'rejected') return 'HTTP ' + m.httpStatus + (m.reason ? ': ' + m.reason : '');
   const e = (m.entries || []).find((x) => x.reason);
   return e ? e.reason : '';
+}
+
+// What a message is (enrollment, visit note, ...) as the flows named it at intake; the resource
+// types for a message they did not name (a plain FHIR write, or one recorded before kinds).
+function contentOf(m) {
+  return m.kind || m.resourceTypes;
+}
+
+// One number per message: its own. A forwarded copy is that number and its receiver.
+function deliveryName(seq, destination) {
+  return seq + ' \u2192 ' + destination;
 }
 
 function destinationsOf(m) {
@@ -331,7 +454,7 @@ async function search(more) {
     const page = await api('messages?' + params.toString());
     for (const m of page.messages) {
       body.append(el('tr', { class: 'link', 'data-seq': m.seq, onclick: () => { location.hash = '#/message/' + m.seq; } },
-        td(when(m.received)), td(m.tenant), td(m.resourceTypes), td(m.patient),
+        td(m.seq, 'num'), td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'), td(m.patient),
         el('td', {}, badge(m.status)), td(destinationsOf(m)), td(reasonOf(m), 'reason'), td(m.requestId)));
     }
     searchCursor = page.next;
@@ -347,7 +470,7 @@ async function search(more) {
 
 // Message detail.
 async function loadMessage(seq) {
-  $('m-seq').textContent = '#' + seq;
+  $('m-seq').textContent = seq;
   $('m-payload').hidden = true;
   $('m-payload').textContent = '';
   $('show-payload').dataset.seq = seq;
@@ -357,7 +480,8 @@ async function loadMessage(seq) {
     const facts = [
       ['Received', when(m.received)], ['Answered', when(m.answered)],
       ['Sender', m.client + ' (tenant ' + m.tenant + ')'], ['Interaction', m.interaction],
-      ['Content', m.resourceTypes], ['Patient', m.patient || '(none)'],
+      ['Kind', m.kind || '(not a home-care message)'], ['Resource types', m.resourceTypes],
+      ['Patient', m.patient || '(none)'],
       ['HTTP status to the sender', m.httpStatus], ['Outcome', m.outcome],
       ['Mapping version', m.mappingVersion || '(none)'], ['Request id', m.requestId],
       ['SHA-256 of the request', m.payloadSha256],
@@ -368,9 +492,9 @@ async function loadMessage(seq) {
     for (const e of m.outbox) {
       const action = el('td');
       if (e.state === 'dead') {
-        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'));
+        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'));
       }
-      outbox.append(el('tr', { 'data-outbox': e.id }, td(e.id), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
+      outbox.append(el('tr', { 'data-outbox': e.id }, td(deliveryName(m.seq, e.destination)), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
         td(e.attempts, 'num'), td(when(e.finished || e.nextAttempt)), el('td', {}, e.lastError ? el('pre', { text: e.lastError }) : ''), action));
     }
     if (!m.outbox.length) outbox.append(el('tr', {}, el('td', { colspan: 7, text: 'Nothing forwarded is kept (nothing to forward, or deleted after delivery).' })));
@@ -406,8 +530,10 @@ async function showPayload() {
   }
 }
 
-async function replay(id, destination, force) {
-  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay dead letter #' + id + '?',
+// `id`: the outbox entry the API replays; the user sees the message's number and receiver.
+async function replay(id, seq, destination, force) {
+  const name = 'message ' + deliveryName(seq, destination);
+  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay ' + name + '?',
     force ? 'A newer message for the same patient has been delivered since. Replaying this older one may overwrite newer data at ' + destination + '. Only continue if you are sure.'
       : 'Brygga will send this message to ' + destination + ' again, exactly as before. Make sure the cause of the failure is fixed.',
     force ? 'Replay anyway' : 'Replay');
@@ -417,10 +543,10 @@ async function replay(id, destination, force) {
     showError('');
     await route();
     $('search-note').textContent = '';
-    flash('Dead letter #' + id + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
+    flash('Message ' + seq + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
   } catch (e) {
     if (e.status === 409 && !force && /newer/i.test(e.message)) {
-      await replay(id, destination, true);
+      await replay(id, seq, destination, true);
       return;
     }
     showError('Replay refused: ' + e.message);
@@ -443,15 +569,16 @@ async function loadDead(more) {
     const page = await api('messages?status=dead&limit=50' + (more && deadCursor ? '&cursor=' + encodeURIComponent(deadCursor) : ''));
     for (const m of page.messages) {
       for (const e of m.entries.filter((x) => x.state === 'dead')) {
-        body.append(el('tr', { 'data-outbox': e.id },
-          el('td', {}, el('a', { href: '#/message/' + m.seq, text: when(m.received) })), td(m.tenant), td(m.resourceTypes),
+        body.append(el('tr', { 'data-outbox': e.id, 'data-seq': m.seq },
+          el('td', {}, el('a', { href: '#/message/' + m.seq, text: deliveryName(m.seq, e.destination) })),
+          td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'),
           td(m.patient), td(e.destination), td(e.attempts, 'num'), td(when(e.finished)), td(e.reason, 'reason'),
-          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, e.destination) }, 'Replay'))));
+          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'))));
       }
     }
     deadCursor = page.next;
     $('dead-more').hidden = !page.next;
-    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 9, text: 'No dead letters. Good.' })));
+    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 10, text: 'No dead letters. Good.' })));
   } catch (e) {
     showError('Could not load the dead letters: ' + e.message);
   }
@@ -483,6 +610,23 @@ async function setPaused(name, pause) {
     await loadDestinations();
   } catch (e) {
     showError('Could not change ' + name + ': ' + e.message);
+  }
+}
+
+// Requests refused before an endpoint saw them, newest first (this gateway's memory only).
+async function loadRefusals() {
+  try {
+    const r = await api('refusals');
+    $('refusals-kept').textContent = r.kept;
+    $('refusals-total').textContent = r.total + ' refused since this gateway started.';
+    const body = $('refusals').tBodies[0];
+    body.replaceChildren(...r.refusals.map((x) => el('tr', { 'data-status': x.status },
+      td(when(x.at)), td(x.status, 'num'), td(x.method + ' ' + x.route),
+      td(x.client ? x.client + (x.tenant ? ' (tenant ' + x.tenant + ')' : '') : 'not identified', 'sender'),
+      td(x.source), td(x.reason, 'reason'))));
+    if (!r.refusals.length) body.append(el('tr', {}, el('td', { colspan: 6, text: 'Nothing refused.' })));
+  } catch (e) {
+    showError('Could not load the refused requests: ' + e.message);
   }
 }
 
@@ -522,7 +666,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('more').addEventListener('click', () => search(true));
   $('dead-more').addEventListener('click', () => loadDead(true));
   $('show-payload').addEventListener('click', showPayload);
-  $('window').addEventListener('change', loadSummary);
+  $('window').addEventListener('change', streamSummary);
   window.addEventListener('hashchange', route);
   route();
 });

@@ -217,3 +217,26 @@ TEST_F(SqliteStoreTest, SchemaNineIndexesTheBirthDatesOfStoredPatients) {
 
 }  // namespace
 }  // namespace brygga::store
+
+namespace brygga::store {
+namespace {
+
+// Schema 11 adds what a message is: the lines recorded before have no kind and stay listed.
+TEST_F(SqliteStoreTest, SchemaElevenKeepsTheMessagesRecordedBeforeWithoutAKind) {
+  using namespace Poco::Data::Keywords;
+  const std::string path = dir_.file("schema9.db");
+  Poco::Data::SQLite::Connector::registerConnector();
+  {
+    Poco::Data::Session session("SQLite", path);
+    ASSERT_TRUE(sqlite::migrate(session, 9).isOk());
+    session << kMessageLineBeforeKinds, now;
+  }
+  SqliteOptions options;
+  options.path = path;
+  auto migrated = openSqliteStore(options);
+  ASSERT_TRUE(migrated.isOk()) << migrated.status().toString();
+  checkKindsAfterMigration(**migrated);
+}
+
+}  // namespace
+}  // namespace brygga::store

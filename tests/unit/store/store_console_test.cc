@@ -1,5 +1,6 @@
 // The store under the web console (schema 4): messages linked to their outbox entries, their
 // derived status, the search paths and keyset paging, the time-to-seq estimate.
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,7 +16,7 @@ class ConsoleStoreTest : public StoreTest {
  protected:
   // One message as the FHIR API records it: entries enqueued, then the inbound line, in one unit.
   int64_t message(int i, const std::string& tenant, const std::vector<std::string>& destinations,
-                  int httpStatus = 200, int64_t atMs = 0) {
+                  int httpStatus = 200, int64_t atMs = 0, const std::string& kind = "") {
     const int64_t at = atMs > 0 ? atMs : 1000000 + i * 1000;
     std::vector<int64_t> ids;
     core::Status s = store_->write([&](StoreTransaction& txn) -> core::Status {
@@ -39,6 +40,7 @@ class ConsoleStoreTest : public StoreTest {
       line.finishedMs = at + 1;
       line.message = true;
       line.patient = "Patient/p" + std::to_string(i % 3);
+      line.kind = kind;
       return txn.exchangeLog().recordExchange(line);
     });
     EXPECT_TRUE(s.isOk()) << s.toString();
@@ -87,6 +89,42 @@ TEST_P(ConsoleStoreTest, StatusIsDerivedFromTheMessagesOwnEntries) {
   ASSERT_TRUE(three->has_value());
   EXPECT_EQ((*three)->outbox.size(), 2u);
   EXPECT_FALSE((*three)->outbox[0].payload.empty());
+}
+
+TEST_P(ConsoleStoreTest, AMessageKeepsItsKindAndIsFoundByIt) {
+  message(0, "kungsbacka", {"regional"}, 200, 0, "enrollment");
+  message(1, "kungsbacka", {}, 200, 0, "consultation");
+  message(2, "kungsbacka", {}, 422, 0, "enrollment");  // refused, still named
+  message(3, "kungsbacka", {});                        // no home-care message
+  MessageQuery enrollments;
+  enrollments.kind = "enrollment";
+  auto page = store_->exchangeLog().messages(enrollments);
+  ASSERT_TRUE(page.isOk()) << page.status().toString();
+  EXPECT_EQ(requestsOf(*page), (std::vector<std::string>{"req-2", "req-0"}));
+  auto one = store_->exchangeLog().message(page->messages.back().line.seq, false);
+  ASSERT_TRUE(one.isOk());
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->line.kind, "enrollment");
+  auto all = store_->exchangeLog().messages({});
+  ASSERT_TRUE(all.isOk());
+  ASSERT_EQ(all->messages.size(), 4u);
+  EXPECT_EQ(all->messages.front().line.kind, "");
+  EXPECT_EQ(all->messages[2].line.kind, "consultation");
+}
+
+TEST_P(ConsoleStoreTest, ATenantsLastMessageIsItsNewestReceivedOrNoneWhenItNeverSentOne) {
+  message(0, "kungsbacka", {}, 200, 5000);
+  message(1, "halmstad", {}, 200, 6000);
+  message(2, "kungsbacka", {}, 422, 7000);  // refused, still received
+  auto kungsbacka = store_->exchangeLog().lastMessageAt("kungsbacka");
+  ASSERT_TRUE(kungsbacka.isOk()) << kungsbacka.status().toString();
+  EXPECT_EQ(*kungsbacka, std::optional<int64_t>(7000));
+  EXPECT_EQ(*store_->exchangeLog().lastMessageAt("halmstad"), std::optional<int64_t>(6000));
+  EXPECT_EQ(*store_->exchangeLog().lastMessageAt("hylte"), std::nullopt);
+  // Another store on the same database (a restart, another gateway) reads the same.
+  auto again = open();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(*again->exchangeLog().lastMessageAt("kungsbacka"), std::optional<int64_t>(7000));
 }
 
 TEST_P(ConsoleStoreTest, DeadLettersOfSeveralDestinationsPageNewestFirstWithoutGaps) {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "gateway/store/postgres_store.h"
 #include "tests/support/postgres_server.h"
@@ -27,14 +28,6 @@ class SqliteBackend final : public StoreBackend {
  private:
   brygga::testing::TempDir dir_;
 };
-
-// One PostgreSQL server for the test process, started when the first test needs it; every test
-// gets a database of its own on it.
-brygga::testing::PostgresServer& postgresServer() {
-  static std::unique_ptr<brygga::testing::PostgresServer> server =
-      std::make_unique<brygga::testing::PostgresServer>();
-  return *server;
-}
 
 class PostgresBackend final : public StoreBackend {
  public:
@@ -59,6 +52,41 @@ class PostgresBackend final : public StoreBackend {
 };
 
 }  // namespace
+
+void checkKindsAfterMigration(Store& store) {
+  ASSERT_TRUE(store
+                  .write([](StoreTransaction& txn) {
+                    ExchangeRecord line;
+                    line.id = "new";
+                    line.requestId = "req-new";
+                    line.tenant = "kungsbacka";
+                    line.direction = "inbound";
+                    line.interaction = "transaction";
+                    line.httpStatus = 200;
+                    line.startedMs = 2000;
+                    line.finishedMs = 2001;
+                    line.message = true;
+                    line.kind = "enrollment";
+                    return txn.exchangeLog().recordExchange(line);
+                  })
+                  .isOk());
+  auto page = store.exchangeLog().messages({});
+  ASSERT_TRUE(page.isOk()) << page.status().toString();
+  ASSERT_EQ(page->messages.size(), 2u);
+  EXPECT_EQ(page->messages[0].line.kind, "enrollment");
+  EXPECT_EQ(page->messages[1].line.requestId, "req-old");
+  EXPECT_EQ(page->messages[1].line.kind, "");
+  // The last message of the tenant, by the index the migration added.
+  auto last = store.exchangeLog().lastMessageAt("kungsbacka");
+  ASSERT_TRUE(last.isOk());
+  EXPECT_EQ(*last, std::optional<int64_t>(2000));
+}
+
+brygga::testing::PostgresServer& postgresServer() {
+  static std::unique_ptr<brygga::testing::PostgresServer> server =
+      std::make_unique<brygga::testing::PostgresServer>();
+  return *server;
+}
 
 std::vector<std::string> storeBackendNames() {
   // PostgreSQL whenever its server is installed: scripts/test.sh installs it, so CI always runs

@@ -119,6 +119,29 @@ class StoreBackend {
   virtual std::unique_ptr<Store> open() = 0;
 };
 
+}  // namespace brygga::store
+
+namespace brygga::testing {
+class PostgresServer;
+}
+
+namespace brygga::store {
+
+// One PostgreSQL server for the test process, started when the first test needs it (only when
+// PostgresServer::available()); every test makes a database of its own on it.
+brygga::testing::PostgresServer& postgresServer();
+
+// Schema 11 (SQLite) and 4 (PostgreSQL) add what a message is. An inbound message line as the
+// schema before wrote it, to INSERT before migrating; then checkKindsAfterMigration(store)
+// records a new message with a kind and expects the old one listed without.
+inline constexpr const char* kMessageLineBeforeKinds =
+    "INSERT INTO exchange (id, request_id, client_id, tenant, direction, interaction,"
+    " resource_types, destination, http_status, started_ms, finished_ms, payload_sha256,"
+    " detail, message, patient, outbox_last, audit_seq)"
+    " VALUES ('old', 'req-old', 'kungsbacka', 'kungsbacka', 'inbound', 'transaction',"
+    " 'Bundle,EpisodeOfCare', '', 200, 1000, 1001, '', 'ok', 1, 'Patient/p', 0, 0)";
+void checkKindsAfterMigration(Store& store);
+
 // The backends the contract suite runs against, by name: "sqlite" always.
 std::vector<std::string> storeBackendNames();
 std::unique_ptr<StoreBackend> makeStoreBackend(const std::string& name);
