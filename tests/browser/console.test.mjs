@@ -9,12 +9,12 @@
 // Environment: BRYGGA_BIN (the brygga binary), BRYGGA_CERTS_DIR (certs/make-dev-certs.sh output),
 // BRYGGA_SOURCE_DIR (for the test data and mapping files), BRYGGA_OUT_DIR (screenshots, data),
 // CHROMIUM (default /usr/bin/chromium).
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { startServe } from './serve.mjs';
 
 const bin = process.env.BRYGGA_BIN;
 const certs = process.env.BRYGGA_CERTS_DIR;
@@ -78,31 +78,14 @@ function startPeer() {
 }
 
 function startGateway(peerUrl, dir) {
-  const config = {
-    server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0, maxBodyBytes: 65536 },
-    tls: { certificateFile: path.join(certs, 'server.crt'), privateKeyFile: path.join(certs, 'server.key'), caFile: path.join(certs, 'ca.crt') },
-    dataDir: path.join(dir, 'data'),
-    destinations: { regional: { baseUrl: peerUrl, retryBaseMs: 200, retryMaxMs: 1000 } },
-    delivery: { pollIntervalMs: 100 },
-    audit: { checkpointIntervalMs: 1000 },
-    mappings: { directory: path.join(source, 'mappings', 'data') },
-  };
-  const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(bin, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = fs.createWriteStream(path.join(dir, 'gateway.log'));
-  child.stderr.pipe(log);
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.on('exit', (code) => reject(new Error('brygga exited with ' + code + '; see ' + path.join(dir, 'gateway.log'))));
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      const m = /https-port=(\d+)/.exec(text);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
+  return startServe({
+    bin, certs, source, dir,
+    extra: {
+      server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0, maxBodyBytes: 65536 },
+      destinations: { regional: { baseUrl: peerUrl, retryBaseMs: 200, retryMaxMs: 1000 } },
+      delivery: { pollIntervalMs: 100 },
+      audit: { checkpointIntervalMs: 1000 },
+    },
   });
 }
 

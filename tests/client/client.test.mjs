@@ -8,11 +8,11 @@
 //
 // Environment: BRYGGA_BIN, BRYGGA_CERTS_DIR (certs/make-dev-certs.sh output; its CA is trusted
 // through NODE_EXTRA_CA_CERTS, set by run.sh), BRYGGA_SOURCE_DIR, BRYGGA_OUT_DIR.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Client } from 'fhir-kit-client';
+import { startServe } from './serve.mjs';
 
 const bin = process.env.BRYGGA_BIN;
 const certs = process.env.BRYGGA_CERTS_DIR;
@@ -38,28 +38,9 @@ function startPeer() {
 }
 
 function startGateway(peerPort, dir) {
-  const config = {
-    server: { httpsBindAddress: '127.0.0.1', httpPort: -1, httpsPort: 0 },
-    tls: { certificateFile: path.join(certs, 'server.crt'), privateKeyFile: path.join(certs, 'server.key'), caFile: path.join(certs, 'ca.crt') },
-    dataDir: path.join(dir, 'data'),
-    destinations: { regional: { baseUrl: 'http://127.0.0.1:' + peerPort + '/fhir' } },
-    mappings: { directory: path.join(source, 'mappings', 'data') },
-  };
-  const configFile = path.join(dir, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(bin, ['serve', '--config', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.pipe(fs.createWriteStream(path.join(dir, 'gateway.log')));
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.on('exit', (code) => reject(new Error('brygga exited with ' + code + '; see ' + path.join(dir, 'gateway.log'))));
-    child.stdout.on('data', (chunk) => {
-      text += chunk;
-      const m = /https-port=(\d+)/.exec(text);
-      if (m) {
-        child.removeAllListeners('exit');
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
+  return startServe({
+    bin, certs, source, dir,
+    extra: { destinations: { regional: { baseUrl: 'http://127.0.0.1:' + peerPort + '/fhir' } } },
   });
 }
 

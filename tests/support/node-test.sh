@@ -13,7 +13,7 @@ fi
 work="$build_dir/$name"
 mkdir -p "$work/out"
 cp "$source_dir/tests/$name/package.json" "$source_dir/tests/$name/package-lock.json" \
-   "$source_dir/tests/$name/$test_file" "$work/"
+   "$source_dir/tests/$name/$test_file" "$source_dir/tests/support/serve.mjs" "$work/"
 if ! cmp -s "$work/package-lock.json" "$work/node_modules/.installed-lock" 2>/dev/null; then
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$work/package-lock.json" "$work/node_modules/.installed-lock"
