@@ -10,6 +10,7 @@ readonly kPackages=(
   libssl-dev libpoco-dev rapidjson-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev sqlite3 libpq-dev curl
   nodejs npm
+  dpkg-dev  # cpack's .deb: dpkg-shlibdeps computes its Depends (scripts/package.sh, tests/packaging)
   chromium
   libjs-chart.js
   "$@"

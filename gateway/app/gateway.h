@@ -60,6 +60,8 @@ class Gateway {
   int httpPort() const { return server_->httpPort(); }
   int httpsPort() const { return server_->httpsPort(); }
   store::Store& store() { return *store_; }
+  // The gateway's JSON log (Options::log).
+  core::Logger& log() { return *logger_; }
   delivery::DeliveryWorker* deliveryWorker(const std::string& destination);
   // The mapping files in force (reload on SIGHUP and POST /admin/mappings/reload).
   flows::MappingRegistry& mappings() { return *mappings_; }

@@ -4,6 +4,8 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
 #include <Poco/Util/ServerApplication.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "gateway/app/delivery_commands.h"
 #include "gateway/app/gateway.h"
 #include "gateway/app/hours_command.h"
+#include "gateway/app/service_notifier.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
@@ -104,7 +107,7 @@ constexpr CommandHelp kCommands[] = {
      "open or closed by the service-hours calendar, and why: at TIME (2026-06-19T10:00 Stockholm\n"
      "time, or with an offset), or on DAY (2026-12-24: the whole day)",
      "0 answered; 64 an unreadable --at or an unknown service point; 78 bad mapping files"},
-    {"version", "version", "print the version", "0"},
+    {"version", "version | --version", "print the version", "0"},
 };
 
 constexpr const char* kConventions =
@@ -151,6 +154,12 @@ std::string commandHelp(const std::vector<std::string>& args) {
   return out.empty() ? out : out + "Times and output: see `brygga --help`.\n";
 }
 
+// "http 127.0.0.1:8080", "https off": a listener as check-config and the service status show it.
+std::string listener(const char* scheme, const std::string& address, int port) {
+  return port < 0 ? std::string(scheme) + " off"
+                  : std::string(scheme) + " " + address + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 class BryggaApp : public Poco::Util::ServerApplication {
@@ -188,12 +197,14 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("from", "FILE", "restore: the backup to install");
     add("dev", nullptr,
         "serve: allow the development clients on a listener beyond loopback (never in production)");
+    add("version", nullptr, "print the version (as `brygga version`)");
     add("help", nullptr, "show usage");
   }
 
   void onOption(const std::string& name, const std::string& value) { flags_[name] = value; }
 
   int main(const std::vector<std::string>& args) override {
+    if (flags_.count("version") && args.empty()) return printVersion();
     if (args.empty()) {
       (flags_.count("help") ? std::cout : std::cerr) << overview();
       return flags_.count("help") ? EXIT_OK : EXIT_USAGE;
@@ -208,10 +219,7 @@ class BryggaApp : public Poco::Util::ServerApplication {
       return EXIT_OK;
     }
     const std::string& command = args[0];
-    if (command == "version") {
-      std::cout << "brygga " << BRYGGA_VERSION << "\n";
-      return EXIT_OK;
-    }
+    if (command == "version") return printVersion();
     if (command == "validate") return validate({args.begin() + 1, args.end()});
     if (command == "serve") return serve();
     if (command == "check-config") return checkConfigCommand({args.begin() + 1, args.end()});
@@ -252,6 +260,11 @@ class BryggaApp : public Poco::Util::ServerApplication {
   }
 
  private:
+  static int printVersion() {
+    std::cout << "brygga " << BRYGGA_VERSION << "\n";
+    return EXIT_OK;
+  }
+
   core::StatusOr<GatewayConfig> configuration() {
     GatewayConfig config = defaultConfig();
     if (flags_.count("config")) {
@@ -308,10 +321,6 @@ class BryggaApp : public Poco::Util::ServerApplication {
       std::cerr << "brygga check-config: " << config.status().message() << "\n";
       return EXIT_CONFIG;
     }
-    auto listener = [](const char* scheme, const std::string& address, int port) {
-      return port < 0 ? std::string(scheme) + " off"
-                      : std::string(scheme) + " " + address + ":" + std::to_string(port);
-    };
     std::cout << "ok: " << files[0] << "\n"
               << "listeners: "
               << listener("http", config->server.httpBindAddress, config->server.httpPort) << ", "
@@ -334,9 +343,22 @@ class BryggaApp : public Poco::Util::ServerApplication {
   int serve() {
     // Before any thread starts, so that only the reload thread below receives SIGHUP.
     flows::blockReloadSignal();
+    // Likewise SIGTERM, SIGINT and SIGQUIT wait, blocked in every thread, for the sigwait of
+    // waitForTerminationRequest: one that comes while the gateway starts (systemd may stop it
+    // right after READY=1) stops it cleanly once started instead of killing it half-way.
+    sigset_t termination;
+    sigemptyset(&termination);
+    for (int signal : {SIGTERM, SIGINT, SIGQUIT}) sigaddset(&termination, signal);
+    pthread_sigmask(SIG_BLOCK, &termination, nullptr);
     auto config = serveConfiguration();
     if (!config.isOk()) {
       std::cerr << "brygga: " << config.status().message() << "\n";
+      return EXIT_CONFIG;
+    }
+    // systemd's Type=notify (packaging/brygga.service); does nothing without NOTIFY_SOCKET.
+    auto notifier = serviceNotifierFromEnvironment();
+    if (!notifier.isOk()) {
+      std::cerr << "brygga: " << notifier.status().message() << "\n";
       return EXIT_CONFIG;
     }
     // One serve per data dir: a second one would deliver the same outbox.
@@ -367,15 +389,37 @@ class BryggaApp : public Poco::Util::ServerApplication {
     std::cout << "\nhttp-port=" << (*gateway)->httpPort()
               << " https-port=" << (*gateway)->httpsPort() << std::endl;
     Gateway* running = gateway->get();
+    ServiceNotifier& service = **notifier;
+    // A notification that cannot be sent is logged: the service manager then sees no readiness
+    // (and times the start out), which the log explains.
+    auto notified = [running](const core::Status& sent) {
+      if (!sent.isOk()) running->log().warn("service.notify_failed", {{"error", sent.message()}});
+    };
+    // Now the store is open and the listeners accept connections.
+    notified(service.ready(servingStatus(*running, *config)));
     // SIGHUP: the mapping files and the TLS files (new CRLs); each keeps what it had on an error
-    // (a bad reload is logged where it fails).
-    flows::ReloadSignalThread reloader([running] {
-      running->mappings().reload().ignoreError();
-      running->reloadTls().ignoreError();
+    // (a bad reload is logged where it fails, and named in the status line).
+    flows::ReloadSignalThread reloader([running, &service, &notified, &config] {
+      notified(service.reloading("reloading the mapping and TLS files"));
+      const auto mappings = running->mappings().reload();
+      const core::Status tls = running->reloadTls();
+      std::string status = servingStatus(*running, *config);
+      if (!mappings.isOk()) status += "; the mapping files did not reload (see the log)";
+      if (!tls.isOk()) status += "; the TLS files did not reload (see the log)";
+      notified(service.ready(status));
     });
     waitForTerminationRequest();
+    notified(service.stopping("stopping"));
     (*gateway)->stop();
     return EXIT_OK;
+  }
+
+  // The one-line status systemd shows: where the gateway listens and which mapping files it runs.
+  static std::string servingStatus(Gateway& gateway, const GatewayConfig& config) {
+    const auto mappings = gateway.mappings().current();
+    return "serving: " + listener("http", config.server.httpBindAddress, gateway.httpPort()) +
+           ", " + listener("https", config.server.httpsBindAddress, gateway.httpsPort()) +
+           "; mappings " + (mappings ? mappings->version() : std::string("none"));
   }
 
   int validate(const std::vector<std::string>& files) {
