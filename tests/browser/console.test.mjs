@@ -4,7 +4,8 @@
 // A user logs in with the integration team's dev token, sees an enrollment arrive on the
 // overview without reloading, finds the refused patient by personnummer, opens the message, sees
 // the receiver's answer, replays the dead letter through the confirmation dialog and sees it
-// delivered. Screenshots go to BRYGGA_OUT_DIR.
+// delivered; all in Swedish, the console's language. Then switches to English and back, without
+// a reload, and finds the choice remembered. Screenshots go to BRYGGA_OUT_DIR.
 //
 // Environment: BRYGGA_BIN (the brygga binary), BRYGGA_CERTS_DIR (certs/make-dev-certs.sh output),
 // BRYGGA_SOURCE_DIR (for the test data and mapping files), BRYGGA_OUT_DIR (screenshots, data),
@@ -151,30 +152,32 @@ async function main() {
     await page.goto(base);
     await page.locator('#page-login').waitFor({ state: 'visible' });
     check(true, 'the login page is shown to a visitor without credentials');
+    check((await page.getAttribute('html', 'lang')) === 'sv' && (await page.locator('#page-login h2').textContent()) === 'Logga in' &&
+      (await page.locator('#lang').textContent()) === 'In English', 'the console is in Swedish, with English offered');
     await page.fill('#token', 'not-a-token');
     await page.click('#login-button');
-    await waitFor('the refusal of a wrong token', async () => /not accepted/.test(await page.locator('#error').textContent()));
+    await waitFor('the refusal of a wrong token', async () => /godtogs inte/.test(await page.locator('#error').textContent()));
     check(true, 'a wrong token is told apart from no token');
     await page.fill('#token', 'dev-token-kungsbacka');
     await page.click('#login-button');
-    await waitFor('the refusal of a municipal token', async () => /not|may/i.test(await page.locator('#error').textContent()));
+    await waitFor('the refusal of a municipal token', async () => /får inte/.test(await page.locator('#error').textContent()));
     check(await page.locator('#page-login').isVisible(), 'a municipal token does not open the console');
     await page.fill('#token', 'dev-token-integration');
     await page.click('#login-button');
     await page.locator('#page-overview').waitFor({ state: 'visible' });
     check((await page.locator('#who-name').textContent()).includes('integration'), 'logged in as the integration team');
-    await waitFor('the first counts', async () => /Updated/.test(await page.locator('#updated').textContent()));
+    await waitFor('the first counts', async () => /Uppdaterad/.test(await page.locator('#updated').textContent()));
     // The gateways on the store: this one alone, alive, marked as the one answering.
     const self = page.locator('#gateways tr[data-gateway$=":' + gateway.child.pid + '"]');
     await waitFor('this gateway in the gateways table', async () => (await self.count()) === 1);
-    check((await self.getAttribute('data-alive')) === 'true' && /this one/.test(await self.textContent()),
+    check((await self.getAttribute('data-alive')) === 'true' && /den här/.test(await self.textContent()),
       'the overview lists this gateway as alive and as the one answering');
-    check((await page.locator('#gateways-alive').textContent()) === '1 of 1 alive', 'the overview counts the gateways alive');
+    check((await page.locator('#gateways-alive').textContent()) === '1 av 1 i drift', 'the overview counts the gateways alive');
     // Every municipality is listed before any has sent anything, each silent since ever.
     for (const tenant of ['kungsbacka', 'varberg', 'falkenberg', 'halmstad', 'laholm', 'hylte']) {
       const tr = page.locator('#tenants tr[data-tenant="' + tenant + '"]');
       check((await tr.count()) === 1 && (await tr.getAttribute('data-silent')) === 'never' &&
-        (await tr.locator('td.silence').textContent()) === 'never sent', tenant + ' is listed as never having sent anything');
+        (await tr.locator('td.silence').textContent()) === 'har aldrig skickat', tenant + ' is listed as never having sent anything');
     }
 
     // A message arrives while the overview is open: the counts change without a reload.
@@ -187,8 +190,8 @@ async function main() {
     check((await page.locator('#live').getAttribute('data-mode')) === 'live' && summaryPolls.length === 0,
       'the overview is updated by Server-Sent Events, not by polling (' + summaryPolls.length + ' polls)');
     await waitFor('kungsbacka no longer silent', async () => (await page.locator('#tenants tr[data-tenant="kungsbacka"]').getAttribute('data-silent')) !== 'never');
-    check(/^(under a minute|\d+ min)$/.test(await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td.silence')) &&
-      (await cellText(page, '#tenants tr[data-tenant="varberg"] td.silence')) === 'never sent',
+    check(/^(under en minut|\d+ min)$/.test(await cellText(page, '#tenants tr[data-tenant="kungsbacka"] td.silence')) &&
+      (await cellText(page, '#tenants tr[data-tenant="varberg"] td.silence')) === 'har aldrig skickat',
       'kungsbacka shows how long it has been silent, varberg still never sent');
     await waitFor('regional delivered 1', async () => (await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(5)')) === '1');
     check(true, 'the overview shows the delivery to the regional EHR');
@@ -199,8 +202,8 @@ async function main() {
     check(navigations.filter((u) => !u.includes('#')).length === 0, 'the page was not reloaded while counting');
     check(true, 'the overview shows one dead letter for the regional EHR');
     await waitFor('the health banner', async () => (await page.locator('#health-list li[data-destination="regional"][data-state="dead-letters"]').count()) === 1);
-    check((await page.locator('#health').textContent()).includes('1 dead letter to look at'), 'the banner says the regional EHR holds a dead letter');
-    check((await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(2)')) === 'holding dead letters', 'the overview states the same as the banner');
+    check((await page.locator('#health').textContent()).includes('1 ej levererbart meddelande att se över'), 'the banner says the regional EHR holds a dead letter');
+    check((await cellText(page, '#destinations-flow tr[data-destination="regional"] td:nth-child(2)')) === 'har ej levererbara', 'the overview states the same as the banner');
     // The charts over the period: both messages from kungsbacka, every municipality drawn, the
     // delivery time of the one delivered, the regional queue.
     await waitFor('the received chart', async () => Number(await page.locator('#chart-received').getAttribute('data-sum')) === 2);
@@ -218,8 +221,8 @@ async function main() {
       const dead = page.locator('#dead tbody tr[data-seq]');
       const seq = await dead.getAttribute('data-seq');
       check((await dead.locator('td').first().textContent()) === seq + ' \u2192 regional' &&
-        (await dead.locator('td.kind').textContent()) === 'enrollment',
-        'the dead letter is "' + seq + ' \u2192 regional", an enrollment');
+        (await dead.locator('td.kind').textContent()) === 'inskrivning',
+        'the dead letter is "' + seq + ' \u2192 regional", an enrollment (inskrivning)');
     }
 
     // Find the refused patient by personnummer.
@@ -229,9 +232,10 @@ async function main() {
     await page.click('#search-button');
     await waitFor('one search result', async () => (await page.locator('#results tbody tr').count()) === 1);
     const row = page.locator('#results tbody tr').first();
-    check((await row.textContent()).includes('dead letter'), 'the search by personnummer finds the dead message');
+    check((await row.locator('.badge').getAttribute('data-status')) === 'dead' && (await row.locator('.badge').textContent()) === 'ej levererbar',
+      'the search by personnummer finds the dead message (ej levererbar)');
     check(/422/.test(await row.locator('td.reason').textContent()), 'the search result says why it died (the receiver\'s 422)');
-    check((await row.locator('td.kind').textContent()) === 'enrollment', 'the search result says the message is an enrollment');
+    check((await row.locator('td.kind').textContent()) === 'inskrivning', 'the search result says the message is an enrollment');
     const shownSeq = (await row.locator('td').first().textContent()).trim();
     check(/^\d+$/.test(shownSeq), 'the search result shows the message number (' + shownSeq + ')');
     // The kind is a filter: enrollments are found, consultations are not.
@@ -242,7 +246,7 @@ async function main() {
     check(true, 'filtering by kind finds both enrollments');
     await page.selectOption('#search-form select[name="kind"]', 'consultation');
     await page.click('#search-button');
-    await waitFor('no consultation', async () => /No messages found/.test(await page.locator('#search-note').textContent()));
+    await waitFor('no consultation', async () => /Inga meddelanden hittades/.test(await page.locator('#search-note').textContent()));
     check((await page.locator('#results tbody tr').count()) === 0, 'filtering by consultation finds none');
     await page.selectOption('#search-form select[name="kind"]', '');
     await page.fill('#search-form input[name="patient"]', REFUSED.pnr);
@@ -259,7 +263,7 @@ async function main() {
       // The date filters take Swedish time as text; a malformed one is told, not sent.
       await page.fill('#search-form input[name="from"]', '24/12/2026');
       await page.click('#search-button');
-      await waitFor('the filter refusal', async () => /YYYY-MM-DD/.test(await page.locator('#error').textContent()));
+      await waitFor('the filter refusal', async () => /ÅÅÅÅ-MM-DD/.test(await page.locator('#error').textContent()));
       check(true, 'a date filter that is not YYYY-MM-DD is refused with the format');
       await page.fill('#search-form input[name="from"]', '2000-01-01 00:00');
       await page.click('#search-button');
@@ -275,8 +279,8 @@ async function main() {
     check(answer.includes('no care unit'), "the message shows the receiver's answer");
     check((await page.locator('#m-steps tbody tr').count()) >= 2, 'the message lists its steps (received, delivery attempt)');
     check((await page.locator('#m-audit li').count()) >= 2, 'the message lists its audit records');
-    check((await page.locator('#m-facts').textContent()).includes('Mapping version'), 'the mapping version is shown');
-    check(/Kindenrollment/.test(await page.locator('#m-facts').textContent()), 'the message says it is an enrollment');
+    check((await cellText(page, '#m-facts tr[data-fact="mappingVersion"] th')) === 'Mappningsversion', 'the mapping version is shown');
+    check((await cellText(page, '#m-facts tr[data-fact="kind"] td')) === 'inskrivning', 'the message says it is an enrollment');
     // One number: the message's; its forwarded copy is that number and its receiver.
     check((await page.locator('#m-seq').textContent()) === shownSeq, 'the message page has the number of the search result');
     check((await cellText(page, '#m-outbox tbody tr[data-outbox] td:nth-child(1)')) === shownSeq + ' \u2192 regional', 'the delivery is named by the message number and its receiver');
@@ -286,8 +290,8 @@ async function main() {
     const before = peer.received.filter((r) => r.refused).length;
     await page.click('#m-outbox button.replay');
     await page.locator('#confirm').waitFor({ state: 'visible' });
-    check((await page.locator('#confirm-text').textContent()).includes('again'), 'replay asks for confirmation');
-    check((await page.locator('#confirm-title').textContent()) === 'Replay message ' + shownSeq + ' \u2192 regional?', 'the replay names the message by its number');
+    check((await page.locator('#confirm-text').textContent()).includes('igen'), 'replay asks for confirmation');
+    check((await page.locator('#confirm-title').textContent()) === 'Skicka om meddelande ' + shownSeq + ' \u2192 regional?', 'the replay names the message by its number');
     await page.click('#confirm-ok');
     await waitFor('the replay notice', async () => (await page.locator('#flash').count()) === 1);
     check(true, 'the replay is confirmed to the user');
@@ -295,7 +299,8 @@ async function main() {
     check(true, 'the regional EHR received the replayed message');
     await waitFor('delivered on the page', async () => {
       await page.evaluate(() => window.dispatchEvent(new HashChangeEvent('hashchange')));
-      return (await page.locator('#m-status').textContent()).includes('delivered');
+      return (await page.locator('#m-status .badge').getAttribute('data-status')) === 'delivered' &&
+        (await page.locator('#m-status .badge').textContent()) === 'levererad';
     });
     check(true, 'the message shows as delivered after the replay');
     await waitFor('the banner to clear', async () => page.locator('#health').isHidden());
@@ -319,10 +324,76 @@ async function main() {
       const big = page.locator('#refusals tbody tr[data-status="413"]');
       const lost = page.locator('#refusals tbody tr[data-status="404"]');
       check((await page.locator('#refusals tbody tr[data-status]').first().getAttribute('data-status')) === '413', 'the newest refusal is listed first');
-      check((await big.locator('td.sender').textContent()) === 'varberg (tenant varberg)', 'the 413 names its sender, varberg');
-      check((await lost.locator('td.sender').textContent()) === 'not identified' && /127\.0\.0\.1/.test(await lost.textContent()) &&
+      check((await big.locator('td.sender').textContent()) === 'varberg (organisation varberg)', 'the 413 names its sender, varberg');
+      check((await lost.locator('td.sender').textContent()) === 'ej identifierad' && /127\.0\.0\.1/.test(await lost.textContent()) &&
         /no such endpoint/.test(await lost.locator('td.reason').textContent()), 'the anonymous 404 names its source address and why');
       await page.screenshot({ path: path.join(out, 'console-refusals.png'), fullPage: true });
+    }
+
+    // Both languages have every text, and every key the page names exists.
+    {
+      const missing = await page.evaluate(() => {
+        const keys = [];
+        for (const n of document.querySelectorAll('[data-i18n],[data-i18n-placeholder],[data-i18n-title],[data-i18n-aria-label]')) {
+          keys.push(n.dataset.i18n, n.dataset.i18nPlaceholder, n.dataset.i18nTitle, n.dataset.i18nAriaLabel);
+        }
+        const sv = Object.keys(STRINGS.sv);
+        const en = Object.keys(STRINGS.en);
+        return keys.filter((k) => k && !(k in STRINGS.sv))
+          .concat(sv.filter((k) => !(k in STRINGS.en)), en.filter((k) => !(k in STRINGS.sv)));
+      });
+      check(missing.length === 0, 'Swedish and English have the same keys, and the page names only those (' + missing.join(', ') + ')');
+    }
+
+    // English on request: applied at once, without a reload, and remembered.
+    {
+      // A mark in the page's window: a reload would lose it.
+      await page.evaluate(() => { window.bryggaTestMark = 'before the switch'; });
+      await page.click('#lang');
+      await waitFor('English', async () => (await page.getAttribute('html', 'lang')) === 'en');
+      check((await page.locator('nav a[data-page="overview"]').textContent()) === 'Overview' &&
+        (await page.locator('#page-refusals h2').textContent()) === 'Refused requests' &&
+        (await page.locator('#refusals thead th').first().textContent()) === 'Time' &&
+        (await page.locator('#lang').textContent()) === 'På svenska', 'the switch turns the page into English');
+      await waitFor('the refusals drawn in English', async () =>
+        (await cellText(page, '#refusals tbody tr[data-status="413"] td.sender')) === 'varberg (tenant varberg)');
+      check(true, 'what the page drew from the gateway is drawn again in English');
+      check((await page.evaluate(() => window.bryggaTestMark)) === 'before the switch', 'switching the language does not reload the page');
+      check((await page.evaluate(() => localStorage.getItem('brygga.console.language'))) === 'en', 'the choice is kept in localStorage');
+
+      await page.click('nav a[data-page="messages"]');
+      await page.fill('#search-form input[name="patient"]', REFUSED.pnr);
+      await page.click('#search-button');
+      await waitFor('the result in English', async () => (await cellText(page, '#results tbody tr td.kind')) === 'enrollment');
+      check((await page.locator('#results .badge').textContent()) === 'delivered' && /1 message shown/.test(await page.locator('#search-note').textContent()),
+        'the search result is in English: an enrollment, delivered');
+      await page.screenshot({ path: path.join(out, 'console-english.png'), fullPage: true });
+
+      // Remembered: a new visit opens in English.
+      await page.reload();
+      await waitFor('English after a reload', async () => (await page.getAttribute('html', 'lang')) === 'en' &&
+        (await page.locator('nav a[data-page="dead-letters"]').textContent()) === 'Dead letters');
+      check(true, 'the console opens in English after a reload');
+      await page.click('nav a[data-page="overview"]');
+      await waitFor('the overview in English', async () =>
+        (await cellText(page, '#tenants tr[data-tenant="varberg"] td.silence')) === 'never sent' && /Updated/.test(await page.locator('#updated').textContent()));
+      check((await page.locator('#tenants thead th').nth(4).textContent()) === 'Rejected', 'the overview is in English');
+
+      // And back to Swedish, the search redrawn in place.
+      await page.click('nav a[data-page="messages"]');
+      await page.fill('#search-form input[name="patient"]', REFUSED.pnr);
+      await page.click('#search-button');
+      await waitFor('the result in English again', async () => (await cellText(page, '#results tbody tr td.kind')) === 'enrollment');
+      await page.evaluate(() => { window.bryggaTestMark = 'before switching back'; });
+      await page.click('#lang');
+      await waitFor('Swedish', async () => (await page.getAttribute('html', 'lang')) === 'sv');
+      await waitFor('the result in Swedish', async () => (await cellText(page, '#results tbody tr td.kind')) === 'inskrivning');
+      check((await page.locator('nav a[data-page="overview"]').textContent()) === 'Översikt' &&
+        (await page.locator('#results .badge').textContent()) === 'levererad' &&
+        (await page.locator('#search-form label').first().textContent()).startsWith('Patient') &&
+        (await page.locator('#search-button').textContent()) === 'Sök', 'back in Swedish, the search result redrawn');
+      check((await page.evaluate(() => window.bryggaTestMark)) === 'before switching back', 'switching back does not reload the page either');
+      check((await page.evaluate(() => localStorage.getItem('brygga.console.language'))) === 'sv', 'Swedish is remembered again');
     }
 
     check(consoleErrors.length === 0, 'no script errors or CSP violations in the page' + (consoleErrors.length ? ': ' + consoleErrors.join(' | ') : ''));

@@ -1,19 +1,11 @@
 // Brygga's integration console: a small single-page app over /console/api (same origin). Data is
 // put into the page with textContent only, never as HTML. The token lives in sessionStorage (this
-// tab only); without one the browser's client certificate, if any, identifies the user.
+// tab only); without one the browser's client certificate, if any, identifies the user. Every
+// text it shows comes from i18n.js: t('key', ...) here, data-i18n in index.html.
 'use strict';
 
 const TOKEN_KEY = 'brygga.console.token';
-const STATUS_TEXT = {
-  rejected: 'Brygga refused the message (invalid, not allowed or conflicting); nothing was stored or forwarded. The sender was told why.',
-  accepted: 'Stored; nothing had to be forwarded.',
-  declined: 'Accepted and answered with a refusal: a consultation request out of service hours (the Task is rejected and the sender told to use the on-call service).',
-  queued: 'Stored and waiting for its first delivery attempt.',
-  retrying: 'A delivery attempt failed (receiver unavailable or busy); Brygga tries again automatically.',
-  delivered: 'Forwarded and acknowledged by the receiver.',
-  dead: 'Dead letter: the receiver refused it, or Brygga gave up after too many attempts. Nothing more happens until someone replays it.',
-  held: 'Held by a block (spärr): the patient has blocked the receiving party, so Brygga did not send it. Its content is not shown. The integration team releases it explicitly.',
-};
+const STATUSES = ['rejected', 'accepted', 'declined', 'queued', 'retrying', 'delivered', 'dead', 'held'];
 
 let timer = null;
 let searchCursor = null;
@@ -42,8 +34,14 @@ function td(value, cls) {
 }
 
 function badge(status) {
-  return el('span', { class: 'badge ' + status, title: STATUS_TEXT[status] || '' },
-    status === 'dead' ? 'dead letter' : status);
+  const known = STATUSES.includes(status);
+  return el('span', { class: 'badge ' + status, 'data-status': status, title: known ? t('statusText.' + status) : '' },
+    known ? t('status.' + status) : status);
+}
+
+// A message kind (enrollment, visit note ...) in the page's language; an unknown one as it is.
+function kindText(kind) {
+  return kind && STRINGS.sv['kind.' + kind] ? t('kind.' + kind) : kind;
 }
 
 // Every time the console shows is Swedish time (Europe/Stockholm), whatever the browser's zone,
@@ -92,11 +90,11 @@ function age(ms) {
 }
 
 // How long a municipality has sent nothing: "never sent" when it never has; minutes below two
-// hours, then hours ("silent for 5 h").
+// hours, then hours (under "Silent for": "5 h").
 function silence(ms) {
-  if (ms === null || ms === undefined) return 'never sent';
+  if (ms === null || ms === undefined) return t('time.neverSent');
   const m = Math.floor(ms / 60000);
-  if (m < 1) return 'under a minute';
+  if (m < 1) return t('time.underMinute');
   if (m < 120) return m + ' min';
   return Math.floor(m / 60) + ' h';
 }
@@ -118,7 +116,7 @@ async function api(path, options) {
   let body = null;
   try { body = await response.json(); } catch (e) { body = null; }
   if (!response.ok) {
-    let text = 'The gateway answered ' + response.status;
+    let text = t('app.gatewayAnswered', response.status);
     if (body && Array.isArray(body.issue) && body.issue.length) {
       text = body.issue.map((i) => i.diagnostics || i.code).join('; ');
     }
@@ -134,7 +132,7 @@ function confirmDialog(title, text, okLabel) {
     const dialog = $('confirm');
     $('confirm-title').textContent = title;
     $('confirm-text').textContent = text;
-    $('confirm-ok').textContent = okLabel || 'OK';
+    $('confirm-ok').textContent = okLabel;
     dialog.returnValue = '';
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
     dialog.showModal();
@@ -162,12 +160,33 @@ function poll(fn, ms) {
 
 // Destination health on every page: a banner naming each destination that is not ok (paused,
 // failing since when with the last error, or holding dead letters), refreshed every 5 s.
-const HEALTH_TEXT = { ok: 'ok', paused: 'paused', failing: 'failing', 'dead-letters': 'holding dead letters' };
+const HEALTH_STATES = ['ok', 'paused', 'failing', 'dead-letters'];
 const health = {};
 let healthTimer = null;
 
 function healthBadge(h) {
-  return el('span', { class: 'badge health-' + h.state }, HEALTH_TEXT[h.state] || h.state);
+  return el('span', { class: 'badge health-' + h.state, 'data-state': h.state },
+    HEALTH_STATES.includes(h.state) ? t('health.' + h.state) : h.state);
+}
+
+// What is wrong with destination `x` (of api/destinations), from its figures: who paused it,
+// how its deliveries fail, how many dead letters it holds.
+function healthDetail(x) {
+  const h = x.health;
+  if (h.state === 'paused') return x.pausedChangedBy ? t('health.pausedBy', x.pausedChangedBy) : '';
+  if (h.state === 'failing') {
+    if (h.failures) return t('health.failures', h.failures, h.lastStatus);
+    if (h.tokenError) return t('health.token', h.tokenError);
+    return h.detail || '';
+  }
+  if (h.state === 'dead-letters') return t('health.dead', x.dead);
+  return '';
+}
+
+// " since 2026-12-05 14:03:11: 3 failed attempts ..." after a destination's badge.
+function healthTail(x) {
+  const detail = healthDetail(x);
+  return (x.health.since ? ' ' + t('health.since', when(x.health.since)) : '') + (detail ? ': ' + detail : '');
 }
 
 async function loadHealth() {
@@ -182,9 +201,7 @@ async function loadHealth() {
       if (cell) cell.replaceChildren(healthBadge(x.health));
       if (x.health.state === 'ok') continue;
       problems.push(el('li', { 'data-destination': x.name, 'data-state': x.health.state },
-        el('strong', { text: x.name }), ' ', healthBadge(x.health),
-        x.health.since ? ' since ' + when(x.health.since) : '',
-        x.health.detail ? ': ' + x.health.detail : ''));
+        el('strong', { text: x.name }), ' ', healthBadge(x.health), healthTail(x)));
     }
     $('health-list').replaceChildren(...problems);
     $('health').hidden = problems.length === 0;
@@ -225,8 +242,8 @@ async function streamSummary() {
     if (token) headers.Authorization = 'Bearer ' + token;
     const response = await fetch('api/events?window=' + $('window').value,
       { headers, credentials: 'same-origin', signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error('the gateway answered ' + response.status);
-    $('live').textContent = '(live)';
+    if (!response.ok || !response.body) throw new Error(t('app.gatewayAnswered', response.status));
+    $('live').textContent = t('overview.live');
     $('live').dataset.mode = 'live';
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
@@ -242,7 +259,7 @@ async function streamSummary() {
         const kind = (lines.find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
         const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
         if (kind === 'summary' && data) showSummary(JSON.parse(data));
-        if (kind === 'failure' && data) showError('Could not load the counts: ' + JSON.parse(data));
+        if (kind === 'failure' && data) showError(t('overview.countsFailed', JSON.parse(data)));
       }
     }
   } catch (e) {
@@ -250,7 +267,7 @@ async function streamSummary() {
   }
   if (live !== controller) return;
   live = null;
-  $('live').textContent = '(updated every 2 seconds)';
+  $('live').textContent = t('overview.polling');
   $('live').dataset.mode = 'polling';
   timer = setInterval(loadSummary, 2000);
   loadSummary();
@@ -263,18 +280,18 @@ async function route() {
   const parts = hash.slice(2).split('/');
   try {
     const session = await api('session');
-    $('who-name').textContent = 'Logged in as ' + session.client;
-    $('who').hidden = false;
+    $('who-name').textContent = t('app.signedInAs', session.client);
+    $('who-signed-in').hidden = false;
     $('nav').hidden = false;
     startHealth();
   } catch (e) {
     stopHealth();
     $('nav').hidden = true;
-    $('who').hidden = true;
+    $('who-signed-in').hidden = true;
     showPage('login');
-    if (e.status === 403) showError('This identity may not use the console: ' + e.message);
-    else if (e.status === 401 && sessionStorage.getItem(TOKEN_KEY)) showError('Login failed: the token was not accepted (mistyped, or not a client of this gateway).');
-    else if (sessionStorage.getItem(TOKEN_KEY)) showError('Login failed: ' + e.message);
+    if (e.status === 403) showError(t('login.forbidden', e.message));
+    else if (e.status === 401 && sessionStorage.getItem(TOKEN_KEY)) showError(t('login.wrongToken'));
+    else if (sessionStorage.getItem(TOKEN_KEY)) showError(t('login.failed', e.message));
     return;
   }
   switch (parts[0]) {
@@ -301,31 +318,31 @@ async function loadSummary() {
   try {
     showSummary(await api('summary?window=' + $('window').value));
   } catch (e) {
-    showError('Could not load the counts: ' + e.message);
+    showError(t('overview.countsFailed', e.message));
   }
 }
 
 function showSummary(s) {
   const tenants = $('tenants').tBodies[0];
   tenants.replaceChildren();
-  for (const t of s.tenants) {
-    const k = 't.' + t.name + '.';
-    tenants.append(el('tr', { 'data-tenant': t.name, 'data-silent': t.silentMs === null ? 'never' : String(t.silentMs) },
-      el('td', { title: t.displayName || '' }, t.name),
-      countCell(k + 'received', t.received), countCell(k + 'accepted', t.accepted),
-      countCell(k + 'declined', t.declined),
-      countCell(k + 'rejected', t.rejected), countCell(k + 'delivered', t.delivered),
-      countCell(k + 'retried', t.retried), countCell(k + 'dead', t.deadLettered),
-      td(when(t.lastReceived)), td(silence(t.silentMs), 'silence')));
+  for (const tenant of s.tenants) {
+    const k = 't.' + tenant.name + '.';
+    tenants.append(el('tr', { 'data-tenant': tenant.name, 'data-silent': tenant.silentMs === null ? 'never' : String(tenant.silentMs) },
+      el('td', { title: tenant.displayName || '' }, tenant.name),
+      countCell(k + 'received', tenant.received), countCell(k + 'accepted', tenant.accepted),
+      countCell(k + 'declined', tenant.declined),
+      countCell(k + 'rejected', tenant.rejected), countCell(k + 'delivered', tenant.delivered),
+      countCell(k + 'retried', tenant.retried), countCell(k + 'dead', tenant.deadLettered),
+      td(when(tenant.lastReceived)), td(silence(tenant.silentMs), 'silence')));
   }
-  if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: 'No messages in this period.' })));
+  if (!s.tenants.length) tenants.append(el('tr', {}, el('td', { colspan: 10, text: t('overview.noMessages') })));
   const dests = $('destinations-flow').tBodies[0];
   dests.replaceChildren();
   for (const d of s.destinations) {
     const k = 'd.' + d.name + '.';
     dests.append(el('tr', { 'data-destination': d.name }, td(d.name),
       el('td', {}, health[d.name] ? healthBadge(health[d.name])
-        : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, d.paused ? 'paused' : 'active')),
+        : el('span', { class: 'badge ' + (d.paused ? 'paused' : 'active') }, t(d.paused ? 'destination.paused' : 'destination.active'))),
       countCell(k + 'pending', d.pending), td(age(d.oldestPendingAgeMs), 'num'),
       countCell(k + 'delivered', d.delivered), countCell(k + 'retried', d.retried),
       countCell(k + 'dead', d.deadLettered), countCell(k + 'deadNow', d.deadLetters)));
@@ -335,14 +352,14 @@ function showSummary(s) {
   gateways.replaceChildren();
   for (const g of s.gateways || []) {
     gateways.append(el('tr', { 'data-gateway': g.id, 'data-alive': String(g.alive) },
-      el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: ' (this one)' }) : ''),
-      el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, g.alive ? 'alive' : 'silent')),
+      el('td', {}, g.id, g.self ? el('span', { class: 'muted', text: t('overview.thisOne') }) : ''),
+      el('td', {}, el('span', { class: 'badge ' + (g.alive ? 'active' : 'dead') }, t(g.alive ? 'gateway.alive' : 'gateway.silent'))),
       td(g.version), td(when(g.startedAt)), td(when(g.lastSeenAt))));
   }
   $('gateways-alive').textContent = (s.gateways || []).length
-    ? s.gatewaysAlive + ' of ' + s.gateways.length + ' alive' : '';
+    ? t('overview.alive', s.gatewaysAlive, s.gateways.length) : '';
   drawCharts(s.series);
-  $('updated').textContent = 'Updated ' + when(s.at).slice(11);
+  $('updated').textContent = t('overview.updated', when(s.at).slice(11));
   showError('');
 }
 
@@ -368,6 +385,7 @@ function drawChart(id, labels, datasets, yTitle) {
   } else {
     charts[id].data.labels = labels;
     charts[id].data.datasets = sets;
+    charts[id].options.scales.y.title.text = yTitle;
     charts[id].update('none');
   }
   let sum = 0;
@@ -379,21 +397,19 @@ function drawChart(id, labels, datasets, yTitle) {
 
 function drawCharts(series) {
   if (!series) return;
-  const labels = series.times.map((t) => when(t).slice(11, 16));
+  const labels = series.times.map((time) => when(time).slice(11, 16));
   drawChart('chart-received', labels,
-    Object.entries(series.receivedPerMinute).map(([tenant, data]) => ({ label: tenant, data })), 'per minute');
+    Object.entries(series.receivedPerMinute).map(([tenant, data]) => ({ label: tenant, data })), t('chart.perMinute'));
   drawChart('chart-latency', labels,
     [{ label: 'p50', data: series.deliveryMsP50 }, { label: 'p95', data: series.deliveryMsP95 }].map((d) =>
-      ({ label: d.label, data: d.data.map((v) => (v === null ? null : v / 1000)) })), 'seconds');
+      ({ label: d.label, data: d.data.map((v) => (v === null ? null : v / 1000)) })), t('chart.seconds'));
   drawChart('chart-depth', labels,
-    Object.entries(series.queueDepth).map(([destination, data]) => ({ label: destination, data })), 'waiting');
+    Object.entries(series.queueDepth).map(([destination, data]) => ({ label: destination, data })), t('chart.waiting'));
 }
 
 function fillLegend() {
-  const dl = $('legend');
-  for (const [status, text] of Object.entries(STATUS_TEXT)) {
-    dl.append(el('dt', {}, badge(status)), el('dd', { text }));
-  }
+  $('legend').replaceChildren(...STATUSES.flatMap((status) =>
+    [el('dt', {}, badge(status)), el('dd', { text: t('statusText.' + status) })]));
 }
 
 // Message search.
@@ -408,7 +424,7 @@ function searchQuery() {
     const v = form.elements[name].value.trim();
     if (!v) continue;
     const instant = stockholmToIso(v);
-    if (!instant) throw new Error(name + ' must be YYYY-MM-DD or YYYY-MM-DD HH:MM (Swedish time)');
+    if (!instant) throw new Error(t('search.badTime', t('search.' + name)));
     params.set(name, instant);
   }
   return params;
@@ -425,7 +441,7 @@ function reasonOf(m) {
 // What a message is (enrollment, visit note, ...) as the flows named it at intake; the resource
 // types for a message they did not name (a plain FHIR write, or one recorded before kinds).
 function contentOf(m) {
-  return m.kind || m.resourceTypes;
+  return m.kind ? kindText(m.kind) : m.resourceTypes;
 }
 
 // One number per message: its own. A forwarded copy is that number and its receiver.
@@ -453,18 +469,19 @@ async function search(more) {
   try {
     const page = await api('messages?' + params.toString());
     for (const m of page.messages) {
-      body.append(el('tr', { class: 'link', 'data-seq': m.seq, onclick: () => { location.hash = '#/message/' + m.seq; } },
+      body.append(el('tr', { class: 'link', 'data-seq': m.seq, 'data-kind': m.kind || '', onclick: () => { location.hash = '#/message/' + m.seq; } },
         td(m.seq, 'num'), td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'), td(m.patient),
         el('td', {}, badge(m.status)), td(destinationsOf(m)), td(reasonOf(m), 'reason'), td(m.requestId)));
     }
     searchCursor = page.next;
     $('more').hidden = !page.next;
     const count = body.rows.length;
-    $('search-note').textContent = (page.note ? page.note + '. ' : '') +
-      (count ? count + ' message(s) shown, newest first.' : 'No messages found.') +
-      (page.next ? ' More may exist: press "Show more".' : '');
+    const note = page.noteCode === 'no-patient' ? t('search.noPatient')
+      : page.noteCode === 'several-patients' ? t('search.severalPatients', page.patient) : '';
+    $('search-note').textContent = (note ? note + ' ' : '') +
+      (count ? t('search.shown', count) : t('search.none')) + (page.next ? t('search.moreExist') : '');
   } catch (e) {
-    showError('Search failed: ' + e.message);
+    showError(t('search.failed', e.message));
   }
 }
 
@@ -476,80 +493,77 @@ async function loadMessage(seq) {
   $('show-payload').dataset.seq = seq;
   try {
     const m = await api('messages/' + encodeURIComponent(seq));
-    $('m-status').replaceChildren(badge(m.status), ' ', m.statusText);
+    $('m-status').replaceChildren(badge(m.status), ' ', STATUSES.includes(m.status) ? t('statusText.' + m.status) : m.statusText);
     const facts = [
-      ['Received', when(m.received)], ['Answered', when(m.answered)],
-      ['Sender', m.client + ' (tenant ' + m.tenant + ')'], ['Interaction', m.interaction],
-      ['Kind', m.kind || '(not a home-care message)'], ['Resource types', m.resourceTypes],
-      ['Patient', m.patient || '(none)'],
-      ['HTTP status to the sender', m.httpStatus], ['Outcome', m.outcome],
-      ['Mapping version', m.mappingVersion || '(none)'], ['Request id', m.requestId],
-      ['SHA-256 of the request', m.payloadSha256],
+      ['received', when(m.received)], ['answered', when(m.answered)],
+      ['sender', t('fact.senderValue', m.client, m.tenant)], ['interaction', m.interaction],
+      ['kind', m.kind ? kindText(m.kind) : t('fact.notHomeCare')], ['resourceTypes', m.resourceTypes],
+      ['patient', m.patient || t('fact.none')],
+      ['httpStatus', m.httpStatus], ['outcome', m.outcome],
+      ['mappingVersion', m.mappingVersion || t('fact.none')], ['requestId', m.requestId],
+      ['sha256', m.payloadSha256],
     ];
-    $('m-facts').replaceChildren(...facts.map(([k, v]) => el('tr', {}, el('th', { text: k }), td(v))));
+    $('m-facts').replaceChildren(...facts.map(([k, v]) => el('tr', { 'data-fact': k }, el('th', { text: t('fact.' + k) }), td(v))));
     const outbox = $('m-outbox').tBodies[0];
     outbox.replaceChildren();
     for (const e of m.outbox) {
       const action = el('td');
       if (e.state === 'dead') {
-        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'));
+        action.append(el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, t('replay.button')));
       }
       outbox.append(el('tr', { 'data-outbox': e.id }, td(deliveryName(m.seq, e.destination)), td(e.destination), el('td', {}, badge(e.state === 'pending' ? (e.attempts ? 'retrying' : 'queued') : e.state)),
         td(e.attempts, 'num'), td(when(e.finished || e.nextAttempt)), el('td', {}, e.lastError ? el('pre', { text: e.lastError }) : ''), action));
     }
-    if (!m.outbox.length) outbox.append(el('tr', {}, el('td', { colspan: 7, text: 'Nothing forwarded is kept (nothing to forward, or deleted after delivery).' })));
+    if (!m.outbox.length) outbox.append(el('tr', {}, el('td', { colspan: 7, text: t('message.nothingKept') })));
     const steps = $('m-steps').tBodies[0];
     steps.replaceChildren(...m.steps.map((s) => el('tr', {}, td(when(s.started)),
-      td(s.direction === 'inbound' ? 'received from sender' : 'delivery attempt'), td(s.destination),
-      td(s.httpStatus || 'no answer'), td(s.detail))));
+      td(t(s.direction === 'inbound' ? 'step.inbound' : 'step.outbound')), td(s.destination),
+      td(s.httpStatus || t('step.noAnswer')), td(s.detail))));
     $('m-audit').replaceChildren(...m.audit.map((a) => {
       const ev = a.event || {};
       const sub = (ev.subtype && ev.subtype[0] && ev.subtype[0].code) || '';
-      const outcome = { 0: 'success', 4: 'minor failure', 8: 'serious failure', 12: 'major failure' }[ev.outcome] || ev.outcome;
-      const action = { C: 'create', R: 'read', U: 'update', D: 'delete', E: 'execute' }[ev.action] || ev.action;
-      return el('li', {}, 'Record ' + a.seq + ', ' + when(a.recorded) + ': ' + sub + ' (' + action + '), ' + outcome,
+      const outcome = [0, 4, 8, 12].includes(ev.outcome) ? t('auditRecord.outcome.' + ev.outcome) : ev.outcome;
+      const action = 'CRUDE'.includes(ev.action) && ev.action ? t('auditRecord.action.' + ev.action) : ev.action;
+      return el('li', {}, t('auditRecord.line', a.seq, when(a.recorded), sub, action, outcome),
         el('details', {}, el('summary', {}, 'AuditEvent'), el('pre', { text: JSON.stringify(ev, null, 2) })));
     }));
   } catch (e) {
-    showError('Could not load message ' + seq + ': ' + e.message);
+    showError(t('message.loadFailed', seq, e.message));
   }
 }
 
 async function showPayload() {
   const seq = $('show-payload').dataset.seq;
-  const ok = await confirmDialog('Show patient content?',
-    'The forwarded content contains patient data. Opening it is recorded in the audit log with your identity.', 'Show content');
+  const ok = await confirmDialog(t('payload.confirmTitle'), t('message.contentHint'), t('payload.confirmOk'));
   if (!ok) return;
   try {
     const p = await api('messages/' + encodeURIComponent(seq) + '/payload');
     const pre = $('m-payload');
-    pre.textContent = p.payloads.length ? JSON.stringify(p.payloads, null, 2) : p.note;
+    pre.textContent = p.payloads.length ? JSON.stringify(p.payloads, null, 2) : t('payload.nothingKept');
     pre.hidden = false;
   } catch (e) {
-    showError('Could not load the content: ' + e.message);
+    showError(t('payload.failed', e.message));
   }
 }
 
 // `id`: the outbox entry the API replays; the user sees the message's number and receiver.
 async function replay(id, seq, destination, force) {
-  const name = 'message ' + deliveryName(seq, destination);
-  const ok = await confirmDialog(force ? 'Replay anyway?' : 'Replay ' + name + '?',
-    force ? 'A newer message for the same patient has been delivered since. Replaying this older one may overwrite newer data at ' + destination + '. Only continue if you are sure.'
-      : 'Brygga will send this message to ' + destination + ' again, exactly as before. Make sure the cause of the failure is fixed.',
-    force ? 'Replay anyway' : 'Replay');
+  const ok = await confirmDialog(force ? t('replay.forceTitle') : t('replay.title', deliveryName(seq, destination)),
+    force ? t('replay.forceText', destination) : t('replay.text', destination),
+    force ? t('replay.forceOk') : t('replay.ok'));
   if (!ok) return;
   try {
     await api('dead-letters/' + id + '/replay' + (force ? '?force=true' : ''), { method: 'POST' });
     showError('');
     await route();
     $('search-note').textContent = '';
-    flash('Message ' + seq + ' is back in the queue: Brygga sends it to ' + destination + ' again now.');
+    flash(t('replay.done', seq, destination));
   } catch (e) {
     if (e.status === 409 && !force && /newer/i.test(e.message)) {
       await replay(id, seq, destination, true);
       return;
     }
-    showError('Replay refused: ' + e.message);
+    showError(t('replay.refused', e.message));
   }
 }
 
@@ -569,18 +583,18 @@ async function loadDead(more) {
     const page = await api('messages?status=dead&limit=50' + (more && deadCursor ? '&cursor=' + encodeURIComponent(deadCursor) : ''));
     for (const m of page.messages) {
       for (const e of m.entries.filter((x) => x.state === 'dead')) {
-        body.append(el('tr', { 'data-outbox': e.id, 'data-seq': m.seq },
+        body.append(el('tr', { 'data-outbox': e.id, 'data-seq': m.seq, 'data-kind': m.kind || '' },
           el('td', {}, el('a', { href: '#/message/' + m.seq, text: deliveryName(m.seq, e.destination) })),
           td(when(m.received)), td(m.tenant), td(contentOf(m), 'kind'),
           td(m.patient), td(e.destination), td(e.attempts, 'num'), td(when(e.finished)), td(e.reason, 'reason'),
-          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, 'Replay'))));
+          el('td', {}, el('button', { type: 'button', class: 'danger replay', onclick: () => replay(e.id, m.seq, e.destination) }, t('replay.button')))));
       }
     }
     deadCursor = page.next;
     $('dead-more').hidden = !page.next;
-    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 10, text: 'No dead letters. Good.' })));
+    if (!body.rows.length) body.append(el('tr', {}, el('td', { colspan: 10, text: t('dead.none') })));
   } catch (e) {
-    showError('Could not load the dead letters: ' + e.message);
+    showError(t('dead.failed', e.message));
   }
 }
 
@@ -589,27 +603,26 @@ async function loadDestinations() {
     const d = await api('destinations');
     const body = $('destinations').tBodies[0];
     body.replaceChildren(...d.destinations.map((x) => el('tr', { 'data-destination': x.name }, td(x.name),
-      el('td', {}, x.health ? healthBadge(x.health) : el('span', { class: 'badge ' + (x.paused ? 'paused' : 'active') }, x.paused ? 'paused' : 'active'),
-        x.health && x.health.since ? ' since ' + when(x.health.since) : '',
-        x.health && x.health.detail ? ': ' + x.health.detail : ''),
+      el('td', {}, x.health ? healthBadge(x.health) : el('span', { class: 'badge ' + (x.paused ? 'paused' : 'active') }, t(x.paused ? 'destination.paused' : 'destination.active')),
+        x.health ? healthTail(x) : ''),
       td(x.pending, 'num'), td(x.maxQueueDepth, 'num'), td(age(x.oldestPendingAgeMs), 'num'), td(x.dead, 'num'),
       el('td', {}, el('button', { type: 'button', class: x.paused ? 'primary' : 'danger', onclick: () => setPaused(x.name, !x.paused) },
-        x.paused ? 'Resume' : 'Pause')))));
+        t(x.paused ? 'destinations.resume' : 'destinations.pause'))))));
   } catch (e) {
-    showError('Could not load the destinations: ' + e.message);
+    showError(t('destinations.failed', e.message));
   }
 }
 
 async function setPaused(name, pause) {
-  const ok = await confirmDialog((pause ? 'Pause ' : 'Resume ') + name + '?',
-    pause ? 'Brygga stops sending to ' + name + '. Messages wait in the queue until you resume; senders are refused when the queue is full.'
-      : 'Brygga starts sending the waiting messages to ' + name + ' again.', pause ? 'Pause' : 'Resume');
+  const ok = await confirmDialog(t(pause ? 'destinations.pauseTitle' : 'destinations.resumeTitle', name),
+    t(pause ? 'destinations.pauseText' : 'destinations.resumeText', name),
+    t(pause ? 'destinations.pause' : 'destinations.resume'));
   if (!ok) return;
   try {
     await api('destinations/' + encodeURIComponent(name) + '/' + (pause ? 'pause' : 'resume'), { method: 'POST' });
     await loadDestinations();
   } catch (e) {
-    showError('Could not change ' + name + ': ' + e.message);
+    showError(t('destinations.changeFailed', name, e.message));
   }
 }
 
@@ -618,15 +631,15 @@ async function loadRefusals() {
   try {
     const r = await api('refusals');
     $('refusals-kept').textContent = r.kept;
-    $('refusals-total').textContent = r.total + ' refused since this gateway started.';
+    $('refusals-total').textContent = t('refusals.total', r.total);
     const body = $('refusals').tBodies[0];
     body.replaceChildren(...r.refusals.map((x) => el('tr', { 'data-status': x.status },
       td(when(x.at)), td(x.status, 'num'), td(x.method + ' ' + x.route),
-      td(x.client ? x.client + (x.tenant ? ' (tenant ' + x.tenant + ')' : '') : 'not identified', 'sender'),
+      td(x.client ? (x.tenant ? t('fact.senderValue', x.client, x.tenant) : x.client) : t('refusals.notIdentified'), 'sender'),
       td(x.source), td(x.reason, 'reason'))));
-    if (!r.refusals.length) body.append(el('tr', {}, el('td', { colspan: 6, text: 'Nothing refused.' })));
+    if (!r.refusals.length) body.append(el('tr', {}, el('td', { colspan: 6, text: t('refusals.none') })));
   } catch (e) {
-    showError('Could not load the refused requests: ' + e.message);
+    showError(t('refusals.failed', e.message));
   }
 }
 
@@ -635,22 +648,41 @@ async function loadAudit() {
     const a = await api('audit');
     const c = a.checkpoint;
     const rows = [
-      ['Audit records', a.records],
-      ['Latest signed checkpoint', c ? 'covers ' + c.treeSize + ' records, signed ' + when(c.created) : 'none yet'],
-      ['Age of the checkpoint', c ? age(c.ageMs) || '0 s' : ''],
-      ['Records not yet checkpointed', a.notCheckpointed],
-      ['Root hash', c ? c.rootHash : ''],
+      ['audit.records', a.records],
+      ['audit.checkpoint', c ? t('audit.checkpointValue', c.treeSize, when(c.created)) : t('audit.noCheckpoint')],
+      ['audit.age', c ? age(c.ageMs) || '0 s' : ''],
+      ['audit.notCheckpointed', a.notCheckpointed],
+      ['audit.rootHash', c ? c.rootHash : ''],
     ];
-    $('audit-facts').replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('th', { text: k }), td(v))));
+    $('audit-facts').replaceChildren(...rows.map(([k, v]) => el('tr', {}, el('th', { text: t(k) }), td(v))));
   } catch (e) {
-    showError('Could not load the audit status: ' + e.message);
+    showError(t('audit.failed', e.message));
   }
 }
 
 // ---- start --------------------------------------------------------------------------------
 
-document.addEventListener('DOMContentLoaded', () => {
+// Another language: the keyed texts are set by i18n.js; what the scripts drew is drawn again
+// from the gateway's data (the current page, the banner), the last search run again.
+function redraw() {
   fillLegend();
+  const notice = $('flash');  // a passing notice in the other language: gone
+  if (notice) notice.remove();
+  if ($('page-login').hidden) {
+    loadHealth();
+    if (!$('page-messages').hidden && $('results').tBodies[0].rows.length) {
+      search(false);
+      return;
+    }
+  }
+  route();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  setLanguage(storedLanguage());
+  fillLegend();
+  document.addEventListener('brygga:language', redraw);
+  $('lang').addEventListener('click', () => setLanguage(language === 'sv' ? 'en' : 'sv'));
   $('login-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
