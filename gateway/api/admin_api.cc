@@ -19,11 +19,18 @@ using core::Status;
 
 constexpr int kDefaultPage = 100;
 constexpr int kMaxPage = 1000;
+// A message's lines: its inbound line, then one per delivery attempt; its number is found among
+// the first of them.
+constexpr int kMaxLinesPerRequest = 64;
 // The list shows the start of the peer's answer; the whole of it is in GET dead-letters/{id}.
 constexpr size_t kReasonPreviewBytes = 300;
 
-std::string entryJson(const store::OutboxEntry& e, bool full) {
-  std::string out = "{\"id\":" + std::to_string(e.id) + ",\"destination\":";
+// `message`: the number of the message the entry is a copy of (the seq of its inbound line, the
+// number the console shows), 0 when its line is no longer kept.
+std::string entryJson(const store::OutboxEntry& e, bool full, int64_t message) {
+  std::string out = "{\"id\":" + std::to_string(e.id) + ",\"message\":" +
+                    (message > 0 ? std::to_string(message) : std::string("null")) +
+                    ",\"destination\":";
   core::appendJsonString(out, e.destination);
   out += ",\"state\":";
   core::appendJsonString(out, store::toString(e.state));
@@ -135,6 +142,8 @@ void appendHealth(std::string& out, const store::DestinationState& s,
   int64_t since = 0;
   int lastStatus = 0;
   std::string detail;
+  int failures = 0;        // deliveries failed in a row
+  std::string tokenError;  // the token endpoint's last error, while it fails
   if (s.paused) {
     state = "paused";
     since = s.changedMs;
@@ -143,12 +152,14 @@ void appendHealth(std::string& out, const store::DestinationState& s,
     state = "failing";
     since = delivery.failingSinceMs;
     lastStatus = delivery.lastStatus;
+    failures = delivery.consecutiveFailures;
     detail = std::to_string(delivery.consecutiveFailures) + " failed attempt" +
              (delivery.consecutiveFailures == 1 ? "" : "s") + " in a row, the last " +
              (lastStatus > 0 ? "HTTP " + std::to_string(lastStatus) : std::string("unanswered"));
   } else if (token.configured && token.failingSinceMs > 0) {
     state = "failing";
     since = token.failingSinceMs;
+    tokenError = token.lastError;
     detail = "the token endpoint: " + token.lastError;
   } else if (s.dead > 0) {
     state = "dead-letters";
@@ -161,6 +172,12 @@ void appendHealth(std::string& out, const store::DestinationState& s,
   out += ",\"lastStatus\":" + (lastStatus > 0 ? std::to_string(lastStatus) : std::string("null")) +
          ",\"detail\":";
   core::appendJsonString(out, detail);
+  // The same as figures, for a console that words them in its own language.
+  if (failures > 0) out += ",\"failures\":" + std::to_string(failures);
+  if (!tokenError.empty()) {
+    out += ",\"tokenError\":";
+    core::appendJsonString(out, tokenError);
+  }
   out += '}';
 }
 
@@ -248,6 +265,20 @@ ApiResponse AdminApi::setPaused(const ApiRequest& request, const std::string& na
   return noStoreResponse(200, out);
 }
 
+int64_t AdminApi::messageOf(const store::OutboxEntry& entry) {
+  // The message's inbound line is the first of its request's lines (its deliveries follow); a
+  // request id sent again later names a later message, whose entries come after this one's.
+  auto lines = deps_.store.exchangeLog().requestExchanges(entry.requestId, kMaxLinesPerRequest);
+  if (!lines.isOk()) return 0;
+  int64_t first = 0;
+  for (const store::ExchangeRecord& l : *lines) {
+    if (l.direction != "inbound" || !l.message) continue;
+    if (l.outboxLast >= entry.id) return l.seq;
+    if (first == 0) first = l.seq;  // a line from before schema 4 records no outbox id
+  }
+  return first;
+}
+
 ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
   auto params = search::parseQuery(request.query);
   if (!params.isOk()) return errorResponse(params.status());
@@ -277,7 +308,7 @@ ApiResponse AdminApi::deadLetters(const ApiRequest& request) {
   std::string out = "{\"deadLetters\":[";
   for (size_t i = 0; i < entries->size(); ++i) {
     if (i > 0) out += ',';
-    out += entryJson((*entries)[i], false);
+    out += entryJson((*entries)[i], false, messageOf((*entries)[i]));
   }
   out += "],\"next\":";
   // A full page may have more behind it: `after` for the next one.
@@ -295,7 +326,7 @@ ApiResponse AdminApi::deadLetter(const std::string& idText, Trace& trace) {
         "no outbox entry " + idText + " (delivered entries are deleted after the retention time)"));
   }
   if ((*entry)->orderingKey.rfind("Patient/", 0) == 0) trace.patient = (*entry)->orderingKey;
-  return noStoreResponse(200, entryJson(**entry, true));
+  return noStoreResponse(200, entryJson(**entry, true, messageOf(**entry)));
 }
 
 ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idText,
@@ -362,7 +393,7 @@ ApiResponse AdminApi::requeue(const ApiRequest& request, const std::string& idTe
                     {{"outboxId", idText},
                      {"destination", replayed.destination},
                      {"by", request.caller.clientId}});
-  return noStoreResponse(200, entryJson(replayed, false));
+  return noStoreResponse(200, entryJson(replayed, false, messageOf(replayed)));
 }
 
 }  // namespace brygga::api

@@ -43,11 +43,16 @@ struct AdminDependencies {
 //                                                    row, next attempt, last error), and its
 //                                                    health at a glance: "health": {"state":
 //                                                    "paused" | "failing" | "dead-letters" |
-//                                                    "ok", "since", "lastStatus", "detail"}
+//                                                    "ok", "since", "lastStatus", "detail"
+//                                                    (in English), and for a failing one
+//                                                    "failures" in a row or "tokenError"}
 //   POST /admin/destinations/{name}/pause            the worker sends nothing until resumed
 //   POST /admin/destinations/{name}/resume
 //   GET  /admin/dead-letters[?destination=&after=ID&limit=N]
-//                                                    dead letters by id (paged by `after`)
+//                                                    dead letters by id (paged by `after`).
+//                                                    Each entry has its outbox `id` (what the
+//                                                    calls below take) and `message`, the
+//                                                    number of its message (the console's)
 //   GET  /admin/dead-letters/{id}                    one outbox entry with its payload and the
 //                                                    peer's answer (lastError)
 //   POST /admin/dead-letters/{id}/replay[?force=true]
@@ -83,6 +88,9 @@ class AdminApi final : public Endpoint {
   ApiResponse requeue(const ApiRequest& request, const std::string& idText, store::OutboxState from,
                       Trace& trace, int64_t started, bool& recorded);
   bool isKnownDestination(const std::string& name);
+  // The number of the message `entry` is a forwarded copy of (the seq of its inbound exchange
+  // line, as the console shows it); 0 when that line is no longer kept.
+  int64_t messageOf(const store::OutboxEntry& entry);
 
   AdminDependencies deps_;
   ExchangeRecorder recorder_;

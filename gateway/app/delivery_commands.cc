@@ -10,6 +10,8 @@
 #include <vector>
 
 #include <rapidjson/document.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 
 #include "gateway/api/admin_api.h"
 #include "gateway/app/store_opening.h"
@@ -24,7 +26,9 @@ namespace brygga::app {
 namespace {
 
 constexpr const char* kUsage =
-    "usage: brygga dead-letters list [--destination NAME] | show ID | replay ID [--force]\n"
+    "usage: brygga dead-letters list [--destination NAME]\n"
+    "       brygga dead-letters show MESSAGE | replay MESSAGE [--force] [--destination NAME]\n"
+    "       (MESSAGE: the message number, as the console and `dead-letters list` show it)\n"
     "       brygga destination list | pause NAME | resume NAME\n"
     "       brygga migration-report\n"
     "       (with --config FILE or --data-dir DIR as for serve; --json for scripts)\n";
@@ -78,6 +82,30 @@ std::string text(const rapidjson::Value& object, const char* name) {
   return "";
 }
 
+// One dead letter for people: the facts, the receiver's whole answer, the Bundle as it was sent.
+void printEntry(const rapidjson::Value& entry, std::ostream& out) {
+  out << "message " << text(entry, "message") << " to " << text(entry, "destination") << ": "
+      << (text(entry, "state") == "dead" ? "dead letter" : text(entry, "state")) << "\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"patient", text(entry, "patient")},   {"sender", text(entry, "tenant")},
+      {"attempts", text(entry, "attempts")}, {"accepted", text(entry, "created")},
+      {"died", text(entry, "finished")},     {"request id", text(entry, "requestId")}};
+  if (text(entry, "state") == "pending") rows[4] = {"next attempt", text(entry, "nextAttempt")};
+  out << core::alignColumns(rows) << "receiver's answer:\n" << text(entry, "lastError") << "\n";
+  const rapidjson::Value* payload = fhir::member(entry, "payload");
+  if (payload == nullptr) return;
+  out << "forwarded content (contains patient data):\n";
+  if (payload->IsString()) {
+    out << payload->GetString() << "\n";
+    return;
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  writer.SetIndent(' ', 2);
+  payload->Accept(writer);
+  out << buffer.GetString() << "\n";
+}
+
 // The admin API's answer, for a terminal.
 void printForPeople(const std::string& group, const std::string& verb, const std::string& body,
                     std::ostream& out) {
@@ -94,9 +122,13 @@ void printForPeople(const std::string& group, const std::string& verb, const std
     return;
   }
   if (verb == "replay") {
-    out << "dead letter " << text(*doc, "id") << " replayed: back in the queue of "
-        << text(*doc, "destination") << " for " << text(*doc, "patient") << ", attempts reset, due "
+    out << "message " << text(*doc, "message") << " to " << text(*doc, "destination")
+        << " replayed: back in the queue for " << text(*doc, "patient") << ", attempts reset, due "
         << text(*doc, "nextAttempt") << "\n";
+    return;
+  }
+  if (verb == "show") {
+    printEntry(*doc, out);
     return;
   }
   const bool deadLetters = group == "dead-letters";
@@ -104,9 +136,9 @@ void printForPeople(const std::string& group, const std::string& verb, const std
   if (items == nullptr || !items->IsArray()) return;
   std::vector<std::vector<std::string>> rows;
   if (deadLetters) {
-    rows.push_back({"ID", "DESTINATION", "PATIENT", "ATTEMPTS", "DIED", "REASON"});
+    rows.push_back({"MESSAGE", "DESTINATION", "PATIENT", "ATTEMPTS", "DIED", "REASON"});
     for (const auto& item : items->GetArray()) {
-      rows.push_back({text(item, "id"), text(item, "destination"), text(item, "patient"),
+      rows.push_back({text(item, "message"), text(item, "destination"), text(item, "patient"),
                       text(item, "attempts"), text(item, "finished"), text(item, "reason")});
     }
   } else {
@@ -134,6 +166,66 @@ std::string problemOf(const std::string& body) {
   return text((*issues)[0], "diagnostics");
 }
 
+// The outbox entry of message `operand` that `verb` acts on: its dead letter (to `destination`
+// when named); for show, any kept copy when none is dead. A message number is what the console
+// shows; a copy per receiver is the message's number and the receiver. Exit code and message
+// when there is none, or several to choose from.
+struct Resolved {
+  int64_t id = 0;
+  int exitCode = EX_OK;
+  std::string problem;
+};
+
+Resolved resolveMessage(store::Store& store, const std::string& verb, const std::string& operand,
+                        const std::string& destination) {
+  auto seq = core::parseDecimal(operand);
+  if (!seq.isOk() || *seq <= 0) {
+    return {0, EX_USAGE,
+            "'" + operand +
+                "' is not a message number (the number the console and `brygga dead-letters "
+                "list` show)"};
+  }
+  auto message = store.exchangeLog().message(*seq, false);
+  if (!message.isOk()) {
+    return {0, message.status().code() == core::StatusCode::kUnavailable ? EX_TEMPFAIL : EX_IOERR,
+            message.status().message()};
+  }
+  if (!message->has_value()) return {0, EX_NOINPUT, "no message " + operand};
+  std::vector<const store::OutboxEntry*> dead, kept;
+  for (const store::OutboxEntry& e : (*message)->outbox) {
+    if (!destination.empty() && e.destination != destination) continue;
+    kept.push_back(&e);
+    if (e.state == store::OutboxState::kDead) dead.push_back(&e);
+  }
+  const std::string to = destination.empty() ? "" : " to " + destination;
+  const std::vector<const store::OutboxEntry*>& candidates =
+      dead.empty() && verb == "show" ? kept : dead;
+  if (candidates.empty()) {
+    if (kept.empty()) {
+      return {0, verb == "show" ? EX_NOINPUT : EX_DATAERR,
+              "message " + operand + " has no forwarded copy" + to +
+                  " kept (nothing to forward, or delivered and deleted after the retention time)"};
+    }
+    std::string states;
+    for (const store::OutboxEntry* e : kept) {
+      states += (states.empty() ? "" : ", ") + e->destination + " " + store::toString(e->state);
+    }
+    return {0, EX_DATAERR,
+            "message " + operand + " is not a dead letter" + to + " (" + states +
+                "); only dead letters can be replayed"};
+  }
+  if (candidates.size() > 1) {
+    std::string names;
+    for (const store::OutboxEntry* e : candidates) {
+      names += (names.empty() ? "" : ", ") + e->destination;
+    }
+    return {0, EX_USAGE,
+            "message " + operand + " has " + (dead.empty() ? "copies" : "dead letters") +
+                " to several destinations (" + names + "): name one with --destination"};
+  }
+  return {candidates.front()->id, EX_OK, ""};
+}
+
 }  // namespace
 
 int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>& args,
@@ -151,11 +243,9 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
       request.query = "destination=" + it->second;
     }
   } else if (group == "dead-letters" && verb == "show" && args.size() == 3) {
-    request.method = "GET";
-    request.path = "/dead-letters/" + operand;
+    request.method = "GET";  // the path once the message is resolved to its entry
   } else if (group == "dead-letters" && verb == "replay" && args.size() == 3) {
     request.method = "POST";
-    request.path = "/dead-letters/" + operand + "/replay";
     if (flags.count("force") > 0) request.query = "force=true";
   } else if (group == "destination" && verb == "list" && args.size() == 2) {
     request.method = "GET";
@@ -177,6 +267,17 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
   }
 
   if (group == "migration-report") return printMigrationReport(**store, out, err);
+  if (group == "dead-letters" && (verb == "show" || verb == "replay")) {
+    const auto destination = flags.find("destination");
+    const Resolved entry = resolveMessage(
+        **store, verb, operand, destination == flags.end() ? std::string() : destination->second);
+    if (entry.exitCode != EX_OK) {
+      err << "brygga: " << entry.problem << "\n";
+      return entry.exitCode;
+    }
+    request.path =
+        "/dead-letters/" + std::to_string(entry.id) + (verb == "replay" ? "/replay" : "");
+  }
 
   core::RealTimeSystem clock;
   std::ostringstream log;  // the admin API's request log line is for servers, not terminals
@@ -205,8 +306,7 @@ int deliveryCommand(const GatewayConfig& config, const std::vector<std::string>&
     err << "brygga: " << problemOf(response.body) << "\n";
     return exitCodeOf(response.status);
   }
-  // `show` is the whole entry (payload and the peer's answer): JSON is its readable form.
-  if (flags.count("json") > 0 || verb == "show") {
+  if (flags.count("json") > 0) {
     out << response.body << "\n";
   } else {
     printForPeople(group, verb, response.body, out);

@@ -81,11 +81,15 @@ constexpr CommandHelp kCommands[] = {
      "0 every file verifies; 64 no file named; 65 any file does not verify; 66 the CA file\n"
      "cannot be read; 78 no CA named"},
     {"dead-letters",
-     "dead-letters list [--destination NAME] | show ID | replay ID [--force] [--json]",
-     "list (aligned columns: when each died and why), inspect (JSON: the payload and the peer's\n"
-     "answer) and replay dead letters, on the data dir of a gateway that may be running",
-     "0 done; 64 usage; 65 refused (not a dead letter, or newer data of the patient was sent:\n"
-     "--force); 66 no database or no such entry; 74 a database error; 75 busy (try again)"},
+     "dead-letters list [--destination NAME] | show MESSAGE | replay MESSAGE [--force]\n"
+     "        [--destination NAME] [--json]",
+     "list (aligned columns: the message number, when each died and why), inspect (the peer's\n"
+     "whole answer and the Bundle sent) and replay dead letters, on the data dir of a gateway\n"
+     "that may be running. MESSAGE is the message number the web console shows; --destination\n"
+     "picks the copy when a message has dead letters to several destinations",
+     "0 done; 64 usage, or a message with dead letters to several destinations and no\n"
+     "--destination; 65 refused (not a dead letter, or newer data of the patient was sent:\n"
+     "--force); 66 no database or no such message; 74 a database error; 75 busy (try again)"},
     {"destination", "destination list | pause NAME | resume NAME [--json]",
      "queue figures per destination; pause or resume a destination's delivery",
      "0 done; 64 usage; 66 no database or no such destination; 74 a database error;\n"
@@ -185,7 +189,8 @@ class BryggaApp : public Poco::Util::ServerApplication {
     add("format", "FORMAT", "audit extract: text or json (--json)");
     add("json", nullptr, "JSON for scripts (UTC instants) instead of text for people");
     add("ca", "FILE", "verify-provenance: the CA certificate(s) signers must chain to");
-    add("destination", "NAME", "dead-letters list: only this destination");
+    add("destination", "NAME",
+        "dead-letters: only this destination (list), its copy (show, replay)");
     add("force", nullptr,
         "dead-letters replay: even when newer data of the patient was sent; restore: replace the "
         "data dir's database");

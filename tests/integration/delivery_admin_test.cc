@@ -409,29 +409,46 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
 
   auto list = runBrygga("dead-letters list" + dir);
   ASSERT_EQ(list.exitCode, 0) << list.output;
+  // One number per message: the console's, never the outbox id.
+  auto dead = parse(h.consoleCall("integration", "GET", "/console/api/messages?status=dead").body);
+  ASSERT_EQ(dead["messages"].Size(), 1u);
+  const std::string seq = std::to_string(dead["messages"][0]["seq"].GetInt64());
   const int64_t id = h.gateway().store().outbox().deadLetters({}, 0, 10)->front().id;
   // For people: aligned columns under a header, the time of death in Stockholm time.
-  EXPECT_EQ(list.output.rfind("ID  DESTINATION  PATIENT", 0), 0u) << list.output;
-  EXPECT_NE(list.output.find(std::to_string(id) + "   regional     Patient/"), std::string::npos)
+  EXPECT_EQ(list.output.rfind("MESSAGE  DESTINATION  PATIENT", 0), 0u) << list.output;
+  EXPECT_TRUE(std::regex_search(list.output, std::regex("\n" + seq + " +regional +Patient/")))
       << list.output;
   EXPECT_NE(list.output.find("HTTP 400"), std::string::npos);
   EXPECT_TRUE(std::regex_search(
       list.output, std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0[12]:00  HTTP 400)")))
       << list.output;
-  // For scripts: the admin API's JSON, UTC instants.
+  // For scripts: the admin API's JSON, UTC instants, the message number beside the outbox id.
   auto json = runBrygga("dead-letters list --json" + dir);
   ASSERT_EQ(json.exitCode, 0) << json.output;
   auto listed = fhir::parseJson(json.output);
   ASSERT_TRUE(listed.isOk()) << json.output;
   ASSERT_TRUE((*listed)["deadLetters"].IsArray());
   EXPECT_EQ((*listed)["deadLetters"][0]["id"].GetInt64(), id);
+  EXPECT_EQ(std::to_string((*listed)["deadLetters"][0]["message"].GetInt64()), seq);
   EXPECT_EQ(std::string((*listed)["deadLetters"][0]["finished"].GetString()).back(), 'Z');
 
-  auto show = runBrygga("dead-letters show " + std::to_string(id) + dir);
+  // Shown by its message number: the facts, the receiver's whole answer, the Bundle sent.
+  auto show = runBrygga("dead-letters show " + seq + dir);
   ASSERT_EQ(show.exitCode, 0) << show.output;
+  EXPECT_EQ(show.output.rfind("message " + seq + " to regional: dead letter\n", 0), 0u)
+      << show.output;
+  EXPECT_NE(show.output.find("receiver's answer:\nHTTP 400"), std::string::npos) << show.output;
   EXPECT_NE(show.output.find("unknown care unit"), std::string::npos);
   EXPECT_NE(show.output.find(episodeOf(30, 0)), std::string::npos);
+  auto showJson = runBrygga("dead-letters show " + seq + " --json" + dir);
+  ASSERT_EQ(showJson.exitCode, 0) << showJson.output;
+  auto shown = fhir::parseJson(showJson.output);
+  ASSERT_TRUE(shown.isOk()) << showJson.output;
+  EXPECT_EQ(std::to_string((*shown)["message"].GetInt64()), seq);
+  EXPECT_TRUE((*shown)["payload"].IsObject());
   EXPECT_EQ(runBrygga("dead-letters show 999999" + dir).exitCode, 66);
+  EXPECT_EQ(runBrygga("dead-letters show " + seq + " --destination elsewhere" + dir).exitCode, 66);
+  EXPECT_EQ(runBrygga("dead-letters show not-a-number" + dir).exitCode, 64);
   EXPECT_EQ(runBrygga("dead-letters frobnicate" + dir).exitCode, 64);
 
   // Paused from the command line: the running gateway stops sending on its next pass.
@@ -441,11 +458,10 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
             "destination regional paused: nothing is sent to it until it is resumed\n");
   time.advanceTimeWait(kPollInterval);  // the next pass
   peer.refusePatient(-1);
-  auto replay = runBrygga("dead-letters replay " + std::to_string(id) + dir);
+  auto replay = runBrygga("dead-letters replay " + seq + dir);
   ASSERT_EQ(replay.exitCode, 0) << replay.output;
-  EXPECT_EQ(replay.output.rfind("dead letter " + std::to_string(id) +
-                                    " replayed: back in the queue of regional for Patient/",
-                                0),
+  EXPECT_EQ(replay.output.rfind(
+                "message " + seq + " to regional replayed: back in the queue for Patient/", 0),
             0u)
       << replay.output;
   time.setSystemTimeMs(std::max(time.nowMs(), machine.nowMs()));        // the replay is due
@@ -467,7 +483,9 @@ TEST(DeliveryCli, DeadLettersAndPauseWorkOnTheDataDirOfARunningGateway) {
   EXPECT_EQ(resume.output, "{\"name\":\"regional\",\"paused\":false}\n");
   ASSERT_TRUE(time.advanceUntil(
       [&] { return peer.acceptedPerEpisode().count(episodeOf(30, 0)) > 0; }, kPollInterval));
-  EXPECT_EQ(runBrygga("dead-letters replay " + std::to_string(id) + dir).exitCode, 65);
+  auto again = runBrygga("dead-letters replay " + seq + dir);
+  EXPECT_EQ(again.exitCode, 65) << again.output;  // delivered, or deleted after delivery
+  EXPECT_NE(again.output.find("message " + seq), std::string::npos) << again.output;
 
   // The commands were recorded as client "cli".
   store::ExchangeQuery q;
