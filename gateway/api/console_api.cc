@@ -34,11 +34,13 @@ constexpr int kMaxSteps = 500;
 constexpr int64_t kMaxSeriesPoints = 60;
 constexpr size_t kMaxLatencySamples = 2000;
 constexpr size_t kMaxRemembered = 200000;
-// The live summaries: how often, how many clients at once, and how long the publisher sleeps
-// while nobody listens (a new one wakes it).
+// The live summaries: how often, and how many clients at once.
 constexpr int64_t kEventIntervalMs = 2000;
 constexpr size_t kMaxEventClients = 16;
-constexpr int64_t kIdleMs = 60000;
+// While nobody listens the publisher still samples the charts' figures this often (the queue
+// depth of each destination; the exchange lines since the last pass folded into the minute
+// buckets), so that a console opened later draws the whole window. A new listener wakes it.
+constexpr int64_t kSampleIntervalMs = 15000;
 
 // The p-th percentile (nearest rank) of `samples`; nullopt when there are none.
 std::optional<double> percentile(std::vector<int64_t>& samples, int p) {
@@ -305,7 +307,10 @@ core::PeriodicTask::Next ConsoleApi::publish() {
     std::lock_guard lock(feedMutex_);
     for (const auto& [id, s] : subscribers_) windows.insert(s.windowS);
   }
-  if (windows.empty()) return core::PeriodicTask::Next::after(kIdleMs);
+  if (windows.empty()) {
+    sample();
+    return core::PeriodicTask::Next::after(kSampleIntervalMs);
+  }
   for (const int64_t windowS : windows) {
     auto json = summaryJson(windowS);
     std::string event;
@@ -494,6 +499,30 @@ ApiResponse ConsoleApi::summary(const ApiRequest& request) {
   return noStoreResponse(200, std::move(json).value());
 }
 
+void ConsoleApi::sample() {
+  std::lock_guard lock(countsMutex_);
+  Status s = catchUp();
+  if (s.isOk()) s = sampleDepths(deps_.clock.nowMs()).status();
+  // Said once when sampling starts failing (the store is down) and once when it works again.
+  if (s.isOk() == sampleFailing_) {
+    sampleFailing_ = !s.isOk();
+    if (sampleFailing_) {
+      deps_.logger.warn("console.sample_failed", {{"error", s.message()}});
+    } else {
+      deps_.logger.info("console.sample_recovered");
+    }
+  }
+}
+
+StatusOr<std::vector<store::DestinationState>> ConsoleApi::sampleDepths(int64_t now) {
+  BRYGGA_ASSIGN_OR_RETURN(auto states, deps_.store.outbox().destinationStates());
+  auto& depths = depths_[now / kMinuteMs];
+  for (const store::DestinationState& d : states) {
+    depths[d.destination] = std::max(depths[d.destination], d.pending);
+  }
+  return states;
+}
+
 StatusOr<std::string> ConsoleApi::summaryJson(int64_t windowS) {
   // One summary at a time: the buckets, the delivery times and the queue samples are shared.
   std::lock_guard lock(countsMutex_);
@@ -513,12 +542,8 @@ StatusOr<std::string> ConsoleApi::summaryJson(int64_t windowS) {
       t.dead += c.dead;
     }
   }
-  BRYGGA_ASSIGN_OR_RETURN(auto states, deps_.store.outbox().destinationStates());
-  // The queue depth is sampled whenever a summary is made (a console open, or streaming).
-  auto& depths = depths_[now / kMinuteMs];
-  for (const store::DestinationState& d : states) {
-    depths[d.destination] = std::max(depths[d.destination], d.pending);
-  }
+  // The queue depth is sampled whenever a summary is made too (every 2 s while one streams).
+  BRYGGA_ASSIGN_OR_RETURN(auto states, sampleDepths(now));
   const std::vector<std::pair<std::string, std::string>> tenants = tenantsOf(totals);
   std::string out = "{";
   appendInstant(out, "at", now);
@@ -778,6 +803,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
         if (found->records.empty()) {
           std::string out = "{\"messages\":[],\"next\":null,";
           appendField(out, "note", "no patient with that identifier is stored in Brygga");
+          out += ",\"noteCode\":\"no-patient\"";
           return noStoreResponse(200, out + "}");
         }
         query.patient = "Patient/" + found->records.front().id;
@@ -824,6 +850,7 @@ ApiResponse ConsoleApi::messages(const ApiRequest& request, Trace& trace) {
   if (!patientNote.empty()) {
     out += ',';
     appendField(out, "note", patientNote);
+    out += ",\"noteCode\":\"several-patients\"";
   }
   return noStoreResponse(200, out + "}");
 }

@@ -46,13 +46,22 @@ struct ConsoleDependencies {
 //                                      routing table always, with its last message and how long
 //                                      it has been silent; the destinations' queues now;
 //                                      every gateway on the store (several on one PostgreSQL):
-//                                      version, started, last seen, alive, which one answered
+//                                      version, started, last seen, alive, which one answered;
+//                                      the charts' series over the window. Their figures are
+//                                      kept whether a console is open or not: the gateway folds
+//                                      the exchange log into minute buckets and samples each
+//                                      queue's depth every 15 s, in memory for 24 h (the
+//                                      longest window). After a restart the counts and delivery
+//                                      times come back from the log; the queue depths start anew
 //   GET  /messages?from=&to=&tenant=&patient=&kind=&type=&status=&requestId=&cursor=&limit=
 //                                      the message search, newest first, keyset paged (`next`);
 //                                      each message names its kind (store::kMessageKinds).
 //                                      `patient` takes a personnummer or samordningsnummer
 //                                      (resolved to the Patient through the identifier index;
-//                                      only the Patient reference is recorded), Patient/ID or ID
+//                                      only the Patient reference is recorded), Patient/ID or ID;
+//                                      `note` says (in English) and `noteCode` names
+//                                      ("no-patient", "several-patients") what the patient
+//                                      filter found
 //   GET  /messages/{seq}               the message: its exchange steps, outbox entries with the
 //                                      peer's answers, outcome, mapping version, audit records
 //   GET  /messages/{seq}/payload       the forwarded Bundles (patient content: audited)
@@ -115,6 +124,12 @@ class ConsoleApi final : public Endpoint {
   ApiResponse forward(const ApiRequest& request, const std::string& adminPath);
   // Folds the exchange lines written since the last call into the minute buckets.
   core::Status catchUp();
+  // The publisher's pass while no console listens: catchUp() and sampleDepths(), so that the
+  // charts' window has its history when a console opens. Takes countsMutex_.
+  void sample();
+  // Records each destination's queue depth now in its minute (the largest sampled counts);
+  // returns the destinations' states. countsMutex_ held.
+  core::StatusOr<std::vector<store::DestinationState>> sampleDepths(int64_t now);
 
   ConsoleDependencies deps_;
   ExchangeRecorder recorder_;
@@ -130,8 +145,10 @@ class ConsoleApi final : public Endpoint {
   std::deque<std::pair<int64_t, std::string>> receivedOrder_;
   // minute -> delivery times (received to acknowledged), ms; at most kMaxLatencySamples each.
   std::map<int64_t, std::vector<int64_t>> latencies_;
-  // minute -> destination -> the largest queue depth sampled in it.
+  // minute -> destination -> the largest queue depth sampled in it (at least every
+  // kSampleIntervalMs, console open or not); trimmed to the longest window, like the buckets.
   std::map<int64_t, std::map<std::string, int64_t>> depths_;
+  bool sampleFailing_ = false;  // the last sample() failed (logged once)
 
   std::mutex feedMutex_;                        // what follows; held while sending
   std::map<uint64_t, Subscriber> subscribers_;  // streams started

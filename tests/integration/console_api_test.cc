@@ -16,6 +16,7 @@
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/support/raw_connection.h"
+#include "tests/support/simulated_time_system.h"
 
 namespace brygga::testing {
 namespace {
@@ -326,6 +327,41 @@ TEST_F(ConsoleApiTest, TheSummaryCarriesTheChartsSeriesOverTheWindow) {
   auto day = parse(console(*h_, "integration", "GET", "/summary?window=86400").body);
   EXPECT_EQ(day["series"]["stepSeconds"].GetInt(), 1440);
   EXPECT_EQ(day["series"]["times"].Size(), 60u);
+}
+
+// The charts' figures are kept while no console is open: a console opened later draws the queue
+// that built up before it, minute by minute, not only the moment it opened.
+TEST(ConsoleCharts, TheQueueDepthIsSampledWhileNoConsoleIsOpen) {
+  TestPeer peer;
+  SimulatedTimeSystem time;  // outlives the gateway
+  GatewayHarness h(&peer);
+  h.setTimeSystem(&time);
+  h.start();
+  ASSERT_EQ(h.consoleCall("integration", "POST", "/admin/destinations/regional/pause").status, 200);
+  ASSERT_EQ(h.call("kungsbacka", "POST", "/", enrollmentBundle("19121212-1212", "E-1")).status,
+            200);
+  // Ten minutes pass with nobody looking.
+  time.advanceTimeWait(std::chrono::minutes(10), std::chrono::seconds(15));
+
+  auto r = console(h, "integration", "GET", "/summary?window=3600");
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto s = parse(r.body);
+  const auto& depth = s["series"]["queueDepth"]["regional"];
+  ASSERT_EQ(depth.Size(), 60u);
+  int waitingMinutes = 0;
+  for (const auto& v : depth.GetArray()) {
+    if (v.IsNull()) continue;
+    EXPECT_LE(v.GetDouble(), 1);
+    waitingMinutes += v.GetDouble() == 1 ? 1 : 0;
+  }
+  EXPECT_GE(waitingMinutes, 10) << r.body;  // every minute since the message arrived
+  EXPECT_TRUE(depth[59].GetDouble() == 1);
+  EXPECT_TRUE(depth[0].IsNull());  // before the gateway started: nothing sampled, nothing drawn
+  double received = 0;
+  for (const auto& v : s["series"]["receivedPerMinute"]["kungsbacka"].GetArray()) {
+    received += v.GetDouble();
+  }
+  EXPECT_EQ(received, 1);
 }
 
 // The overview's live summaries: Server-Sent Events that follow what arrives, without a worker
