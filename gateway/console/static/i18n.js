@@ -11,6 +11,9 @@
 //    'brygga:language' event on document lets the scripts draw what they made themselves.
 // Both dictionaries have the same keys (the browser test checks it). Data from the gateway
 // (names, the receivers' answers, the gateway's own diagnostics) is shown as it is.
+// A new page: its texts as keys of its own prefix ('followup.title') in both dictionaries,
+// data-i18n in its HTML, t() in its script; console.js redraws the current page through route()
+// on a change of language, so a page that route() draws is redrawn too.
 'use strict';
 
 const I18N_KEY = 'brygga.console.language';
