@@ -146,9 +146,11 @@ struct SearchQuery {
   std::optional<Visibility> visibility;  // nullopt: everything (the integration role, the flows)
   int count = 50;                        // 0: only the total
   int offset = 0;
-  // _sort: "_lastUpdated" or "_id", each ascending or descending; the id breaks ties last.
-  // Empty: by lastUpdated, then id.
+  // _sort, in order; the id breaks ties last. Empty: by lastUpdated, then id.
   struct SortKey {
+    // "_lastUpdated", "_id", or an index parameter: by the resource's lowest indexed value
+    // ascending and its highest descending (strings by the folded value, dates by their first
+    // day); a resource without one sorts last ascending and first descending.
     std::string field;
     bool descending = false;
   };
