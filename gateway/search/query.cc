@@ -129,6 +129,14 @@ std::string indexParamOf(const std::string& name) {
   return name == "subject" ? "patient" : name;
 }
 
+// The index parameters matched together with `name`: R4's Patient and Practitioner `name` is any
+// part of a HumanName, and the family and given parts are indexed under their own parameters
+// only (fhir::extractIndex), not a second time under `name`.
+std::vector<std::string> alsoParamsOf(const std::string& name) {
+  if (name == "name") return {"family", "given"};
+  return {};
+}
+
 // One _sort key ("-family": descending); nullopt when `type` does not sort by it.
 std::optional<store::SearchQuery::SortKey> sortKeyOf(const std::string& type,
                                                      const std::string& key) {
@@ -138,6 +146,7 @@ std::optional<store::SearchQuery::SortKey> sortKeyOf(const std::string& type,
   const std::vector<std::string> keys = sortKeysFor(type);
   if (std::find(keys.begin(), keys.end(), name) == keys.end()) return std::nullopt;
   sort.field = indexParamOf(name);
+  sort.alsoParams = alsoParamsOf(name);
   return sort;
 }
 
@@ -408,6 +417,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       // accent, or :exact the text as written; a comma separates values to OR (\, is a comma).
       using Match = store::SearchCriterion::Match;
       criterion.param = name;
+      criterion.alsoParams = alsoParamsOf(name);
       criterion.match = modifier == "exact"      ? Match::kExact
                         : modifier == "contains" ? Match::kContains
                                                  : Match::kStartsWith;

@@ -30,9 +30,9 @@ std::vector<std::string> sortKeysFor(const std::string& type);
 bool isStringParam(const std::string& name);
 
 // Turns FHIR search parameters into a store query: identifier (system|value, |value, value),
-// patient / subject ("Patient/1" or "1"), status (comma = or), the string parameters,
-// _lastUpdated (ge, le, gt, lt, eq or a bare date meaning the whole period), _sort (sortKeysFor),
-// _count and _offset. Unknown or unsupported
+// patient / subject ("Patient/1" or "1"), status (comma = or), the string parameters (`name`
+// matching the family and given index rows too), _lastUpdated (ge, le, gt, lt, eq or a bare date
+// meaning the whole period), _sort (sortKeysFor), _count and _offset. Unknown or unsupported
 // parameters, modifiers and sort keys are kInvalidArgument with a not-supported issue that names
 // the type's parameters (or sort keys).
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,

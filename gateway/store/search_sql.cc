@@ -70,6 +70,18 @@ std::string likeEscaped(const std::string& text) {
   return out;
 }
 
+// " AND s.param = ?", or " AND s.param IN (?, ...)" with the parameters matched alike.
+void addParams(Sql& sql, const std::string& param, const std::vector<std::string>& also) {
+  if (also.empty()) {
+    sql.add(" AND s.param = ?", param);
+    return;
+  }
+  std::vector<std::string> params = {param};
+  params.insert(params.end(), also.begin(), also.end());
+  sql.text += " AND s.param IN ";
+  sql.addList(params);
+}
+
 }  // namespace
 
 std::optional<Sql> searchWhere(const SearchQuery& query) {
@@ -100,7 +112,7 @@ std::optional<Sql> searchWhere(const SearchQuery& query) {
     // An uncorrelated IN: the matching ids are read once from the search_index key (duplicates
     // dropped), then each is looked up by the resource_current key.
     where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
-    where.add(" AND s.param = ?", criterion.param);
+    addParams(where, criterion.param, criterion.alsoParams);
     using Match = SearchCriterion::Match;
     switch (criterion.match) {
       case Match::kEquals:
@@ -150,7 +162,7 @@ Sql searchOrder(const SearchQuery& query, bool unaryPlus) {
     // first, PostgreSQL last.
     order.text += key.descending ? "(SELECT MAX(s.value)" : "(SELECT MIN(s.value)";
     order.text += " FROM search_index s WHERE s.type = c.type AND s.id = c.id";
-    order.add(" AND s.param = ?", key.field);
+    addParams(order, key.field, key.alsoParams);
     order.text += key.descending ? ") DESC NULLS FIRST" : ") ASC NULLS LAST";
   }
   if (order.text.empty()) order.text = " ORDER BY " + updated;

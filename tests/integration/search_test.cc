@@ -1,8 +1,10 @@
 // Search over real HTTP on each backend (issue 14): _sort by any of a type's search parameters
 // (strings folded, dates by their start, no value last ascending and first descending, paging
-// stable). SQLite always; PostgreSQL when installed.
+// stable), Patient `name` matching any part of a HumanName, and an older store's index rebuilt
+// at start so that its Patients are found by name. SQLite always; PostgreSQL when installed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include <rapidjson/document.h>
 
+#include "gateway/app/store_opening.h"
 #include "tests/integration/fixtures.h"
 #include "tests/integration/harness.h"
 #include "tests/support/postgres_server.h"
@@ -137,6 +140,99 @@ TEST_P(SearchOverHttp, SortsByAnyOfTheTypesParametersStablyAcrossPages) {
   const std::string self = page["link"][0]["url"].GetString();
   EXPECT_NE(self.find("_sort=-family%2Cgiven"), std::string::npos) << self;
   EXPECT_EQ(self.find("status"), std::string::npos) << self;
+}
+
+TEST_P(SearchOverHttp, NameMatchesAnyPartOfAHumanName) {
+  const std::string oberg =
+      enroll("kungsbacka", 50, R"({"family":"Öberg","given":["Åsa"]})", "1950-03-01", "");
+  const std::string anna = enroll(
+      "kungsbacka", 51,
+      R"({"text":"Anna Lind-Berg","family":"Lind","given":["Anna","Maria"],"prefix":["Dr"]})",
+      "1912-12-12", "");
+  enroll("falkenberg", 52, R"({"family":"Öberg","given":["Åsa"]})", "1950-03-01", "");
+  const auto found = [&](const std::string& query) {
+    std::vector<std::string> ids = idsOf(query + "&_sort=_id");
+    return ids;
+  };
+  const auto both = [&] {
+    std::vector<std::string> ids = {oberg, anna};
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }();
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(found("name=ober"), Ids{oberg});        // family
+  EXPECT_EQ(found("name=asa"), Ids{oberg});         // given
+  EXPECT_EQ(found("name=mari"), Ids{anna});         // a second given
+  EXPECT_EQ(found("name=dr"), Ids{anna});           // prefix
+  EXPECT_EQ(found("name=anna%20lind"), Ids{anna});  // text
+  EXPECT_EQ(found("name=ober,mar"), both);
+  EXPECT_EQ(found("name:contains=BER"), both);          // Öberg; Lind-Berg
+  EXPECT_EQ(found("name:exact=%C3%85sa"), Ids{oberg});  // "Åsa"
+  EXPECT_EQ(found("name:exact=asa"), Ids{});
+  // family and given stay their own part only.
+  EXPECT_EQ(found("family=dr"), Ids{});
+  EXPECT_EQ(found("given=lind"), Ids{});
+  EXPECT_EQ(found("family=lind&name=dr"), Ids{anna});
+}
+
+TEST_P(SearchOverHttp, AnOlderStoresPatientsAreFoundByNameAfterTheReindexAtStart) {
+  const std::string id =
+      enroll("kungsbacka", 60, R"({"family":"Öberg","given":["Åsa"]})", "1950-03-01", "");
+  auto read = call("kungsbacka", "GET", "/Patient/" + id);
+  ASSERT_EQ(read.status, 200);
+  harness_->stop();
+
+  // The index as version 2 wrote it (family and given under name as well), at version 2.
+  const auto searchName = [&](store::Store& store, const std::string& value) {
+    store::SearchQuery query;
+    query.type = "Patient";
+    store::SearchCriterion c{"name", std::nullopt, {value}};
+    c.match = store::SearchCriterion::Match::kStartsWith;
+    query.criteria.push_back(c);
+    auto page = store.resources().search(query);
+    EXPECT_TRUE(page.isOk()) << page.status().toString();
+    return page.isOk() ? page->total : -1;
+  };
+  {
+    auto older = app::openConfiguredStore(harness_->config(), app::StoreUse::kExisting);
+    ASSERT_TRUE(older.isOk()) << older.status().toString();
+    std::string number = testPersonnummer(60);
+    number.erase(number.find('-'), 1);
+    const std::vector<store::IndexEntry> index = {
+        {"identifier", "http://electronichealth.se/identifier/personnummer", number},
+        {"birthdate", "1950-03-01", "1950-03-01"},
+        {"name", "Öberg", "oberg"},
+        {"family", "Öberg", "oberg"},
+        {"name", "Åsa", "asa"},
+        {"given", "Åsa", "asa"},
+        {"patient", "", "Patient/" + id}};
+    ASSERT_TRUE((*older)
+                    ->write([&](store::StoreTransaction& txn) -> core::Status {
+                      BRYGGA_RETURN_IF_ERROR(txn.resources().replaceIndex("Patient", id, index));
+                      return txn.resources().setSearchIndexVersion(2);
+                    })
+                    .isOk());
+    EXPECT_EQ(searchName(**older, "asa"), 1);
+  }
+
+  harness_->start();
+  EXPECT_EQ(idsOf("name=asa"), std::vector<std::string>{id});
+  EXPECT_EQ(idsOf("name=ober"), std::vector<std::string>{id});
+  EXPECT_EQ(idsOf("family=oberg&given=asa&birthdate=1950"), std::vector<std::string>{id});
+  harness_->stop();
+  EXPECT_NE(harness_->logText().find("store.reindexed"), std::string::npos);
+  // Rebuilt: each part once, under family and given only.
+  auto rebuilt = app::openConfiguredStore(harness_->config(), app::StoreUse::kExisting);
+  ASSERT_TRUE(rebuilt.isOk()) << rebuilt.status().toString();
+  EXPECT_EQ(searchName(**rebuilt, "asa"), 0);
+  EXPECT_EQ(searchName(**rebuilt, "oberg"), 0);
+  auto version = (*rebuilt)->write([&](store::StoreTransaction& txn) -> core::Status {
+    auto v = txn.resources().searchIndexVersion();
+    if (!v.isOk()) return v.status();
+    EXPECT_GE(*v, 3);  // write::kSearchIndexVersion
+    return core::Status::ok();
+  });
+  EXPECT_TRUE(version.isOk());
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SearchOverHttp, ::testing::Values("sqlite", "postgresql"),

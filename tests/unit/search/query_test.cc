@@ -167,6 +167,21 @@ TEST(Query, StringParametersFoldTheirValuesSplitAtUnescapedCommasAndTakeTwoModif
   EXPECT_FALSE(buildSearchQuery("Condition", *parseQuery("name=x"), 50, 500).isOk());
 }
 
+TEST(Query, NameMatchesFamilyAndGivenTooTheOthersOnlyThemselves) {
+  auto name = buildSearchQuery("Patient", *parseQuery("name:contains=berg"), 50, 500);
+  ASSERT_TRUE(name.isOk()) << name.status().message();
+  EXPECT_EQ(name->criteria[0].param, "name");
+  EXPECT_EQ(name->criteria[0].alsoParams, (std::vector<std::string>{"family", "given"}));
+  auto practitioner = buildSearchQuery("Practitioner", *parseQuery("name=asa"), 50, 500);
+  ASSERT_TRUE(practitioner.isOk());
+  EXPECT_EQ(practitioner->criteria[0].alsoParams, (std::vector<std::string>{"family", "given"}));
+  for (const char* other : {"family=x", "given=x", "address-city=x", "identifier=x"}) {
+    auto q = buildSearchQuery("Patient", *parseQuery(other), 50, 500);
+    ASSERT_TRUE(q.isOk()) << other;
+    EXPECT_TRUE(q->criteria[0].alsoParams.empty()) << other;
+  }
+}
+
 TEST(Query, SortTakesEveryParameterOfTheTypeInOrderWithMinusForDescending) {
   using Key = store::SearchQuery::SortKey;
   const auto sortOf = [](const std::string& type, const std::string& text) {
@@ -176,13 +191,14 @@ TEST(Query, SortTakesEveryParameterOfTheTypeInOrderWithMinusForDescending) {
     if (!query.isOk()) return keys;
     for (const Key& k : query->sort) {
       std::string key = (k.descending ? "-" : "") + k.field;
+      for (const auto& also : k.alsoParams) key += "+" + also;
       keys.push_back(key);
     }
     return keys;
   };
   EXPECT_EQ(sortOf("Patient", "_sort=family,-birthdate,_id"),
             (std::vector<std::string>{"family", "-birthdate", "_id"}));
-  EXPECT_EQ(sortOf("Patient", "_sort=-name"), std::vector<std::string>{"-name"});
+  EXPECT_EQ(sortOf("Patient", "_sort=-name"), std::vector<std::string>{"-name+family+given"});
   EXPECT_EQ(sortOf("Patient", "_sort=address-city,identifier,-_lastUpdated"),
             (std::vector<std::string>{"address-city", "identifier", "-_lastUpdated"}));
   // subject is indexed as the patient it names

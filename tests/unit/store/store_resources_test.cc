@@ -297,6 +297,34 @@ TEST_P(SearchTest, StringsMatchByPrefixContainedOrExactlyAndLikeSignsAreLiteral)
   EXPECT_THAT(with(Match::kExact, {"oberg"}), IsEmpty());
 }
 
+TEST_P(SearchTest, ACriterionMatchesItsAlsoParamsRowsToo) {
+  using Match = SearchCriterion::Match;
+  // As fhir::extractIndex writes a HumanName: family and given under their own parameters, the
+  // text, prefix and suffix under name.
+  ASSERT_TRUE(put(resource("Practitioner", "n1", 1, 1000,
+                           {{"family", "Öberg", "oberg"}, {"given", "Åsa", "asa"}}))
+                  .isOk());
+  ASSERT_TRUE(put(resource("Practitioner", "n2", 1, 1000, {{"name", "Dr", "dr"}})).isOk());
+  ASSERT_TRUE(put(resource("Practitioner", "n3", 1, 1000, {{"status", "", "asa"}})).isOk());
+  SearchQuery q;
+  q.type = "Practitioner";
+  const auto names = [&](Match match, std::vector<std::string> values) {
+    SearchCriterion c{"name", std::nullopt, std::move(values), {"family", "given"}};
+    c.match = match;
+    q.criteria = {c};
+    return idsOf(search(q));
+  };
+  EXPECT_THAT(names(Match::kStartsWith, {"ob"}), ElementsAre("n1"));
+  EXPECT_THAT(names(Match::kStartsWith, {"as"}), ElementsAre("n1"));  // not n3's status
+  EXPECT_THAT(names(Match::kStartsWith, {"dr", "asa"}), ElementsAre("n1", "n2"));
+  EXPECT_THAT(names(Match::kContains, {"ber"}), ElementsAre("n1"));
+  EXPECT_THAT(names(Match::kExact, {"Åsa"}), ElementsAre("n1"));
+  // Without them, the parameter's own rows only.
+  q.criteria = {{"name", std::nullopt, {"ob"}}};
+  q.criteria[0].match = Match::kStartsWith;
+  EXPECT_THAT(idsOf(search(q)), IsEmpty());
+}
+
 TEST_P(SearchTest, SortsBySearchParametersWithoutAValueLastAscendingAndFirstDescending) {
   // s1..s5: family values (s2 has two; its lowest sorts it ascending, its highest descending),
   // birth dates as first..last day; s5 has neither.
@@ -327,6 +355,9 @@ TEST_P(SearchTest, SortsBySearchParametersWithoutAValueLastAscendingAndFirstDesc
               ElementsAre("s2", "s3", "s1", "s4", "s5"));
   EXPECT_THAT(sorted({{"birthdate", false}, {"family", true}}),
               ElementsAre("s2", "s1", "s5", "s4", "s3"));
+  // With alsoParams the lowest of all their values: s3's given "asa" before "berg".
+  EXPECT_THAT(sorted({{"name", false, {"family", "given"}}}),
+              ElementsAre("s2", "s3", "s1", "s4", "s5"));
   // Pages of a sorted search hold each match once, in that order.
   q.sort = {{"family", true}};
   q.count = 2;
