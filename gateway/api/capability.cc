@@ -65,7 +65,11 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       "Search by GET [type]?... or POST [type]/_search with an application/x-www-form-urlencoded "
       "body (its parameters and the URL's together), paged by _count and _offset; _id on every "
       "type, _summary=count for the total alone and data without the narrative, _elements, _sort "
-      "by _id and _lastUpdated (- for descending), _total (always exact). Prefer: "
+      "by any of a type's search parameters (each type's documentation lists them; - for "
+      "descending, several keys comma-separated in order; strings by their case- and "
+      "accent-folded value, dates by their start, a resource without a value last ascending and "
+      "first descending), _total (always exact). A Patient or Practitioner name search matches "
+      "any part of a HumanName (text, family, given, prefix, suffix). Prefer: "
       "handling=lenient leaves out search parameters a type does not support (and its links do "
       "not repeat them); strict, the default, answers 400 naming the supported ones. History of "
       "an instance or a type pages by _count and _offset and takes _since. Create and update "
@@ -116,6 +120,13 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       params.PushBack(p, a);
     }
     res.AddMember("searchParam", params, a);
+    const std::vector<std::string> sortKeys = search::sortKeysFor(type);
+    if (!sortKeys.empty()) {
+      std::string sorts = "Sorts (_sort) by ";
+      for (size_t i = 0; i < sortKeys.size(); ++i) sorts += (i == 0 ? "" : ", ") + sortKeys[i];
+      sorts += "; - for descending.";
+      res.AddMember("documentation", Value(sorts.c_str(), a), a);
+    }
     // _include along the type's Patient references; _revinclude (on Patient) of every type that
     // has them; each also with :iterate.
     Value include(rapidjson::kArrayType);

@@ -106,22 +106,21 @@ void addString(std::vector<IndexValue>& out, const char* param, const Value* tex
   out.push_back(IndexValue{param, std::string(written), core::foldForSearch(written)});
 }
 
-// Patient and Practitioner name (every part of every HumanName), family and given.
+// Patient and Practitioner names: family and given each once, under their own parameters; the
+// rest of a HumanName (text, prefix, suffix) under `name`, which a search matches together with
+// family and given (search::buildSearchQuery), so no part is stored twice.
 void addNames(std::vector<IndexValue>& out, const Value& resource) {
   const Value* names = member(resource, "name");
   if (names == nullptr || !names->IsArray()) return;
   for (const Value& name : names->GetArray()) {
     if (!name.IsObject()) continue;
     addString(out, "name", member(name, "text"));
-    addString(out, "name", member(name, "family"));
     addString(out, "family", member(name, "family"));
     for (const char* part : {"given", "prefix", "suffix"}) {
       const Value* parts = member(name, part);
       if (parts == nullptr || !parts->IsArray()) continue;
-      for (const Value& p : parts->GetArray()) {
-        addString(out, "name", &p);
-        if (std::string_view(part) == "given") addString(out, "given", &p);
-      }
+      const char* param = std::string_view(part) == "given" ? "given" : "name";
+      for (const Value& p : parts->GetArray()) addString(out, param, &p);
     }
   }
 }

@@ -23,9 +23,9 @@ struct IndexValue {
 // normalised), patient and subject references (relative "Type/id"), status, Patient birthdate
 // (the period it names: its first day in `value`, its last in `system`, so a year or month alone
 // is found too),
-// and the string parameters name, family, given (Patient, Practitioner) and address-city
-// (Patient), each with the text as written in `system` and folded (core::foldForSearch) in
-// `value`. Pure.
+// and the string parameters family, given, name (Patient, Practitioner: a HumanName's text,
+// prefix and suffix; family and given are not repeated under it) and address-city (Patient),
+// each with the text as written in `system` and folded (core::foldForSearch) in `value`. Pure.
 std::vector<IndexValue> extractIndex(const rapidjson::Value& resource);
 
 // The patient a resource concerns as "Patient/id": itself for a Patient, else its subject or

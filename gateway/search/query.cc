@@ -123,6 +123,46 @@ core::Status notSupported(const std::string& type, const std::string& what) {
   return {core::StatusCode::kInvalidArgument, text, {core::Issue::error("not-supported", text)}};
 }
 
+// The index parameter a search parameter's values are found under: a subject is indexed as the
+// patient it names (write::searchIndexOf).
+std::string indexParamOf(const std::string& name) {
+  return name == "subject" ? "patient" : name;
+}
+
+// The index parameters matched together with `name`: R4's Patient and Practitioner `name` is any
+// part of a HumanName, and the family and given parts are indexed under their own parameters
+// only (fhir::extractIndex), not a second time under `name`.
+std::vector<std::string> alsoParamsOf(const std::string& name) {
+  if (name == "name") return {"family", "given"};
+  return {};
+}
+
+// One _sort key ("-family": descending); nullopt when `type` does not sort by it.
+std::optional<store::SearchQuery::SortKey> sortKeyOf(const std::string& type,
+                                                     const std::string& key) {
+  store::SearchQuery::SortKey sort;
+  sort.descending = !key.empty() && key[0] == '-';
+  const std::string name = sort.descending ? key.substr(1) : key;
+  const std::vector<std::string> keys = sortKeysFor(type);
+  if (std::find(keys.begin(), keys.end(), name) == keys.end()) return std::nullopt;
+  sort.field = indexParamOf(name);
+  sort.alsoParams = alsoParamsOf(name);
+  return sort;
+}
+
+core::Status sortNotSupported(const std::string& type, const std::string& key) {
+  const std::vector<std::string> keys = sortKeysFor(type);
+  std::string text = "_sort by '" + key + "' is not supported; ";
+  if (keys.empty()) {
+    text += type + " answers in the order it was recorded and takes no _sort";
+  } else {
+    text += type + " sorts by ";
+    for (size_t i = 0; i < keys.size(); ++i) text += (i == 0 ? "" : ", ") + keys[i];
+    text += " (- for descending; several keys comma-separated, in order)";
+  }
+  return {core::StatusCode::kInvalidArgument, text, {core::Issue::error("not-supported", text)}};
+}
+
 store::SearchQuery firstPageOf(const std::string& type, int defaultCount) {
   store::SearchQuery query;
   query.type = type;
@@ -204,11 +244,24 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
   return it == kParams.end() ? kNone : it->second;
 }
 
+std::vector<std::string> sortKeysFor(const std::string& type) {
+  if (type == "AuditEvent") return {};  // the audit log's order (search of the audit log)
+  return searchParamsFor(type);
+}
+
 QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params) {
   const auto& allowed = searchParamsFor(type);
   QueryParams kept;
   for (const auto& param : params) {
     const std::string name = baseNameOf(param.first);
+    if (param.first == "_sort") {  // the keys the type sorts by, if any
+      std::string keys;
+      for (const auto& key : splitComma(param.second)) {
+        if (sortKeyOf(type, key)) keys += (keys.empty() ? "" : ",") + key;
+      }
+      if (!keys.empty()) kept.emplace_back(param.first, keys);
+      continue;
+    }
     if (isControlParam(name) || std::find(allowed.begin(), allowed.end(), name) != allowed.end()) {
       kept.push_back(param);
     }
@@ -289,14 +342,10 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
     }
     if (name == "_sort") {
       for (const auto& key : splitComma(value)) {
-        const bool descending = !key.empty() && key[0] == '-';
-        const std::string field = descending ? key.substr(1) : key;
-        if (field != "_lastUpdated" && field != "_id") {
-          return notSupported(type, "_sort by '" + field +
-                                        "' is not supported (_id and "
-                                        "_lastUpdated are, with - for descending)");
-        }
-        query.sort.push_back({field, descending});
+        auto sort = sortKeyOf(type, key);
+        if (!sort)
+          return sortNotSupported(type, key.empty() || key[0] != '-' ? key : key.substr(1));
+        query.sort.push_back(std::move(*sort));
       }
       continue;
     }
@@ -368,6 +417,7 @@ core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
       // accent, or :exact the text as written; a comma separates values to OR (\, is a comma).
       using Match = store::SearchCriterion::Match;
       criterion.param = name;
+      criterion.alsoParams = alsoParamsOf(name);
       criterion.match = modifier == "exact"      ? Match::kExact
                         : modifier == "contains" ? Match::kContains
                                                  : Match::kStartsWith;

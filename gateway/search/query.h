@@ -20,21 +20,28 @@ core::StatusOr<QueryParams> parseQuery(const std::string& query);
 // The search parameters Brygga supports for a resource type (besides _count, _offset, _format).
 const std::vector<std::string>& searchParamsFor(const std::string& type);
 
+// The _sort keys of a resource type: every search parameter it supports (searchParamsFor),
+// _id and _lastUpdated included; each with - for descending. None for AuditEvent, which answers
+// in the audit log's order.
+std::vector<std::string> sortKeysFor(const std::string& type);
+
 // The string search parameters (name, family, given: Patient and Practitioner; address-city:
 // Patient), which take :exact and :contains (see fhir::extractIndex).
 bool isStringParam(const std::string& name);
 
 // Turns FHIR search parameters into a store query: identifier (system|value, |value, value),
-// patient / subject ("Patient/1" or "1"), status (comma = or), the string parameters, _lastUpdated
-// (ge, le, gt, lt, eq or a bare date meaning the whole period), _count and _offset. Unknown or
-// unsupported parameters and modifiers are kInvalidArgument with a not-supported issue that names
-// the type's parameters.
+// patient / subject ("Patient/1" or "1"), status (comma = or), the string parameters (`name`
+// matching the family and given index rows too), _lastUpdated (ge, le, gt, lt, eq or a bare date
+// meaning the whole period), _sort (sortKeysFor), _count and _offset. Unknown or unsupported
+// parameters, modifiers and sort keys are kInvalidArgument with a not-supported issue that names
+// the type's parameters (or sort keys).
 core::StatusOr<store::SearchQuery> buildSearchQuery(const std::string& type,
                                                     const QueryParams& params, int defaultCount,
                                                     int maxCount);
 
 // `params` without those the type does not search by (Prefer: handling=lenient): the control
-// parameters (_count, _offset, _format, _pretty) and the type's own stay, with their modifiers.
+// parameters (_count, _offset, _format, _pretty) and the type's own stay, with their modifiers;
+// a _sort keeps the keys the type sorts by (and goes when none is left).
 QueryParams withoutUnknownParams(const std::string& type, const QueryParams& params);
 
 // _include and _revinclude (R4 3.1.1.5.4), over the patient references the store indexes:

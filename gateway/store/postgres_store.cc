@@ -208,7 +208,7 @@ SearchPage search(Connection& c, const SearchQuery& query) {
     sql::Sql select;
     select.text = std::string("SELECT ") + kRecordColumns + kCurrentJoin;
     select.append(*where);
-    select.text += sql::searchOrder(query, false);
+    select.append(sql::searchOrder(query, false));
     select.add(" LIMIT ?", int64_t{limit});
     select.add(" OFFSET ?", int64_t{offset});
     page.records = recordsOf(c.exec(select.text, paramsOf(select)));

@@ -70,6 +70,18 @@ std::string likeEscaped(const std::string& text) {
   return out;
 }
 
+// " AND s.param = ?", or " AND s.param IN (?, ...)" with the parameters matched alike.
+void addParams(Sql& sql, const std::string& param, const std::vector<std::string>& also) {
+  if (also.empty()) {
+    sql.add(" AND s.param = ?", param);
+    return;
+  }
+  std::vector<std::string> params = {param};
+  params.insert(params.end(), also.begin(), also.end());
+  sql.text += " AND s.param IN ";
+  sql.addList(params);
+}
+
 }  // namespace
 
 std::optional<Sql> searchWhere(const SearchQuery& query) {
@@ -100,7 +112,7 @@ std::optional<Sql> searchWhere(const SearchQuery& query) {
     // An uncorrelated IN: the matching ids are read once from the search_index key (duplicates
     // dropped), then each is looked up by the resource_current key.
     where.add(" AND c.id IN (SELECT s.id FROM search_index s WHERE s.type = ?", query.type);
-    where.add(" AND s.param = ?", criterion.param);
+    addParams(where, criterion.param, criterion.alsoParams);
     using Match = SearchCriterion::Match;
     switch (criterion.match) {
       case Match::kEquals:
@@ -134,16 +146,28 @@ std::optional<Sql> searchWhere(const SearchQuery& query) {
   return where;
 }
 
-std::string searchOrder(const SearchQuery& query, bool unaryPlus) {
+Sql searchOrder(const SearchQuery& query, bool unaryPlus) {
   const std::string updated = unaryPlus ? "+c.last_updated_ms" : "c.last_updated_ms";
-  std::string order;
+  Sql order;
   for (const auto& key : query.sort) {
-    order += order.empty() ? " ORDER BY " : ", ";
-    order += key.field == "_id" ? "c.id" : updated;
-    if (key.descending) order += " DESC";
+    order.text += order.text.empty() ? " ORDER BY " : ", ";
+    if (key.field == "_id" || key.field == "_lastUpdated") {
+      order.text += key.field == "_id" ? "c.id" : updated;
+      if (key.descending) order.text += " DESC";
+      continue;
+    }
+    // A search parameter: the resource's lowest value ascending, its highest descending (R4 on
+    // _sort: of a repeating element, the value that comes first in the order asked for), read
+    // from the index by the resource's key. NULL (no value) placed explicitly: SQLite puts it
+    // first, PostgreSQL last.
+    order.text += key.descending ? "(SELECT MAX(s.value)" : "(SELECT MIN(s.value)";
+    order.text += " FROM search_index s WHERE s.type = c.type AND s.id = c.id";
+    addParams(order, key.field, key.alsoParams);
+    order.text += key.descending ? ") DESC NULLS FIRST" : ") ASC NULLS LAST";
   }
-  if (order.empty()) order = " ORDER BY " + updated;
-  return order + ", c.id";  // the id last, so that pages are stable
+  if (order.text.empty()) order.text = " ORDER BY " + updated;
+  order.text += ", c.id";  // the id last, so that pages are stable
+  return order;
 }
 
 Sql historyWhere(const SearchQuery& query) {

@@ -32,9 +32,10 @@ Sql visibility(const Visibility& v);
 // criteria. nullopt when a criterion can match nothing (an OR over no values).
 std::optional<Sql> searchWhere(const SearchQuery& query);
 
-// " ORDER BY ..." for a search: the _sort keys, then the id. `unaryPlus`: written as +column
-// where SQLite must not walk an index in that order (see sqlite_connection.cc).
-std::string searchOrder(const SearchQuery& query, bool unaryPlus);
+// " ORDER BY ..." for a search: the _sort keys (a search parameter by its indexed values, see
+// SearchQuery::SortKey), then the id. `unaryPlus`: _lastUpdated written as +column where SQLite
+// must not walk an index in that order (see sqlite_connection.cc).
+Sql searchOrder(const SearchQuery& query, bool unaryPlus);
 
 // " WHERE ..." over the versions `v` (with their current row `c`) for a type's or the system's
 // history: type, _since and visibility.

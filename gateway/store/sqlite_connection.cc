@@ -356,7 +356,7 @@ SearchPage Connection::search(const SearchQuery& query) {
     // With criteria the matches are few and sorting them is cheap; the unary + keeps SQLite (which
     // has no statistics) from walking every resource of the type in resource_current_by_updated
     // order just to skip that sort. Without criteria that walk is the right plan.
-    select.text += sql::searchOrder(query, !query.criteria.empty());
+    select.append(sql::searchOrder(query, !query.criteria.empty()));
     select.add(" LIMIT ?", int64_t{limit});
     select.add(" OFFSET ?", int64_t{offset});
     Query q(statements_.get(select.text));

@@ -109,6 +109,9 @@ struct SearchCriterion {
   std::string param;                  // an index parameter, or "_id": the resource's id
   std::optional<std::string> system;  // for tokens: match system too when present
   std::vector<std::string> values;    // OR-ed; no values matches nothing
+  // Further index parameters matched like `param` (OR): Patient `name` also matches the `family`
+  // and `given` rows, which are indexed once, under their own names.
+  std::vector<std::string> alsoParams;
   // How `values` match the index (strings: see fhir::extractIndex): kEquals the value (tokens,
   // references), kStartsWith or kContains the folded value (string search's default and
   // :contains; values folded by the caller), kExact the text as written (:exact, in `system`).
@@ -146,11 +149,15 @@ struct SearchQuery {
   std::optional<Visibility> visibility;  // nullopt: everything (the integration role, the flows)
   int count = 50;                        // 0: only the total
   int offset = 0;
-  // _sort: "_lastUpdated" or "_id", each ascending or descending; the id breaks ties last.
-  // Empty: by lastUpdated, then id.
+  // _sort, in order; the id breaks ties last. Empty: by lastUpdated, then id.
   struct SortKey {
+    // "_lastUpdated", "_id", or an index parameter (then with `alsoParams`, as in a criterion):
+    // by the resource's lowest indexed value ascending and its highest descending (strings by
+    // the folded value, dates by their first day); a resource without one sorts last ascending
+    // and first descending.
     std::string field;
     bool descending = false;
+    std::vector<std::string> alsoParams;
   };
   std::vector<SortKey> sort;
 };

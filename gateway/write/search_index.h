@@ -15,8 +15,9 @@ namespace brygga::write {
 // The extraction's version: raise it whenever searchIndexOf() indexes something new or
 // differently, and every store is rebuilt once by reindexIfBehind().
 //   1: the string parameters name, family, given and address-city (issue 14);
-//   2: birthdate as a period (first and last day), a year or month alone included (issue 14).
-inline constexpr int kSearchIndexVersion = 2;
+//   2: birthdate as a period (first and last day), a year or month alone included (issue 14);
+//   3: family and given no longer repeated under name, which matches their rows too (issue 14).
+inline constexpr int kSearchIndexVersion = 3;
 
 // The index entries of a resource as written: fhir::extractIndex, with one "patient" entry (the
 // resource's patient, whatever element names it) and no address of a protected identity (a hit

@@ -303,8 +303,9 @@ TEST_F(HttpSemanticsTest, BatchEntriesStandAloneAndATransactionFallsWhole) {
   EXPECT_EQ(organizations(), 1);
 }
 
-// What the CapabilityStatement claims works: every searchParam of every type is searched by, the
-// history of each type is read, and the system interactions are transaction, batch and history.
+// What the CapabilityStatement claims works: every searchParam of every type is searched by,
+// every sort key it lists sorts both ways, the history of each type is read, and the system
+// interactions are transaction, batch and history.
 TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
   auto metadata = call("", "GET", "/metadata");
   ASSERT_EQ(metadata.status, 200);
@@ -319,7 +320,7 @@ TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
 
   const std::map<std::string, std::string> sample = {
       {"token", "x"}, {"reference", "Patient/x"}, {"date", "ge2026-01-01"}, {"string", "x"}};
-  int searched = 0;
+  int searched = 0, sorted = 0;
   for (const auto& resource : rest["resource"].GetArray()) {
     const std::string type = resource["type"].GetString();
     std::set<std::string> interactions;
@@ -339,6 +340,25 @@ TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
         ++searched;
       }
     }
+    // The sort keys its documentation lists, each both ways.
+    const std::string sorts =
+        resource.HasMember("documentation") ? resource["documentation"].GetString() : "";
+    const std::string lead = "Sorts (_sort) by ";
+    if (sorts.rfind(lead, 0) == 0) {
+      std::string keys = sorts.substr(lead.size(), sorts.find(';') - lead.size());
+      for (size_t start = 0; start < keys.size();) {
+        const size_t comma = keys.find(", ", start);
+        const std::string key = keys.substr(start, comma - start);
+        for (const std::string& sort : {key, "-" + key}) {
+          auto r = call("integration", "GET", "/" + type + "?_sort=" + sort);
+          EXPECT_EQ(r.status, 200) << type << " _sort=" << sort << ": " << r.body;
+          ++sorted;
+        }
+        start = comma == std::string::npos ? keys.size() : comma + 2;
+      }
+    } else {
+      EXPECT_EQ(type, "AuditEvent") << "no sort keys listed";
+    }
     if (interactions.count("history-type")) {
       auto history = call("integration", "GET", "/" + type + "/_history?_count=1");
       EXPECT_EQ(history.status, 200) << type << ": " << history.body;
@@ -346,6 +366,7 @@ TEST_F(HttpSemanticsTest, TheCapabilityStatementClaimsWhatWorks) {
     }
   }
   EXPECT_GT(searched, 20);
+  EXPECT_GT(sorted, 60);
 }
 
 }  // namespace

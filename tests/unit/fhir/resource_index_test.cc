@@ -46,6 +46,18 @@ TEST(ExtractIndexTest, PatientIdentifiersAreCanonicalAndNormalised) {
           indexValue("identifier", "", "no-system")));
 }
 
+TEST(ExtractIndexTest, EachPartOfANameIsIndexedOnceFamilyAndGivenUnderTheirOwnParameters) {
+  const auto doc = parseTestJson(R"({"resourceType":"Patient","id":"p1","name":[
+    {"text":"Dr Åsa Öberg","family":"Öberg","given":["Åsa","Maria"],"prefix":["Dr"],
+     "suffix":["Jr"]}]})");
+  EXPECT_THAT(
+      extractIndex(doc),
+      UnorderedElementsAre(indexValue("name", "Dr Åsa Öberg", "dr asa oberg"),
+                           indexValue("family", "Öberg", "oberg"),
+                           indexValue("given", "Åsa", "asa"), indexValue("given", "Maria", "maria"),
+                           indexValue("name", "Dr", "dr"), indexValue("name", "Jr", "jr")));
+}
+
 TEST(PersonNumbersTest, EveryFormIsOnePersonAndIsStoredNormalised) {
   auto doc = parseTestJson(R"({"resourceType":"Patient","id":"p1","identifier":[
     {"system":"https://terminology.hl7.se/sid/se-personnummer","value":"19121212-1212"},

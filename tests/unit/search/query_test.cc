@@ -167,6 +167,86 @@ TEST(Query, StringParametersFoldTheirValuesSplitAtUnescapedCommasAndTakeTwoModif
   EXPECT_FALSE(buildSearchQuery("Condition", *parseQuery("name=x"), 50, 500).isOk());
 }
 
+TEST(Query, NameMatchesFamilyAndGivenTooTheOthersOnlyThemselves) {
+  auto name = buildSearchQuery("Patient", *parseQuery("name:contains=berg"), 50, 500);
+  ASSERT_TRUE(name.isOk()) << name.status().message();
+  EXPECT_EQ(name->criteria[0].param, "name");
+  EXPECT_EQ(name->criteria[0].alsoParams, (std::vector<std::string>{"family", "given"}));
+  auto practitioner = buildSearchQuery("Practitioner", *parseQuery("name=asa"), 50, 500);
+  ASSERT_TRUE(practitioner.isOk());
+  EXPECT_EQ(practitioner->criteria[0].alsoParams, (std::vector<std::string>{"family", "given"}));
+  for (const char* other : {"family=x", "given=x", "address-city=x", "identifier=x"}) {
+    auto q = buildSearchQuery("Patient", *parseQuery(other), 50, 500);
+    ASSERT_TRUE(q.isOk()) << other;
+    EXPECT_TRUE(q->criteria[0].alsoParams.empty()) << other;
+  }
+}
+
+TEST(Query, SortTakesEveryParameterOfTheTypeInOrderWithMinusForDescending) {
+  using Key = store::SearchQuery::SortKey;
+  const auto sortOf = [](const std::string& type, const std::string& text) {
+    auto query = buildSearchQuery(type, *parseQuery(text), 50, 500);
+    EXPECT_TRUE(query.isOk()) << text << ": " << query.status().message();
+    std::vector<std::string> keys;
+    if (!query.isOk()) return keys;
+    for (const Key& k : query->sort) {
+      std::string key = (k.descending ? "-" : "") + k.field;
+      for (const auto& also : k.alsoParams) key += "+" + also;
+      keys.push_back(key);
+    }
+    return keys;
+  };
+  EXPECT_EQ(sortOf("Patient", "_sort=family,-birthdate,_id"),
+            (std::vector<std::string>{"family", "-birthdate", "_id"}));
+  EXPECT_EQ(sortOf("Patient", "_sort=-name"), std::vector<std::string>{"-name+family+given"});
+  EXPECT_EQ(sortOf("Patient", "_sort=address-city,identifier,-_lastUpdated"),
+            (std::vector<std::string>{"address-city", "identifier", "-_lastUpdated"}));
+  // subject is indexed as the patient it names
+  EXPECT_EQ(sortOf("Encounter", "_sort=status,-subject,patient"),
+            (std::vector<std::string>{"status", "-patient", "patient"}));
+  // Every key the type lists sorts, both ways.
+  for (const std::string type : {"Patient", "Encounter", "Practitioner", "Location"}) {
+    for (const auto& key : sortKeysFor(type)) {
+      EXPECT_EQ(sortOf(type, "_sort=" + key).size(), 1u) << type << " " << key;
+      EXPECT_EQ(sortOf(type, "_sort=-" + key).size(), 1u) << type << " " << key;
+    }
+  }
+  EXPECT_EQ(sortKeysFor("Condition"),
+            (std::vector<std::string>{"_id", "identifier", "patient", "subject", "_lastUpdated"}));
+  EXPECT_TRUE(sortKeysFor("AuditEvent").empty());
+}
+
+TEST(Query, AnUnsupportedSortKeyIsNotSupportedAndNamesTheSupportedOnes) {
+  for (const char* text : {"_sort=birthdate", "_sort=-birthdate", "_sort=_id,birthdate",
+                           "_sort=", "_sort=_id,", "_sort=--_id"}) {
+    auto refused = buildSearchQuery("Condition", *parseQuery(text), 50, 500);
+    ASSERT_FALSE(refused.isOk()) << text;
+    ASSERT_EQ(refused.status().issues().size(), 1u) << text;
+    EXPECT_EQ(refused.status().issues()[0].code, "not-supported") << text;
+    EXPECT_NE(refused.status().message().find(
+                  "Condition sorts by _id, identifier, patient, subject, _lastUpdated"),
+              std::string::npos)
+        << refused.status().message();
+  }
+  auto named = buildSearchQuery("Condition", *parseQuery("_sort=-birthdate"), 50, 500);
+  EXPECT_NE(named.status().message().find("_sort by 'birthdate'"), std::string::npos)
+      << named.status().message();
+  EXPECT_FALSE(buildSearchQuery("AuditEvent", *parseQuery("_sort=_id"), 50, 500).isOk());
+}
+
+TEST(Query, LenientKeepsTheSortKeysTheTypeSortsBy) {
+  EXPECT_EQ(withoutUnknownParams("Condition", *parseQuery("_sort=-code,patient,x,-_id&_count=2")),
+            (QueryParams{{"_sort", "patient,-_id"}, {"_count", "2"}}));
+  EXPECT_EQ(withoutUnknownParams("Condition", *parseQuery("_sort=code,-birthdate&_count=2")),
+            (QueryParams{{"_count", "2"}}));
+  auto kept = buildSearchQuery(
+      "Condition", withoutUnknownParams("Condition", *parseQuery("_sort=code,-_id")), 50, 500);
+  ASSERT_TRUE(kept.isOk());
+  ASSERT_EQ(kept->sort.size(), 1u);
+  EXPECT_EQ(kept->sort[0].field, "_id");
+  EXPECT_TRUE(kept->sort[0].descending);
+}
+
 TEST(Query, IncludesFollowPatientReferencesFromWhereTheyCanStart) {
   auto forward = includesOf("Condition", *parseQuery("_include=Condition:subject:Patient"));
   ASSERT_TRUE(forward.isOk());

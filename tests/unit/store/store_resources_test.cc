@@ -297,6 +297,85 @@ TEST_P(SearchTest, StringsMatchByPrefixContainedOrExactlyAndLikeSignsAreLiteral)
   EXPECT_THAT(with(Match::kExact, {"oberg"}), IsEmpty());
 }
 
+TEST_P(SearchTest, ACriterionMatchesItsAlsoParamsRowsToo) {
+  using Match = SearchCriterion::Match;
+  // As fhir::extractIndex writes a HumanName: family and given under their own parameters, the
+  // text, prefix and suffix under name.
+  ASSERT_TRUE(put(resource("Practitioner", "n1", 1, 1000,
+                           {{"family", "Öberg", "oberg"}, {"given", "Åsa", "asa"}}))
+                  .isOk());
+  ASSERT_TRUE(put(resource("Practitioner", "n2", 1, 1000, {{"name", "Dr", "dr"}})).isOk());
+  ASSERT_TRUE(put(resource("Practitioner", "n3", 1, 1000, {{"status", "", "asa"}})).isOk());
+  SearchQuery q;
+  q.type = "Practitioner";
+  const auto names = [&](Match match, std::vector<std::string> values) {
+    SearchCriterion c{"name", std::nullopt, std::move(values), {"family", "given"}};
+    c.match = match;
+    q.criteria = {c};
+    return idsOf(search(q));
+  };
+  EXPECT_THAT(names(Match::kStartsWith, {"ob"}), ElementsAre("n1"));
+  EXPECT_THAT(names(Match::kStartsWith, {"as"}), ElementsAre("n1"));  // not n3's status
+  EXPECT_THAT(names(Match::kStartsWith, {"dr", "asa"}), ElementsAre("n1", "n2"));
+  EXPECT_THAT(names(Match::kContains, {"ber"}), ElementsAre("n1"));
+  EXPECT_THAT(names(Match::kExact, {"Åsa"}), ElementsAre("n1"));
+  // Without them, the parameter's own rows only.
+  q.criteria = {{"name", std::nullopt, {"ob"}}};
+  q.criteria[0].match = Match::kStartsWith;
+  EXPECT_THAT(idsOf(search(q)), IsEmpty());
+}
+
+TEST_P(SearchTest, SortsBySearchParametersWithoutAValueLastAscendingAndFirstDescending) {
+  // s1..s5: family values (s2 has two; its lowest sorts it ascending, its highest descending),
+  // birth dates as first..last day; s5 has neither.
+  const auto practitioner = [&](const std::string& id, int64_t ms, std::vector<IndexEntry> index) {
+    ASSERT_TRUE(put(resource("Practitioner", id, 1, ms, std::move(index))).isOk());
+  };
+  practitioner("s1", 1000, {{"family", "Berg", "berg"}, {"birthdate", "1950-12-31", "1950-01-01"}});
+  practitioner("s2", 2000,
+               {{"family", "Öberg", "oberg"},
+                {"family", "Al", "al"},
+                {"birthdate", "1940-05-05", "1940-05-05"}});
+  practitioner("s3", 3000, {{"family", "Berg", "berg"}, {"given", "Åsa", "asa"}});
+  practitioner("s4", 4000, {{"family", "Carlsson", "carlsson"}});
+  practitioner("s5", 5000, {});
+  SearchQuery q;
+  q.type = "Practitioner";
+  const auto sorted = [&](std::vector<SearchQuery::SortKey> keys) {
+    q.sort = std::move(keys);
+    return idsOf(search(q));
+  };
+  // Equal values (s1, s3: berg) go by id; no value (s5) last, and first descending.
+  EXPECT_THAT(sorted({{"family", false}}), ElementsAre("s2", "s1", "s3", "s4", "s5"));
+  EXPECT_THAT(sorted({{"family", true}}), ElementsAre("s5", "s2", "s4", "s1", "s3"));
+  EXPECT_THAT(sorted({{"birthdate", false}}), ElementsAre("s2", "s1", "s3", "s4", "s5"));
+  EXPECT_THAT(sorted({{"birthdate", true}}), ElementsAre("s3", "s4", "s5", "s1", "s2"));
+  // Several keys in order; then the id, descending or not.
+  EXPECT_THAT(sorted({{"family", false}, {"_lastUpdated", true}}),
+              ElementsAre("s2", "s3", "s1", "s4", "s5"));
+  EXPECT_THAT(sorted({{"birthdate", false}, {"family", true}}),
+              ElementsAre("s2", "s1", "s5", "s4", "s3"));
+  // With alsoParams the lowest of all their values: s3's given "asa" before "berg".
+  EXPECT_THAT(sorted({{"name", false, {"family", "given"}}}),
+              ElementsAre("s2", "s3", "s1", "s4", "s5"));
+  // Pages of a sorted search hold each match once, in that order.
+  q.sort = {{"family", true}};
+  q.count = 2;
+  std::vector<std::string> paged;
+  for (q.offset = 0; q.offset < 6; q.offset += 2) {
+    SearchPage page = search(q);
+    EXPECT_EQ(page.total, 5);
+    for (const auto& id : idsOf(page)) paged.push_back(id);
+  }
+  EXPECT_THAT(paged, ElementsAre("s5", "s2", "s4", "s1", "s3"));
+  // With a criterion too.
+  q.count = 50;
+  q.offset = 0;
+  q.criteria = {{"family", std::nullopt, {"berg", "carlsson"}}};
+  q.sort = {{"family", true}};
+  EXPECT_THAT(idsOf(search(q)), ElementsAre("s4", "s1", "s3"));
+}
+
 TEST_P(SearchTest, AReplacedIndexIsWhatIsFoundAndTheIndexVersionIsKept) {
   core::Status s = store_->write([](StoreTransaction& txn) {
     auto version = txn.resources().searchIndexVersion();
