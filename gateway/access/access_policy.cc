@@ -120,8 +120,9 @@ bool CallerAccess::ownerWrites(std::string_view type, const std::string& patient
   return patientId.empty() || type == "EpisodeOfCare" || type == "Consent";
 }
 
-std::string CallerAccess::owner() const {
-  return role_ == core::ClientRole::kMunicipal ? tenant_ : std::string();
+std::string CallerAccess::owner(std::string_view type) const {
+  if (role_ == core::ClientRole::kMunicipal) return tenant_;
+  return type == "Subscription" ? std::string(kRegionParty) : std::string();
 }
 
 bool CallerAccess::readsOwner(const std::string& tenant) const {
@@ -131,7 +132,7 @@ bool CallerAccess::readsOwner(const std::string& tenant) const {
 Decision CallerAccess::writeOwned(const store::ResourceRecord& existing) const {
   // The integration team lifts any block; the rest write only what they own.
   if (readsEverything() && existing.type == "Consent") return {};
-  if (existing.tenant == owner()) return {};
+  if (existing.tenant == owner(existing.type)) return {};
   return {Verdict::kNotOwner, {}};
 }
 

@@ -77,8 +77,10 @@ class CallerAccess {
   // PractitionerRole, HealthcareService ...) and the EpisodeOfCare and Consent of a patient.
   static bool ownerWrites(std::string_view type, const std::string& patientId);
   // The owner of what this caller creates: its tenant, or "" (global) for the region, the
-  // integration team and Brygga.
-  std::string owner() const;
+  // integration team and Brygga. A Subscription is never global: its endpoint and headers are
+  // its subscriber's alone, so the region's are owned by kRegionParty, which no municipality
+  // reads.
+  std::string owner(std::string_view type = {}) const;
   bool readsOwner(const std::string& tenant) const;
   Decision writeOwned(const store::ResourceRecord& existing) const;
 

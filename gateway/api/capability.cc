@@ -6,6 +6,7 @@
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/validator.h"
 #include "gateway/search/query.h"
+#include "gateway/subscriptions/topics.h"
 
 #ifndef BRYGGA_VERSION
 #define BRYGGA_VERSION "0.0.0"
@@ -22,6 +23,41 @@ const char* searchTypeOf(const std::string& param) {
   if (param == "patient" || param == "subject") return "reference";
   if (search::isStringParam(param)) return "string";
   return "token";
+}
+
+// Topic-based Subscriptions (R4 Subscriptions Backport IG): the topics offered, as the IG's
+// CapabilityStatement extension names them, the profile, and $status.
+void addSubscriptionCapability(Value& res, rapidjson::Document::AllocatorType& a) {
+  Value extensions(rapidjson::kArrayType);
+  for (const subscriptions::Topic& topic : subscriptions::topics()) {
+    Value e(rapidjson::kObjectType);
+    e.AddMember("url",
+                "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
+                "capabilitystatement-subscriptiontopic-canonical",
+                a);
+    e.AddMember("valueCanonical", Value(topic.url.c_str(), a), a);
+    extensions.PushBack(e, a);
+  }
+  res.AddMember("extension", extensions, a);
+  Value profiles(rapidjson::kArrayType);
+  profiles.PushBack(
+      "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription", a);
+  res.AddMember("supportedProfile", profiles, a);
+  Value operations(rapidjson::kArrayType);
+  Value status(rapidjson::kObjectType);
+  status.AddMember("name", "status", a);
+  status.AddMember("definition",
+                   "http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/"
+                   "backport-subscription-status",
+                   a);
+  operations.PushBack(status, a);
+  res.AddMember("operation", operations, a);
+  res.AddMember("documentation",
+                "Topic-based subscriptions (rest-hook; filters patient, service-point, "
+                "municipality; content empty, id-only or full-resource; heartbeats). A client "
+                "registers only endpoints the operator allows it, and hears only of what it may "
+                "read.",
+                a);
 }
 
 }  // namespace
@@ -148,6 +184,7 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       }
       res.AddMember("searchRevInclude", revinclude, a);
     }
+    if (type == "Subscription") addSubscriptionCapability(res, a);
     const std::vector<std::string> profiles = fhir::knownProfiles(type);
     if (!profiles.empty()) {
       Value supported(rapidjson::kArrayType);

@@ -22,6 +22,7 @@
 #include "gateway/fhir/subset.h"
 #include "gateway/flows/flow_router.h"
 #include "gateway/search/query.h"
+#include "gateway/subscriptions/subscriptions.h"
 #include "gateway/write/write_pipeline.h"
 
 namespace brygga::api {
@@ -196,7 +197,8 @@ class FhirApi::Impl {
         flows_(deps_.flows),
         policy_(deps_.access),
         pipeline_(write::PipelineDependencies{deps_.store, deps_.clock, deps_.access, deps_.flows,
-                                              deps_.maxQueueDepth, deps_.onEnqueued}) {}
+                                              deps_.maxQueueDepth, deps_.onEnqueued,
+                                              deps_.subscriptions}) {}
 
   const std::string& capability() const { return capability_; }
 
@@ -293,6 +295,12 @@ class FhirApi::Impl {
       if (request.method == "PUT") return update(request, type, parts[1], trace, started);
       if (request.method == "DELETE") return remove(request, type, parts[1], trace, started);
       if (request.method == "PATCH") return patch(request, type, parts[1], trace, started);
+    } else if (parts.size() == 3 && type == "Subscription" &&
+               (parts[2] == "$status" || parts[2] == "%24status")) {
+      if (request.method != "GET" && request.method != "POST") {
+        return errorResponse({StatusCode::kMethodNotAllowed, "$status takes GET or POST"});
+      }
+      return subscriptionStatus(request, parts[1], trace);
     } else if (parts.size() == 3 && parts[2] == "_history" && request.method == "GET") {
       return history(request, type, parts[1], *params, trace);
     } else if (parts.size() == 4 && parts[2] == "_history" && request.method == "GET") {
@@ -311,12 +319,48 @@ class FhirApi::Impl {
   }
 
   // What a reader gets of a stored resource: a protected identity's Patient without address and
-  // telecom, except for the integration role.
+  // telecom, except for the integration role; a Subscription's channel headers (credentials
+  // towards its endpoint) only for its owner.
   static std::string forReader(const Caller& caller, const store::ResourceRecord& record) {
+    if (record.type == "Subscription") {
+      const std::string owner = caller.role == core::ClientRole::kMunicipal
+                                    ? caller.tenant
+                                    : std::string(access::kRegionParty);
+      return record.tenant == owner ? record.json : withoutChannelHeaders(record.json);
+    }
     if (record.type != "Patient" || caller.role == core::ClientRole::kIntegration) {
       return record.json;
     }
     return access::redactedForReader(record.json);
+  }
+
+  static std::string withoutChannelHeaders(const std::string& json) {
+    auto doc = fhir::parseJson(json);
+    if (!doc.isOk()) return json;
+    if (rapidjson::Value* channel = fhir::mutableMember(*doc, "channel");
+        channel != nullptr && channel->IsObject()) {
+      channel->RemoveMember("header");
+    }
+    return fhir::toJson(*doc);
+  }
+
+  // GET Subscription/<id>/$status (R4 Subscriptions Backport): its status, as a searchset.
+  ApiResponse subscriptionStatus(const ApiRequest& request, const std::string& id, Trace& trace) {
+    trace.interaction = "operation";
+    BRYGGA_RETURN_RESPONSE_IF_ERROR(
+        authorizeScope(request.caller, "Subscription", auth::Interaction::kRead));
+    trace.entities.push_back("Subscription/" + id);
+    const auto notFound = [&] { return errorResponse(core::notFound("no Subscription/" + id)); };
+    if (deps_.subscriptions == nullptr || !fhir::isValidId(id)) return notFound();
+    auto found = deps_.store.resources().read("Subscription", id);
+    if (!found.isOk()) return errorResponse(found.status());
+    if (!found->has_value() || (*found)->deleted) return notFound();
+    auto readable = mayRead(request.caller, **found, trace);
+    if (!readable.isOk()) return errorResponse(readable.status());
+    if (!*readable) return notFound();
+    auto bundle = deps_.subscriptions->statusOf(**found);
+    if (!bundle.isOk()) return errorResponse(bundle.status());
+    return jsonResponse(200, *bundle);
   }
 
   // Whether the caller may read `record` (gateway/access). One it may not is answered exactly as

@@ -20,6 +20,9 @@
 namespace brygga::flows {
 class FlowRouter;
 }
+namespace brygga::subscriptions {
+class Subscriptions;
+}
 
 // FHIR REST semantics, independent of the HTTP transport: gateway/http turns a POCO request into
 // an ApiRequest and writes the ApiResponse back. Everything a request does (resources, outbox
@@ -46,6 +49,9 @@ struct ApiDependencies {
   metrics::ValidationObserver* validationObserver = nullptr;
   // Access by care relationship (gateway/access; config access.*).
   access::AccessConfig access;
+  // Topic-based Subscriptions (gateway/subscriptions): their writes, notifications and $status.
+  // Null: Subscription cannot be written.
+  subscriptions::Subscriptions* subscriptions = nullptr;
 };
 
 class FhirApi final : public Endpoint {

@@ -337,6 +337,45 @@ Status readDestination(const Value& v, const std::string& key, delivery::Destina
            {"maxInFlight", intInto(d.maxInFlight, 1, 256)}}));
 }
 
+// subscriptions.*: which endpoints each client may register, and how notifications are sent.
+Status readSubscriptions(const Value& v, const std::string& key,
+                         subscriptions::SubscriptionsConfig& s) {
+  BRYGGA_RETURN_IF_ERROR(readObject(
+      v, key,
+      {{"allowedEndpoints",
+        [&s](const Value& e, const std::string& k) -> Status {
+          if (!e.IsObject()) return bad(k, "must be an object: client id -> URL prefixes");
+          s.allowedEndpoints.clear();
+          for (const auto& m : e.GetObject()) {
+            const std::string client(m.name.GetString(), m.name.GetStringLength());
+            const std::string ck = k + "." + client;
+            if (!m.value.IsArray()) return bad(ck, "must be an array of URL prefixes");
+            std::vector<std::string> prefixes;
+            for (const Value& p : m.value.GetArray()) {
+              const std::string prefix = p.IsString() ? p.GetString() : "";
+              // Up to a path separator, so that https://a.se cannot admit https://a.se.evil.com.
+              const size_t authority = prefix.find("://");
+              if (!isHttpUrl(prefix) || authority == std::string::npos ||
+                  prefix.find('/', authority + 3) == std::string::npos) {
+                return bad(ck,
+                           "each prefix must be an http:// or https:// URL with a path "
+                           "(e.g. https://app.example.se/hooks/)");
+              }
+              prefixes.push_back(prefix);
+            }
+            s.allowedEndpoints[client] = std::move(prefixes);
+          }
+          return Status::ok();
+        }},
+       {"delivery",
+        [&s](const Value& d, const std::string& k) { return readDestination(d, k, s.delivery); }},
+       {"minHeartbeatSeconds", intInto(s.minHeartbeatSeconds, 1, 86400)}}));
+  if (s.delivery.retryBaseMs > s.delivery.retryMaxMs) {
+    return bad(key + ".delivery.retryBaseMs", "must not exceed retryMaxMs");
+  }
+  return Status::ok();
+}
+
 Status readAlerts(const Value& v, const std::string& key, alerts::AlertsConfig& a) {
   constexpr int64_t kWeekMs = 7 * 86400000LL;
   BRYGGA_RETURN_IF_ERROR(
@@ -553,6 +592,10 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
         }},
        {"alerts",
         [&](const Value& v, const std::string& key) { return readAlerts(v, key, config.alerts); }},
+       {"subscriptions",
+        [&](const Value& v, const std::string& key) {
+          return readSubscriptions(v, key, config.subscriptions);
+        }},
        {"audit", [&](const Value& v, const std::string& key) -> Status {
           auto& a = config.audit;
           BRYGGA_RETURN_IF_ERROR(readObject(

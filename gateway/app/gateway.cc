@@ -205,6 +205,29 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
 
   jwks += "]}";
 
+  // Topic-based Subscriptions: destinations clients register, all queued for one outbox
+  // destination and each delivered to its own endpoint (gateway/subscriptions).
+  subscriptions::SubscriptionsConfig subscriptionsConfig = config.subscriptions;
+  subscriptionsConfig.delivery.name = subscriptions::kDestination;
+  if (!config.server.publicBaseUrl.empty()) {
+    std::string base = config.server.publicBaseUrl;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    subscriptionsConfig.baseUrl = base + "/fhir";
+  }
+  g->subscriptions_ = std::make_unique<subscriptions::Subscriptions>(
+      subscriptionsConfig, *g->store_, config.access, *g->time_, *g->logger_,
+      [](const rapidjson::Value& resource) { return write::searchIndexOf(resource); });
+  BRYGGA_RETURN_IF_ERROR(g->subscriptions_->load());
+  {
+    const delivery::DestinationConfig& d = subscriptionsConfig.delivery;
+    auto worker = std::make_unique<delivery::DeliveryWorker>(
+        d, config.delivery, *g->store_, adapters::makeCurlAsyncHttpClient(d.peer, d.maxInFlight),
+        *g->time_, *g->logger_);
+    worker->setObserver(g->metrics_.get());
+    worker->setRouting(g->subscriptions_.get());
+    g->workers_[subscriptions::kDestination] = std::move(worker);
+  }
+
   // SMART Backend Services for clients registered with their keys (POST /auth/token).
   std::vector<auth::SmartClient> smartClients;
   for (size_t i = 0; i < config.clients.size(); ++i) {
@@ -237,6 +260,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
 
   std::vector<std::string> destinationNames;
   for (const auto& [name, _] : config.destinations) destinationNames.push_back(name);
+  destinationNames.push_back(subscriptions::kDestination);
   Gateway* self = g.get();
   std::map<std::string, int64_t> queueLimits;
   for (const auto& [name, destination] : config.destinations) {
@@ -257,6 +281,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   fhirDeps.flows = g->flows_.get();
   fhirDeps.validationObserver = g->metrics_.get();
   fhirDeps.access = config.access;
+  fhirDeps.subscriptions = g->subscriptions_.get();
   g->api_ = std::make_unique<api::FhirApi>(std::move(fhirDeps));
   // Operating the delivery engine (/admin); pauses and replays reach the running workers at once.
   g->adminApi_ = std::make_unique<api::AdminApi>(api::AdminDependencies{
@@ -406,6 +431,9 @@ core::Status Gateway::start() {
     }
     return core::PeriodicTask::Next::after(kInstanceBeatMs);
   });
+  subscriptions_->start([this] {
+    if (auto* worker = deliveryWorker(subscriptions::kDestination)) worker->notify();
+  });
   alertMonitor_->start();
   logger_->info("audit.key", {{"vkey", auditLog_->verifier().vkey()}});
   logger_->info("gateway.started", {{"httpPort", std::to_string(httpPort())},
@@ -418,6 +446,7 @@ void Gateway::stop() {
   mappingsSubscription_.reset();
   if (alertMonitor_) alertMonitor_->stop();
   if (server_) server_->stop();
+  if (subscriptions_) subscriptions_->stop();
   for (auto& [_, worker] : workers_) worker->stop();
   if (retention_) retention_->stop();
   if (instanceBeat_) instanceBeat_->stop();

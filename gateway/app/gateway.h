@@ -30,6 +30,7 @@
 #include "gateway/http/server.h"
 #include "gateway/metrics/gateway_metrics.h"
 #include "gateway/store/store.h"
+#include "gateway/subscriptions/subscriptions.h"
 
 namespace brygga::app {
 
@@ -93,6 +94,8 @@ class Gateway {
   std::unique_ptr<metrics::GatewayMetrics> metrics_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<fhir::Validator> validator_;
+  // Topic-based Subscriptions; before workers_ and api_, which use it, so it goes after them.
+  std::unique_ptr<subscriptions::Subscriptions> subscriptions_;
   std::map<std::string, std::unique_ptr<delivery::DeliveryWorker>> workers_;
   // The access tokens of the destinations that use OAuth2 (shared with their clients).
   std::map<std::string, std::shared_ptr<auth::TokenSource>> tokenSources_;

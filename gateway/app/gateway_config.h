@@ -12,6 +12,7 @@
 #include "gateway/flows/mappings_config.h"
 #include "gateway/http/server_config.h"
 #include "gateway/store/storage_config.h"
+#include "gateway/subscriptions/subscriptions_config.h"
 
 namespace brygga::app {
 
@@ -31,6 +32,7 @@ struct GatewayConfig {
   flows::MappingsConfig mappings;
   alerts::AlertsConfig alerts;
   access::AccessConfig access;
+  subscriptions::SubscriptionsConfig subscriptions;
 };
 
 }  // namespace brygga::app

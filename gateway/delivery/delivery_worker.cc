@@ -144,13 +144,34 @@ int DeliveryWorker::runPass(int& delivered) {
       // store returns more: the second would otherwise go out before the first is recorded.
       if (!entry.orderingKey.empty() && !keys.insert(entry.orderingKey).second) continue;
       if (heldByBlock(entry)) continue;
+      std::optional<EntryRouting::Address> address;
+      if (routing_ != nullptr) {
+        std::string gone;
+        auto routed = routing_->addressOf(entry, gone);
+        if (!routed.isOk()) {
+          logger_.error("delivery.address_failed", {{"destination", destination_.name},
+                                                    {"outboxId", std::to_string(entry.id)},
+                                                    {"error", routed.status().toString()}});
+          continue;  // the next pass asks again
+        }
+        if (!routed->has_value()) {
+          ++attempted;
+          if (finished.empty()) firstFinished = clock_.monotonicTime();
+          finished.push_back(goneOutcome(entry, gone));
+          continue;
+        }
+        address = std::move(routed).value();
+      }
       ++attempted;
       const int64_t startedMs = clock_.nowMs();
-      client_->start(requestFor(entry), [this, &entry, &finished, &firstFinished,
-                                         startedMs](adapters::HttpResult result) {
-        if (finished.empty()) firstFinished = clock_.monotonicTime();
-        finished.push_back(outcomeOf(entry, result, startedMs));
-      });
+      const std::string peer = address ? address->url : destination_.peer.baseUrl;
+      client_->start(
+          requestFor(entry, address ? &*address : nullptr),
+          [this, &entry, &finished, &firstFinished, startedMs, peer](adapters::HttpResult result) {
+            if (finished.empty()) firstFinished = clock_.monotonicTime();
+            finished.push_back(outcomeOf(entry, result, startedMs));
+            finished.back().peer = peer;
+          });
     }
   };
   auto recordFinished = [&] {
@@ -211,10 +232,26 @@ int64_t DeliveryWorker::backoffMs(int attempts) {
   return jitter(rng_);
 }
 
-adapters::HttpRequestSpec DeliveryWorker::requestFor(const store::OutboxEntry& entry) const {
+DeliveryWorker::Outcome DeliveryWorker::goneOutcome(const store::OutboxEntry& entry,
+                                                    const std::string& reason) {
+  Outcome o;
+  o.entry = &entry;
+  o.startedMs = o.finishedMs = o.nextAttemptMs = clock_.nowMs();
+  o.attempts = entry.attempts;
+  o.payloadSha256 = core::sha256Hex(entry.payload);
+  o.state = store::OutboxState::kDead;
+  o.outcome = "dead";
+  o.lastError = reason;
+  o.detail = "dead: " + reason;
+  return o;
+}
+
+adapters::HttpRequestSpec DeliveryWorker::requestFor(const store::OutboxEntry& entry,
+                                                     const EntryRouting::Address* address) const {
   adapters::HttpRequestSpec request;
   request.method = "POST";
-  request.url = destination_.peer.baseUrl;  // a transaction Bundle goes to the FHIR base itself
+  // A transaction Bundle goes to the FHIR base itself; a notification to its endpoint.
+  request.url = address != nullptr ? address->url : destination_.peer.baseUrl;
   request.headers = {
       {"Content-Type", "application/fhir+json"},
       {"Accept", "application/fhir+json"},
@@ -226,6 +263,9 @@ adapters::HttpRequestSpec DeliveryWorker::requestFor(const store::OutboxEntry& e
        core::formatTraceParent(entry.traceId.empty() ? core::newTraceId() : entry.traceId,
                                core::newSpanId())},
   };
+  if (address != nullptr) {
+    request.headers.insert(request.headers.end(), address->headers.begin(), address->headers.end());
+  }
   request.body = entry.payload;
   return request;
 }
@@ -310,13 +350,21 @@ bool DeliveryWorker::record(const std::vector<Outcome>& outcomes) {
       context.outcomeText = o.detail;
       context.clientId = kClientId;
       context.clientTenant = entry.tenant;
-      context.clientAddress = destination_.peer.baseUrl;  // the peer, for an outbound event
+      // The peer, for an outbound event.
+      context.clientAddress = o.peer.empty() ? destination_.peer.baseUrl : o.peer;
       context.outbound = true;
       context.destination = destination_.name;
       context.requestId = entry.requestId;
-      if (entry.orderingKey.rfind("Patient/", 0) == 0) context.patient = entry.orderingKey;
+      if (entry.orderingKey.rfind("Patient/", 0) == 0) {
+        context.patient = entry.orderingKey;
+      } else if (routing_ != nullptr) {
+        context.patient = routing_->patientOf(entry);
+      }
       auto seq = audit::AuditTrail::append(txn, context);
       if (!seq.isOk()) return seq.status();
+      if (routing_ != nullptr) {
+        BRYGGA_RETURN_IF_ERROR(routing_->recorded(txn, entry, o.state, o.lastError));
+      }
     }
     return core::Status::ok();
   });

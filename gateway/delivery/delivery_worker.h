@@ -13,6 +13,7 @@
 #include "gateway/core/periodic_task.h"
 #include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_config.h"
+#include "gateway/delivery/entry_routing.h"
 #include "gateway/metrics/observers.h"
 #include "gateway/store/store.h"
 
@@ -55,6 +56,9 @@ class DeliveryWorker {
   bool paused() const { return paused_.load(); }
   // Told about every attempt (outcome, latency); set before start(). Not owned; may be null.
   void setObserver(metrics::DeliveryObserver* observer) { observer_ = observer; }
+  // Where each entry goes when not to the destination's peer (the Subscriptions' destination);
+  // set before start(). Not owned; may be null (every entry to destination.peer.baseUrl).
+  void setRouting(EntryRouting* routing) { routing_ = routing; }
   // One pass over due entries; returns how many were attempted. For tests and for the thread.
   // Passes are serialized, so calling it while the thread runs never sends an entry twice.
   int runOnce();
@@ -74,11 +78,15 @@ class DeliveryWorker {
     int64_t startedMs = 0;
     int64_t finishedMs = 0;
     std::string payloadSha256;  // computed before the write unit, which others wait for
+    std::string peer;           // where it went (the audit's network address)
   };
 
   int runPass(int& delivered);
-  // The request that delivers `entry`.
-  adapters::HttpRequestSpec requestFor(const store::OutboxEntry& entry) const;
+  // The request that delivers `entry` (to `address` when the entry has one of its own).
+  adapters::HttpRequestSpec requestFor(const store::OutboxEntry& entry,
+                                       const EntryRouting::Address* address) const;
+  // An entry whose receiver is gone: dead without an attempt.
+  Outcome goneOutcome(const store::OutboxEntry& entry, const std::string& reason);
   // What becomes of `entry` after `result`.
   Outcome outcomeOf(const store::OutboxEntry& entry, const adapters::HttpResult& result,
                     int64_t startedMs);
@@ -98,6 +106,7 @@ class DeliveryWorker {
   const core::TimeSource& clock_;
   core::Logger& logger_;
   metrics::DeliveryObserver* observer_ = nullptr;
+  EntryRouting* routing_ = nullptr;
 
   std::mutex passMutex_;  // one pass at a time; also guards rng_
   std::mt19937_64 rng_;

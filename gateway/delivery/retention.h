@@ -2,9 +2,9 @@
 
 #include <cstdint>
 
-#include "gateway/core/time_source.h"
 #include "gateway/core/log.h"
 #include "gateway/core/periodic_task.h"
+#include "gateway/core/time_source.h"
 #include "gateway/delivery/delivery_config.h"
 #include "gateway/store/store.h"
 

@@ -160,11 +160,11 @@ constexpr std::array<std::string_view, 146> kR4ResourceTypes = {
 static_assert(std::is_sorted(kR4ResourceTypes.begin(), kR4ResourceTypes.end()),
               "binary search needs the list sorted");
 
-constexpr std::array<std::string_view, 17> kSupportedSorted = {
-    "AuditEvent",        "CarePlan",  "Composition",   "Condition",         "Consent",
-    "DocumentReference", "Encounter", "EpisodeOfCare", "HealthcareService", "Location",
-    "Organization",      "Patient",   "Practitioner",  "PractitionerRole",  "Provenance",
-    "ServiceRequest",    "Task",
+constexpr std::array<std::string_view, 18> kSupportedSorted = {
+    "AuditEvent",        "CarePlan",     "Composition",   "Condition",         "Consent",
+    "DocumentReference", "Encounter",    "EpisodeOfCare", "HealthcareService", "Location",
+    "Organization",      "Patient",      "Practitioner",  "PractitionerRole",  "Provenance",
+    "ServiceRequest",    "Subscription", "Task",
 };
 
 static_assert(std::is_sorted(kSupportedSorted.begin(), kSupportedSorted.end()),

@@ -238,6 +238,7 @@ const std::vector<std::string>& searchParamsFor(const std::string& type) {
       {"HealthcareService", {"_id", "identifier", "_lastUpdated"}},
       {"Location", {"_id", "identifier", "status", "_lastUpdated"}},
       {"Provenance", {"_id", "patient", "_lastUpdated"}},
+      {"Subscription", {"_id", "status", "_lastUpdated"}},
       {"AuditEvent", {"patient"}},
   };
   auto it = kParams.find(type);

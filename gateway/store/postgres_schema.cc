@@ -172,6 +172,10 @@ const std::vector<Migration>& migrations() {
       {4,
        {"ALTER TABLE exchange ADD COLUMN kind TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
         "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
+      // 5: the event counter of each notification stream (SQLite's 12).
+      {5,
+       {"CREATE TABLE event_counter (stream TEXT COLLATE \"C\" PRIMARY KEY,"
+        " events BIGINT NOT NULL)"}},
   };
   return kMigrations;
 }

@@ -532,6 +532,24 @@ class PgTransaction final : public StoreTransaction,
     });
   }
 
+  StatusOr<int64_t> nextEventNumber(const std::string& stream) override {
+    if (stream.empty()) return core::invalidArgument("no event stream named");
+    return run("nextEventNumber", [&]() -> StatusOr<int64_t> {
+      Result r = c_.exec(
+          "INSERT INTO event_counter (stream, events) VALUES (?, 1) ON CONFLICT (stream)"
+          " DO UPDATE SET events = event_counter.events + 1 RETURNING events",
+          Params().add(stream));
+      return r.integer(0, 0);
+    });
+  }
+
+  StatusOr<int64_t> eventCount(const std::string& stream) override {
+    return run("eventCount", [&]() -> StatusOr<int64_t> {
+      Result r = c_.exec("SELECT events FROM event_counter WHERE stream = ?", Params().add(stream));
+      return r.rows() > 0 ? r.integer(0, 0) : 0;
+    });
+  }
+
   StatusOr<bool> deliveredAfter(const std::string& destination, const std::string& orderingKey,
                                 int64_t id) override {
     return run("deliveredAfter", [&]() -> StatusOr<bool> {
@@ -1107,6 +1125,13 @@ class PgStore final : public Store,
                       }
                       return states;
                     });
+  }
+
+  StatusOr<int64_t> eventCount(const std::string& stream) override {
+    return onReader("eventCount", [&](Connection& c) -> StatusOr<int64_t> {
+      Result r = c.exec("SELECT events FROM event_counter WHERE stream = ?", Params().add(stream));
+      return r.rows() > 0 ? r.integer(0, 0) : 0;
+    });
   }
 
   StatusOr<bool> destinationPaused(const std::string& destination) override {

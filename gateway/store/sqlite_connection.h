@@ -160,6 +160,8 @@ class Connection {
   void setPaused(const std::string& destination, bool paused, int64_t atMs, const std::string& by);
   std::vector<DestinationState> destinationStates();
   bool paused(const std::string& destination);
+  int64_t nextEventNumber(const std::string& stream);
+  int64_t eventCount(const std::string& stream);
   std::vector<OutboxEntry> deadLetters(const std::optional<std::string>& destination,
                                        int64_t afterId, int limit);
   // Entries in `state` ("dead", "held") of one destination or all, id > afterId, by id.

@@ -71,6 +71,20 @@ std::vector<DestinationState> Connection::destinationStates() {
   return states;
 }
 
+int64_t Connection::nextEventNumber(const std::string& stream) {
+  Query q(statements_.get(
+      "INSERT INTO event_counter (stream, events) VALUES (?, 1) ON CONFLICT (stream)"
+      " DO UPDATE SET events = events + 1 RETURNING events"));
+  q.bind(stream);
+  return q.next() ? q.integer(0) : 0;
+}
+
+int64_t Connection::eventCount(const std::string& stream) {
+  Query q(statements_.get("SELECT events FROM event_counter WHERE stream = ?"));
+  q.bind(stream);
+  return q.next() ? q.integer(0) : 0;
+}
+
 bool Connection::paused(const std::string& destination) {
   Query q(statements_.get("SELECT paused FROM destination_state WHERE destination = ?"));
   q.bind(destination);

@@ -273,6 +273,9 @@ const std::vector<Migration>& migrations() {
       {11,
        {"ALTER TABLE exchange ADD COLUMN kind TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX exchange_message_by_tenant ON exchange (tenant, seq) WHERE message = 1"}},
+      // 12: the event counter of each notification stream (a Subscription's events since its
+      // start, issue 14), advanced in the unit that enqueues the event.
+      {12, {"CREATE TABLE event_counter (stream TEXT PRIMARY KEY, events INTEGER NOT NULL)"}},
   };
   return kMigrations;
 }

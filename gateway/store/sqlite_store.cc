@@ -175,6 +175,16 @@ class SqliteTransaction final : public StoreTransaction,
     });
   }
 
+  StatusOr<int64_t> nextEventNumber(const std::string& stream) override {
+    if (stream.empty()) return core::invalidArgument("no event stream named");
+    return run("nextEventNumber",
+               [&]() -> StatusOr<int64_t> { return connection_.nextEventNumber(stream); });
+  }
+
+  StatusOr<int64_t> eventCount(const std::string& stream) override {
+    return run("eventCount", [&]() -> StatusOr<int64_t> { return connection_.eventCount(stream); });
+  }
+
   StatusOr<int64_t> enqueue(const OutboxEntry& entry) override {
     if (entry.destination.empty()) return core::invalidArgument("outbox entry without destination");
     return run("enqueue", [&]() -> StatusOr<int64_t> { return connection_.insertOutbox(entry); });
@@ -538,6 +548,11 @@ class SqliteStore final : public Store,
   StatusOr<bool> destinationPaused(const std::string& destination) override {
     return onReader("destinationPaused",
                     [&](Connection& c) -> StatusOr<bool> { return c.paused(destination); });
+  }
+
+  StatusOr<int64_t> eventCount(const std::string& stream) override {
+    return onReader("eventCount",
+                    [&](Connection& c) -> StatusOr<int64_t> { return c.eventCount(stream); });
   }
 
   StatusOr<std::vector<OutboxEntry>> deadLetters(const std::optional<std::string>& destination,

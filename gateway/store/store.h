@@ -423,6 +423,11 @@ class OutboxUnit {
   // Holds a pending outbox entry (a block stands against its party): state held, `reason` in
   // lastError; kNotFound when there is no such entry.
   virtual Status holdOutbox(int64_t id, int64_t atMs, const std::string& reason) = 0;
+  // Advances the event counter of a notification stream (a Subscription's) and returns the new
+  // count, 1 for its first event. Counters only grow; a unit that fails leaves it as it was.
+  virtual StatusOr<int64_t> nextEventNumber(const std::string& stream) = 0;
+  // The count as this unit sees it (0: none yet).
+  virtual StatusOr<int64_t> eventCount(const std::string& stream) = 0;
 };
 
 class AuditLogUnit {
@@ -519,6 +524,8 @@ class OutboxStore {
   // Retention: deletes up to `limit` delivered entries delivered before `deliveredBeforeMs` (their
   // payload goes with them; exchange lines and audit records stay). Returns how many it deleted.
   virtual StatusOr<int64_t> purgeDelivered(int64_t deliveredBeforeMs, int limit) = 0;
+  // The events a notification stream has counted (0: none yet). See OutboxUnit::nextEventNumber.
+  virtual StatusOr<int64_t> eventCount(const std::string& stream) = 0;
 };
 
 class AuditLogStore {

@@ -11,6 +11,7 @@
 #include "gateway/fhir/resource_types.h"
 #include "gateway/flows/flow_router.h"
 #include "gateway/search/query.h"
+#include "gateway/subscriptions/subscriptions.h"
 #include "gateway/write/back_pressure.h"
 #include "gateway/write/search_index.h"
 #include "mappings/mapping_set.h"
@@ -162,8 +163,15 @@ Status WritePipeline::commit(const Writer& writer, std::vector<WriteOp>& ops,
     if (set != nullptr) BRYGGA_RETURN_IF_ERROR(prepareFlows(txn, writer, ops, *set, flowNote));
     BRYGGA_RETURN_IF_ERROR(applyOps(txn, writer, ops, mappings.get()));
     if (set != nullptr) BRYGGA_RETURN_IF_ERROR(route(txn, writer, ops, *set, enqueuedTo));
+    if (!isDelete) BRYGGA_RETURN_IF_ERROR(notify(txn, writer, ops, mappings.get(), enqueuedTo));
     return record ? record(txn, UnitResult{ops, std::move(flowNote)}) : Status::ok();
   }));
+  // The subscriptions in force follow what was just written (a new one, a change, a delete).
+  if (deps_.subscriptions != nullptr && std::any_of(ops.begin(), ops.end(), [](const WriteOp& op) {
+        return op.type == "Subscription" && !op.matchedExisting;
+      })) {
+    deps_.subscriptions->changed();
+  }
   if (deps_.onEnqueued) {
     for (const auto& destination : enqueuedTo) deps_.onEnqueued(destination);
   }
@@ -183,8 +191,9 @@ StatusOr<std::vector<std::string>> WritePipeline::matches(store::StoreTransactio
   query.count = 2;
   query.offset = 0;
   query.visibility = ca.visibility();
-  if (isSharedType(type) || type == "EpisodeOfCare" || type == "Consent") {
-    query.tenant = ca.owner();
+  if (isSharedType(type) || type == "EpisodeOfCare" || type == "Consent" ||
+      type == "Subscription") {
+    query.tenant = ca.owner(type);
   }
   BRYGGA_ASSIGN_OR_RETURN(store::SearchPage page, txn.resources().search(query));
   std::vector<std::string> ids;
@@ -326,9 +335,19 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
                                     "municipality its own, the region and integration team "
                                     "the shared ones)");
     }
+    if (op.type == "Subscription") {
+      if (deps_.subscriptions == nullptr) {
+        return Status(core::StatusCode::kMethodNotAllowed, "subscriptions are not served here");
+      }
+      const subscriptions::Author author{writer.role, writer.tenant, writer.clientId,
+                                         writer.requestId, writer.traceId};
+      Status prepared = deps_.subscriptions->prepare(author, *op.resource, *op.allocator, current);
+      if (!prepared.isOk()) return prepared.withPrefix(where);
+    }
     // The owner: who wrote it first (a municipality, or "" for the region, the integration team
-    // and Brygga); a Patient has none, access to it is by care relationship.
-    std::string tenant = current ? current->tenant : ca.owner();
+    // and Brygga); a Patient has none, access to it is by care relationship. A deleted record
+    // written again is the writer's.
+    std::string tenant = current && !current->deleted ? current->tenant : ca.owner(op.type);
     if (op.type == "Patient") tenant.clear();
 
     const int64_t version = current ? current->version + 1 : 1;
@@ -434,6 +453,27 @@ Status WritePipeline::route(store::StoreTransaction& txn, const Writer& writer,
     BRYGGA_RETURN_IF_ERROR(checkQueueRoom(txn, entry.destination, deps_.maxQueueDepth));
     BRYGGA_ASSIGN_OR_RETURN(int64_t id, txn.outbox().enqueue(entry));
     (void)id;
+    enqueuedTo.push_back(entry.destination);
+  }
+  return Status::ok();
+}
+
+// The notifications of topic-based Subscriptions the unit causes (gateway/subscriptions).
+Status WritePipeline::notify(store::StoreTransaction& txn, const Writer& writer,
+                             std::vector<WriteOp>& ops, const mappings::MappingSet* set,
+                             std::vector<std::string>& enqueuedTo) {
+  if (deps_.subscriptions == nullptr) return Status::ok();
+  std::vector<subscriptions::Written> written;
+  for (const WriteOp& op : ops) {
+    if (!op.matchedExisting) written.push_back({&op.record, op.created});
+  }
+  const subscriptions::Author author{writer.role, writer.tenant, writer.clientId, writer.requestId,
+                                     writer.traceId};
+  BRYGGA_ASSIGN_OR_RETURN(
+      std::vector<store::OutboxEntry> entries,
+      deps_.subscriptions->notificationsFor(txn, author, kindOf(ops), written, set));
+  for (const auto& entry : entries) {
+    BRYGGA_RETURN_IF_ERROR(txn.outbox().enqueue(entry).status());
     enqueuedTo.push_back(entry.destination);
   }
   return Status::ok();

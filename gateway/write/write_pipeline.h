@@ -22,6 +22,9 @@ class FlowRouter;
 namespace brygga::mappings {
 class MappingSet;
 }
+namespace brygga::subscriptions {
+class Subscriptions;
+}
 
 // The write path (issue 11): what one write unit does with the creates and updates of a request,
 // apart from HTTP. The FHIR API parses and validates a body into WriteOps and answers from their
@@ -83,6 +86,10 @@ struct PipelineDependencies {
   std::map<std::string, int64_t> maxQueueDepth;
   // Called after a unit that enqueued to the destination has committed.
   std::function<void(const std::string& destination)> onEnqueued;
+  // Topic-based Subscriptions: a Subscription's checks and status, and the notifications a unit
+  // causes (enqueued in it, without back-pressure: a subscriber's outage must not stop the
+  // flows). Null: a Subscription cannot be written.
+  subscriptions::Subscriptions* subscriptions = nullptr;
 };
 
 // Thread-safe (stateless apart from its dependencies; the store serializes the units).
@@ -123,6 +130,8 @@ class WritePipeline {
                            WriteOp& op);
   core::Status route(store::StoreTransaction& txn, const Writer& writer, std::vector<WriteOp>& ops,
                      const mappings::MappingSet& set, std::vector<std::string>& enqueuedTo);
+  core::Status notify(store::StoreTransaction& txn, const Writer& writer, std::vector<WriteOp>& ops,
+                      const mappings::MappingSet* set, std::vector<std::string>& enqueuedTo);
 
   PipelineDependencies deps_;
   const access::AccessPolicy policy_;

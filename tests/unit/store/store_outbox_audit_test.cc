@@ -277,3 +277,45 @@ TEST_P(StoreTest, ExchangesAreFilteredAndKeptInRecordingOrder) {
 
 }  // namespace
 }  // namespace brygga::store
+
+namespace brygga::store {
+namespace {
+
+// A notification stream's events (a Subscription's) are counted in the unit that enqueues them:
+// numbers without gaps, per stream, and a unit that fails counts nothing.
+TEST_P(StoreTest, EventCountersAdvanceInTheirUnitPerStream) {
+  EXPECT_EQ(*store_->outbox().eventCount("Subscription/a"), 0);
+  std::vector<int64_t> numbers;
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store_
+                    ->write([&](StoreTransaction& txn) -> core::Status {
+                      BRYGGA_ASSIGN_OR_RETURN(int64_t n,
+                                              txn.outbox().nextEventNumber("Subscription/a"));
+                      numbers.push_back(n);
+                      return core::Status::ok();
+                    })
+                    .isOk());
+  }
+  EXPECT_THAT(numbers, ElementsAre(1, 2, 3));
+  core::Status failed = store_->write([&](StoreTransaction& txn) -> core::Status {
+    BRYGGA_ASSIGN_OR_RETURN(int64_t n, txn.outbox().nextEventNumber("Subscription/a"));
+    EXPECT_EQ(n, 4);
+    EXPECT_EQ(*txn.outbox().eventCount("Subscription/a"), 4);
+    return core::conflict("the unit fails after counting");
+  });
+  EXPECT_FALSE(failed.isOk());
+  EXPECT_EQ(*store_->outbox().eventCount("Subscription/a"), 3);
+  EXPECT_EQ(*store_->outbox().eventCount("Subscription/b"), 0);
+  ASSERT_TRUE(store_
+                  ->write([&](StoreTransaction& txn) -> core::Status {
+                    BRYGGA_ASSIGN_OR_RETURN(int64_t n,
+                                            txn.outbox().nextEventNumber("Subscription/b"));
+                    EXPECT_EQ(n, 1);
+                    return core::Status::ok();
+                  })
+                  .isOk());
+  EXPECT_EQ(*store_->outbox().eventCount("Subscription/a"), 3);
+}
+
+}  // namespace
+}  // namespace brygga::store
