@@ -52,12 +52,17 @@ void addSubscriptionCapability(Value& res, rapidjson::Document::AllocatorType& a
                    a);
   operations.PushBack(status, a);
   res.AddMember("operation", operations, a);
-  res.AddMember("documentation",
-                "Topic-based subscriptions (rest-hook; filters patient, service-point, "
-                "municipality; content empty, id-only or full-resource; heartbeats). A client "
-                "registers only endpoints the operator allows it, and hears only of what it may "
-                "read.",
-                a);
+  const std::string text =
+      "Topic-based subscriptions (rest-hook; filters patient, service-point, municipality; "
+      "content empty, id-only or full-resource; heartbeats). A client registers only endpoints "
+      "the operator allows it, and hears only of what it may read.";
+  // After the sort keys the type's documentation already names.
+  if (Value* documentation = fhir::mutableMember(res, "documentation")) {
+    const std::string joined = std::string(documentation->GetString()) + " " + text;
+    documentation->SetString(joined.c_str(), static_cast<rapidjson::SizeType>(joined.size()), a);
+  } else {
+    res.AddMember("documentation", Value(text.c_str(), a), a);
+  }
 }
 
 }  // namespace
