@@ -26,7 +26,7 @@ const char* searchTypeOf(const std::string& param) {
 }
 
 // Topic-based Subscriptions (R4 Subscriptions Backport IG): the topics offered, as the IG's
-// CapabilityStatement extension names them, the profile, and $status.
+// CapabilityStatement extension names them, and $status.
 void addSubscriptionCapability(Value& res, rapidjson::Document::AllocatorType& a) {
   Value extensions(rapidjson::kArrayType);
   for (const subscriptions::Topic& topic : subscriptions::topics()) {
@@ -39,10 +39,6 @@ void addSubscriptionCapability(Value& res, rapidjson::Document::AllocatorType& a
     extensions.PushBack(e, a);
   }
   res.AddMember("extension", extensions, a);
-  Value profiles(rapidjson::kArrayType);
-  profiles.PushBack(
-      "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription", a);
-  res.AddMember("supportedProfile", profiles, a);
   Value operations(rapidjson::kArrayType);
   Value status(rapidjson::kObjectType);
   status.AddMember("name", "status", a);
