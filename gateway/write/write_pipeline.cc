@@ -12,6 +12,7 @@
 #include "gateway/flows/flow_router.h"
 #include "gateway/search/query.h"
 #include "gateway/write/back_pressure.h"
+#include "gateway/write/measure_recording.h"
 #include "gateway/write/search_index.h"
 #include "mappings/mapping_set.h"
 
@@ -361,6 +362,12 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     op.created = !current;
     op.record = std::move(write.record);
   }
+  // 4. The follow-up measures' facts, once every resource of the unit (a Location an episode
+  // names) is written.
+  for (auto& op : ops) {
+    if (!op.matchedExisting)
+      BRYGGA_RETURN_IF_ERROR(recordMeasureFacts(txn, op.record, op.resource));
+  }
   return Status::ok();
 }
 
@@ -417,6 +424,7 @@ Status WritePipeline::applyDelete(store::StoreTransaction& txn, const access::Ca
   write.record.tenant = current->tenant;
   write.record.patientId = current->patientId;
   BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(write));
+  BRYGGA_RETURN_IF_ERROR(recordMeasureFacts(txn, write.record, nullptr));
   op.deleted = true;
   op.record = std::move(write.record);
   return Status::ok();
