@@ -137,8 +137,11 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
     client.role = core::ClientRole::kRegional;
   } else if (role == "integration") {
     client.role = core::ClientRole::kIntegration;
+  } else if (role == "followup") {
+    client.role = core::ClientRole::kFollowUp;
   } else {
-    return bad(key + ".role", "must be \"municipal\", \"regional\" or \"integration\"");
+    return bad(key + ".role",
+               "must be \"municipal\", \"regional\", \"integration\" or \"followup\"");
   }
   // A fingerprint as openssl prints it (AB:CD:...) or plain hex; checked by checkConfig.
   std::erase(client.certificateSha256, ':');

@@ -92,6 +92,10 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   });
   g->mappingsApi_ =
       std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  g->measureApi_ =
+      std::make_unique<api::MeasureApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  g->followUpApi_ =
+      std::make_unique<api::FollowUpApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   // A reload on one gateway reaches the others sharing the database (PostgreSQL), and theirs
   // reach this one; a reload made because another gateway reloaded is not announced again.
   store::Store* store = g->store_.get();
@@ -358,12 +362,14 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   const std::vector<std::string> kReadPost{"GET", "POST"};
   http::ServerDependencies serverDeps{
       {{"/fhir/.well-known", g->wellKnown_.get(), kRead},
+       {"/fhir/Measure", g->measureApi_.get(), kReadPost},
        {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
        {"/.well-known", g->wellKnown_.get(), kRead},
        {"/auth", g->authApi_.get(), {"POST"}},
        {"/audit", g->auditApi_.get(), kRead},
        {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
        {"/admin", g->adminApi_.get(), kReadPost},
+       {"/console/api/followup", g->followUpApi_.get(), kRead},
        {"/console/api", g->consoleApi_.get(), kReadPost},
        {"/console", g->consoleStatic_.get(), kRead},
        {"/metrics", g->metricsEndpoint_.get(), kRead}},

@@ -10,7 +10,9 @@
 #include "gateway/api/admin_api.h"
 #include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
+#include "gateway/api/followup_api.h"
 #include "gateway/api/mappings_api.h"
+#include "gateway/api/measure_api.h"
 #include "gateway/api/recent_refusals.h"
 #include "gateway/app/gateway_config.h"
 #include "gateway/audit/audit_forwarder.h"
@@ -120,6 +122,8 @@ class Gateway {
   std::unique_ptr<flows::FlowRouter> flows_;
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;
+  std::unique_ptr<api::MeasureApi> measureApi_;
+  std::unique_ptr<api::FollowUpApi> followUpApi_;
   // SMART Backend Services: the token issuer, its endpoint and the discovery documents.
   std::unique_ptr<auth::TokenIssuer> tokenIssuer_;
   std::unique_ptr<api::Endpoint> authApi_;
