@@ -215,9 +215,9 @@ ApiResponse FollowUpApi::dispatch(const ApiRequest& request, Trace& trace) {
   }
   const std::vector<std::string> parts = splitPath(request.path);
   if (parts.size() > 1) return errorResponse(core::notFound("no such follow-up table"));
-  auto facts = store_.measureFacts().allMeasureFacts();
-  if (!facts.isOk()) return errorResponse(facts.status());
-  const measures::FactIndex index(std::move(facts).value());
+  auto loaded = measures::FactIndex::load(store_.measureFacts());
+  if (!loaded.isOk()) return errorResponse(loaded.status());
+  const measures::FactIndex& index = *loaded;
   const std::vector<Table> tables = buildTables(*set, index, year);
   if (parts.empty()) {
     std::string out = "{\"year\":" + std::to_string(year) + ",\"tables\":[";

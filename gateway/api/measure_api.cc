@@ -143,9 +143,9 @@ ApiResponse MeasureApi::dispatch(const ApiRequest& request, Trace& trace) {
   }
   auto period = measures::makePeriod((*params)["periodStart"], (*params)["periodEnd"]);
   if (!period.isOk()) return errorResponse(period.status());
-  auto facts = store_.measureFacts().allMeasureFacts();
-  if (!facts.isOk()) return errorResponse(facts.status());
-  const measures::FactIndex index(std::move(facts).value());
+  auto loaded = measures::FactIndex::load(store_.measureFacts());
+  if (!loaded.isOk()) return errorResponse(loaded.status());
+  const measures::FactIndex& index = *loaded;
   const measures::Report report = measures::evaluate(*measure, index, *period, *set);
   return fhirResponse(measures::toMeasureReport(report, clock_.nowMs()));
 }

@@ -34,13 +34,11 @@ unsigned bitOf(std::string_view population) {
   return 0;
 }
 
-constexpr std::string_view kUnknown = "unknown";
-
 // One counted thing: a contact, a request, a discharge, or a patient's episode segment.
 struct Item {
-  std::string_view patient;
-  std::string_view servicePoint;  // follow-up code
-  std::string_view municipality;
+  int32_t patient = 0;
+  int32_t servicePoint = -1;  // into the service-point strata; -1 unknown
+  int32_t municipality = -1;  // into names_; -1 unknown
   unsigned populations = 0;
 };
 
@@ -52,17 +50,27 @@ int64_t stockholmDay(int64_t ms) {
   return core::daysFromCivil(core::toStockholm(ms).date);
 }
 
+}  // namespace
+
 class Evaluator {
  public:
   Evaluator(const mappings::MeasureDefinition& measure, const FactIndex& facts,
             const Period& period, const mappings::MappingSet& set)
       : measure_(measure), facts_(facts), period_(period) {
     for (const auto& sp : set.routing().servicePoints()) {
-      followUp_[sp.hsaId] = sp.followUpCode;
       if (std::find(servicePoints_.begin(), servicePoints_.end(), sp.followUpCode) ==
           servicePoints_.end()) {
         servicePoints_.push_back(sp.followUpCode);
       }
+    }
+    // Each interned name that is a service point's HSA-id: its stratum.
+    spOfName_.assign(facts.names_.size(), -1);
+    for (size_t i = 0; i < facts.names_.size(); ++i) {
+      const mappings::ServicePoint* sp = set.routing().servicePointByHsaId(facts.names_[i]);
+      if (sp == nullptr) continue;
+      spOfName_[i] = static_cast<int32_t>(
+          std::find(servicePoints_.begin(), servicePoints_.end(), sp->followUpCode) -
+          servicePoints_.begin());
     }
     for (const auto& m : set.routing().municipalities()) municipalities_.push_back(m.tenant);
   }
@@ -77,24 +85,20 @@ class Evaluator {
   }
 
  private:
-  std::string_view servicePointOf(const MeasureFact* segment) const {
-    if (segment == nullptr) return kUnknown;
-    auto it = followUp_.find(segment->servicePoint);
-    return it == followUp_.end() ? kUnknown : std::string_view(it->second);
+  using Segment = FactIndex::Segment;
+
+  Item itemAt(int32_t patient, int64_t ms, unsigned populations) const {
+    return itemOf(patient, facts_.segmentAt(patient, ms), populations);
   }
 
-  Item itemAt(const MeasureFact& fact, int64_t ms, unsigned populations) const {
-    const MeasureFact* segment = facts_.segmentAt(fact.patient, ms);
-    return itemOf(fact.patient, segment, populations);
-  }
-
-  Item itemOf(std::string_view patient, const MeasureFact* segment, unsigned populations) const {
+  Item itemOf(int32_t patient, const Segment* segment, unsigned populations) const {
     Item item;
     item.patient = patient;
-    item.servicePoint = servicePointOf(segment);
-    item.municipality =
-        segment == nullptr || segment->municipality.empty() ? kUnknown : segment->municipality;
     item.populations = populations;
+    if (segment != nullptr) {
+      item.servicePoint = spOfName_[static_cast<size_t>(segment->servicePoint)];
+      item.municipality = segment->municipality;
+    }
     return item;
   }
 
@@ -105,52 +109,53 @@ class Evaluator {
     result.code = group.code;
     const std::string& id = measure_.id;
     if (id == "contacts") {
-      for (const MeasureFact* c : facts_.contacts) {
-        if (c->code == group.code && within(c->startMs, period_)) {
-          items.push_back(itemAt(*c, c->startMs, kInitial));
+      const bool home = group.code == "home-visit";
+      for (const auto& c : facts_.contacts_) {
+        if (c.homeVisit == home && within(c.start, period_)) {
+          items.push_back(itemAt(c.patient, c.start, kInitial));
         }
       }
     } else if (id == "enrolled-patients" || id == "short-term-patients") {
       const bool shortTerm = id == "short-term-patients";
-      for (const auto& [patient, segments] : facts_.episodesByPatient) {
+      const bool enrolled = group.code == "enrolled";
+      distinctPatients = enrolled;
+      for (size_t patient = 0; patient < facts_.segments_.size(); ++patient) {
+        const auto& segments = facts_.segments_[patient];
         for (size_t i = 0; i < segments.size(); ++i) {
-          const MeasureFact* s = segments[i];
-          if (shortTerm && s->code != "short-term") continue;
-          if (group.code == "enrolled") {
-            distinctPatients = true;
-            const int64_t end = s->endMs == 0 ? std::numeric_limits<int64_t>::max() : s->endMs;
-            if (s->startMs < period_.toMs && end > period_.fromMs) {
-              items.push_back(itemOf(patient, s, kInitial));
+          const Segment& s = segments[i];
+          if (shortTerm && !s.shortTerm) continue;
+          if (enrolled) {
+            const int64_t end = s.end == 0 ? std::numeric_limits<int64_t>::max() : s.end;
+            if (s.start < period_.toMs && end > period_.fromMs) {
+              items.push_back(itemOf(static_cast<int32_t>(patient), &s, kInitial));
             }
-          } else if (within(s->startMs, period_)) {
-            // A new enrollment: an episode's first segment (short-term: a stay at a facility
-            // that did not follow another segment at a facility of the same episode).
-            const bool first = s->seq == 0;
-            const bool newStay = shortTerm && !first && i > 0 && segments[i - 1]->id == s->id &&
-                                 segments[i - 1]->code != "short-term";
-            if (first || newStay) items.push_back(itemOf(patient, s, kInitial));
+          } else if (within(s.start, period_)) {
+            // A new enrollment: an episode's first segment (short-term: also a move to a facility
+            // from ordinary housing within the episode).
+            const bool newStay = shortTerm && s.seq > 0 && i > 0 &&
+                                 segments[i - 1].episode == s.episode && !segments[i - 1].shortTerm;
+            if (s.seq == 0 || newStay) {
+              items.push_back(itemOf(static_cast<int32_t>(patient), &s, kInitial));
+            }
           }
         }
       }
     } else if (id == "consultation-requests") {
       std::vector<double> minutes;
-      for (const MeasureFact* r : facts_.requests) {
-        if (!within(r->startMs, period_)) continue;
+      for (const auto& r : facts_.requests_) {
+        if (!within(r.start, period_)) continue;
         bool counted = false;
-        if (group.code == "within-hours") counted = r->flag == 0;
-        if (group.code == "outside-hours") counted = r->flag != 0;
-        if (group.code == "answered") counted = r->code == "answered";
-        if (group.code == "declined") counted = r->code == "declined" && r->flag == 0;
         unsigned populations = kInitial;
-        if (group.code == "time-to-encounter" && !r->ref.empty()) {
-          auto contact = facts_.contactById.find(r->ref);
-          if (contact != facts_.contactById.end()) {
-            counted = true;
-            populations |= kObservation;
-            minutes.push_back(static_cast<double>(contact->second->startMs - r->startMs) / 60000.0);
-          }
+        if (group.code == "within-hours") counted = !r.outside;
+        if (group.code == "outside-hours") counted = r.outside;
+        if (group.code == "answered") counted = r.outcome == 'a';
+        if (group.code == "declined") counted = r.outcome == 'd' && !r.outside;
+        if (group.code == "time-to-encounter" && r.encounterStart >= 0) {
+          counted = true;
+          populations |= kObservation;
+          minutes.push_back(static_cast<double>(r.encounterStart - r.start) / 60000.0);
         }
-        if (counted) items.push_back(itemAt(*r, r->startMs, populations));
+        if (counted) items.push_back(itemAt(r.patient, r.start, populations));
       }
       if (group.code == "time-to-encounter" && !minutes.empty()) {
         std::sort(minutes.begin(), minutes.end());
@@ -161,103 +166,139 @@ class Evaluator {
         result.scoreUnit = "min";
       }
     } else if (id == "readmission-30d") {
-      for (const MeasureFact* a : facts_.admissions) {
-        if (a->endMs == 0 || !within(a->endMs - 1, period_) || !inCohort(a->patient)) continue;
-        unsigned populations = kInitial | kDenominator;
-        const int64_t dischargeDay = stockholmDay(a->endMs - 1);
-        auto others = facts_.admissionsByPatient.find(a->patient);
-        for (const MeasureFact* b : others->second) {
-          if (b == a || b->startMs < a->endMs) continue;
-          const int64_t days = stockholmDay(b->startMs) - dischargeDay;
-          if (days <= 30) {
-            populations |= kNumerator;
-            break;
+      for (size_t patient = 0; patient < facts_.admissions_.size(); ++patient) {
+        const auto& admissions = facts_.admissions_[patient];
+        if (admissions.empty() || !inCohort(patient)) continue;
+        for (const auto& a : admissions) {
+          if (a.end == 0 || !within(a.end - 1, period_)) continue;
+          unsigned populations = kInitial | kDenominator;
+          const int64_t dischargeDay = stockholmDay(a.end - 1);
+          for (const auto& b : admissions) {
+            if (b.id == a.id || b.start < a.end) continue;
+            if (stockholmDay(b.start) - dischargeDay <= 30) {
+              populations |= kNumerator;
+              break;
+            }
           }
+          items.push_back(itemAt(static_cast<int32_t>(patient), a.end - 1, populations));
         }
-        items.push_back(itemAt(*a, a->endMs - 1, populations));
       }
     }
 
     for (const std::string& population : group.populations) {
       result.populations.push_back(
-          {population, count(items, bitOf(population), distinctPatients, nullptr, {})});
+          {population, countAll(items, bitOf(population), distinctPatients)});
     }
     if (id == "readmission-30d") {
       const int64_t den = result.count("denominator");
       if (den > 0) {
-        result.score =
-            std::round(static_cast<double>(result.count("numerator")) / den * 10000.0) / 10000.0;
+        result.score = std::round(static_cast<double>(result.count("numerator")) /
+                                  static_cast<double>(den) * 10000.0) /
+                       10000.0;
       }
     }
     for (const std::string& stratifier : group.stratifiers) {
-      const bool bySp = stratifier == "service-point";
-      std::vector<std::string_view> values(bySp ? servicePoints_.begin() : municipalities_.begin(),
-                                           bySp ? servicePoints_.end() : municipalities_.end());
-      for (const Item& item : items) {
-        const std::string_view v = bySp ? item.servicePoint : item.municipality;
-        if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
-      }
-      StratifierResult sr;
-      sr.code = stratifier;
-      for (std::string_view value : values) {
-        Stratum stratum;
-        stratum.value = std::string(value);
-        for (const std::string& population : group.populations) {
-          stratum.populations.push_back(
-              {population, count(items, bitOf(population), distinctPatients, &bySp, value)});
-        }
-        sr.strata.push_back(std::move(stratum));
-      }
-      result.stratifiers.push_back(std::move(sr));
+      result.stratifiers.push_back(stratify(stratifier, group, items, distinctPatients));
     }
     return result;
   }
 
-  // Items (or distinct patients) in `population`, of one stratum when `bySp` is set.
-  static int64_t count(const std::vector<Item>& items, unsigned population, bool distinct,
-                       const bool* bySp, std::string_view value) {
-    int64_t n = 0;
-    std::unordered_set<std::string_view> patients;
-    for (const Item& item : items) {
-      if ((item.populations & population) == 0) continue;
-      if (bySp != nullptr && (*bySp ? item.servicePoint : item.municipality) != value) continue;
-      if (distinct) {
-        patients.insert(item.patient);
-      } else {
-        ++n;
-      }
+  static int64_t countAll(const std::vector<Item>& items, unsigned population, bool distinct) {
+    if (!distinct) {
+      return std::count_if(items.begin(), items.end(),
+                           [&](const Item& i) { return (i.populations & population) != 0; });
     }
-    return distinct ? static_cast<int64_t>(patients.size()) : n;
+    std::unordered_set<int32_t> patients;
+    for (const Item& i : items) {
+      if ((i.populations & population) != 0) patients.insert(i.patient);
+    }
+    return static_cast<int64_t>(patients.size());
   }
 
-  bool inCohort(const std::string& patient) {
-    auto cached = cohort_.find(patient);
-    if (cached != cohort_.end()) return cached->second;
-    bool in = false;
-    auto it = facts_.diagnosesByPatient.find(patient);
-    if (it != facts_.diagnosesByPatient.end()) {
-      for (const std::string& coded : it->second) {
-        const size_t bar = coded.find('|');
-        if (bar != std::string::npos &&
-            measure_.inCohort(std::string_view(coded).substr(0, bar),
-                              std::string_view(coded).substr(bar + 1))) {
-          in = true;
-          break;
+  StratifierResult stratify(const std::string& stratifier,
+                            const mappings::MeasureDefinition::Group& group,
+                            const std::vector<Item>& items, bool distinct) const {
+    const bool bySp = stratifier == "service-point";
+    // The strata: every service point (or municipality), then any other value met.
+    std::vector<std::string> values(bySp ? servicePoints_ : municipalities_);
+    const auto valueOf = [&](const Item& item) -> size_t {
+      std::string_view v;
+      if (bySp) {
+        v = item.servicePoint < 0
+                ? std::string_view("unknown")
+                : std::string_view(servicePoints_[static_cast<size_t>(item.servicePoint)]);
+      } else {
+        v = item.municipality < 0
+                ? std::string_view("unknown")
+                : std::string_view(facts_.names_[static_cast<size_t>(item.municipality)]);
+      }
+      return static_cast<size_t>(std::find(values.begin(), values.end(), v) - values.begin());
+    };
+    std::vector<std::vector<int64_t>> counts;  // [value][population]
+    const size_t pops = group.populations.size();
+    std::vector<unsigned> bits;
+    for (const auto& p : group.populations) bits.push_back(bitOf(p));
+    std::unordered_set<int64_t> distinctSeen;
+    counts.assign(values.size(), std::vector<int64_t>(pops, 0));
+    for (const Item& item : items) {
+      size_t v = valueOf(item);
+      if (v == values.size()) {
+        values.push_back(bySp ? "unknown"
+                              : (item.municipality < 0
+                                     ? "unknown"
+                                     : facts_.names_[static_cast<size_t>(item.municipality)]));
+        counts.push_back(std::vector<int64_t>(pops, 0));
+      }
+      for (size_t p = 0; p < pops; ++p) {
+        if ((item.populations & bits[p]) == 0) continue;
+        if (distinct) {
+          const int64_t key = (static_cast<int64_t>(v * 8 + p) << 32) | item.patient;
+          if (!distinctSeen.insert(key).second) continue;
         }
+        ++counts[v][p];
       }
     }
-    cohort_[patient] = in;
-    return in;
+    StratifierResult sr;
+    sr.code = stratifier;
+    for (size_t v = 0; v < values.size(); ++v) {
+      Stratum stratum;
+      stratum.value = values[v];
+      for (size_t p = 0; p < pops; ++p) {
+        stratum.populations.push_back({group.populations[p], counts[v][p]});
+      }
+      sr.strata.push_back(std::move(stratum));
+    }
+    return sr;
+  }
+
+  bool inCohort(size_t patient) {
+    for (int32_t code : facts_.diagnoses_[patient]) {
+      auto cached = cohortCode_.find(code);
+      bool in;
+      if (cached != cohortCode_.end()) {
+        in = cached->second;
+      } else {
+        const std::string& coded = facts_.names_[static_cast<size_t>(code)];
+        const size_t bar = coded.find('|');
+        in = bar != std::string::npos && measure_.inCohort(std::string_view(coded).substr(0, bar),
+                                                           std::string_view(coded).substr(bar + 1));
+        cohortCode_[code] = in;
+      }
+      if (in) return true;
+    }
+    return false;
   }
 
   const mappings::MeasureDefinition& measure_;
   const FactIndex& facts_;
   const Period& period_;
-  std::unordered_map<std::string, std::string> followUp_;  // service point HSA-id -> code
-  std::vector<std::string> servicePoints_;
+  std::vector<std::string> servicePoints_;  // follow-up codes, the strata's order
+  std::vector<int32_t> spOfName_;           // names_ index -> servicePoints_ index, or -1
   std::vector<std::string> municipalities_;
-  std::unordered_map<std::string, bool> cohort_;
+  std::unordered_map<int32_t, bool> cohortCode_;
 };
+
+namespace {
 
 rapidjson::Value codeable(const char* system, std::string_view code,
                           rapidjson::Document::AllocatorType& a) {
@@ -309,50 +350,110 @@ Period monthPeriod(int year, int month) {
   return p;
 }
 
-FactIndex::FactIndex(std::vector<MeasureFact> all) : facts_(std::move(all)) {
-  for (const MeasureFact& f : facts_) {
-    if (f.kind == "contact") {
-      contacts.push_back(&f);
-    } else if (f.kind == "request") {
-      requests.push_back(&f);
-    } else if (f.kind == "admission") {
-      admissions.push_back(&f);
-      admissionsByPatient[f.patient].push_back(&f);
-    } else if (f.kind == "episode") {
-      episodes.push_back(&f);
-      episodesByPatient[f.patient].push_back(&f);
-    } else if (f.kind == "diagnosis") {
-      diagnosesByPatient[f.patient].push_back(f.code);
-    }
-  }
-  // Only the encounters a request names are looked up by id.
-  std::unordered_set<std::string_view> named;
-  for (const MeasureFact* r : requests) {
-    if (!r->ref.empty()) named.insert(r->ref);
-  }
-  if (!named.empty()) {
-    for (const MeasureFact* c : contacts) {
-      if (named.count(c->id)) contactById[c->id] = c;
-    }
-  }
-  const auto byStart = [](const MeasureFact* a, const MeasureFact* b) {
-    return a->startMs != b->startMs ? a->startMs < b->startMs
-                                    : (a->id != b->id ? a->id < b->id : a->seq < b->seq);
-  };
-  for (auto& [_, list] : episodesByPatient) std::sort(list.begin(), list.end(), byStart);
-  for (auto& [_, list] : admissionsByPatient) std::sort(list.begin(), list.end(), byStart);
+int32_t FactIndex::intern(std::unordered_map<std::string, int32_t>& ids,
+                          std::vector<std::string>& names, const std::string& text) {
+  auto it = ids.find(text);
+  if (it != ids.end()) return it->second;
+  const auto id = static_cast<int32_t>(names.size());
+  ids.emplace(text, id);
+  names.push_back(text);
+  return id;
 }
 
-const MeasureFact* FactIndex::segmentAt(const std::string& patient, int64_t ms) const {
-  auto it = episodesByPatient.find(patient);
-  if (it == episodesByPatient.end() || it->second.empty()) return nullptr;
-  const MeasureFact* before = nullptr;
-  for (const MeasureFact* s : it->second) {
-    if (s->startMs > ms) break;
-    before = s;
-    if (s->endMs == 0 || ms < s->endMs) return s;
+int32_t FactIndex::patientOf(const std::string& id) {
+  const int32_t p = intern(patientIds_, patients_, id);
+  if (static_cast<size_t>(p) >= segments_.size()) {
+    segments_.resize(patients_.size());
+    admissions_.resize(patients_.size());
+    diagnoses_.resize(patients_.size());
   }
-  return before != nullptr ? before : it->second.front();
+  return p;
+}
+
+void FactIndex::add(const MeasureFact& f) {
+  if (f.kind == "contact") {
+    const int32_t patient = patientOf(f.patient);
+    contacts_.push_back({patient, f.code == "home-visit", f.startMs});
+    if (!requestsByRef_.empty()) {
+      auto named = requestsByRef_.find(f.id);
+      if (named != requestsByRef_.end()) {
+        for (size_t r : named->second) requests_[r].encounterStart = f.startMs;
+      }
+    }
+  } else if (f.kind == "request") {
+    Request r;
+    r.patient = patientOf(f.patient);
+    r.start = f.startMs;
+    r.outcome = f.code == "answered" ? 'a' : (f.code == "declined" ? 'd' : 'o');
+    r.outside = f.flag != 0;
+    if (!f.ref.empty()) requestsByRef_[f.ref].push_back(requests_.size());
+    requests_.push_back(std::move(r));
+  } else if (f.kind == "admission") {
+    admissions_[static_cast<size_t>(patientOf(f.patient))].push_back(
+        {f.startMs, f.endMs, admissionCount_++});
+  } else if (f.kind == "episode") {
+    Segment s;
+    s.episode = intern(episodeIds_, episodes_, f.type + "/" + f.id);
+    s.seq = f.seq;
+    s.start = f.startMs;
+    s.end = f.endMs;
+    s.servicePoint = intern(nameIds_, names_, f.servicePoint);
+    s.municipality = intern(nameIds_, names_, f.municipality);
+    s.shortTerm = f.code == "short-term";
+    segments_[static_cast<size_t>(patientOf(f.patient))].push_back(s);
+  } else if (f.kind == "diagnosis") {
+    const int32_t code = intern(nameIds_, names_, f.code);
+    diagnoses_[static_cast<size_t>(patientOf(f.patient))].push_back(code);
+  }
+}
+
+void FactIndex::finish() {
+  for (auto& list : segments_) {
+    std::sort(list.begin(), list.end(), [](const Segment& a, const Segment& b) {
+      return a.start != b.start ? a.start < b.start
+                                : (a.episode != b.episode ? a.episode < b.episode : a.seq < b.seq);
+    });
+  }
+  for (auto& list : admissions_) {
+    std::sort(list.begin(), list.end(),
+              [](const Admission& a, const Admission& b) { return a.start < b.start; });
+  }
+  requestsByRef_.clear();
+}
+
+core::StatusOr<FactIndex> FactIndex::load(store::MeasureFactStore& store) {
+  FactIndex index;
+  // The Tasks first (a range of the key), so that a contact is linked to the requests naming it
+  // as it is read; then everything else in one scan.
+  BRYGGA_RETURN_IF_ERROR(
+      store.forEachMeasureFact("Task", [&](const MeasureFact& f) { index.add(f); }));
+  BRYGGA_RETURN_IF_ERROR(store.forEachMeasureFact("", [&](const MeasureFact& f) {
+    if (f.type != "Task") index.add(f);
+  }));
+  index.finish();
+  return index;
+}
+
+FactIndex::FactIndex(const std::vector<MeasureFact>& facts) {
+  for (const auto& f : facts) {
+    if (f.kind == "request") add(f);
+  }
+  for (const auto& f : facts) {
+    if (f.kind != "request") add(f);
+  }
+  finish();
+}
+
+const FactIndex::Segment* FactIndex::segmentAt(int32_t patient, int64_t ms) const {
+  const auto& list = segments_[static_cast<size_t>(patient)];
+  if (list.empty()) return nullptr;
+  const Segment* before = nullptr;
+  for (const Segment& s : list) {
+    if (s.start > ms) break;
+    before = &s;
+    if (s.end == 0 || ms < s.end) return &s;
+  }
+  return before != nullptr ? before : &list.front();
 }
 
 int64_t GroupResult::count(std::string_view population) const {

@@ -992,10 +992,16 @@ class PgStore final : public Store,
   ExchangeLogStore& exchangeLog() override { return *this; }
   MeasureFactStore& measureFacts() override { return *this; }
 
-  StatusOr<std::vector<MeasureFact>> allMeasureFacts() override {
-    return onReader("allMeasureFacts", [&](Connection& c) -> StatusOr<std::vector<MeasureFact>> {
-      return measureFactRows(
-          c.exec(std::string("SELECT ") + kMeasureFactColumns + " FROM measure_fact"));
+  Status forEachMeasureFact(std::string_view type,
+                            const std::function<void(const MeasureFact&)>& visit) override {
+    return onReader("forEachMeasureFact", [&](Connection& c) -> Status {
+      for (const MeasureFact& f :
+           measureFactRows(c.exec(std::string("SELECT ") + kMeasureFactColumns +
+                                      " FROM measure_fact WHERE ? = '' OR type = ?",
+                                  Params().add(type).add(type)))) {
+        visit(f);
+      }
+      return Status::ok();
     });
   }
 

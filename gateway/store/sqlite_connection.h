@@ -189,7 +189,8 @@ class Connection {
   std::vector<MeasureFact> measureFactsOf(const std::string& type, const std::string& id);
   void replaceMeasureFacts(const std::string& type, const std::string& id,
                            const std::vector<MeasureFact>& facts);
-  std::vector<MeasureFact> allMeasureFacts();
+  void forEachMeasureFact(std::string_view type,
+                          const std::function<void(const MeasureFact&)>& visit);
   bool storeMeasureReport(const StoredMeasureReport& report);
   std::vector<StoredMeasureReport> measureReports(const std::string& measure);
 

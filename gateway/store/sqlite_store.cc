@@ -414,9 +414,11 @@ class SqliteStore final : public Store,
   ExchangeLogStore& exchangeLog() override { return *this; }
   MeasureFactStore& measureFacts() override { return *this; }
 
-  StatusOr<std::vector<MeasureFact>> allMeasureFacts() override {
-    return onReader("allMeasureFacts", [&](Connection& c) -> StatusOr<std::vector<MeasureFact>> {
-      return c.allMeasureFacts();
+  Status forEachMeasureFact(std::string_view type,
+                            const std::function<void(const MeasureFact&)>& visit) override {
+    return onReader("forEachMeasureFact", [&](Connection& c) -> Status {
+      c.forEachMeasureFact(type, visit);
+      return Status::ok();
     });
   }
 

@@ -610,8 +610,11 @@ class ExchangeLogStore {
 class MeasureFactStore {
  public:
   virtual ~MeasureFactStore() = default;
-  // Every fact, in no particular order (the evaluation indexes them itself).
-  virtual StatusOr<std::vector<MeasureFact>> allMeasureFacts() = 0;
+  // Calls `visit` with every fact read from resources of `type` (every fact: empty), in no
+  // particular order; the fact passed is valid during the call only (a year's half million facts
+  // are read without keeping them).
+  virtual Status forEachMeasureFact(std::string_view type,
+                                    const std::function<void(const MeasureFact&)>& visit) = 0;
   // The stored reports of a measure (all measures: empty), by measure and period.
   virtual StatusOr<std::vector<StoredMeasureReport>> measureReports(const std::string& measure) = 0;
 };
