@@ -427,12 +427,14 @@ Status readWitness(const Value& v, const std::string& key, audit::WitnessConfig&
   return Status::ok();
 }
 
-// The development clients: the six Halland municipalities, the region and the integration team.
+// The development clients: the six Halland municipalities, the region, the integration team and
+// service management (the follow-up figures).
 constexpr std::pair<const char*, core::ClientRole> kDevelopmentClients[] = {
     {"kungsbacka", core::ClientRole::kMunicipal}, {"varberg", core::ClientRole::kMunicipal},
     {"falkenberg", core::ClientRole::kMunicipal}, {"halmstad", core::ClientRole::kMunicipal},
     {"laholm", core::ClientRole::kMunicipal},     {"hylte", core::ClientRole::kMunicipal},
-    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration}};
+    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration},
+    {"followup", core::ClientRole::kFollowUp}};
 
 std::string developmentTokenSha256(const std::string& id) {
   return core::sha256Hex("dev-token-" + id);
