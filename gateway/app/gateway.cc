@@ -21,6 +21,7 @@
 #include "gateway/console/console_static.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/swedish_identifiers.h"
+#include "gateway/measures/month_closing.h"
 #include "gateway/write/search_index.h"
 
 namespace brygga::app {
@@ -304,6 +305,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
   // Each gateway on the store (several on one PostgreSQL database) and how many are alive.
   g->instanceBeat_ = std::make_unique<core::PeriodicTask>(*g->time_);
+  g->monthCloser_ = std::make_unique<core::PeriodicTask>(*g->time_);
   g->metrics_->registry().addCollector([self](metrics::ScrapeSink& sink) {
     auto instances = self->store_->instances();
     if (!instances.isOk()) return;
@@ -412,6 +414,21 @@ core::Status Gateway::start() {
     }
     return core::PeriodicTask::Next::after(kInstanceBeatMs);
   });
+  // A closed month's MeasureReports are kept once (measures/month_closing.h); the first pass ten
+  // minutes after the start, then hourly.
+  monthCloser_->start(
+      [this] {
+        if (auto set = mappings_->current()) {
+          auto stored = measures::storeClosedMonth(*store_, *set, time_->nowMs());
+          if (!stored.isOk()) {
+            logger_->warn("measures.close_failed", {{"error", stored.status().message()}});
+          } else if (*stored > 0) {
+            logger_->info("measures.month_closed", {{"reports", std::to_string(*stored)}});
+          }
+        }
+        return core::PeriodicTask::Next::after(std::chrono::hours(1));
+      },
+      std::chrono::minutes(10));
   alertMonitor_->start();
   logger_->info("audit.key", {{"vkey", auditLog_->verifier().vkey()}});
   logger_->info("gateway.started", {{"httpPort", std::to_string(httpPort())},
@@ -427,6 +444,7 @@ void Gateway::stop() {
   for (auto& [_, worker] : workers_) worker->stop();
   if (retention_) retention_->stop();
   if (instanceBeat_) instanceBeat_->stop();
+  if (monthCloser_) monthCloser_->stop();
   if (serviceDirectory_) serviceDirectory_->stop();
   // Last, so that its final checkpoint covers every record written before the stop.
   if (checkpointer_) checkpointer_->stop();

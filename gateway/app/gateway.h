@@ -113,6 +113,8 @@ class Gateway {
   std::unique_ptr<delivery::Retention> retention_;
   // This process among the gateways on the store, recorded every few seconds.
   store::InstanceRecord instance_;
+  // Keeps each closed month's MeasureReports (issue 13), hourly.
+  std::unique_ptr<core::PeriodicTask> monthCloser_;
   std::unique_ptr<core::PeriodicTask> instanceBeat_;
   // The home-care flows: the mapping files in force, the router, the published service points.
   std::unique_ptr<flows::MappingRegistry> mappings_;

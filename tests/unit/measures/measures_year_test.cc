@@ -27,6 +27,7 @@
 #include "gateway/flows/flow_router.h"
 #include "gateway/flows/mapping_registry.h"
 #include "gateway/measures/evaluation.h"
+#include "gateway/measures/month_closing.h"
 #include "gateway/store/sqlite_store.h"
 #include "tests/support/simulated_time_system.h"
 #include "tests/support/test_support.h"
@@ -67,6 +68,7 @@ class Gateway {
   const core::Status& loaded() const { return loaded_; }
   testing::SimulatedTimeSystem& clock() { return clock_; }
   std::shared_ptr<const mappings::MappingSet> mappings() { return registry_.current(); }
+  store::Store& store() { return *store_; }
   const fhir::Validator& validator() const { return *validator_; }
 
   api::ApiResponse send(const traffic::Message& m) {
@@ -214,6 +216,30 @@ TEST(MeasuresYear, EveryMonthsReportsEqualTheHandCountOfASyntheticYear) {
     }
   }
   EXPECT_GT(contacts, 100);
+
+  // December closes: from the second of January its five reports are kept, once, as evaluated.
+  const int64_t newYearsDay = core::fromStockholm(core::CivilDate{2027, 1, 1}, 12 * 60);
+  auto stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay);
+  ASSERT_TRUE(stored.isOk()) << stored.status().toString();
+  EXPECT_EQ(*stored, 0) << "not on the first day of the month";
+  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + core::kDayMs);
+  ASSERT_TRUE(stored.isOk()) << stored.status().toString();
+  EXPECT_EQ(*stored, 5);
+  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + 2 * core::kDayMs);
+  EXPECT_EQ(*stored, 0) << "a month's reports are kept once";
+  auto kept = gateway.store().measureFacts().measureReports("contacts");
+  ASSERT_TRUE(kept.isOk());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].periodStart, "2026-12-01");
+  rapidjson::Document december;
+  december.Parse((*kept)[0].json.c_str());
+  traffic::MonthFigures keptFigures;
+  flatten("contacts", december, keptFigures);
+  traffic::MonthFigures expectedContacts;
+  for (const auto& [key, value] : year.expected(12)) {
+    if (key.rfind("contacts/", 0) == 0) expectedContacts[key] = value;
+  }
+  EXPECT_EQ(differences(expectedContacts, keptFigures), "");
   // The edge cases are in the count: readmissions on day 30 (January, August) and not day 31
   // (April).
   EXPECT_EQ(year.expected(1).at("readmission-30d/readmission-30d/numerator"), 1);
