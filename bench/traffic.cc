@@ -129,6 +129,7 @@ Patient Generator::newPatient() {
 }
 
 Message Generator::enrollment(Patient& p, int64_t nowMs) {
+  if (p.enrolledOn.empty() || !p.enrolled) p.enrolledOn = date(nowMs);
   const mappings::Municipality* m = mappings_->routing().municipality(p.tenant);
   const std::string system = "https://" + p.tenant + ".se/hemsjukvard/inskrivning";
   const std::string episodeId = "E-" + std::to_string(p.number);
@@ -170,7 +171,7 @@ Message Generator::enrollment(Patient& p, int64_t nowMs) {
           R"(}],"status":"active","type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/episodeofcare-type","code":"hacc"}],"text":"Inskriven i hemsjukvård"}],"patient":{"reference":)" +
           q(patientUrn) + R"(},"managingOrganization":{"identifier":{"system":")" + kHsaOrg +
           R"(","value":)" + q(m->hsaId) + R"(},"display":)" + q(m->name) +
-          R"(},"period":{"start":)" + q(date(nowMs)) + R"(},"careManager":)" +
+          R"(},"period":{"start":)" + q(p.enrolledOn) + R"(},"careManager":)" +
           practitioner(nurse, "Sjuksköterska") + "}",
       "PUT", "EpisodeOfCare?identifier=" + system + "|" + episodeId));
   p.enrolled = true;
@@ -285,13 +286,24 @@ Message Generator::discharge(Patient& p, int64_t nowMs) {
   const mappings::Municipality* m = mappings_->routing().municipality(p.tenant);
   const std::string system = "https://" + p.tenant + ".se/hemsjukvard/inskrivning";
   const std::string id = "E-" + std::to_string(p.number);
+  // The residence as at enrollment, so that the discharge keeps the responsible service point.
+  std::string residence;
+  if (!p.facilityCode.empty()) {
+    residence = R"("extension":[{"url":")" + std::string(kBase) +
+                R"(/StructureDefinition/residence","valueReference":{"identifier":{"system":")" +
+                kBase + R"(/NamingSystem/facility","value":)" + q(p.facilityCode) + "}}}],";
+  } else if (!p.area.empty()) {
+    residence = R"("extension":[{"url":")" + std::string(kBase) +
+                R"(/StructureDefinition/home-care-area","valueString":)" + q(p.area) + "}],";
+  }
+  const std::string start = p.enrolledOn.empty() ? date(nowMs - 30LL * 86400000) : p.enrolledOn;
   std::string episode =
-      R"({"resourceType":"EpisodeOfCare","identifier":[{"system":)" + q(system) + R"(,"value":)" +
-      q(id) +
+      R"({"resourceType":"EpisodeOfCare",)" + residence + R"("identifier":[{"system":)" +
+      q(system) + R"(,"value":)" + q(id) +
       R"(}],"status":"finished","type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/episodeofcare-type","code":"hacc"}]}],"patient":)" +
       pnrReference(p.personnummer) + R"(,"managingOrganization":{"identifier":{"system":")" +
-      kHsaOrg + R"(","value":)" + q(m->hsaId) + R"(}},"period":{"start":)" +
-      q(date(nowMs - 30LL * 86400000)) + R"(,"end":)" + q(date(nowMs)) + "}}";
+      kHsaOrg + R"(","value":)" + q(m->hsaId) + R"(}},"period":{"start":)" + q(start) +
+      R"(,"end":)" + q(date(nowMs)) + "}}";
   p.enrolled = false;
   return {"discharge", p.tenant, "PUT", "/EpisodeOfCare?identifier=" + system + "|" + id, episode};
 }

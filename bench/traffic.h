@@ -34,6 +34,7 @@ struct Patient {
   std::string facilityName;
   std::string area;  // ordinary housing area (empty: the municipality's default)
   bool enrolled = false;
+  std::string enrolledOn;  // the enrollment's period.start, kept by updates and the discharge
 };
 
 class Generator {

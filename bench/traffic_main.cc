@@ -11,6 +11,10 @@
 //       replay; the replayed message (same key) is then accepted.
 //   brygga-traffic print [--count N] [--seed S]
 //       the messages as JSON lines, without sending them
+//   brygga-traffic year [--seed S]
+//       the synthetic year of the follow-up's exactness test (bench/traffic_year.h) as JSON lines,
+//       each with the time it is to be sent (the gateway's clock must read it), then one line per
+//       month with the figures its MeasureReports must show
 #include <signal.h>
 
 #include <chrono>
@@ -25,6 +29,8 @@
 
 #include "adapters/http_client.h"
 #include "bench/traffic.h"
+#include "bench/traffic_year.h"
+#include "gateway/core/civil_time.h"
 #include "gateway/core/log.h"
 #include "gateway/core/time_source.h"
 #include "gateway/flows/mapping_registry.h"
@@ -223,6 +229,31 @@ int print(const std::map<std::string, std::string>& o) {
   return 0;
 }
 
+int year(const std::map<std::string, std::string>& o) {
+  auto mappings =
+      loadMappings(option(o, "mappings", brygga::flows::defaultMappingsDirectory().c_str()));
+  if (!mappings) return 78;
+  const brygga::traffic::YearScenario scenario(mappings, std::stoull(option(o, "seed", "13")));
+  for (const auto& step : scenario.steps()) {
+    const Message& m = step.message;
+    std::string line = R"({"at":")" + brygga::core::formatInstant(step.atMs) + R"(","kind":")" +
+                       m.kind + R"(","client":")" + m.client + R"(","method":")" + m.method +
+                       R"(","path":")";
+    brygga::core::appendJsonEscaped(line, m.path);
+    std::cout << line << R"(","body":)" << (m.body.empty() ? "null" : m.body) << "}\n";
+  }
+  for (int month = 1; month <= 12; ++month) {
+    std::string line = R"({"month":)" + std::to_string(month) + R"(,"expected":{)";
+    bool first = true;
+    for (const auto& [key, value] : scenario.expected(month)) {
+      line += (first ? "\"" : ",\"") + key + "\":" + std::to_string(value);
+      first = false;
+    }
+    std::cout << line << "}}\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -231,12 +262,14 @@ int main(int argc, char** argv) {
     if (command == "send") return send(options(argc, argv, 2));
     if (command == "sink") return sink(options(argc, argv, 2));
     if (command == "print") return print(options(argc, argv, 2));
+    if (command == "year") return year(options(argc, argv, 2));
   } catch (const std::exception& e) {
     std::cerr << "brygga-traffic: " << e.what() << "\n";
     return 1;
   }
   std::cerr << "usage: brygga-traffic send [--url URL] [--count N] [--rate PER_SECOND] [--seed S]\n"
                "       brygga-traffic sink [--port 9090] [--refuse-once PERSONNUMMER]\n"
-               "       brygga-traffic print [--count N] [--seed S]\n";
+               "       brygga-traffic print [--count N] [--seed S]\n"
+               "       brygga-traffic year [--seed S]\n";
   return 64;
 }

@@ -108,6 +108,15 @@ core::StatusOr<std::shared_ptr<const MappingSet>> MappingSet::parse(
     const DataPlace place{p.file->name, {}};
     if (!p.doc.IsObject()) return place.error("must be a JSON object");
     if (fhir::stringMember(p.doc, "resourceType") == "ConceptMap") continue;
+    if (fhir::stringMember(p.doc, "resourceType") == "Measure") {
+      BRYGGA_ASSIGN_OR_RETURN(MeasureDefinition measure,
+                              MeasureDefinition::parse(p.doc, p.file->name));
+      const std::string id = measure.id;
+      if (!set->measures_.emplace(id, std::move(measure)).second) {
+        return place.error("Measure " + id + " is already defined in another file");
+      }
+      continue;
+    }
     const std::string kind(fhir::stringMember(p.doc, "kind"));
     const Parsed** slot = kind == "routing"         ? &routing
                           : kind == "service-hours" ? &hours
@@ -115,7 +124,8 @@ core::StatusOr<std::shared_ptr<const MappingSet>> MappingSet::parse(
                                                     : nullptr;
     if (slot == nullptr) {
       return place.error(
-          "is neither a ConceptMap nor a Brygga data file (\"kind\": routing, service-hours or "
+          "is neither a ConceptMap, a Measure nor a Brygga data file (\"kind\": routing, "
+          "service-hours or "
           "flows)");
     }
     if (*slot != nullptr) {
@@ -166,6 +176,11 @@ core::StatusOr<std::shared_ptr<const MappingSet>> MappingSet::parse(
   }
   set->version_ = core::sha256Hex(hashed).substr(0, 16);
   return std::shared_ptr<const MappingSet>(std::move(set));
+}
+
+const MeasureDefinition* MappingSet::measure(std::string_view id) const {
+  auto it = measures_.find(std::string(id));
+  return it == measures_.end() ? nullptr : &it->second;
 }
 
 const ConceptMap* MappingSet::conceptMap(std::string_view url) const {

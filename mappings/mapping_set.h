@@ -9,6 +9,7 @@
 
 #include "gateway/core/status.h"
 #include "mappings/concept_map.h"
+#include "mappings/measure_definition.h"
 #include "mappings/routing_table.h"
 #include "mappings/service_hours.h"
 
@@ -44,7 +45,8 @@ struct FlowSettings {
 // one, requests in flight keep the one they started with).
 class MappingSet {
  public:
-  // Parses every file: ConceptMaps (resourceType "ConceptMap") and Brygga's own files by their
+  // Parses every file: ConceptMaps (resourceType "ConceptMap"), Measures (resourceType
+  // "Measure", each id once) and Brygga's own files by their
   // "kind" (routing, service-hours, flows; each exactly once). Errors are kInvalidArgument naming
   // the file and the entry; nothing is half-loaded.
   static core::StatusOr<std::shared_ptr<const MappingSet>> parse(std::vector<MappingFile> files);
@@ -60,6 +62,9 @@ class MappingSet {
   const ConceptMap* conceptMap(std::string_view url) const;
   // meta.profile for a resource Brygga emits (empty when none is configured).
   std::string profileFor(std::string_view type, bool towardsRegion) const;
+  // The follow-up Measures (resourceType "Measure"), by id; nullptr when not loaded.
+  const std::map<std::string, MeasureDefinition>& measures() const { return measures_; }
+  const MeasureDefinition* measure(std::string_view id) const;
 
  private:
   MappingSet() = default;
@@ -69,7 +74,8 @@ class MappingSet {
   RoutingTable routing_;
   std::optional<ServiceHours> hours_;
   FlowSettings settings_;
-  std::map<std::string, ConceptMap> conceptMaps_;  // by url
+  std::map<std::string, ConceptMap> conceptMaps_;      // by url
+  std::map<std::string, MeasureDefinition> measures_;  // by id
 };
 
 }  // namespace brygga::mappings

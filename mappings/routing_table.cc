@@ -49,8 +49,10 @@ core::StatusOr<RoutingTable> RoutingTable::parse(const Value& json, const std::s
   for (SizeType i = 0; i < points->Size(); ++i) {
     const Value& v = (*points)[i];
     const DataPlace p = root.item("servicePoints", i, label(v, "name"));
-    BRYGGA_RETURN_IF_ERROR(onlyKnownMembers(
-        v, {"code", "name", "hsaId", "organizationName", "performingUnitHsaId", "destination"}, p));
+    BRYGGA_RETURN_IF_ERROR(onlyKnownMembers(v,
+                                            {"code", "name", "hsaId", "organizationName",
+                                             "performingUnitHsaId", "destination", "followUpCode"},
+                                            p));
     ServicePoint sp;
     BRYGGA_ASSIGN_OR_RETURN(sp.code, requiredString(v, "code", p));
     BRYGGA_ASSIGN_OR_RETURN(sp.name, requiredString(v, "name", p));
@@ -60,6 +62,8 @@ core::StatusOr<RoutingTable> RoutingTable::parse(const Value& json, const std::s
                             hsaIdMember(v, "performingUnitHsaId", p, false));
     if (sp.performingUnitHsaId.empty()) sp.performingUnitHsaId = sp.hsaId;
     BRYGGA_ASSIGN_OR_RETURN(sp.destination, requiredString(v, "destination", p));
+    BRYGGA_ASSIGN_OR_RETURN(sp.followUpCode, optionalString(v, "followUpCode", p));
+    if (sp.followUpCode.empty()) sp.followUpCode = sp.code;
     if (table.servicePoint(sp.code) != nullptr || table.servicePoint(sp.name) != nullptr) {
       return p.error("the code or name repeats another service point's");
     }

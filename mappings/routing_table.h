@@ -19,6 +19,7 @@ struct ServicePoint {
   std::string organizationName;     // display
   std::string performingUnitHsaId;  // the COSMIC performing unit; defaults to hsaId
   std::string destination;          // delivery destination of its requests and visits
+  std::string followUpCode;  // its stratum in the follow-up measures ("hylte"); defaults to code
 };
 
 // A municipal short-term care facility (korttidsboende) and who has physician responsibility.

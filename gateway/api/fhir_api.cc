@@ -254,6 +254,11 @@ class FhirApi::Impl {
           "authentication required: a client certificate (HTTPS) or a bearer token"));
     }
     if (auto refused = checkResponseFormat(request, *params)) return *refused;
+    // Service management reads the follow-up figures (/fhir/Measure), never patient data.
+    if (request.caller.role == core::ClientRole::kFollowUp) {
+      return errorResponse(core::permissionDenied(
+          "the followup role reads the figures at /fhir/Measure, not the resources"));
+    }
 
     // The HTTP layer passes the path undecoded: "$" may arrive percent-encoded.
     if (!parts.empty() && parts.size() <= 2 &&

@@ -137,8 +137,11 @@ Status readClient(const Value& v, const std::string& key, http::ClientConfig& cl
     client.role = core::ClientRole::kRegional;
   } else if (role == "integration") {
     client.role = core::ClientRole::kIntegration;
+  } else if (role == "followup") {
+    client.role = core::ClientRole::kFollowUp;
   } else {
-    return bad(key + ".role", "must be \"municipal\", \"regional\" or \"integration\"");
+    return bad(key + ".role",
+               "must be \"municipal\", \"regional\", \"integration\" or \"followup\"");
   }
   // A fingerprint as openssl prints it (AB:CD:...) or plain hex; checked by checkConfig.
   std::erase(client.certificateSha256, ':');
@@ -463,12 +466,14 @@ Status readWitness(const Value& v, const std::string& key, audit::WitnessConfig&
   return Status::ok();
 }
 
-// The development clients: the six Halland municipalities, the region and the integration team.
+// The development clients: the six Halland municipalities, the region, the integration team and
+// service management (the follow-up figures).
 constexpr std::pair<const char*, core::ClientRole> kDevelopmentClients[] = {
     {"kungsbacka", core::ClientRole::kMunicipal}, {"varberg", core::ClientRole::kMunicipal},
     {"falkenberg", core::ClientRole::kMunicipal}, {"halmstad", core::ClientRole::kMunicipal},
     {"laholm", core::ClientRole::kMunicipal},     {"hylte", core::ClientRole::kMunicipal},
-    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration}};
+    {"region", core::ClientRole::kRegional},      {"integration", core::ClientRole::kIntegration},
+    {"followup", core::ClientRole::kFollowUp}};
 
 std::string developmentTokenSha256(const std::string& id) {
   return core::sha256Hex("dev-token-" + id);

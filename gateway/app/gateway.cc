@@ -21,6 +21,7 @@
 #include "gateway/console/console_static.h"
 #include "gateway/core/digest.h"
 #include "gateway/fhir/swedish_identifiers.h"
+#include "gateway/measures/month_closing.h"
 #include "gateway/write/search_index.h"
 
 namespace brygga::app {
@@ -92,6 +93,10 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   });
   g->mappingsApi_ =
       std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  g->measureApi_ =
+      std::make_unique<api::MeasureApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  g->followUpApi_ =
+      std::make_unique<api::FollowUpApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   // A reload on one gateway reaches the others sharing the database (PostgreSQL), and theirs
   // reach this one; a reload made because another gateway reloaded is not announced again.
   store::Store* store = g->store_.get();
@@ -325,6 +330,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   addTokenCollectors(g->metrics_->registry(), g->tokenSources_, *g->time_);
   // Each gateway on the store (several on one PostgreSQL database) and how many are alive.
   g->instanceBeat_ = std::make_unique<core::PeriodicTask>(*g->time_);
+  g->monthCloser_ = std::make_unique<core::PeriodicTask>(*g->time_);
   g->metrics_->registry().addCollector([self](metrics::ScrapeSink& sink) {
     auto instances = self->store_->instances();
     if (!instances.isOk()) return;
@@ -383,12 +389,14 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   const std::vector<std::string> kReadPost{"GET", "POST"};
   http::ServerDependencies serverDeps{
       {{"/fhir/.well-known", g->wellKnown_.get(), kRead},
+       {"/fhir/Measure", g->measureApi_.get(), kReadPost},
        {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
        {"/.well-known", g->wellKnown_.get(), kRead},
        {"/auth", g->authApi_.get(), {"POST"}},
        {"/audit", g->auditApi_.get(), kRead},
        {"/admin/mappings", g->mappingsApi_.get(), kReadPost},
        {"/admin", g->adminApi_.get(), kReadPost},
+       {"/console/api/followup", g->followUpApi_.get(), kRead},
        {"/console/api", g->consoleApi_.get(), kReadPost},
        {"/console", g->consoleStatic_.get(), kRead},
        {"/metrics", g->metricsEndpoint_.get(), kRead}},
@@ -434,6 +442,21 @@ core::Status Gateway::start() {
   subscriptions_->start([this] {
     if (auto* worker = deliveryWorker(subscriptions::kDestination)) worker->notify();
   });
+  // A closed month's MeasureReports are kept once (measures/month_closing.h); the first pass ten
+  // minutes after the start, then hourly.
+  monthCloser_->start(
+      [this] {
+        if (auto set = mappings_->current()) {
+          auto stored = measures::storeClosedMonth(*store_, *set, time_->nowMs());
+          if (!stored.isOk()) {
+            logger_->warn("measures.close_failed", {{"error", stored.status().message()}});
+          } else if (*stored > 0) {
+            logger_->info("measures.month_closed", {{"reports", std::to_string(*stored)}});
+          }
+        }
+        return core::PeriodicTask::Next::after(std::chrono::hours(1));
+      },
+      std::chrono::minutes(10));
   alertMonitor_->start();
   logger_->info("audit.key", {{"vkey", auditLog_->verifier().vkey()}});
   logger_->info("gateway.started", {{"httpPort", std::to_string(httpPort())},
@@ -450,6 +473,7 @@ void Gateway::stop() {
   for (auto& [_, worker] : workers_) worker->stop();
   if (retention_) retention_->stop();
   if (instanceBeat_) instanceBeat_->stop();
+  if (monthCloser_) monthCloser_->stop();
   if (serviceDirectory_) serviceDirectory_->stop();
   // Last, so that its final checkpoint covers every record written before the stop.
   if (checkpointer_) checkpointer_->stop();

@@ -10,7 +10,9 @@
 #include "gateway/api/admin_api.h"
 #include "gateway/api/audit_api.h"
 #include "gateway/api/fhir_api.h"
+#include "gateway/api/followup_api.h"
 #include "gateway/api/mappings_api.h"
+#include "gateway/api/measure_api.h"
 #include "gateway/api/recent_refusals.h"
 #include "gateway/app/gateway_config.h"
 #include "gateway/audit/audit_forwarder.h"
@@ -114,6 +116,8 @@ class Gateway {
   std::unique_ptr<delivery::Retention> retention_;
   // This process among the gateways on the store, recorded every few seconds.
   store::InstanceRecord instance_;
+  // Keeps each closed month's MeasureReports (issue 13), hourly.
+  std::unique_ptr<core::PeriodicTask> monthCloser_;
   std::unique_ptr<core::PeriodicTask> instanceBeat_;
   // The home-care flows: the mapping files in force, the router, the published service points.
   std::unique_ptr<flows::MappingRegistry> mappings_;
@@ -123,6 +127,8 @@ class Gateway {
   std::unique_ptr<flows::FlowRouter> flows_;
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;
+  std::unique_ptr<api::MeasureApi> measureApi_;
+  std::unique_ptr<api::FollowUpApi> followUpApi_;
   // SMART Backend Services: the token issuer, its endpoint and the discovery documents.
   std::unique_ptr<auth::TokenIssuer> tokenIssuer_;
   std::unique_ptr<api::Endpoint> authApi_;

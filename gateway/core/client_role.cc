@@ -10,6 +10,8 @@ const char* toString(ClientRole role) {
       return "regional";
     case ClientRole::kIntegration:
       return "integration";
+    case ClientRole::kFollowUp:
+      return "followup";
   }
   return "municipal";
 }

@@ -5,7 +5,9 @@
 // http::ClientConfig; carried by api::Caller and flows::FlowCaller.
 namespace brygga::core {
 
-enum class ClientRole { kMunicipal, kRegional, kIntegration };
+// kFollowUp: service management (issue 13), which reads the follow-up figures and never patient
+// data.
+enum class ClientRole { kMunicipal, kRegional, kIntegration, kFollowUp };
 const char* toString(ClientRole role);
 
 }  // namespace brygga::core

@@ -176,6 +176,16 @@ const std::vector<Migration>& migrations() {
       {5,
        {"CREATE TABLE event_counter (stream TEXT COLLATE \"C\" PRIMARY KEY,"
         " events BIGINT NOT NULL)"}},
+      // 6: the follow-up measures' facts and the closed months' reports (SQLite's 13).
+      {6,
+       {"CREATE TABLE measure_fact (type TEXT COLLATE \"C\" NOT NULL,"
+        " id TEXT COLLATE \"C\" NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,"
+        " patient TEXT COLLATE \"C\" NOT NULL, start_ms BIGINT NOT NULL, end_ms BIGINT NOT NULL,"
+        " service_point TEXT NOT NULL, municipality TEXT NOT NULL, code TEXT NOT NULL,"
+        " flag BIGINT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (type, id, seq))",
+        "CREATE TABLE measure_report (measure TEXT COLLATE \"C\" NOT NULL,"
+        " period_start TEXT COLLATE \"C\" NOT NULL, json TEXT NOT NULL,"
+        " created_ms BIGINT NOT NULL, PRIMARY KEY (measure, period_start))"}},
   };
   return kMigrations;
 }

@@ -309,6 +309,33 @@ std::vector<AuditKeyRecord> auditKeys(Connection& c) {
   return out;
 }
 
+// ---- The follow-up measures' facts (schema 6).
+
+constexpr const char* kMeasureFactColumns =
+    "type, id, seq, kind, patient, start_ms, end_ms, service_point, municipality, code, flag, ref";
+
+std::vector<MeasureFact> measureFactRows(const Result& r) {
+  std::vector<MeasureFact> out;
+  out.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    MeasureFact f;
+    f.type = r.text(i, 0);
+    f.id = r.text(i, 1);
+    f.seq = static_cast<int>(r.integer(i, 2));
+    f.kind = r.text(i, 3);
+    f.patient = r.text(i, 4);
+    f.startMs = r.integer(i, 5);
+    f.endMs = r.integer(i, 6);
+    f.servicePoint = r.text(i, 7);
+    f.municipality = r.text(i, 8);
+    f.code = r.text(i, 9);
+    f.flag = r.integer(i, 10);
+    f.ref = r.text(i, 11);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 // ---- The write unit.
 
 // The operations of one write unit on its connection, inside the unit's transaction. After the
@@ -318,7 +345,8 @@ class PgTransaction final : public StoreTransaction,
                             public ResourceUnit,
                             public OutboxUnit,
                             public AuditLogUnit,
-                            public ExchangeLogUnit {
+                            public ExchangeLogUnit,
+                            public MeasureFactUnit {
  public:
   explicit PgTransaction(Connection& connection) : c_(connection) {}
 
@@ -328,6 +356,56 @@ class PgTransaction final : public StoreTransaction,
   OutboxUnit& outbox() override { return *this; }
   AuditLogUnit& auditLog() override { return *this; }
   ExchangeLogUnit& exchangeLog() override { return *this; }
+  MeasureFactUnit& measureFacts() override { return *this; }
+
+  StatusOr<std::vector<MeasureFact>> measureFactsOf(const std::string& type,
+                                                    const std::string& id) override {
+    return run("measureFactsOf", [&]() -> StatusOr<std::vector<MeasureFact>> {
+      return measureFactRows(
+          c_.exec(std::string("SELECT ") + kMeasureFactColumns +
+                      " FROM measure_fact WHERE type = ? AND id = ? ORDER BY seq",
+                  Params().add(type).add(id)));
+    });
+  }
+
+  Status replaceMeasureFacts(const std::string& type, const std::string& id,
+                             const std::vector<MeasureFact>& facts) override {
+    return run("replaceMeasureFacts", [&]() -> Status {
+      c_.exec("DELETE FROM measure_fact WHERE type = ? AND id = ?", Params().add(type).add(id));
+      for (const MeasureFact& f : facts) {
+        c_.exec(std::string("INSERT INTO measure_fact (") + kMeasureFactColumns +
+                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Params()
+                    .add(type)
+                    .add(id)
+                    .add(f.seq)
+                    .add(f.kind)
+                    .add(f.patient)
+                    .add(f.startMs)
+                    .add(f.endMs)
+                    .add(f.servicePoint)
+                    .add(f.municipality)
+                    .add(f.code)
+                    .add(f.flag)
+                    .add(f.ref));
+      }
+      return Status::ok();
+    });
+  }
+
+  StatusOr<bool> storeMeasureReport(const StoredMeasureReport& report) override {
+    return run("storeMeasureReport", [&]() -> StatusOr<bool> {
+      return c_.exec(
+                   "INSERT INTO measure_report (measure, period_start, json, created_ms)"
+                   " VALUES (?, ?, ?, ?) ON CONFLICT (measure, period_start) DO NOTHING",
+                   Params()
+                       .add(report.measure)
+                       .add(report.periodStart)
+                       .add(report.json)
+                       .add(report.createdMs))
+                 .affected() > 0;
+    });
+  }
 
   StatusOr<std::optional<ResourceRecord>> readCurrent(const std::string& type,
                                                       const std::string& id) override {
@@ -914,7 +992,8 @@ class PgStore final : public Store,
                       public ResourceStore,
                       public OutboxStore,
                       public AuditLogStore,
-                      public ExchangeLogStore {
+                      public ExchangeLogStore,
+                      public MeasureFactStore {
  public:
   PgStore(std::string conninfo, std::vector<std::unique_ptr<Connection>> writers,
           std::vector<std::unique_ptr<Connection>> readers, int64_t poolWaitMs)
@@ -929,6 +1008,35 @@ class PgStore final : public Store,
   OutboxStore& outbox() override { return *this; }
   AuditLogStore& auditLog() override { return *this; }
   ExchangeLogStore& exchangeLog() override { return *this; }
+  MeasureFactStore& measureFacts() override { return *this; }
+
+  Status forEachMeasureFact(std::string_view type,
+                            const std::function<void(const MeasureFact&)>& visit) override {
+    return onReader("forEachMeasureFact", [&](Connection& c) -> Status {
+      for (const MeasureFact& f :
+           measureFactRows(c.exec(std::string("SELECT ") + kMeasureFactColumns +
+                                      " FROM measure_fact WHERE ? = '' OR type = ?",
+                                  Params().add(type).add(type)))) {
+        visit(f);
+      }
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::vector<StoredMeasureReport>> measureReports(const std::string& measure) override {
+    return onReader("measureReports",
+                    [&](Connection& c) -> StatusOr<std::vector<StoredMeasureReport>> {
+                      Result r = c.exec(
+                          "SELECT measure, period_start, json, created_ms FROM measure_report"
+                          " WHERE ? = '' OR measure = ? ORDER BY measure, period_start",
+                          Params().add(measure).add(measure));
+                      std::vector<StoredMeasureReport> out;
+                      for (int i = 0; i < r.rows(); ++i) {
+                        out.push_back({r.text(i, 0), r.text(i, 1), r.text(i, 2), r.integer(i, 3)});
+                      }
+                      return out;
+                    });
+  }
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](PgTransaction& txn) { return work(txn); });

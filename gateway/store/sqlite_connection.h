@@ -187,6 +187,15 @@ class Connection {
   std::optional<int64_t> lastMessageAt(const std::string& tenant);
   int64_t auditSize();
 
+  // The follow-up measures' facts and stored reports (sqlite_measures.cc).
+  std::vector<MeasureFact> measureFactsOf(const std::string& type, const std::string& id);
+  void replaceMeasureFacts(const std::string& type, const std::string& id,
+                           const std::vector<MeasureFact>& facts);
+  void forEachMeasureFact(std::string_view type,
+                          const std::function<void(const MeasureFact&)>& visit);
+  bool storeMeasureReport(const StoredMeasureReport& report);
+  std::vector<StoredMeasureReport> measureReports(const std::string& measure);
+
  private:
   using Slot = std::unique_ptr<Poco::Data::Statement>;
   // The statement in `slot`, compiled by `setup` the first time.

@@ -276,6 +276,16 @@ const std::vector<Migration>& migrations() {
       // 12: the event counter of each notification stream (a Subscription's events since its
       // start, issue 14), advanced in the unit that enqueues the event.
       {12, {"CREATE TABLE event_counter (stream TEXT PRIMARY KEY, events INTEGER NOT NULL)"}},
+      // 13: the follow-up measures' facts, per resource, and the closed months' reports (issue
+      // 13). Facts are replaced with their resource in its write unit.
+      {13,
+       {"CREATE TABLE measure_fact (type TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+        " kind TEXT NOT NULL, patient TEXT NOT NULL, start_ms INTEGER NOT NULL,"
+        " end_ms INTEGER NOT NULL, service_point TEXT NOT NULL, municipality TEXT NOT NULL,"
+        " code TEXT NOT NULL, flag INTEGER NOT NULL, ref TEXT NOT NULL,"
+        " PRIMARY KEY (type, id, seq)) WITHOUT ROWID",
+        "CREATE TABLE measure_report (measure TEXT NOT NULL, period_start TEXT NOT NULL,"
+        " json TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (measure, period_start))"}},
   };
   return kMigrations;
 }

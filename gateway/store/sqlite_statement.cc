@@ -92,4 +92,10 @@ std::string Query::text(int column) const {
   return std::string(data, static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
 }
 
+std::string_view Query::textView(int column) const {
+  const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
+  if (data == nullptr) return {};
+  return std::string_view(data, static_cast<size_t>(sqlite3_column_bytes(statement_, column)));
+}
+
 }  // namespace brygga::store::sqlite

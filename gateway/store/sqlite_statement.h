@@ -73,6 +73,8 @@ class Query {
 
   int64_t integer(int column) const;
   std::string text(int column) const;
+  // The text without a copy, valid until the next step (for reads of many rows).
+  std::string_view textView(int column) const;
 
  private:
   CachedStatement& owner_;

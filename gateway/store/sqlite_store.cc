@@ -73,7 +73,8 @@ class SqliteTransaction final : public StoreTransaction,
                                 public ResourceUnit,
                                 public OutboxUnit,
                                 public AuditLogUnit,
-                                public ExchangeLogUnit {
+                                public ExchangeLogUnit,
+                                public MeasureFactUnit {
  public:
   explicit SqliteTransaction(Connection& connection) : connection_(connection) {}
 
@@ -81,6 +82,7 @@ class SqliteTransaction final : public StoreTransaction,
   OutboxUnit& outbox() override { return *this; }
   AuditLogUnit& auditLog() override { return *this; }
   ExchangeLogUnit& exchangeLog() override { return *this; }
+  MeasureFactUnit& measureFacts() override { return *this; }
 
   const std::optional<Status>& failure() const { return errors_.failure(); }
 
@@ -205,6 +207,26 @@ class SqliteTransaction final : public StoreTransaction,
       connection_.insertExchange(record);
       return Status::ok();
     });
+  }
+
+  StatusOr<std::vector<MeasureFact>> measureFactsOf(const std::string& type,
+                                                    const std::string& id) override {
+    return run("measureFactsOf", [&]() -> StatusOr<std::vector<MeasureFact>> {
+      return connection_.measureFactsOf(type, id);
+    });
+  }
+
+  Status replaceMeasureFacts(const std::string& type, const std::string& id,
+                             const std::vector<MeasureFact>& facts) override {
+    return run("replaceMeasureFacts", [&]() -> Status {
+      connection_.replaceMeasureFacts(type, id, facts);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<bool> storeMeasureReport(const StoredMeasureReport& report) override {
+    return run("storeMeasureReport",
+               [&]() -> StatusOr<bool> { return connection_.storeMeasureReport(report); });
   }
 
   StatusOr<AuditRecord> lastAudit() override {
@@ -381,7 +403,8 @@ class SqliteStore final : public Store,
                           public ResourceStore,
                           public OutboxStore,
                           public AuditLogStore,
-                          public ExchangeLogStore {
+                          public ExchangeLogStore,
+                          public MeasureFactStore {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
               int maxUnitsPerCommit, int64_t readPoolWaitMs)
@@ -399,6 +422,22 @@ class SqliteStore final : public Store,
   OutboxStore& outbox() override { return *this; }
   AuditLogStore& auditLog() override { return *this; }
   ExchangeLogStore& exchangeLog() override { return *this; }
+  MeasureFactStore& measureFacts() override { return *this; }
+
+  Status forEachMeasureFact(std::string_view type,
+                            const std::function<void(const MeasureFact&)>& visit) override {
+    return onReader("forEachMeasureFact", [&](Connection& c) -> Status {
+      c.forEachMeasureFact(type, visit);
+      return Status::ok();
+    });
+  }
+
+  StatusOr<std::vector<StoredMeasureReport>> measureReports(const std::string& measure) override {
+    return onReader("measureReports",
+                    [&](Connection& c) -> StatusOr<std::vector<StoredMeasureReport>> {
+                      return c.measureReports(measure);
+                    });
+  }
 
   StatusOr<std::optional<ResourceRecord>> read(const std::string& type, const std::string& id,
                                                std::optional<int64_t> version) override {

@@ -461,6 +461,47 @@ class ExchangeLogUnit {
   virtual Status recordExchange(const ExchangeRecord& record) = 0;
 };
 
+// Schema 12 (issue 13): what the follow-up measures count, read from each written resource by
+// gateway/measures and kept per resource (replaced on every write of it, none once it is deleted
+// or entered in error). Small and PHI-free apart from the patient's id.
+struct MeasureFact {
+  std::string type;  // the resource it was read from
+  std::string id;
+  int seq = 0;          // its facts numbered 0, 1, ...
+  std::string kind;     // "episode" | "contact" | "request" | "admission" | "diagnosis"
+  std::string patient;  // the Patient's id
+  int64_t startMs = 0;
+  int64_t endMs = 0;         // 0: open (an episode still active, an admission not yet discharged)
+  std::string servicePoint;  // episode: the responsible service point's HSA-id
+  std::string municipality;  // episode: the tenant
+  std::string code;          // contact: home-visit | consultation; episode: home | short-term;
+                             // request: open | answered | declined; diagnosis: system|code
+  int64_t flag = 0;          // request: 1 when received outside service hours
+  std::string ref;           // request: the id of the Encounter its output names
+  bool operator==(const MeasureFact&) const = default;
+};
+
+// A MeasureReport stored when its month closed (one per measure and period).
+struct StoredMeasureReport {
+  std::string measure;      // Measure id
+  std::string periodStart;  // YYYY-MM-DD
+  std::string json;
+  int64_t createdMs = 0;
+};
+
+class MeasureFactUnit {
+ public:
+  virtual ~MeasureFactUnit() = default;
+  // The facts of one resource, by seq.
+  virtual StatusOr<std::vector<MeasureFact>> measureFactsOf(const std::string& type,
+                                                            const std::string& id) = 0;
+  // Replaces the facts of one resource (an empty list removes them).
+  virtual Status replaceMeasureFacts(const std::string& type, const std::string& id,
+                                     const std::vector<MeasureFact>& facts) = 0;
+  // Keeps a closed month's report; false when one for that measure and period is already kept.
+  virtual StatusOr<bool> storeMeasureReport(const StoredMeasureReport& report) = 0;
+};
+
 // One write unit: each role's operations inside it.
 class StoreTransaction {
  public:
@@ -469,6 +510,7 @@ class StoreTransaction {
   virtual OutboxUnit& outbox() = 0;
   virtual AuditLogUnit& auditLog() = 0;
   virtual ExchangeLogUnit& exchangeLog() = 0;
+  virtual MeasureFactUnit& measureFacts() = 0;
 };
 
 // ---- Reads of committed data. Thread-safe.
@@ -579,6 +621,18 @@ class ExchangeLogStore {
   virtual StatusOr<std::optional<int64_t>> lastMessageAt(const std::string& tenant) = 0;
 };
 
+class MeasureFactStore {
+ public:
+  virtual ~MeasureFactStore() = default;
+  // Calls `visit` with every fact read from resources of `type` (every fact: empty), in no
+  // particular order; the fact passed is valid during the call only (a year's half million facts
+  // are read without keeping them).
+  virtual Status forEachMeasureFact(std::string_view type,
+                                    const std::function<void(const MeasureFact&)>& visit) = 0;
+  // The stored reports of a measure (all measures: empty), by measure and period.
+  virtual StatusOr<std::vector<StoredMeasureReport>> measureReports(const std::string& measure) = 0;
+};
+
 // A gateway process serving from the store (Store::recordInstance).
 // A gateway counts as alive while it has recorded itself within this time (it does so every 5 s).
 constexpr int64_t kInstanceSilentMs = 15000;
@@ -604,6 +658,7 @@ class Store {
   virtual OutboxStore& outbox() = 0;
   virtual AuditLogStore& auditLog() = 0;
   virtual ExchangeLogStore& exchangeLog() = 0;
+  virtual MeasureFactStore& measureFacts() = 0;
 
   // True when a trivial write succeeds (readiness).
   virtual Status checkWritable() = 0;

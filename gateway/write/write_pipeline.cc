@@ -13,6 +13,7 @@
 #include "gateway/search/query.h"
 #include "gateway/subscriptions/subscriptions.h"
 #include "gateway/write/back_pressure.h"
+#include "gateway/write/measure_recording.h"
 #include "gateway/write/search_index.h"
 #include "mappings/mapping_set.h"
 
@@ -380,6 +381,12 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     op.created = !current;
     op.record = std::move(write.record);
   }
+  // 4. The follow-up measures' facts, once every resource of the unit (a Location an episode
+  // names) is written.
+  for (auto& op : ops) {
+    if (!op.matchedExisting)
+      BRYGGA_RETURN_IF_ERROR(recordMeasureFacts(txn, op.record, op.resource));
+  }
   return Status::ok();
 }
 
@@ -436,6 +443,7 @@ Status WritePipeline::applyDelete(store::StoreTransaction& txn, const access::Ca
   write.record.tenant = current->tenant;
   write.record.patientId = current->patientId;
   BRYGGA_RETURN_IF_ERROR(txn.resources().putResource(write));
+  BRYGGA_RETURN_IF_ERROR(recordMeasureFacts(txn, write.record, nullptr));
   op.deleted = true;
   op.record = std::move(write.record);
   return Status::ok();

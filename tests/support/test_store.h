@@ -27,6 +27,7 @@ class TestStore final : public store::Store {
   store::OutboxStore& outbox() override { return store_->outbox(); }
   store::AuditLogStore& auditLog() override { return store_->auditLog(); }
   store::ExchangeLogStore& exchangeLog() override { return store_->exchangeLog(); }
+  store::MeasureFactStore& measureFacts() override { return store_->measureFacts(); }
   core::Status checkWritable() override { return store_->checkWritable(); }
   core::Status reclaimSpace() override { return store_->reclaimSpace(); }
   bool holdsLease(const std::string& name) override { return store_->holdsLease(name); }

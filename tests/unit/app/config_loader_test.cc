@@ -26,7 +26,9 @@ TEST(Config, TheEmbeddedDefaultsAreValidAndServeTheHallandClients) {
   EXPECT_EQ(config.server.httpPort, 8080);
   EXPECT_EQ(config.server.httpsPort, 8443);
   EXPECT_EQ(config.dataDir, "./var");
-  ASSERT_EQ(config.clients.size(), 8u);
+  ASSERT_EQ(config.clients.size(), 9u);
+  EXPECT_EQ(config.clients[8].id, "followup");
+  EXPECT_EQ(config.clients[8].role, core::ClientRole::kFollowUp);
   EXPECT_EQ(config.clients[0].certificateSubject, "CN=kungsbacka,O=Brygga Dev,C=SE");
   EXPECT_EQ(config.clients[0].certificateIssuer, "CN=Brygga Dev CA,O=Brygga Dev,C=SE");
   EXPECT_EQ(config.destinations.at("regional").name, "regional");

@@ -105,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
                 R"("locationType": "SNF", "beds": 12 },)",
                 "routing.json: facilities[0] (Smedjan).beds: is not a known member"},
         BadEdit{"routing.json", R"("kind": "routing")", R"("kind": "routes")",
-                "routing.json: is neither a ConceptMap nor a Brygga data file"},
+                "routing.json: is neither a ConceptMap, a Measure nor a Brygga data file"},
         BadEdit{"flows.json", R"(ConceptMap/note-type-to-loinc")",
                 R"(ConceptMap/note-type-to-snomed")",
                 "flows.json: conceptMaps.noteTypeToRegion: names "

@@ -1,0 +1,251 @@
+// The follow-up measures (issue 13) against a synthetic year whose figures are known by
+// construction (bench/traffic_year.h): the year's messages go through the real FHIR API, flows
+// and write pipeline into a real store at the times the scenario chose, and every month's
+// MeasureReport of every Measure, from GET /fhir/Measure/{id}/$evaluate-measure, must equal the
+// scenario's hand count exactly: each population, each stratum, each score. The scenario holds
+// contacts around both clock changes and month ends, discharges on a month's last day,
+// readmissions on day 30 and day 31, a patient moving to another service point mid-month and
+// visits later entered in error.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include <rapidjson/document.h>
+
+#include "bench/traffic_year.h"
+#include "gateway/api/fhir_api.h"
+#include "gateway/api/measure_api.h"
+#include "gateway/core/civil_time.h"
+#include "gateway/fhir/json.h"
+#include "gateway/fhir/operation_outcome.h"
+#include "gateway/fhir/validator.h"
+#include "gateway/flows/flow_router.h"
+#include "gateway/flows/mapping_registry.h"
+#include "gateway/measures/evaluation.h"
+#include "gateway/measures/month_closing.h"
+#include "gateway/store/sqlite_store.h"
+#include "tests/support/simulated_time_system.h"
+#include "tests/support/test_support.h"
+
+namespace brygga::measures {
+namespace {
+
+using rapidjson::Value;
+
+const std::vector<std::string> kDestinations = {"regional", "kungsbacka", "varberg", "falkenberg",
+                                                "halmstad", "laholm",     "hylte"};
+const std::vector<std::string> kMeasures = {"contacts", "enrolled-patients", "short-term-patients",
+                                            "consultation-requests", "readmission-30d"};
+
+class Gateway {
+ public:
+  Gateway()
+      : clock_(0),
+        logger_(log_),
+        validator_(fhir::makeValidator()),
+        registry_(std::string(BRYGGA_SOURCE_DIR) + "/mappings/data", kDestinations, logger_,
+                  clock_) {
+    store::SqliteOptions options;
+    options.path = dir_.path() + "/brygga.db";
+    auto opened = store::openSqliteStore(options);
+    EXPECT_TRUE(opened.isOk()) << opened.status().toString();
+    store_ = std::move(opened).value();
+    loaded_ = registry_.load();
+    router_ =
+        std::make_unique<flows::FlowRouter>(registry_, *store_, clock_, kDestinations, logger_);
+    api::ApiDependencies deps{*store_,       *validator_, clock_, logger_, api::RequestLimits{},
+                              kDestinations, nullptr};
+    deps.flows = router_.get();
+    fhir_ = std::make_unique<api::FhirApi>(std::move(deps));
+    measures_ = std::make_unique<api::MeasureApi>(registry_, *store_, clock_, logger_);
+  }
+
+  const core::Status& loaded() const { return loaded_; }
+  testing::SimulatedTimeSystem& clock() { return clock_; }
+  std::shared_ptr<const mappings::MappingSet> mappings() { return registry_.current(); }
+  store::Store& store() { return *store_; }
+  const fhir::Validator& validator() const { return *validator_; }
+
+  api::ApiResponse send(const traffic::Message& m) {
+    api::ApiRequest request;
+    request.method = m.method;
+    std::string path = m.path;
+    if (size_t q = path.find('?'); q != std::string::npos) {
+      request.query = path.substr(q + 1);
+      path.resize(q);
+    }
+    request.path = path;
+    request.body = m.body;
+    request.headers["content-type"] = "application/fhir+json";
+    request.caller = caller(m.client, m.client == "region" ? core::ClientRole::kRegional
+                                                           : core::ClientRole::kMunicipal);
+    request.baseUrl = "https://brygga.test/fhir";
+    request.requestId = "year-" + std::to_string(++requests_);
+    return fhir_->handle(request);
+  }
+
+  api::ApiResponse measure(const std::string& path, const std::string& query,
+                           core::ClientRole role = core::ClientRole::kIntegration,
+                           const std::string& method = "GET") {
+    api::ApiRequest request;
+    request.method = method;
+    request.path = path;
+    request.query = query;
+    request.caller = caller("followup", role);
+    request.baseUrl = "https://brygga.test/fhir/Measure";
+    request.requestId = "measure-" + std::to_string(++requests_);
+    return measures_->handle(request);
+  }
+
+ private:
+  static api::Caller caller(const std::string& client, core::ClientRole role) {
+    api::Caller c;
+    c.authenticated = true;
+    c.clientId = client;
+    c.tenant = role == core::ClientRole::kMunicipal ? client : std::string();
+    c.role = role;
+    c.credential = "token";
+    return c;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+  std::ostringstream log_;
+  testing::SimulatedTimeSystem clock_;
+  core::Logger logger_;
+  std::unique_ptr<fhir::Validator> validator_;
+  flows::MappingRegistry registry_;
+  core::Status loaded_;
+  std::unique_ptr<flows::FlowRouter> router_;
+  std::unique_ptr<api::FhirApi> fhir_;
+  std::unique_ptr<api::MeasureApi> measures_;
+  int requests_ = 0;
+};
+
+std::string codeOf(const Value& conceptValue) {
+  return std::string(fhir::stringMember(conceptValue["coding"][0], "code"));
+}
+
+// A MeasureReport as the scenario counts: "measure/group/population[/stratifier=value]" -> count,
+// zero counts left out; "measure/group/score" -> measureScore × 10000.
+void flatten(const std::string& measure, const Value& report, traffic::MonthFigures& out) {
+  for (const auto& group : report["group"].GetArray()) {
+    const std::string g = measure + "/" + codeOf(group["code"]) + "/";
+    for (const auto& p : group["population"].GetArray()) {
+      if (p["count"].GetInt() > 0) out[g + codeOf(p["code"])] = p["count"].GetInt();
+    }
+    if (const Value* score = fhir::member(group, "measureScore")) {
+      out[g + "score"] = std::llround((*score)["value"].GetDouble() * 10000.0);
+    }
+    const Value* stratifiers = fhir::member(group, "stratifier");
+    if (stratifiers == nullptr) continue;
+    for (const auto& s : stratifiers->GetArray()) {
+      const std::string code = codeOf(s["code"][0]);
+      for (const auto& stratum : s["stratum"].GetArray()) {
+        const std::string value(fhir::stringMember(stratum["value"], "text"));
+        for (const auto& p : stratum["population"].GetArray()) {
+          if (p["count"].GetInt() > 0) {
+            out[g + codeOf(p["code"]) + "/" + code + "=" + value] = p["count"].GetInt();
+          }
+        }
+      }
+    }
+  }
+}
+
+std::string differences(const traffic::MonthFigures& expected,
+                        const traffic::MonthFigures& actual) {
+  std::string out;
+  std::set<std::string> keys;
+  for (const auto& [k, _] : expected) keys.insert(k);
+  for (const auto& [k, _] : actual) keys.insert(k);
+  for (const auto& k : keys) {
+    const auto e = expected.find(k);
+    const auto a = actual.find(k);
+    const int64_t ev = e == expected.end() ? 0 : e->second;
+    const int64_t av = a == actual.end() ? 0 : a->second;
+    if (ev != av) {
+      out +=
+          "  " + k + ": expected " + std::to_string(ev) + ", reported " + std::to_string(av) + "\n";
+    }
+  }
+  return out;
+}
+
+TEST(MeasuresYear, EveryMonthsReportsEqualTheHandCountOfASyntheticYear) {
+  Gateway gateway;
+  ASSERT_TRUE(gateway.loaded().isOk()) << gateway.loaded().toString();
+  const traffic::YearScenario year(gateway.mappings(), /*seed=*/13);
+  ASSERT_GT(year.steps().size(), 200u);
+  for (const traffic::Step& step : year.steps()) {
+    gateway.clock().setSystemTimeMs(step.atMs);
+    const api::ApiResponse response = gateway.send(step.message);
+    ASSERT_LT(response.status, 300)
+        << step.message.kind << " from " << step.message.client << " at "
+        << core::formatStockholm(step.atMs) << ": " << response.body << "\n"
+        << step.message.body;
+  }
+  gateway.clock().setSystemTimeMs(core::fromStockholm(core::CivilDate{2027, 2, 1}, 0));
+  int64_t contacts = 0;
+  for (int month = 1; month <= 12; ++month) {
+    const Period period = monthPeriod(year.year(), month);
+    traffic::MonthFigures actual;
+    for (const std::string& measure : kMeasures) {
+      const api::ApiResponse response =
+          gateway.measure("/" + measure + "/$evaluate-measure",
+                          "periodStart=" + period.start.iso() + "&periodEnd=" + period.end.iso());
+      ASSERT_EQ(response.status, 200) << response.body;
+      rapidjson::Document report;
+      report.Parse(response.body.c_str());
+      ASSERT_TRUE(report.IsObject());
+      EXPECT_EQ(fhir::stringMember(report, "type"), "summary");
+      const auto issues = gateway.validator().validate(report);
+      EXPECT_FALSE(fhir::hasErrors(issues)) << fhir::operationOutcomeJson(issues);
+      flatten(measure, report, actual);
+    }
+    const std::string diff = differences(year.expected(month), actual);
+    EXPECT_TRUE(diff.empty()) << "month " << month << ":\n" << diff;
+    for (const char* g :
+         {"contacts/home-visit/initial-population", "contacts/consultation/initial-population"}) {
+      if (actual.count(g)) contacts += actual[g];
+    }
+  }
+  EXPECT_GT(contacts, 100);
+
+  // December closes: from the second of January its five reports are kept, once, as evaluated.
+  const int64_t newYearsDay = core::fromStockholm(core::CivilDate{2027, 1, 1}, 12 * 60);
+  auto stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay);
+  ASSERT_TRUE(stored.isOk()) << stored.status().toString();
+  EXPECT_EQ(*stored, 0) << "not on the first day of the month";
+  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + core::kDayMs);
+  ASSERT_TRUE(stored.isOk()) << stored.status().toString();
+  EXPECT_EQ(*stored, 5);
+  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + 2 * core::kDayMs);
+  EXPECT_EQ(*stored, 0) << "a month's reports are kept once";
+  auto kept = gateway.store().measureFacts().measureReports("contacts");
+  ASSERT_TRUE(kept.isOk());
+  ASSERT_EQ(kept->size(), 1u);
+  EXPECT_EQ((*kept)[0].periodStart, "2026-12-01");
+  rapidjson::Document december;
+  december.Parse((*kept)[0].json.c_str());
+  traffic::MonthFigures keptFigures;
+  flatten("contacts", december, keptFigures);
+  traffic::MonthFigures expectedContacts;
+  for (const auto& [key, value] : year.expected(12)) {
+    if (key.rfind("contacts/", 0) == 0) expectedContacts[key] = value;
+  }
+  EXPECT_EQ(differences(expectedContacts, keptFigures), "");
+  // The edge cases are in the count: readmissions on day 30 (January, August) and not day 31
+  // (April).
+  EXPECT_EQ(year.expected(1).at("readmission-30d/readmission-30d/numerator"), 1);
+  EXPECT_EQ(year.expected(4).count("readmission-30d/readmission-30d/numerator"), 0u);
+  EXPECT_EQ(year.expected(4).at("readmission-30d/readmission-30d/denominator"), 2);
+}
+
+}  // namespace
+}  // namespace brygga::measures
