@@ -142,7 +142,7 @@ TEST(Cli, CheckConfigSaysWhatServeWouldSayOfAFile) {
   EXPECT_EQ(good.output.rfind("ok: " + dir.file("good.json") + "\n", 0), 0u) << good.output;
   EXPECT_NE(good.output.find("listeners: http 127.0.0.1:8085, https off\n"), std::string::npos)
       << good.output;
-  EXPECT_NE(good.output.find("clients: 8 (kungsbacka, "), std::string::npos) << good.output;
+  EXPECT_NE(good.output.find("clients: 9 (kungsbacka, "), std::string::npos) << good.output;
   EXPECT_NE(good.output.find("destinations: 1 (regional http://127.0.0.1:9191/fhir)"),
             std::string::npos)
       << good.output;
