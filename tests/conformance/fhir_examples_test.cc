@@ -162,9 +162,9 @@ TEST_F(OfficialPackage, ExamplesOfTheTypesBryggaServesValidate) {
       EXPECT_FALSE(hasErrors(issues)) << ex.file << "\n" << errorsOf(issues);
     }
   }
-  // The 17 resource types Brygga serves, plus Bundle and OperationOutcome (the package has no
+  // The 18 resource types Brygga serves, plus Bundle and OperationOutcome (the package has no
   // Parameters example).
-  EXPECT_EQ(count, 202u);
+  EXPECT_EQ(count, 204u);
   EXPECT_EQ(perType["Patient"], 22u);
   EXPECT_EQ(perType["EpisodeOfCare"], 1u);
   EXPECT_EQ(perType["Consent"], 12u);
@@ -282,7 +282,7 @@ TEST_F(OfficialPackage, DroppingARequiredElementIsRejected) {
                     }
                     return false;
                   });
-  EXPECT_EQ(applied, 101u);
+  EXPECT_EQ(applied, 103u);
 }
 
 TEST_F(OfficialPackage, AValueOfTheWrongTypeIsRejected) {
@@ -305,7 +305,7 @@ TEST_F(OfficialPackage, AValueOfTheWrongTypeIsRejected) {
         }
         return false;
       });
-  EXPECT_EQ(applied, 158u);
+  EXPECT_EQ(applied, 160u);
 }
 
 TEST_F(OfficialPackage, AnUnknownElementIsRejected) {
@@ -330,8 +330,8 @@ TEST_F(OfficialPackage, AnUnknownElementIsRejected) {
                     expected = {type + ".bryggaUnknown", "structure"};
                     return true;
                   });
-  EXPECT_EQ(applied, 158u);
-  EXPECT_EQ(nested, 120u);
+  EXPECT_EQ(applied, 160u);
+  EXPECT_EQ(nested, 122u);
 }
 
 TEST_F(OfficialPackage, ACodeOutsideARequiredValueSetIsRejected) {
@@ -351,7 +351,7 @@ TEST_F(OfficialPackage, ACodeOutsideARequiredValueSetIsRejected) {
                     }
                     return false;
                   });
-  EXPECT_EQ(applied, 116u);
+  EXPECT_EQ(applied, 118u);
 }
 
 TEST_F(OfficialPackage, AMalformedDateIsRejected) {
@@ -374,7 +374,7 @@ TEST_F(OfficialPackage, AMalformedDateIsRejected) {
                       return false;
                     });
   }
-  EXPECT_EQ(applied, 97u);
+  EXPECT_EQ(applied, 99u);
 }
 
 TEST_F(OfficialPackage, ABrokenPersonnummerCheckDigitIsRejected) {

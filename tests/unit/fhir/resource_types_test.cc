@@ -12,11 +12,12 @@ TEST(ResourceTypesTest, SupportedTypes) {
   for (const char* type :
        {"Patient", "EpisodeOfCare", "Encounter", "CarePlan", "Task", "DocumentReference",
         "Composition", "Condition", "Organization", "Practitioner", "PractitionerRole", "Location",
-        "Provenance", "AuditEvent", "ServiceRequest", "HealthcareService", "Consent"}) {
+        "Provenance", "AuditEvent", "ServiceRequest", "HealthcareService", "Consent",
+        "Subscription"}) {
     EXPECT_TRUE(isSupportedResourceType(type)) << type;
     EXPECT_TRUE(isKnownR4ResourceType(type)) << type;
   }
-  EXPECT_EQ(supportedResourceTypes().size(), 17u);
+  EXPECT_EQ(supportedResourceTypes().size(), 18u);
   EXPECT_FALSE(isSupportedResourceType("Observation"));
   EXPECT_FALSE(isSupportedResourceType("patient"));
 }
