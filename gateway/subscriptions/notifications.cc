@@ -63,6 +63,20 @@ void parameter(Writer& w, const char* name, const char* valueKey, std::string_vi
   w.EndObject();
 }
 
+// A Bundle's object opened up to its entries: its id, profile (when one is named), type and time.
+void startBundle(Writer& w, const char* type, const char* profileUrl, int64_t nowMs) {
+  w.StartObject();
+  key(w, "resourceType");
+  w.String("Bundle");
+  key(w, "id");
+  str(w, core::newUuid());
+  if (profileUrl != nullptr) profile(w, profileUrl);
+  key(w, "type");
+  w.String(type);
+  key(w, "timestamp");
+  str(w, core::formatInstant(nowMs));
+}
+
 // The backport-subscription-status-r4 Parameters.
 void statusParameters(Writer& w, const Notification& n) {
   w.StartObject();
@@ -122,16 +136,7 @@ const char* toString(NotificationType type) {
 std::string notificationBundle(const Notification& n) {
   rapidjson::StringBuffer out;
   Writer w(out);
-  w.StartObject();
-  key(w, "resourceType");
-  w.String("Bundle");
-  key(w, "id");
-  str(w, core::newUuid());
-  profile(w, kNotificationProfile);
-  key(w, "type");
-  w.String("history");
-  key(w, "timestamp");
-  str(w, core::formatInstant(n.nowMs));
+  startBundle(w, "history", kNotificationProfile, n.nowMs);
   key(w, "entry");
   w.StartArray();
   w.StartObject();
@@ -184,15 +189,7 @@ std::string notificationBundle(const Notification& n) {
 std::string statusBundle(const Notification& n) {
   rapidjson::StringBuffer out;
   Writer w(out);
-  w.StartObject();
-  key(w, "resourceType");
-  w.String("Bundle");
-  key(w, "id");
-  str(w, core::newUuid());
-  key(w, "type");
-  w.String("searchset");
-  key(w, "timestamp");
-  str(w, core::formatInstant(n.nowMs));
+  startBundle(w, "searchset", nullptr, n.nowMs);
   key(w, "total");
   w.Int(1);
   key(w, "entry");
