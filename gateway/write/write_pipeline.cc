@@ -328,9 +328,11 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
     if (op.type == "Patient" && current && !current->deleted) {
       BRYGGA_RETURN_IF_ERROR(keepsPersonNumbers(*current, *op.resource, where));
     }
-    // Directory records, enrollments and blocks are their owner's to change.
+    // Directory records, enrollments, blocks and subscriptions are their owner's to change, also
+    // once deleted: another party writing the id again would put its content where the owner's
+    // references (a residence Location that steers routing) still point.
     const bool owned = access::CallerAccess::ownerWrites(op.type, patientId);
-    if (owned && current && !current->deleted && !ca.writeOwned(*current).allowed()) {
+    if (owned && current && !ca.writeOwned(*current).allowed()) {
       return core::permissionDenied(where + op.type + "/" + op.id +
                                     " is another party's: only its owner changes it (a "
                                     "municipality its own, the region and integration team "
@@ -346,9 +348,8 @@ Status WritePipeline::applyOps(store::StoreTransaction& txn, const Writer& write
       if (!prepared.isOk()) return prepared.withPrefix(where);
     }
     // The owner: who wrote it first (a municipality, or "" for the region, the integration team
-    // and Brygga); a Patient has none, access to it is by care relationship. A deleted record
-    // written again is the writer's.
-    std::string tenant = current && !current->deleted ? current->tenant : ca.owner(op.type);
+    // and Brygga); a Patient has none, access to it is by care relationship.
+    std::string tenant = current ? current->tenant : ca.owner(op.type);
     if (op.type == "Patient") tenant.clear();
 
     const int64_t version = current ? current->version + 1 : 1;

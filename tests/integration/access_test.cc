@@ -161,6 +161,18 @@ TEST_F(AccessTest, AnotherMunicipalityCannotReplaceOrSeeAnOwnedLocation) {
   EXPECT_STREQ(parse(mine.body)["meta"]["versionId"].GetString(), "1");
   EXPECT_EQ(total("falkenberg", "/Location"), 1);
 
+  // Deleted, it stays Falkenberg's: Varberg cannot write the id again (Falkenberg's residences
+  // may still point at it), Falkenberg can.
+  EXPECT_EQ(call("falkenberg", "DELETE", "/Location/" + id).status, 204);
+  EXPECT_EQ(
+      call("varberg", "PUT", "/Location/" + id, location(system, "BO-X", "Varbergs", id)).status,
+      403);
+  EXPECT_EQ(call("varberg", "GET", "/Location/" + id).status, 404);
+  auto again =
+      call("falkenberg", "PUT", "/Location/" + id, location(system, "BO-X", "Falkenbergs", id));
+  EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(call("varberg", "GET", "/Location/" + id).status, 404);
+
   // A global record (the region's): every municipality reads it, none changes it.
   auto global = call("region", "POST", "/Location",
                      location("https://regionhalland.se/plats", "KTA", "Korttidsboende"));
