@@ -922,13 +922,20 @@ struct PgGroupWriter {
 // connection is lost.
 class Listener final : public Store::Subscription {
  public:
+  // Returns once the LISTEN is in place (or its first attempt failed, or kFirstListenMs passed),
+  // so that what is announced after listen() returned is heard: a gateway that has started hears
+  // its peers.
   Listener(std::string conninfo, std::string channel, std::string self,
            std::function<void()> listener)
       : conninfo_(std::move(conninfo)),
         channel_(std::move(channel)),
         self_(std::move(self)),
         listener_(std::move(listener)),
-        thread_([this] { run(); }) {}
+        thread_([this] { run(); }) {
+    std::unique_lock lock(mutex_);
+    stopped_.wait_for(lock, std::chrono::milliseconds(kFirstListenMs),
+                      [this] { return firstAttempted_ || stop_; });
+  }
   ~Listener() override {
     {
       std::lock_guard lock(mutex_);
@@ -941,17 +948,24 @@ class Listener final : public Store::Subscription {
  private:
   void run() {
     std::unique_ptr<Connection> connection;
+    bool listenedBefore = false;
     while (!stopping()) {
       try {
         if (!connection || !connection->healthy()) {
           connection = std::make_unique<Connection>(conninfo_);
           connection->execScript("LISTEN " + channel_);
+          attempted();
+          // What was announced while this was not listening is lost: after a reconnect, act as
+          // if something had been announced (the listeners reload what they follow).
+          if (listenedBefore) listener_();
+          listenedBefore = true;
         }
         for (const std::string& from : connection->waitForNotifications(kWaitMs)) {
           if (from != self_) listener_();
         }
       } catch (const PgError&) {
         connection.reset();
+        attempted();
         // The database is away: try again in a while, or stop.
         std::unique_lock lock(mutex_);
         stopped_.wait_for(lock, std::chrono::milliseconds(kRetryMs), [this] { return stop_; });
@@ -962,9 +976,18 @@ class Listener final : public Store::Subscription {
     std::lock_guard lock(mutex_);
     return stop_;
   }
+  void attempted() {
+    {
+      std::lock_guard lock(mutex_);
+      if (firstAttempted_) return;
+      firstAttempted_ = true;
+    }
+    stopped_.notify_all();
+  }
 
-  static constexpr int kWaitMs = 200;    // how soon a stop is noticed
-  static constexpr int kRetryMs = 1000;  // between attempts to reconnect
+  static constexpr int kWaitMs = 200;          // how soon a stop is noticed
+  static constexpr int kRetryMs = 1000;        // between attempts to reconnect
+  static constexpr int kFirstListenMs = 5000;  // the longest listen() waits for its LISTEN
   const std::string conninfo_;
   const std::string channel_;
   const std::string self_;
@@ -972,6 +995,7 @@ class Listener final : public Store::Subscription {
   std::mutex mutex_;
   std::condition_variable stopped_;
   bool stop_ = false;
+  bool firstAttempted_ = false;
   std::thread thread_;  // last: started when everything it uses is ready
 };
 
