@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <string_view>
 
 #include "gateway/core/digest.h"
 #include "gateway/fhir/json.h"
@@ -18,20 +19,19 @@ using core::Issue;
 using core::Status;
 using core::StatusOr;
 
-constexpr const char* kStreamPrefix = "Subscription/";
-constexpr size_t kStreamPrefixSize = 13;
+constexpr std::string_view kStreamPrefix = "Subscription/";
 // At most this long between heartbeat passes, so that a new subscription's first heartbeat is
 // not late by more than this.
 constexpr int64_t kHeartbeatPassMs = 1000;
 
 std::string streamOf(const std::string& id) {
-  return kStreamPrefix + id;
+  return std::string(kStreamPrefix) + id;
 }
 
 // "Subscription/<id>" -> "<id>"; empty when the key is no subscription's.
 std::string idOf(const store::OutboxEntry& entry) {
   if (entry.orderingKey.rfind(kStreamPrefix, 0) != 0) return {};
-  return entry.orderingKey.substr(kStreamPrefixSize);
+  return entry.orderingKey.substr(kStreamPrefix.size());
 }
 
 // The subscriber's access: the party that registered it, read as the client it is.

@@ -110,8 +110,6 @@ class Subscriptions final : public delivery::EntryRouting {
                         store::OutboxState state, const std::string& lastError) override;
   std::string patientOf(const store::OutboxEntry& entry) override;
 
-  const SubscriptionsConfig& config() const { return config_; }
-
  private:
   struct Registered {
     SubscriptionSpec spec;
