@@ -370,6 +370,21 @@ StatusOr<std::optional<delivery::EntryRouting::Address>> Subscriptions::addressO
   const std::string id = idOf(entry);
   std::optional<Registered> r = find(id);
   if (!r) {
+    // Committed with its entry but not yet in the cache (the worker can pass between a unit's
+    // commit and changed()): the store says whether it is there.
+    BRYGGA_ASSIGN_OR_RETURN(std::optional<store::ResourceRecord> record,
+                            store_.resources().read("Subscription", id));
+    if (record && !record->deleted) {
+      auto doc = fhir::parseJson(record->json);
+      auto spec =
+          doc.isOk() ? readSubscription(*doc) : core::StatusOr<SubscriptionSpec>(doc.status());
+      if (spec.isOk()) {
+        spec->id = id;
+        r = Registered{std::move(spec).value(), record->tenant};
+      }
+    }
+  }
+  if (!r) {
     gone = "the subscription is gone";
     return std::optional<Address>();
   }
