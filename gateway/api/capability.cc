@@ -1,7 +1,12 @@
 #include "gateway/api/capability.h"
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include <rapidjson/document.h>
 
+#include "gateway/api/measure_api.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/resource_types.h"
 #include "gateway/fhir/validator.h"
@@ -59,6 +64,58 @@ void addSubscriptionCapability(Value& res, rapidjson::Document::AllocatorType& a
   } else {
     res.AddMember("documentation", Value(text.c_str(), a), a);
   }
+}
+
+// The follow-up figures (api/measure_api.h): read-only, served from the mapping files and the
+// reports kept when months closed, for the integration, regional and followup roles.
+Value followUpCapability(const std::string& type, rapidjson::Document::AllocatorType& a) {
+  const bool isMeasure = type == "Measure";
+  Value res(rapidjson::kObjectType);
+  res.AddMember("type", Value(type.c_str(), a), a);
+  Value interactions(rapidjson::kArrayType);
+  for (const char* code : {"read", "search-type"}) {
+    Value i(rapidjson::kObjectType);
+    i.AddMember("code", Value(code, a), a);
+    interactions.PushBack(i, a);
+  }
+  res.AddMember("interaction", interactions, a);
+  Value params(rapidjson::kArrayType);
+  for (const auto& name : MeasureApi::searchParamsOf(
+           isMeasure ? MeasureApi::Serves::kMeasure : MeasureApi::Serves::kMeasureReport)) {
+    const char* kind = name == "url"       ? "uri"
+                       : name == "measure" ? "reference"
+                       : name == "period"  ? "date"
+                                           : "token";
+    Value p(rapidjson::kObjectType);
+    p.AddMember("name", Value(name.c_str(), a), a);
+    p.AddMember("type", Value(kind, a), a);
+    params.PushBack(p, a);
+  }
+  res.AddMember("searchParam", params, a);
+  if (isMeasure) {
+    Value operations(rapidjson::kArrayType);
+    Value evaluate(rapidjson::kObjectType);
+    evaluate.AddMember("name", "evaluate-measure", a);
+    evaluate.AddMember("definition",
+                       "http://hl7.org/fhir/OperationDefinition/Measure-evaluate-measure", a);
+    operations.PushBack(evaluate, a);
+    res.AddMember("operation", operations, a);
+  }
+  res.AddMember(
+      "documentation",
+      Value(
+          isMeasure
+              ? "The follow-up Measures in force (mappings/data). $evaluate-measure (GET, or POST "
+                "with a Parameters body) takes periodStart and periodEnd (whole days in "
+                "Europe/Stockholm) and reportType=summary. For the integration, regional and "
+                "followup roles; no _sort."
+              : "The summary reports kept, never changed, when each month closed (id "
+                "<measure>-<YYYY-MM>, identifier https://brygga.se/fhir/measure-report); also "
+                "forwarded to the destination measures.forwardTo names. For the integration, "
+                "regional and followup roles; no _sort.",
+          a),
+      a);
+  return res;
 }
 
 }  // namespace
@@ -123,8 +180,16 @@ std::string buildCapabilityStatement(const RequestLimits& limits) {
       a);
 
   Value resources(rapidjson::kArrayType);
-  for (std::string_view typeView : fhir::supportedResourceTypes()) {
-    std::string type(typeView);
+  std::vector<std::string> types(fhir::supportedResourceTypes().begin(),
+                                 fhir::supportedResourceTypes().end());
+  types.push_back("Measure");
+  types.push_back("MeasureReport");
+  std::sort(types.begin(), types.end());
+  for (const std::string& type : types) {
+    if (type == "Measure" || type == "MeasureReport") {
+      resources.PushBack(followUpCapability(type, a), a);
+      continue;
+    }
     bool readOnly = fhir::isReadOnlyResourceType(type);
     Value res(rapidjson::kObjectType);
     res.AddMember("type", Value(type.c_str(), a), a);

@@ -63,11 +63,6 @@ ApiResponse jsonResponse(int status, std::string body) {
   return r;
 }
 
-std::string header(const ApiRequest& request, const std::string& name) {
-  auto it = request.headers.find(name);
-  return it == request.headers.end() ? std::string() : it->second;
-}
-
 // The If-Match header as a version; nullopt when the request has none.
 StatusOr<std::optional<int64_t>> ifMatchOf(const ApiRequest& request) {
   const std::string text = header(request, "if-match");
@@ -77,36 +72,7 @@ StatusOr<std::optional<int64_t>> ifMatchOf(const ApiRequest& request) {
   return std::optional<int64_t>(*version);
 }
 
-// One preference of the Prefer header (RFC 7240: "return=minimal, handling=lenient"), lower-cased;
-// empty when the request does not state it.
-std::string preference(const ApiRequest& request, std::string_view name) {
-  const std::string prefer = core::lowerAscii(header(request, "prefer"));
-  size_t start = 0;
-  while (start < prefer.size()) {
-    size_t end = prefer.find_first_of(",;", start);
-    if (end == std::string::npos) end = prefer.size();
-    std::string item = prefer.substr(start, end - start);
-    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
-    if (item.size() > name.size() && item.compare(0, name.size(), name) == 0 &&
-        item[name.size()] == '=') {
-      std::string value = item.substr(name.size() + 1);
-      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-        value = value.substr(1, value.size() - 2);
-      }
-      return value;
-    }
-    start = end + 1;
-  }
-  return {};
-}
-
 // "Application/FHIR+JSON; charset=utf-8" -> "application/fhir+json".
-std::string mediaTypeOf(const std::string& value) {
-  std::string v = core::lowerAscii(value.substr(0, value.find(';')));
-  while (!v.empty() && v.back() == ' ') v.pop_back();
-  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
-  return v;
-}
 
 bool isJsonMediaType(const std::string& value) {
   const std::string v = mediaTypeOf(value);
@@ -254,10 +220,12 @@ class FhirApi::Impl {
           "authentication required: a client certificate (HTTPS) or a bearer token"));
     }
     if (auto refused = checkResponseFormat(request, *params)) return *refused;
-    // Service management reads the follow-up figures (/fhir/Measure), never patient data.
+    // Service management reads the follow-up figures (/fhir/Measure, /fhir/MeasureReport), never
+    // patient data.
     if (request.caller.role == core::ClientRole::kFollowUp) {
       return errorResponse(core::permissionDenied(
-          "the followup role reads the figures at /fhir/Measure, not the resources"));
+          "the followup role reads the figures at /fhir/Measure and /fhir/MeasureReport, not "
+          "the resources"));
     }
 
     // The HTTP layer passes the path undecoded: "$" may arrive percent-encoded.
@@ -609,14 +577,7 @@ class FhirApi::Impl {
                            search::QueryParams params, Trace& trace) {
     trace.interaction = "search-type";
     trace.action = 'E';
-    const std::string contentType = header(request, "content-type");
-    if (mediaTypeOf(contentType) != "application/x-www-form-urlencoded") {
-      return errorResponse(
-          {StatusCode::kUnsupportedMediaType, "Content-Type '" + contentType +
-                                                  "' is not supported: POST _search takes "
-                                                  "application/x-www-form-urlencoded"});
-    }
-    auto form = search::parseQuery(request.body);
+    auto form = searchFormOf(request);
     if (!form.isOk()) return errorResponse(form.status());
     if (auto refused = checkResponseFormat(request, *form)) return *refused;
     if (!request.body.empty()) {

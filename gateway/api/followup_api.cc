@@ -11,6 +11,7 @@
 #include "gateway/core/log.h"
 #include "gateway/core/text.h"
 #include "gateway/measures/evaluation.h"
+#include "gateway/search/query.h"
 #include "mappings/mapping_set.h"
 
 namespace brygga::api {
@@ -19,12 +20,13 @@ namespace {
 
 using core::StatusCode;
 
-// The exported tables' column headings (Swedish, as the console; the page's own labels are in
-// static/followup-labels.js). Grouped here so that a translation finds them in one place.
+// The exported tables' column headings in the console's two languages (the page's own labels are
+// in static/i18n.js, followup.*). Grouped here so that a translation finds them in one place.
 struct Column {
   const char* key;
-  const char* heading;
-  bool count;  // a count (masked when small) rather than a name, rate or time
+  const char* heading;  // Swedish, the default
+  const char* english;  // lang=en
+  bool count;           // a count (masked when small) rather than a name, rate or time
 };
 struct TableSpec {
   const char* id;
@@ -33,29 +35,31 @@ struct TableSpec {
 const std::vector<TableSpec>& tableSpecs() {
   static const std::vector<TableSpec> kTables = {
       {"contacts",
-       {{"month", "Månad", false},
-        {"servicePoint", "Serviceställe", false},
-        {"homeVisit", "Hembesök", true},
-        {"consultation", "Telefon- och videokonsultationer", true}}},
+       {{"month", "Månad", "Month", false},
+        {"servicePoint", "Serviceställe", "Service point", false},
+        {"homeVisit", "Hembesök", "Home visits", true},
+        {"consultation", "Telefon- och videokonsultationer", "Phone and video consultations",
+         true}}},
       {"patients",
-       {{"month", "Månad", false},
-        {"servicePoint", "Serviceställe", false},
-        {"enrolled", "Inskrivna patienter", true},
-        {"newEnrollments", "Nya inskrivningar", true},
-        {"shortTerm", "Patienter på korttidsboende", true},
-        {"newShortTerm", "Nya korttidsvistelser", true}}},
+       {{"month", "Månad", "Month", false},
+        {"servicePoint", "Serviceställe", "Service point", false},
+        {"enrolled", "Inskrivna patienter", "Enrolled patients", true},
+        {"newEnrollments", "Nya inskrivningar", "New enrollments", true},
+        {"shortTerm", "Patienter på korttidsboende", "Patients in short-term care", true},
+        {"newShortTerm", "Nya korttidsvistelser", "New short-term stays", true}}},
       {"requests",
-       {{"month", "Månad", false},
-        {"withinHours", "Inom öppettid", true},
-        {"outsideHours", "Utanför öppettid", true},
-        {"answered", "Besvarade", true},
-        {"declined", "Avböjda", true},
-        {"medianMinutes", "Median minuter till läkarbesök", false}}},
+       {{"month", "Månad", "Month", false},
+        {"withinHours", "Inom öppettid", "Within service hours", true},
+        {"outsideHours", "Utanför öppettid", "Outside service hours", true},
+        {"answered", "Besvarade", "Answered", true},
+        {"declined", "Avböjda", "Declined", true},
+        {"medianMinutes", "Median minuter till läkarbesök", "Median minutes to the physician visit",
+         false}}},
       {"readmissions",
-       {{"month", "Månad", false},
-        {"discharges", "Utskrivningar (hjärtsvikt)", true},
-        {"readmitted", "Återinskrivna inom 30 dagar", true},
-        {"rate", "Andel", false}}},
+       {{"month", "Månad", "Month", false},
+        {"discharges", "Utskrivningar (hjärtsvikt)", "Discharges (heart failure)", true},
+        {"readmitted", "Återinskrivna inom 30 dagar", "Readmitted within 30 days", true},
+        {"rate", "Andel", "Rate", false}}},
   };
   return kTables;
 }
@@ -204,14 +208,23 @@ ApiResponse FollowUpApi::dispatch(const ApiRequest& request, Trace& trace) {
   std::shared_ptr<const mappings::MappingSet> set = registry_.current();
   if (set == nullptr) return errorResponse(core::unavailable("no mapping files are in force"));
   int year = core::toStockholm(clock_.nowMs()).date.year;
-  if (request.query.rfind("year=", 0) == 0) {
-    const std::string text = request.query.substr(5);
-    if (text.size() != 4 || !std::all_of(text.begin(), text.end(), core::isAsciiDigit)) {
-      return errorResponse(core::invalidArgument("year must be four digits"));
+  bool english = false;
+  auto params = search::parseQuery(request.query);
+  if (!params.isOk()) return errorResponse(params.status());
+  for (const auto& [name, text] : *params) {
+    if (name == "year") {
+      if (text.size() != 4 || !std::all_of(text.begin(), text.end(), core::isAsciiDigit)) {
+        return errorResponse(core::invalidArgument("year must be four digits"));
+      }
+      year = std::stoi(text);
+    } else if (name == "lang") {
+      if (text != "sv" && text != "en") {
+        return errorResponse(core::invalidArgument("lang must be sv or en"));
+      }
+      english = text == "en";
+    } else {
+      return errorResponse(core::invalidArgument("the parameters are year and lang"));
     }
-    year = std::stoi(text);
-  } else if (!request.query.empty()) {
-    return errorResponse(core::invalidArgument("the only parameter is year"));
   }
   const std::vector<std::string> parts = splitPath(request.path);
   if (parts.size() > 1) return errorResponse(core::notFound("no such follow-up table"));
@@ -244,7 +257,8 @@ ApiResponse FollowUpApi::dispatch(const ApiRequest& request, Trace& trace) {
     if (parts[0] != std::string(table.spec->id) + ".csv") continue;
     std::string out;
     for (size_t c = 0; c < table.spec->columns.size(); ++c) {
-      out += (c ? "," : "") + csvField(table.spec->columns[c].heading);
+      const Column& column = table.spec->columns[c];
+      out += (c ? "," : "") + csvField(english ? column.english : column.heading);
     }
     out += "\r\n";
     for (const auto& row : table.rows) {

@@ -15,7 +15,8 @@
 //   GET /console/api/followup/<table>.csv?year=... one table as CSV (contacts, patients,
 //                                                  requests, readmissions); counts from 1 to 4
 //                                                  read "<5" unless the caller has the
-//                                                  integration role
+//                                                  integration role; lang=en for English
+//                                                  headings (Swedish by default)
 // The follow-up, regional and integration roles may call it; a municipality gets 403. Every call
 // is recorded. Thread-safe.
 namespace brygga::api {

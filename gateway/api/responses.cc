@@ -1,5 +1,6 @@
 #include "gateway/api/responses.h"
 
+#include <algorithm>
 #include <exception>
 #include <string_view>
 #include <utility>
@@ -7,6 +8,7 @@
 #include "gateway/core/civil_time.h"
 #include "gateway/core/text.h"
 #include "gateway/fhir/operation_outcome.h"
+#include "gateway/search/query.h"
 #include "gateway/write/back_pressure.h"
 
 namespace brygga::api {
@@ -132,6 +134,51 @@ std::vector<std::string> splitPath(const std::string& path) {
     start = slash + 1;
   }
   return parts;
+}
+
+std::string header(const ApiRequest& request, const std::string& name) {
+  auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
+std::string preference(const ApiRequest& request, std::string_view name) {
+  const std::string prefer = core::lowerAscii(header(request, "prefer"));
+  size_t start = 0;
+  while (start < prefer.size()) {
+    size_t end = prefer.find_first_of(",;", start);
+    if (end == std::string::npos) end = prefer.size();
+    std::string item = prefer.substr(start, end - start);
+    item.erase(std::remove(item.begin(), item.end(), ' '), item.end());
+    if (item.size() > name.size() && item.compare(0, name.size(), name) == 0 &&
+        item[name.size()] == '=') {
+      std::string value = item.substr(name.size() + 1);
+      if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
+        value = value.substr(1, value.size() - 2);
+      }
+      return value;
+    }
+    start = end + 1;
+  }
+  return {};
+}
+
+std::string mediaTypeOf(const std::string& value) {
+  std::string v = core::lowerAscii(value.substr(0, value.find(';')));
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  return v;
+}
+
+core::StatusOr<std::vector<std::pair<std::string, std::string>>> searchFormOf(
+    const ApiRequest& request) {
+  const std::string contentType = header(request, "content-type");
+  if (mediaTypeOf(contentType) != "application/x-www-form-urlencoded") {
+    return core::Status{core::StatusCode::kUnsupportedMediaType,
+                        "Content-Type '" + contentType +
+                            "' is not supported: POST _search takes "
+                            "application/x-www-form-urlencoded"};
+  }
+  return search::parseQuery(request.body);
 }
 
 }  // namespace brygga::api

@@ -4,6 +4,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/api/endpoint.h"
@@ -55,5 +57,20 @@ std::string previewText(const std::string& text, size_t maxBytes);
 
 // "/a/b//c" -> {"a", "b", "c"}.
 std::vector<std::string> splitPath(const std::string& path);
+
+// A request header by its lower-cased name; empty when absent.
+std::string header(const ApiRequest& request, const std::string& name);
+
+// One preference of the Prefer header (RFC 7240: "return=minimal, handling=lenient"), lower-cased;
+// empty when the request does not state it.
+std::string preference(const ApiRequest& request, std::string_view name);
+
+// The media type of a Content-Type or Accept value, lower-cased, without parameters.
+std::string mediaTypeOf(const std::string& value);
+
+// The parameters of a POST [type]/_search (R4 3.1.1.2): its application/x-www-form-urlencoded
+// body, decoded; 415 for another Content-Type, 400 for a malformed body.
+core::StatusOr<std::vector<std::pair<std::string, std::string>>> searchFormOf(
+    const ApiRequest& request);
 
 }  // namespace brygga::api

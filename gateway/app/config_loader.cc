@@ -601,6 +601,10 @@ core::StatusOr<GatewayConfig> parseConfig(const std::string& jsonText) {
         [&](const Value& v, const std::string& key) {
           return readSubscriptions(v, key, config.subscriptions);
         }},
+       {"measures",
+        [&](const Value& v, const std::string& key) {
+          return readObject(v, key, {{"forwardTo", stringInto(config.measures.forwardTo, true)}});
+        }},
        {"audit", [&](const Value& v, const std::string& key) -> Status {
           auto& a = config.audit;
           BRYGGA_RETURN_IF_ERROR(readObject(
@@ -677,6 +681,10 @@ core::Status checkConfig(const GatewayConfig& config) {
     if (d.retryBaseMs > d.retryMaxMs) {
       return bad("destinations." + name + ".retryBaseMs", "must not exceed retryMaxMs");
     }
+  }
+  if (const std::string& to = config.measures.forwardTo;
+      !to.empty() && config.destinations.count(to) == 0) {
+    return bad("measures.forwardTo", "names no configured destination (" + to + ")");
   }
   return Status::ok();
 }

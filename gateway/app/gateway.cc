@@ -95,6 +95,8 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
       std::make_unique<api::MappingsApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   g->measureApi_ =
       std::make_unique<api::MeasureApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
+  g->measureReportApi_ = std::make_unique<api::MeasureApi>(
+      *g->mappings_, *g->store_, *g->time_, *g->logger_, api::MeasureApi::Serves::kMeasureReport);
   g->followUpApi_ =
       std::make_unique<api::FollowUpApi>(*g->mappings_, *g->store_, *g->time_, *g->logger_);
   // A reload on one gateway reaches the others sharing the database (PostgreSQL), and theirs
@@ -390,6 +392,7 @@ core::StatusOr<std::unique_ptr<Gateway>> Gateway::create(const GatewayConfig& co
   http::ServerDependencies serverDeps{
       {{"/fhir/.well-known", g->wellKnown_.get(), kRead},
        {"/fhir/Measure", g->measureApi_.get(), kReadPost},
+       {"/fhir/MeasureReport", g->measureReportApi_.get(), kReadPost},
        {"/fhir", g->api_.get(), {"GET", "POST", "PUT", "PATCH", "DELETE"}},
        {"/.well-known", g->wellKnown_.get(), kRead},
        {"/auth", g->authApi_.get(), {"POST"}},
@@ -447,11 +450,13 @@ core::Status Gateway::start() {
   monthCloser_->start(
       [this] {
         if (auto set = mappings_->current()) {
-          auto stored = measures::storeClosedMonth(*store_, *set, time_->nowMs());
+          auto stored = measures::storeClosedMonth(*store_, *set, time_->nowMs(), config_.measures);
           if (!stored.isOk()) {
             logger_->warn("measures.close_failed", {{"error", stored.status().message()}});
           } else if (*stored > 0) {
-            logger_->info("measures.month_closed", {{"reports", std::to_string(*stored)}});
+            logger_->info("measures.month_closed", {{"reports", std::to_string(*stored)},
+                                                    {"forwardTo", config_.measures.forwardTo}});
+            if (auto* worker = deliveryWorker(config_.measures.forwardTo)) worker->notify();
           }
         }
         return core::PeriodicTask::Next::after(std::chrono::hours(1));

@@ -128,6 +128,7 @@ class Gateway {
   std::unique_ptr<flows::ServiceDirectory> serviceDirectory_;
   std::unique_ptr<api::MappingsApi> mappingsApi_;
   std::unique_ptr<api::MeasureApi> measureApi_;
+  std::unique_ptr<api::MeasureApi> measureReportApi_;  // /fhir/MeasureReport: kept reports
   std::unique_ptr<api::FollowUpApi> followUpApi_;
   // SMART Backend Services: the token issuer, its endpoint and the discovery documents.
   std::unique_ptr<auth::TokenIssuer> tokenIssuer_;

@@ -11,6 +11,7 @@
 #include "gateway/delivery/delivery_config.h"
 #include "gateway/flows/mappings_config.h"
 #include "gateway/http/server_config.h"
+#include "gateway/measures/measures_config.h"
 #include "gateway/store/storage_config.h"
 #include "gateway/subscriptions/subscriptions_config.h"
 
@@ -33,6 +34,7 @@ struct GatewayConfig {
   alerts::AlertsConfig alerts;
   access::AccessConfig access;
   subscriptions::SubscriptionsConfig subscriptions;
+  measures::MeasuresConfig measures;
 };
 
 }  // namespace brygga::app

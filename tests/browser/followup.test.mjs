@@ -4,8 +4,8 @@
 // A municipality enrolls a patient; service management logs in with the followup role's dev
 // token, picks 2026 and sees the patient among the enrolled at Kungsbacka, with Chart.js charts
 // and the tables; the patients table downloads as CSV with the small count as "<5", which the
-// integration team gets exactly. The followup token reads /fhir/Measure and nothing of the
-// patients. Screenshot: BRYGGA_OUT_DIR/followup.png.
+// integration team gets exactly. The page switches to English and back, redrawing its figures.
+// The followup token reads /fhir/Measure and nothing of the patients. Screenshot: BRYGGA_OUT_DIR/followup.png.
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -101,6 +101,29 @@ async function main() {
     check(csv.status === 200 && /text\/csv/.test(csv.type), 'the patients table downloads as CSV');
     check(csv.text.startsWith('Månad,Serviceställe,Inskrivna patienter') && /\n2026-04,kungsbacka,<5,0,0,0\r/.test(csv.text),
       'the exported count of one reads "<5" for service management');
+    // English, one click away: the page redraws its figures without a reload, keeps the choice
+    // across a reload (the console's key), and the download asks for English headings.
+    await page.click('#lang');
+    await page.locator('#fu-section-patients h2', { hasText: 'Enrolled patients and short-term care' }).waitFor();
+    check((await page.getAttribute('html', 'lang')) === 'en', 'the page switches to English (<html lang="en">)');
+    check((await page.locator('#fu-table-patients thead th').first().textContent()) === 'Month' &&
+      (await page.locator('#fu-download-patients').textContent()) === 'Download CSV',
+      'the tables and buttons are redrawn in English');
+    const aprilEn = await page.locator('#fu-table-patients tbody tr').filter({ hasText: '2026-04' }).filter({ hasText: 'Kungsbacka' }).first().locator('td').allTextContents();
+    check(aprilEn[2] === '1', 'the figures stay the same in English');
+    await page.reload();
+    await page.locator('#fu-section-contacts h2', { hasText: 'Physician contacts per month and service point' }).waitFor();
+    check((await page.title()) === 'Brygga follow-up', 'English is remembered across a reload');
+    const csvEn = await page.evaluate(async () => {
+      const r = await fetch('api/followup/patients.csv?year=2026&lang=en',
+        { headers: { Authorization: 'Bearer ' + sessionStorage.getItem('brygga.console.token') } });
+      return { status: r.status, text: await r.text() };
+    });
+    check(csvEn.status === 200 && csvEn.text.startsWith('Month,Service point,Enrolled patients'), 'the CSV has English headings with lang=en');
+    await page.click('#lang');
+    await page.locator('#fu-section-patients h2', { hasText: 'Inskrivna patienter och korttidsboende' }).waitFor();
+    check((await page.getAttribute('html', 'lang')) === 'sv', 'and back to Swedish');
+
     const exact = await send(port, 'GET', '/console/api/followup/patients.csv?year=2026', 'dev-token-integration');
     check(exact.status === 200 && /\n2026-04,kungsbacka,1,0,0,0\r/.test(exact.body), 'the integration team exports the exact count');
     const municipal = await send(port, 'GET', '/console/api/followup?year=2026', 'dev-token-kungsbacka');

@@ -298,6 +298,39 @@ const STRINGS = {
 
     'time.neverSent': 'har aldrig skickat',
     'time.underMinute': 'under en minut',
+
+    'followup.title': 'Brygga uppföljning',
+    'followup.subtitle': 'uppföljning av läkarmedverkan i hemsjukvården',
+    'followup.loginTitle': 'Logga in',
+    'followup.loginText': 'Sidan visar uppföljningens siffror, aldrig patientuppgifter. Logga in med verksamhetsledningens åtkomsttoken.',
+    'followup.tokenLabel': 'Åtkomsttoken',
+    'followup.loginButton': 'Logga in',
+    'followup.yearLabel': 'År',
+    'followup.show': 'Visa',
+    'followup.download': 'Ladda ner CSV',
+    'followup.notAllowed': 'Den här inloggningen får inte se uppföljningen.',
+    'followup.loadFailed': 'Siffrorna kunde inte hämtas: {0}',
+    'followup.smallCounts': 'I nedladdade tabeller visas antal från 1 till 4 som "<5".',
+    'followup.section.contacts': 'Läkarkontakter per månad och serviceställe',
+    'followup.section.patients': 'Inskrivna patienter och korttidsboende',
+    'followup.section.requests': 'Konsultationsförfrågningar inom och utanför öppettid',
+    'followup.section.readmissions': 'Återinskrivning inom 30 dagar vid hjärtsvikt',
+    'followup.column.month': 'Månad',
+    'followup.column.servicePoint': 'Serviceställe',
+    'followup.column.homeVisit': 'Hembesök',
+    'followup.column.consultation': 'Telefon- och videokonsultationer',
+    'followup.column.enrolled': 'Inskrivna patienter',
+    'followup.column.newEnrollments': 'Nya inskrivningar',
+    'followup.column.shortTerm': 'Patienter på korttidsboende',
+    'followup.column.newShortTerm': 'Nya korttidsvistelser',
+    'followup.column.withinHours': 'Inom öppettid',
+    'followup.column.outsideHours': 'Utanför öppettid',
+    'followup.column.answered': 'Besvarade',
+    'followup.column.declined': 'Avböjda',
+    'followup.column.medianMinutes': 'Median minuter till läkarbesök',
+    'followup.column.discharges': 'Utskrivningar',
+    'followup.column.readmitted': 'Återinskrivna inom 30 dagar',
+    'followup.column.rate': 'Andel',
   },
 
   en: {
@@ -577,6 +610,39 @@ const STRINGS = {
 
     'time.neverSent': 'never sent',
     'time.underMinute': 'under a minute',
+
+    'followup.title': 'Brygga follow-up',
+    'followup.subtitle': 'follow-up of physician participation in home health care',
+    'followup.loginTitle': 'Sign in',
+    'followup.loginText': 'This page shows the follow-up figures, never patient data. Sign in with service management\'s access token.',
+    'followup.tokenLabel': 'Access token',
+    'followup.loginButton': 'Sign in',
+    'followup.yearLabel': 'Year',
+    'followup.show': 'Show',
+    'followup.download': 'Download CSV',
+    'followup.notAllowed': 'This login may not see the follow-up.',
+    'followup.loadFailed': 'The figures could not be fetched: {0}',
+    'followup.smallCounts': 'In downloaded tables, counts from 1 to 4 show as "<5".',
+    'followup.section.contacts': 'Physician contacts per month and service point',
+    'followup.section.patients': 'Enrolled patients and short-term care',
+    'followup.section.requests': 'Consultation requests within and outside service hours',
+    'followup.section.readmissions': 'Readmission within 30 days in heart failure',
+    'followup.column.month': 'Month',
+    'followup.column.servicePoint': 'Service point',
+    'followup.column.homeVisit': 'Home visits',
+    'followup.column.consultation': 'Phone and video consultations',
+    'followup.column.enrolled': 'Enrolled patients',
+    'followup.column.newEnrollments': 'New enrollments',
+    'followup.column.shortTerm': 'Patients in short-term care',
+    'followup.column.newShortTerm': 'New short-term stays',
+    'followup.column.withinHours': 'Within service hours',
+    'followup.column.outsideHours': 'Outside service hours',
+    'followup.column.answered': 'Answered',
+    'followup.column.declined': 'Declined',
+    'followup.column.medianMinutes': 'Median minutes to the physician visit',
+    'followup.column.discharges': 'Discharges',
+    'followup.column.readmitted': 'Readmitted within 30 days',
+    'followup.column.rate': 'Rate',
   },
 };
 
@@ -607,7 +673,8 @@ function setLanguage(lang) {
   language = STRINGS[lang] ? lang : LANGUAGES[0];
   try { localStorage.setItem(I18N_KEY, language); } catch (e) { /* private mode: not remembered */ }
   document.documentElement.lang = language;
-  document.title = t('app.title');
+  // A page names its title's key on <html data-title-key> (the console's by default).
+  document.title = t(document.documentElement.dataset.titleKey || 'app.title');
   translate(document);
   document.dispatchEvent(new CustomEvent('brygga:language', { detail: language }));
 }

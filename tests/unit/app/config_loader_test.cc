@@ -42,7 +42,9 @@ TEST(Config, AFileOverridesOnlyWhatItNames) {
     "access": {"relationshipGraceDays": 7},
     "clients": [{"id": "procapita", "tenant": "varberg", "role": "municipal",
                  "tokenSha256": "580d28aa2fb9ee7836eab3294c802eee57ef8e890fcdaee71443e469663c617a"}],
-    "destinations": {"regional": {"baseUrl": "https://ehr.example/fhir", "maxAttempts": 3}}
+    "destinations": {"regional": {"baseUrl": "https://ehr.example/fhir", "maxAttempts": 3},
+                     "statistik": {"baseUrl": "https://statistik.example/fhir"}},
+    "measures": {"forwardTo": "statistik"}
   })");
   ASSERT_TRUE(config.isOk()) << config.status().toString();
   EXPECT_EQ(config->server.httpPort, 0);
@@ -53,6 +55,7 @@ TEST(Config, AFileOverridesOnlyWhatItNames) {
   EXPECT_EQ(config->clients[0].role, core::ClientRole::kMunicipal);
   EXPECT_EQ(config->destinations.at("regional").maxAttempts, 3);
   EXPECT_EQ(config->destinations.at("regional").name, "regional");
+  EXPECT_EQ(config->measures.forwardTo, "statistik");
 }
 
 TEST(Config, AFingerprintAsOpensslPrintsItIsTaken) {
@@ -112,6 +115,9 @@ TEST(Config, EveryMistakeNamesItsKey) {
       {R"({"server":{"port":1}, "x":2})", "server.port"},
       {R"({"access":{"relationshipGraceDays":-1}})",
        "access.relationshipGraceDays must be an integer from 0 to 3650"},
+      {R"({"measures":{"forwardTo":"statistik"}})",
+       "measures.forwardTo names no configured destination (statistik)"},
+      {R"({"measures":{"forwardTo":3}})", "measures.forwardTo must be a string"},
       {R"([1,2])", "(root) must be an object"},
       {R"({"dataDir":"a","dataDir":"b"})", "duplicate key"},
   };

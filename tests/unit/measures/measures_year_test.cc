@@ -63,6 +63,8 @@ class Gateway {
     deps.flows = router_.get();
     fhir_ = std::make_unique<api::FhirApi>(std::move(deps));
     measures_ = std::make_unique<api::MeasureApi>(registry_, *store_, clock_, logger_);
+    reports_ = std::make_unique<api::MeasureApi>(registry_, *store_, clock_, logger_,
+                                                 api::MeasureApi::Serves::kMeasureReport);
   }
 
   const core::Status& loaded() const { return loaded_; }
@@ -102,6 +104,19 @@ class Gateway {
     return measures_->handle(request);
   }
 
+  // GET /fhir/MeasureReport{path}?{query}
+  api::ApiResponse report(const std::string& path, const std::string& query,
+                          core::ClientRole role = core::ClientRole::kIntegration) {
+    api::ApiRequest request;
+    request.method = "GET";
+    request.path = path;
+    request.query = query;
+    request.caller = caller(role == core::ClientRole::kMunicipal ? "kungsbacka" : "followup", role);
+    request.baseUrl = "https://brygga.test/fhir/MeasureReport";
+    request.requestId = "report-" + std::to_string(++requests_);
+    return reports_->handle(request);
+  }
+
  private:
   static api::Caller caller(const std::string& client, core::ClientRole role) {
     api::Caller c;
@@ -124,6 +139,7 @@ class Gateway {
   std::unique_ptr<flows::FlowRouter> router_;
   std::unique_ptr<api::FhirApi> fhir_;
   std::unique_ptr<api::MeasureApi> measures_;
+  std::unique_ptr<api::MeasureApi> reports_;
   int requests_ = 0;
 };
 
@@ -177,6 +193,91 @@ std::string differences(const traffic::MonthFigures& expected,
   return out;
 }
 
+// Each kept report went to the destination `measures.forwardTo` names, once (the second
+// closing pass sent nothing): a transaction Bundle updating the report by its identifier, whose
+// figures are the kept ones, ordered per Measure.
+void expectForwardedOnce(Gateway& gateway, const traffic::MonthFigures& december) {
+  auto entries = gateway.store().outbox().entries("statistik", std::nullopt, 100);
+  ASSERT_TRUE(entries.isOk()) << entries.status().toString();
+  ASSERT_EQ(entries->size(), kMeasures.size());
+  std::set<std::string> keys;
+  traffic::MonthFigures forwarded;
+  for (const store::OutboxEntry& e : *entries) {
+    EXPECT_EQ(e.state, store::OutboxState::kPending);
+    keys.insert(e.orderingKey);
+    rapidjson::Document bundle;
+    bundle.Parse(e.payload.c_str());
+    ASSERT_TRUE(bundle.IsObject()) << e.payload;
+    EXPECT_EQ(fhir::stringMember(bundle, "type"), "transaction");
+    ASSERT_EQ(bundle["entry"].Size(), 1u);
+    const Value& entry = bundle["entry"][0];
+    const Value& report = entry["resource"];
+    const std::string measure = e.orderingKey.substr(e.orderingKey.find('/') + 1);
+    EXPECT_EQ(std::string(entry["request"]["method"].GetString()), "PUT");
+    EXPECT_EQ(
+        std::string(entry["request"]["url"].GetString()),
+        "MeasureReport?identifier=https://brygga.se/fhir/measure-report|" + measure + "-2026-12");
+    EXPECT_FALSE(report.HasMember("id")) << "the receiver names its own copy";
+    EXPECT_EQ(std::string(report["identifier"][0]["value"].GetString()), measure + "-2026-12");
+    EXPECT_EQ(std::string(report["period"]["start"].GetString()), "2026-12-01");
+    EXPECT_EQ(std::string(report["period"]["end"].GetString()), "2026-12-31");
+    const auto issues = gateway.validator().validate(bundle);
+    EXPECT_FALSE(fhir::hasErrors(issues)) << fhir::operationOutcomeJson(issues);
+    flatten(measure, report, forwarded);
+  }
+  std::set<std::string> expectedKeys;
+  for (const std::string& m : kMeasures) expectedKeys.insert("Measure/" + m);
+  EXPECT_EQ(keys, expectedKeys);
+  EXPECT_EQ(differences(december, forwarded), "");
+}
+
+// The kept reports are read at /fhir/MeasureReport: by id, and searched by measure, period and
+// identifier; a municipality is refused, an unknown parameter is not-supported.
+void expectReadableAtMeasureReport(Gateway& gateway) {
+  const auto json = [](const api::ApiResponse& r) {
+    auto doc = std::make_unique<rapidjson::Document>();
+    doc->Parse(r.body.c_str());
+    return doc;
+  };
+  auto read = gateway.report("/contacts-2026-12", "");
+  ASSERT_EQ(read.status, 200) << read.body;
+  auto report = json(read);
+  EXPECT_EQ(fhir::stringMember(*report, "id"), "contacts-2026-12");
+  EXPECT_EQ(fhir::stringMember(*report, "measure"), "https://brygga.se/fhir/Measure/contacts");
+  const auto issues = gateway.validator().validate(*report);
+  EXPECT_FALSE(fhir::hasErrors(issues)) << fhir::operationOutcomeJson(issues);
+  EXPECT_EQ(gateway.report("/contacts-2026-11", "").status, 404);
+
+  const auto ids = [&](const std::string& query) {
+    auto r = gateway.report("", query);
+    EXPECT_EQ(r.status, 200) << query << ": " << r.body;
+    std::set<std::string> out;
+    auto doc = json(r);
+    if (doc->IsObject() && doc->HasMember("entry")) {
+      for (const auto& e : (*doc)["entry"].GetArray()) out.insert(e["resource"]["id"].GetString());
+    }
+    return out;
+  };
+  EXPECT_EQ(ids("").size(), kMeasures.size());
+  EXPECT_EQ(ids("measure=contacts"), std::set<std::string>{"contacts-2026-12"});
+  EXPECT_EQ(ids("measure=https://brygga.se/fhir/Measure/readmission-30d"),
+            std::set<std::string>{"readmission-30d-2026-12"});
+  EXPECT_EQ(ids("period=2026-12").size(), kMeasures.size());
+  EXPECT_EQ(ids("period=2026-12-15").size(), 0u) << "eq: the value's range holds the period";
+  EXPECT_EQ(ids("period=ge2026-12-15").size(), kMeasures.size());
+  EXPECT_EQ(ids("period=lt2026-12-01").size(), 0u);
+  EXPECT_EQ(ids("period=2026&measure=contacts,enrolled-patients").size(), 2u);
+  EXPECT_EQ(ids("identifier=https://brygga.se/fhir/measure-report|contacts-2026-12"),
+            std::set<std::string>{"contacts-2026-12"});
+  EXPECT_EQ(ids("_count=2&_offset=4").size(), 1u);
+  auto sorted = gateway.report("", "_sort=period");
+  EXPECT_EQ(sorted.status, 400) << sorted.body;
+  EXPECT_NE(sorted.body.find("not-supported"), std::string::npos) << sorted.body;
+  EXPECT_EQ(gateway.report("", "period=december").status, 400);
+  EXPECT_EQ(gateway.report("", "", core::ClientRole::kMunicipal).status, 403);
+  EXPECT_EQ(gateway.report("", "", core::ClientRole::kFollowUp).status, 200);
+}
+
 TEST(MeasuresYear, EveryMonthsReportsEqualTheHandCountOfASyntheticYear) {
   Gateway gateway;
   ASSERT_TRUE(gateway.loaded().isOk()) << gateway.loaded().toString();
@@ -222,11 +323,16 @@ TEST(MeasuresYear, EveryMonthsReportsEqualTheHandCountOfASyntheticYear) {
   auto stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay);
   ASSERT_TRUE(stored.isOk()) << stored.status().toString();
   EXPECT_EQ(*stored, 0) << "not on the first day of the month";
-  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + core::kDayMs);
+  const MeasuresConfig forward{"statistik"};
+  stored =
+      storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + core::kDayMs, forward);
   ASSERT_TRUE(stored.isOk()) << stored.status().toString();
   EXPECT_EQ(*stored, 5);
-  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + 2 * core::kDayMs);
+  stored = storeClosedMonth(gateway.store(), *gateway.mappings(), newYearsDay + 2 * core::kDayMs,
+                            forward);
   EXPECT_EQ(*stored, 0) << "a month's reports are kept once";
+  expectForwardedOnce(gateway, year.expected(12));
+  expectReadableAtMeasureReport(gateway);
   auto kept = gateway.store().measureFacts().measureReports("contacts");
   ASSERT_TRUE(kept.isOk());
   ASSERT_EQ(kept->size(), 1u);
