@@ -17,10 +17,12 @@
 
 #include <rapidjson/document.h>
 
+#include "adapters/http_client.h"
 #include "bench/traffic_year.h"
 #include "gateway/api/fhir_api.h"
 #include "gateway/api/measure_api.h"
 #include "gateway/core/civil_time.h"
+#include "gateway/delivery/delivery_worker.h"
 #include "gateway/fhir/json.h"
 #include "gateway/fhir/operation_outcome.h"
 #include "gateway/fhir/validator.h"
@@ -30,6 +32,7 @@
 #include "gateway/measures/month_closing.h"
 #include "gateway/store/sqlite_store.h"
 #include "tests/support/simulated_time_system.h"
+#include "tests/support/test_peer.h"
 #include "tests/support/test_support.h"
 
 namespace brygga::measures {
@@ -229,6 +232,30 @@ void expectForwardedOnce(Gateway& gateway, const traffic::MonthFigures& december
   for (const std::string& m : kMeasures) expectedKeys.insert("Measure/" + m);
   EXPECT_EQ(keys, expectedKeys);
   EXPECT_EQ(differences(december, forwarded), "");
+
+  // The destination's worker sends them to a real HTTP peer, each as it was enqueued.
+  testing::TestPeer peer;
+  delivery::DestinationConfig destination;
+  destination.name = "statistik";
+  destination.peer.baseUrl = peer.baseUrl();
+  std::ostringstream log;
+  core::Logger logger(log);
+  delivery::DeliveryWorker worker(
+      destination, delivery::DeliveryConfig{}, gateway.store(),
+      adapters::makeCurlAsyncHttpClient(destination.peer, destination.maxInFlight), gateway.clock(),
+      logger);
+  EXPECT_EQ(worker.runOnce(), static_cast<int>(kMeasures.size()));
+  std::multiset<std::string> sent, queued;
+  for (const auto& r : peer.requests()) {
+    EXPECT_EQ(r.method, "POST");
+    sent.insert(r.body);
+  }
+  for (const store::OutboxEntry& e : *entries) queued.insert(e.payload);
+  EXPECT_EQ(sent, queued);
+  auto delivered =
+      gateway.store().outbox().entries("statistik", store::OutboxState::kDelivered, 100);
+  ASSERT_TRUE(delivered.isOk());
+  EXPECT_EQ(delivered->size(), kMeasures.size());
 }
 
 // The kept reports are read at /fhir/MeasureReport: by id, and searched by measure, period and
