@@ -186,6 +186,9 @@ const std::vector<Migration>& migrations() {
         "CREATE TABLE measure_report (measure TEXT COLLATE \"C\" NOT NULL,"
         " period_start TEXT COLLATE \"C\" NOT NULL, json TEXT NOT NULL,"
         " created_ms BIGINT NOT NULL, PRIMARY KEY (measure, period_start))"}},
+      // 7: no index of the heads by tenant (SQLite 14): only a conditional on an owned type names
+      // a tenant, and its identifier finds the record.
+      {7, {"DROP INDEX resource_current_by_tenant"}},
   };
   return kMigrations;
 }

@@ -6,7 +6,7 @@
 // Internal to gateway/store: the PostgreSQL schema (postgres_schema.cc).
 namespace brygga::store::pg {
 
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Creates or migrates the schema up to `target` in one transaction, serialized against other
 // instances doing the same.

@@ -286,6 +286,10 @@ const std::vector<Migration>& migrations() {
         " PRIMARY KEY (type, id, seq)) WITHOUT ROWID",
         "CREATE TABLE measure_report (measure TEXT NOT NULL, period_start TEXT NOT NULL,"
         " json TEXT NOT NULL, created_ms INTEGER NOT NULL, PRIMARY KEY (measure, period_start))"}},
+      // 14: no index of the heads by tenant. Since access follows care relationships (schema 6)
+      // only a conditional on an owned type names a tenant, and its identifier finds the record;
+      // the index only cost every write two B-tree entries (BENCHMARKS.md, issue 11).
+      {14, {"DROP INDEX resource_current_by_tenant"}},
   };
   return kMigrations;
 }

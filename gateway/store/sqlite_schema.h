@@ -11,7 +11,7 @@ struct sqlite3;
 namespace brygga::store::sqlite {
 
 // The schema version this build reads and writes.
-inline constexpr int kSchemaVersion = 13;
+inline constexpr int kSchemaVersion = 14;
 
 // Brings the database behind `session` (the writer) to `target` (kSchemaVersion; tests of a
 // migration stop earlier) in one BEGIN IMMEDIATE
