@@ -237,7 +237,7 @@ ApiResponse MeasureApi::dispatch(const ApiRequest& request, Trace& trace) {
   if (serves_ == Serves::kMeasureReport) {
     if (parts.size() != 1) return errorResponse(core::notFound("no such MeasureReport operation"));
     if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
-    return readReport(request, parts[0], trace);
+    return readReport(parts[0], trace);
   }
   const mappings::MeasureDefinition* measure = set->measure(parts[0]);
   if (measure == nullptr) {
@@ -288,8 +288,7 @@ ApiResponse MeasureApi::evaluate(const ApiRequest& request,
   return fhirResponse(measures::toMeasureReport(report, clock_.nowMs()));
 }
 
-ApiResponse MeasureApi::readReport(const ApiRequest& request, const std::string& id, Trace& trace) {
-  (void)request;
+ApiResponse MeasureApi::readReport(const std::string& id, Trace& trace) {
   trace.entities.push_back("MeasureReport/" + id);
   auto kept = store_.measureFacts().measureReports("");
   if (!kept.isOk()) return errorResponse(kept.status());
@@ -308,7 +307,6 @@ ApiResponse MeasureApi::search(const ApiRequest& request, const mappings::Mappin
   const std::vector<std::string>& own = searchParamsOf(serves_);
   const bool lenient = preference(request, "handling") == "lenient";
   search::QueryParams used;
-  std::vector<std::pair<std::string, std::optional<DateValue>>> dates;
   int count = kDefaultCount;
   int offset = 0;
   for (const auto& [name, value] : params) {

@@ -45,7 +45,7 @@ class MeasureApi final : public Endpoint {
   ApiResponse dispatch(const ApiRequest& request, Trace& trace);
   ApiResponse evaluate(const ApiRequest& request, const mappings::MeasureDefinition& measure,
                        const mappings::MappingSet& set, Trace& trace);
-  ApiResponse readReport(const ApiRequest& request, const std::string& id, Trace& trace);
+  ApiResponse readReport(const std::string& id, Trace& trace);
   ApiResponse search(const ApiRequest& request, const mappings::MappingSet& set,
                      std::vector<std::pair<std::string, std::string>> params, Trace& trace);
 
