@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/api/measure_api.h"
 #include "gateway/api/responses.h"
 #include "gateway/core/civil_time.h"
 #include "gateway/core/log.h"
@@ -199,11 +200,7 @@ ApiResponse FollowUpApi::dispatch(const ApiRequest& request, Trace& trace) {
   trace.action = 'R';
   trace.interaction = "read";
   trace.query = request.query;
-  if (!request.caller.authenticated) return errorResponse(core::unauthenticated("no credentials"));
-  if (request.caller.role == core::ClientRole::kMunicipal) {
-    return errorResponse(core::permissionDenied(
-        "the follow-up figures are for service management, the region and the integration team"));
-  }
+  if (auto refused = refuseFollowUpCaller(request)) return *refused;
   if (request.method != "GET") return errorResponse({StatusCode::kMethodNotAllowed, "use GET"});
   std::shared_ptr<const mappings::MappingSet> set = registry_.current();
   if (set == nullptr) return errorResponse(core::unavailable("no mapping files are in force"));

@@ -179,6 +179,15 @@ bool readsFollowUp(core::ClientRole role) {
   return role != core::ClientRole::kMunicipal;
 }
 
+std::optional<ApiResponse> refuseFollowUpCaller(const ApiRequest& request) {
+  if (!request.caller.authenticated) return errorResponse(core::unauthenticated("no credentials"));
+  if (!readsFollowUp(request.caller.role)) {
+    return errorResponse(core::permissionDenied(
+        "the follow-up figures are for service management, the region and the integration team"));
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string>& MeasureApi::searchParamsOf(Serves serves) {
   static const std::vector<std::string> kMeasureParams = {"_id", "url"};
   static const std::vector<std::string> kReportParams = {"_id", "identifier", "measure", "period"};
@@ -208,11 +217,7 @@ ApiResponse MeasureApi::dispatch(const ApiRequest& request, Trace& trace) {
   trace.action = 'R';
   trace.interaction = "read";
   trace.query = request.query;
-  if (!request.caller.authenticated) return errorResponse(core::unauthenticated("no credentials"));
-  if (!readsFollowUp(request.caller.role)) {
-    return errorResponse(core::permissionDenied(
-        "the follow-up figures are for service management, the region and the integration team"));
-  }
+  if (auto refused = refuseFollowUpCaller(request)) return *refused;
   std::shared_ptr<const mappings::MappingSet> set = registry_.current();
   if (set == nullptr) return errorResponse(core::unavailable("no mapping files are in force"));
   const std::vector<std::string> parts = splitPath(request.path);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,5 +60,9 @@ class MeasureApi final : public Endpoint {
 
 // True for the roles that may read the follow-up figures.
 bool readsFollowUp(core::ClientRole role);
+
+// The follow-up endpoints' caller check: 401 without credentials, 403 for a municipality;
+// nullopt for a caller that may read the figures.
+std::optional<ApiResponse> refuseFollowUpCaller(const ApiRequest& request);
 
 }  // namespace brygga::api
