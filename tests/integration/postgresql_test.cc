@@ -181,6 +181,10 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
   std::atomic<bool> firstDead{false};
   std::mutex mutex;
   std::set<std::string> acknowledged;
+  // Messages sent again after an attempt without an answer: the killed instance may have
+  // committed one before it died, and the next instance's conditional create then matches it and
+  // forwards it once more (as a repeated enrollment is), under a key of its own.
+  std::set<std::string> sentAgain;
   std::map<int, int> perInstance;
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {
@@ -194,9 +198,13 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
           r = httpCall("POST", urls[i], enrollmentOf(patient, n),
                        {{"Authorization", "Bearer " + tokenOf("kungsbacka")}});
         } catch (const std::exception&) {
+          r.status = 0;
+        }
+        if (r.status != 200) {
+          std::lock_guard lock(mutex);
+          sentAgain.insert(episodeOf(patient, n));
           continue;
         }
-        if (r.status != 200) continue;
         std::lock_guard lock(mutex);
         acknowledged.insert(episodeOf(patient, n++));
         ++perInstance[i];
@@ -222,7 +230,8 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
   EXPECT_GT(perInstance[2], 0);
   // Every acknowledged message reaches the peer, from whichever instance holds the delivery
   // lease (the killed one's passes on), under one key each and in order per patient; a key comes
-  // twice only for what was in flight when its sender died.
+  // twice only for what was in flight when its sender died, and a second key only for a message
+  // sent again because its first instance died before answering.
   ASSERT_TRUE(peer_.waitForAccepted(acknowledged, kWaitMs)) << acknowledged.size();
   EXPECT_TRUE(waitUntil([&] { return pendingIn(*server_, url_) == 0; }, kWaitMs));
   const auto received = peer_.received();
@@ -232,7 +241,9 @@ TEST_F(PostgresGateway, ThreeInstancesShareTheLoadAndOneKilledLosesNothingNorSen
     keysOf[r.episode].insert(r.key);
     ++perKey[r.key];
   }
-  for (const auto& [episode, keys] : keysOf) EXPECT_EQ(keys.size(), 1u) << episode;
+  for (const auto& [episode, keys] : keysOf) {
+    EXPECT_LE(keys.size(), sentAgain.count(episode) ? 2u : 1u) << episode;
+  }
   int resent = 0;
   for (const auto& [key, n] : perKey) resent += n - 1;
   EXPECT_LE(resent, 32);
