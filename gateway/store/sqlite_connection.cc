@@ -21,6 +21,10 @@ using Poco::Data::Statement;
 
 constexpr int kBusyTimeoutMs = 5000;
 constexpr int64_t kWalSizeLimitBytes = 64 << 20;
+// The writer checkpoints by itself only when the WAL holds this many pages (64 MiB of 4 KiB
+// pages): the store's background checkpointer keeps it far below; this is the backstop should it
+// fall behind.
+constexpr int kWriterAutoCheckpointPages = 16384;
 // POCO keeps retrying a failed open until this many seconds have passed (60 by default); a file
 // that cannot be opened will not become openable while a start-up waits.
 constexpr std::size_t kOpenTimeoutSeconds = 5;
@@ -197,12 +201,26 @@ Connection::Connection(const std::string& path, Role role)
     // 64 KiB that was a write() per page, 70 % of all bytes the gateway wrote; in memory it costs
     // at most the group's changed pages (a few MiB). The WAL and its fsync are unaffected.
     session_ << "PRAGMA temp_store = MEMORY", now;
+    // A checkpoint inside COMMIT (SQLite's default, every 1,000 pages) copies pages and syncs the
+    // database file while every write unit waits; the background checkpointer does it instead.
+    session_ << "PRAGMA wal_autocheckpoint = " + std::to_string(kWriterAutoCheckpointPages), now;
+  } else if (role == Role::kCheckpointer) {
+    session_ << "PRAGMA wal_autocheckpoint = 0", now;
   } else {
     session_ << "PRAGMA query_only = ON", now;
   }
 }
 
 Connection::~Connection() = default;
+
+int64_t Connection::checkpointPassive() {
+  Query q(statements_.get("PRAGMA wal_checkpoint(PASSIVE)"));
+  int64_t left = 0;
+  // One row: busy, frames in the WAL, frames copied (-1 and -1 when not in WAL mode).
+  if (q.next()) left = std::max<int64_t>(q.integer(1) - q.integer(2), 0);
+  q.run();
+  return left;
+}
 
 Statement& Connection::prepared(Slot& slot, const std::function<void(Statement&)>& setup) {
   if (!slot) {

@@ -61,7 +61,9 @@ ExchangeRecord exchangeOf(const Query& q);
 // transactions (begin/commit/rollback); the methods here only run SQL.
 class Connection {
  public:
-  enum class Role { kWriter, kReader };
+  // kCheckpointer: copies committed WAL frames into the database file in the background
+  // (SqliteStore), so that the writer's COMMIT does not.
+  enum class Role { kWriter, kReader, kCheckpointer };
 
   Connection(const std::string& path, Role role);
   ~Connection();
@@ -73,6 +75,10 @@ class Connection {
   // BEGIN IMMEDIATE (writer: takes the write lock now, so the unit cannot fail later on a lock
   // upgrade) or BEGIN (reader: one snapshot for several statements).
   void begin(bool immediate);
+  // PRAGMA wal_checkpoint(PASSIVE): copies what no reader still needs from the WAL into the
+  // database file and syncs it, without waiting for (or blocking) the writer or the readers.
+  // Returns the WAL frames it could not copy yet (0: all of them).
+  int64_t checkpointPassive();
   void commit();
   // Never throws: SQLite may already have rolled back after an error such as SQLITE_FULL.
   void rollback() noexcept;

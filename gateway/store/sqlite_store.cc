@@ -1,10 +1,12 @@
 #include "gateway/store/sqlite_store.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <exception>
 #include <filesystem>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -407,12 +409,24 @@ class SqliteStore final : public Store,
                           public MeasureFactStore {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
-              int maxUnitsPerCommit, int64_t readPoolWaitMs)
+              std::unique_ptr<Connection> checkpointer, int maxUnitsPerCommit,
+              int64_t readPoolWaitMs)
       : maxUnitsPerCommit_(static_cast<size_t>(maxUnitsPerCommit)),
         readPoolWaitMs_(readPoolWaitMs),
         writer_(std::move(writer)),
         readerConnections_(std::move(readers)),
-        readers_(readerConnections_) {}
+        readers_(readerConnections_),
+        checkpointer_(std::move(checkpointer)),
+        checkpointThread_([this] { checkpointLoop(); }) {}
+
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(checkpointMutex_);
+      stopping_ = true;
+    }
+    checkpointWake_.notify_all();
+    checkpointThread_.join();
+  }
 
   Status write(const std::function<Status(StoreTransaction&)>& work) override {
     return unit([&](SqliteTransaction& txn) { return work(txn); });
@@ -732,6 +746,25 @@ class SqliteStore final : public Store,
     });
   }
 
+  // The background checkpointer: every kCheckpointIntervalMs it copies what the WAL holds into
+  // the database file (PASSIVE: it never waits for the writer or a reader, nor makes them wait),
+  // on a connection of its own, so that the writer's COMMIT only appends to the WAL and syncs it.
+  // A failure is tried again at the next turn; should it fall far behind, the writer checkpoints
+  // itself (sqlite_connection.cc, kWriterAutoCheckpointPages).
+  static constexpr auto kCheckpointInterval = std::chrono::milliseconds(100);
+  void checkpointLoop() {
+    std::unique_lock lock(checkpointMutex_);
+    while (!checkpointWake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; })) {
+      lock.unlock();
+      try {
+        checkpointer_->checkpointPassive();
+      } catch (const std::exception&) {
+        // Busy or failing disk: the WAL keeps the data; the next turn tries again.
+      }
+      lock.lock();
+    }
+  }
+
   const size_t maxUnitsPerCommit_;
   std::mutex instanceMutex_;
   std::optional<InstanceRecord> instance_;  // the one process serving the file
@@ -741,6 +774,11 @@ class SqliteStore final : public Store,
   std::unique_ptr<Connection> writer_;
   std::vector<std::unique_ptr<Connection>> readerConnections_;
   LeasePool<Connection> readers_;
+  std::unique_ptr<Connection> checkpointer_;
+  std::mutex checkpointMutex_;
+  std::condition_variable checkpointWake_;
+  bool stopping_ = false;         // guarded by checkpointMutex_
+  std::thread checkpointThread_;  // last: it starts once everything it uses is in place
 };
 
 }  // namespace
@@ -780,8 +818,10 @@ StatusOr<std::unique_ptr<Store>> openSqliteStore(const SqliteOptions& options) {
     for (int i = 0; i < options.readConnections; ++i) {
       readers.push_back(std::make_unique<Connection>(options.path, Connection::Role::kReader));
     }
-    return std::unique_ptr<Store>(new SqliteStore(
-        std::move(writer), std::move(readers), options.maxUnitsPerCommit, options.readPoolWaitMs));
+    auto checkpointer = std::make_unique<Connection>(options.path, Connection::Role::kCheckpointer);
+    return std::unique_ptr<Store>(
+        new SqliteStore(std::move(writer), std::move(readers), std::move(checkpointer),
+                        options.maxUnitsPerCommit, options.readPoolWaitMs));
   } catch (const Poco::Exception& e) {
     return core::internalError("cannot open the database " + options.path + ": " + e.displayText());
   } catch (const std::exception& e) {

@@ -37,6 +37,28 @@ TEST_F(SqliteStoreTest, DatabaseIsInWalModeWithAVersionedSchema) {
   EXPECT_EQ(version, sqlite::kSchemaVersion);
 }
 
+// Committed pages reach the database file without the writer copying them: the store's
+// background checkpointer does it, while the WAL is still far below the size at which a COMMIT
+// would checkpoint by itself (SQLite's default: 1,000 pages, 4 MiB).
+TEST_F(SqliteStoreTest, CommittedPagesReachTheDatabaseFileInTheBackground) {
+  const auto fileBytes = [&] {
+    std::error_code error;
+    const auto size = std::filesystem::file_size(dbPath(), error);
+    return error ? std::uintmax_t{0} : size;
+  };
+  const std::uintmax_t before = fileBytes();
+  // About 2 MiB of resources, each its own unit (a COMMIT each): some 500 pages in the WAL.
+  const std::string text(4000, 'x');
+  for (int i = 0; i < 500; ++i) {
+    ResourceWrite w = resource("Basic", "b" + std::to_string(i), 1, 1000 + i);
+    w.record.json = R"({"resourceType":"Basic","id":"b)" + std::to_string(i) +
+                    R"(","text":{"status":"generated","div":")" + text + R"("}})";
+    ASSERT_TRUE(put(w).isOk());
+  }
+  EXPECT_TRUE(testing::waitUntil([&] { return fileBytes() >= before + (1u << 20); }))
+      << "the database file stayed at " << fileBytes() << " bytes";
+}
+
 TEST_F(SqliteStoreTest, AuditTableRefusesUpdateAndDeleteEvenOutsideTheApi) {
   AuditRecord r;
   r.seq = 1;
