@@ -746,7 +746,7 @@ class SqliteStore final : public Store,
     });
   }
 
-  // The background checkpointer: every kCheckpointIntervalMs it copies what the WAL holds into
+  // The background checkpointer: every kCheckpointInterval it copies what the WAL holds into
   // the database file (PASSIVE: it never waits for the writer or a reader, nor makes them wait),
   // on a connection of its own, so that the writer's COMMIT only appends to the WAL and syncs it.
   // A failure is tried again at the next turn; should it fall far behind, the writer checkpoints

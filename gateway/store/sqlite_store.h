@@ -29,7 +29,9 @@ struct SqliteOptions {
 // of its own, inside one transaction whose COMMIT (one fsync) they share; each caller gets its own
 // result only after that COMMIT returned. A failing unit is rolled back alone. When SQLite itself
 // drops the transaction (disk full, I/O error), every unit of that group that had already run
-// fails too (nothing of it was stored), so write()'s contract holds unit by unit.
+// fails too (nothing of it was stored), so write()'s contract holds unit by unit. A thread of
+// the store copies the WAL into the database file (passive checkpoints on a connection of its
+// own), so that a COMMIT only appends to the WAL and syncs it.
 // Opening creates or migrates the schema (schema_version table). Errors opening are returned, not
 // thrown. A database error inside a write unit (disk full: kUnavailable; busy beyond 5 s:
 // kUnavailable; anything else: kInternal) rolls the whole unit back and is returned by write(),
