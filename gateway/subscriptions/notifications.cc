@@ -117,6 +117,18 @@ void statusParameters(Writer& w, const Notification& n) {
   w.EndObject();
 }
 
+// Opens the Bundle's entries with the SubscriptionStatus Parameters as the first one, leaving
+// that entry open for its request or search element.
+void startStatusEntry(Writer& w, const Notification& n) {
+  key(w, "entry");
+  w.StartArray();
+  w.StartObject();
+  key(w, "fullUrl");
+  str(w, "urn:uuid:" + core::newUuid());
+  key(w, "resource");
+  statusParameters(w, n);
+}
+
 }  // namespace
 
 const char* toString(NotificationType type) {
@@ -137,13 +149,7 @@ std::string notificationBundle(const Notification& n) {
   rapidjson::StringBuffer out;
   Writer w(out);
   startBundle(w, "history", kNotificationProfile, n.nowMs);
-  key(w, "entry");
-  w.StartArray();
-  w.StartObject();
-  key(w, "fullUrl");
-  str(w, "urn:uuid:" + core::newUuid());
-  key(w, "resource");
-  statusParameters(w, n);
+  startStatusEntry(w, n);
   key(w, "request");
   w.StartObject();
   key(w, "method");
@@ -192,13 +198,7 @@ std::string statusBundle(const Notification& n) {
   startBundle(w, "searchset", nullptr, n.nowMs);
   key(w, "total");
   w.Int(1);
-  key(w, "entry");
-  w.StartArray();
-  w.StartObject();
-  key(w, "fullUrl");
-  str(w, "urn:uuid:" + core::newUuid());
-  key(w, "resource");
-  statusParameters(w, n);
+  startStatusEntry(w, n);
   key(w, "search");
   w.StartObject();
   key(w, "mode");
