@@ -231,7 +231,6 @@ class Connection {
   Slot selectHistory_;
   Slot outboxAll_, outboxInState_;
   Slot auditFrom_, auditForPatient_;
-  Slot insertAuditLeaf_;
 
   // sqlite_console.cc
   Message messageOf(ExchangeRecord line, bool withPayload);
