@@ -182,6 +182,11 @@ class FlowRouter::Unit {
 
   StatusOr<std::vector<store::OutboxEntry>> route(std::vector<FlowWrite>& writes) {
     indexWrites(writes);  // the ids are assigned now
+    for (const auto& w : writes) {
+      if (w.record != nullptr && w.recordIsResource && w.resource != nullptr) {
+        parsedRecords_.emplace(w.record, w.resource);
+      }
+    }
     std::vector<store::OutboxEntry> out;
     if (caller_.role == core::ClientRole::kMunicipal) {
       BRYGGA_RETURN_IF_ERROR(routeEnrollments(writes, out));
@@ -673,7 +678,7 @@ class FlowRouter::Unit {
                             std::vector<store::OutboxEntry>& out) {
     for (const auto& w : writes) {
       if (w.type != "Task" || w.record == nullptr) continue;
-      const Value* task = keep(w.record->json);
+      const Value* task = keep(*w.record);
       if (task == nullptr || fhir::stringMember(*task, "status") == "rejected") continue;
       const Value* owner = fhir::member(*task, "owner");
       const Value* ownerId = owner != nullptr ? fhir::member(*owner, "identifier") : nullptr;
@@ -710,7 +715,7 @@ class FlowRouter::Unit {
       if (w.record == nullptr) continue;
       if (w.type != "Encounter" && w.type != "Composition" && w.type != "DocumentReference")
         continue;
-      const Value* parsed = keep(w.record->json);
+      const Value* parsed = keep(*w.record);
       if (parsed == nullptr) continue;
       if (w.type == "Encounter" && m::isInpatient(*parsed)) continue;
       auto patient = patientOfRecord(*w.record, *parsed);
@@ -751,7 +756,7 @@ class FlowRouter::Unit {
     if (enrollment) return Status::ok();  // sent with the enrollment
     for (const auto& w : writes) {
       if (w.type != "CarePlan" || w.record == nullptr) continue;
-      const Value* plan = keep(w.record->json);
+      const Value* plan = keep(*w.record);
       if (plan == nullptr) continue;
       auto patient = patientOfRecord(*w.record, *plan);
       if (!patient) continue;
@@ -777,7 +782,7 @@ class FlowRouter::Unit {
           w.type != "ServiceRequest") {
         continue;
       }
-      const Value* parsed = keep(w.record->json);
+      const Value* parsed = keep(*w.record);
       if (parsed == nullptr) continue;
       if (w.type == "Encounter" && m::isInpatient(*parsed)) continue;  // recorded, not forwarded
       auto patient = patientOfRecord(*w.record, *parsed);

@@ -54,6 +54,10 @@ struct FlowWrite {
   // After the write: the current version (for a conditional create that matched, the existing
   // one, so that a repeated enrollment is forwarded again, harmlessly); null before the write.
   const store::ResourceRecord* record = nullptr;
+  // After the write: `record` was written from `resource` in this unit (its JSON is `resource`
+  // as it stands), so the routing reads `resource` instead of parsing the record again. False
+  // for a conditional create that matched (the record is the stored version).
+  bool recordIsResource = false;
   // Set by prepare(): an OperationOutcome to answer with for this resource (a request rejected
   // out of hours); empty otherwise.
   std::string outcome;

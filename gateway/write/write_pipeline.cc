@@ -107,7 +107,10 @@ std::vector<flows::FlowWrite> flowWrites(std::vector<WriteOp>& ops, bool written
     w.fullUrl = op.fullUrl;
     w.resource = op.resource;
     w.allocator = op.allocator;
-    if (written) w.record = &op.record;
+    if (written) {
+      w.record = &op.record;
+      w.recordIsResource = !op.matchedExisting && !op.deleted;
+    }
     w.outcome = op.outcome;
     writes.push_back(std::move(w));
   }
