@@ -146,31 +146,6 @@ std::vector<OutboxEntry> OutboxColumns::take() {
   return out;
 }
 
-void AuditColumns::bindTo(Statement& statement) {
-  statement, into(seq), into(recordedMs), into(json), into(prevHash), into(hash), into(patient);
-}
-
-void AuditColumns::clear() {
-  seq.clear();
-  recordedMs.clear();
-  for (auto* v : {&json, &prevHash, &hash, &patient}) v->clear();
-}
-
-std::vector<AuditRecord> AuditColumns::take() {
-  std::vector<AuditRecord> out(seq.size());
-  for (size_t i = 0; i < out.size(); ++i) {
-    AuditRecord& r = out[i];
-    r.seq = seq[i];
-    r.recordedMs = recordedMs[i];
-    r.json = std::move(json[i]);
-    r.prevHash = std::move(prevHash[i]);
-    r.hash = std::move(hash[i]);
-    r.patient = std::move(patient[i]);
-  }
-  clear();
-  return out;
-}
-
 Connection::Connection(const std::string& path, Role role)
     : session_("SQLite", path, kOpenTimeoutSeconds),
       statements_(Poco::Data::SQLite::Utility::dbHandle(session_)) {
@@ -629,31 +604,26 @@ void Connection::insertAudit(const AuditRecord& record) {
 }
 
 std::vector<AuditRecord> Connection::auditFrom(int64_t fromSeq, int limit) {
-  prepared(auditFrom_, [this](Statement& s) {
-    s << "SELECT " << kAuditColumns << " FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
-        use(number_), use(limit_);
-    auditRows_.bindTo(s);
-  });
-  number_ = fromSeq;
-  limit_ = nonNegative(limit);
-  auditRows_.clear();
-  run(auditFrom_);
-  return auditRows_.take();
+  // Kept: the checkpointer and the audit forwarders read the new records every few seconds.
+  static const std::string kSql =
+      std::string("SELECT ") + kAuditColumns + " FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?";
+  Query q(statements_.get(kSql));
+  q.bind(fromSeq).bind(nonNegative(limit));
+  std::vector<AuditRecord> out;
+  while (q.next()) out.push_back(rows::auditOf(q));
+  return out;
 }
 
 std::vector<AuditRecord> Connection::auditForPatient(const std::string& patient, int limit) {
-  prepared(auditForPatient_, [this](Statement& s) {
-    // `patient <> ''` lets SQLite use the partial index audit_by_patient.
-    s << "SELECT " << kAuditColumns
-      << " FROM audit WHERE patient = ? AND patient <> '' ORDER BY seq LIMIT ?",
-        use(text_), use(limit_);
-    auditRows_.bindTo(s);
-  });
-  text_ = patient;
-  limit_ = nonNegative(limit);
-  auditRows_.clear();
-  run(auditForPatient_);
-  return auditRows_.take();
+  // `patient <> ''` lets SQLite use the partial index audit_by_patient.
+  static const std::string kSql = std::string("SELECT ") + kAuditColumns +
+                                  " FROM audit WHERE patient = ? AND patient <> ''"
+                                  " ORDER BY seq LIMIT ?";
+  Query q(statements_.get(kSql));
+  q.bind(patient).bind(nonNegative(limit));
+  std::vector<AuditRecord> out;
+  while (q.next()) out.push_back(rows::auditOf(q));
+  return out;
 }
 
 void Connection::heartbeat() {

@@ -35,14 +35,6 @@ struct OutboxColumns {
   std::vector<OutboxEntry> take();
 };
 
-struct AuditColumns {
-  std::vector<Poco::Int64> seq, recordedMs;
-  std::vector<std::string> json, prevHash, hash, patient;
-  void bindTo(Poco::Data::Statement& statement);
-  void clear();
-  std::vector<AuditRecord> take();
-};
-
 // The outbox columns, and one row of them read from a Query over them (in that order).
 const char* outboxColumns();
 OutboxEntry outboxOf(const Query& q);
@@ -225,12 +217,10 @@ class Connection {
   // Result buffers.
   RecordColumns records_;
   OutboxColumns outboxRows_;
-  AuditColumns auditRows_;
 
   // The statements still run through POCO (listings; the hot ones are in statements_).
   Slot selectHistory_;
   Slot outboxAll_, outboxInState_;
-  Slot auditFrom_, auditForPatient_;
 
   // sqlite_console.cc
   Message messageOf(ExchangeRecord line, bool withPayload);
