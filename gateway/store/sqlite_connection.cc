@@ -20,6 +20,7 @@ using namespace Poco::Data::Keywords;
 using Poco::Data::Statement;
 
 constexpr int kBusyTimeoutMs = 5000;
+constexpr int kRestartWaitMs = 10;
 constexpr int64_t kWalSizeLimitBytes = 64 << 20;
 // The writer checkpoints by itself only when the WAL holds this many pages (64 MiB of 4 KiB
 // pages): the store's background checkpointer keeps it far below; this is the backstop should it
@@ -181,6 +182,9 @@ Connection::Connection(const std::string& path, Role role)
     session_ << "PRAGMA wal_autocheckpoint = " + std::to_string(kWriterAutoCheckpointPages), now;
   } else if (role == Role::kCheckpointer) {
     session_ << "PRAGMA wal_autocheckpoint = 0", now;
+    // Its restart (checkpointRestart) runs while the writer is held: it waits this long at most
+    // for the readers still on the WAL, then gives up until the next turn.
+    session_ << "PRAGMA busy_timeout = " + std::to_string(kRestartWaitMs), now;
   } else {
     session_ << "PRAGMA query_only = ON", now;
   }
@@ -188,13 +192,23 @@ Connection::Connection(const std::string& path, Role role)
 
 Connection::~Connection() = default;
 
-int64_t Connection::checkpointPassive() {
+Connection::WalState Connection::checkpointPassive() {
   Query q(statements_.get("PRAGMA wal_checkpoint(PASSIVE)"));
-  int64_t left = 0;
+  WalState wal;
   // One row: busy, frames in the WAL, frames copied (-1 and -1 when not in WAL mode).
-  if (q.next()) left = std::max<int64_t>(q.integer(1) - q.integer(2), 0);
+  if (q.next()) {
+    wal.frames = std::max<int64_t>(q.integer(1), 0);
+    wal.left = std::max<int64_t>(q.integer(1) - q.integer(2), 0);
+  }
   q.run();
-  return left;
+  return wal;
+}
+
+bool Connection::checkpointRestart() {
+  Query q(statements_.get("PRAGMA wal_checkpoint(RESTART)"));
+  const bool restarted = q.next() && q.integer(0) == 0;
+  q.run();
+  return restarted;
 }
 
 Statement& Connection::prepared(Slot& slot, const std::function<void(Statement&)>& setup) {

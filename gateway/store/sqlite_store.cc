@@ -751,15 +751,40 @@ class SqliteStore final : public Store,
   // The background checkpointer: every kCheckpointInterval it copies what the WAL holds into
   // the database file (PASSIVE: it never waits for the writer or a reader, nor makes them wait),
   // on a connection of its own, so that the writer's COMMIT only appends to the WAL and syncs it.
-  // A failure is tried again at the next turn; should it fall far behind, the writer checkpoints
-  // itself (sqlite_connection.cc, kWriterAutoCheckpointPages).
+  //
+  // Under a steady load a passive checkpoint never finds the WAL fully copied (commits go on
+  // meanwhile), and only a fully copied WAL starts again from its beginning. So once the WAL
+  // holds kRestartFrames, the thread copies once more (the frames left are then those of a few
+  // milliseconds) and holds the writer just long enough to copy that rest and restart the WAL.
+  // Without this the WAL grew to the writer's own backstop (sqlite_connection.cc,
+  // kWriterAutoCheckpointPages), where one COMMIT copied up to a turn's frames and synced the
+  // database file while every unit waited: the fixed-rate p99 (BENCHMARKS.md, issue 11). The
+  // backstop stays for a thread that falls behind. A failure is tried again at the next turn.
   static constexpr auto kCheckpointInterval = std::chrono::milliseconds(100);
+  static constexpr int64_t kRestartFrames = 4096;  // 16 MiB of 4 KiB pages
   void checkpointLoop() {
+    // A reader still on the WAL (a backup, a long listing) keeps it from restarting; the next try
+    // then waits until the WAL has grown by as much again, so that such a reader does not cost
+    // the writer a hold at every turn.
+    int64_t restartAt = kRestartFrames;
     std::unique_lock lock(checkpointMutex_);
     while (!checkpointWake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; })) {
       lock.unlock();
       try {
-        checkpointer_->checkpointPassive();
+        const int64_t frames = checkpointer_->checkpointPassive().frames;
+        if (frames < kRestartFrames) restartAt = kRestartFrames;
+        if (frames >= restartAt) {
+          checkpointer_->checkpointPassive();
+          bool restarted = false;
+          // guarded: nothing may leave the hold by an exception (the writer would stay held).
+          (void)commits_.exclusive([&] {
+            return guarded("wal_checkpoint(RESTART)", [&]() -> Status {
+              restarted = checkpointer_->checkpointRestart();
+              return Status::ok();
+            });
+          });
+          restartAt = restarted ? kRestartFrames : frames + kRestartFrames;
+        }
       } catch (const std::exception&) {
         // Busy or failing disk: the WAL keeps the data; the next turn tries again.
       }
