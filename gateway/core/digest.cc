@@ -22,14 +22,23 @@ std::string sha256(std::string_view data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 
-std::string toHex(std::string_view bytes) {
+namespace {
+
+// Two lowercase hex digits per byte, appended.
+void appendHex(std::string& out, std::string_view bytes) {
   static const char* kHex = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
   for (unsigned char c : bytes) {
     out += kHex[c >> 4];
     out += kHex[c & 15];
   }
+}
+
+}  // namespace
+
+std::string toHex(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  appendHex(out, bytes);
   return out;
 }
 
@@ -54,14 +63,16 @@ namespace {
 
 // The canonical text form of 16 bytes whose version and variant bits are set.
 std::string uuidText(const unsigned char* b) {
-  static const char* kHex = "0123456789abcdef";
+  const std::string_view bytes(reinterpret_cast<const char*>(b), 16);
   std::string out;
   out.reserve(36);
-  for (int i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) out += '-';
-    out += kHex[b[i] >> 4];
-    out += kHex[b[i] & 15];
+  appendHex(out, bytes.substr(0, 4));
+  for (size_t at : {4, 6, 8}) {
+    out += '-';
+    appendHex(out, bytes.substr(at, 2));
   }
+  out += '-';
+  appendHex(out, bytes.substr(10, 6));
   return out;
 }
 

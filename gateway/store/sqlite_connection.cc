@@ -192,16 +192,13 @@ Connection::Connection(const std::string& path, Role role)
 
 Connection::~Connection() = default;
 
-Connection::WalState Connection::checkpointPassive() {
+int64_t Connection::checkpointPassive() {
   Query q(statements_.get("PRAGMA wal_checkpoint(PASSIVE)"));
-  WalState wal;
+  int64_t frames = 0;
   // One row: busy, frames in the WAL, frames copied (-1 and -1 when not in WAL mode).
-  if (q.next()) {
-    wal.frames = std::max<int64_t>(q.integer(1), 0);
-    wal.left = std::max<int64_t>(q.integer(1) - q.integer(2), 0);
-  }
+  if (q.next()) frames = std::max<int64_t>(q.integer(1), 0);
   q.run();
-  return wal;
+  return frames;
 }
 
 bool Connection::checkpointRestart() {

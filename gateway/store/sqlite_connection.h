@@ -69,11 +69,8 @@ class Connection {
   void begin(bool immediate);
   // PRAGMA wal_checkpoint(PASSIVE): copies what no reader still needs from the WAL into the
   // database file and syncs it, without waiting for (or blocking) the writer or the readers.
-  struct WalState {
-    int64_t frames = 0;  // in the WAL
-    int64_t left = 0;    // not copied yet (0: all of them)
-  };
-  WalState checkpointPassive();
+  // Returns the frames the WAL holds (copied or not).
+  int64_t checkpointPassive();
   // PRAGMA wal_checkpoint(RESTART): copies what is left and waits (busy_timeout) for the readers
   // still on the WAL, so that the next write starts it again from the beginning. Only while no
   // write is running (the store holds its writer). True when the WAL was restarted.

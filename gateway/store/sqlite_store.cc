@@ -771,7 +771,7 @@ class SqliteStore final : public Store,
     while (!checkpointWake_.wait_for(lock, kCheckpointInterval, [this] { return stopping_; })) {
       lock.unlock();
       try {
-        const int64_t frames = checkpointer_->checkpointPassive().frames;
+        const int64_t frames = checkpointer_->checkpointPassive();
         if (frames < kRestartFrames) restartAt = kRestartFrames;
         if (frames >= restartAt) {
           checkpointer_->checkpointPassive();
