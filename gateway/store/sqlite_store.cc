@@ -776,13 +776,8 @@ class SqliteStore final : public Store,
         if (frames >= restartAt) {
           checkpointer_->checkpointPassive();
           bool restarted = false;
-          // guarded: nothing may leave the hold by an exception (the writer would stay held).
-          (void)commits_.exclusive([&] {
-            return guarded("wal_checkpoint(RESTART)", [&]() -> Status {
-              restarted = checkpointer_->checkpointRestart();
-              return Status::ok();
-            });
-          });
+          (void)exclusive("wal_checkpoint(RESTART)",
+                          [&](Connection&) { restarted = checkpointer_->checkpointRestart(); });
           restartAt = restarted ? kRestartFrames : frames + kRestartFrames;
         }
       } catch (const std::exception&) {
